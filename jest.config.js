@@ -1,0 +1,14 @@
+/** Unit specs sit next to the code; integration and e2e suites live under tests/. */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tests/**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  moduleNameMapper: {
+    '^@idis/identifier$': '<rootDir>/libs/identifier/src',
+    '^@idis/identifier/(.*)$': '<rootDir>/libs/identifier/src/$1',
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
