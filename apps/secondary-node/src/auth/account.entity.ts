@@ -1,0 +1,45 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
+
+export type Role = 'operator' | 'enterprise';
+export type AccountStatus = 'active' | 'disabled';
+
+@Entity({ name: 'accounts' })
+@Check('ck_accounts_role', `"role" IN ('operator', 'enterprise')`)
+@Check('ck_accounts_status', `"status" IN ('active', 'disabled')`)
+@Check('ck_accounts_enterprise_role', `("role" = 'enterprise') = ("enterprise_id" IS NOT NULL)`)
+export class AccountEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index('uq_accounts_username', { unique: true })
+  @Column({ type: 'varchar', length: 50 })
+  username: string;
+
+  /** scrypt$N$r$p$salt$hash (see password-hasher.ts) */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash: string;
+
+  /** sha256(password), encrypted with the node's secret: needed to check the SNMS digest login. */
+  @Column({ name: 'password_digest_sealed', type: 'varchar', length: 255 })
+  passwordDigestSealed: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role: Role;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: AccountStatus;
+
+  @Column({ name: 'enterprise_id', type: 'uuid', nullable: true })
+  enterpriseId: string | null;
+
+  @ManyToOne(() => EnterpriseEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'enterprise_id', foreignKeyConstraintName: 'fk_accounts_enterprise' })
+  enterprise?: EnterpriseEntity;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

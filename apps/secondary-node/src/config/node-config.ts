@@ -1,0 +1,134 @@
+import { parsePrefix } from '@idis/identifier';
+
+/**
+ * Everything the secondary node reads from its environment, validated once at boot.
+ * A bad value stops start-up with a message that names the variable and what it expects.
+ */
+export interface NodeConfig {
+  /** 'embedded' when no DATABASE_URL is given: PostgreSQL is started in-process. */
+  profile: 'embedded' | 'services';
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  secondaryPrefix: string;
+  nodeId: string;
+  operatorUsername: string;
+  operatorPassword: string | undefined;
+  jwtSecret: string | undefined;
+  tokenTtlSeconds: number;
+  bodyLimitBytes: number;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadNodeConfig(env: Env = process.env): NodeConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const config: NodeConfig = {
+    profile: databaseUrl ? 'services' : 'embedded',
+    host: read.string('HOST', databaseUrl ? '0.0.0.0' : '127.0.0.1'),
+    port: read.port('PORT', 8080),
+    databaseUrl,
+    dataDir: read.string('DATA_DIR', '.data'),
+    embeddedPostgresPort: read.port('EMBEDDED_PG_PORT', 54329),
+    secondaryPrefix: read.prefix('SECONDARY_PREFIX', '88.118'),
+    nodeId: read.string('NODE_ID', 'secondary-1'),
+    operatorUsername: read.string('OPERATOR_USERNAME', 'operator'),
+    operatorPassword: read.optional('OPERATOR_PASSWORD'),
+    jwtSecret: read.optional('JWT_SECRET'),
+    tokenTtlSeconds: read.integer('TOKEN_TTL_SECONDS', 86400, 60, 30 * 86400),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+    logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+  };
+  if (config.operatorPassword !== undefined && config.operatorPassword.length < 8) {
+    problems.push('OPERATOR_PASSWORD must be at least 8 characters');
+  }
+  if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters');
+  }
+  if (!/^[A-Za-z0-9_.-]{1,50}$/.test(config.operatorUsername)) {
+    problems.push('OPERATOR_USERNAME must be 1-50 letters, digits, ".", "_" or "-"');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  optional(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, 0, 65535);
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (!protocols.includes(url.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  }
+
+  prefix(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    try {
+      return parsePrefix(raw).prefix;
+    } catch (error) {
+      this.problems.push(`${name} must be a handle prefix such as 88.118: ${(error as Error).message}`);
+      return fallback;
+    }
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+export const NODE_CONFIG = Symbol('NODE_CONFIG');

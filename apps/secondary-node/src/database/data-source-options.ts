@@ -1,0 +1,40 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AccountEntity } from '../auth/account.entity';
+import { DataTemplateEntity } from '../registry/entities/data-template.entity';
+import { EnterpriseApplicationEntity } from '../registry/entities/enterprise-application.entity';
+import { EnterprisePrefixEntity } from '../registry/entities/enterprise-prefix.entity';
+import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
+import { IdentifierEntity } from '../registry/entities/identifier.entity';
+import { TemplateItemEntity } from '../registry/entities/template-item.entity';
+import { migrations } from './migrations';
+
+export const entities = [
+  AccountEntity,
+  EnterpriseEntity,
+  EnterpriseApplicationEntity,
+  EnterprisePrefixEntity,
+  DataTemplateEntity,
+  TemplateItemEntity,
+  IdentifierEntity,
+];
+
+/**
+ * The one set of options used by the app, the migration scripts and the tests.
+ * The schema comes from migrations only: never synchronize.
+ */
+export function dataSourceOptions(databaseUrl: string, overrides: { poolSize?: number } = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    logging: ['error'],
+    poolSize: overrides.poolSize ?? 10,
+    extra: { application_name: 'idis-secondary-node' },
+  };
+}
