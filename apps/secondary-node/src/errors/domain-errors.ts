@@ -1,0 +1,75 @@
+/**
+ * Transport-agnostic errors. Services throw these; each front door (Handle REST, SNMS, native API)
+ * has its own filter that maps the stable `code` to its envelope and HTTP status.
+ */
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_HANDLE'
+  | 'INVALID_VALUE'
+  | 'HANDLE_NOT_FOUND'
+  | 'HANDLE_ALREADY_EXISTS'
+  | 'VALUES_NOT_FOUND'
+  | 'VALUE_ALREADY_EXISTS'
+  | 'PREFIX_NOT_FOUND'
+  | 'PREFIX_NOT_OWNED'
+  | 'PREFIX_UNAVAILABLE'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'TEMPLATE_ALREADY_EXISTS'
+  | 'TEMPLATE_IN_USE'
+  | 'TEMPLATE_VIOLATION'
+  | 'APPLICATION_NOT_FOUND'
+  | 'ILLEGAL_TRANSITION'
+  | 'CONFLICT'
+  | 'BATCH_TOO_LARGE'
+  | 'AUTHENTICATION_REQUIRED'
+  | 'INVALID_CREDENTIALS'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+export interface FieldProblem {
+  /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const httpStatusOf: Record<DomainErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_HANDLE: 400,
+  INVALID_VALUE: 400,
+  HANDLE_NOT_FOUND: 404,
+  HANDLE_ALREADY_EXISTS: 409,
+  VALUES_NOT_FOUND: 400,
+  VALUE_ALREADY_EXISTS: 409,
+  PREFIX_NOT_FOUND: 404,
+  PREFIX_NOT_OWNED: 403,
+  PREFIX_UNAVAILABLE: 409,
+  TEMPLATE_NOT_FOUND: 404,
+  TEMPLATE_ALREADY_EXISTS: 409,
+  TEMPLATE_IN_USE: 409,
+  TEMPLATE_VIOLATION: 400,
+  APPLICATION_NOT_FOUND: 404,
+  ILLEGAL_TRANSITION: 409,
+  CONFLICT: 409,
+  BATCH_TOO_LARGE: 400,
+  AUTHENTICATION_REQUIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+};

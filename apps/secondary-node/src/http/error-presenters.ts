@@ -1,0 +1,103 @@
+import { DomainError, httpStatusOf, type DomainErrorCode } from '../errors/domain-errors';
+
+/** What goes back on the wire for an error: status, content type and body, per front door. */
+export interface ErrorReply {
+  status: number;
+  contentType: string;
+  body: unknown;
+}
+
+export type FrontDoor = 'handle-rest' | 'snms' | 'native';
+
+export function frontDoorOf(url: string): FrontDoor {
+  const path = url.split('?', 1)[0];
+  if (path === '/api/handles' || path.startsWith('/api/handles/') || path === '/api/prefixes') return 'handle-rest';
+  if (path.startsWith('/identity') || path.startsWith('/snms/')) return 'snms';
+  return 'native';
+}
+
+export function presentError(door: FrontDoor, error: DomainError, url: string): ErrorReply {
+  switch (door) {
+    case 'handle-rest':
+      return presentHandleRest(error, url);
+    case 'snms':
+      return presentSnms(error);
+    default:
+      return presentProblem(error, url);
+  }
+}
+
+/** Handle.Net response codes (RFC 3652 / Handle.Net 9) and the HTTP status the REST API gives them. */
+const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
+  VALIDATION_FAILED: [4, 400],
+  UNSUPPORTED_MEDIA_TYPE: [4, 400],
+  PAYLOAD_TOO_LARGE: [4, 413],
+  INVALID_HANDLE: [102, 400],
+  INVALID_VALUE: [202, 400],
+  TEMPLATE_VIOLATION: [202, 400],
+  HANDLE_NOT_FOUND: [100, 404],
+  HANDLE_ALREADY_EXISTS: [101, 409],
+  VALUES_NOT_FOUND: [200, 400],
+  VALUE_ALREADY_EXISTS: [201, 409],
+  PREFIX_NOT_FOUND: [301, 400],
+  PREFIX_NOT_OWNED: [401, 403],
+  FORBIDDEN: [401, 403],
+  AUTHENTICATION_REQUIRED: [402, 401],
+  INVALID_CREDENTIALS: [402, 401],
+  NOT_FOUND: [5, 501],
+};
+
+function presentHandleRest(error: DomainError, url: string): ErrorReply {
+  const [responseCode, status] = handleResponseCode[error.code] ?? [2, 500];
+  const body: Record<string, unknown> = { responseCode };
+  const handle = handleFromUrl(url);
+  if (handle) body.handle = handle;
+  body.message = error.message;
+  return { status, contentType: 'application/json; charset=utf-8', body };
+}
+
+function handleFromUrl(url: string): string | undefined {
+  const path = url.split('?', 1)[0];
+  if (!path.startsWith('/api/handles/')) return undefined;
+  const raw = path.slice('/api/handles/'.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * SNMS envelope {status, message, data}: 1 success, -1 not logged in, -2 business failure,
+ * -3 no permission, -4 internal error. The HTTP status carries the same class of outcome.
+ */
+function presentSnms(error: DomainError): ErrorReply {
+  const status = httpStatusOf[error.code];
+  let snmsStatus = -2;
+  if (status === 401) snmsStatus = -1;
+  else if (status === 403) snmsStatus = -3;
+  else if (status >= 500) snmsStatus = -4;
+  const body: Record<string, unknown> = { status: snmsStatus, message: error.message, data: null };
+  if (error.problems.length > 0) body.errors = error.problems;
+  return { status, contentType: 'application/json; charset=utf-8', body };
+}
+
+/** RFC 9457 problem details with a stable machine-readable code. */
+function presentProblem(error: DomainError, url: string): ErrorReply {
+  const status = httpStatusOf[error.code];
+  const body: Record<string, unknown> = {
+    type: `urn:idis:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: titleOf(error.code),
+    status,
+    detail: error.message,
+    code: error.code,
+    instance: url.split('?', 1)[0],
+  };
+  if (error.problems.length > 0) body.errors = error.problems;
+  return { status, contentType: 'application/problem+json; charset=utf-8', body };
+}
+
+function titleOf(code: DomainErrorCode): string {
+  const words = code.toLowerCase().split('_').join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,28 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { frontDoorOf, presentError } from './error-presenters';
+import { toDomainError } from './to-domain-error';
+
+/**
+ * The one HTTP exception filter: it maps any error to the envelope of the front door the request
+ * came through (Handle REST, SNMS, native problem+json). Errors raised by Fastify before a route
+ * runs (malformed JSON, body too large) go through the same function via the Fastify error handler.
+ */
+@Catch()
+export class FrontDoorExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    replyWithError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+  }
+}
+
+export function replyWithError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+  const error = toDomainError(exception);
+  if (error.code === 'INTERNAL') {
+    logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+  }
+  const presented = presentError(frontDoorOf(request.url), error, request.url);
+  void reply.status(presented.status).header('content-type', presented.contentType).send(JSON.stringify(presented.body));
+}

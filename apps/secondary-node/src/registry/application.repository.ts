@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
+import { EnterpriseEntity } from './entities/enterprise.entity';
+
+export interface ApplicationPage {
+  items: EnterpriseApplicationEntity[];
+  total: number;
+}
+
+@Injectable()
+export class ApplicationRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Serialises applications that compete for the same username or credit code. */
+  async lockNames(manager: EntityManager, ...names: string[]): Promise<void> {
+    for (const name of [...names].sort()) {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`application:${name}`]);
+    }
+  }
+
+  insert(manager: EntityManager, application: Partial<EnterpriseApplicationEntity>): Promise<EnterpriseApplicationEntity> {
+    return manager.getRepository(EnterpriseApplicationEntity).save(manager.getRepository(EnterpriseApplicationEntity).create(application));
+  }
+
+  findById(id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<EnterpriseApplicationEntity | null> {
+    return manager.getRepository(EnterpriseApplicationEntity).findOne({ where: { id }, lock: lock ? { mode: 'pessimistic_write' } : undefined });
+  }
+
+  async save(manager: EntityManager, application: EnterpriseApplicationEntity): Promise<EnterpriseApplicationEntity> {
+    return manager.getRepository(EnterpriseApplicationEntity).save(application);
+  }
+
+  async pendingWith(manager: EntityManager, field: 'username' | 'creditCode', value: string): Promise<boolean> {
+    return (await manager.getRepository(EnterpriseApplicationEntity).count({ where: { [field]: value, status: 'pending_review' } })) > 0;
+  }
+
+  async enterpriseWithCreditCode(manager: EntityManager, creditCode: string): Promise<boolean> {
+    return (await manager.getRepository(EnterpriseEntity).count({ where: { creditCode } })) > 0;
+  }
+
+  insertEnterprise(manager: EntityManager, enterprise: Partial<EnterpriseEntity>): Promise<EnterpriseEntity> {
+    return manager.getRepository(EnterpriseEntity).save(manager.getRepository(EnterpriseEntity).create(enterprise));
+  }
+
+  async page(filter: { status?: ApplicationStatus; enterpriseId?: string; q?: string }, page: number, pageSize: number): Promise<ApplicationPage> {
+    const query = this.dataSource.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a');
+    if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
+    if (filter.enterpriseId) query.andWhere('a.enterprise_id = :enterpriseId', { enterpriseId: filter.enterpriseId });
+    if (filter.q) {
+      query.andWhere('(a.org_name ILIKE :q OR a.requested_prefix ILIKE :q OR a.credit_code ILIKE :q)', { q: `%${escapeLike(filter.q)}%` });
+    }
+    const [items, total] = await query
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'ASC')
+      .skip(page * pageSize)
+      .take(pageSize)
+      .getManyAndCount();
+    return { items, total };
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

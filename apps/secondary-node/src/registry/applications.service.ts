@@ -1,0 +1,215 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { parsePrefix } from '@idis/identifier';
+import { AccountRepository } from '../auth/account.repository';
+import { DIGEST_SEALER } from '../auth/auth.service';
+import { type DigestSealer, hashPassword } from '../auth/password-hasher';
+import type { Principal } from '../auth/principal';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { DomainError } from '../errors/domain-errors';
+import { ApplicationRepository } from './application.repository';
+import { creditCodeProblem } from './credit-code';
+import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
+import { PrefixRepository } from './prefix.repository';
+
+export interface ApplicationInput {
+  orgName: string;
+  creditCode: string;
+  contactName: string;
+  contactPhone: string;
+  contactEmail: string;
+  requestedPrefix: string;
+  username: string;
+  password: string;
+}
+
+export interface ApplicationView {
+  id: string;
+  status: ApplicationStatus;
+  orgName: string;
+  creditCode: string;
+  contactName: string;
+  contactPhone: string;
+  contactEmail: string;
+  requestedPrefix: string;
+  username: string;
+  enterpriseId: string | null;
+  reviewReason: string | null;
+  reviewedBy: string | null;
+  reviewedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Enterprise prefix applications (实名审核): an enterprise applies, an operator approves or rejects.
+ * Approval creates the enterprise and its account and activates the prefix, in one transaction.
+ */
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    private readonly applications: ApplicationRepository,
+    private readonly prefixes: PrefixRepository,
+    private readonly accounts: AccountRepository,
+    @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  async apply(input: ApplicationInput): Promise<ApplicationView> {
+    const prefix = this.checkRequestedPrefix(input.requestedPrefix);
+    const creditProblem = creditCodeProblem(input.creditCode);
+    if (creditProblem) {
+      throw new DomainError('VALIDATION_FAILED', `creditCode is not a valid unified social credit code: ${creditProblem}`, [
+        { path: '/creditCode', message: creditProblem },
+      ]);
+    }
+    const passwordHash = await hashPassword(input.password);
+    const passwordDigestSealed = this.sealer.seal(input.password);
+    const saved = await this.applications.transaction(async (manager) => {
+      await this.applications.lockNames(manager, `user:${input.username}`, `credit:${input.creditCode}`);
+      if ((await this.accounts.usernameTaken(input.username, manager)) || (await this.applications.pendingWith(manager, 'username', input.username))) {
+        throw new DomainError('CONFLICT', `username "${input.username}" is already taken`, [{ path: '/username', message: 'is already taken' }]);
+      }
+      if (
+        (await this.applications.enterpriseWithCreditCode(manager, input.creditCode)) ||
+        (await this.applications.pendingWith(manager, 'creditCode', input.creditCode))
+      ) {
+        throw new DomainError('CONFLICT', `an enterprise with credit code ${input.creditCode} is already registered or under review`, [
+          { path: '/creditCode', message: 'is already registered or under review' },
+        ]);
+      }
+      const application = await this.applications.insert(manager, {
+        orgName: input.orgName,
+        creditCode: input.creditCode,
+        contactName: input.contactName,
+        contactPhone: input.contactPhone,
+        contactEmail: input.contactEmail,
+        requestedPrefix: prefix.prefix,
+        username: input.username,
+        passwordHash,
+        passwordDigestSealed,
+        status: 'pending_review',
+      });
+      const reserved = await this.prefixes.reserve(manager, { prefixKey: prefix.prefixKey, prefix: prefix.prefix, applicationId: application.id });
+      if (!reserved) {
+        throw new DomainError('PREFIX_UNAVAILABLE', `prefix ${prefix.prefix} is already assigned or requested`, [
+          { path: '/requestedPrefix', message: 'is already assigned or requested' },
+        ]);
+      }
+      return application;
+    });
+    return toView(saved);
+  }
+
+  async approve(id: string, operator: Principal): Promise<ApplicationView> {
+    const approved = await this.applications.transaction(async (manager) => {
+      const application = await this.pendingForReview(id, 'approve', manager);
+      await this.applications.lockNames(manager, `user:${application.username}`, `credit:${application.creditCode}`);
+      if (await this.applications.enterpriseWithCreditCode(manager, application.creditCode)) {
+        throw new DomainError('CONFLICT', `an enterprise with credit code ${application.creditCode} already exists`);
+      }
+      const enterprise = await this.applications.insertEnterprise(manager, {
+        orgName: application.orgName,
+        creditCode: application.creditCode,
+        contactName: application.contactName,
+        contactPhone: application.contactPhone,
+        contactEmail: application.contactEmail,
+        status: 'active',
+      });
+      const created = await this.accounts.insertIfAbsent(
+        {
+          username: application.username,
+          passwordHash: application.passwordHash,
+          passwordDigestSealed: application.passwordDigestSealed,
+          role: 'enterprise',
+          enterpriseId: enterprise.id,
+        },
+        manager,
+      );
+      if (!created) throw new DomainError('CONFLICT', `username "${application.username}" was taken meanwhile; reject this application`);
+      // No top-level filing exists yet on this node, so an approved prefix is active at once.
+      await this.prefixes.assignAndSetStatus(manager, application.id, enterprise.id, 'active');
+      application.status = 'active';
+      application.enterpriseId = enterprise.id;
+      application.reviewedBy = operator.username;
+      application.reviewedAt = new Date();
+      return this.applications.save(manager, application);
+    });
+    return toView(approved);
+  }
+
+  async reject(id: string, reason: string, operator: Principal): Promise<ApplicationView> {
+    const rejected = await this.applications.transaction(async (manager) => {
+      const application = await this.pendingForReview(id, 'reject', manager);
+      await this.prefixes.releaseForApplication(manager, application.id);
+      application.status = 'rejected';
+      application.reviewReason = reason;
+      application.reviewedBy = operator.username;
+      application.reviewedAt = new Date();
+      return this.applications.save(manager, application);
+    });
+    return toView(rejected);
+  }
+
+  async get(id: string, caller: Principal): Promise<ApplicationView> {
+    const application = await this.applications.findById(id);
+    if (!application || (caller.role !== 'operator' && application.enterpriseId !== caller.enterpriseId)) {
+      throw new DomainError('APPLICATION_NOT_FOUND', `application ${id} not found`);
+    }
+    return toView(application);
+  }
+
+  async list(caller: Principal, filter: { status?: ApplicationStatus; q?: string }, page: number, pageSize: number) {
+    const scoped = caller.role === 'operator' ? filter : { ...filter, enterpriseId: caller.enterpriseId ?? undefined };
+    const result = await this.applications.page(scoped, page, pageSize);
+    return { items: result.items.map(toView), total: result.total, page, pageSize };
+  }
+
+  private async pendingForReview(id: string, action: 'approve' | 'reject', manager: Parameters<ApplicationRepository['findById']>[1]): Promise<EnterpriseApplicationEntity> {
+    const application = await this.applications.findById(id, manager, true);
+    if (!application) throw new DomainError('APPLICATION_NOT_FOUND', `application ${id} not found`);
+    if (application.status !== 'pending_review') {
+      throw new DomainError('ILLEGAL_TRANSITION', `cannot ${action} application ${id}: it is ${application.status.replace('_', ' ')}, only a pending_review application can be reviewed`);
+    }
+    return application;
+  }
+
+  private checkRequestedPrefix(requested: string) {
+    let parsed;
+    try {
+      parsed = parsePrefix(requested);
+    } catch (error) {
+      throw new DomainError('VALIDATION_FAILED', `requestedPrefix is invalid: ${(error as Error).message}`, [
+        { path: '/requestedPrefix', message: (error as Error).message },
+      ]);
+    }
+    const secondary = parsePrefix(this.config.secondaryPrefix);
+    const underThisNode =
+      parsed.segments.length === secondary.segments.length + 1 && parsed.prefixKey.startsWith(`${secondary.prefixKey}.`);
+    if (!underThisNode) {
+      throw new DomainError('VALIDATION_FAILED', `requestedPrefix must be ${secondary.prefix}.<enterprise code> (one segment under this node's prefix ${secondary.prefix})`, [
+        { path: '/requestedPrefix', message: `must be directly under ${secondary.prefix}` },
+      ]);
+    }
+    return parsed;
+  }
+}
+
+function toView(a: EnterpriseApplicationEntity): ApplicationView {
+  return {
+    id: a.id,
+    status: a.status,
+    orgName: a.orgName,
+    creditCode: a.creditCode,
+    contactName: a.contactName,
+    contactPhone: a.contactPhone,
+    contactEmail: a.contactEmail,
+    requestedPrefix: a.requestedPrefix,
+    username: a.username,
+    enterpriseId: a.enterpriseId,
+    reviewReason: a.reviewReason,
+    reviewedBy: a.reviewedBy,
+    reviewedAt: a.reviewedAt ? a.reviewedAt.toISOString() : null,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}

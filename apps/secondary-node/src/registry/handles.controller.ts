@@ -1,0 +1,123 @@
+import { Body, Controller, Delete, Get, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { DomainError } from '../errors/domain-errors';
+import { queryBoolean, queryInteger, queryList, querySingle, type QueryValue } from '../http/query-params';
+import { HandlesService } from './handles.service';
+
+const HANDLES_PATH = '/api/handles/';
+
+/**
+ * Handle.Net JSON REST API (Handle.Net 9 technical manual, ch. 14). Everything after /api/handles/
+ * is the identifier, slashes included, sent unencoded by clients such as pyhandle.
+ */
+@ApiTags('handle-rest')
+@Controller('api')
+@UseGuards(AuthGuard)
+export class HandlesController {
+  constructor(private readonly handles: HandlesService) {}
+
+  @Get('handles/*')
+  @ApiOperation({ summary: 'Resolve a handle: {responseCode, handle, values[]}; index/type filters are a union' })
+  @ApiQuery({ name: 'index', required: false, isArray: true, type: Number })
+  @ApiQuery({ name: 'type', required: false, isArray: true, type: String, description: 'a type ending in "." selects its sub-types' })
+  @ApiQuery({ name: 'publicOnly', required: false, type: Boolean })
+  async resolve(
+    @Req() request: FastifyRequest,
+    @CurrentPrincipal() caller: Principal | undefined,
+    @Query('index') index: QueryValue,
+    @Query('type') type: QueryValue,
+    @Query('publicOnly') publicOnly: QueryValue,
+  ) {
+    const handle = handleFromPath(request.url);
+    const result = await this.handles.resolve(handle, caller, {
+      indexes: queryList(index).map((raw) => indexFromQuery(raw)),
+      types: queryList(type),
+      publicOnly: queryBoolean('publicOnly', publicOnly),
+    });
+    if (result.noValuesMatched) return { responseCode: 200, handle: result.handle, values: [] };
+    return { responseCode: 1, handle: result.handle, values: result.values };
+  }
+
+  @Put('handles/*')
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Create or replace a handle, or (with index=) add/replace values; overwrite=false refuses existing ones (409)' })
+  @ApiBody({ schema: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'object' }] } })
+  @ApiQuery({ name: 'index', required: false, isArray: true, description: 'indexes in the body, or "various"' })
+  @ApiQuery({ name: 'overwrite', required: false, type: Boolean })
+  @ApiQuery({ name: 'mintNewSuffix', required: false, type: Boolean })
+  async put(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() caller: Principal,
+    @Body() body: unknown,
+    @Query('index') index: QueryValue,
+    @Query('overwrite') overwrite: QueryValue,
+    @Query('mintNewSuffix') mintNewSuffix: QueryValue,
+  ) {
+    const indexes = queryList(index);
+    const overwriteFlag = queryBoolean('overwrite', overwrite) ?? true;
+    const result = await this.handles.put(handleFromPath(request.url), body, caller, {
+      indexes: indexes.length === 0 ? undefined : indexes.includes('various') ? 'various' : indexes.map((raw) => indexFromQuery(raw)),
+      overwrite: overwriteFlag,
+      mintNewSuffix: queryBoolean('mintNewSuffix', mintNewSuffix) ?? false,
+    });
+    // Handle.Net answers 201 only when the request had overwrite=false and created something.
+    void reply.status(!overwriteFlag ? 201 : 200);
+    return { responseCode: 1, handle: result.handle };
+  }
+
+  @Delete('handles/*')
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Delete a handle, or only the values at the given indexes' })
+  async delete(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Query('index') index: QueryValue) {
+    const handle = handleFromPath(request.url);
+    const indexes = queryList(index);
+    await this.handles.delete(handle, caller, indexes.length === 0 ? undefined : indexes.map((raw) => indexFromQuery(raw)));
+    return { responseCode: 1, handle };
+  }
+
+  @Get('handles')
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'List the handles under a prefix; page is zero-based, pageSize 0 counts only' })
+  async list(@CurrentPrincipal() caller: Principal, @Query('prefix') prefix: QueryValue, @Query('page') page: QueryValue, @Query('pageSize') pageSize: QueryValue) {
+    const prefixText = querySingle('prefix', prefix);
+    if (!prefixText) throw new DomainError('VALIDATION_FAILED', 'query parameter prefix is required');
+    const size = querySingle('pageSize', pageSize);
+    const result = await this.handles.list(
+      prefixText,
+      caller,
+      queryInteger('page', page, { min: 0, max: 10_000_000, fallback: 0 }),
+      size === undefined || size === '' || Number(size) < 0 ? undefined : queryInteger('pageSize', pageSize, { min: 0, max: 10_000, fallback: 0 }),
+    );
+    return { responseCode: 1, ...result };
+  }
+
+  @Get('prefixes')
+  @ApiOperation({ summary: 'Prefixes homed on this node' })
+  async prefixes() {
+    return { responseCode: 1, prefixes: await this.handles.homedPrefixes() };
+  }
+}
+
+export function handleFromPath(url: string): string {
+  const path = url.split('?', 1)[0];
+  const raw = path.startsWith(HANDLES_PATH) ? path.slice(HANDLES_PATH.length) : '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DomainError('INVALID_HANDLE', 'the handle in the path is not valid percent-encoded UTF-8');
+  }
+}
+
+function indexFromQuery(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 4294967295) {
+    throw new DomainError('VALIDATION_FAILED', `index must be an integer from 1 to 4294967295, got "${raw}"`);
+  }
+  return Number(raw);
+}

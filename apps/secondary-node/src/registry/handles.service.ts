@@ -1,0 +1,176 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  filterValues,
+  type HandleJsonValue,
+  type HandleValue,
+  handleLookupKey,
+  type ParsedHandle,
+  valueFromJson,
+  valuesFromJson,
+  valueToJson,
+} from '@idis/identifier';
+import type { Principal } from '../auth/principal';
+import { DomainError } from '../errors/domain-errors';
+import { IdentifierRepository, type IdentifierRecord } from './identifier.repository';
+import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from './identifier-input';
+import { PrefixAccessService } from './prefix-access.service';
+import { PrefixRepository } from './prefix.repository';
+import { TEMPLATE_VALUE_INDEX } from './templates.service';
+
+export interface ResolveOptions {
+  indexes: number[];
+  types: string[];
+  /** Undefined: public only for anonymous callers, everything the caller may see otherwise. */
+  publicOnly?: boolean;
+}
+
+export interface ResolvedRecord {
+  /** The handle exactly as the request spelled it. */
+  handle: string;
+  values: HandleJsonValue[];
+  /** True when index/type filters were given and nothing matched (Handle RC 200). */
+  noValuesMatched: boolean;
+}
+
+export interface PutOptions {
+  /** Undefined: create or replace the whole record. 'various' or a list: add or replace these values. */
+  indexes?: 'various' | number[];
+  overwrite: boolean;
+  mintNewSuffix: boolean;
+}
+
+/** Maximum handles in one unpaged listing; beyond it the caller must page. */
+export const MAX_UNPAGED_LISTING = 10_000;
+
+/**
+ * Identifier operations with Handle.Net REST semantics (create, overwrite, add/replace/remove
+ * values, delete, list, resolve). Reads come straight from PostgreSQL.
+ */
+@Injectable()
+export class HandlesService {
+  constructor(
+    private readonly identifiers: IdentifierRepository,
+    private readonly access: PrefixAccessService,
+    private readonly prefixes: PrefixRepository,
+  ) {}
+
+  async resolve(handleText: string, caller: Principal | undefined, options: ResolveOptions): Promise<ResolvedRecord> {
+    const parsed = parseHandleOrThrow(handleText);
+    const record = await this.identifiers.findByKey(parsed.key);
+    if (!record) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+    const privateAllowed = options.publicOnly !== true && (await this.access.canReadPrivate(caller, parsed.prefixKey));
+    const visible = readValues(record).filter((v) => v.permissions.publicRead || (privateAllowed && v.permissions.adminRead));
+    const filtered = filterValues(visible, { indexes: options.indexes, types: options.types });
+    const filtersGiven = options.indexes.length > 0 || options.types.length > 0;
+    return { handle: handleText, values: filtered.map(valueToJson), noValuesMatched: filtersGiven && filtered.length === 0 };
+  }
+
+  /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
+  async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
+    const handleText = options.mintNewSuffix ? `${pathHandle}${randomUUID()}` : pathHandle;
+    const parsed = parseHandleOrThrow(handleText);
+    await this.access.assertWritable(caller, parsed.prefixKey);
+    const now = new Date();
+    let incoming: { values: HandleValue[]; handle?: string };
+    try {
+      incoming = valuesFromJson(body, { now });
+    } catch (error) {
+      throw asDomainError(error);
+    }
+    if (incoming.handle !== undefined && handleLookupKey(incoming.handle) !== parsed.key && !options.mintNewSuffix) {
+      throw new DomainError('INVALID_VALUE', `the body names handle ${incoming.handle} but the path names ${pathHandle}`);
+    }
+    // The server stamps what it stores: a client cannot backdate a value.
+    const stamped = incoming.values.map((v) => ({ ...v, timestamp: isoSeconds(now) }));
+
+    if (options.indexes === undefined) {
+      if (stamped.length === 0) throw new DomainError('INVALID_VALUE', 'a handle record needs at least one value');
+      const row = toRow(parsed, stamped);
+      if (!options.overwrite) {
+        const inserted = await this.identifiers.insertMissing([row]);
+        if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+        return { handle: handleText, created: true };
+      }
+      return { handle: handleText, created: await this.identifiers.upsert(row) };
+    }
+    return this.putValues(parsed, handleText, stamped, options);
+  }
+
+  async delete(handleText: string, caller: Principal, indexes: number[] | undefined): Promise<void> {
+    const parsed = parseHandleOrThrow(handleText);
+    await this.access.assertWritable(caller, parsed.prefixKey);
+    if (indexes === undefined) {
+      const deleted = await this.identifiers.deleteKeys([parsed.key]);
+      if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      return;
+    }
+    await this.identifiers.transaction(async (manager) => {
+      const record = await this.identifiers.findByKey(parsed.key, manager, true);
+      if (!record) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      const doomed = new Set(indexes);
+      const remaining = record.values.filter((v) => !doomed.has(v.index));
+      if (remaining.length === record.values.length) {
+        throw new DomainError('VALUES_NOT_FOUND', `handle ${handleText} has no value at index ${indexes.join(', ')}`);
+      }
+      await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
+    });
+  }
+
+  async list(prefixText: string, caller: Principal, page: number, pageSize: number | undefined) {
+    const prefix = parsePrefixOrThrow(prefixText);
+    if (!(await this.access.canReadPrivate(caller, prefix.prefixKey))) {
+      throw new DomainError('FORBIDDEN', `listing handles under ${prefix.prefix} needs the owning enterprise's or an operator's token`);
+    }
+    const totalCount = await this.identifiers.countUnderPrefix(prefix.prefixKey);
+    if (pageSize === undefined && totalCount > MAX_UNPAGED_LISTING) {
+      throw new DomainError('VALIDATION_FAILED', `prefix ${prefix.prefix} has ${totalCount} handles; list at most ${MAX_UNPAGED_LISTING} at once with page and pageSize`);
+    }
+    const size = pageSize ?? MAX_UNPAGED_LISTING;
+    const handles = size === 0 ? [] : await this.identifiers.listUnderPrefix(prefix.prefixKey, page * size, size);
+    return { prefix: prefix.prefix, totalCount, page, pageSize: pageSize ?? totalCount, handles };
+  }
+
+  async homedPrefixes(): Promise<string[]> {
+    return (await this.prefixes.listActive()).map((p) => p.prefix);
+  }
+
+  private async putValues(parsed: ParsedHandle, handleText: string, values: HandleValue[], options: PutOptions) {
+    if (options.indexes !== 'various') {
+      const wanted = [...new Set(options.indexes)].sort((a, b) => a - b).join(',');
+      const given = values.map((v) => v.index).sort((a, b) => a - b).join(',');
+      if (wanted !== given) {
+        throw new DomainError('INVALID_VALUE', `the index parameter (${wanted}) must list exactly the indexes in the body (${given}), or be "various"`);
+      }
+    }
+    await this.identifiers.transaction(async (manager) => {
+      const record = await this.identifiers.findByKey(parsed.key, manager, true);
+      if (!record) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      const incoming = new Map(values.map((v) => [v.index, valueToJson(v)]));
+      const clash = record.values.find((v) => incoming.has(v.index));
+      if (!options.overwrite && clash) {
+        throw new DomainError('VALUE_ALREADY_EXISTS', `handle ${handleText} already has a value at index ${clash.index}`);
+      }
+      const merged = record.values.filter((v) => !incoming.has(v.index)).concat([...incoming.values()]);
+      merged.sort((a, b) => a.index - b.index);
+      await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(merged), templateVersionOf(merged));
+    });
+    return { handle: handleText, created: false };
+  }
+}
+
+function toRow(parsed: ParsedHandle, values: HandleValue[]) {
+  const json = values.map(valueToJson).sort((a, b) => a.index - b.index);
+  return { handleKey: parsed.key, handle: parsed.handle, prefixKey: parsed.prefixKey, valuesJson: JSON.stringify(json), templateVersion: templateVersionOf(json) };
+}
+
+/** The SNMS template version a record declares in its index-1001 TEMPLATE value, if any. */
+export function templateVersionOf(values: HandleJsonValue[]): string | null {
+  const template = values.find((v) => v.index === TEMPLATE_VALUE_INDEX && v.type === 'TEMPLATE');
+  return template && typeof template.data.value === 'string' && template.data.value.length <= 128 ? template.data.value : null;
+}
+
+/** Stored values are canonical Handle JSON written by this node; reading them back cannot fail. */
+export function readValues(record: IdentifierRecord): HandleValue[] {
+  return record.values.map((json, i) => valueFromJson(json, { path: `stored[${i}]` }));
+}

@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { HandleJsonValue } from '@idis/identifier';
+
+export interface IdentifierRecord {
+  handle: string;
+  prefixKey: string;
+  values: HandleJsonValue[];
+  templateVersion: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IdentifierRow {
+  handleKey: string;
+  handle: string;
+  prefixKey: string;
+  /** The values already serialised as JSON text. */
+  valuesJson: string;
+  templateVersion: string | null;
+}
+
+interface RecordRow {
+  handle: string;
+  prefix_key: string;
+  values: HandleJsonValue[];
+  template_version: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const RECORD_COLUMNS = `handle, prefix_key, "values", template_version, version, created_at, updated_at`;
+
+/**
+ * All SQL on identifiers. Reads are primary-key lookups; bulk writes are one statement per batch
+ * over unnest()ed arrays, never a statement per row.
+ */
+@Injectable()
+export class IdentifierRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findByKey(handleKey: string, manager: EntityManager = this.dataSource.manager, forUpdate = false): Promise<IdentifierRecord | undefined> {
+    const rows: RecordRow[] = await manager.query(
+      `SELECT ${RECORD_COLUMNS} FROM identifiers WHERE handle_key = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [handleKey],
+    );
+    return rows.length > 0 ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Inserts the rows that do not exist yet; returns the keys actually inserted. */
+  async insertMissing(rows: IdentifierRow[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted: Array<{ handle_key: string }> = await manager.query(
+      `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
+       ON CONFLICT (handle_key) DO NOTHING
+       RETURNING handle_key`,
+      columns(rows),
+    );
+    return new Set(inserted.map((row) => row.handle_key));
+  }
+
+  /** Replaces the values of the rows that exist; returns the keys actually updated. */
+  async updateExisting(rows: IdentifierRow[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const updated: Array<{ handle_key: string }> = await manager.query(
+      `UPDATE identifiers AS i
+          SET "values" = u.values, template_version = u.template_version, version = i.version + 1, updated_at = now()
+         FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version)
+        WHERE i.handle_key = u.handle_key
+        RETURNING i.handle_key`,
+      [rows.map((r) => r.handleKey), rows.map((r) => r.valuesJson), rows.map((r) => r.templateVersion)],
+    );
+    return new Set(updated.map((row) => row.handle_key));
+  }
+
+  /** Creates or replaces one record; returns whether it was created. */
+  async upsert(row: IdentifierRow): Promise<boolean> {
+    const result: Array<{ created: boolean }> = await this.dataSource.query(
+      `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
+       VALUES ($1, $2, $3, $4::jsonb, $5)
+       ON CONFLICT (handle_key) DO UPDATE
+          SET "values" = EXCLUDED."values", template_version = EXCLUDED.template_version,
+              version = identifiers.version + 1, updated_at = now()
+       RETURNING (xmax = 0) AS created`,
+      [row.handleKey, row.handle, row.prefixKey, row.valuesJson, row.templateVersion],
+    );
+    return result[0].created;
+  }
+
+  async replaceValues(manager: EntityManager, handleKey: string, valuesJson: string, templateVersion: string | null): Promise<void> {
+    await manager.query(
+      `UPDATE identifiers SET "values" = $2::jsonb, template_version = $3, version = version + 1, updated_at = now() WHERE handle_key = $1`,
+      [handleKey, valuesJson, templateVersion],
+    );
+  }
+
+  /** Deletes the given keys; returns the keys actually deleted. */
+  async deleteKeys(handleKeys: string[]): Promise<Set<string>> {
+    if (handleKeys.length === 0) return new Set();
+    const deleted: Array<{ handle_key: string }> = await this.dataSource.query(
+      `DELETE FROM identifiers WHERE handle_key = ANY($1::text[]) RETURNING handle_key`,
+      [handleKeys],
+    );
+    return new Set(deleted.map((row) => row.handle_key));
+  }
+
+  /**
+   * Handles directly under a prefix, in key order. The "C"-collated primary key makes this a range
+   * scan: every key under prefix P lies in [P + '/', P + '0') since '0' follows '/' in ASCII.
+   */
+  async listUnderPrefix(prefixKey: string, offset: number, limit: number): Promise<string[]> {
+    const rows: Array<{ handle: string }> = await this.dataSource.query(
+      `SELECT handle FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 ORDER BY handle_key OFFSET $3 LIMIT $4`,
+      [`${prefixKey}/`, `${prefixKey}0`, offset, limit],
+    );
+    return rows.map((row) => row.handle);
+  }
+
+  async countUnderPrefix(prefixKey: string): Promise<number> {
+    const rows: Array<{ count: string }> = await this.dataSource.query(
+      `SELECT count(*) AS count FROM identifiers WHERE handle_key >= $1 AND handle_key < $2`,
+      [`${prefixKey}/`, `${prefixKey}0`],
+    );
+    return Number(rows[0].count);
+  }
+
+  async anyUsesTemplate(prefixKey: string, templateVersion: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 AND template_version = $3 LIMIT 1`,
+      [`${prefixKey}/`, `${prefixKey}0`, templateVersion],
+    );
+    return rows.length > 0;
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+}
+
+function columns(rows: IdentifierRow[]): unknown[] {
+  const keys: string[] = [];
+  const handles: string[] = [];
+  const prefixes: string[] = [];
+  const values: string[] = [];
+  const templates: Array<string | null> = [];
+  for (const row of rows) {
+    keys.push(row.handleKey);
+    handles.push(row.handle);
+    prefixes.push(row.prefixKey);
+    values.push(row.valuesJson);
+    templates.push(row.templateVersion);
+  }
+  return [keys, handles, prefixes, values, templates];
+}
+
+function toRecord(row: RecordRow): IdentifierRecord {
+  return {
+    handle: row.handle,
+    prefixKey: row.prefix_key,
+    values: row.values,
+    templateVersion: row.template_version,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { EnterprisePrefixEntity, type PrefixStatus } from './entities/enterprise-prefix.entity';
+
+export interface PrefixStanding {
+  prefixKey: string;
+  prefix: string;
+  status: PrefixStatus;
+  enterpriseId: string | null;
+  enterpriseActive: boolean;
+}
+
+@Injectable()
+export class PrefixRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Status and owner of each given prefix that exists on this node (one query for a whole batch). */
+  async standings(prefixKeys: string[]): Promise<Map<string, PrefixStanding>> {
+    const rows: Array<{ prefix_key: string; prefix: string; status: PrefixStatus; enterprise_id: string | null; enterprise_active: boolean | null }> =
+      await this.dataSource.query(
+        `SELECT p.prefix_key, p.prefix, p.status, p.enterprise_id, (e.status = 'active') AS enterprise_active
+           FROM enterprise_prefixes p LEFT JOIN enterprises e ON e.id = p.enterprise_id
+          WHERE p.prefix_key = ANY($1::text[])`,
+        [prefixKeys],
+      );
+    return new Map(
+      rows.map((row) => [
+        row.prefix_key,
+        { prefixKey: row.prefix_key, prefix: row.prefix, status: row.status, enterpriseId: row.enterprise_id, enterpriseActive: row.enterprise_active === true },
+      ]),
+    );
+  }
+
+  /** Reserves a requested prefix; false if it is already taken or requested by someone else. */
+  async reserve(manager: EntityManager, prefix: { prefixKey: string; prefix: string; applicationId: string }): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(EnterprisePrefixEntity)
+      .values({ ...prefix, status: 'pending_review', enterpriseId: null })
+      .orIgnore()
+      .returning('prefix_key')
+      .execute();
+    return result.raw.length > 0;
+  }
+
+  async assignAndSetStatus(manager: EntityManager, applicationId: string, enterpriseId: string, status: PrefixStatus): Promise<void> {
+    await manager.getRepository(EnterprisePrefixEntity).update({ applicationId }, { enterpriseId, status });
+  }
+
+  async releaseForApplication(manager: EntityManager, applicationId: string): Promise<void> {
+    await manager.getRepository(EnterprisePrefixEntity).delete({ applicationId, status: 'pending_review' });
+  }
+
+  listActive(): Promise<EnterprisePrefixEntity[]> {
+    return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { status: 'active' }, order: { prefixKey: 'ASC' } });
+  }
+
+  listForEnterprise(enterpriseId: string): Promise<EnterprisePrefixEntity[]> {
+    return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { enterpriseId }, order: { prefixKey: 'ASC' } });
+  }
+}

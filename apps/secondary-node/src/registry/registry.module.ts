@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { ApplicationRepository } from './application.repository';
+import { ApplicationsController } from './applications.controller';
+import { ApplicationsService } from './applications.service';
+import { HandlesController } from './handles.controller';
+import { HandlesService } from './handles.service';
+import { IdentifierRepository } from './identifier.repository';
+import { PrefixAccessService } from './prefix-access.service';
+import { PrefixRepository } from './prefix.repository';
+import { SnmsDataController } from './snms-data.controller';
+import { SnmsIdentifiersService } from './snms-identifiers.service';
+import { SnmsTemplateController } from './snms-template.controller';
+import { TemplateRepository } from './template.repository';
+import { TemplatesService } from './templates.service';
+
+/** Enterprises, their prefixes, data templates and identifiers: everything that is registered. */
+@Module({
+  controllers: [ApplicationsController, HandlesController, SnmsDataController, SnmsTemplateController],
+  providers: [
+    ApplicationRepository,
+    ApplicationsService,
+    HandlesService,
+    IdentifierRepository,
+    PrefixAccessService,
+    PrefixRepository,
+    SnmsIdentifiersService,
+    TemplateRepository,
+    TemplatesService,
+  ],
+  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService],
+})
+export class RegistryModule {}

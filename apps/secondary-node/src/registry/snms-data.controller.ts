@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { DomainError } from '../errors/domain-errors';
+import { compileSchema } from '../http/json-schema';
+import { querySingle, type QueryValue } from '../http/query-params';
+import { MAX_BATCH_ITEMS, SnmsIdentifiersService, snmsRecordSchema } from './snms-identifiers.service';
+
+const deleteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['handle'],
+  properties: { handle: { type: 'string', minLength: 1, maxLength: 255 } },
+};
+const readDelete = compileSchema<{ handle: string }>(deleteSchema, 'delete request');
+
+function ok<T>(data: T) {
+  return { status: 1, message: 'success', data };
+}
+
+/** SNMS-compatible identifier API, envelope {status, message, data}. */
+@ApiTags('snms')
+@Controller('identityv2/data')
+@UseGuards(AuthGuard)
+export class SnmsDataController {
+  constructor(private readonly snms: SnmsIdentifiersService) {}
+
+  @Get('detail')
+  @ApiOperation({ summary: 'Resolve an identifier (values without public read only for the owner and operators)' })
+  @ApiQuery({ name: 'handle', required: true })
+  async detail(@CurrentPrincipal() caller: Principal | undefined, @Query('handle') handle: QueryValue) {
+    const text = querySingle('handle', handle);
+    if (!text) throw new DomainError('VALIDATION_FAILED', '缺少必要的请求参数: handle (query parameter handle is required)');
+    return ok(await this.snms.detail(text, caller));
+  }
+
+  @Post()
+  @HttpCode(200)
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiBody({ schema: snmsRecordSchema })
+  async create(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    await this.snms.createOne(caller, body);
+    return ok(true);
+  }
+
+  @Put()
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiBody({ schema: snmsRecordSchema })
+  async update(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    await this.snms.updateOne(caller, body);
+    return ok(true);
+  }
+
+  @Delete()
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiBody({ schema: deleteSchema })
+  async delete(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    await this.snms.deleteOne(caller, readDelete(body).handle);
+    return ok(true);
+  }
+
+  @Post('batchCreate')
+  @HttpCode(200)
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: `Register up to ${MAX_BATCH_ITEMS} identifiers; one result per item, good items stored` })
+  @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: snmsRecordSchema } })
+  async batchCreate(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    return ok(await this.snms.batchCreate(caller, body));
+  }
+
+  @Put('batchUpdate')
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: snmsRecordSchema } })
+  async batchUpdate(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    return ok(await this.snms.batchUpdate(caller, body));
+  }
+
+  @Delete('batchDelete')
+  @RequireRoles('enterprise', 'operator')
+  @ApiBearerAuth()
+  @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: { type: 'string' } } })
+  async batchDelete(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
+    return ok(await this.snms.batchDelete(caller, body));
+  }
+}

@@ -1,0 +1,283 @@
+import { Injectable } from '@nestjs/common';
+import { type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
+import type { Principal } from '../auth/principal';
+import { DomainError, type DomainErrorCode } from '../errors/domain-errors';
+import { compileChecker } from '../http/json-schema';
+import { type IdentifierRow, IdentifierRepository } from './identifier.repository';
+import { isoSeconds, parseHandleOrThrow } from './identifier-input';
+import { PrefixAccessService } from './prefix-access.service';
+import { readValues } from './handles.service';
+import { TEMPLATE_VALUE_INDEX } from './templates.service';
+import { TemplateRepository, type TemplateWithItems } from './template.repository';
+
+export const MAX_BATCH_ITEMS = 2000;
+/** SNMS limits: handle 255, templateVersion 128, type 128, value 255 characters. */
+export const SNMS_MAX_VALUE_LENGTH = 255;
+
+export interface SnmsValue {
+  index: number;
+  type: string;
+  auth?: string;
+  data: { format: 'string'; value: string };
+}
+
+export interface SnmsRecordInput {
+  handle: string;
+  templateVersion: string;
+  value: SnmsValue[];
+}
+
+/**
+ * One entry of a batch reply: code 1 success, -2 refused for a business reason, -3 no permission;
+ * `reason` is the machine-readable cause of a refusal.
+ */
+export interface SnmsItemResult {
+  handle: string;
+  code: 1 | -2 | -3;
+  msg: string;
+  reason?: DomainErrorCode;
+}
+
+function succeeded(handle: string): SnmsItemResult {
+  return { handle, code: 1, msg: MSG_SUCCESS };
+}
+
+function refused(handle: string, reason: DomainErrorCode, msg: string): SnmsItemResult {
+  return { handle, code: reason === 'PREFIX_NOT_OWNED' ? -3 : -2, msg, reason };
+}
+
+export const snmsValueSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['index', 'type', 'data'],
+  properties: {
+    index: { type: 'integer', minimum: 1, maximum: 2147483647 },
+    type: { type: 'string', minLength: 1, maxLength: 128 },
+    auth: { type: 'string', maxLength: 32, description: 'reserved by SNMS; accepted and ignored' },
+    data: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['format', 'value'],
+      properties: {
+        format: { type: 'string', enum: ['string'], description: 'SNMS supports only "string"' },
+        value: { type: 'string', maxLength: SNMS_MAX_VALUE_LENGTH },
+      },
+    },
+  },
+};
+
+export const snmsRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['handle', 'templateVersion', 'value'],
+  properties: {
+    handle: { type: 'string', minLength: 1, maxLength: 255 },
+    templateVersion: { type: 'string', minLength: 1, maxLength: 128 },
+    value: { type: 'array', maxItems: 256, items: snmsValueSchema },
+  },
+};
+const recordProblems = compileChecker(snmsRecordSchema);
+
+const MSG_SUCCESS = 'success';
+const MSG_EXISTS = '标识已存在 (identifier already exists)';
+const MSG_MISSING = '标识不存在 (identifier does not exist)';
+
+interface CheckedItem {
+  position: number;
+  parsed: ParsedHandle;
+  input: SnmsRecordInput;
+}
+
+/**
+ * The SNMS identifier API (/identityv2/data…): records shaped by data templates, written one by
+ * one or in batches of up to 2,000 where every item gets its own result and the good items are
+ * stored with one statement for the whole batch.
+ */
+@Injectable()
+export class SnmsIdentifiersService {
+  constructor(
+    private readonly identifiers: IdentifierRepository,
+    private readonly templates: TemplateRepository,
+    private readonly access: PrefixAccessService,
+  ) {}
+
+  async detail(handleText: string, caller: Principal | undefined) {
+    const parsed = parseHandleOrThrow(handleText);
+    const record = await this.identifiers.findByKey(parsed.key);
+    if (!record) throw new DomainError('HANDLE_NOT_FOUND', `没有找到标识 (identifier ${handleText} not found)`);
+    const privateAllowed = await this.access.canReadPrivate(caller, parsed.prefixKey);
+    const values = readValues(record).filter((v) => v.permissions.publicRead || (privateAllowed && v.permissions.adminRead));
+    return {
+      prefix: handleText.slice(0, handleText.indexOf('/')),
+      handle: handleText,
+      templateVersion: record.templateVersion,
+      value: values.map((v) => ({
+        index: v.index,
+        type: v.type,
+        auth: permissionCode(v.permissions),
+        data: { format: 'string', value: v.data.format === 'string' ? v.data.value : JSON.stringify(v.data.value) },
+      })),
+    };
+  }
+
+  batchCreate(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
+    return this.writeBatch(caller, batchItems(body), 'create');
+  }
+
+  batchUpdate(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
+    return this.writeBatch(caller, batchItems(body), 'update');
+  }
+
+  async createOne(caller: Principal, body: unknown): Promise<void> {
+    throwIfFailed((await this.writeBatch(caller, [body], 'create'))[0]);
+  }
+
+  async updateOne(caller: Principal, body: unknown): Promise<void> {
+    throwIfFailed((await this.writeBatch(caller, [body], 'update'))[0]);
+  }
+
+  async deleteOne(caller: Principal, handle: string): Promise<void> {
+    throwIfFailed((await this.batchDelete(caller, [handle]))[0]);
+  }
+
+  async batchDelete(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
+    const items = batchItems(body);
+    const results: SnmsItemResult[] = [];
+    const candidates: Array<{ position: number; parsed: ParsedHandle }> = [];
+    items.forEach((item, position) => {
+      if (typeof item !== 'string' || item.length === 0) {
+        results[position] = refused(typeof item === 'string' ? item : '', 'VALIDATION_FAILED', 'each item must be a handle string');
+        return;
+      }
+      const parsed = tryParseHandle(item);
+      if (!parsed.ok) results[position] = refused(item, 'INVALID_HANDLE', parsed.error.message);
+      else candidates.push({ position, parsed: parsed.value });
+    });
+    const allowed = await this.filterWritable(caller, candidates, results);
+    const deleted = await this.identifiers.deleteKeys([...new Set(allowed.map((c) => c.parsed.key))]);
+    const reported = new Set<string>();
+    for (const { position, parsed } of allowed) {
+      const done = deleted.has(parsed.key) && !reported.has(parsed.key);
+      reported.add(parsed.key);
+      results[position] = done ? succeeded(parsed.handle) : refused(parsed.handle, 'HANDLE_NOT_FOUND', MSG_MISSING);
+    }
+    return results;
+  }
+
+  private async writeBatch(caller: Principal, items: unknown[], mode: 'create' | 'update'): Promise<SnmsItemResult[]> {
+    const results: SnmsItemResult[] = [];
+    const candidates: CheckedItem[] = [];
+    items.forEach((item, position) => {
+      const handle = isRecord(item) && typeof item.handle === 'string' ? item.handle : '';
+      const problems = recordProblems(item);
+      if (problems.length > 0) {
+        results[position] = refused(handle, 'VALIDATION_FAILED', problems.map((p) => `${p.path || '/'} ${p.message}`).join('; '));
+        return;
+      }
+      const parsed = tryParseHandle(handle);
+      if (!parsed.ok) results[position] = refused(handle, 'INVALID_HANDLE', parsed.error.message);
+      else candidates.push({ position, parsed: parsed.value, input: item as unknown as SnmsRecordInput });
+    });
+
+    const writable = await this.filterWritable(caller, candidates, results);
+    const templates = await this.templatesFor(writable);
+    const timestamp = isoSeconds(new Date());
+    const rows: IdentifierRow[] = [];
+    const rowOwners = new Map<string, CheckedItem>();
+    for (const item of writable) {
+      if (rowOwners.has(item.parsed.key)) {
+        results[item.position] = refused(item.input.handle, 'CONFLICT', `duplicates item ${rowOwners.get(item.parsed.key)!.position} of this batch`);
+        continue;
+      }
+      const template = templates.get(`${item.parsed.prefixKey}\u0000${item.input.templateVersion}`);
+      const built = template ? buildValues(item.input, template, timestamp) : { problem: `数据模板不存在 (no template version "${item.input.templateVersion}" for prefix ${item.parsed.prefix})` };
+      if ('problem' in built) {
+        results[item.position] = refused(item.input.handle, template ? 'TEMPLATE_VIOLATION' : 'TEMPLATE_NOT_FOUND', built.problem);
+        continue;
+      }
+      rowOwners.set(item.parsed.key, item);
+      rows.push({ handleKey: item.parsed.key, handle: item.parsed.handle, prefixKey: item.parsed.prefixKey, valuesJson: JSON.stringify(built.values), templateVersion: item.input.templateVersion });
+    }
+
+    const written = mode === 'create' ? await this.identifiers.insertMissing(rows) : await this.identifiers.updateExisting(rows);
+    for (const [key, item] of rowOwners) {
+      results[item.position] = written.has(key)
+        ? succeeded(item.input.handle)
+        : mode === 'create'
+          ? refused(item.input.handle, 'HANDLE_ALREADY_EXISTS', MSG_EXISTS)
+          : refused(item.input.handle, 'HANDLE_NOT_FOUND', MSG_MISSING);
+    }
+    return results;
+  }
+
+  /** Drops (and reports) the items under prefixes the caller may not write. */
+  private async filterWritable<T extends { position: number; parsed: ParsedHandle }>(caller: Principal, candidates: T[], results: SnmsItemResult[]): Promise<T[]> {
+    if (candidates.length === 0) return [];
+    const problems = await this.access.writeProblems(caller, candidates.map((c) => c.parsed.prefixKey));
+    return candidates.filter((candidate) => {
+      const problem = problems.get(candidate.parsed.prefixKey);
+      if (!problem) return true;
+      results[candidate.position] = refused(candidate.parsed.handle, problem.code, problem.message);
+      return false;
+    });
+  }
+
+  private async templatesFor(items: CheckedItem[]): Promise<Map<string, TemplateWithItems>> {
+    const pairs = new Map<string, { prefixKey: string; version: string }>();
+    for (const item of items) pairs.set(`${item.parsed.prefixKey}\u0000${item.input.templateVersion}`, { prefixKey: item.parsed.prefixKey, version: item.input.templateVersion });
+    const found = await this.templates.findMany([...pairs.values()]);
+    return new Map(found.map((t) => [`${t.prefixKey}\u0000${t.version}`, t]));
+  }
+}
+
+/**
+ * Checks an SNMS record against its template and produces the stored Handle values: index 1001
+ * TEMPLATE holding the version, then one string value per attribute.
+ */
+export function buildValues(input: SnmsRecordInput, template: TemplateWithItems, timestamp: string): { values: HandleJsonValue[] } | { problem: string } {
+  const items = new Map(template.items.map((item) => [item.idIndex, item]));
+  const seen = new Set<number>();
+  const values: HandleJsonValue[] = [{ index: TEMPLATE_VALUE_INDEX, type: 'TEMPLATE', data: { format: 'string', value: template.version }, ttl: 86400, timestamp }];
+  for (const [i, value] of input.value.entries()) {
+    if (value.index === TEMPLATE_VALUE_INDEX) return { problem: `value[${i}]: index 1001 is reserved for the template version` };
+    if (seen.has(value.index)) return { problem: `value[${i}]: index ${value.index} appears twice` };
+    seen.add(value.index);
+    const item = items.get(value.index);
+    if (!item) return { problem: `value[${i}]: 非法操作，索引${value.index}在模板中不存在 (index ${value.index} is not an item of template ${template.version})` };
+    if (item.state !== 1) return { problem: `value[${i}]: template item "${item.idType}" (index ${item.idIndex}) is disabled` };
+    if (item.idType !== value.type) return { problem: `value[${i}]: index ${value.index} has type "${item.idType}" in the template, not "${value.type}"` };
+    const length = [...value.data.value].length;
+    if (length < item.minLength || length > item.maxLength) {
+      return { problem: `value[${i}]: "${item.idType}" must be ${item.minLength} to ${item.maxLength} characters long, got ${length}` };
+    }
+    values.push({ index: value.index, type: value.type, data: { format: 'string', value: value.data.value }, ttl: 86400, timestamp });
+  }
+  const missing = template.items.filter((item) => item.required && item.state === 1 && !seen.has(item.idIndex));
+  if (missing.length > 0) return { problem: `required template items missing: ${missing.map((m) => `${m.idType} (index ${m.idIndex})`).join(', ')}` };
+  values.sort((a, b) => a.index - b.index);
+  return { values };
+}
+
+function batchItems(body: unknown): unknown[] {
+  const items = isRecord(body) && Array.isArray(body.handles) && Object.keys(body).length === 1 ? body.handles : body;
+  if (!Array.isArray(items)) throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON array of items');
+  if (items.length === 0) throw new DomainError('VALIDATION_FAILED', 'the batch is empty');
+  if (items.length > MAX_BATCH_ITEMS) {
+    throw new DomainError('BATCH_TOO_LARGE', `批量操作最大支持${MAX_BATCH_ITEMS}条 (a batch holds at most ${MAX_BATCH_ITEMS} items, got ${items.length}); nothing was stored`);
+  }
+  return items;
+}
+
+function throwIfFailed(result: SnmsItemResult): void {
+  if (result.code === 1) return;
+  const reason = result.reason ?? 'VALIDATION_FAILED';
+  throw new DomainError(reason, reason === 'HANDLE_NOT_FOUND' ? `没有找到标识 (identifier ${result.handle} not found)` : result.msg);
+}
+
+function permissionCode(p: { adminRead: boolean; adminWrite: boolean; publicRead: boolean; publicWrite: boolean }): string {
+  return [p.adminRead, p.adminWrite, p.publicRead, p.publicWrite].map((b) => (b ? '1' : '0')).join('');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

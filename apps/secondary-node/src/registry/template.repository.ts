@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { DataTemplateEntity } from './entities/data-template.entity';
+import { TemplateItemEntity } from './entities/template-item.entity';
+
+export type TemplateWithItems = DataTemplateEntity & { items: TemplateItemEntity[] };
+
+@Injectable()
+export class TemplateRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async find(prefixKey: string, version: string): Promise<TemplateWithItems | undefined> {
+    const template = await this.dataSource.getRepository(DataTemplateEntity).findOne({
+      where: { prefixKey, version },
+      relations: { items: true },
+      order: { items: { idIndex: 'ASC' } },
+    });
+    return (template as TemplateWithItems | null) ?? undefined;
+  }
+
+  /** Every template named by (prefix, version) pairs, in one query; for checking a batch. */
+  async findMany(pairs: Array<{ prefixKey: string; version: string }>): Promise<TemplateWithItems[]> {
+    if (pairs.length === 0) return [];
+    const prefixKeys = [...new Set(pairs.map((p) => p.prefixKey))];
+    const versions = [...new Set(pairs.map((p) => p.version))];
+    const found = await this.dataSource.getRepository(DataTemplateEntity).find({
+      where: { prefixKey: In(prefixKeys), version: In(versions) },
+      relations: { items: true },
+    });
+    return found as TemplateWithItems[];
+  }
+
+  async listForPrefix(prefixKey: string): Promise<DataTemplateEntity[]> {
+    return this.dataSource.getRepository(DataTemplateEntity).find({ where: { prefixKey }, order: { version: 'ASC' } });
+  }
+
+  /** Inserts the template and its items in one transaction; false if (prefix, version) exists. */
+  async create(template: Omit<DataTemplateEntity, 'id' | 'createdAt' | 'updatedAt' | 'items'>, items: Omit<TemplateItemEntity, 'templateId'>[]): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(DataTemplateEntity)
+        .values(template)
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if (inserted.raw.length === 0) return false;
+      const templateId = (inserted.raw[0] as { id: string }).id;
+      await manager.getRepository(TemplateItemEntity).insert(items.map((item) => ({ ...item, templateId })));
+      return true;
+    });
+  }
+
+  /** Updates the template's descriptive fields and upserts its items (items are never deleted). */
+  async update(
+    templateId: string,
+    fields: Pick<DataTemplateEntity, 'industryCategory' | 'industrySpecific' | 'industryTrade' | 'industrySubclass' | 'type' | 'description'>,
+    items: Omit<TemplateItemEntity, 'templateId'>[],
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(DataTemplateEntity).update({ id: templateId }, fields);
+      await manager.getRepository(TemplateItemEntity).upsert(
+        items.map((item) => ({ ...item, templateId })),
+        ['templateId', 'idIndex'],
+      );
+    });
+  }
+
+  async delete(templateId: string): Promise<void> {
+    await this.dataSource.getRepository(DataTemplateEntity).delete({ id: templateId });
+  }
+}
