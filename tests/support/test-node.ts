@@ -1,0 +1,153 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
+import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { creditCodeCheckCharacter } from '../../apps/secondary-node/src/registry/credit-code';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export const OPERATOR_PASSWORD = 'operator-secret-1';
+export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+export interface HttpReply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is, for malformed-body tests. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A secondary node on its own fresh database, listening on a random loopback port. */
+export class TestNode {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly db: TestDatabase,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<TestNode> {
+    const db = await createTestDatabase();
+    const config = loadNodeConfig({
+      DATABASE_URL: db.url,
+      OPERATOR_PASSWORD,
+      JWT_SECRET,
+      LOG_LEVEL: 'error',
+      SECONDARY_PREFIX: '88.118',
+      ...env,
+    });
+    const app = await createNodeApp(config, db.url);
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return new TestNode(app, db, `http://127.0.0.1:${port}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    await this.db.drop();
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpReply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  async token(username: string, password: string): Promise<string> {
+    const reply = await this.request('POST', '/api/v1/auth/token', { body: { username, password } });
+    if (reply.status !== 200) throw new Error(`login of ${username} failed: ${reply.status} ${reply.text}`);
+    return reply.body.accessToken as string;
+  }
+
+  operatorToken(): Promise<string> {
+    return this.token('operator', OPERATOR_PASSWORD);
+  }
+
+  /** Applies for `prefix`, has the operator approve it, and logs the new enterprise in. */
+  async approvedEnterprise(prefix: string, username: string, password = 'enterprise-pass-1'): Promise<EnterpriseFixture> {
+    const application = await this.request('POST', '/api/v1/enterprises/applications', {
+      body: applicationBody(prefix, username, password),
+    });
+    if (application.status !== 201) throw new Error(`application failed: ${application.status} ${application.text}`);
+    const approved = await this.request('POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {
+      token: await this.operatorToken(),
+    });
+    if (approved.status !== 200) throw new Error(`approval failed: ${approved.status} ${approved.text}`);
+    return { prefix, username, password, token: await this.token(username, password), enterpriseId: approved.body.enterpriseId, applicationId: application.body.id };
+  }
+
+  /** Creates an SNMS template with the given string items (all enabled). */
+  async createTemplate(token: string, prefix: string, version: string, items: Array<{ idType: string; idIndex?: number; required?: boolean; maxLength?: number; minLength?: number }>) {
+    const reply = await this.request('POST', '/snms/api/v5/template', {
+      token,
+      body: {
+        prefix,
+        version,
+        industryCategory: 'C',
+        industrySpecific: '38',
+        industryTrade: '384',
+        industrySubclass: '3841',
+        type: 1,
+        description: `template ${version}`,
+        items: items.map((item) => ({
+          name: `name-${item.idType}`,
+          idType: item.idType,
+          ...(item.idIndex !== undefined ? { idIndex: item.idIndex } : {}),
+          required: item.required ?? false,
+          metadata: { type: 'string', minLength: item.minLength ?? 0, maxLength: item.maxLength ?? 255 },
+        })),
+      },
+    });
+    if (reply.status !== 200) throw new Error(`template creation failed: ${reply.status} ${reply.text}`);
+    return reply.body.data;
+  }
+}
+
+export interface EnterpriseFixture {
+  prefix: string;
+  username: string;
+  password: string;
+  token: string;
+  enterpriseId: string;
+  applicationId: string;
+}
+
+let creditCounter = 0;
+
+/** A unified social credit code with a correct GB 32100 check character, different on every call. */
+export function validCreditCode(): string {
+  creditCounter += 1;
+  const serial = `${process.pid % 1000}${Date.now() % 100000}${creditCounter}`.padStart(9, '0').slice(-9).replace(/[IOZSV]/g, '0');
+  const first17 = `91110108${serial}`;
+  return `${first17}${creditCodeCheckCharacter(first17)}`;
+}
+
+export function applicationBody(prefix: string, username: string, password = 'enterprise-pass-1') {
+  return {
+    orgName: `Org of ${username}`,
+    creditCode: validCreditCode(),
+    contactName: 'Zhang San',
+    contactPhone: '+86 27 8765 4321',
+    contactEmail: `${username}@example.cn`,
+    requestedPrefix: prefix,
+    username,
+    password,
+  };
+}
