@@ -1,0 +1,277 @@
+/**
+ * Registration benchmark: 200,000 identifiers through SNMS batchCreate (batches of 2,000) against
+ * the real PostgreSQL, next to the raw database limit measured in the same run: one
+ * `INSERT … SELECT FROM unnest(…)` of 2,000 prepared rows per statement, into the same table.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
+import { cpuMillis, type RunningNode, startNodeProcess } from './support/node-process';
+import { round, summarise, type LatencySummary } from './support/stats';
+
+const BATCH = 2000;
+const PREFIX = '88.118.8';
+const TEMPLATE = '1.0';
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface ScenarioResult {
+  scenario: string;
+  identifiers: number;
+  seconds: number;
+  perSecond: number;
+  batchMs: LatencySummary;
+  serverCpuMsPerBatch?: number;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const found = args.find((a) => a.startsWith(`--${name}=`));
+  return found ? Number(found.split('=')[1]) : fallback;
+}
+
+export async function runRegistrationBenchmark(args: string[]): Promise<void> {
+  const total = option(args, 'total', 200_000);
+  const batches = Math.ceil(total / BATCH);
+  const dbName = `idis_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const databaseUrl = dbUrl.toString();
+  let node: RunningNode | undefined;
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  try {
+    log(`database ${dbName}; ${batches} batches of ${BATCH} per scenario`);
+    node = await startNodeProcess(
+      { DATABASE_URL: databaseUrl, OPERATOR_PASSWORD: 'bench-operator-1', JWT_SECRET: randomBytes(32).toString('hex') },
+      await freePort(),
+    );
+    const token = await setUpEnterprise(node.baseUrl);
+    const results: ScenarioResult[] = [];
+
+    // Interleaved so that drift on a noisy machine hits baselines and node runs alike.
+    for (const concurrency of [1, 2]) {
+      await reset(pool);
+      results.push(await rawUnnest(pool, batches, `raw-${concurrency}`, concurrency));
+      await reset(pool);
+      results.push(await throughNode(node, pool, token, batches, concurrency));
+    }
+    report(results, total);
+  } finally {
+    await node?.stop();
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function setUpEnterprise(baseUrl: string): Promise<string> {
+  const post = async (path: string, body: unknown, token?: string, method = 'POST') => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as any;
+    if (response.status >= 300) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const operator = (await post('/api/v1/auth/token', { username: 'operator', password: 'bench-operator-1' })).accessToken;
+  const first17 = '91420100MA4K00001';
+  const application = await post('/api/v1/enterprises/applications', {
+    orgName: 'Bench Tools Co.',
+    creditCode: `${first17}${creditCodeCheckCharacter(first17)}`,
+    contactName: 'Li Si',
+    contactPhone: '+86 714 000 0000',
+    contactEmail: 'bench@example.cn',
+    requestedPrefix: PREFIX,
+    username: 'bench',
+    password: 'bench-password-1',
+  });
+  await post(`/api/v1/enterprises/applications/${application.id}/approve`, {}, operator);
+  const token = (await post('/api/v1/auth/token', { username: 'bench', password: 'bench-password-1' })).accessToken;
+  await post(
+    '/snms/api/v5/template',
+    {
+      prefix: PREFIX,
+      version: TEMPLATE,
+      industryCategory: 'C',
+      industrySpecific: '34',
+      industryTrade: '342',
+      industrySubclass: '3421',
+      type: 1,
+      items: [
+        { name: '产品名称', idType: 'name', required: true, metadata: { type: 'string', minLength: 1, maxLength: 64 } },
+        { name: '型号', idType: 'model', metadata: { type: 'string', minLength: 0, maxLength: 32 } },
+        { name: '产品页面', idType: 'url', metadata: { type: 'string', minLength: 0, maxLength: 255 } },
+      ],
+    },
+    token,
+  );
+  return token;
+}
+
+function item(run: string, i: number) {
+  return {
+    handle: `${PREFIX}/${run}-${String(i).padStart(7, '0')}`,
+    templateVersion: TEMPLATE,
+    value: [
+      { index: 2000, type: 'name', data: { format: 'string', value: `锂电冲击扳手 JXDY-${i}` } },
+      { index: 2001, type: 'model', data: { format: 'string', value: 'JXDY2106' } },
+      { index: 2002, type: 'url', data: { format: 'string', value: `https://tools.example.cn/p/${run}/${i}` } },
+    ],
+  };
+}
+
+/** The values the node stores for item(): so the raw baseline writes the same bytes. */
+function storedValues(run: string, i: number, timestamp: string): string {
+  const source = item(run, i);
+  return JSON.stringify([
+    { index: 1001, type: 'TEMPLATE', data: { format: 'string', value: TEMPLATE }, ttl: 86400, timestamp },
+    ...source.value.map((v) => ({ index: v.index, type: v.type, data: v.data, ttl: 86400, timestamp })),
+  ]);
+}
+
+async function rawUnnest(pool: Pool, batches: number, run: string, concurrency = 1): Promise<ScenarioResult> {
+  const timestamp = `${new Date().toISOString().slice(0, 19)}Z`;
+  const prepared = Array.from({ length: batches }, (_, b) => {
+    const keys: string[] = [];
+    const handles: string[] = [];
+    const prefixes: string[] = [];
+    const values: string[] = [];
+    const templates: string[] = [];
+    for (let i = b * BATCH; i < (b + 1) * BATCH; i += 1) {
+      const handle = item(run, i).handle;
+      keys.push(handle.toLowerCase());
+      handles.push(handle);
+      prefixes.push(PREFIX);
+      values.push(storedValues(run, i, timestamp));
+      templates.push(TEMPLATE);
+    }
+    return [keys, handles, prefixes, values, templates];
+  });
+  await pool.query('CHECKPOINT');
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    const client = await pool.connect();
+    try {
+      for (let b = next++; b < prepared.length; b = next++) {
+        const t0 = process.hrtime.bigint();
+        await client.query({
+          name: 'bench-raw-unnest',
+          text: `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
+                 ON CONFLICT (handle_key) DO NOTHING RETURNING handle_key`,
+          values: prepared[b],
+        });
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    } finally {
+      client.release();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = await countRows(pool);
+  if (stored !== batches * BATCH) throw new Error(`raw baseline stored ${stored} rows, expected ${batches * BATCH}`);
+  const result = { scenario: `raw unnest INSERT, ${concurrency} connection${concurrency > 1 ? 's' : ''} (baseline ${run})`, identifiers: stored, seconds: round(seconds, 2), perSecond: Math.round(stored / seconds), batchMs: summarise(latencies) };
+  log(`${result.scenario}: ${result.perSecond} rows/s`);
+  return result;
+}
+
+async function throughNode(node: RunningNode, pool: Pool, token: string, batches: number, concurrency: number): Promise<ScenarioResult> {
+  const run = `c${concurrency}`;
+  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify(Array.from({ length: BATCH }, (_, k) => item(run, b * BATCH + k))));
+  await pool.query('CHECKPOINT');
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const cpuBefore = cpuMillis(node.process.pid as number);
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    for (;;) {
+      const b = next;
+      next += 1;
+      if (b >= batches) return;
+      const t0 = process.hrtime.bigint();
+      const response = await fetch(`${node.baseUrl}/identityv2/data/batchCreate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: bodies[b],
+      });
+      const reply = (await response.json()) as { status: number; data: Array<{ code: number }> };
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (response.status !== 200 || reply.status !== 1) throw new Error(`batch ${b}: HTTP ${response.status} ${JSON.stringify(reply).slice(0, 300)}`);
+      failures += reply.data.filter((r) => r.code !== 1).length;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = cpuMillis(node.process.pid as number);
+  const stored = await countRows(pool);
+  if (failures > 0 || stored !== batches * BATCH) throw new Error(`node stored ${stored} of ${batches * BATCH} (${failures} item failures)`);
+  const result: ScenarioResult = {
+    scenario: `SNMS batchCreate over HTTP, ${concurrency} concurrent batch${concurrency > 1 ? 'es' : ''}`,
+    identifiers: stored,
+    seconds: round(seconds, 2),
+    perSecond: Math.round(stored / seconds),
+    batchMs: summarise(latencies),
+    serverCpuMsPerBatch: cpuBefore !== undefined && cpuAfter !== undefined ? round((cpuAfter - cpuBefore) / batches) : undefined,
+  };
+  log(`${result.scenario}: ${result.perSecond} identifiers/s`);
+  return result;
+}
+
+async function reset(pool: Pool): Promise<void> {
+  await pool.query('TRUNCATE identifiers');
+}
+
+async function countRows(pool: Pool): Promise<number> {
+  return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM identifiers')).rows[0].n);
+}
+
+function report(results: ScenarioResult[], total: number): void {
+  const baselineFor = (r: ScenarioResult) => results[results.indexOf(r) - (r.scenario.startsWith('raw') ? 0 : 1)].perSecond;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const best = Math.max(...results.filter((r) => !r.scenario.startsWith('raw')).map((r) => r.perSecond));
+  const lines = [
+    `# Registration benchmark (${new Date().toISOString()})`,
+    '',
+    `${total.toLocaleString('en')} identifiers per scenario in batches of ${BATCH}, real PostgreSQL at ${new URL(ADMIN_URL).host}, ${process.platform} ${process.arch}, Node ${process.version}.`,
+    'Each node run is preceded by its baseline: the raw INSERT … SELECT FROM unnest(…) of the same rows over as many connections as the node gets concurrent batches.',
+    '',
+    '| scenario | identifiers/s | × its baseline | batch p50 ms | batch p99 ms | node CPU ms/batch |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) => `| ${r.scenario} | ${r.perSecond.toLocaleString('en')} | ${round(r.perSecond / baselineFor(r), 2)} | ${r.batchMs.p50} | ${r.batchMs.p99} | ${r.serverCpuMsPerBatch ?? '–'} |`,
+    ),
+    '',
+    `Target ≥ 20,000 identifiers/s through the node: ${best >= 20_000 ? 'met' : 'NOT met'} (best ${best.toLocaleString('en')}/s).`,
+  ];
+  writeFileSync(join(dir, `registration-${stamp}.json`), JSON.stringify({ suite: 'registration', at: new Date().toISOString(), total, batch: BATCH, results: results.map((r) => ({ ...r, ratioToBaseline: round(r.perSecond / baselineFor(r), 3) })) }, null, 2));
+  writeFileSync(join(dir, 'registration-latest.md'), `${lines.join('\n')}\n`);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function log(message: string): void {
+  process.stderr.write(`[registration] ${message}\n`);
+}

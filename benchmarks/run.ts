@@ -1,0 +1,24 @@
+/**
+ * `npm run bench -- <suite>`: runs one benchmark suite and writes its results to
+ * benchmarks/results/<suite>-<timestamp>.json and <suite>-latest.md.
+ */
+import { runRegistrationBenchmark } from './registration';
+
+const suites: Record<string, (args: string[]) => Promise<void>> = {
+  registration: runRegistrationBenchmark,
+};
+
+async function main(): Promise<void> {
+  const [suite, ...args] = process.argv.slice(2);
+  const run = suite ? suites[suite] : undefined;
+  if (!run) {
+    process.stderr.write(`usage: npm run bench -- <suite>\nsuites: ${Object.keys(suites).join(', ')}\n`);
+    process.exit(2);
+  }
+  await run(args);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});
