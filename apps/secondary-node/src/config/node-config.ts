@@ -38,6 +38,10 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
   const read = new EnvReader(env, problems);
 
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const requestedProfile = read.oneOf('IDIS_PROFILE', ['embedded', 'services'] as const, databaseUrl ? 'services' : 'embedded');
+  if (requestedProfile === 'services' && !databaseUrl && env.DATABASE_URL === undefined) {
+    problems.push('DATABASE_URL is required in the services profile (IDIS_PROFILE=services, npm run start:node)');
+  }
   const config: NodeConfig = {
     profile: databaseUrl ? 'services' : 'embedded',
     host: read.string('HOST', databaseUrl ? '0.0.0.0' : '127.0.0.1'),
