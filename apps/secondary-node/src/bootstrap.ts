@@ -1,11 +1,12 @@
-import type { LogLevel as NestLogLevel } from '@nestjs/common';
+import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import type { LogLevel, NodeConfig } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
-import { FrontDoorExceptionFilter } from './http/front-door-exception.filter';
+import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
 
 const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -20,6 +21,8 @@ export async function createNodeApp(config: NodeConfig, databaseUrl: string): Pr
     bodyLimit: config.bodyLimitBytes,
     // Handles may contain characters routers like to rewrite; keep the path exactly as sent.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
+    // Router errors (a path that is not valid percent-encoded UTF-8) get the envelope of their front door too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => replyWithError(error, request, reply, new Logger('HTTP')),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
     logger: levelsUpTo(config.logLevel),

@@ -58,6 +58,7 @@ export class HandlesController {
     @Query('overwrite') overwrite: QueryValue,
     @Query('mintNewSuffix') mintNewSuffix: QueryValue,
   ) {
+    assertJsonContentType(request);
     const indexes = queryList(index);
     const overwriteFlag = queryBoolean('overwrite', overwrite) ?? true;
     const result = await this.handles.put(handleFromPath(request.url), body, caller, {
@@ -112,6 +113,17 @@ export function handleFromPath(url: string): string {
     return decodeURIComponent(raw);
   } catch {
     throw new DomainError('INVALID_HANDLE', 'the handle in the path is not valid percent-encoded UTF-8');
+  }
+}
+
+/**
+ * Handle.Net refuses a PUT whose Content-Type is not application/json with 400. Fastify would
+ * otherwise hand a text/plain body over as a string and the error would blame the values.
+ */
+function assertJsonContentType(request: FastifyRequest): void {
+  const contentType = request.headers['content-type'];
+  if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`);
   }
 }
 

@@ -66,7 +66,8 @@ export class IdentifierRepository {
   /** Replaces the values of the rows that exist; returns the keys actually updated. */
   async updateExisting(rows: IdentifierRow[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const updated: Array<{ handle_key: string }> = await manager.query(
+    // TypeORM answers an UPDATE/DELETE with [rows, rowCount], not with the rows alone.
+    const [updated]: [Array<{ handle_key: string }>, number] = await manager.query(
       `UPDATE identifiers AS i
           SET "values" = u.values, template_version = u.template_version, version = i.version + 1, updated_at = now()
          FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version)
@@ -101,7 +102,7 @@ export class IdentifierRepository {
   /** Deletes the given keys; returns the keys actually deleted. */
   async deleteKeys(handleKeys: string[]): Promise<Set<string>> {
     if (handleKeys.length === 0) return new Set();
-    const deleted: Array<{ handle_key: string }> = await this.dataSource.query(
+    const [deleted]: [Array<{ handle_key: string }>, number] = await this.dataSource.query(
       `DELETE FROM identifiers WHERE handle_key = ANY($1::text[]) RETURNING handle_key`,
       [handleKeys],
     );
