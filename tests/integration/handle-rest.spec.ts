@@ -624,6 +624,24 @@ describe('Handle REST: DELETE /api/handles/{handle}', () => {
     expect(await databaseFingerprint(node.db.client)).toEqual(before);
   });
 
+  it('?index= that would remove every value is refused (400 responseCode 202) and changes nothing', async () => {
+    await seed('88.118.8/whole');
+    const before = await databaseFingerprint(node.db.client);
+    const reply = await node.request('DELETE', '/api/handles/88.118.8/whole?index=1&index=2&index=3', { token: acme.token });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toEqual({ responseCode: 202, handle: '88.118.8/whole', message: expect.stringContaining('delete the handle instead') });
+    expect(await databaseFingerprint(node.db.client)).toEqual(before);
+  });
+
+  it('a method the API does not support (PATCH) is 405 responseCode 4', async () => {
+    await seed('88.118.8/patched');
+    const before = await databaseFingerprint(node.db.client);
+    const reply = await node.request('PATCH', '/api/handles/88.118.8/patched', { token: acme.token, body: [url(1, 'https://x.example.cn')] });
+    expect(reply.status).toBe(405);
+    expect(reply.body).toMatchObject({ responseCode: 4 });
+    expect(await databaseFingerprint(node.db.client)).toEqual(before);
+  });
+
   it('?index= on a handle that does not exist is 404 responseCode 100', async () => {
     const reply = await node.request('DELETE', '/api/handles/88.118.8/never?index=1', { token: acme.token });
     expect(reply.status).toBe(404);

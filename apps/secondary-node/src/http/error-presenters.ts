@@ -44,7 +44,8 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   FORBIDDEN: [401, 403],
   AUTHENTICATION_REQUIRED: [402, 401],
   INVALID_CREDENTIALS: [402, 401],
-  NOT_FOUND: [5, 501],
+  // No route: the method is not supported on this resource (Handle.Net answers 405).
+  NOT_FOUND: [4, 405],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

@@ -113,6 +113,9 @@ export class HandlesService {
       if (remaining.length === record.values.length) {
         throw new DomainError('VALUES_NOT_FOUND', `handle ${handleText} has no value at index ${indexes.join(', ')}`);
       }
+      if (remaining.length === 0) {
+        throw new DomainError('INVALID_VALUE', `removing index ${indexes.join(', ')} would leave handle ${handleText} without values; delete the handle instead`);
+      }
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
     });
   }
