@@ -14,7 +14,8 @@ const credentialsSchema = {
   additionalProperties: false,
   required: ['username', 'password'],
   properties: {
-    username: { type: 'string', minLength: 1, maxLength: 50 },
+    // No control characters: they cannot be part of any account name (and PostgreSQL refuses NUL).
+    username: { type: 'string', minLength: 1, maxLength: 50, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
     password: { type: 'string', minLength: 1, maxLength: 64 },
   },
 };

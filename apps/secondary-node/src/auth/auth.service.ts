@@ -42,7 +42,12 @@ export class AuthService implements OnApplicationBootstrap {
 
   async loginWithPassword(username: string, password: string): Promise<IssuedToken> {
     const account = await this.accounts.findByUsername(username);
-    if (!account || !(await verifyPassword(password, account.passwordHash))) throw this.badCredentials();
+    if (!account) {
+      // Spend the same scrypt work as for a known user, so response times do not reveal which usernames exist.
+      await verifyPassword(password, await this.dummyHash());
+      throw this.badCredentials();
+    }
+    if (!(await verifyPassword(password, account.passwordHash))) throw this.badCredentials();
     if (this.sealer.unseal(account.passwordDigestSealed) === undefined) {
       // The node secret changed since the digest was sealed: reseal now that the password is known.
       await this.accounts.updateDigest(account.id, this.sealer.seal(password));
@@ -69,6 +74,13 @@ export class AuthService implements OnApplicationBootstrap {
     if (account.status !== 'active') throw new DomainError('FORBIDDEN', 'this account is disabled');
     const principal: Principal = { accountId: account.id, username: account.username, role: account.role, enterpriseId: account.enterpriseId };
     return this.tokens.issue(principal);
+  }
+
+  private dummyHashPromise: Promise<string> | undefined;
+
+  private dummyHash(): Promise<string> {
+    this.dummyHashPromise ??= hashPassword(randomBytes(16).toString('base64url'));
+    return this.dummyHashPromise;
   }
 
   private badCredentials(): DomainError {

@@ -18,12 +18,21 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', SCRYPT_N, SCRYPT_R, SCRYPT_P, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/** False for a wrong password and for a stored value that is not a well-formed scrypt hash (never throws for it). */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const parts = stored.split('$');
+  if (parts.length !== 6) return false;
+  const [scheme, n, r, p, salt, hash] = parts;
+  if (scheme !== 'scrypt' || !salt || !hash || ![n, r, p].every((v) => /^[1-9][0-9]{0,7}$/.test(v))) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (expected.length !== KEY_LENGTH) return false;
+  let actual: Buffer;
+  try {
+    actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  } catch {
+    return false; // parameters scrypt refuses (N not a power of two, memory above maxmem)
+  }
+  return timingSafeEqual(actual, expected);
 }
 
 export function sha256Hex(text: string): string {

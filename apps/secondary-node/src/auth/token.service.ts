@@ -25,12 +25,24 @@ export class TokenService {
   }
 
   verify(token: string): Principal {
+    let claims: unknown;
     try {
-      const claims = this.jwt.verify<TokenClaims>(token, { algorithms: ['HS256'] });
-      return { accountId: claims.sub, username: claims.usr, role: claims.role, enterpriseId: claims.ent };
+      claims = this.jwt.verify<TokenClaims & { exp?: unknown }>(token, { algorithms: ['HS256'] });
     } catch (error) {
       if (error instanceof TokenExpiredError) throw new DomainError('AUTHENTICATION_REQUIRED', 'the bearer token has expired; request a new one');
       throw new DomainError('AUTHENTICATION_REQUIRED', 'the bearer token is not valid');
     }
+    // Only tokens this node issued carry these claims, and every one of them expires.
+    if (!isIssuedClaims(claims)) throw new DomainError('AUTHENTICATION_REQUIRED', 'the bearer token is not valid');
+    return { accountId: claims.sub, username: claims.usr, role: claims.role, enterpriseId: claims.ent };
   }
+}
+
+function isIssuedClaims(claims: unknown): claims is TokenClaims & { exp: number } {
+  if (typeof claims !== 'object' || claims === null) return false;
+  const c = claims as Record<string, unknown>;
+  if (typeof c.exp !== 'number' || typeof c.sub !== 'string' || typeof c.usr !== 'string') return false;
+  if (c.role === 'operator') return c.ent === null;
+  if (c.role === 'enterprise') return typeof c.ent === 'string' && c.ent.length > 0;
+  return false;
 }

@@ -7,16 +7,19 @@ import { compileSchema } from '../http/json-schema';
 import { queryEnum, queryInteger, querySingle, type QueryValue } from '../http/query-params';
 import { type ApplicationInput, ApplicationsService } from './applications.service';
 
+/** Single-line text: no control characters (PostgreSQL also refuses NUL, which would otherwise surface as a 500). */
+const SINGLE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
+
 const applicationSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['orgName', 'creditCode', 'contactName', 'contactPhone', 'contactEmail', 'requestedPrefix', 'username', 'password'],
   properties: {
-    orgName: { type: 'string', minLength: 1, maxLength: 200, description: 'Registered name of the organisation' },
+    orgName: { type: 'string', minLength: 1, maxLength: 200, pattern: SINGLE_LINE, description: 'Registered name of the organisation' },
     creditCode: { type: 'string', minLength: 18, maxLength: 18, description: 'Unified social credit code (GB 32100), check character verified' },
-    contactName: { type: 'string', minLength: 1, maxLength: 100 },
+    contactName: { type: 'string', minLength: 1, maxLength: 100, pattern: SINGLE_LINE },
     contactPhone: { type: 'string', pattern: '^\\+?[0-9][0-9 -]{5,30}$' },
-    contactEmail: { type: 'string', format: 'email', maxLength: 254 },
+    contactEmail: { type: 'string', format: 'email', maxLength: 254, pattern: SINGLE_LINE },
     requestedPrefix: { type: 'string', minLength: 1, maxLength: 64, description: 'Enterprise prefix under this node, e.g. 88.118.8' },
     username: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{3,50}$', description: 'Login of the enterprise account created on approval' },
     password: { type: 'string', minLength: 8, maxLength: 64 },
@@ -28,7 +31,8 @@ const rejectSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['reason'],
-  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+  // A reason must say something (not only blanks); line breaks are allowed, other control characters are not.
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' } },
 };
 const readReject = compileSchema<{ reason: string }>(rejectSchema, 'rejection');
 

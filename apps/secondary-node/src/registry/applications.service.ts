@@ -159,6 +159,10 @@ export class ApplicationsService {
   }
 
   async list(caller: Principal, filter: { status?: ApplicationStatus; q?: string }, page: number, pageSize: number) {
+    if (caller.role !== 'operator' && !caller.enterpriseId) {
+      // Never fall back to an unscoped listing for a non-operator.
+      return { items: [], total: 0, page, pageSize };
+    }
     const scoped = caller.role === 'operator' ? filter : { ...filter, enterpriseId: caller.enterpriseId ?? undefined };
     const result = await this.applications.page(scoped, page, pageSize);
     return { items: result.items.map(toView), total: result.total, page, pageSize };
@@ -205,9 +209,10 @@ function toView(a: EnterpriseApplicationEntity): ApplicationView {
     contactEmail: a.contactEmail,
     requestedPrefix: a.requestedPrefix,
     username: a.username,
-    enterpriseId: a.enterpriseId,
-    reviewReason: a.reviewReason,
-    reviewedBy: a.reviewedBy,
+    // `?? null`: a freshly inserted entity leaves unset nullable columns undefined; the reply keeps one shape.
+    enterpriseId: a.enterpriseId ?? null,
+    reviewReason: a.reviewReason ?? null,
+    reviewedBy: a.reviewedBy ?? null,
     reviewedAt: a.reviewedAt ? a.reviewedAt.toISOString() : null,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
