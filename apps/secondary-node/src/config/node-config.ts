@@ -20,6 +20,27 @@ export interface NodeConfig {
   tokenTtlSeconds: number;
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  cache: CacheConfig;
+  statistics: { flushIntervalMs: number };
+}
+
+/** Resolution caches: L1 in-process LRU, L2 Redis (only when REDIS_URL is set). */
+export interface CacheConfig {
+  redisUrl: string | undefined;
+  l1Enabled: boolean;
+  l2Enabled: boolean;
+  l1MaxEntries: number;
+  l1MaxBytes: number;
+  /** How long a "not found" is cached. */
+  negativeTtlSeconds: number;
+  /** L1 lifetime while the invalidation channel is down, so replicas cannot stay stale for long. */
+  l1DetachedTtlSeconds: number;
+  /** Namespace of every Redis key and channel of this node (tests isolate themselves with it). */
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  /** Consecutive Redis failures that open the breaker, and how long it stays open before a probe. */
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -57,6 +78,22 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     tokenTtlSeconds: read.integer('TOKEN_TTL_SECONDS', 86400, 60, 30 * 86400),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+    cache: {
+      redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+      l1Enabled: read.boolean('CACHE_L1_ENABLED', true),
+      l2Enabled: read.boolean('CACHE_L2_ENABLED', true),
+      l1MaxEntries: read.integer('CACHE_L1_MAX_ENTRIES', 200_000, 1, 50_000_000),
+      l1MaxBytes: read.integer('CACHE_L1_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      negativeTtlSeconds: read.integer('CACHE_NEGATIVE_TTL_SECONDS', 30, 0, 3600),
+      l1DetachedTtlSeconds: read.integer('CACHE_L1_DETACHED_TTL_SECONDS', 5, 0, 3600),
+      redisKeyPrefix: read.string('REDIS_KEY_PREFIX', 'idis:'),
+      redisCommandTimeoutMs: read.integer('REDIS_COMMAND_TIMEOUT_MS', 250, 1, 60_000),
+      breakerFailureThreshold: read.integer('REDIS_BREAKER_FAILURES', 3, 1, 1000),
+      breakerCooldownMs: read.integer('REDIS_BREAKER_COOLDOWN_MS', 2000, 10, 600_000),
+    },
+    statistics: {
+      flushIntervalMs: read.integer('STATS_FLUSH_INTERVAL_MS', 5000, 50, 600_000),
+    },
   };
   if (config.operatorPassword !== undefined && config.operatorPassword.length < 8) {
     problems.push('OPERATOR_PASSWORD must be at least 8 characters');
@@ -95,6 +132,15 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
   }
 
   port(name: string, fallback: number): number {

@@ -1,0 +1,43 @@
+import type { HandleJsonValue } from '@idis/identifier';
+
+/** Where an answer came from: counted and timed per tier. */
+export type ResolutionTier = 'l1' | 'l2' | 'db';
+
+/**
+ * What the caches hold for one identifier: the FULL record (every value, whatever its
+ * permissions). Filtering by permission happens on the way out, so a public caller can never
+ * receive a non-public value from a cache.
+ */
+export interface FoundRecord {
+  kind: 'found';
+  /** The handle as it was registered (original spelling). */
+  handle: string;
+  handleKey: string;
+  prefixKey: string;
+  /** Every value, in the Handle.Net JSON form, ordered by index. */
+  values: HandleJsonValue[];
+  templateVersion: string | null;
+  version: number;
+  /** ISO 8601 of the last change. */
+  updatedAt: string;
+  /** How long this record may be cached, from its values' TTLs (0 = never). */
+  ttlSeconds: number;
+  /** Strong validator of the full record: changes whenever any value changes. */
+  etag: string;
+  /** JSON text of the values with public read permission, precomputed for anonymous replies. */
+  publicValuesJson: string;
+}
+
+/** A cached "not found", kept briefly and evicted when the identifier is created. */
+export interface MissingRecord {
+  kind: 'missing';
+  handleKey: string;
+  prefixKey: string;
+}
+
+export type CacheEntry = FoundRecord | MissingRecord;
+
+export interface Resolution {
+  entry: CacheEntry;
+  tier: ResolutionTier;
+}
