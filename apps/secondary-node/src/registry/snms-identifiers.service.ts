@@ -141,7 +141,8 @@ export class SnmsIdentifiersService {
   }
 
   async batchDelete(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
-    const items = batchItems(body);
+    // The SNMS documentation shows both a bare array and {handles: [...]} for batch delete.
+    const items = batchItems(isRecord(body) && Object.keys(body).length === 1 && Array.isArray(body.handles) ? body.handles : body);
     const results: SnmsItemResult[] = [];
     const candidates: Array<{ position: number; parsed: ParsedHandle }> = [];
     items.forEach((item, position) => {
@@ -172,6 +173,11 @@ export class SnmsIdentifiersService {
       const problems = recordProblems(item);
       if (problems.length > 0) {
         results[position] = refused(handle, 'VALIDATION_FAILED', problems.map((p) => `${p.path || '/'} ${p.message}`).join('; '));
+        return;
+      }
+      const unstorable = unstorableText(item as unknown as SnmsRecordInput);
+      if (unstorable) {
+        results[position] = refused(handle, 'VALIDATION_FAILED', unstorable);
         return;
       }
       const parsed = tryParseHandle(handle);
@@ -258,8 +264,25 @@ export function buildValues(input: SnmsRecordInput, template: TemplateWithItems,
   return { values };
 }
 
-function batchItems(body: unknown): unknown[] {
-  const items = isRecord(body) && Array.isArray(body.handles) && Object.keys(body).length === 1 ? body.handles : body;
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb, and an unpaired UTF-16 surrogate is not valid
+ * JSON text for jsonb (nor UTF-8): either would fail the statement of the whole batch, so such an
+ * item is refused on its own, with the field named.
+ */
+function unstorableText(input: SnmsRecordInput): string | undefined {
+  const fields: Array<[string, string]> = [['/templateVersion', input.templateVersion]];
+  input.value.forEach((v, i) => fields.push([`/value/${i}/type`, v.type], [`/value/${i}/data/value`, v.data.value]));
+  for (const [path, text] of fields) {
+    const bad = /\u0000|[\uD800-\uDFFF]/u.exec(text);
+    if (bad) {
+      const what = bad[0] === '\u0000' ? 'the NUL character U+0000' : `an unpaired UTF-16 surrogate U+${bad[0].charCodeAt(0).toString(16).toUpperCase()}`;
+      return `${path} contains ${what} at position ${bad.index}, which cannot be stored`;
+    }
+  }
+  return undefined;
+}
+
+function batchItems(items: unknown): unknown[] {
   if (!Array.isArray(items)) throw new DomainError('VALIDATION_FAILED', 'the body must be a JSON array of items');
   if (items.length === 0) throw new DomainError('VALIDATION_FAILED', 'the batch is empty');
   if (items.length > MAX_BATCH_ITEMS) {
@@ -271,7 +294,10 @@ function batchItems(body: unknown): unknown[] {
 function throwIfFailed(result: SnmsItemResult): void {
   if (result.code === 1) return;
   const reason = result.reason ?? 'VALIDATION_FAILED';
-  throw new DomainError(reason, reason === 'HANDLE_NOT_FOUND' ? `没有找到标识 (identifier ${result.handle} not found)` : result.msg);
+  if (reason === 'HANDLE_NOT_FOUND') throw new DomainError(reason, `没有找到标识 (identifier ${result.handle} not found)`);
+  // A record naming a template version that does not exist is a bad request body (400), not a
+  // missing target: a 404 from PUT /identityv2/data must mean the identifier itself is missing.
+  throw new DomainError(reason === 'TEMPLATE_NOT_FOUND' ? 'TEMPLATE_VIOLATION' : reason, result.msg);
 }
 
 function permissionCode(p: { adminRead: boolean; adminWrite: boolean; publicRead: boolean; publicWrite: boolean }): string {

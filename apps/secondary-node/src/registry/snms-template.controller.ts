@@ -8,7 +8,11 @@ import { querySingle, type QueryValue } from '../http/query-params';
 import { SNMS_MAX_VALUE_LENGTH } from './snms-identifiers.service';
 import { type TemplateInput, TemplatesService } from './templates.service';
 
-const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f]+$';
+/** No control characters and no unpaired UTF-16 surrogates (Ajv compiles patterns with the u flag). */
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f\\uD800-\\uDFFF]+$';
+/** Free text may hold line breaks, but never U+0000 (PostgreSQL refuses it) or an unpaired surrogate. */
+const STORABLE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
+const NO_CONTROL_RE = new RegExp(NO_CONTROL, 'u');
 
 const templateSchema = {
   type: 'object',
@@ -22,7 +26,7 @@ const templateSchema = {
     industryTrade: { type: 'string', pattern: '^[0-9]{3}$', description: '中类' },
     industrySubclass: { type: 'string', pattern: '^[0-9]{4}$', description: '小类' },
     type: { type: 'integer', enum: [1, 2], description: '1 主动标识载体, 2 其他' },
-    description: { type: 'string', maxLength: 1000 },
+    description: { type: 'string', maxLength: 1000, pattern: STORABLE_TEXT },
     items: {
       type: 'array',
       minItems: 1,
@@ -58,7 +62,7 @@ const keySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['prefix', 'version'],
-  properties: { prefix: { type: 'string', minLength: 1, maxLength: 64 }, version: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: { prefix: { type: 'string', minLength: 1, maxLength: 64 }, version: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL } },
 };
 const readKey = compileSchema<{ prefix: string; version: string }>(keySchema, 'template key');
 
@@ -83,6 +87,7 @@ export class SnmsTemplateController {
     const versionText = querySingle('version', version);
     if (!prefixText || !versionText) throw new DomainError('VALIDATION_FAILED', 'query parameters prefix and version are required');
     if (prefixText.length > 64 || versionText.length > 128) throw new DomainError('VALIDATION_FAILED', 'prefix is at most 64 and version at most 128 characters');
+    if (!NO_CONTROL_RE.test(versionText)) throw new DomainError('VALIDATION_FAILED', 'version must not contain control characters or unpaired surrogates');
     return ok(await this.templates.get(caller, prefixText, versionText));
   }
 

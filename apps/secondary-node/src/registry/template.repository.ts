@@ -61,6 +61,13 @@ export class TemplateRepository {
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(DataTemplateEntity).update({ id: templateId }, fields);
+      // Names are unique per template and checked row by row, so items that swap or pass on names
+      // in one PUT would collide half-way: park the names being rewritten on placeholders first
+      // (a control character, which real names cannot contain).
+      await manager.query(`UPDATE template_items SET name = chr(1) || id_index::text WHERE template_id = $1 AND id_index = ANY($2::int[])`, [
+        templateId,
+        items.map((item) => item.idIndex),
+      ]);
       await manager.getRepository(TemplateItemEntity).upsert(
         items.map((item) => ({ ...item, templateId })),
         ['templateId', 'idIndex'],

@@ -142,8 +142,41 @@ function prefixKeyOf(prefix: string): string {
   }
 }
 
-/** GB/T 4754 codes nest: 门类 letter, 大类 2 digits, 中类 = 大类 + 1 digit, 小类 = 中类 + 1 digit. */
+/** GB/T 4754-2017: the 大类 (two-digit division) range of each 门类 (section letter). */
+const DIVISIONS_OF_SECTION: Record<string, [number, number]> = {
+  A: [1, 5],
+  B: [6, 12],
+  C: [13, 43],
+  D: [44, 46],
+  E: [47, 50],
+  F: [51, 52],
+  G: [53, 60],
+  H: [61, 62],
+  I: [63, 65],
+  J: [66, 69],
+  K: [70, 70],
+  L: [71, 72],
+  M: [73, 75],
+  N: [76, 79],
+  O: [80, 82],
+  P: [83, 83],
+  Q: [84, 85],
+  R: [86, 90],
+  S: [91, 97],
+  T: [98, 98],
+};
+
+/** GB/T 4754 codes nest: 门类 letter owns a range of 大类, 中类 = 大类 + 1 digit, 小类 = 中类 + 1 digit. */
 function checkIndustry(input: TemplateInput): void {
+  const range = DIVISIONS_OF_SECTION[input.industryCategory];
+  const division = Number(input.industrySpecific);
+  if (!range || division < range[0] || division > range[1]) {
+    const expected = range ? `${String(range[0]).padStart(2, '0')} to ${String(range[1]).padStart(2, '0')}` : 'none';
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `industry codes must nest (GB/T 4754): industrySpecific ${input.industrySpecific} is not a division of section ${input.industryCategory} (expected ${expected})`,
+    );
+  }
   if (!input.industryTrade.startsWith(input.industrySpecific) || !input.industrySubclass.startsWith(input.industryTrade)) {
     throw new DomainError('VALIDATION_FAILED', 'industry codes must nest (GB/T 4754): industryTrade starts with industrySpecific, industrySubclass with industryTrade');
   }
@@ -190,8 +223,10 @@ function assignIndexes(inputs: TemplateItemInput[], existing: TemplateItemEntity
       idIndex,
       name: input.name,
       idType: input.idType,
-      required: input.required ?? false,
-      state: input.state ?? 1,
+      // An existing item keeps its flags unless the PUT sets them: a client that only adds an
+      // item must not silently re-enable a disabled one or drop a required one.
+      required: input.required ?? previous?.required ?? false,
+      state: input.state ?? previous?.state ?? 1,
       valueType: 'string',
       minLength: input.metadata.minLength,
       maxLength: input.metadata.maxLength,
