@@ -27,7 +27,58 @@ describe('loadNodeConfig', () => {
       tokenTtlSeconds: 86400,
       bodyLimitBytes: 8 * 1024 * 1024,
       logLevel: 'log',
+      cache: {
+        redisUrl: undefined,
+        l1Enabled: true,
+        l2Enabled: true,
+        l1MaxEntries: 200_000,
+        l1MaxBytes: 256 * 1024 * 1024,
+        negativeTtlSeconds: 30,
+        l1DetachedTtlSeconds: 5,
+        redisKeyPrefix: 'idis:',
+        redisCommandTimeoutMs: 250,
+        breakerFailureThreshold: 3,
+        breakerCooldownMs: 2000,
+      },
+      statistics: { flushIntervalMs: 5000 },
     });
+  });
+
+  it('IDIS_PROFILE=services (npm run start:node) needs DATABASE_URL', () => {
+    expect(problemsOf({ IDIS_PROFILE: 'services' })).toEqual(['DATABASE_URL is required in the services profile (IDIS_PROFILE=services, npm run start:node)']);
+    expect(loadNodeConfig({ IDIS_PROFILE: 'services', DATABASE_URL: 'postgres://localhost/idis' }).profile).toBe('services');
+    expect(problemsOf({ IDIS_PROFILE: 'cloud' })).toEqual(['IDIS_PROFILE must be one of embedded, services, got "cloud"']);
+  });
+
+  it('reads the cache and statistics variables', () => {
+    const config = loadNodeConfig({
+      REDIS_URL: 'redis://127.0.0.1:6380/2',
+      CACHE_L1_ENABLED: 'false',
+      CACHE_L2_ENABLED: 'true',
+      CACHE_L1_MAX_ENTRIES: '5000',
+      CACHE_L1_MAX_BYTES: '1048576',
+      CACHE_NEGATIVE_TTL_SECONDS: '0',
+      CACHE_L1_DETACHED_TTL_SECONDS: '2',
+      REDIS_KEY_PREFIX: 'test:',
+      REDIS_COMMAND_TIMEOUT_MS: '100',
+      REDIS_BREAKER_FAILURES: '5',
+      REDIS_BREAKER_COOLDOWN_MS: '500',
+      STATS_FLUSH_INTERVAL_MS: '1000',
+    });
+    expect(config.cache).toEqual({
+      redisUrl: 'redis://127.0.0.1:6380/2',
+      l1Enabled: false,
+      l2Enabled: true,
+      l1MaxEntries: 5000,
+      l1MaxBytes: 1048576,
+      negativeTtlSeconds: 0,
+      l1DetachedTtlSeconds: 2,
+      redisKeyPrefix: 'test:',
+      redisCommandTimeoutMs: 100,
+      breakerFailureThreshold: 5,
+      breakerCooldownMs: 500,
+    });
+    expect(config.statistics.flushIntervalMs).toBe(1000);
   });
 
   it('uses the services profile, listening on all interfaces, when DATABASE_URL is set', () => {
@@ -83,6 +134,11 @@ describe('loadNodeConfig', () => {
     ['JWT_SECRET', 'short-secret', 'JWT_SECRET must be at least 32 characters'],
     ['OPERATOR_PASSWORD', 'short', 'OPERATOR_PASSWORD must be at least 8 characters'],
     ['OPERATOR_USERNAME', 'bad name', 'OPERATOR_USERNAME must be 1-50 letters, digits, ".", "_" or "-"'],
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'REDIS_URL must be a URL starting with redis:// or rediss://'],
+    ['CACHE_L1_ENABLED', 'yes', 'CACHE_L1_ENABLED must be true or false, got "yes"'],
+    ['CACHE_L2_ENABLED', '1', 'CACHE_L2_ENABLED must be true or false, got "1"'],
+    ['CACHE_NEGATIVE_TTL_SECONDS', '-5', 'CACHE_NEGATIVE_TTL_SECONDS must be an integer from 0 to 3600, got "-5"'],
+    ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });
