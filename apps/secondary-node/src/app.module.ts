@@ -5,7 +5,9 @@ import { NODE_SECRET, resolveNodeSecret } from './auth/node-secret';
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { RegistryModule } from './registry/registry.module';
+import { StatisticsModule } from './statistics/statistics.module';
 
 @Global()
 @Module({})
@@ -28,7 +30,7 @@ export class AppModule {
   static register(config: NodeConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, RegistryModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, RegistryModule, StatisticsModule, MetricsModule],
       controllers: [HealthController],
     };
   }

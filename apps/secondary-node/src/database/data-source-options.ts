@@ -6,6 +6,7 @@ import { EnterprisePrefixEntity } from '../registry/entities/enterprise-prefix.e
 import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
 import { IdentifierEntity } from '../registry/entities/identifier.entity';
 import { TemplateItemEntity } from '../registry/entities/template-item.entity';
+import { UsageCountEntity } from '../statistics/usage-count.entity';
 import { migrations } from './migrations';
 
 export const entities = [
@@ -16,6 +17,7 @@ export const entities = [
   DataTemplateEntity,
   TemplateItemEntity,
   IdentifierEntity,
+  UsageCountEntity,
 ];
 
 /**

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { StatisticsController } from './statistics.controller';
+import { StatisticsService } from './statistics.service';
+import { UsageCountRepository } from './usage-count.repository';
+import { UsageCounter } from './usage-counter';
+
+/**
+ * Counting for operators: UsageCounter (record resolutions and registrations, flushed to
+ * usage_counts) and the /api/v1/stats series.
+ */
+@Module({
+  controllers: [StatisticsController],
+  providers: [
+    UsageCountRepository,
+    StatisticsService,
+    {
+      provide: UsageCounter,
+      inject: [UsageCountRepository, NODE_CONFIG],
+      useFactory: (repository: UsageCountRepository, config: NodeConfig) =>
+        new UsageCounter(repository, { flushIntervalMs: config.statistics.flushIntervalMs }),
+    },
+  ],
+  exports: [UsageCounter],
+})
+export class StatisticsModule {}

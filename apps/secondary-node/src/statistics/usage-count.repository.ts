@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { UsageKind } from './usage-kinds';
+
+/** Counts to add, as parallel columns ready for unnest(); each (prefix, minute, kind, outcome) occurs once. */
+export interface UsageCountRows {
+  prefixKeys: string[];
+  /** Epoch minutes (Date.now() / 60000, floored). */
+  minutes: number[];
+  kinds: UsageKind[];
+  outcomes: string[];
+  counts: number[];
+}
+
+/** Sum of counts per series point and outcome. */
+export interface BucketCount {
+  bucket: number;
+  outcome: string;
+  count: number;
+}
+
+export interface SeriesSelection {
+  kind: UsageKind;
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+  /** undefined: every prefix_key, including the '-' bucket of everything not homed here. */
+  prefixKeys?: string[];
+}
+
+/** Where UsageCounter writes its counts and learns which prefixes it may count under their own key. */
+export interface UsageCountStore {
+  addCounts(rows: UsageCountRows): Promise<void>;
+  homedPrefixKeys(): Promise<string[]>;
+}
+
+/**
+ * All SQL of the statistics module. The enterprise_prefixes table belongs to the registry; the two
+ * read-only queries on it live here because the registry exports no service that lists prefixes.
+ */
+@Injectable()
+export class UsageCountRepository implements UsageCountStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * One additive upsert for a whole flush, safe when many replicas flush at once: rows are applied
+   * in key order so that two concurrent flushes lock shared rows in the same order (no deadlock),
+   * and each adds its own counts to whatever is already there.
+   */
+  async addCounts(rows: UsageCountRows): Promise<void> {
+    if (rows.prefixKeys.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO usage_counts AS t (prefix_key, minute, kind, outcome, count)
+       SELECT u.prefix_key, to_timestamp(u.minute * 60), u.kind, u.outcome, u.count
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) AS u(prefix_key, minute, kind, outcome, count)
+        ORDER BY u.prefix_key, u.minute, u.kind, u.outcome
+       ON CONFLICT (prefix_key, minute, kind, outcome) DO UPDATE SET count = t.count + EXCLUDED.count`,
+      [rows.prefixKeys, rows.minutes, rows.kinds, rows.outcomes, rows.counts],
+    );
+  }
+
+  /**
+   * Prefixes counted under their own key: every prefix an operator has approved, whatever its state
+   * since. Pending applications are left out: anyone may apply, so they must not grow the key space.
+   */
+  async homedPrefixKeys(): Promise<string[]> {
+    const rows: Array<{ prefix_key: string }> = await this.dataSource.query(
+      `SELECT prefix_key FROM enterprise_prefixes WHERE status <> 'pending_review'`,
+    );
+    return rows.map((row) => row.prefix_key);
+  }
+
+  async prefixExists(prefixKey: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM enterprise_prefixes WHERE prefix_key = $1`, [prefixKey]);
+    return rows.length > 0;
+  }
+
+  async prefixKeysOfEnterprise(enterpriseId: string): Promise<string[]> {
+    const rows: Array<{ prefix_key: string }> = await this.dataSource.query(
+      `SELECT prefix_key FROM enterprise_prefixes WHERE enterprise_id = $1 ORDER BY prefix_key`,
+      [enterpriseId],
+    );
+    return rows.map((row) => row.prefix_key);
+  }
+
+  /**
+   * Sums per series point: point i covers minutes [from + i·step, from + (i+1)·step) clipped to `to`.
+   * Per-prefix selections use the primary key (prefix_key, minute, …), node-wide ones ix_usage_counts_kind_minute.
+   */
+  async sumByBucket(selection: SeriesSelection): Promise<BucketCount[]> {
+    const fromSeconds = selection.fromMs / 1000;
+    const params: unknown[] = [selection.kind, fromSeconds, selection.toMs / 1000, selection.stepMs / 1000];
+    let prefixFilter = '';
+    if (selection.prefixKeys !== undefined) {
+      if (selection.prefixKeys.length === 0) return [];
+      params.push(selection.prefixKeys);
+      prefixFilter = 'AND prefix_key = ANY($5::text[])';
+    }
+    const rows: Array<{ bucket: number; outcome: string; count: string }> = await this.dataSource.query(
+      `SELECT ((extract(epoch FROM minute)::bigint - $2::bigint) / $4::bigint)::int AS bucket, outcome, sum(count)::text AS count
+         FROM usage_counts
+        WHERE kind = $1 AND minute >= to_timestamp($2::bigint) AND minute < to_timestamp($3::bigint) ${prefixFilter}
+        GROUP BY 1, 2`,
+      params,
+    );
+    return rows.map((row) => ({ bucket: row.bucket, outcome: row.outcome, count: Number(row.count) }));
+  }
+}

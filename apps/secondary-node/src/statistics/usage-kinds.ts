@@ -1,0 +1,28 @@
+/**
+ * What is counted. Every count belongs to one (enterprise prefix, minute, kind, outcome) cell;
+ * the slot numbers index the per-cell Float64Array of UsageCounter.
+ */
+export type ResolutionOutcome = 'l1' | 'l2' | 'db' | 'not_found' | 'error';
+export type RegistrationOperation = 'create' | 'update' | 'delete';
+export type UsageKind = 'resolution' | 'registration';
+
+export const RESOLUTION_OUTCOMES: readonly ResolutionOutcome[] = ['l1', 'l2', 'db', 'not_found', 'error'];
+export const REGISTRATION_OPERATIONS: readonly RegistrationOperation[] = ['create', 'update', 'delete'];
+
+/** Slot of each resolution outcome (0–4) and registration operation (5–7) in a cell's counters. */
+export const RESOLUTION_SLOT: Readonly<Record<ResolutionOutcome, number>> = Object.freeze({ l1: 0, l2: 1, db: 2, not_found: 3, error: 4 });
+export const REGISTRATION_SLOT: Readonly<Record<RegistrationOperation, number>> = Object.freeze({ create: 5, update: 6, delete: 7 });
+export const SLOT_COUNT = 8;
+
+/** kind and outcome column values of each slot, as stored in usage_counts. */
+export const SLOT_KIND: readonly UsageKind[] = ['resolution', 'resolution', 'resolution', 'resolution', 'resolution', 'registration', 'registration', 'registration'];
+export const SLOT_OUTCOME: readonly string[] = [...RESOLUTION_OUTCOMES, ...REGISTRATION_OPERATIONS];
+
+/**
+ * The one bucket for everything not homed on this node: prefixes of other nodes, unknown or
+ * not-yet-approved prefixes, unparsable handles. It keeps the number of counted keys bounded by
+ * the number of prefixes an operator has approved, whatever callers send.
+ */
+export const OTHER_PREFIXES = '-';
+
+export const MINUTE_MS = 60_000;
