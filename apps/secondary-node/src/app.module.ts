@@ -7,6 +7,8 @@ import { dataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { RegistryModule } from './registry/registry.module';
+import { ResolutionHttpModule } from './resolution/resolution-http.module';
+import { ResolutionModule } from './resolution/resolution.module';
 import { StatisticsModule } from './statistics/statistics.module';
 
 @Global()
@@ -30,7 +32,7 @@ export class AppModule {
   static register(config: NodeConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, RegistryModule, StatisticsModule, MetricsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, ResolutionModule, RegistryModule, ResolutionHttpModule, StatisticsModule, MetricsModule],
       controllers: [HealthController],
     };
   }

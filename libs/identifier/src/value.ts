@@ -200,7 +200,7 @@ export function valuesFromJson(input: unknown, opts: ValuesFromJsonOptions = {})
  * keeps everything. Types compare ASCII case-insensitively; a query type ending in '.' selects the whole
  * sub-hierarchy (`a.b.` matches `a.b.x`) and the type `a.b` itself.
  */
-export function filterValues(values: readonly HandleValue[], q: ValueQuery): HandleValue[] {
+export function filterValues<T extends { index: number; type: string }>(values: readonly T[], q: ValueQuery): T[] {
   const indexes = q.indexes ?? [];
   const types = (q.types ?? []).map(asciiLower);
   if (indexes.length === 0 && types.length === 0) return values.slice();

@@ -3,20 +3,29 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { ResolutionHealth } from '../resolution/resolution-health';
 
-/** Liveness and readiness: 200 while PostgreSQL answers, 503 when it does not. */
+/**
+ * 200 while PostgreSQL answers: "ok", or "degraded" when Redis or the invalidation channel is
+ * down (resolution then runs from L1 and PostgreSQL); 503 "down" when PostgreSQL does not answer.
+ */
 @ApiTags('node')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly resolution: ResolutionHealth,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Node health: {status: ok|degraded|down, checks}' })
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     const database = await this.checkDatabase();
-    const status = database.status === 'up' ? 'ok' : 'down';
+    const cache = this.resolution.snapshot();
+    const cacheDegraded = cache.redis === 'down' || cache.invalidationChannel === 'down';
+    const status = database.status !== 'up' ? 'down' : cacheDegraded ? 'degraded' : 'ok';
     void reply.status(status === 'down' ? 503 : 200);
-    return { status, checks: { database } };
+    return { status, checks: { database, cache } };
   }
 
   private async checkDatabase(): Promise<{ status: 'up' | 'down'; latencyMs?: number; error?: string }> {

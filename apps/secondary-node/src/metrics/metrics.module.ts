@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RESOLUTION_OBSERVER_SINK } from '../resolution/resolution-observer';
 import { StatisticsModule } from '../statistics/statistics.module';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
@@ -12,7 +13,8 @@ import { ResolutionRecorder } from './resolution-recorder';
 @Module({
   imports: [StatisticsModule],
   controllers: [MetricsController],
-  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics],
+  // ResolutionRecorder is where the resolution path's observer relay forwards every resolution.
+  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, { provide: RESOLUTION_OBSERVER_SINK, useExisting: ResolutionRecorder }],
   exports: [ResolutionRecorder, NodeMetrics, StatisticsModule],
 })
 export class MetricsModule {}

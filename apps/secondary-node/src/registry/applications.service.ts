@@ -6,9 +6,11 @@ import { type DigestSealer, hashPassword } from '../auth/password-hasher';
 import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
+import { UsageCounter } from '../statistics/usage-counter';
 import { ApplicationRepository } from './application.repository';
 import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
+import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
 
 export interface ApplicationInput {
@@ -49,6 +51,8 @@ export class ApplicationsService {
   constructor(
     private readonly applications: ApplicationRepository,
     private readonly prefixes: PrefixRepository,
+    private readonly directory: PrefixDirectory,
+    private readonly usage: UsageCounter,
     private readonly accounts: AccountRepository,
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -134,6 +138,9 @@ export class ApplicationsService {
       application.reviewedAt = new Date();
       return this.applications.save(manager, application);
     });
+    // The prefix is served from now on: counted under its own key and known to the proxy at once.
+    this.usage.notePrefixHomed(approved.requestedPrefix.toLowerCase());
+    await this.directory.refresh();
     return toView(approved);
   }
 

@@ -19,28 +19,6 @@ const HANDLES_PATH = '/api/handles/';
 export class HandlesController {
   constructor(private readonly handles: HandlesService) {}
 
-  @Get('handles/*')
-  @ApiOperation({ summary: 'Resolve a handle: {responseCode, handle, values[]}; index/type filters are a union' })
-  @ApiQuery({ name: 'index', required: false, isArray: true, type: Number })
-  @ApiQuery({ name: 'type', required: false, isArray: true, type: String, description: 'a type ending in "." selects its sub-types' })
-  @ApiQuery({ name: 'publicOnly', required: false, type: Boolean })
-  async resolve(
-    @Req() request: FastifyRequest,
-    @CurrentPrincipal() caller: Principal | undefined,
-    @Query('index') index: QueryValue,
-    @Query('type') type: QueryValue,
-    @Query('publicOnly') publicOnly: QueryValue,
-  ) {
-    const handle = handleFromPath(request.url);
-    const result = await this.handles.resolve(handle, caller, {
-      indexes: queryList(index).map((raw) => indexFromQuery(raw)),
-      types: queryList(type),
-      publicOnly: queryBoolean('publicOnly', publicOnly),
-    });
-    if (result.noValuesMatched) return { responseCode: 200, handle: result.handle, values: [] };
-    return { responseCode: 1, handle: result.handle, values: result.values };
-  }
-
   @Put('handles/*')
   @RequireRoles('enterprise', 'operator')
   @ApiBearerAuth()
@@ -127,7 +105,7 @@ function assertJsonContentType(request: FastifyRequest): void {
   }
 }
 
-function indexFromQuery(raw: string): number {
+export function indexFromQuery(raw: string): number {
   if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 4294967295) {
     throw new DomainError('VALIDATION_FAILED', `index must be an integer from 1 to 4294967295, got "${raw}"`);
   }

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
-  filterValues,
   type HandleJsonValue,
   type HandleValue,
   handleLookupKey,
   type ParsedHandle,
-  valueFromJson,
   valuesFromJson,
   valueToJson,
 } from '@idis/identifier';
@@ -16,22 +14,8 @@ import { IdentifierRepository, type IdentifierRecord } from './identifier.reposi
 import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from './identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixRepository } from './prefix.repository';
+import { WriteEffects } from './write-effects';
 import { TEMPLATE_VALUE_INDEX } from './templates.service';
-
-export interface ResolveOptions {
-  indexes: number[];
-  types: string[];
-  /** Undefined: public only for anonymous callers, everything the caller may see otherwise. */
-  publicOnly?: boolean;
-}
-
-export interface ResolvedRecord {
-  /** The handle exactly as the request spelled it. */
-  handle: string;
-  values: HandleJsonValue[];
-  /** True when index/type filters were given and nothing matched (Handle RC 200). */
-  noValuesMatched: boolean;
-}
 
 export interface PutOptions {
   /** Undefined: create or replace the whole record. 'various' or a list: add or replace these values. */
@@ -53,18 +37,8 @@ export class HandlesService {
     private readonly identifiers: IdentifierRepository,
     private readonly access: PrefixAccessService,
     private readonly prefixes: PrefixRepository,
+    private readonly effects: WriteEffects,
   ) {}
-
-  async resolve(handleText: string, caller: Principal | undefined, options: ResolveOptions): Promise<ResolvedRecord> {
-    const parsed = parseHandleOrThrow(handleText);
-    const record = await this.identifiers.findByKey(parsed.key);
-    if (!record) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
-    const privateAllowed = options.publicOnly !== true && (await this.access.canReadPrivate(caller, parsed.prefixKey));
-    const visible = readValues(record).filter((v) => v.permissions.publicRead || (privateAllowed && v.permissions.adminRead));
-    const filtered = filterValues(visible, { indexes: options.indexes, types: options.types });
-    const filtersGiven = options.indexes.length > 0 || options.types.length > 0;
-    return { handle: handleText, values: filtered.map(valueToJson), noValuesMatched: filtersGiven && filtered.length === 0 };
-  }
 
   /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
@@ -90,11 +64,16 @@ export class HandlesService {
       if (!options.overwrite) {
         const inserted = await this.identifiers.insertMissing([row]);
         if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+        await this.effects.committed('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
         return { handle: handleText, created: true };
       }
-      return { handle: handleText, created: await this.identifiers.upsert(row) };
+      const created = await this.identifiers.upsert(row);
+      await this.effects.committed(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+      return { handle: handleText, created };
     }
-    return this.putValues(parsed, handleText, stamped, options);
+    const result = await this.putValues(parsed, handleText, stamped, options);
+    await this.effects.committed('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+    return result;
   }
 
   async delete(handleText: string, caller: Principal, indexes: number[] | undefined): Promise<void> {
@@ -103,6 +82,7 @@ export class HandlesService {
     if (indexes === undefined) {
       const deleted = await this.identifiers.deleteKeys([parsed.key]);
       if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      await this.effects.committed('delete', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return;
     }
     await this.identifiers.transaction(async (manager) => {
@@ -118,6 +98,7 @@ export class HandlesService {
       }
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
     });
+    await this.effects.committed('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
   }
 
   async list(prefixText: string, caller: Principal, page: number, pageSize: number | undefined) {
@@ -171,9 +152,4 @@ function toRow(parsed: ParsedHandle, values: HandleValue[]) {
 export function templateVersionOf(values: HandleJsonValue[]): string | null {
   const template = values.find((v) => v.index === TEMPLATE_VALUE_INDEX && v.type === 'TEMPLATE');
   return template && typeof template.data.value === 'string' && template.data.value.length <= 128 ? template.data.value : null;
-}
-
-/** Stored values are canonical Handle JSON written by this node; reading them back cannot fail. */
-export function readValues(record: IdentifierRecord): HandleValue[] {
-  return record.values.map((json, i) => valueFromJson(json, { path: `stored[${i}]` }));
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ResolutionModule } from '../resolution/resolution.module';
+import { StatisticsModule } from '../statistics/statistics.module';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
@@ -6,15 +8,18 @@ import { HandlesController } from './handles.controller';
 import { HandlesService } from './handles.service';
 import { IdentifierRepository } from './identifier.repository';
 import { PrefixAccessService } from './prefix-access.service';
+import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
 import { SnmsDataController } from './snms-data.controller';
 import { SnmsIdentifiersService } from './snms-identifiers.service';
 import { SnmsTemplateController } from './snms-template.controller';
 import { TemplateRepository } from './template.repository';
 import { TemplatesService } from './templates.service';
+import { WriteEffects } from './write-effects';
 
 /** Enterprises, their prefixes, data templates and identifiers: everything that is registered. */
 @Module({
+  imports: [ResolutionModule, StatisticsModule],
   controllers: [ApplicationsController, HandlesController, SnmsDataController, SnmsTemplateController],
   providers: [
     ApplicationRepository,
@@ -22,11 +27,13 @@ import { TemplatesService } from './templates.service';
     HandlesService,
     IdentifierRepository,
     PrefixAccessService,
+    PrefixDirectory,
     PrefixRepository,
     SnmsIdentifiersService,
     TemplateRepository,
     TemplatesService,
+    WriteEffects,
   ],
-  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService],
+  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService, PrefixDirectory],
 })
 export class RegistryModule {}

@@ -1,14 +1,17 @@
-import { Injectable } from '@nestjs/common';
-import { type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
+import { Inject, Injectable } from '@nestjs/common';
+import { DEFAULT_PERMISSIONS_STRING, type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { DomainError, type DomainErrorCode } from '../errors/domain-errors';
 import { compileChecker } from '../http/json-schema';
+import { visibleValues } from '../resolution/reply-builder';
+import { RESOLUTION_OBSERVER, type ResolutionObserver, type ResolutionOutcome } from '../resolution/resolution-observer';
+import { ResolutionService } from '../resolution/resolution.service';
 import { type IdentifierRow, IdentifierRepository } from './identifier.repository';
 import { isoSeconds, parseHandleOrThrow } from './identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
-import { readValues } from './handles.service';
 import { TEMPLATE_VALUE_INDEX } from './templates.service';
 import { TemplateRepository, type TemplateWithItems } from './template.repository';
+import { WriteEffects } from './write-effects';
 
 export const MAX_BATCH_ITEMS = 2000;
 /** SNMS limits: handle 255, templateVersion 128, type 128, value 255 characters. */
@@ -99,25 +102,35 @@ export class SnmsIdentifiersService {
     private readonly identifiers: IdentifierRepository,
     private readonly templates: TemplateRepository,
     private readonly access: PrefixAccessService,
+    private readonly effects: WriteEffects,
+    private readonly resolution: ResolutionService,
+    @Inject(RESOLUTION_OBSERVER) private readonly observer: ResolutionObserver,
   ) {}
 
+  /** Resolution through the same caches as every other front door. */
   async detail(handleText: string, caller: Principal | undefined) {
+    const started = process.hrtime.bigint();
     const parsed = parseHandleOrThrow(handleText);
-    const record = await this.identifiers.findByKey(parsed.key);
-    if (!record) throw new DomainError('HANDLE_NOT_FOUND', `没有找到标识 (identifier ${handleText} not found)`);
-    const privateAllowed = await this.access.canReadPrivate(caller, parsed.prefixKey);
-    const values = readValues(record).filter((v) => v.permissions.publicRead || (privateAllowed && v.permissions.adminRead));
-    return {
-      prefix: handleText.slice(0, handleText.indexOf('/')),
-      handle: handleText,
-      templateVersion: record.templateVersion,
-      value: values.map((v) => ({
-        index: v.index,
-        type: v.type,
-        auth: permissionCode(v.permissions),
-        data: { format: 'string', value: v.data.format === 'string' ? v.data.value : JSON.stringify(v.data.value) },
-      })),
-    };
+    let outcome: ResolutionOutcome = 'error';
+    try {
+      const { entry, tier } = await this.resolution.resolve(parsed);
+      outcome = entry.kind === 'missing' ? 'not_found' : tier;
+      if (entry.kind === 'missing') throw new DomainError('HANDLE_NOT_FOUND', `没有找到标识 (identifier ${handleText} not found)`);
+      const privateAllowed = await this.access.canReadPrivate(caller, parsed.prefixKey);
+      return {
+        prefix: handleText.slice(0, handleText.indexOf('/')),
+        handle: handleText,
+        templateVersion: entry.templateVersion,
+        value: visibleValues(entry, privateAllowed).map((v) => ({
+          index: v.index,
+          type: v.type,
+          auth: v.permissions ?? DEFAULT_PERMISSIONS_STRING,
+          data: { format: 'string', value: v.data.format === 'string' && typeof v.data.value === 'string' ? v.data.value : JSON.stringify(v.data.value) },
+        })),
+      };
+    } finally {
+      this.observer.observe(parsed.prefixKey, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   batchCreate(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
@@ -156,6 +169,10 @@ export class SnmsIdentifiersService {
     });
     const allowed = await this.filterWritable(caller, candidates, results);
     const deleted = await this.identifiers.deleteKeys([...new Set(allowed.map((c) => c.parsed.key))]);
+    await this.effects.committed(
+      'delete',
+      allowed.filter((c) => deleted.has(c.parsed.key)).map((c) => ({ handleKey: c.parsed.key, prefixKey: c.parsed.prefixKey })),
+    );
     const reported = new Set<string>();
     for (const { position, parsed } of allowed) {
       const done = deleted.has(parsed.key) && !reported.has(parsed.key);
@@ -206,6 +223,10 @@ export class SnmsIdentifiersService {
     }
 
     const written = mode === 'create' ? await this.identifiers.insertMissing(rows) : await this.identifiers.updateExisting(rows);
+    await this.effects.committed(
+      mode,
+      rows.filter((row) => written.has(row.handleKey)),
+    );
     for (const [key, item] of rowOwners) {
       results[item.position] = written.has(key)
         ? succeeded(item.input.handle)
@@ -300,9 +321,6 @@ function throwIfFailed(result: SnmsItemResult): void {
   throw new DomainError(reason === 'TEMPLATE_NOT_FOUND' ? 'TEMPLATE_VIOLATION' : reason, result.msg);
 }
 
-function permissionCode(p: { adminRead: boolean; adminWrite: boolean; publicRead: boolean; publicWrite: boolean }): string {
-  return [p.adminRead, p.adminWrite, p.publicRead, p.publicWrite].map((b) => (b ? '1' : '0')).join('');
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -26,6 +26,12 @@ export interface FoundRecord {
   etag: string;
   /** JSON text of the values with public read permission, precomputed for anonymous replies. */
   publicValuesJson: string;
+  /**
+   * Epoch milliseconds when this record was read from PostgreSQL. With ttlSeconds it gives the
+   * instant every cached copy expires, so an L1 copy filled from L2 does not outlive the L2 entry
+   * (and a front door can send the remaining lifetime as max-age).
+   */
+  loadedAt: number;
 }
 
 /** A cached "not found", kept briefly and evicted when the identifier is created. */
@@ -33,6 +39,8 @@ export interface MissingRecord {
   kind: 'missing';
   handleKey: string;
   prefixKey: string;
+  /** Epoch milliseconds when PostgreSQL answered "not found" (see FoundRecord.loadedAt). */
+  loadedAt: number;
 }
 
 export type CacheEntry = FoundRecord | MissingRecord;

@@ -1,0 +1,266 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { CircuitBreaker } from './circuit-breaker';
+import { encodeInvalidation } from './invalidation-message';
+import { closeRedisConnection, createRedisConnection, readyWithin } from './redis-connection';
+import type { CacheEntry } from './resolution.types';
+
+/** Keys per DEL / per published message: a 2,000-key registry batch costs two of each. */
+export const INVALIDATION_CHUNK = 1000;
+/**
+ * The second DEL that removes an entry a slower loader wrote back after the first DEL
+ * (see ResolutionCache for the whole race guard).
+ */
+export const SECOND_DELETE_DELAY_MS = 1000;
+/** Keys remembered while Redis is unreachable; beyond this the whole cache is flushed on recovery. */
+const MAX_PENDING_KEYS = 100_000;
+/** How long boot waits for Redis before carrying on without it. */
+const BOOT_WAIT_MS = 2000;
+
+const UNAVAILABLE = Symbol('redis unavailable');
+type Attempt<T> = T | typeof UNAVAILABLE;
+
+/**
+ * The L2 tier and every command this process sends to Redis, behind one circuit breaker. Nothing
+ * here throws: Redis trouble degrades to "not cached" and undelivered invalidations are kept and
+ * delivered when Redis answers again.
+ */
+@Injectable()
+export class RedisTier implements OnModuleInit, OnModuleDestroy {
+  /** Names this process on the invalidation channel. */
+  readonly origin = randomUUID();
+  /** REDIS_URL is set: invalidations are deleted and published even when this process does not use L2. */
+  readonly configured: boolean;
+  /** Reads and fills go to Redis. */
+  readonly l2Enabled: boolean;
+  readonly channelName: string;
+  readonly breaker: CircuitBreaker;
+  private readonly client: Redis | undefined;
+  private readonly recordKeyPrefix: string;
+  private readonly logger = new Logger('ResolutionRedis');
+  private readonly pendingKeys = new Set<string>();
+  private pendingAll = false;
+  private pendingTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly secondDeletes = new Map<NodeJS.Timeout, string[]>();
+  private readonly retryDelayMs: number;
+
+  constructor(@Inject(NODE_CONFIG) config: NodeConfig) {
+    const { cache } = config;
+    this.configured = cache.redisUrl !== undefined;
+    this.l2Enabled = this.configured && cache.l2Enabled;
+    this.recordKeyPrefix = `${cache.redisKeyPrefix}rec:`;
+    this.channelName = `${cache.redisKeyPrefix}invalidate`;
+    this.retryDelayMs = cache.breakerCooldownMs;
+    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger);
+    this.breaker = new CircuitBreaker({
+      failureThreshold: cache.breakerFailureThreshold,
+      cooldownMs: cache.breakerCooldownMs,
+      probe: () => (this.client ? this.client.ping() : Promise.resolve()),
+      onStateChange: (state, cause) => {
+        if (state === 'open') {
+          this.logger.warn(`Redis breaker open (${describe(cause)}): resolving without L2 for the next ${cache.breakerCooldownMs} ms`);
+        } else if (state === 'closed') {
+          this.logger.log('Redis breaker closed: L2 back in use');
+          void this.flushPending();
+        }
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.client) return;
+    this.client.connect().catch(() => undefined); // failures surface as 'error'/'close' events and reconnects
+    if (!(await readyWithin(this.client, BOOT_WAIT_MS))) {
+      this.logger.warn(`Redis not reachable after ${BOOT_WAIT_MS} ms; resolving without L2 until it is`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.breaker.stop();
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    // A rolling restart should not skip the second DELs still due: send them now.
+    const due = [...this.secondDeletes.entries()];
+    this.secondDeletes.clear();
+    for (const [timer] of due) clearTimeout(timer);
+    for (const [, keys] of due) await this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k))));
+    if (this.pendingAll || this.pendingKeys.size > 0) {
+      this.logger.warn(`shutting down with ${this.pendingInvalidations} invalidation(s) Redis never acknowledged; other replicas keep those L2/L1 copies until they expire`);
+    }
+    if (this.client) await closeRedisConnection(this.client);
+  }
+
+  status(): 'up' | 'down' | 'disabled' {
+    if (!this.client) return 'disabled';
+    return this.client.status === 'ready' && this.breaker.state === 'closed' ? 'up' : 'down';
+  }
+
+  /** Keys (or "all") whose invalidation Redis has not acknowledged yet. */
+  get pendingInvalidations(): number | 'all' {
+    return this.pendingAll ? 'all' : this.pendingKeys.size;
+  }
+
+  recordKey(handleKey: string): string {
+    return `${this.recordKeyPrefix}${handleKey}`;
+  }
+
+  /** The L2 copy of `handleKey` with its serialised length, or undefined (miss, Redis unavailable, or not ours). */
+  async readEntry(handleKey: string): Promise<{ entry: CacheEntry; size: number } | undefined> {
+    if (!this.l2Enabled) return undefined;
+    const text = await this.attempt((redis) => redis.get(this.recordKey(handleKey)));
+    if (text === UNAVAILABLE || text === null) return undefined;
+    const entry = parseEntry(text);
+    return entry && entry.handleKey === handleKey ? { entry, size: text.length } : undefined;
+  }
+
+  /** Fills L2 without making the caller wait; a failure only counts towards the breaker. */
+  storeEntry(handleKey: string, serialised: string, ttlSeconds: number): void {
+    if (!this.l2Enabled || ttlSeconds <= 0) return;
+    void this.attempt((redis) => redis.set(this.recordKey(handleKey), serialised, 'EX', ttlSeconds));
+  }
+
+  /**
+   * Deletes the L2 copies and tells every replica, one DEL and one PUBLISH per chunk. Returns when
+   * Redis acknowledged both, or at once when it is unavailable: then the keys are remembered and
+   * sent again when Redis answers.
+   */
+  async invalidate(handleKeys: string[]): Promise<void> {
+    if (!this.client) return;
+    for (let i = 0; i < handleKeys.length; i += INVALIDATION_CHUNK) {
+      const chunk = handleKeys.slice(i, i + INVALIDATION_CHUNK);
+      if (!(await this.deleteAndAnnounce(chunk))) this.remember(chunk);
+    }
+  }
+
+  /** Deletes every record key of this node's namespace and tells every replica to clear its L1. */
+  async invalidateAll(): Promise<void> {
+    if (!this.client) return;
+    if (!(await this.deleteAllAndAnnounce())) {
+      this.pendingAll = true;
+      this.pendingKeys.clear();
+      this.schedulePendingRetry();
+    }
+  }
+
+  private async deleteAndAnnounce(keys: string[]): Promise<boolean> {
+    const deleted = await this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k))));
+    if (deleted === UNAVAILABLE) return false;
+    const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, keys })));
+    if (published === UNAVAILABLE) return false;
+    this.scheduleSecondDelete(keys);
+    return true;
+  }
+
+  private async deleteAllAndAnnounce(): Promise<boolean> {
+    const pattern = `${escapeGlob(this.recordKeyPrefix)}*`;
+    let cursor = '0';
+    do {
+      const page = await this.attempt((redis) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', INVALIDATION_CHUNK));
+      if (page === UNAVAILABLE) return false;
+      const [next, keys] = page;
+      if (keys.length > 0 && (await this.attempt((redis) => redis.unlink(...keys))) === UNAVAILABLE) return false;
+      cursor = next;
+    } while (cursor !== '0');
+    const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, all: true })));
+    return published !== UNAVAILABLE;
+  }
+
+  private scheduleSecondDelete(keys: string[]): void {
+    const timer = setTimeout(() => {
+      this.secondDeletes.delete(timer);
+      void this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k)))).then((result) => {
+        if (result === UNAVAILABLE) this.remember(keys);
+      });
+    }, SECOND_DELETE_DELAY_MS);
+    timer.unref();
+    this.secondDeletes.set(timer, keys);
+  }
+
+  private remember(keys: string[]): void {
+    if (!this.pendingAll) {
+      for (const key of keys) this.pendingKeys.add(key);
+      if (this.pendingKeys.size > MAX_PENDING_KEYS) {
+        this.logger.warn(`more than ${MAX_PENDING_KEYS} invalidations undelivered; the whole cache will be flushed when Redis returns`);
+        this.pendingAll = true;
+        this.pendingKeys.clear();
+      }
+    }
+    this.schedulePendingRetry();
+  }
+
+  /** Retries undelivered invalidations every cooldown, besides right when the breaker closes. */
+  private schedulePendingRetry(): void {
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      void this.flushPending();
+    }, this.retryDelayMs);
+    this.pendingTimer.unref();
+  }
+
+  private flushPending(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (!this.pendingAll && this.pendingKeys.size === 0) return Promise.resolve();
+    this.flushing = (async () => {
+      if (this.pendingAll) {
+        this.pendingAll = false;
+        if (!(await this.deleteAllAndAnnounce())) {
+          this.pendingAll = true;
+          return;
+        }
+      }
+      const keys = [...this.pendingKeys];
+      this.pendingKeys.clear();
+      for (let i = 0; i < keys.length; i += INVALIDATION_CHUNK) {
+        const chunk = keys.slice(i, i + INVALIDATION_CHUNK);
+        if (!(await this.deleteAndAnnounce(chunk))) {
+          for (const key of keys.slice(i)) this.pendingKeys.add(key);
+          return;
+        }
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+      if (this.pendingAll || this.pendingKeys.size > 0) this.schedulePendingRetry();
+    });
+    return this.flushing;
+  }
+
+  /**
+   * Runs one command unless the breaker is open; every error (refused, dropped, timed out, or an
+   * error reply such as LOADING/OOM) counts towards opening it.
+   */
+  private async attempt<T>(command: (redis: Redis) => Promise<T>): Promise<Attempt<T>> {
+    if (!this.client || !this.breaker.allowsRequests) return UNAVAILABLE;
+    try {
+      const result = await command(this.client);
+      this.breaker.recordSuccess();
+      return result;
+    } catch (error) {
+      this.breaker.recordFailure(error);
+      return UNAVAILABLE;
+    }
+  }
+}
+
+function parseEntry(text: string): CacheEntry | undefined {
+  try {
+    const entry = JSON.parse(text) as CacheEntry;
+    if (typeof entry.handleKey !== 'string' || typeof entry.loadedAt !== 'number') return undefined;
+    if (entry.kind === 'missing') return entry;
+    if (entry.kind === 'found' && typeof entry.publicValuesJson === 'string' && Array.isArray(entry.values)) return entry;
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

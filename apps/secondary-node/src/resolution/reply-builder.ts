@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { filterValues, type HandleJsonValue } from '@idis/identifier';
+import type { CacheEntry, FoundRecord } from './resolution.types';
+
+/** Which values a caller sees: public ones, or also admin-readable ones, then index/type filters. */
+export interface ResolutionView {
+  indexes: number[];
+  types: string[];
+  /** The caller is the owning enterprise or an operator and did not ask for publicOnly. */
+  privateAllowed: boolean;
+}
+
+/** A reply rendered once, with its validators, ready to write to any HTTP front door. */
+export interface RenderedReply {
+  status: number;
+  body: string;
+  etag: string;
+  cacheControl: string;
+}
+
+const DEFAULT_PERMISSIONS = '1110';
+
+/** Values a caller may see. A value with neither read bit never leaves the server (RFC 3651 §3.1). */
+export function visibleValues(record: FoundRecord, privateAllowed: boolean): HandleJsonValue[] {
+  return record.values.filter((value) => {
+    const permissions = value.permissions ?? DEFAULT_PERMISSIONS;
+    return permissions[2] === '1' || (privateAllowed && permissions[0] === '1');
+  });
+}
+
+export function isPlainView(view: ResolutionView): boolean {
+  return !view.privateAllowed && view.indexes.length === 0 && view.types.length === 0;
+}
+
+/**
+ * The Handle.Net REST resolution reply. The common case (anonymous, no filters) is one string
+ * concatenation around the record's precomputed public values, so a cache hit costs no JSON work.
+ */
+export function renderHandleReply(entry: CacheEntry, requestHandle: string, view: ResolutionView, negativeTtlSeconds: number): RenderedReply {
+  const handleJson = JSON.stringify(requestHandle);
+  if (entry.kind === 'missing') {
+    return {
+      status: 404,
+      body: `{"responseCode":100,"handle":${handleJson},"message":${JSON.stringify(`handle ${requestHandle} not found`)}}`,
+      etag: `"missing-${entry.handleKey.length}"`,
+      cacheControl: negativeTtlSeconds > 0 ? `public, max-age=${negativeTtlSeconds}` : 'no-cache',
+    };
+  }
+  const cacheControl = cacheControlFor(entry, view.privateAllowed);
+  if (isPlainView(view)) {
+    return { status: 200, body: `{"responseCode":1,"handle":${handleJson},"values":${entry.publicValuesJson}}`, etag: `"${entry.etag}.p"`, cacheControl };
+  }
+  const values = filterValues(visibleValues(entry, view.privateAllowed), { indexes: view.indexes, types: view.types });
+  const filtered = view.indexes.length > 0 || view.types.length > 0;
+  const responseCode = filtered && values.length === 0 ? 200 : 1;
+  return {
+    status: 200,
+    body: `{"responseCode":${responseCode},"handle":${handleJson},"values":${JSON.stringify(values)}}`,
+    etag: `"${entry.etag}.${viewTag(view)}"`,
+    cacheControl,
+  };
+}
+
+export function cacheControlFor(record: FoundRecord, privateView: boolean): string {
+  if (record.ttlSeconds <= 0) return 'no-cache';
+  return `${privateView ? 'private' : 'public'}, max-age=${record.ttlSeconds}`;
+}
+
+/** RFC 9110 §13.1.2: If-None-Match matches any listed entity tag (weak comparison), or "*". */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
+}
+
+function viewTag(view: ResolutionView): string {
+  const key = `${view.privateAllowed ? 'a' : 'p'}|${view.indexes.join(',')}|${view.types.join(',')}`;
+  return createHash('sha1').update(key).digest('base64url').slice(0, 12);
+}

@@ -1,0 +1,181 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { ParsedHandle } from '@idis/identifier';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal';
+import { TokenService } from '../auth/token.service';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { DomainError } from '../errors/domain-errors';
+import { replyWithError } from '../http/front-door-exception.filter';
+import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
+import { handleFromPath, indexFromQuery } from '../registry/handles.controller';
+import { parseHandleOrThrow } from '../registry/identifier-input';
+import { PrefixAccessService } from '../registry/prefix-access.service';
+import { PrefixDirectory } from '../registry/prefix-directory.service';
+import { notFoundPage, recordPage, redirectPage } from './proxy-page';
+import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView, visibleValues } from './reply-builder';
+import { RESOLUTION_OBSERVER, type ResolutionObserver } from './resolution-observer';
+import { ResolutionService } from './resolution.service';
+import type { FoundRecord } from './resolution.types';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+const REDIRECT_SCHEMES = /^(https?|ftp):\/\//i;
+/** A proxy path starts with a prefix: a digit first and a dot somewhere in the first segment. */
+const PREFIX_SEGMENT = /^[0-9][^/]*\.[^/]*$/;
+
+type Query = Record<string, QueryValue>;
+
+/**
+ * The hot read paths, registered straight on Fastify rather than through Nest's pipeline: the
+ * Handle REST GET and the hdl.handle.net-style proxy. Both answer from the resolution caches and
+ * honour HTTP validators (ETag / If-None-Match → 304) and Cache-Control from the record's TTL.
+ */
+@Injectable()
+export class ResolutionRoutes implements OnModuleInit {
+  private readonly logger = new Logger('Resolution');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly resolution: ResolutionService,
+    private readonly tokens: TokenService,
+    private readonly access: PrefixAccessService,
+    private readonly directory: PrefixDirectory,
+    @Inject(RESOLUTION_OBSERVER) private readonly observer: ResolutionObserver,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.get('/api/handles/*', (request, reply) => this.handleRest(request, reply));
+    fastify.get('/:prefix/*', (request, reply) => this.proxy(request, reply));
+  }
+
+  private async handleRest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = process.hrtime.bigint();
+    let prefixKey = '-';
+    try {
+      const handle = handleFromPath(request.url);
+      const parsed = parseHandleOrThrow(handle);
+      prefixKey = parsed.prefixKey;
+      const query = request.query as Query;
+      const view = await this.viewFor(request, query, parsed);
+      const { entry, tier } = await this.resolution.resolve(parsed);
+      const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+      this.send(request, reply, rendered, JSON_TYPE);
+      this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+    } catch (error) {
+      this.observer.observe(prefixKey, 'error', elapsed(started));
+      replyWithError(error, request, reply, this.logger);
+    }
+  }
+
+  /**
+   * GET /{prefix}/{suffix}: 302 to the record's URL value; ?noredirect shows the record (HTML, or
+   * JSON for Accept: application/json); ?index= / ?type= choose among the values.
+   */
+  private async proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = request.url.split('?', 1)[0];
+    const firstSegment = path.slice(1, path.indexOf('/', 1));
+    if (!PREFIX_SEGMENT.test(firstSegment)) {
+      replyWithError(new DomainError('NOT_FOUND', `Cannot GET ${path}`), request, reply, this.logger);
+      return;
+    }
+    const started = process.hrtime.bigint();
+    let prefixKey = '-';
+    const wantsJson = prefersJson(request.headers.accept);
+    try {
+      let handle: string;
+      try {
+        handle = decodeURIComponent(path.slice(1));
+      } catch {
+        throw new DomainError('INVALID_HANDLE', 'the handle in the path is not valid percent-encoded UTF-8');
+      }
+      const parsed = parseHandleOrThrow(handle);
+      prefixKey = parsed.prefixKey;
+      const query = request.query as Query;
+      const view = await this.viewFor(request, query, parsed);
+      const { entry, tier } = await this.resolution.resolve(parsed);
+      this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+      if (entry.kind === 'missing') {
+        const prefixKnown = await this.directory.isHomed(parsed.prefixKey);
+        const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+        if (wantsJson) {
+          this.send(request, reply, { ...rendered, body: JSON.stringify({ ...JSON.parse(rendered.body), prefixKnown }) }, JSON_TYPE);
+        } else {
+          this.send(request, reply, { ...rendered, body: notFoundPage(handle, parsed.prefix, prefixKnown) }, HTML_TYPE);
+        }
+        return;
+      }
+      const noRedirect = queryBoolean('noredirect', query.noredirect) === true;
+      const location = noRedirect ? undefined : redirectTarget(entry, view);
+      if (location) {
+        const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+        void reply.header('location', location);
+        this.send(request, reply, { ...rendered, status: 302, body: redirectPage(location) }, HTML_TYPE);
+        return;
+      }
+      const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+      if (wantsJson) {
+        this.send(request, reply, rendered, JSON_TYPE);
+      } else {
+        const shown = JSON.parse(rendered.body) as { values: FoundRecord['values'] };
+        this.send(request, reply, { ...rendered, body: recordPage(handle, shown.values) }, HTML_TYPE);
+      }
+    } catch (error) {
+      this.observer.observe(prefixKey, 'error', elapsed(started));
+      replyWithError(error, request, reply, this.logger);
+    }
+  }
+
+  /** Anonymous callers see public values; the owner and operators also admin-readable ones. */
+  private async viewFor(request: FastifyRequest, query: Query, parsed: ParsedHandle): Promise<ResolutionView> {
+    const indexes = query.index === undefined ? [] : queryList(query.index).map((raw) => indexFromQuery(raw));
+    const types = query.type === undefined ? [] : queryList(query.type);
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      if (query.publicOnly !== undefined) queryBoolean('publicOnly', query.publicOnly);
+      return { indexes, types, privateAllowed: false };
+    }
+    const caller = this.principalFrom(header);
+    const publicOnly = queryBoolean('publicOnly', query.publicOnly) === true;
+    const privateAllowed = !publicOnly && (await this.access.canReadPrivate(caller, parsed.prefixKey));
+    return { indexes, types, privateAllowed };
+  }
+
+  private principalFrom(header: string): Principal {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authorization header must be "Bearer <token>"');
+    return this.tokens.verify(match[1]);
+  }
+
+  private send(request: FastifyRequest, reply: FastifyReply, rendered: RenderedReply, contentType: string): void {
+    void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', 'Accept, Authorization');
+    if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
+      void reply.code(304).send();
+      return;
+    }
+    void reply.code(rendered.status).header('content-type', contentType).send(rendered.body);
+  }
+}
+
+/** The first URL value among those the caller sees (after ?index= / ?type= when given). */
+function redirectTarget(record: FoundRecord, view: ResolutionView): string | undefined {
+  const visible = visibleValues(record, view.privateAllowed);
+  const chosen = view.indexes.length > 0 ? visible.filter((v) => view.indexes.includes(v.index)) : visible;
+  const wantedType = view.types.length > 0 ? view.types.map((t) => t.toUpperCase()) : ['URL'];
+  for (const value of chosen) {
+    const url = value.data.value;
+    if (value.data.format === 'string' && typeof url === 'string' && wantedType.includes(value.type.toUpperCase()) && REDIRECT_SCHEMES.test(url)) return url;
+  }
+  return undefined;
+}
+
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+function elapsed(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
