@@ -1,7 +1,7 @@
 import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import type { LogLevel, NodeConfig } from './config/node-config';
@@ -39,6 +39,38 @@ export async function createNodeApp(config: NodeConfig, databaseUrl: string): Pr
       .addBearerAuth()
       .build(),
   );
+  documentLeanRoutes(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/** The hot GET routes are registered on Fastify directly (see ResolutionRoutes), so they are described here. */
+function documentLeanRoutes(document: OpenAPIObject): void {
+  const handlePath = { name: 'path', in: 'path' as const, required: true, description: 'the identifier, prefix/suffix, unencoded', schema: { type: 'string' } };
+  const filters = [
+    { name: 'index', in: 'query' as const, required: false, schema: { type: 'array', items: { type: 'integer' } }, description: 'repeatable; union with type' },
+    { name: 'type', in: 'query' as const, required: false, schema: { type: 'array', items: { type: 'string' } }, description: 'repeatable; a type ending in "." selects its sub-types' },
+  ];
+  document.paths['/api/handles/{path}'] = {
+    ...document.paths['/api/handles/{path}'],
+    get: {
+      tags: ['handle-rest'],
+      summary: 'Resolve a handle: {responseCode, handle, values[]} (404 {responseCode: 100}); ETag, Cache-Control from the TTL, 304 on If-None-Match',
+      parameters: [handlePath, ...filters, { name: 'publicOnly', in: 'query', required: false, schema: { type: 'boolean' } }],
+      responses: { '200': { description: 'the record' }, '304': { description: 'not modified' }, '404': { description: 'not found' } },
+    },
+  };
+  document.paths['/{prefix}/{suffix}'] = {
+    get: {
+      tags: ['proxy'],
+      summary: 'Proxy resolution: 302 to the URL value; ?noredirect shows the record (HTML, or JSON for Accept: application/json)',
+      parameters: [
+        { name: 'prefix', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'suffix', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'noredirect', in: 'query', required: false, allowEmptyValue: true, schema: { type: 'boolean' } },
+        ...filters,
+      ],
+      responses: { '302': { description: 'redirect to the URL value' }, '200': { description: 'the record' }, '404': { description: 'unknown prefix or identifier' } },
+    },
+  };
 }

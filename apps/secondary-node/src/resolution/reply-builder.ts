@@ -61,9 +61,11 @@ export function renderHandleReply(entry: CacheEntry, requestHandle: string, view
   };
 }
 
-export function cacheControlFor(record: FoundRecord, privateView: boolean): string {
-  if (record.ttlSeconds <= 0) return 'no-cache';
-  return `${privateView ? 'private' : 'public'}, max-age=${record.ttlSeconds}`;
+/** max-age is what is left of the record's TTL since it was loaded, so no cache holds it longer than the node would. */
+export function cacheControlFor(record: FoundRecord, privateView: boolean, now = Date.now()): string {
+  const remaining = record.ttlSeconds - Math.floor((now - record.loadedAt) / 1000);
+  if (record.ttlSeconds <= 0 || remaining <= 0) return 'no-cache';
+  return `${privateView ? 'private' : 'public'}, max-age=${remaining}`;
 }
 
 /** RFC 9110 §13.1.2: If-None-Match matches any listed entity tag (weak comparison), or "*". */
