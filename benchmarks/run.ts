@@ -3,9 +3,11 @@
  * benchmarks/results/<suite>-<timestamp>.json and <suite>-latest.md.
  */
 import { runRegistrationBenchmark } from './registration';
+import { runResolutionBenchmark } from './resolution';
 
 const suites: Record<string, (args: string[]) => Promise<void>> = {
   registration: runRegistrationBenchmark,
+  resolution: runResolutionBenchmark,
 };
 
 async function main(): Promise<void> {

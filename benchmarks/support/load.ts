@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trackChild } from './node-process';
+
+export const LOAD_RUNNER = join(__dirname, 'load-runner.js');
+
+export type LoadKeys = { suffixes: string[] } | { series: { prefix: string; pad: number; start: number; count: number } };
+
+export interface LoadConfig {
+  url: string;
+  pathPrefix: string;
+  keys: LoadKeys;
+  distribution: 'cycle' | 'uniform' | 'zipf';
+  zipfS?: number;
+  seed?: number;
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+  serverPid?: number;
+  timeoutSec?: number;
+}
+
+/** What load-runner.js prints. */
+export interface LoadResult {
+  requests: number;
+  /** Answered during the unmeasured warm-up. */
+  warmupRequests: number;
+  seconds: number;
+  reqPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  statusCodes: Record<string, number>;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  resets: number;
+  bytesPerResponse?: number;
+  serverCpuMs?: number;
+  serverCpuUsPerReq?: number;
+  loaderCpuMs: number;
+  machineBusyCores?: number;
+}
+
+/**
+ * Runs load-runner.js as its own process (autocannon never shares the server's event loop) and
+ * returns its result. Killed if it outlives warm-up + duration + 30 s.
+ */
+export function runLoad(config: LoadConfig, scratchDir: string): Promise<LoadResult> {
+  const file = join(scratchDir, `load-${process.hrtime.bigint()}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const limitMs = (config.warmupSec + config.durationSec + 30) * 1000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD_RUNNER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-10_000)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`load runner did not finish within ${limitMs / 1000} s`));
+    }, limitMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load runner exited with ${code ?? signal}:\n${stderr}`));
+      try {
+        const lines = stdout.trim().split('\n');
+        resolve(JSON.parse(lines[lines.length - 1]) as LoadResult);
+      } catch (error) {
+        reject(new Error(`load runner printed no result (${(error as Error).message}):\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
