@@ -76,7 +76,7 @@ export interface Resolver {
   cache: ResolutionCache;
   health: ResolutionHealth;
   /** Spied: counts the primary-key queries that really went to PostgreSQL. */
-  findByKey: jest.SpiedFunction<IdentifierRepository['findByKey']>;
+  findForResolution: jest.SpiedFunction<IdentifierRepository['findForResolution']>;
   close(): Promise<void>;
 }
 
@@ -88,14 +88,14 @@ export async function startResolver(databaseUrl: string, env: Record<string, str
     .setLogger(new ConsoleLogger('test', { logLevels: ['error'] }))
     .compile();
   await moduleRef.init();
-  const findByKey = jest.spyOn(moduleRef.get(IdentifierRepository), 'findByKey');
+  const findForResolution = jest.spyOn(moduleRef.get(IdentifierRepository), 'findForResolution');
   return {
     moduleRef,
     config,
     service: moduleRef.get(ResolutionService),
     cache: moduleRef.get(ResolutionCache),
     health: moduleRef.get(ResolutionHealth),
-    findByKey,
+    findForResolution,
     close: () => moduleRef.close(),
   };
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
+import type { ResolutionRow } from '../resolution/record-builder';
 
 export interface IdentifierRecord {
   handle: string;
@@ -48,6 +50,27 @@ export class IdentifierRepository {
       [handleKey],
     );
     return rows.length > 0 ? toRecord(rows[0]) : undefined;
+  }
+
+  /**
+   * The resolution read: one primary-key lookup as a named prepared statement straight on the
+   * driver's pg pool (no ORM layer on the hot path), values returned as jsonb text so that they
+   * are parsed once, by the record builder.
+   */
+  async findForResolution(handleKey: string): Promise<ResolutionRow | undefined> {
+    const result = await this.pool().query<{ handle: string; prefix_key: string; values_json: string; template_version: string | null; version: number; updated_at: string }>({
+      name: 'idis-resolve-by-key',
+      text: `SELECT handle, prefix_key, "values"::text AS values_json, template_version, version, to_json(updated_at) #>> '{}' AS updated_at
+               FROM identifiers WHERE handle_key = $1`,
+      values: [handleKey],
+    });
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return { handle: row.handle, prefixKey: row.prefix_key, valuesJson: row.values_json, templateVersion: row.template_version, version: row.version, updatedAt: row.updated_at };
+  }
+
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   /** Inserts the rows that do not exist yet; returns the keys actually inserted. */

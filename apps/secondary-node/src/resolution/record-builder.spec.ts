@@ -1,18 +1,16 @@
 import type { HandleJsonValue } from '@idis/identifier';
-import type { IdentifierRecord } from '../registry/identifier.repository';
-import { buildFoundRecord, buildMissingRecord } from './record-builder';
+import { buildFoundRecord, buildMissingRecord, decodeEntry, encodeEntry, type ResolutionRow } from './record-builder';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 
-function row(values: HandleJsonValue[], version = 1): IdentifierRecord {
+function row(values: HandleJsonValue[], version = 1): ResolutionRow {
   return {
     handle: '88.118.8/ABC',
     prefixKey: '88.118.8',
-    values,
+    valuesJson: JSON.stringify(values),
     templateVersion: null,
     version,
-    createdAt: new Date(NOW - 60_000),
-    updatedAt: new Date(NOW - 1000),
+    updatedAt: new Date(NOW - 1000).toISOString(),
   };
 }
 
@@ -36,12 +34,48 @@ describe('buildFoundRecord', () => {
     expect(buildFoundRecord('k', row([value(1, { ttl: undefined })]), NOW).ttlSeconds).toBe(86400);
   });
 
-  it('gives a strong etag that changes with the values and the version but not with the load time', () => {
+  it('gives a validator that changes with every write (version and update time) but not with the load time', () => {
     const base = buildFoundRecord('k', row([value(1)]), NOW);
+    expect(base.etag).toMatch(/^[0-9-]+$/);
     expect(buildFoundRecord('k', row([value(1)]), NOW + 5000).etag).toBe(base.etag);
     expect(buildFoundRecord('k', row([value(1)], 2), NOW).etag).not.toBe(base.etag);
-    expect(buildFoundRecord('k', row([value(1, { data: { format: 'string', value: 'other' } })]), NOW).etag).not.toBe(base.etag);
-    expect(buildFoundRecord('k2', row([value(1)]), NOW).etag).not.toBe(base.etag);
+    // Deleted and registered again: version 1 again, but a later update time.
+    expect(buildFoundRecord('k', { ...row([value(1)]), updatedAt: new Date(NOW + 1).toISOString() }, NOW).etag).not.toBe(base.etag);
+  });
+});
+
+describe('stored key order', () => {
+  it('puts values back in Handle.Net key order whatever order jsonb returned them in', () => {
+    const jsonbOrdered = '[{"ttl": 86400, "data": {"value": "https://a.example.cn", "format": "string"}, "type": "URL", "index": 1, "timestamp": "2026-01-01T00:00:00Z", "permissions": "1110"}, {"ttl": 86400, "data": {"value": {"index": 200, "handle": "0.NA/88.118.8", "permissions": "011111111111"}, "format": "admin"}, "type": "HS_ADMIN", "index": 100, "timestamp": "2026-01-01T00:00:00Z"}]';
+    const record = buildFoundRecord('k', { ...row([]), valuesJson: jsonbOrdered }, NOW);
+    expect(record.valuesJson).toBe(
+      '[{"index":1,"type":"URL","data":{"format":"string","value":"https://a.example.cn"},"ttl":86400,"timestamp":"2026-01-01T00:00:00Z","permissions":"1110"},' +
+        '{"index":100,"type":"HS_ADMIN","data":{"format":"admin","value":{"handle":"0.NA/88.118.8","index":200,"permissions":"011111111111"}},"ttl":86400,"timestamp":"2026-01-01T00:00:00Z"}]',
+    );
+  });
+});
+
+describe('the L2 form', () => {
+  it('round-trips a found record, parsing the full values only when asked', () => {
+    const record = buildFoundRecord('88.118.8/abc', row([value(2, { permissions: '1100' }), value(1)]), NOW);
+    const decoded = decodeEntry(encodeEntry(record));
+    expect(decoded).toBeDefined();
+    if (decoded?.kind !== 'found') throw new Error('expected a found record');
+    expect(decoded.publicValuesJson).toBe(record.publicValuesJson);
+    expect(decoded.valuesJson).toBe(record.valuesJson);
+    expect(decoded.values).toEqual(record.values);
+    expect({ ...decoded, values: decoded.values }).toMatchObject({ handle: record.handle, etag: record.etag, ttlSeconds: record.ttlSeconds, version: 1, loadedAt: NOW });
+  });
+
+  it('round-trips a not-found', () => {
+    const missing = buildMissingRecord('88.118.8/x', '88.118.8', NOW);
+    expect(decodeEntry(encodeEntry(missing))).toEqual(missing);
+  });
+
+  it('refuses anything else', () => {
+    for (const text of ['', '{"kind":"found"}', 'f1\n{not json', 'f1\n{"handleKey":"k"}\n[]\n[]', 'm1\n{}', 'x1\n{}']) {
+      expect(decodeEntry(text)).toBeUndefined();
+    }
   });
 });
 

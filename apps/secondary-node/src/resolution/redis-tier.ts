@@ -5,6 +5,7 @@ import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { CircuitBreaker } from './circuit-breaker';
 import { encodeInvalidation } from './invalidation-message';
 import { closeRedisConnection, createRedisConnection, readyWithin } from './redis-connection';
+import { decodeEntry } from './record-builder';
 import type { CacheEntry } from './resolution.types';
 
 /** Keys per DEL / per published message: a 2,000-key registry batch costs two of each. */
@@ -54,7 +55,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     this.recordKeyPrefix = `${cache.redisKeyPrefix}rec:`;
     this.channelName = `${cache.redisKeyPrefix}invalidate`;
     this.retryDelayMs = cache.breakerCooldownMs;
-    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger);
+    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger, { autoPipelining: true });
     this.breaker = new CircuitBreaker({
       failureThreshold: cache.breakerFailureThreshold,
       cooldownMs: cache.breakerCooldownMs,
@@ -112,7 +113,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     if (!this.l2Enabled) return undefined;
     const text = await this.attempt((redis) => redis.get(this.recordKey(handleKey)));
     if (text === UNAVAILABLE || text === null) return undefined;
-    const entry = parseEntry(text);
+    const entry = decodeEntry(text);
     return entry && entry.handleKey === handleKey ? { entry, size: text.length } : undefined;
   }
 
@@ -245,17 +246,6 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function parseEntry(text: string): CacheEntry | undefined {
-  try {
-    const entry = JSON.parse(text) as CacheEntry;
-    if (typeof entry.handleKey !== 'string' || typeof entry.loadedAt !== 'number') return undefined;
-    if (entry.kind === 'missing') return entry;
-    if (entry.kind === 'found' && typeof entry.publicValuesJson === 'string' && Array.isArray(entry.values)) return entry;
-    return undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');

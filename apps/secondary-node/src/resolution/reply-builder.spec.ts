@@ -21,6 +21,7 @@ function record(overrides: Partial<FoundRecord> = {}): FoundRecord {
     updatedAt: '2026-11-23T00:00:00Z',
     ttlSeconds: 3600,
     etag: 'abc',
+    valuesJson: JSON.stringify(values),
     publicValuesJson: JSON.stringify([values[0], values[3]]),
     loadedAt: Date.now(),
     ...overrides,

@@ -4,6 +4,7 @@ import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { InvalidationChannel } from './invalidation-channel';
 import type { InvalidationMessage } from './invalidation-message';
 import { L1Cache } from './l1-cache';
+import { encodeEntry } from './record-builder';
 import { RedisTier } from './redis-tier';
 import type { CacheEntry, Resolution } from './resolution.types';
 
@@ -114,7 +115,7 @@ export class ResolutionCache implements OnModuleDestroy {
   }
 
   private async loadThroughTiers(handleKey: string, prefixKey: string, startedAt: number, loadRecord: RecordLoader): Promise<Resolution> {
-    const shared = await this.redis.readEntry(handleKey);
+    const shared = this.redis.l2Enabled ? await this.redis.readEntry(handleKey) : undefined;
     if (shared) {
       if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, shared.size, this.remainingLifetimeMs(shared.entry));
       return { entry: shared.entry, tier: 'l2' };
@@ -122,7 +123,7 @@ export class ResolutionCache implements OnModuleDestroy {
     const entry = await loadRecord(handleKey, prefixKey);
     const ttlSeconds = this.lifetimeSeconds(entry);
     if (ttlSeconds > 0 && (this.l1.enabled || this.redis.l2Enabled) && this.mayFill(handleKey, startedAt)) {
-      const serialised = JSON.stringify(entry);
+      const serialised = encodeEntry(entry);
       this.l1.set(entry, serialised.length, ttlSeconds * 1000);
       // While our channel is down we could miss the invalidation that makes this copy stale.
       if (this.channel.state !== 'down') this.redis.storeEntry(handleKey, serialised, ttlSeconds);

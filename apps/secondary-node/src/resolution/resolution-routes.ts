@@ -59,7 +59,8 @@ export class ResolutionRoutes implements OnModuleInit {
       const parsed = parseHandleOrThrow(handle);
       prefixKey = parsed.prefixKey;
       const query = request.query as Query;
-      const view = await this.viewFor(request, query, parsed);
+      // Anonymous requests (the hot case) need no await before the lookup.
+      const view = request.headers.authorization === undefined ? anonymousView(query) : await this.viewFor(request, query, parsed);
       const { entry, tier } = await this.resolution.resolve(parsed);
       const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
       this.send(request, reply, rendered, JSON_TYPE);
@@ -130,17 +131,12 @@ export class ResolutionRoutes implements OnModuleInit {
 
   /** Anonymous callers see public values; the owner and operators also admin-readable ones. */
   private async viewFor(request: FastifyRequest, query: Query, parsed: ParsedHandle): Promise<ResolutionView> {
-    const indexes = query.index === undefined ? [] : queryList(query.index).map((raw) => indexFromQuery(raw));
-    const types = query.type === undefined ? [] : queryList(query.type);
     const header = request.headers.authorization;
-    if (header === undefined) {
-      if (query.publicOnly !== undefined) queryBoolean('publicOnly', query.publicOnly);
-      return { indexes, types, privateAllowed: false };
-    }
+    if (header === undefined) return anonymousView(query);
     const caller = this.principalFrom(header);
     const publicOnly = queryBoolean('publicOnly', query.publicOnly) === true;
     const privateAllowed = !publicOnly && (await this.access.canReadPrivate(caller, parsed.prefixKey));
-    return { indexes, types, privateAllowed };
+    return { ...anonymousView(query), privateAllowed };
   }
 
   private principalFrom(header: string): Principal {
@@ -158,6 +154,18 @@ export class ResolutionRoutes implements OnModuleInit {
     void reply.code(rendered.status).header('content-type', contentType).send(rendered.body);
   }
 }
+
+function anonymousView(query: Query): ResolutionView {
+  if (query.publicOnly !== undefined) queryBoolean('publicOnly', query.publicOnly);
+  return {
+    indexes: query.index === undefined ? NONE : queryList(query.index).map((raw) => indexFromQuery(raw)),
+    types: query.type === undefined ? NONE_TYPES : queryList(query.type),
+    privateAllowed: false,
+  };
+}
+
+const NONE: number[] = [];
+const NONE_TYPES: string[] = [];
 
 /** The first URL value among those the caller sees (after ?index= / ?type= when given). */
 function redirectTarget(record: FoundRecord, view: ResolutionView): string | undefined {

@@ -25,7 +25,7 @@ export class ResolutionService {
   }
 
   private readonly loadRecord = async (handleKey: string, prefixKey: string): Promise<CacheEntry> => {
-    const record = await this.identifiers.findByKey(handleKey);
+    const record = await this.identifiers.findForResolution(handleKey);
     const now = Date.now();
     return record ? buildFoundRecord(handleKey, record, now) : buildMissingRecord(handleKey, prefixKey, now);
   };

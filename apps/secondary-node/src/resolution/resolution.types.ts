@@ -14,8 +14,10 @@ export interface FoundRecord {
   handle: string;
   handleKey: string;
   prefixKey: string;
-  /** Every value, in the Handle.Net JSON form, ordered by index. */
-  values: HandleJsonValue[];
+  /** Every value, in the Handle.Net JSON form, ordered by index (parsed from valuesJson on first use). */
+  readonly values: HandleJsonValue[];
+  /** JSON text of `values`. */
+  valuesJson: string;
   templateVersion: string | null;
   version: number;
   /** ISO 8601 of the last change. */
