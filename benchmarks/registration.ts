@@ -5,11 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
-import { cpuMillis, type RunningNode, startNodeProcess } from './support/node-process';
+import { cpuMillis, freePort, type RunningNode, startNodeProcess } from './support/node-process';
 import { round, summarise, type LatencySummary } from './support/stats';
 
 const BATCH = 2000;
@@ -258,18 +257,6 @@ function report(results: ScenarioResult[], total: number): void {
   writeFileSync(join(dir, `registration-${stamp}.json`), JSON.stringify({ suite: 'registration', at: new Date().toISOString(), total, batch: BATCH, results: results.map((r) => ({ ...r, ratioToBaseline: round(r.perSecond / baselineFor(r), 3) })) }, null, 2));
   writeFileSync(join(dir, 'registration-latest.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function log(message: string): void {

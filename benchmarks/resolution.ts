@@ -22,7 +22,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -30,7 +29,7 @@ import { Client } from 'pg';
 import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
 import { installExitHandlers, onCleanup, runCleanup } from './support/cleanup';
 import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from './support/load';
-import { type RunningNode, startNodeProcess, startServerProcess } from './support/node-process';
+import { freePort, type RunningNode, startNodeProcess, startServerProcess } from './support/node-process';
 import { round } from './support/stats';
 
 const PREFIX = '88.118.8';
@@ -859,18 +858,6 @@ async function report(ctx: Context, measurements: Measurement[], args: string[],
   writeFileSync(join(dir, `${suite}-${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(dir, `${suite}-latest.md`), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function log(message: string): void {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,4 +115,17 @@ export function cpuMillis(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A port nothing listens on right now, for a server this benchmark starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
