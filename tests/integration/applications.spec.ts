@@ -34,13 +34,6 @@ describe('enterprise applications', () => {
     await node?.stop();
   });
 
-  /** Sends a request that must be refused and checks that it changed nothing. */
-  async function refused(method: string, path: string, options: Parameters<TestNode['request']>[2] = {}): Promise<HttpReply> {
-    const before = await databaseFingerprint(node.db.client);
-    const reply = await node.request(method, path, options);
-    expect(await databaseFingerprint(node.db.client)).toEqual(before);
-    return reply;
-  }
 
   function apply(body: Record<string, unknown>): Promise<HttpReply> {
     return node.request('POST', APPLICATIONS, { body });
@@ -102,11 +95,11 @@ describe('enterprise applications', () => {
     it('does not let the pending applicant log in', async () => {
       await applied('88.118.101', 'pending-ent', 'pending-pass-1');
       expectProblem(
-        await refused('POST', '/api/v1/auth/token', { body: { username: 'pending-ent', password: 'pending-pass-1' } }),
+        await node.refused('POST', '/api/v1/auth/token', { body: { username: 'pending-ent', password: 'pending-pass-1' } }),
         401,
         'INVALID_CREDENTIALS',
       );
-      const snms = await refused('POST', '/identity/token', { body: { username: 'pending-ent', password: 'pending-pass-1' } });
+      const snms = await node.refused('POST', '/identity/token', { body: { username: 'pending-ent', password: 'pending-pass-1' } });
       expect(snms.status).toBe(401);
       expect(snms.body).toMatchObject({ status: -1, data: null });
     });
@@ -116,14 +109,14 @@ describe('enterprise applications', () => {
       ['a letter GB 32100 leaves out', '91350100M0I0100Y43', /character "I" at position 11 is not allowed/],
       ['lower case', '91350100m000100y43', /character "m" at position 9 is not allowed/],
     ])('refuses a credit code with %s, naming creditCode', async (_what, creditCode, why) => {
-      const reply = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.102', 'cc-ent'), creditCode } });
+      const reply = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.102', 'cc-ent'), creditCode } });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(reply.body.detail).toMatch(/creditCode/);
       expect(reply.body.errors).toEqual([{ path: '/creditCode', message: expect.stringMatching(why) }]);
     });
 
     it.each(['9135010M000100Y43', '91350100M000100Y430'])('refuses a credit code of the wrong length (%s), naming creditCode', async (creditCode) => {
-      const reply = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.102', 'cc-ent'), creditCode } });
+      const reply = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.102', 'cc-ent'), creditCode } });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(errorPaths(reply)).toEqual(['/creditCode']);
     });
@@ -141,22 +134,22 @@ describe('enterprise applications', () => {
       ['an empty string', ''],
       ['more than 64 characters', `88.118.${'a'.repeat(58)}`],
     ])('refuses a requested prefix %s (%j) with 400 naming requestedPrefix', async (_what, requestedPrefix) => {
-      const reply = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.103', 'prefix-ent'), requestedPrefix } });
+      const reply = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.103', 'prefix-ent'), requestedPrefix } });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(errorPaths(reply)).toEqual(['/requestedPrefix']);
     });
 
     it('refuses an unknown field, a missing field and a wrong type with 400 naming each', async () => {
-      const extra = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.104', 'form-ent'), role: 'operator' } });
+      const extra = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.104', 'form-ent'), role: 'operator' } });
       expectProblem(extra, 400, 'VALIDATION_FAILED');
       expect(errorPaths(extra)).toEqual(['/role']);
 
       const { contactEmail: _omitted, ...withoutEmail } = applicationBody('88.118.104', 'form-ent');
-      const missing = await refused('POST', APPLICATIONS, { body: withoutEmail });
+      const missing = await node.refused('POST', APPLICATIONS, { body: withoutEmail });
       expectProblem(missing, 400, 'VALIDATION_FAILED');
       expect(errorPaths(missing)).toEqual(['/contactEmail']);
 
-      const wrongType = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.104', 'form-ent'), orgName: 42 } });
+      const wrongType = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.104', 'form-ent'), orgName: 42 } });
       expectProblem(wrongType, 400, 'VALIDATION_FAILED');
       expect(errorPaths(wrongType)).toEqual(['/orgName']);
     });
@@ -170,7 +163,7 @@ describe('enterprise applications', () => {
       ['orgName', ''],
       ['orgName', 'x'.repeat(201)],
     ])('refuses a bad %s (%j) with 400', async (field, value) => {
-      const reply = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.105', 'field-ent'), [field]: value } });
+      const reply = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.105', 'field-ent'), [field]: value } });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(errorPaths(reply)).toEqual([`/${field}`]);
     });
@@ -178,7 +171,7 @@ describe('enterprise applications', () => {
     it.each(['orgName', 'contactName', 'contactEmail'])('refuses a control character in %s with 400, not a server error', async (field) => {
       const body = applicationBody('88.118.106', 'nul-ent');
       const value = field === 'contactEmail' ? 'nul\u0000@example.cn' : 'Acme\u0000 Ltd';
-      const reply = await refused('POST', APPLICATIONS, { body: { ...body, [field]: value } });
+      const reply = await node.refused('POST', APPLICATIONS, { body: { ...body, [field]: value } });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(errorPaths(reply)).toEqual([`/${field}`]);
     });
@@ -186,7 +179,7 @@ describe('enterprise applications', () => {
     it('refuses a prefix that is already requested with 409 PREFIX_UNAVAILABLE, in any letter case', async () => {
       await applied('88.118.abc', 'dup-prefix-1');
       for (const requestedPrefix of ['88.118.abc', '88.118.ABC']) {
-        const reply = await refused('POST', APPLICATIONS, { body: applicationBody(requestedPrefix, 'dup-prefix-2') });
+        const reply = await node.refused('POST', APPLICATIONS, { body: applicationBody(requestedPrefix, 'dup-prefix-2') });
         expectProblem(reply, 409, 'PREFIX_UNAVAILABLE');
         expect(errorPaths(reply)).toEqual(['/requestedPrefix']);
       }
@@ -194,7 +187,7 @@ describe('enterprise applications', () => {
 
     it('refuses a prefix that is already active with 409 PREFIX_UNAVAILABLE', async () => {
       await node.approvedEnterprise('88.118.107', 'active-prefix-ent');
-      const reply = await refused('POST', APPLICATIONS, { body: applicationBody('88.118.107', 'active-prefix-2') });
+      const reply = await node.refused('POST', APPLICATIONS, { body: applicationBody('88.118.107', 'active-prefix-2') });
       expectProblem(reply, 409, 'PREFIX_UNAVAILABLE');
     });
 
@@ -202,7 +195,7 @@ describe('enterprise applications', () => {
       await applied('88.118.108', 'taken-pending');
       await node.approvedEnterprise('88.118.109', 'taken-active');
       for (const username of ['taken-pending', 'taken-active', 'operator']) {
-        const reply = await refused('POST', APPLICATIONS, { body: applicationBody('88.118.110', username) });
+        const reply = await node.refused('POST', APPLICATIONS, { body: applicationBody('88.118.110', username) });
         expectProblem(reply, 409, 'CONFLICT');
         expect(errorPaths(reply)).toEqual(['/username']);
       }
@@ -213,7 +206,7 @@ describe('enterprise applications', () => {
       const active = await node.approvedEnterprise('88.118.112', 'credit-active');
       const activeCode = (await node.request('GET', `${APPLICATIONS}/${active.applicationId}`, { token: operator })).body.creditCode;
       for (const creditCode of [pending.creditCode, activeCode]) {
-        const reply = await refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.113', 'credit-new'), creditCode } });
+        const reply = await node.refused('POST', APPLICATIONS, { body: { ...applicationBody('88.118.113', 'credit-new'), creditCode } });
         expectProblem(reply, 409, 'CONFLICT');
         expect(errorPaths(reply)).toEqual(['/creditCode']);
       }
@@ -270,10 +263,10 @@ describe('enterprise applications', () => {
     it('refuses to approve or reject twice with 409 ILLEGAL_TRANSITION', async () => {
       const application = await applied('88.118.201', 'twice-ent');
       expect((await approve(application.id)).status).toBe(200);
-      const again = await refused('POST', `${APPLICATIONS}/${application.id}/approve`, { token: operator });
+      const again = await node.refused('POST', `${APPLICATIONS}/${application.id}/approve`, { token: operator });
       expectProblem(again, 409, 'ILLEGAL_TRANSITION');
       expect(again.body.detail).toMatch(/active/);
-      expectProblem(await refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body: { reason: 'too late' } }), 409, 'ILLEGAL_TRANSITION');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body: { reason: 'too late' } }), 409, 'ILLEGAL_TRANSITION');
     });
 
     it('approves only once when two operators approve at the same time', async () => {
@@ -299,7 +292,7 @@ describe('enterprise applications', () => {
       expect(await prefixRow('88.118.203')).toBeUndefined();
       expect((await node.db.client.query(`SELECT 1 FROM enterprises WHERE credit_code = $1`, [application.creditCode])).rowCount).toBe(0);
       expectProblem(
-        await refused('POST', '/api/v1/auth/token', { body: { username: 'rejected-ent', password: 'rejected-pass-1' } }),
+        await node.refused('POST', '/api/v1/auth/token', { body: { username: 'rejected-ent', password: 'rejected-pass-1' } }),
         401,
         'INVALID_CREDENTIALS',
       );
@@ -313,8 +306,8 @@ describe('enterprise applications', () => {
     it('refuses to approve or reject a rejected application with 409', async () => {
       const application = await applied('88.118.204', 'reject-then-approve');
       expect((await reject(application.id, 'incomplete')).status).toBe(200);
-      expectProblem(await refused('POST', `${APPLICATIONS}/${application.id}/approve`, { token: operator }), 409, 'ILLEGAL_TRANSITION');
-      expectProblem(await refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body: { reason: 'again' } }), 409, 'ILLEGAL_TRANSITION');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${application.id}/approve`, { token: operator }), 409, 'ILLEGAL_TRANSITION');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body: { reason: 'again' } }), 409, 'ILLEGAL_TRANSITION');
     });
 
     it.each([
@@ -328,7 +321,7 @@ describe('enterprise applications', () => {
     ])('refuses a rejection with %s with 400', async (_what, body) => {
       reasonCase += 1;
       const application = await applied(`88.118.${300 + reasonCase}`, `reason-${reasonCase}`);
-      const reply = await refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body });
+      const reply = await node.refused('POST', `${APPLICATIONS}/${application.id}/reject`, { token: operator, body });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       const stored = await node.db.client.query(`SELECT status FROM enterprise_applications WHERE id = $1`, [application.id]);
       expect(stored.rows[0].status).toBe('pending_review');
@@ -336,15 +329,15 @@ describe('enterprise applications', () => {
 
     it('answers 404 APPLICATION_NOT_FOUND for an unknown id', async () => {
       const id = randomUUID();
-      expectProblem(await refused('GET', `${APPLICATIONS}/${id}`, { token: operator }), 404, 'APPLICATION_NOT_FOUND');
-      expectProblem(await refused('POST', `${APPLICATIONS}/${id}/approve`, { token: operator }), 404, 'APPLICATION_NOT_FOUND');
-      expectProblem(await refused('POST', `${APPLICATIONS}/${id}/reject`, { token: operator, body: { reason: 'x' } }), 404, 'APPLICATION_NOT_FOUND');
+      expectProblem(await node.refused('GET', `${APPLICATIONS}/${id}`, { token: operator }), 404, 'APPLICATION_NOT_FOUND');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${id}/approve`, { token: operator }), 404, 'APPLICATION_NOT_FOUND');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${id}/reject`, { token: operator, body: { reason: 'x' } }), 404, 'APPLICATION_NOT_FOUND');
     });
 
     it.each(['not-a-uuid', '123', `${randomUUID()}x`])('answers 400 for the non-UUID id %s', async (id) => {
-      expectProblem(await refused('GET', `${APPLICATIONS}/${id}`, { token: operator }), 400, 'VALIDATION_FAILED');
-      expectProblem(await refused('POST', `${APPLICATIONS}/${id}/approve`, { token: operator }), 400, 'VALIDATION_FAILED');
-      expectProblem(await refused('POST', `${APPLICATIONS}/${id}/reject`, { token: operator, body: { reason: 'x' } }), 400, 'VALIDATION_FAILED');
+      expectProblem(await node.refused('GET', `${APPLICATIONS}/${id}`, { token: operator }), 400, 'VALIDATION_FAILED');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${id}/approve`, { token: operator }), 400, 'VALIDATION_FAILED');
+      expectProblem(await node.refused('POST', `${APPLICATIONS}/${id}/reject`, { token: operator, body: { reason: 'x' } }), 400, 'VALIDATION_FAILED');
     });
 
     it('lets an enterprise read its own application but not another one', async () => {
@@ -353,12 +346,12 @@ describe('enterprise applications', () => {
       const own = await node.request('GET', `${APPLICATIONS}/${mine.applicationId}`, { token: mine.token });
       expect(own.status).toBe(200);
       expect(own.body).toMatchObject({ id: mine.applicationId, status: 'active', enterpriseId: mine.enterpriseId });
-      expectProblem(await refused('GET', `${APPLICATIONS}/${other.id}`, { token: mine.token }), 404, 'APPLICATION_NOT_FOUND');
+      expectProblem(await node.refused('GET', `${APPLICATIONS}/${other.id}`, { token: mine.token }), 404, 'APPLICATION_NOT_FOUND');
     });
 
     it('does not let anonymous callers read an application', async () => {
       const application = await applied('88.118.207', 'anon-read');
-      expectProblem(await refused('GET', `${APPLICATIONS}/${application.id}`), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', `${APPLICATIONS}/${application.id}`), 401, 'AUTHENTICATION_REQUIRED');
     });
   });
 });

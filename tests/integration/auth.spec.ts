@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
-import { createTestDatabase, databaseFingerprint, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type HttpReply, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -53,13 +53,6 @@ describe('authentication', () => {
     await node?.stop();
   });
 
-  /** Sends a request that must be refused and checks that it changed nothing. */
-  async function refused(method: string, path: string, options: Parameters<TestNode['request']>[2] = {}): Promise<HttpReply> {
-    const before = await databaseFingerprint(node.db.client);
-    const reply = await node.request(method, path, options);
-    expect(await databaseFingerprint(node.db.client)).toEqual(before);
-    return reply;
-  }
 
   describe('operator bootstrap with OPERATOR_PASSWORD', () => {
     it('creates one operator account whose password is stored as scrypt, not in clear', async () => {
@@ -100,14 +93,14 @@ describe('authentication', () => {
       ['the password of another case', { username: 'operator', password: OPERATOR_PASSWORD.toUpperCase() }],
       ['the SNMS digest (only the SNMS door takes it)', { username: 'operator', password: snmsDigest(OPERATOR_PASSWORD) }],
     ])('refuses %s with 401 INVALID_CREDENTIALS', async (_what, body) => {
-      const reply = await refused('POST', '/api/v1/auth/token', { body });
+      const reply = await node.refused('POST', '/api/v1/auth/token', { body });
       expectProblem(reply, 401, 'INVALID_CREDENTIALS');
       expect(reply.body.accessToken).toBeUndefined();
     });
 
     it('gives the same answer for an unknown user as for a wrong password', async () => {
-      const unknown = await refused('POST', '/api/v1/auth/token', { body: { username: 'nobody', password: 'x-password' } });
-      const wrong = await refused('POST', '/api/v1/auth/token', { body: { username: 'operator', password: 'x-password' } });
+      const unknown = await node.refused('POST', '/api/v1/auth/token', { body: { username: 'nobody', password: 'x-password' } });
+      const wrong = await node.refused('POST', '/api/v1/auth/token', { body: { username: 'operator', password: 'x-password' } });
       expect(unknown.body.detail).toBe(wrong.body.detail);
     });
 
@@ -120,14 +113,14 @@ describe('authentication', () => {
       ['a username over 50 characters', { username: 'u'.repeat(51), password: OPERATOR_PASSWORD }, '/username'],
       ['a username with a NUL character', { username: 'oper\u0000ator', password: OPERATOR_PASSWORD }, '/username'],
     ])('refuses %s with 400 naming the field', async (_what, body, path) => {
-      const reply = await refused('POST', '/api/v1/auth/token', { body });
+      const reply = await node.refused('POST', '/api/v1/auth/token', { body });
       expectProblem(reply, 400, 'VALIDATION_FAILED');
       expect(reply.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     });
 
     it('refuses malformed JSON and a non-object body with 400', async () => {
-      expectProblem(await refused('POST', '/api/v1/auth/token', { rawBody: '{"username": "operator",' }), 400, 'VALIDATION_FAILED');
-      expectProblem(await refused('POST', '/api/v1/auth/token', { body: ['operator', OPERATOR_PASSWORD] }), 400, 'VALIDATION_FAILED');
+      expectProblem(await node.refused('POST', '/api/v1/auth/token', { rawBody: '{"username": "operator",' }), 400, 'VALIDATION_FAILED');
+      expectProblem(await node.refused('POST', '/api/v1/auth/token', { body: ['operator', OPERATOR_PASSWORD] }), 400, 'VALIDATION_FAILED');
     });
   });
 
@@ -163,13 +156,13 @@ describe('authentication', () => {
       ['no date', () => sha256(sha256(OPERATOR_PASSWORD))],
       ['the plain password', () => OPERATOR_PASSWORD],
     ])('refuses on /identity/token/v1 a digest made with %s (401, status -1)', async (_what, password) => {
-      const reply = await refused('POST', '/identity/token/v1', { body: { username: 'operator', password: password() } });
+      const reply = await node.refused('POST', '/identity/token/v1', { body: { username: 'operator', password: password() } });
       expectSnmsFailure(reply, 401, -1);
     });
 
     it('refuses an unknown user on both SNMS routes', async () => {
-      expectSnmsFailure(await refused('POST', '/identity/token', { body: { username: 'nobody', password: OPERATOR_PASSWORD } }), 401, -1);
-      expectSnmsFailure(await refused('POST', '/identity/token/v1', { body: { username: 'nobody', password: snmsDigest(OPERATOR_PASSWORD) } }), 401, -1);
+      expectSnmsFailure(await node.refused('POST', '/identity/token', { body: { username: 'nobody', password: OPERATOR_PASSWORD } }), 401, -1);
+      expectSnmsFailure(await node.refused('POST', '/identity/token/v1', { body: { username: 'nobody', password: snmsDigest(OPERATOR_PASSWORD) } }), 401, -1);
     });
 
     it('also accepts the digest on /identity/token', async () => {
@@ -180,18 +173,18 @@ describe('authentication', () => {
 
     it('refuses a stale digest and a wrong password on /identity/token', async () => {
       expectSnmsFailure(
-        await refused('POST', '/identity/token', { body: { username: 'operator', password: snmsDigest(OPERATOR_PASSWORD, cstDay(-2)) } }),
+        await node.refused('POST', '/identity/token', { body: { username: 'operator', password: snmsDigest(OPERATOR_PASSWORD, cstDay(-2)) } }),
         401,
         -1,
       );
-      expectSnmsFailure(await refused('POST', '/identity/token', { body: { username: 'operator', password: 'wrong-password' } }), 401, -1);
+      expectSnmsFailure(await node.refused('POST', '/identity/token', { body: { username: 'operator', password: 'wrong-password' } }), 401, -1);
     });
 
     it('refuses an unknown or missing field with 400 (status -2) naming it', async () => {
-      const extra = await refused('POST', '/identity/token', { body: { username: 'operator', password: OPERATOR_PASSWORD, captcha: '1234' } });
+      const extra = await node.refused('POST', '/identity/token', { body: { username: 'operator', password: OPERATOR_PASSWORD, captcha: '1234' } });
       expectSnmsFailure(extra, 400, -2);
       expect(extra.body.errors).toEqual([{ path: '/captcha', message: 'is not an allowed field' }]);
-      const missing = await refused('POST', '/identity/token/v1', { body: { username: 'operator' } });
+      const missing = await node.refused('POST', '/identity/token/v1', { body: { username: 'operator' } });
       expectSnmsFailure(missing, 400, -2);
       expect(missing.body.errors).toEqual([{ path: '/password', message: 'is required' }]);
     });
@@ -223,14 +216,14 @@ describe('authentication', () => {
     it('refuses an expired token with 401', async () => {
       const now = Math.floor(Date.now() / 1000);
       const token = jwt.sign({ ...claims(), iat: now - 90000, exp: now - 3600 }, { algorithm: 'HS256' });
-      const reply = await refused('GET', LIST, { token });
+      const reply = await node.refused('GET', LIST, { token });
       expectProblem(reply, 401, 'AUTHENTICATION_REQUIRED');
       expect(reply.body.detail).toMatch(/expired/);
     });
 
     it('refuses a token signed with another secret with 401', async () => {
       const token = new JwtService({ secret: `${JWT_SECRET}-but-another-one` }).sign(claims(), { algorithm: 'HS256', expiresIn: 600 });
-      expectProblem(await refused('GET', LIST, { token }), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST, { token }), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it.each([
@@ -239,20 +232,20 @@ describe('authentication', () => {
       ['is an enterprise token without enterprise', () => jwt.sign({ ...claims(), role: 'enterprise' }, { algorithm: 'HS256', expiresIn: 600 })],
       ['lacks the account claims', () => jwt.sign({ role: 'operator', ent: null }, { algorithm: 'HS256', expiresIn: 600 })],
     ])('refuses a correctly signed token that %s with 401, not 403', async (_what, token) => {
-      expectProblem(await refused('GET', LIST, { token: token() }), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST, { token: token() }), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it('refuses a token whose claims were altered after signing', async () => {
       const enterprise = await node.approvedEnterprise('88.118.32', 'tamper-ent');
       const [header, payload, signature] = enterprise.token.split('.');
       const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'operator' })).toString('base64url');
-      expectProblem(await refused('GET', LIST, { token: [header, forged, signature].join('.') }), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST, { token: [header, forged, signature].join('.') }), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it('refuses an unsigned ("alg": "none") token', async () => {
       const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const token = `${part({ alg: 'none', typ: 'JWT' })}.${part({ ...claims(), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
-      expectProblem(await refused('GET', LIST, { token }), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST, { token }), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it.each([
@@ -260,11 +253,11 @@ describe('authentication', () => {
       ['a bearer scheme without token', 'Bearer'],
       ['a garbage token', 'Bearer not-a-jwt'],
     ])('refuses %s with 401', async (_what, authorization) => {
-      expectProblem(await refused('GET', LIST, { headers: { authorization } }), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST, { headers: { authorization } }), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it('refuses a request without token with 401 AUTHENTICATION_REQUIRED', async () => {
-      expectProblem(await refused('GET', LIST), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('GET', LIST), 401, 'AUTHENTICATION_REQUIRED');
     });
 
     it('refuses an enterprise token on an operator-only route with 403 FORBIDDEN', async () => {
@@ -282,14 +275,14 @@ describe('authentication', () => {
         },
       });
       expect(pending.status).toBe(201);
-      const reply = await refused('POST', `${LIST}/${pending.body.id}/approve`, { token: enterprise.token });
+      const reply = await node.refused('POST', `${LIST}/${pending.body.id}/approve`, { token: enterprise.token });
       expectProblem(reply, 403, 'FORBIDDEN');
-      const reject = await refused('POST', `${LIST}/${pending.body.id}/reject`, { token: enterprise.token, body: { reason: 'no' } });
+      const reject = await node.refused('POST', `${LIST}/${pending.body.id}/reject`, { token: enterprise.token, body: { reason: 'no' } });
       expectProblem(reject, 403, 'FORBIDDEN');
     });
 
     it('refuses approve without token with 401, before looking at the id', async () => {
-      expectProblem(await refused('POST', `${LIST}/${randomUUID()}/approve`), 401, 'AUTHENTICATION_REQUIRED');
+      expectProblem(await node.refused('POST', `${LIST}/${randomUUID()}/approve`), 401, 'AUTHENTICATION_REQUIRED');
     });
   });
 });

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { databaseFingerprint } from '../support/test-database';
-import { type EnterpriseFixture, type HttpReply, JWT_SECRET, type RequestOptions, TestNode } from '../support/test-node';
+import { type EnterpriseFixture, JWT_SECRET, TestNode } from '../support/test-node';
 
 /**
  * Bad input at the Handle.Net REST front door (DESIGN §6): every refusal has the Handle envelope
@@ -10,13 +9,6 @@ import { type EnterpriseFixture, type HttpReply, JWT_SECRET, type RequestOptions
 
 const GOOD_VALUES = [{ index: 1, type: 'URL', data: { format: 'string', value: 'https://acme.example.cn/p/1' } }];
 
-/** Sends the request and asserts that the database is exactly as it was before. */
-async function refusedWithoutChange(node: TestNode, method: string, path: string, options: RequestOptions = {}): Promise<HttpReply> {
-  const before = await databaseFingerprint(node.db.client);
-  const reply = await node.request(method, path, options);
-  expect(await databaseFingerprint(node.db.client)).toEqual(before);
-  return reply;
-}
 
 function base64url(input: string | Buffer): string {
   return Buffer.from(input).toString('base64url');
@@ -56,7 +48,7 @@ describe('Handle REST: bad input changes nothing', () => {
   });
 
   const put = (path: string, body: unknown = GOOD_VALUES, token: string = acme.token) =>
-    refusedWithoutChange(node, 'PUT', `/api/handles/${path}`, { token, body });
+    node.refused('PUT', `/api/handles/${path}`, { token, body });
 
   describe('identifier syntax: 400 responseCode 102', () => {
     const longPrefix = `88.${'1'.repeat(62)}`; // 65 bytes
@@ -84,13 +76,13 @@ describe('Handle REST: bad input changes nothing', () => {
     });
 
     it.each(cases)('DELETE with %s', async (_what, path, decoded) => {
-      const reply = await refusedWithoutChange(node, 'DELETE', `/api/handles/${path}`, { token: acme.token });
+      const reply = await node.refused('DELETE', `/api/handles/${path}`, { token: acme.token });
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({ responseCode: 102, handle: decoded, message: expect.any(String) });
     });
 
     it.each(cases)('GET with %s', async (_what, path, decoded) => {
-      const reply = await refusedWithoutChange(node, 'GET', `/api/handles/${path}`);
+      const reply = await node.refused('GET', `/api/handles/${path}`);
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({ responseCode: 102, handle: decoded, message: expect.any(String) });
     });
@@ -103,7 +95,7 @@ describe('Handle REST: bad input changes nothing', () => {
     });
 
     it('an empty handle path is 400 responseCode 102', async () => {
-      const reply = await refusedWithoutChange(node, 'GET', '/api/handles/');
+      const reply = await node.refused('GET', '/api/handles/');
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({ responseCode: 102, message: expect.any(String) });
     });
@@ -147,7 +139,7 @@ describe('Handle REST: bad input changes nothing', () => {
         expect(reply.body).toEqual({ responseCode: 401, handle: path.split('?')[0], message: expect.stringContaining('88.118.9') });
       }
       for (const path of ['88.118.9/betas', '88.118.9/betas?index=1']) {
-        const reply = await refusedWithoutChange(node, 'DELETE', `/api/handles/${path}`, { token: acme.token });
+        const reply = await node.refused('DELETE', `/api/handles/${path}`, { token: acme.token });
         expect(reply.status).toBe(403);
         expect(reply.body).toEqual({ responseCode: 401, handle: '88.118.9/betas', message: expect.any(String) });
       }
@@ -159,7 +151,7 @@ describe('Handle REST: bad input changes nothing', () => {
         expect(reply.status).toBe(400);
         expect(reply.body).toEqual({ responseCode: 301, handle: path, message: expect.any(String) });
       }
-      const deleted = await refusedWithoutChange(node, 'DELETE', '/api/handles/88.200.5/x', { token: acme.token });
+      const deleted = await node.refused('DELETE', '/api/handles/88.200.5/x', { token: acme.token });
       expect(deleted.status).toBe(400);
       expect(deleted.body).toEqual({ responseCode: 301, handle: '88.200.5/x', message: expect.any(String) });
     });
@@ -231,14 +223,14 @@ describe('Handle REST: bad input changes nothing', () => {
   describe('request framing', () => {
     it('malformed JSON: 400 responseCode 4', async () => {
       for (const rawBody of ['[{"index":1,', '{values: []}', "[{'index': 1}]", '[1,]']) {
-        const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/existing', { token: acme.token, rawBody });
+        const reply = await node.refused('PUT', '/api/handles/88.118.8/existing', { token: acme.token, rawBody });
         expect(reply.status).toBe(400);
         expect(reply.body).toEqual({ responseCode: 4, handle: '88.118.8/existing', message: expect.any(String) });
       }
     });
 
     it('an empty body with Content-Type application/json: 400 responseCode 4', async () => {
-      const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/new-one', {
+      const reply = await node.refused('PUT', '/api/handles/88.118.8/new-one', {
         token: acme.token,
         rawBody: '',
         headers: { 'content-type': 'application/json' },
@@ -249,7 +241,7 @@ describe('Handle REST: bad input changes nothing', () => {
 
     it('a Content-Type other than application/json: 400 responseCode 4, even when the body is valid JSON', async () => {
       for (const contentType of ['text/plain', 'text/plain; charset=utf-8', 'application/xml', 'application/x-www-form-urlencoded', 'application/jsonx']) {
-        const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/new-one', {
+        const reply = await node.refused('PUT', '/api/handles/88.118.8/new-one', {
           token: acme.token,
           rawBody: JSON.stringify(GOOD_VALUES),
           headers: { 'content-type': contentType },
@@ -260,7 +252,7 @@ describe('Handle REST: bad input changes nothing', () => {
     });
 
     it('a PUT without a body and without a Content-Type: 400 responseCode 4', async () => {
-      const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/new-one', { token: acme.token });
+      const reply = await node.refused('PUT', '/api/handles/88.118.8/new-one', { token: acme.token });
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({ responseCode: 4, handle: '88.118.8/new-one', message: expect.stringContaining('Content-Type') });
     });
@@ -276,17 +268,17 @@ describe('Handle REST: bad input changes nothing', () => {
 
   describe('authentication', () => {
     it('a write without a token: 401 responseCode 402', async () => {
-      const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/new-one', { body: GOOD_VALUES });
+      const reply = await node.refused('PUT', '/api/handles/88.118.8/new-one', { body: GOOD_VALUES });
       expect(reply.status).toBe(401);
       expect(reply.body).toEqual({ responseCode: 402, handle: '88.118.8/new-one', message: expect.any(String) });
-      const deleted = await refusedWithoutChange(node, 'DELETE', '/api/handles/88.118.8/existing');
+      const deleted = await node.refused('DELETE', '/api/handles/88.118.8/existing');
       expect(deleted.status).toBe(401);
       expect(deleted.body).toEqual({ responseCode: 402, handle: '88.118.8/existing', message: expect.any(String) });
     });
 
     it('a garbage token: 401 responseCode 402, on writes and on reads', async () => {
       for (const method of ['PUT', 'DELETE', 'GET']) {
-        const reply = await refusedWithoutChange(node, method, '/api/handles/88.118.8/existing', {
+        const reply = await node.refused(method, '/api/handles/88.118.8/existing', {
           token: 'not-a-jwt',
           body: method === 'PUT' ? GOOD_VALUES : undefined,
         });
@@ -301,7 +293,7 @@ describe('Handle REST: bad input changes nothing', () => {
       const reply = await put('88.118.8/new-one', GOOD_VALUES, expired);
       expect(reply.status).toBe(401);
       expect(reply.body).toEqual({ responseCode: 402, handle: '88.118.8/new-one', message: expect.stringContaining('expired') });
-      const listing = await refusedWithoutChange(node, 'GET', '/api/handles?prefix=88.118.8', { token: expired });
+      const listing = await node.refused('GET', '/api/handles?prefix=88.118.8', { token: expired });
       expect(listing.status).toBe(401);
       expect(listing.body).toEqual({ responseCode: 402, message: expect.any(String) });
     });
@@ -319,7 +311,7 @@ describe('Handle REST: bad input changes nothing', () => {
     });
 
     it('an Authorization header that is not a bearer token: 401 responseCode 402', async () => {
-      const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/new-one', {
+      const reply = await node.refused('PUT', '/api/handles/88.118.8/new-one', {
         body: GOOD_VALUES,
         headers: { authorization: `Basic ${Buffer.from('300%3A88.118.8/ADMIN:secret').toString('base64')}` },
       });
@@ -343,7 +335,7 @@ describe('Handle REST: body size limit', () => {
 
   it('a body over BODY_LIMIT_BYTES is 413 with the Handle envelope and changes nothing', async () => {
     const body = [{ index: 1, type: 'DESC', data: { format: 'string', value: 'x'.repeat(100 * 1024) } }];
-    const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/too-big', { token: acme.token, body });
+    const reply = await node.refused('PUT', '/api/handles/88.118.8/too-big', { token: acme.token, body });
     expect(reply.status).toBe(413);
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
     expect(reply.body).toEqual({ responseCode: 4, handle: '88.118.8/too-big', message: expect.any(String) });
@@ -352,7 +344,7 @@ describe('Handle REST: body size limit', () => {
 
   it('is refused before authentication: an anonymous oversized body is also 413', async () => {
     const body = [{ index: 1, type: 'DESC', data: 'x'.repeat(100 * 1024) }];
-    const reply = await refusedWithoutChange(node, 'PUT', '/api/handles/88.118.8/too-big', { body });
+    const reply = await node.refused('PUT', '/api/handles/88.118.8/too-big', { body });
     expect(reply.status).toBe(413);
     expect(reply.body).toEqual({ responseCode: 4, handle: '88.118.8/too-big', message: expect.any(String) });
   });

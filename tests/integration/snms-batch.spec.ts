@@ -1,5 +1,5 @@
 import { databaseFingerprint } from '../support/test-database';
-import { type EnterpriseFixture, type HttpReply, TestNode } from '../support/test-node';
+import { type EnterpriseFixture, expectSnmsRefusal, TestNode } from '../support/test-node';
 
 /**
  * SNMS batch API: batchCreate / batchUpdate / batchDelete of up to 2,000 items, one result per
@@ -44,17 +44,7 @@ describe('SNMS batches', () => {
     return rows.rows[0];
   }
 
-  async function refused(send: () => Promise<HttpReply>): Promise<HttpReply> {
-    const before = await databaseFingerprint(node.db.client);
-    const reply = await send();
-    expect(await databaseFingerprint(node.db.client)).toEqual(before);
-    return reply;
-  }
 
-  function expectEnvelope(reply: HttpReply, httpStatus: number, snmsStatus: number, message?: RegExp) {
-    expect({ http: reply.status, status: reply.body?.status, data: reply.body?.data }).toEqual({ http: httpStatus, status: snmsStatus, data: null });
-    if (message) expect(reply.body.message).toMatch(message);
-  }
 
   const SUCCESS = (handle: string) => ({ handle, code: 1, msg: 'success' });
 
@@ -139,22 +129,22 @@ describe('SNMS batches', () => {
 
     it('refuses a batch of 2,001 items whole with HTTP 400, storing nothing', async () => {
       const items = Array.from({ length: 2001 }, (_, i) => record(`88.118.8/over-${i}`));
-      const reply = await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: items }));
-      expectEnvelope(reply, 400, -2, /批量操作最大支持2000条.*got 2001/);
+      const reply = await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: items }));
+      expectSnmsRefusal(reply, 400, -2, /批量操作最大支持2000条.*got 2001/);
       expect(await storedRow('88.118.8/over-0')).toBeUndefined();
     });
 
     it('refuses an empty batch and a body that is not an array with HTTP 400', async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: [] })), 400, -2, /empty/);
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: record('88.118.8/single') })), 400, -2, /JSON array/);
-      expectEnvelope(
-        await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: { handles: [record('88.118.8/wrapped')] } })),
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: [] })), 400, -2, /empty/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: record('88.118.8/single') })), 400, -2, /JSON array/);
+      expectSnmsRefusal(
+        await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: { handles: [record('88.118.8/wrapped')] } })),
         400,
         -2,
         /JSON array/,
       );
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: 'text' })), 400, -2, /JSON array/);
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, rawBody: '[{"handle": "88.118.8/x",' })), 400, -2, /not valid JSON/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, body: 'text' })), 400, -2, /JSON array/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { token: acme.token, rawBody: '[{"handle": "88.118.8/x",' })), 400, -2, /not valid JSON/);
     });
 
     it('reports non-object items per item without refusing the batch', async () => {
@@ -169,7 +159,7 @@ describe('SNMS batches', () => {
     });
 
     it('needs a token (401 status -1) and lets the operator write under several prefixes in one batch', async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data/batchCreate', { body: [record('88.118.8/anon')] })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data/batchCreate', { body: [record('88.118.8/anon')] })), 401, -1);
       const reply = await node.request('POST', '/identityv2/data/batchCreate', {
         token: operator,
         body: [record('88.118.8/op-1'), record('88.118.9/op-2'), record('88.118.66/op-3')],
@@ -259,10 +249,10 @@ describe('SNMS batches', () => {
 
     it('refuses 2,001 items, an empty batch and a non-array body with 400, changing nothing', async () => {
       const items = Array.from({ length: 2001 }, () => record('88.118.8/U1', 'too many'));
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: items })), 400, -2, /2000/);
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: [] })), 400, -2, /empty/);
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: record('88.118.8/U1', 'x') })), 400, -2, /JSON array/);
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data/batchUpdate', { body: [record('88.118.8/U1', 'x')] })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: items })), 400, -2, /2000/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: [] })), 400, -2, /empty/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data/batchUpdate', { token: acme.token, body: record('88.118.8/U1', 'x') })), 400, -2, /JSON array/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data/batchUpdate', { body: [record('88.118.8/U1', 'x')] })), 401, -1);
     });
   });
 
@@ -312,27 +302,27 @@ describe('SNMS batches', () => {
       const handles = [...Array.from({ length: 10 }, (_, i) => `88.118.8/D${i}`), ...Array.from({ length: 1991 }, (_, i) => `88.118.8/other-${i}`)];
       expect(handles).toHaveLength(2001);
       const before = await countUnder('88.118.8');
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: handles })), 400, -2, /2000/);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles } })), 400, -2, /2000/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: handles })), 400, -2, /2000/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles } })), 400, -2, /2000/);
       expect(await countUnder('88.118.8')).toBe(before);
       expect(await storedRow('88.118.8/d4')).toBeDefined();
     });
 
     it('refuses an empty list, a non-array body and a wrapper with extra fields with 400', async () => {
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: [] })), 400, -2, /empty/);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles: [] } })), 400, -2, /empty/);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handle: '88.118.8/D4' } })), 400, -2, /JSON array/);
-      expectEnvelope(
-        await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles: ['88.118.8/D4'], force: true } })),
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: [] })), 400, -2, /empty/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles: [] } })), 400, -2, /empty/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handle: '88.118.8/D4' } })), 400, -2, /JSON array/);
+      expectSnmsRefusal(
+        await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, body: { handles: ['88.118.8/D4'], force: true } })),
         400,
         -2,
         /JSON array/,
       );
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, rawBody: '["88.118.8/D4"' })), 400, -2, /not valid JSON/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { token: acme.token, rawBody: '["88.118.8/D4"' })), 400, -2, /not valid JSON/);
     });
 
     it('needs a token (401 status -1); the operator may delete under any prefix', async () => {
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data/batchDelete', { body: ['88.118.8/D4'] })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data/batchDelete', { body: ['88.118.8/D4'] })), 401, -1);
       const reply = await node.request('DELETE', '/identityv2/data/batchDelete', { token: operator, body: ['88.118.8/D4', '88.118.9/keep-me'] });
       expect(reply.body).toEqual({ status: 1, message: 'success', data: [SUCCESS('88.118.8/D4'), SUCCESS('88.118.9/keep-me')] });
       expect(await storedRow('88.118.8/d4')).toBeUndefined();

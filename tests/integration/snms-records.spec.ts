@@ -1,5 +1,4 @@
-import { databaseFingerprint } from '../support/test-database';
-import { applicationBody, type EnterpriseFixture, type HttpReply, TestNode } from '../support/test-node';
+import { applicationBody, type EnterpriseFixture, expectSnmsRefusal, TestNode } from '../support/test-node';
 
 /**
  * SNMS single-record API (/identityv2/data, /identityv2/data/detail): records shaped by a data
@@ -66,19 +65,7 @@ describe('SNMS identifier records', () => {
     return rows.rows[0];
   }
 
-  async function refused(send: () => Promise<HttpReply>): Promise<HttpReply> {
-    const before = await databaseFingerprint(node.db.client);
-    const reply = await send();
-    expect(await databaseFingerprint(node.db.client)).toEqual(before);
-    return reply;
-  }
 
-  function expectEnvelope(reply: HttpReply, httpStatus: number, snmsStatus: number, message?: RegExp) {
-    expect({ http: reply.status, status: reply.body?.status, data: reply.body?.data }).toEqual({ http: httpStatus, status: snmsStatus, data: null });
-    expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(typeof reply.body.message).toBe('string');
-    if (message) expect(reply.body.message).toMatch(message);
-  }
 
   const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
@@ -104,8 +91,8 @@ describe('SNMS identifier records', () => {
     it('a second POST of the same identifier (any case) is refused with 409 status -2 "already exists"', async () => {
       const before = await storedRow('88.118.8/pump-001');
       for (const handle of ['88.118.8/Pump-001', '88.118.8/PUMP-001']) {
-        const reply = await refused(() => node.request('POST', '/identityv2/data', { token: acme.token, body: record(handle, [value(2000, 'name', 'Other')]) }));
-        expectEnvelope(reply, 409, -2, /标识已存在.*already exists/);
+        const reply = await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: acme.token, body: record(handle, [value(2000, 'name', 'Other')]) }));
+        expectSnmsRefusal(reply, 409, -2, /标识已存在.*already exists/);
       }
       expect(await storedRow('88.118.8/pump-001')).toEqual(before);
     });
@@ -135,8 +122,8 @@ describe('SNMS identifier records', () => {
     });
 
     it('PUT of a missing identifier is 404 status -2 "没有找到标识" and creates nothing', async () => {
-      const reply = await refused(() => node.request('PUT', '/identityv2/data', { token: acme.token, body: record('88.118.8/never-registered') }));
-      expectEnvelope(reply, 404, -2, /没有找到标识/);
+      const reply = await node.unchangedBy(() => node.request('PUT', '/identityv2/data', { token: acme.token, body: record('88.118.8/never-registered') }));
+      expectSnmsRefusal(reply, 404, -2, /没有找到标识/);
       expect(await storedRow('88.118.8/never-registered')).toBeUndefined();
     });
 
@@ -148,21 +135,21 @@ describe('SNMS identifier records', () => {
       expect(deleted.body).toEqual({ status: 1, message: 'success', data: true });
       expect(await storedRow('88.118.8/to-delete')).toBeUndefined();
 
-      const again = await refused(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.8/to-delete' } }));
-      expectEnvelope(again, 404, -2, /没有找到标识/);
+      const again = await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.8/to-delete' } }));
+      expectSnmsRefusal(again, 404, -2, /没有找到标识/);
       const detail = await node.request('GET', '/identityv2/data/detail?handle=88.118.8/to-delete');
-      expectEnvelope(detail, 404, -2, /没有找到标识/);
+      expectSnmsRefusal(detail, 404, -2, /没有找到标识/);
     });
 
     it('DELETE refuses a body with a missing handle, an unknown field or an invalid handle', async () => {
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: {} })), 400, -2, /\/handle is required/);
-      expectEnvelope(
-        await refused(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.8/pump-001', cascade: true } })),
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: {} })), 400, -2, /\/handle is required/);
+      expectSnmsRefusal(
+        await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.8/pump-001', cascade: true } })),
         400,
         -2,
         /\/cascade is not an allowed field/,
       );
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: 'no-slash' } })), 400, -2);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: 'no-slash' } })), 400, -2);
       expect(await storedRow('88.118.8/pump-001')).toBeDefined();
     });
   });
@@ -200,12 +187,12 @@ describe('SNMS identifier records', () => {
     });
 
     it('answers 404 status -2 for a missing identifier and 400 for a missing, repeated or invalid handle parameter', async () => {
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/nothing-here'), 404, -2, /没有找到标识/);
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail'), 400, -2, /缺少必要的请求参数: handle/);
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail?handle='), 400, -2, /缺少必要的请求参数: handle/);
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/a&handle=88.118.8/b'), 400, -2, /only once/);
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail?handle=no-slash'), 400, -2, /has no "\/" between prefix and suffix/);
-      expectEnvelope(await node.request('GET', `/identityv2/data/detail?handle=88.118.8/${'x'.repeat(300)}`), 400, -2);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/nothing-here'), 404, -2, /没有找到标识/);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail'), 400, -2, /缺少必要的请求参数: handle/);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail?handle='), 400, -2, /缺少必要的请求参数: handle/);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/a&handle=88.118.8/b'), 400, -2, /only once/);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail?handle=no-slash'), 400, -2, /has no "\/" between prefix and suffix/);
+      expectSnmsRefusal(await node.request('GET', `/identityv2/data/detail?handle=88.118.8/${'x'.repeat(300)}`), 400, -2);
     });
 
     it('shows values without public read only to the owner and the operator', async () => {
@@ -239,7 +226,7 @@ describe('SNMS identifier records', () => {
     });
 
     it('refuses an invalid token even on the anonymous detail route (401 status -1)', async () => {
-      expectEnvelope(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/detail-1', { token: 'forged.token.value' }), 401, -1);
+      expectSnmsRefusal(await node.request('GET', '/identityv2/data/detail?handle=88.118.8/detail-1', { token: 'forged.token.value' }), 401, -1);
     });
   });
 
@@ -270,8 +257,8 @@ describe('SNMS identifier records', () => {
     ];
 
     it.each(cases)('POST refuses %s', async (_label, body, httpStatus, message) => {
-      const reply = await refused(() => node.request('POST', '/identityv2/data', { token: acme.token, body }));
-      expectEnvelope(reply, httpStatus, -2, message);
+      const reply = await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: acme.token, body }));
+      expectSnmsRefusal(reply, httpStatus, -2, message);
     });
 
     it.each(cases.filter(([label]) => label !== 'an invalid handle' && label !== 'an empty suffix'))('PUT of an existing record refuses %s and keeps the record', async (_label, body, httpStatus, message) => {
@@ -280,29 +267,29 @@ describe('SNMS identifier records', () => {
         const created = await node.request('POST', '/identityv2/data', { token: acme.token, body: record(handle) });
         expect(created.body).toEqual({ status: 1, message: 'success', data: true });
       }
-      const reply = await refused(() => node.request('PUT', '/identityv2/data', { token: acme.token, body }));
-      expectEnvelope(reply, httpStatus, -2, message);
+      const reply = await node.unchangedBy(() => node.request('PUT', '/identityv2/data', { token: acme.token, body }));
+      expectSnmsRefusal(reply, httpStatus, -2, message);
     });
   });
 
   describe('access', () => {
     it('writes need a token: none is 401 status -1 and nothing changes', async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { body: record('88.118.8/anon-1') })), 401, -1);
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data', { body: record('88.118.8/pump-001') })), 401, -1);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data', { body: { handle: '88.118.8/pump-001' } })), 401, -1);
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { body: record('88.118.8/anon-2'), headers: { authorization: 'Basic YWNtZTpwdw==' } })), 401, -1);
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { token: `${acme.token}x`, body: record('88.118.8/tampered') })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { body: record('88.118.8/anon-1') })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data', { body: record('88.118.8/pump-001') })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { body: { handle: '88.118.8/pump-001' } })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { body: record('88.118.8/anon-2'), headers: { authorization: 'Basic YWNtZTpwdw==' } })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: `${acme.token}x`, body: record('88.118.8/tampered') })), 401, -1);
     });
 
     it("refuses another enterprise's prefix with 403 status -3 for POST, PUT and DELETE", async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { token: bolt.token, body: record('88.118.8/by-bolt') })), 403, -3, /another enterprise/);
-      expectEnvelope(await refused(() => node.request('PUT', '/identityv2/data', { token: bolt.token, body: record('88.118.8/pump-001', [value(2000, 'title', 'T')], '2.0') })), 403, -3);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data', { token: bolt.token, body: { handle: '88.118.8/pump-001' } })), 403, -3);
-      expectEnvelope(await refused(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.9/anything' } })), 403, -3);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: bolt.token, body: record('88.118.8/by-bolt') })), 403, -3, /another enterprise/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/identityv2/data', { token: bolt.token, body: record('88.118.8/pump-001', [value(2000, 'title', 'T')], '2.0') })), 403, -3);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: bolt.token, body: { handle: '88.118.8/pump-001' } })), 403, -3);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/identityv2/data', { token: acme.token, body: { handle: '88.118.9/anything' } })), 403, -3);
     });
 
     it('refuses a prefix this node does not serve with 404 status -2', async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { token: operator, body: record('88.118.55/x') })), 404, -2, /88\.118\.55/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: operator, body: record('88.118.55/x') })), 404, -2, /88\.118\.55/);
     });
 
     it('lets the operator write under any active prefix, but not under one still in review', async () => {
@@ -319,8 +306,8 @@ describe('SNMS identifier records', () => {
       const pending = await node.request('POST', '/api/v1/enterprises/applications', { body: applicationBody('88.118.77', 'pending') });
       expect(pending.status).toBe(201);
       expect(await node.db.client.query(`SELECT status FROM enterprise_prefixes WHERE prefix_key = '88.118.77'`)).toMatchObject({ rows: [{ status: 'pending_review' }] });
-      const inReview = await refused(() => node.request('POST', '/identityv2/data', { token: operator, body: record('88.118.77/x') }));
-      expectEnvelope(inReview, 403, -3, /not active/);
+      const inReview = await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: operator, body: record('88.118.77/x') }));
+      expectSnmsRefusal(inReview, 403, -3, /not active/);
     });
   });
 
@@ -331,22 +318,22 @@ describe('SNMS identifier records', () => {
         ['PUT', '/identityv2/data'],
         ['DELETE', '/identityv2/data'],
       ]) {
-        const reply = await refused(() => node.request(method, path, { token: acme.token, rawBody: '{"handle": "88.118.8/x", "value": [' }));
-        expectEnvelope(reply, 400, -2, /not valid JSON/);
+        const reply = await node.unchangedBy(() => node.request(method, path, { token: acme.token, rawBody: '{"handle": "88.118.8/x", "value": [' }));
+        expectSnmsRefusal(reply, 400, -2, /not valid JSON/);
       }
     });
 
     it('refuses an empty body and a non-JSON content type', async () => {
-      expectEnvelope(await refused(() => node.request('POST', '/identityv2/data', { token: acme.token, rawBody: '' })), 400, -2, /empty/i);
-      const xml = await refused(() =>
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/identityv2/data', { token: acme.token, rawBody: '' })), 400, -2, /empty/i);
+      const xml = await node.unchangedBy(() =>
         node.request('POST', '/identityv2/data', { token: acme.token, rawBody: '<record/>', headers: { 'content-type': 'application/xml' } }),
       );
-      expectEnvelope(xml, 415, -2, /Unsupported Media Type/);
+      expectSnmsRefusal(xml, 415, -2, /Unsupported Media Type/);
       // Fastify reads text/plain as a string: it is then refused as a body that is not a record.
-      const text = await refused(() =>
+      const text = await node.unchangedBy(() =>
         node.request('POST', '/identityv2/data', { token: acme.token, rawBody: JSON.stringify(record('88.118.8/as-text')), headers: { 'content-type': 'text/plain' } }),
       );
-      expectEnvelope(text, 400, -2, /must be object/);
+      expectSnmsRefusal(text, 400, -2, /must be object/);
     });
   });
 });

@@ -1,5 +1,4 @@
-import { databaseFingerprint } from '../support/test-database';
-import { type EnterpriseFixture, type HttpReply, TestNode } from '../support/test-node';
+import { type EnterpriseFixture, expectSnmsRefusal, TestNode } from '../support/test-node';
 
 /**
  * SNMS v5 data templates (/snms/api/v5/template, v3 alias): immutable versions, incremental items
@@ -65,20 +64,7 @@ describe('SNMS data templates', () => {
     return Number((await node.db.client.query('SELECT count(*) AS n FROM data_templates')).rows[0].n);
   }
 
-  /** Runs a request that must be refused and asserts that the database did not change. */
-  async function refused(send: () => Promise<HttpReply>): Promise<HttpReply> {
-    const before = await databaseFingerprint(node.db.client);
-    const reply = await send();
-    expect(await databaseFingerprint(node.db.client)).toEqual(before);
-    return reply;
-  }
 
-  function expectEnvelope(reply: HttpReply, httpStatus: number, snmsStatus: number, message?: RegExp) {
-    expect({ http: reply.status, status: reply.body?.status, data: reply.body?.data }).toEqual({ http: httpStatus, status: snmsStatus, data: null });
-    expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(typeof reply.body.message).toBe('string');
-    if (message) expect(reply.body.message).toMatch(message);
-  }
 
   describe('create', () => {
     it('assigns indexes from 2000 in order when items give none, and stores template and items', async () => {
@@ -149,96 +135,96 @@ describe('SNMS data templates', () => {
 
     it('refuses an index below 2000 (1001 is the reserved TEMPLATE index)', async () => {
       for (const idIndex of [1001, 1999]) {
-        const reply = await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody(`low-${idIndex}`, [item('name', { idIndex })]) }));
-        expectEnvelope(reply, 400, -2, /idIndex/);
+        const reply = await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody(`low-${idIndex}`, [item('name', { idIndex })]) }));
+        expectSnmsRefusal(reply, 400, -2, /idIndex/);
       }
     });
 
     it('refuses a second POST of an existing version with 409 (versions are immutable)', async () => {
       await node.createTemplate(acme.token, '88.118.8', 'immutable-1', [{ idType: 'name' }]);
-      const reply = await refused(() =>
+      const reply = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('immutable-1', [item('name'), item('url')]) }),
       );
-      expectEnvelope(reply, 409, -2, /immutable-1.*already exists/);
+      expectSnmsRefusal(reply, 409, -2, /immutable-1.*already exists/);
       expect((await storedItems('88.118.8', 'immutable-1')).map((r) => r.id_type)).toEqual(['name']);
     });
 
     it('refuses duplicate idType and duplicate name with 400', async () => {
-      const byType = await refused(() =>
+      const byType = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('dup-type', [item('name'), { ...item('name'), name: 'other name' }]) }),
       );
-      expectEnvelope(byType, 400, -2, /idType "name" appears twice/);
-      const byName = await refused(() =>
+      expectSnmsRefusal(byType, 400, -2, /idType "name" appears twice/);
+      const byName = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('dup-name', [item('a', { name: '同名' }), item('b', { name: '同名' })]) }),
       );
-      expectEnvelope(byName, 400, -2, /name "同名" appears twice/);
-      const byIndex = await refused(() =>
+      expectSnmsRefusal(byName, 400, -2, /name "同名" appears twice/);
+      const byIndex = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('dup-index', [item('a', { idIndex: 2003 }), item('b', { idIndex: 2003 })]) }),
       );
-      expectEnvelope(byIndex, 400, -2, /2003/);
+      expectSnmsRefusal(byIndex, 400, -2, /2003/);
     });
 
     it('refuses minLength greater than maxLength with 400', async () => {
-      const reply = await refused(() =>
+      const reply = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', {
           token: acme.token,
           body: templateBody('lengths', [item('name', { metadata: { type: 'string', minLength: 10, maxLength: 5 } })]),
         }),
       );
-      expectEnvelope(reply, 400, -2, /minLength is larger than maxLength/);
+      expectSnmsRefusal(reply, 400, -2, /minLength is larger than maxLength/);
     });
 
     it('refuses industry codes that do not nest (GB/T 4754) with 400', async () => {
-      const trade = await refused(() =>
+      const trade = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('industry-1', [item('name')], { industryTrade: '391', industrySubclass: '3911' }) }),
       );
-      expectEnvelope(trade, 400, -2, /industry codes must nest/);
-      const subclass = await refused(() =>
+      expectSnmsRefusal(trade, 400, -2, /industry codes must nest/);
+      const subclass = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('industry-2', [item('name')], { industrySubclass: '3851' }) }),
       );
-      expectEnvelope(subclass, 400, -2, /industry codes must nest/);
-      const section = await refused(() =>
+      expectSnmsRefusal(subclass, 400, -2, /industry codes must nest/);
+      const section = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('industry-4', [item('name')], { industryCategory: 'A' }) }),
       );
-      expectEnvelope(section, 400, -2, /industrySpecific 38 is not a division of section A \(expected 01 to 05\)/);
+      expectSnmsRefusal(section, 400, -2, /industrySpecific 38 is not a division of section A \(expected 01 to 05\)/);
       const agriculture = await node.request('POST', '/snms/api/v5/template', {
         token: acme.token,
         body: templateBody('industry-ok', [item('name')], { industryCategory: 'A', industrySpecific: '01', industryTrade: '011', industrySubclass: '0111' }),
       });
       expect(agriculture.status).toBe(200);
       expect(agriculture.body.data).toMatchObject({ industryCategory: 'A', industrySpecific: '01', industryTrade: '011', industrySubclass: '0111' });
-      const category = await refused(() =>
+      const category = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('industry-3', [item('name')], { industryCategory: 'CC' }) }),
       );
-      expectEnvelope(category, 400, -2, /industryCategory/);
+      expectSnmsRefusal(category, 400, -2, /industryCategory/);
     });
 
     it('refuses unknown fields at the top level, in an item and in its metadata with 400', async () => {
-      const top = await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: { ...templateBody('unknown-1', [item('name')]), colour: 'red' } }));
-      expectEnvelope(top, 400, -2, /\/colour is not an allowed field/);
-      const inItem = await refused(() =>
+      const top = await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: { ...templateBody('unknown-1', [item('name')]), colour: 'red' } }));
+      expectSnmsRefusal(top, 400, -2, /\/colour is not an allowed field/);
+      const inItem = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('unknown-2', [{ ...item('name'), unit: 'kg' } as ItemInput]) }),
       );
-      expectEnvelope(inItem, 400, -2, /\/items\/0\/unit is not an allowed field/);
-      const inMetadata = await refused(() =>
+      expectSnmsRefusal(inItem, 400, -2, /\/items\/0\/unit is not an allowed field/);
+      const inMetadata = await node.unchangedBy(() =>
         node.request('POST', '/snms/api/v5/template', {
           token: acme.token,
           body: templateBody('unknown-3', [item('name', { metadata: { type: 'string', minLength: 0, maxLength: 9, pattern: 'x' } as ItemInput['metadata'] })]),
         }),
       );
-      expectEnvelope(inMetadata, 400, -2, /metadata\/pattern is not an allowed field/);
+      expectSnmsRefusal(inMetadata, 400, -2, /metadata\/pattern is not an allowed field/);
     });
 
     it('refuses a missing required field, a wrong type and an empty item list with 400', async () => {
       const { version: _version, ...noVersion } = templateBody('x', [item('name')]);
-      expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: noVersion })), 400, -2, /\/version is required/);
-      expectEnvelope(
-        await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('type-3', [item('name')], { type: 3 }) })),
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: noVersion })), 400, -2, /\/version is required/);
+      expectSnmsRefusal(
+        await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('type-3', [item('name')], { type: 3 }) })),
         400,
         -2,
         /\/type/,
       );
-      expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('empty', []) })), 400, -2, /\/items/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: templateBody('empty', []) })), 400, -2, /\/items/);
     });
 
     it('refuses text PostgreSQL cannot store (U+0000, unpaired surrogates) with 400 instead of failing', async () => {
@@ -248,15 +234,15 @@ describe('SNMS data templates', () => {
         [templateBody('surrogate-name', [item('name', { name: 'bad \udfff' })]), /\/items\/0\/name/],
       ];
       for (const [body, message] of cases) {
-        expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body })), 400, -2, message);
+        expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body })), 400, -2, message);
       }
-      expectEnvelope(await refused(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=%00', { token: acme.token })), 400, -2, /control characters/);
-      expectEnvelope(await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'a\u0000' } })), 400, -2, /\/version/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=%00', { token: acme.token })), 400, -2, /control characters/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'a\u0000' } })), 400, -2, /\/version/);
     });
 
     it('refuses a prefix that this node does not serve', async () => {
-      const reply = await refused(() => node.request('POST', '/snms/api/v5/template', { token: operator, body: templateBody('nowhere', [item('name')], { prefix: '88.118.77' }) }));
-      expectEnvelope(reply, 404, -2, /88\.118\.77/);
+      const reply = await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: operator, body: templateBody('nowhere', [item('name')], { prefix: '88.118.77' }) }));
+      expectSnmsRefusal(reply, 404, -2, /88\.118\.77/);
     });
   });
 
@@ -279,11 +265,11 @@ describe('SNMS data templates', () => {
     });
 
     it('answers 404 status -2 for an unknown version and 400 for missing or repeated parameters', async () => {
-      expectEnvelope(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=nope', { token: acme.token }), 404, -2, /nope/);
-      expectEnvelope(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8', { token: acme.token }), 400, -2, /prefix and version are required/);
-      expectEnvelope(await node.request('GET', '/snms/api/v5/template?version=read-1', { token: acme.token }), 400, -2, /prefix and version are required/);
-      expectEnvelope(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=a&version=b', { token: acme.token }), 400, -2, /only once/);
-      expectEnvelope(await node.request('GET', `/snms/api/v5/template?prefix=88.118.8&version=${'v'.repeat(129)}`, { token: acme.token }), 400, -2, /at most/);
+      expectSnmsRefusal(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=nope', { token: acme.token }), 404, -2, /nope/);
+      expectSnmsRefusal(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8', { token: acme.token }), 400, -2, /prefix and version are required/);
+      expectSnmsRefusal(await node.request('GET', '/snms/api/v5/template?version=read-1', { token: acme.token }), 400, -2, /prefix and version are required/);
+      expectSnmsRefusal(await node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=a&version=b', { token: acme.token }), 400, -2, /only once/);
+      expectSnmsRefusal(await node.request('GET', `/snms/api/v5/template?prefix=88.118.8&version=${'v'.repeat(129)}`, { token: acme.token }), 400, -2, /at most/);
     });
 
     it('POST and PUT work through the v3 alias too', async () => {
@@ -386,17 +372,17 @@ describe('SNMS data templates', () => {
     });
 
     it('refuses a PUT that omits an existing item (items are never deleted)', async () => {
-      const reply = await refused(() =>
+      const reply = await node.unchangedBy(() =>
         node.request('PUT', '/snms/api/v5/template', {
           token: acme.token,
           body: templateBody('put-1', [item('name', { name: 'name-name', required: true }), item('color'), item('sku', { name: 'name-sku' })]),
         }),
       );
-      expectEnvelope(reply, 400, -2, /cannot be deleted.*url \(index 2001\)/);
+      expectSnmsRefusal(reply, 400, -2, /cannot be deleted.*url \(index 2001\)/);
     });
 
     it("refuses a PUT that changes an existing item's idIndex", async () => {
-      const reply = await refused(() =>
+      const reply = await node.unchangedBy(() =>
         node.request('PUT', '/snms/api/v5/template', {
           token: acme.token,
           body: templateBody('put-1', [
@@ -407,11 +393,11 @@ describe('SNMS data templates', () => {
           ]),
         }),
       );
-      expectEnvelope(reply, 400, -2, /index of item "name" is 2000 and cannot change/);
+      expectSnmsRefusal(reply, 400, -2, /index of item "name" is 2000 and cannot change/);
     });
 
     it("refuses a new item that takes an existing item's index", async () => {
-      const reply = await refused(() =>
+      const reply = await node.unchangedBy(() =>
         node.request('PUT', '/snms/api/v5/template', {
           token: acme.token,
           body: templateBody('put-1', [
@@ -423,7 +409,7 @@ describe('SNMS data templates', () => {
           ]),
         }),
       );
-      expectEnvelope(reply, 400, -2, /index 2010 already belongs to another item/);
+      expectSnmsRefusal(reply, 400, -2, /index 2010 already belongs to another item/);
     });
 
     it('refuses duplicates, bad lengths, non-nesting industry codes and unknown fields on PUT too', async () => {
@@ -436,13 +422,13 @@ describe('SNMS data templates', () => {
         [{ ...templateBody('put-1', current), extra: true }, /\/extra is not an allowed field/],
       ];
       for (const [body, message] of cases) {
-        expectEnvelope(await refused(() => node.request('PUT', '/snms/api/v5/template', { token: acme.token, body })), 400, -2, message);
+        expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/snms/api/v5/template', { token: acme.token, body })), 400, -2, message);
       }
     });
 
     it('answers 404 for a PUT of a version that does not exist', async () => {
-      const reply = await refused(() => node.request('PUT', '/snms/api/v5/template', { token: acme.token, body: templateBody('never-created', [item('name')]) }));
-      expectEnvelope(reply, 404, -2, /never-created/);
+      const reply = await node.unchangedBy(() => node.request('PUT', '/snms/api/v5/template', { token: acme.token, body: templateBody('never-created', [item('name')]) }));
+      expectSnmsRefusal(reply, 404, -2, /never-created/);
     });
   });
 
@@ -456,8 +442,8 @@ describe('SNMS data templates', () => {
       });
       expect(registered.body).toEqual({ status: 1, message: 'success', data: true });
 
-      const inUse = await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'used-1' } }));
-      expectEnvelope(inUse, 409, -2, /used-1.*used by registered identifiers/);
+      const inUse = await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'used-1' } }));
+      expectSnmsRefusal(inUse, 409, -2, /used-1.*used by registered identifiers/);
 
       const before = await templateCount();
       const deleted = await node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'unused-1' } });
@@ -468,8 +454,8 @@ describe('SNMS data templates', () => {
       const orphans = await node.db.client.query('SELECT count(*) AS n FROM template_items i LEFT JOIN data_templates t ON t.id = i.template_id WHERE t.id IS NULL');
       expect(Number(orphans.rows[0].n)).toBe(0);
 
-      const again = await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'unused-1' } }));
-      expectEnvelope(again, 404, -2, /unused-1/);
+      const again = await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'unused-1' } }));
+      expectSnmsRefusal(again, 404, -2, /unused-1/);
     });
 
     it('a deleted version can be created again', async () => {
@@ -482,13 +468,13 @@ describe('SNMS data templates', () => {
     });
 
     it('refuses a delete body with unknown or missing fields', async () => {
-      expectEnvelope(
-        await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'read-1', force: true } })),
+      expectSnmsRefusal(
+        await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8', version: 'read-1', force: true } })),
         400,
         -2,
         /\/force is not an allowed field/,
       );
-      expectEnvelope(await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8' } })), 400, -2, /\/version is required/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: acme.token, body: { prefix: '88.118.8' } })), 400, -2, /\/version is required/);
     });
   });
 
@@ -498,27 +484,27 @@ describe('SNMS data templates', () => {
     });
 
     it("refuses another enterprise's prefix with HTTP 403 status -3 on every method", async () => {
-      expectEnvelope(await refused(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=private-1', { token: bolt.token })), 403, -3, /another enterprise/);
-      expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { token: bolt.token, body: templateBody('bolt-into-acme', [item('name')]) })), 403, -3, /another enterprise/);
-      expectEnvelope(await refused(() => node.request('PUT', '/snms/api/v5/template', { token: bolt.token, body: templateBody('private-1', [item('name', { name: 'name-name' }), item('x')]) })), 403, -3);
-      expectEnvelope(await refused(() => node.request('DELETE', '/snms/api/v5/template', { token: bolt.token, body: { prefix: '88.118.8', version: 'private-1' } })), 403, -3);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=private-1', { token: bolt.token })), 403, -3, /another enterprise/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: bolt.token, body: templateBody('bolt-into-acme', [item('name')]) })), 403, -3, /another enterprise/);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/snms/api/v5/template', { token: bolt.token, body: templateBody('private-1', [item('name', { name: 'name-name' }), item('x')]) })), 403, -3);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { token: bolt.token, body: { prefix: '88.118.8', version: 'private-1' } })), 403, -3);
       expect((await storedItems('88.118.8', 'private-1')).map((r) => r.id_type)).toEqual(['name']);
     });
 
     it('refuses requests without a token with HTTP 401 status -1, and a bad token too', async () => {
-      expectEnvelope(await refused(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=private-1')), 401, -1);
-      expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { body: templateBody('anon', [item('name')]) })), 401, -1);
-      expectEnvelope(await refused(() => node.request('PUT', '/snms/api/v5/template', { body: templateBody('private-1', [item('name', { name: 'name-name' })]) })), 401, -1);
-      expectEnvelope(await refused(() => node.request('DELETE', '/snms/api/v5/template', { body: { prefix: '88.118.8', version: 'private-1' } })), 401, -1);
-      expectEnvelope(await refused(() => node.request('DELETE', '/snms/api/v3/template', { body: { prefix: '88.118.8', version: 'private-1' } })), 401, -1);
-      expectEnvelope(await refused(() => node.request('POST', '/snms/api/v5/template', { token: 'not-a-token', body: templateBody('forged', [item('name')]) })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('GET', '/snms/api/v5/template?prefix=88.118.8&version=private-1')), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { body: templateBody('anon', [item('name')]) })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('PUT', '/snms/api/v5/template', { body: templateBody('private-1', [item('name', { name: 'name-name' })]) })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/snms/api/v5/template', { body: { prefix: '88.118.8', version: 'private-1' } })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('DELETE', '/snms/api/v3/template', { body: { prefix: '88.118.8', version: 'private-1' } })), 401, -1);
+      expectSnmsRefusal(await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: 'not-a-token', body: templateBody('forged', [item('name')]) })), 401, -1);
     });
 
     it('refuses malformed JSON with HTTP 400 status -2', async () => {
-      const reply = await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, rawBody: '{"prefix": "88.118.8", "version": ' }));
-      expectEnvelope(reply, 400, -2);
-      const notObject = await refused(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: [templateBody('in-array', [item('name')])] }));
-      expectEnvelope(notObject, 400, -2, /template is invalid/);
+      const reply = await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, rawBody: '{"prefix": "88.118.8", "version": ' }));
+      expectSnmsRefusal(reply, 400, -2);
+      const notObject = await node.unchangedBy(() => node.request('POST', '/snms/api/v5/template', { token: acme.token, body: [templateBody('in-array', [item('name')])] }));
+      expectSnmsRefusal(notObject, 400, -2, /template is invalid/);
     });
   });
 });

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
 import { creditCodeCheckCharacter } from '../../apps/secondary-node/src/registry/credit-code';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, databaseFingerprint, type TestDatabase } from './test-database';
 
 export const OPERATOR_PASSWORD = 'operator-secret-1';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -68,6 +68,19 @@ export class TestNode {
       parsed = undefined;
     }
     return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  /** Sends a request that must be refused and asserts that it changed nothing in the database. */
+  refused<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpReply<T>> {
+    return this.unchangedBy(() => this.request<T>(method, path, options));
+  }
+
+  /** Runs `send` and asserts that every table holds exactly what it held before. */
+  async unchangedBy<T>(send: () => Promise<T>): Promise<T> {
+    const before = await databaseFingerprint(this.db.client);
+    const result = await send();
+    expect(await databaseFingerprint(this.db.client)).toEqual(before);
+    return result;
   }
 
   async token(username: string, password: string): Promise<string> {
@@ -150,4 +163,12 @@ export function applicationBody(prefix: string, username: string, password = 'en
     username,
     password,
   };
+}
+
+/** An SNMS refusal: the HTTP status, the SNMS status, `data: null` and a JSON message. */
+export function expectSnmsRefusal(reply: HttpReply, httpStatus: number, snmsStatus: number, message?: RegExp): void {
+  expect({ http: reply.status, status: reply.body?.status, data: reply.body?.data }).toEqual({ http: httpStatus, status: snmsStatus, data: null });
+  expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(typeof reply.body.message).toBe('string');
+  if (message) expect(reply.body.message).toMatch(message);
 }
