@@ -73,36 +73,14 @@ export class StatisticsService {
 
   async resolutions(caller: Principal, raw: RawSeriesQuery): Promise<ResolutionSeries> {
     const { query, selection, sums } = await this.load(caller, raw, 'resolution');
-    const zero = (): ResolutionCounts => ({ l1: 0, l2: 0, db: 0, notFound: 0, error: 0, total: 0 });
-    const series = pointsOf(query, zero);
-    const totals = zero();
-    for (const sum of sums) {
-      const field = RESOLUTION_FIELD[sum.outcome];
-      const point = series[sum.bucket];
-      if (field === undefined || point === undefined) continue;
-      point[field] += sum.count;
-      point.total += sum.count;
-      totals[field] += sum.count;
-      totals.total += sum.count;
-    }
+    const { series, totals } = accumulate(query, sums, (): ResolutionCounts => ({ l1: 0, l2: 0, db: 0, notFound: 0, error: 0, total: 0 }), RESOLUTION_FIELD);
     const lookups = totals.l1 + totals.l2 + totals.db;
     return { ...selection.envelope, series, totals, cacheHitRatio: lookups === 0 ? null : (totals.l1 + totals.l2) / lookups };
   }
 
   async registrations(caller: Principal, raw: RawSeriesQuery): Promise<RegistrationSeries> {
     const { query, selection, sums } = await this.load(caller, raw, 'registration');
-    const zero = (): RegistrationCounts => ({ create: 0, update: 0, delete: 0, total: 0 });
-    const series = pointsOf(query, zero);
-    const totals = zero();
-    for (const sum of sums) {
-      const field = REGISTRATION_FIELD[sum.outcome];
-      const point = series[sum.bucket];
-      if (field === undefined || point === undefined) continue;
-      point[field] += sum.count;
-      point.total += sum.count;
-      totals[field] += sum.count;
-      totals.total += sum.count;
-    }
+    const { series, totals } = accumulate(query, sums, (): RegistrationCounts => ({ create: 0, update: 0, delete: 0, total: 0 }), REGISTRATION_FIELD);
     return { ...selection.envelope, series, totals };
   }
 
@@ -148,4 +126,25 @@ export class StatisticsService {
 
 function pointsOf<T>(query: SeriesQuery, zero: () => T): Array<{ t: string } & T> {
   return Array.from({ length: query.points }, (_, i) => ({ t: new Date(query.fromMs + i * query.stepMs).toISOString(), ...zero() }));
+}
+
+/** Adds each (bucket, outcome, count) sum to its point of the series and to the totals. */
+function accumulate<C extends { total: number }>(
+  query: Parameters<typeof pointsOf>[0],
+  sums: ReadonlyArray<{ bucket: number; outcome: string; count: number }>,
+  zero: () => C,
+  fieldOf: Readonly<Record<string, keyof C | undefined>>,
+): { series: Array<C & { t: string }>; totals: C } {
+  const series = pointsOf(query, zero);
+  const totals = zero();
+  for (const sum of sums) {
+    const field = fieldOf[sum.outcome];
+    const point = series[sum.bucket];
+    if (field === undefined || point === undefined) continue;
+    (point[field] as number) += sum.count;
+    point.total += sum.count;
+    (totals[field] as number) += sum.count;
+    totals.total += sum.count;
+  }
+  return { series, totals };
 }
