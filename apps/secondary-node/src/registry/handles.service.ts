@@ -10,7 +10,7 @@ import {
 } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
-import { IdentifierRepository, type IdentifierRecord } from './identifier.repository';
+import { IdentifierRepository } from './identifier.repository';
 import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from './identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixRepository } from './prefix.repository';
