@@ -8,6 +8,8 @@ module.exports = {
   moduleNameMapper: {
     '^@idis/identifier$': '<rootDir>/libs/identifier/src',
     '^@idis/identifier/(.*)$': '<rootDir>/libs/identifier/src/$1',
+    '^@idis/contracts$': '<rootDir>/libs/contracts/src',
+    '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
   },
   testTimeout: 60000,
   maxWorkers: 2,
