@@ -8,6 +8,8 @@ module.exports = {
   moduleNameMapper: {
     '^@idis/identifier$': '<rootDir>/libs/identifier/src',
     '^@idis/identifier/(.*)$': '<rootDir>/libs/identifier/src/$1',
+    '^@idis/epcis$': '<rootDir>/libs/epcis/src',
+    '^@idis/epcis/(.*)$': '<rootDir>/libs/epcis/src/$1',
     '^@idis/contracts$': '<rootDir>/libs/contracts/src',
     '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
   },
