@@ -81,6 +81,7 @@ interface Options {
   scale: boolean;
   scaleIdentifiers: number;
   timeLimitMinutes: number;
+  steps: StepId[] | undefined;
 }
 
 interface Measurement {
@@ -115,8 +116,18 @@ interface Context {
   db: Client;
 }
 
+/** `--steps=a3,d`: only these rows, in this order (for profiling one tier; written to a separate file). */
+function parseSteps(arg: string | undefined): StepId[] | undefined {
+  if (!arg) return undefined;
+  const steps = arg.slice('--steps='.length).split(',').filter(Boolean);
+  const valid = Object.keys(LABELS);
+  for (const step of steps) if (!valid.includes(step)) throw new Error(`--steps: unknown step ${step}; known: ${valid.join(',')}`);
+  if (steps.length === 0) throw new Error('--steps needs at least one step');
+  return steps as StepId[];
+}
+
 function parseOptions(args: string[]): Options {
-  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes']);
+  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps']);
   for (const arg of args) {
     const name = arg.replace(/^--/, '').split('=')[0];
     if (!arg.startsWith('--') || !known.has(name)) throw new Error(`unknown option ${arg}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
@@ -140,8 +151,10 @@ function parseOptions(args: string[]): Options {
     scale: args.includes('--scale'),
     scaleIdentifiers: Math.floor(number('scale-identifiers', 1_000_000, 1000, 9_999_999)),
     timeLimitMinutes: number('time-limit-minutes', 60, 1, 24 * 60),
+    steps: parseSteps(args.find((a) => a.startsWith('--steps='))),
   };
   if (options.workingSet > options.identifiers) throw new Error('--working-set must not exceed --identifiers');
+  if (options.scale && options.steps) throw new Error('--steps cannot be combined with --scale');
   if (options.scale && options.scaleIdentifiers <= options.identifiers) throw new Error('--scale-identifiers must exceed --identifiers');
   return options;
 }
@@ -243,7 +256,7 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   let scaleFacts: ScaleFacts | undefined;
   if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
-      for (const step of ['a', 'b', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[]) {
+      for (const step of options.steps ?? (['a', 'b', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
         measurements.push(await measure(ctx, step, r, options.identifiers));
       }
     }
@@ -709,7 +722,7 @@ async function machineFacts(ctx: Context): Promise<Record<string, string>> {
 
 async function report(ctx: Context, measurements: Measurement[], args: string[], scaleFacts?: ScaleFacts): Promise<void> {
   const { options } = ctx;
-  const suite = options.scale ? 'resolution-scale' : 'resolution';
+  const suite = options.scale ? 'resolution-scale' : options.steps ? 'resolution-steps' : 'resolution';
   const at = new Date().toISOString();
   const stamp = at.replace(/[:.]/g, '-');
   const command = `npm run bench -- resolution${args.length ? ` ${args.join(' ')}` : ''}`;
