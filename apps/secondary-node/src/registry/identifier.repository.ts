@@ -4,6 +4,12 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import type { ResolutionRow } from '../resolution/record-builder';
+import { BatchedLookup } from './batched-lookup';
+
+/** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
+const RESOLUTION_STATEMENTS_IN_FLIGHT = 4;
+/** Keys per resolution statement at most. */
+const RESOLUTION_BATCH_MAX_KEYS = 128;
 
 export interface IdentifierRecord {
   handle: string;
@@ -53,20 +59,34 @@ export class IdentifierRepository {
   }
 
   /**
-   * The resolution read: one primary-key lookup as a named prepared statement straight on the
+   * The resolution read: primary-key lookups as one named prepared statement straight on the
    * driver's pg pool (no ORM layer on the hot path), values returned as jsonb text so that they
-   * are parsed once, by the record builder.
+   * are parsed once, by the record builder. Concurrent lookups share statements (BatchedLookup):
+   * at most RESOLUTION_STATEMENTS_IN_FLIGHT run at once, the keys arriving meanwhile go together
+   * in the next one.
    */
-  async findForResolution(handleKey: string): Promise<ResolutionRow | undefined> {
-    const result = await this.pool().query<{ handle: string; prefix_key: string; values_json: string; template_version: string | null; version: number; updated_at: string }>({
-      name: 'idis-resolve-by-key',
-      text: `SELECT handle, prefix_key, "values"::text AS values_json, template_version, version, to_json(updated_at) #>> '{}' AS updated_at
-               FROM identifiers WHERE handle_key = $1`,
-      values: [handleKey],
+  findForResolution(handleKey: string): Promise<ResolutionRow | undefined> {
+    return this.resolutionLookup.load(handleKey);
+  }
+
+  private readonly resolutionLookup = new BatchedLookup<string, ResolutionRow>(
+    (keys) => this.fetchForResolution(keys),
+    RESOLUTION_STATEMENTS_IN_FLIGHT,
+    RESOLUTION_BATCH_MAX_KEYS,
+  );
+
+  private async fetchForResolution(keys: string[]): Promise<Map<string, ResolutionRow>> {
+    const result = await this.pool().query<{ handle_key: string; handle: string; prefix_key: string; values_json: string; template_version: string | null; version: number; updated_at: string }>({
+      name: 'idis-resolve-by-keys',
+      text: `SELECT handle_key, handle, prefix_key, "values"::text AS values_json, template_version, version, to_json(updated_at) #>> '{}' AS updated_at
+               FROM identifiers WHERE handle_key = ANY($1::varchar[])`,
+      values: [keys],
     });
-    const row = result.rows[0];
-    if (!row) return undefined;
-    return { handle: row.handle, prefixKey: row.prefix_key, valuesJson: row.values_json, templateVersion: row.template_version, version: row.version, updatedAt: row.updated_at };
+    const found = new Map<string, ResolutionRow>();
+    for (const row of result.rows) {
+      found.set(row.handle_key, { handle: row.handle, prefixKey: row.prefix_key, valuesJson: row.values_json, templateVersion: row.template_version, version: row.version, updatedAt: row.updated_at });
+    }
+    return found;
   }
 
   private pool(): Pool {
