@@ -1,11 +1,12 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
 
-export type Role = 'operator' | 'enterprise';
+/** partner: reads traceability events of the enterprises that granted it (traceability/grants). */
+export type Role = 'operator' | 'enterprise' | 'partner';
 export type AccountStatus = 'active' | 'disabled';
 
 @Entity({ name: 'accounts' })
-@Check('ck_accounts_role', `"role" IN ('operator', 'enterprise')`)
+@Check('ck_accounts_role', `"role" IN ('operator', 'enterprise', 'partner')`)
 @Check('ck_accounts_status', `"status" IN ('active', 'disabled')`)
 @Check('ck_accounts_enterprise_role', `("role" = 'enterprise') = ("enterprise_id" IS NOT NULL)`)
 export class AccountEntity {

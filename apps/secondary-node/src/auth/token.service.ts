@@ -44,5 +44,6 @@ function isIssuedClaims(claims: unknown): claims is TokenClaims & { exp: number 
   if (typeof c.exp !== 'number' || typeof c.sub !== 'string' || typeof c.usr !== 'string') return false;
   if (c.role === 'operator') return c.ent === null;
   if (c.role === 'enterprise') return typeof c.ent === 'string' && c.ent.length > 0;
+  if (c.role === 'partner') return c.ent === null;
   return false;
 }

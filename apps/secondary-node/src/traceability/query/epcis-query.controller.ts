@@ -1,0 +1,112 @@
+import { Controller, Get, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthGuard, CurrentPrincipal } from '../../auth/auth.guard';
+import type { Principal } from '../../auth/principal';
+import { DomainError } from '../../errors/domain-errors';
+import type { QueryValue } from '../../http/query-params';
+import { DEFAULT_PER_PAGE, EPC_EVENTS_PARAMETERS, EVENT_TYPES, MAX_PER_PAGE, parseEventQuery } from './event-query';
+import { EpcisProblemFilter } from './epcis-problem.filter';
+import { EpcisQueryService, type QueryPage } from './epcis-query.service';
+
+const EPCIS_HEADERS = { 'GS1-EPCIS-Version': '2.0.0', 'GS1-CBV-Version': '2.0.0' };
+
+const QueryDocs = (withAnyEpc: boolean) => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+  const docs = [
+    ApiQuery({ name: 'eventType', required: false, isArray: true, enum: EVENT_TYPES, description: 'repeatable, or a list separated by "|" or ","' }),
+    ApiQuery({ name: 'GE_eventTime', required: false, description: 'ISO 8601 date-time with zone; events at or after it' }),
+    ApiQuery({ name: 'LT_eventTime', required: false, description: 'ISO 8601 date-time with zone; events before it' }),
+    ApiQuery({ name: 'EQ_bizStep', required: false, isArray: true, description: 'CBV word (shipping) or URI; either spelling matches both' }),
+    ...(withAnyEpc ? [ApiQuery({ name: 'MATCH_anyEPC', required: false, isArray: true, description: 'identifier in any role (hdl:, Digital Link, EPC URN); repeatable or "|"-separated' })] : []),
+    ApiQuery({ name: 'perPage', required: false, description: `1 to ${MAX_PER_PAGE}, default ${DEFAULT_PER_PAGE}` }),
+    ApiQuery({ name: 'nextPageToken', required: false, description: 'from the Link rel="next" header of the previous page (valid 24 h, for the same query)' }),
+  ];
+  for (const doc of docs) doc(target, key, descriptor);
+};
+
+/**
+ * EPCIS 2.0 REST query interface (reference epcis-mqtt.md §1.7): answers are EPCISQueryDocuments,
+ * in (eventTime, eventID) order, paged with perPage / nextPageToken and a `Link: <…>; rel="next"` header.
+ */
+@ApiTags('epcis')
+@ApiBearerAuth()
+@Controller('epcis')
+@UseGuards(AuthGuard)
+@UseFilters(EpcisProblemFilter)
+export class EpcisQueryController {
+  constructor(private readonly queries: EpcisQueryService) {}
+
+  @Get('events')
+  @ApiOperation({ summary: 'SimpleEventQuery over the events the caller may read (owner enterprise, granted partners, operators)' })
+  @QueryDocs(true)
+  async events(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const parsed = parseEventQuery(query);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
+    return send(reply, request, await this.queries.query(caller, parsed), parsed.perPage);
+  }
+
+  @Get('events/*')
+  @ApiOperation({ summary: 'One event by its eventID (or CBV 2.0 hash ID), URL-encoded; with its errorDeclaration if one was declared' })
+  @ApiParam({ name: '*', description: 'the eventID, URL-encoded (urn:uuid:… or ni:///sha-256;…?ver=CBV2.0)' })
+  async event(@CurrentPrincipal() caller: Principal | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const eventId = eventIdFromUrl(request.url);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
+    void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
+    return this.queries.event(caller, eventId);
+  }
+
+  @Get('epcs/*')
+  @ApiOperation({ summary: 'GET /epcis/epcs/{epc}/events: the events mentioning an identifier (any role), URL-encoded; same filters and paging as /epcis/events' })
+  @ApiParam({ name: '*', description: '{epc}/events, the identifier URL-encoded (hdl:88.118.8/ABC, a Digital Link URI or an EPC URN)' })
+  @QueryDocs(false)
+  async epcEvents(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const epc = epcFromUrl(request.url);
+    const parsed = parseEventQuery(query, EPC_EVENTS_PARAMETERS);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
+    return send(reply, request, await this.queries.eventsOf(caller, epc, parsed), parsed.perPage);
+  }
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, page: QueryPage, perPage: number) {
+  void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
+  if (page.next) {
+    const [path, search = ''] = request.url.split(/\?(.*)/s, 2);
+    const params = new URLSearchParams(search);
+    params.delete('nextPageToken');
+    params.set('perPage', String(perPage));
+    params.set('nextPageToken', page.next.token);
+    void reply.header('link', `<${path}?${params.toString()}>; rel="next"`);
+    void reply.header('GS1-Next-Page-Token-Expires', page.next.expiresAt.toISOString());
+  }
+  return page.document;
+}
+
+function decodedRest(url: string, prefix: string, what: string): string {
+  const path = url.split('?', 1)[0];
+  const raw = path.slice(prefix.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', `the ${what} in the path is not valid percent-encoded UTF-8`, [{ path: what, message: 'bad percent-encoding' }]);
+  }
+}
+
+/**
+ * `/epcis/events/{eventID}`: clients should URL-encode the ID; an unencoded hash ID
+ * (`ni:///sha-256;…?ver=CBV2.0`) is accepted too, its `?ver=` then arriving as the query string.
+ */
+function eventIdFromUrl(url: string): string {
+  let eventId = decodedRest(url, '/epcis/events/', 'eventID');
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  if (eventId.startsWith('ni:') && !eventId.includes('?') && /^ver=[A-Za-z0-9.]+$/.test(query)) eventId = `${eventId}?${query}`;
+  else if (query !== '') throw new DomainError('VALIDATION_FAILED', 'GET /epcis/events/{eventID} takes no query parameters', [{ path: 'query', message: 'unsupported' }]);
+  return eventId;
+}
+
+function epcFromUrl(url: string): string {
+  const path = url.split('?', 1)[0];
+  if (!path.endsWith('/events') || path.length <= '/epcis/epcs//events'.length - 1) {
+    throw new DomainError('NOT_FOUND', 'this node serves GET /epcis/epcs/{epc}/events only');
+  }
+  return decodedRest(path.slice(0, -'/events'.length), '/epcis/epcs/', 'epc');
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { canonicalIdentifier } from '@idis/epcis';
+import { NODE_SECRET } from '../../auth/node-secret';
+import type { Principal } from '../../auth/principal';
+import { DomainError } from '../../errors/domain-errors';
+import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
+import type { EventQuery } from './event-query';
+import { EventQueryRepository } from './event-query.repository';
+import { PageTokens, queryDigest } from './page-token';
+import { type EpcisQueryDocument, queryDocument } from './query-document';
+
+export interface QueryPage {
+  document: EpcisQueryDocument;
+  /** present when another page follows */
+  next: { token: string; expiresAt: Date } | null;
+}
+
+const MAX_EVENT_ID_LENGTH = 1024;
+
+/** EPCIS 2.0 SimpleEventQuery over the stored events, limited to what the caller may read. */
+@Injectable()
+export class EpcisQueryService {
+  private readonly tokens: PageTokens;
+
+  constructor(
+    private readonly events: EventQueryRepository,
+    private readonly access: TraceabilityAccess,
+    @Inject(NODE_SECRET) nodeSecret: string,
+  ) {
+    this.tokens = new PageTokens(nodeSecret);
+  }
+
+  /** `GET /epcis/events`: a caller who may read nothing at all is refused (403) rather than shown an empty list. */
+  async query(caller: Principal | undefined, query: EventQuery): Promise<QueryPage> {
+    const visible = await this.access.readableScope(caller);
+    return this.page(query, null, visible);
+  }
+
+  /** `GET /epcis/epcs/{epc}/events`: 404 when no event mentions it, 403 when the caller may see none of them. */
+  async eventsOf(caller: Principal | undefined, epc: string, query: EventQuery): Promise<QueryPage> {
+    const visible = await this.access.visiblePrefixes(caller);
+    const identifier = identifierFromPath(epc);
+    const result = await this.page(query, identifier, visible);
+    if (query.nextPageToken === null && result.document.epcisBody.queryResults.resultsBody.eventList.length === 0) {
+      const standing = await this.events.identifierStanding(identifier, visible);
+      if (!standing.any) throw new DomainError('NOT_FOUND', `no event mentions ${epc}`);
+      if (!standing.anyVisible) throw new DomainError('FORBIDDEN', `the events of ${epc} belong to enterprises that have not granted you access`);
+    }
+    return result;
+  }
+
+  /** `GET /epcis/events/{eventID}`: the event (and its error declaration), also found by its CBV 2.0 hash ID. */
+  async event(caller: Principal | undefined, eventId: string): Promise<EpcisQueryDocument> {
+    const visible = await this.access.visiblePrefixes(caller);
+    if (eventId.length === 0 || eventId.length > MAX_EVENT_ID_LENGTH) {
+      throw new DomainError('VALIDATION_FAILED', `an eventID is 1 to ${MAX_EVENT_ID_LENGTH} characters`, [{ path: 'eventID', message: 'bad length' }]);
+    }
+    const event = await this.events.byId(eventId);
+    if (!event) throw new DomainError('NOT_FOUND', `there is no event ${eventId}`);
+    if (!isVisible(visible, event.enterprisePrefix)) throw new DomainError('FORBIDDEN', `event ${eventId} belongs to an enterprise that has not granted you access`);
+    return queryDocument([event]);
+  }
+
+  private async page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
+    const digest = queryDigest({ identifier, filter: normalised(query.filter) });
+    const after = query.nextPageToken === null ? null : this.tokens.read(query.nextPageToken, digest);
+    const rows = await this.events.page({ filter: query.filter, identifier, visible, after, limit: query.perPage + 1 });
+    const pageRows = rows.slice(0, query.perPage);
+    const last = pageRows[pageRows.length - 1];
+    const next = rows.length > query.perPage ? this.tokens.issue(digest, { eventTime: last.eventTimeKey, eventId: last.eventId }) : null;
+    return { document: queryDocument(pageRows), next };
+  }
+}
+
+function normalised(filter: EventQuery['filter']): Record<string, unknown> {
+  const sorted = (values: string[] | null) => (values === null ? null : [...values].sort());
+  return {
+    eventTypes: sorted(filter.eventTypes),
+    ge: filter.geEventTime,
+    lt: filter.ltEventTime,
+    bizSteps: sorted(filter.bizSteps),
+    anyEpc: sorted(filter.anyEpc),
+  };
+}
+
+function identifierFromPath(epc: string): string {
+  const canonical = epc.length <= 1024 ? canonicalIdentifier(epc) : null;
+  if (!canonical) {
+    throw new DomainError('VALIDATION_FAILED', `${JSON.stringify(epc.slice(0, 100))} is not an identifier (hdl: handle, GS1 Digital Link URI or EPC URN)`, [
+      { path: 'epc', message: 'not an identifier' },
+    ]);
+  }
+  return canonical.canonical;
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { VisiblePrefixes } from '../grants/traceability-access.service';
+import type { EventFilter } from './event-query';
+import type { PagePosition } from './page-token';
+
+/** One stored event as the query side reads it. */
+export interface StoredEvent {
+  eventId: string;
+  enterprisePrefix: string;
+  /** UTC with microseconds, the keyset position */
+  eventTimeKey: string;
+  recordTime: Date;
+  errorDeclaredAt: Date | null;
+  errorReason: string | null;
+  correctiveEventIds: string[] | null;
+  document: Record<string, unknown>;
+}
+
+interface RawEvent {
+  event_id: string;
+  enterprise_prefix: string;
+  event_time_key: string;
+  record_time: Date;
+  error_declared_at: Date | null;
+  error_reason: string | null;
+  corrective_event_ids: string[] | null;
+  document: Record<string, unknown>;
+}
+
+export const EVENT_COLUMNS = `e.event_id, e.enterprise_prefix,
+  to_char(e.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS event_time_key,
+  e.record_time, e.error_declared_at, e.error_reason, e.corrective_event_ids, e.document`;
+
+/**
+ * Reads epcis_events (written by traceability/store). Every query applies the caller's visible
+ * prefixes in SQL, so paging never hides rows after the fact.
+ */
+@Injectable()
+export class EventQueryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One page in (event_time, event_id) order, plus one extra row to tell whether another page follows. */
+  async page(options: { filter: EventFilter; identifier: string | null; visible: VisiblePrefixes; after: PagePosition | null; limit: number }): Promise<StoredEvent[]> {
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    const { filter } = options;
+    if (options.visible !== 'all') where.push(`e.enterprise_prefix = ANY(${p(options.visible)}::text[])`);
+    if (filter.eventTypes) where.push(`e.event_type = ANY(${p(filter.eventTypes)}::text[])`);
+    if (filter.geEventTime) where.push(`e.event_time >= ${p(filter.geEventTime)}::timestamptz`);
+    if (filter.ltEventTime) where.push(`e.event_time < ${p(filter.ltEventTime)}::timestamptz`);
+    if (filter.bizSteps) where.push(`e.biz_step = ANY(${p(filter.bizSteps)}::text[])`);
+    if (filter.anyEpc) {
+      where.push(`EXISTS (SELECT 1 FROM epcis_event_identifiers i WHERE i.event_id = e.event_id AND i.identifier = ANY(${p(filter.anyEpc)}::text[]))`);
+    }
+    if (options.identifier !== null) {
+      where.push(`EXISTS (SELECT 1 FROM epcis_event_identifiers i WHERE i.event_id = e.event_id AND i.identifier = ${p(options.identifier)})`);
+    }
+    if (options.after) where.push(`(e.event_time, e.event_id) > (${p(options.after.eventTime)}::timestamptz, ${p(options.after.eventId)}::text)`);
+    const rows: RawEvent[] = await this.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM epcis_events e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY e.event_time, e.event_id LIMIT ${p(options.limit)}`,
+      params,
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  /** The event with this eventID, or else the one whose CBV 2.0 hash ID it is. */
+  async byId(eventId: string): Promise<StoredEvent | null> {
+    const rows: RawEvent[] = await this.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM epcis_events e WHERE e.event_id = $1 OR e.hash_id = $1 ORDER BY (e.event_id = $1) DESC, e.event_id LIMIT 1`,
+      [eventId],
+    );
+    return rows.length === 0 ? null : toStoredEvent(rows[0]);
+  }
+
+  /** Whether any event mentions the identifier, and whether the caller may see at least one of them. */
+  async identifierStanding(identifier: string, visible: VisiblePrefixes): Promise<{ any: boolean; anyVisible: boolean }> {
+    const rows: Array<{ any: boolean; any_visible: boolean }> = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM epcis_event_identifiers i WHERE i.identifier = $1) AS any,
+              EXISTS (SELECT 1 FROM epcis_event_identifiers i JOIN epcis_events e ON e.event_id = i.event_id
+                       WHERE i.identifier = $1 AND ($2::text[] IS NULL OR e.enterprise_prefix = ANY($2::text[]))) AS any_visible`,
+      [identifier, visible === 'all' ? null : visible],
+    );
+    return { any: rows[0].any, anyVisible: rows[0].any_visible };
+  }
+}
+
+export function toStoredEvent(row: RawEvent): StoredEvent {
+  return {
+    eventId: row.event_id,
+    enterprisePrefix: row.enterprise_prefix,
+    eventTimeKey: row.event_time_key,
+    recordTime: row.record_time,
+    errorDeclaredAt: row.error_declared_at,
+    errorReason: row.error_reason,
+    correctiveEventIds: row.corrective_event_ids,
+    document: row.document,
+  };
+}
