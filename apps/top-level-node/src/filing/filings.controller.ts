@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { parsePrefix } from '@idis/identifier';
+import { TopLevelError, invalid } from '../errors/top-level-errors';
+import { AdminTokenGuard } from '../http/admin-token.guard';
+import { integerParam, nodeIdParam, oneOfParam, type QueryValue } from '../http/query';
+import type { FilingTransactionEntity } from './filing-transaction.entity';
+import type { FilingEntity } from './filing.entity';
+import { FilingReviewService } from './filing-review.service';
+import { FilingRepository } from './filing.repository';
+
+const STATES = ['pending', 'approved', 'rejected', 'deleted'] as const;
+
+/** Operator view of filings and the manual review (FILING_REVIEW=manual, or to decide early in auto mode). */
+@Controller('api/v1/filings')
+export class FilingsController {
+  constructor(
+    private readonly filings: FilingRepository,
+    private readonly reviews: FilingReviewService,
+  ) {}
+
+  @Get()
+  async list(@Query() query: Record<string, QueryValue>) {
+    const page = integerParam(query, 'page', 1, 1, 100_000);
+    const pageSize = integerParam(query, 'pageSize', 50, 1, 500);
+    const result = await this.filings.list({ status: oneOfParam(query, 'status', STATES), nodeId: nodeIdParam(query, 'nodeId'), page, pageSize });
+    return { total: result.total, page, pageSize, items: result.items.map(filingView) };
+  }
+
+  @Get(':prefix')
+  async get(@Param('prefix') prefix: string) {
+    const key = prefixKeyOf(prefix);
+    const filing = await this.filings.findFiling(key);
+    if (!filing) throw new TopLevelError('NOT_FOUND', `no filing for prefix ${prefix}`);
+    return { ...filingView(filing), transactions: (await this.filings.transactionsOf(key, 50)).map(transactionView) };
+  }
+
+  @Post(':prefix/approve')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async approve(@Param('prefix') prefix: string, @Body() body: unknown) {
+    const reason = optionalReason(body);
+    const transaction = await this.reviews.decideManually(prefix, { approve: true, reason });
+    return { transaction: transactionView(transaction), filing: filingView((await this.filings.findFiling(transaction.prefixKey))!) };
+  }
+
+  @Post(':prefix/reject')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async reject(@Param('prefix') prefix: string, @Body() body: unknown) {
+    const reason = optionalReason(body);
+    if (reason.trim().length === 0) throw invalid('reject needs {"reason": "..."}');
+    const transaction = await this.reviews.decideManually(prefix, { approve: false, reason });
+    return { transaction: transactionView(transaction), filing: filingView((await this.filings.findFiling(transaction.prefixKey))!) };
+  }
+}
+
+function prefixKeyOf(prefix: string): string {
+  try {
+    return parsePrefix(prefix).prefixKey;
+  } catch (error) {
+    throw invalid(`${JSON.stringify(prefix.slice(0, 80))} is not a prefix: ${(error as Error).message}`);
+  }
+}
+
+function optionalReason(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('body must be a JSON object {"reason": "..."}');
+  const unknown = Object.keys(body).filter((k) => k !== 'reason');
+  if (unknown.length > 0) throw invalid(`unknown field ${JSON.stringify(unknown[0])}; expected reason`);
+  const reason = (body as { reason?: unknown }).reason ?? '';
+  if (typeof reason !== 'string') throw invalid('reason must be a string');
+  if (reason.length > 500) throw invalid('reason is longer than 500 characters');
+  return reason;
+}
+
+export function filingView(filing: FilingEntity) {
+  return {
+    prefix: filing.prefix,
+    nodeId: filing.nodeId,
+    status: filing.status,
+    enterprise: filing.enterprise,
+    reviewReason: filing.reviewReason,
+    pendingTransactionId: filing.pendingTransactionId,
+    createdAt: filing.createdAt.toISOString(),
+    updatedAt: filing.updatedAt.toISOString(),
+    approvedAt: filing.approvedAt?.toISOString() ?? null,
+  };
+}
+
+function transactionView(t: FilingTransactionEntity) {
+  return {
+    serverTransactionId: t.serverTransactionId,
+    clientTransactionId: t.clientTransactionId,
+    nodeId: t.nodeId,
+    prefix: t.prefix,
+    operation: t.operation,
+    enterprise: t.enterprise,
+    reason: t.reason,
+    submittedAt: t.submittedAt.toISOString(),
+    reviewDueAt: t.reviewDueAt.toISOString(),
+    outcome: t.outcome,
+    reviewReason: t.reviewReason,
+    reviewedAt: t.reviewedAt?.toISOString() ?? null,
+  };
+}

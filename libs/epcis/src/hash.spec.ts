@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { computeEventHashId, eventHashPreimage } from './hash';
+import { parseEpcisPayload } from './parse';
+
+/** tests/examples/epcisDocWithSingleEvent.jsonld of the reference generator (epcis-mqtt.md §1.5) */
+const REFERENCE_EVENT = {
+  type: 'ObjectEvent',
+  action: 'OBSERVE',
+  bizStep: 'shipping',
+  disposition: 'in_transit',
+  epcList: ['urn:epc:id:sgtin:0614141.107346.2017', 'urn:epc:id:sgtin:0614141.107346.2018'],
+  eventTime: '2022-02-16T20:33:31.116000-06:00',
+  eventTimeZoneOffset: '-06:00',
+  readPoint: { id: 'urn:epc:id:sgln:0614141.07346.1234' },
+  bizTransactionList: [{ type: 'po', bizTransaction: 'http://transaction.acme.com/po/12345678' }],
+};
+
+const REFERENCE_PREHASH =
+  'eventType=ObjectEventeventTime=2022-02-17T02:33:31.116ZeventTimeZoneOffset=-06:00epcListepc=https://id.gs1.org/01/10614141073464/21/2017epc=https://id.gs1.org/01/10614141073464/21/2018action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shippingdisposition=https://ref.gs1.org/cbv/Disp-in_transitreadPointid=https://id.gs1.org/414/0614141073467/254/1234bizTransactionListtype=https://ref.gs1.org/cbv/BTT-pobizTransaction=http://transaction.acme.com/po/12345678';
+const REFERENCE_DIGEST = 'ffa491b16867e34a7791a8d5389d826afc24e63a121026b6a4004ace38631b4b';
+
+const BASE = {
+  type: 'ObjectEvent',
+  eventTime: '2025-01-15T08:00:00.000+08:00',
+  eventTimeZoneOffset: '+08:00',
+  epcList: ['urn:epc:id:sgtin:0614141.107346.2018'],
+  action: 'OBSERVE',
+};
+
+describe('CBV 2.0 event hash ID', () => {
+  it('reproduces the published reference pre-hash string exactly', () => {
+    expect(eventHashPreimage(REFERENCE_EVENT)).toBe(REFERENCE_PREHASH);
+  });
+
+  it('reproduces the published reference digest', () => {
+    expect(createHash('sha256').update(REFERENCE_PREHASH, 'utf8').digest('hex')).toBe(REFERENCE_DIGEST);
+    expect(computeEventHashId(REFERENCE_EVENT)).toBe(`ni:///sha-256;${REFERENCE_DIGEST}?ver=CBV2.0`);
+  });
+
+  it('gives the reference hash for the reference document parsed from its JSON text', () => {
+    const doc = {
+      '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { gs1: 'https://gs1.org/voc/' }],
+      id: 'https://id.example.org/document1',
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2022-02-17T11:30:47.0Z',
+      epcisBody: { eventList: [REFERENCE_EVENT] },
+    };
+    const result = parseEpcisPayload(JSON.stringify(doc, null, 2));
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    expect(result.events[0].hashId).toBe(`ni:///sha-256;${REFERENCE_DIGEST}?ver=CBV2.0`);
+    expect(result.events[0].eventId).toBe(result.events[0].hashId);
+    expect(result.events[0].eventIdGiven).toBe(false);
+  });
+
+  it('is the same for the URN and the Digital Link spelling of the same identifiers', () => {
+    const dl = {
+      ...REFERENCE_EVENT,
+      epcList: [
+        'https://example.com/resolver/01/10614141073464/21/2018?linkType=all',
+        'https://id.gs1.org/01/10614141073464/21/2017',
+      ],
+      readPoint: { id: 'https://id.gs1.org/414/0614141073467/254/1234' },
+    };
+    expect(computeEventHashId(dl)).toBe(computeEventHashId(REFERENCE_EVENT));
+  });
+
+  it('is the same for the URN, web URI and bare-word spelling of CBV values', () => {
+    const urns = {
+      ...REFERENCE_EVENT,
+      bizStep: 'urn:epcglobal:cbv:bizstep:shipping',
+      disposition: 'https://ref.gs1.org/cbv/Disp-in_transit',
+      bizTransactionList: [{ type: 'urn:epcglobal:cbv:btt:po', bizTransaction: 'http://transaction.acme.com/po/12345678' }],
+    };
+    expect(computeEventHashId(urns)).toBe(computeEventHashId(REFERENCE_EVENT));
+  });
+
+  it.each([
+    ['eventID', { eventID: 'urn:uuid:6b1f0c2e-6a43-4d0b-9a53-0f3f8a7c2d11' }],
+    ['recordTime', { recordTime: '2025-01-16T00:00:00Z' }],
+    ['errorDeclaration', { errorDeclaration: { declarationTime: '2025-02-01T00:00:00Z', reason: 'incorrect_data' } }],
+    ['@context', { '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld' }],
+    ['certificationInfo', { certificationInfo: 'https://cert.example.com/1' }],
+  ])('ignores %s', (_name, extra) => {
+    expect(computeEventHashId({ ...BASE, ...extra })).toBe(computeEventHashId(BASE));
+  });
+
+  it.each([
+    ['2025-01-15T08:00:00.000+08:00', '2025-01-15T00:00:00Z'],
+    ['2025-01-15T08:00:00.000+08:00', '2025-01-14T19:00:00.0000-05:00'],
+    ['2025-01-15T00:00:03.1415Z', '2025-01-15T00:00:03.142Z'],
+    ['2025-01-15T00:00:03.1414999Z', '2025-01-15T00:00:03.141Z'],
+    ['2025-01-15T00:00:00.9996Z', '2025-01-15T00:00:01Z'],
+    ['2025-01-15t00:00:00z', '2025-01-15T00:00:00.000Z'],
+  ])('treats eventTime %s and %s as the same instant', (a, b) => {
+    expect(computeEventHashId({ ...BASE, eventTime: a })).toBe(computeEventHashId({ ...BASE, eventTime: b }));
+  });
+
+  it('writes timestamps in UTC with millisecond precision, rounding half-up', () => {
+    expect(eventHashPreimage({ ...BASE, eventTime: '2020-03-04T11:00:03.1415+01:00' })).toContain(
+      'eventTime=2020-03-04T10:00:03.142Z',
+    );
+  });
+
+  it('differs when a hashed field differs', () => {
+    const h = computeEventHashId(BASE);
+    expect(computeEventHashId({ ...BASE, eventTime: '2025-01-15T08:00:00.001+08:00' })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, eventTimeZoneOffset: '+09:00' })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, action: 'ADD' })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, epcList: ['urn:epc:id:sgtin:0614141.107346.2019'] })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, bizStep: 'receiving' })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, 'example:note': 'x' })).not.toBe(h);
+    expect(computeEventHashId({ ...BASE, type: 'TransactionEvent' })).not.toBe(h);
+  });
+
+  it('trims whitespace around values', () => {
+    const spaced = { ...BASE, action: ' OBSERVE ', epcList: ['  urn:epc:id:sgtin:0614141.107346.2018\n'] };
+    expect(computeEventHashId(spaced)).toBe(computeEventHashId(BASE));
+  });
+
+  it('writes numbers without trailing zeros', () => {
+    const q = (quantity: unknown) => ({
+      ...BASE,
+      epcList: undefined,
+      quantityList: [{ epcClass: 'urn:epc:class:lgtin:4012345.011111.LOT1', quantity, uom: 'KGM' }],
+    });
+    expect(eventHashPreimage(q(500))).toContain(
+      'quantityListquantityElementepcClass=https://id.gs1.org/01/04012345111118/10/LOT1quantity=500uom=KGM',
+    );
+    expect(eventHashPreimage(q(1.5))).toContain('quantity=1.5uom');
+    expect(computeEventHashId(q(500))).toBe(computeEventHashId(q(500.0)));
+    expect(computeEventHashId(q('500.00'))).toBe(computeEventHashId(q(500)));
+  });
+
+  it('orders the fixed properties canonically', () => {
+    const pre = eventHashPreimage({
+      type: 'AggregationEvent',
+      eventTime: '2025-01-15T08:05:00.000+08:00',
+      eventTimeZoneOffset: '+08:00',
+      parentID: 'urn:epc:id:sscc:0614141.1234567890',
+      childEPCs: ['urn:epc:id:sgtin:0614141.107346.2019', 'urn:epc:id:sgtin:0614141.107346.2018'],
+      action: 'ADD',
+      bizStep: 'packing',
+      bizLocation: { id: 'urn:epc:id:sgln:0614141.00888.0' },
+      sourceList: [{ type: 'owning_party', source: 'urn:epc:id:pgln:0614141.00001' }],
+      destinationList: [{ type: 'owning_party', destination: 'urn:epc:id:pgln:0614141.00002' }],
+    });
+    expect(pre).toBe(
+      'eventType=AggregationEvent' +
+        'eventTime=2025-01-15T00:05:00.000ZeventTimeZoneOffset=+08:00' +
+        'parentID=https://id.gs1.org/00/106141412345678908' +
+        'childEPCsepc=https://id.gs1.org/01/10614141073464/21/2018epc=https://id.gs1.org/01/10614141073464/21/2019' +
+        'action=ADDbizStep=https://ref.gs1.org/cbv/BizStep-packing' +
+        'bizLocationid=https://id.gs1.org/414/0614141008889' +
+        'sourceListtype=https://ref.gs1.org/cbv/SDT-owning_partysource=https://id.gs1.org/417/0614141000012' +
+        'destinationListtype=https://ref.gs1.org/cbv/SDT-owning_partydestination=https://id.gs1.org/417/0614141000029',
+    );
+  });
+
+  it('writes ILMD and extensions as sorted {namespace}name=value after the fixed properties', () => {
+    const pre = eventHashPreimage(
+      {
+        ...BASE,
+        action: 'ADD',
+        'example:zeta': 'z',
+        'example:alpha': { 'example:inner': 2, 'example:first': 'a' },
+        ilmd: { 'cbvmda:lotNumber': 'LOT1', 'cbvmda:itemExpirationDate': '2026-01-01' },
+      },
+      { namespaces: { example: 'http://ns.example.com/epcis/' } },
+    );
+    expect(pre).toMatch(/action=ADD/);
+    expect(pre.slice(pre.indexOf('action=ADD') + 'action=ADD'.length)).toBe(
+      'ilmd{urn:epcglobal:cbv:mda:}itemExpirationDate=2026-01-01{urn:epcglobal:cbv:mda:}lotNumber=LOT1' +
+        '{http://ns.example.com/epcis/}alpha{http://ns.example.com/epcis/}first=a{http://ns.example.com/epcis/}inner=2' +
+        '{http://ns.example.com/epcis/}zeta=z',
+    );
+  });
+
+  it('resolves extension prefixes from the event @context', () => {
+    const withContext = { ...BASE, '@context': [{ ex: 'http://ns.example.com/epcis/' }], 'ex:foo': 'bar' };
+    const fullIri = { ...BASE, 'http://ns.example.com/epcis/foo': 'bar' };
+    expect(eventHashPreimage(withContext)).toContain('{http://ns.example.com/epcis/}foo=bar');
+    expect(computeEventHashId(withContext)).toBe(computeEventHashId(fullIri));
+  });
+
+  it('folds the case of hdl: prefixes', () => {
+    const a = { ...BASE, epcList: ['hdl:88.118.8/Bottle-1'] };
+    const b = { ...BASE, epcList: ['HDL:88.118.8/Bottle-1'] };
+    expect(computeEventHashId(a)).toBe(computeEventHashId(b));
+    expect(computeEventHashId({ ...BASE, epcList: ['hdl:88.118.8/bottle-1'] })).not.toBe(computeEventHashId(a));
+  });
+
+  it('includes sensor data in its fixed order', () => {
+    const pre = eventHashPreimage({
+      ...BASE,
+      sensorElementList: [
+        {
+          sensorMetadata: { time: '2019-04-02T14:05:00.000+01:00', deviceID: 'urn:epc:id:giai:4000001.111' },
+          sensorReport: [
+            { type: 'Temperature', value: 26.0, uom: 'CEL' },
+            { type: 'gs1:AbsoluteHumidity', value: 12.1, uom: 'A93' },
+          ],
+        },
+      ],
+    });
+    expect(pre).toContain(
+      'sensorElementListsensorElementsensorMetadatatime=2019-04-02T13:05:00.000ZdeviceID=https://id.gs1.org/8004/4000001111' +
+        'sensorReporttype=https://gs1.org/voc/AbsoluteHumidityvalue=12.1uom=A93' +
+        'sensorReporttype=https://gs1.org/voc/Temperaturevalue=26uom=CEL',
+    );
+  });
+
+  describe('properties', () => {
+    const epc = fc
+      .tuple(fc.integer({ min: 0, max: 999999 }), fc.stringMatching(/^[A-Za-z0-9]{1,12}$/))
+      .map(([item, serial]) => `urn:epc:id:sgtin:0614141.${String(item).padStart(6, '0')}.${serial}`);
+
+    it('does not depend on the order of list members', () => {
+      fc.assert(
+        fc.property(fc.uniqueArray(epc, { minLength: 1, maxLength: 20 }), fc.integer(), (epcs, seed) => {
+          const shuffled = [...epcs].sort((a, b) => ((hashCode(a) ^ seed) - (hashCode(b) ^ seed)));
+          const reversed = [...epcs].reverse();
+          const h = computeEventHashId({ ...BASE, epcList: epcs });
+          expect(computeEventHashId({ ...BASE, epcList: shuffled })).toBe(h);
+          expect(computeEventHashId({ ...BASE, epcList: reversed })).toBe(h);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('does not depend on key order or JSON whitespace', () => {
+      const event: Record<string, unknown> = {
+        ...REFERENCE_EVENT,
+        quantityList: [{ epcClass: 'urn:epc:class:lgtin:4012345.011111.LOT1', quantity: 5, uom: 'KGM' }],
+        'example:ext': { 'example:b': '1', 'example:a': ['x', 'y'] },
+      };
+      const h = computeEventHashId(event);
+      fc.assert(
+        fc.property(fc.integer(), fc.integer({ min: 0, max: 4 }), (seed, indent) => {
+          const permuted = permuteKeys(event, seed);
+          const reparsed = JSON.parse(JSON.stringify(permuted, null, indent)) as Record<string, unknown>;
+          expect(computeEventHashId(reparsed)).toBe(h);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('never throws on arbitrary JSON values', () => {
+      fc.assert(
+        fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })), (obj) => {
+          expect(computeEventHashId(obj)).toMatch(/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+});
+
+function hashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Deterministically re-orders keys of every object (and the members of every array) by a seed. */
+function permuteKeys(value: unknown, seed: number): unknown {
+  if (Array.isArray(value)) {
+    return value.map((v) => permuteKeys(v, seed)).sort((a, b) => (hashCode(JSON.stringify(a)) ^ seed) - (hashCode(JSON.stringify(b)) ^ seed));
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(
+      ([a], [b]) => (hashCode(a) ^ seed) - (hashCode(b) ^ seed),
+    );
+    return Object.fromEntries(entries.map(([k, v]) => [k, permuteKeys(v, seed)]));
+  }
+  return value;
+}
