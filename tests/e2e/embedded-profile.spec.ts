@@ -45,7 +45,16 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     const operator = (await call(base, 'POST', '/api/v1/auth/token', { username: 'operator', password })).body.accessToken;
     const application = await call(base, 'POST', '/api/v1/enterprises/applications', applicationBody('88.118.77', 'embedded-ent'));
     expect(application.status).toBe(201);
-    expect((await call(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator)).body.status).toBe('active');
+    // The embedded profile starts a top-level node too: the prefix is filed there and becomes active once accepted.
+    expect(node.output).toMatch(/Top-level node\s+grpc \S+ \(embedded/);
+    expect((await call(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator)).body.status).toBe('filing');
+    const deadline = Date.now() + 30_000;
+    while ((await call(base, 'GET', `/api/v1/enterprises/applications/${application.body.id}`, undefined, operator)).body.status !== 'active') {
+      if (Date.now() > deadline) throw new Error('the embedded top level did not accept the filing within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const status = await call(base, 'GET', '/api/v1/node/status', undefined, operator);
+    expect(status.body).toMatchObject({ topLevel: { configured: true }, enrolment: { assignedPrefix: '88.118' }, link: { state: 'linked' } });
     const enterprise = (await call(base, 'POST', '/api/v1/auth/token', { username: 'embedded-ent', password: 'enterprise-pass-1' })).body.accessToken;
     const put = await call(base, 'PUT', '/api/handles/88.118.77/KEEP-ME', [{ index: 1, type: 'URL', data: 'https://example.cn/keep' }], enterprise);
     expect(put.status).toBe(200);
@@ -58,6 +67,8 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     node = NodeProcess.spawn(env);
     const again = await node.ready();
     expect(node.output).not.toContain('Operator account created');
+    // The restarted node reuses its enrolment with the restarted embedded top level.
+    expect((await call(again, 'GET', '/api/v1/node/status', undefined, operator)).body.enrolment.assignedPrefix).toBe('88.118');
     const resolved = await call(again, 'GET', '/api/handles/88.118.77/KEEP-ME');
     expect(resolved.status).toBe(200);
     expect(resolved.body.values[0].data).toEqual({ format: 'string', value: 'https://example.cn/keep' });

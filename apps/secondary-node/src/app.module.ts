@@ -10,6 +10,10 @@ import { RegistryModule } from './registry/registry.module';
 import { ResolutionHttpModule } from './resolution/resolution-http.module';
 import { ResolutionModule } from './resolution/resolution.module';
 import { StatisticsModule } from './statistics/statistics.module';
+import { GrantsModule } from './traceability/grants/grants.module';
+import { IngestionModule } from './traceability/ingestion/ingestion.module';
+import { TraceabilityQueryModule } from './traceability/query/query.module';
+import { UpstreamModule } from './upstream/upstream.module';
 
 @Global()
 @Module({})
@@ -32,7 +36,7 @@ export class AppModule {
   static register(config: NodeConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, ResolutionModule, RegistryModule, ResolutionHttpModule, StatisticsModule, MetricsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), AuthModule, ResolutionModule, RegistryModule, ResolutionHttpModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule],
       controllers: [HealthController],
     };
   }

@@ -3,6 +3,9 @@ import { Logger } from '@nestjs/common';
 import { createNodeApp } from './bootstrap';
 import { ConfigError, loadNodeConfig } from './config/node-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
+import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
+import { redactUrl } from './traceability/ingestion/mqtt-ingestion.server';
 
 /**
  * `npm start`: with DATABASE_URL the node uses that PostgreSQL (services profile); without it a
@@ -25,6 +28,17 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
   }
   const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+  // Embedded profile without TOP_LEVEL_URL: a top-level node is started alongside and the node enrols with it.
+  let topLevel: EmbeddedTopLevel | undefined;
+  if (embedded && !config.upstream.topLevelUrl) {
+    try {
+      topLevel = await startEmbeddedTopLevel(embedded.url, config.dataDir);
+      config.upstream.topLevelUrl = topLevel.grpcTarget;
+      config.upstream.enrolmentToken = topLevel.enrolmentToken;
+    } catch (error) {
+      logger.warn(`no embedded top-level node (${(error as Error).message}); running unlinked`);
+    }
+  }
   const app = await createNodeApp(config, databaseUrl);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -32,6 +46,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal}: stopping`);
     await app.close();
+    await topLevel?.stop();
     await embedded?.stop();
     process.exit(0);
   };
@@ -39,6 +54,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen(config.port, config.host);
+  // The MQTT ingestion transport (connected in bootstrap.ts when ingestion is on).
+  await app.startAllMicroservices();
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -50,7 +67,18 @@ async function main(): Promise<void> {
     `  OpenAPI          ${base}/docs`,
     `  Health           ${base}/health`,
     `  PostgreSQL       ${redact(databaseUrl)}${embedded ? ` (embedded, data in ${config.dataDir}/pg)` : ''}`,
+    config.upstream.topLevelUrl
+      ? `  Top-level node   grpc ${config.upstream.topLevelUrl}${topLevel ? ` (embedded, HTTP ${topLevel.httpUrl})` : ''}  ·  ${base}/api/v1/node/status`
+      : `  Top-level node   not configured (TOP_LEVEL_URL unset): unlinked, approved prefixes activate at once`,
   ];
+  const ingestion = app.get(IngestionRuntime);
+  const mqttUrl = ingestion.brokerUrl();
+  lines.push(
+    ingestion.enabled && mqttUrl
+      ? `  MQTT broker      ${redactUrl(mqttUrl)}${ingestion.embeddedBroker ? ' (embedded aedes, MQTT 3.1.1)' : ''}  ·  publish EPCIS to ${config.ingestion.topicRoot}/{prefix}/events`
+      : `  MQTT ingestion   off (${ingestion.disabledReason})`,
+    `  EPCIS            ${base}/epcis/capture  ·  ${base}/api/v1/ingestion/status`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

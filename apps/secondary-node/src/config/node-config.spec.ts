@@ -41,7 +41,36 @@ describe('loadNodeConfig', () => {
         breakerCooldownMs: 2000,
       },
       statistics: { flushIntervalMs: 5000 },
+      upstream: {
+        topLevelUrl: undefined,
+        enrolmentToken: undefined,
+        publicUrl: 'http://127.0.0.1:8080',
+        reportIntervalMs: 60_000,
+        heartbeatIntervalMs: 30_000,
+        pollIntervalMs: 2000,
+        retryBaseMs: 1000,
+        retryMaxMs: 300_000,
+        maxAttempts: 1000,
+        callTimeoutMs: 5000,
+        remoteFetchTimeoutMs: 5000,
+      },
     });
+  });
+
+  it('reads the top-level link variables and refuses bad ones by name', () => {
+    const config = loadNodeConfig({ TOP_LEVEL_URL: 'grpc://127.0.0.1:50051', ENROLMENT_TOKEN: 'tok', PUBLIC_URL: 'http://node-a.example:9000/', UPSTREAM_REPORT_INTERVAL_MS: '1000' });
+    expect(config.upstream).toMatchObject({ topLevelUrl: '127.0.0.1:50051', enrolmentToken: 'tok', publicUrl: 'http://node-a.example:9000', reportIntervalMs: 1000 });
+    expect(loadNodeConfig({ HOST: '0.0.0.0', PORT: '9100' }).upstream.publicUrl).toBe('http://127.0.0.1:9100');
+    expect(problemsOf({ TOP_LEVEL_URL: 'nowhere', ENROLMENT_TOKEN: 'x' })).toEqual([
+      'TOP_LEVEL_URL must be host:port of the top-level gRPC service (e.g. 127.0.0.1:50051), got "nowhere"',
+    ]);
+    expect(problemsOf({ TOP_LEVEL_URL: '127.0.0.1:50051' })).toEqual([
+      'ENROLMENT_TOKEN is required when TOP_LEVEL_URL is set (the token the top-level node expects at enrolment)',
+    ]);
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x' })).toEqual(['PUBLIC_URL must be a URL starting with http:// or https://']);
+    expect(problemsOf({ NODE_ID: 'bad id' })).toContain('NODE_ID must be 1-64 letters, digits, ".", "_" or "-"');
+    expect(problemsOf({ UPSTREAM_HEARTBEAT_INTERVAL_MS: '5' })).toEqual(['UPSTREAM_HEARTBEAT_INTERVAL_MS must be an integer from 100 to 3600000, got "5"']);
+    expect(problemsOf({ UPSTREAM_RETRY_BASE_MS: '5000', UPSTREAM_RETRY_MAX_MS: '100' })).toEqual(['UPSTREAM_RETRY_MAX_MS must not be below UPSTREAM_RETRY_BASE_MS']);
   });
 
   it('IDIS_PROFILE=services (npm run start:node) needs DATABASE_URL', () => {

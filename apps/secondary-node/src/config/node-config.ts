@@ -1,4 +1,5 @@
 import { parsePrefix } from '@idis/identifier';
+import { type IngestionConfig, readIngestionConfig } from '../traceability/ingestion/ingestion-config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot.
@@ -22,6 +23,28 @@ export interface NodeConfig {
   logLevel: LogLevel;
   cache: CacheConfig;
   statistics: { flushIntervalMs: number };
+  /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
+  ingestion: IngestionConfig;
+  upstream: UpstreamConfig;
+}
+
+/** The link to the national top-level node (upstream/). */
+export interface UpstreamConfig {
+  /** host:port of the top-level gRPC service; undefined = unlinked (approved prefixes activate at once). */
+  topLevelUrl: string | undefined;
+  enrolmentToken: string | undefined;
+  /** Base URL other nodes use to reach this node's Handle REST API and proxy ('' = from the listening address). */
+  publicUrl: string;
+  reportIntervalMs: number;
+  heartbeatIntervalMs: number;
+  pollIntervalMs: number;
+  /** Outbox delivery: first retry delay, cap of the exponential backoff, and when an item is given up. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  callTimeoutMs: number;
+  /** Fetching a record from another secondary node. */
+  remoteFetchTimeoutMs: number;
 }
 
 /** Resolution caches: L1 in-process LRU, L2 Redis (only when REDIS_URL is set). */
@@ -94,7 +117,37 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
     statistics: {
       flushIntervalMs: read.integer('STATS_FLUSH_INTERVAL_MS', 5000, 50, 600_000),
     },
+    ingestion: readIngestionConfig(env, problems, databaseUrl ? 'services' : 'embedded', read.string('NODE_ID', 'secondary-1')),
+    upstream: {
+      topLevelUrl: read.hostPort('TOP_LEVEL_URL'),
+      enrolmentToken: read.optional('ENROLMENT_TOKEN'),
+      publicUrl: '',
+      reportIntervalMs: read.integer('UPSTREAM_REPORT_INTERVAL_MS', 60_000, 100, 86_400_000),
+      heartbeatIntervalMs: read.integer('UPSTREAM_HEARTBEAT_INTERVAL_MS', 30_000, 100, 3_600_000),
+      pollIntervalMs: read.integer('UPSTREAM_POLL_INTERVAL_MS', 2000, 50, 3_600_000),
+      retryBaseMs: read.integer('UPSTREAM_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      retryMaxMs: read.integer('UPSTREAM_RETRY_MAX_MS', 300_000, 10, 86_400_000),
+      maxAttempts: read.integer('UPSTREAM_MAX_ATTEMPTS', 1000, 1, 1_000_000),
+      callTimeoutMs: read.integer('TOP_LEVEL_CALL_TIMEOUT_MS', 5000, 50, 600_000),
+      remoteFetchTimeoutMs: read.integer('REMOTE_FETCH_TIMEOUT_MS', 5000, 50, 600_000),
+    },
   };
+  const publicHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  // PORT=0 (a free port) and no PUBLIC_URL: '' until the server listens (TopLevelLink reads the address then).
+  const fallbackPublicUrl = config.port === 0 ? '' : `http://${publicHost}:${config.port}`;
+  config.upstream.publicUrl = (read.url('PUBLIC_URL', ['http:', 'https:']) ?? fallbackPublicUrl).replace(/\/+$/, '');
+  if (config.upstream.topLevelUrl && !config.upstream.enrolmentToken) {
+    problems.push('ENROLMENT_TOKEN is required when TOP_LEVEL_URL is set (the token the top-level node expects at enrolment)');
+  }
+  if (config.upstream.enrolmentToken !== undefined && config.upstream.enrolmentToken.length > 256) {
+    problems.push('ENROLMENT_TOKEN must be at most 256 characters');
+  }
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.nodeId)) {
+    problems.push('NODE_ID must be 1-64 letters, digits, ".", "_" or "-"');
+  }
+  if (config.upstream.retryMaxMs < config.upstream.retryBaseMs) {
+    problems.push('UPSTREAM_RETRY_MAX_MS must not be below UPSTREAM_RETRY_BASE_MS');
+  }
   if (config.operatorPassword !== undefined && config.operatorPassword.length < 8) {
     problems.push('OPERATOR_PASSWORD must be at least 8 characters');
   }
@@ -158,6 +211,19 @@ class EnvReader {
       this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
       return undefined;
     }
+  }
+
+  /** host:port (a grpc-js target); an optional leading "grpc://" or "http://" is dropped. */
+  hostPort(name: string): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const bare = raw.replace(/^(grpc|http):\/\//, '');
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(bare);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      this.problems.push(`${name} must be host:port of the top-level gRPC service (e.g. 127.0.0.1:50051), got "${raw}"`);
+      return undefined;
+    }
+    return bare;
   }
 
   prefix(name: string, fallback: string): string {

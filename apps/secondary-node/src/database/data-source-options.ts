@@ -7,6 +7,11 @@ import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
 import { IdentifierEntity } from '../registry/entities/identifier.entity';
 import { TemplateItemEntity } from '../registry/entities/template-item.entity';
 import { UsageCountEntity } from '../statistics/usage-count.entity';
+import { NodeEnrolmentEntity } from '../upstream/node-enrolment.entity';
+import { UpstreamOutboxEntity } from '../upstream/upstream-outbox.entity';
+import { traceabilityEntities } from '../traceability/store/entities';
+import { PartnerGrantEntity } from '../traceability/grants/partner-grant.entity';
+import { PartnerEntity } from '../traceability/grants/partner.entity';
 import { migrations } from './migrations';
 
 export const entities = [
@@ -18,6 +23,11 @@ export const entities = [
   TemplateItemEntity,
   IdentifierEntity,
   UsageCountEntity,
+  NodeEnrolmentEntity,
+  UpstreamOutboxEntity,
+  ...traceabilityEntities,
+  PartnerEntity,
+  PartnerGrantEntity,
 ];
 
 /**

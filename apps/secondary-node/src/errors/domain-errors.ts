@@ -27,6 +27,9 @@ export type DomainErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_FAILED'
+  | 'REFERRAL_LOOP'
   | 'INTERNAL';
 
 export interface FieldProblem {
@@ -71,5 +74,11 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
+  /** The top-level node (or the node serving a foreign prefix) cannot be reached and nothing is cached. */
+  UPSTREAM_UNAVAILABLE: 503,
+  /** The node serving a foreign prefix answered something unusable. */
+  UPSTREAM_FAILED: 502,
+  /** A cross-node resolution came back to a node it already passed, or took too many hops. */
+  REFERRAL_LOOP: 508,
   INTERNAL: 500,
 };

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ResolutionHealth } from '../resolution/resolution-health';
+import { TopLevelLink } from '../upstream/top-level-link';
 
 /**
  * 200 while PostgreSQL answers: "ok", or "degraded" when Redis or the invalidation channel is
@@ -15,6 +16,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly resolution: ResolutionHealth,
+    private readonly topLevel: TopLevelLink,
   ) {}
 
   @Get()
@@ -23,9 +25,20 @@ export class HealthController {
     const database = await this.checkDatabase();
     const cache = this.resolution.snapshot();
     const cacheDegraded = cache.redis === 'down' || cache.invalidationChannel === 'down';
-    const status = database.status !== 'up' ? 'down' : cacheDegraded ? 'degraded' : 'ok';
+    // The top level unreachable degrades the node (filings and reports queue up) but never takes it down.
+    const link = this.topLevelCheck();
+    const status = database.status !== 'up' ? 'down' : cacheDegraded || link.status === 'down' ? 'degraded' : 'ok';
     void reply.status(status === 'down' ? 503 : 200);
-    return { status, checks: { database, cache } };
+    return { status, checks: { database, cache, topLevel: link } };
+  }
+
+  private topLevelCheck(): { status: 'up' | 'down' | 'starting' | 'not-configured'; state: string; lastError?: string } {
+    const state = this.topLevel.state;
+    if (state === 'not-configured') return { status: 'not-configured', state };
+    if (state === 'linked') return { status: 'up', state };
+    // The first enrolment attempt is still under way: not a fault yet.
+    if (state === 'enrolling' && this.topLevel.lastError === undefined) return { status: 'starting', state };
+    return { status: 'down', state, lastError: this.topLevel.lastError };
   }
 
   private async checkDatabase(): Promise<{ status: 'up' | 'down'; latencyMs?: number; error?: string }> {

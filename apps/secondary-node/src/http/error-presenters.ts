@@ -46,6 +46,10 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   INVALID_CREDENTIALS: [402, 401],
   // No route: the method is not supported on this resource (Handle.Net answers 405).
   NOT_FOUND: [4, 405],
+  // Cross-node resolution: RC 2 (error) with the HTTP status of the cause; RC 6 (service referral error) for loops.
+  UPSTREAM_UNAVAILABLE: [2, 503],
+  UPSTREAM_FAILED: [2, 502],
+  REFERRAL_LOOP: [6, 508],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

@@ -32,6 +32,18 @@ export class ApplicationRepository {
     return manager.getRepository(EnterpriseApplicationEntity).findOne({ where: { id }, lock: lock ? { mode: 'pessimistic_write' } : undefined });
   }
 
+  /** The application whose prefix is being filed at the top level, locked; undefined if none is filing. */
+  async findFilingByPrefix(manager: EntityManager, prefix: string): Promise<EnterpriseApplicationEntity | undefined> {
+    const found = await manager
+      .getRepository(EnterpriseApplicationEntity)
+      .createQueryBuilder('a')
+      .where('lower(a.requested_prefix) = lower(:prefix)', { prefix })
+      .andWhere(`a.status = 'filing'`)
+      .setLock('pessimistic_write')
+      .getOne();
+    return found ?? undefined;
+  }
+
   async save(manager: EntityManager, application: EnterpriseApplicationEntity): Promise<EnterpriseApplicationEntity> {
     return manager.getRepository(EnterpriseApplicationEntity).save(application);
   }

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
 import { UsageCounter } from '../statistics/usage-counter';
+import { UpstreamRepository } from '../upstream/upstream.repository';
 import { ApplicationRepository } from './application.repository';
 import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
@@ -56,7 +57,13 @@ export class ApplicationsService {
     private readonly accounts: AccountRepository,
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly upstream: UpstreamRepository,
   ) {}
+
+  /** With a top-level node, an approved prefix is filed there first (approved → filing → active). */
+  private get filingRequired(): boolean {
+    return this.config.upstream.topLevelUrl !== undefined;
+  }
 
   async apply(input: ApplicationInput): Promise<ApplicationView> {
     const prefix = this.checkRequestedPrefix(input.requestedPrefix);
@@ -130,18 +137,69 @@ export class ApplicationsService {
         manager,
       );
       if (!created) throw new DomainError('CONFLICT', `username "${application.username}" was taken meanwhile; reject this application`);
-      // No top-level filing exists yet on this node, so an approved prefix is active at once.
-      await this.prefixes.assignAndSetStatus(manager, application.id, enterprise.id, 'active');
-      application.status = 'active';
+      if (this.filingRequired) {
+        // Filed at the top level first: the prefix stays unserved until the top level accepts it
+        // (FilingPoller). The outbox row commits with the approval, so the filing cannot be lost.
+        await this.prefixes.assignAndSetStatus(manager, application.id, enterprise.id, 'filing');
+        await this.upstream.enqueue(manager, {
+          kind: 'filing-create',
+          clientTransactionId: `filing-create-${application.id}`,
+          payload: {
+            prefix: application.requestedPrefix,
+            applicationId: application.id,
+            enterprise: {
+              orgName: application.orgName,
+              creditCode: application.creditCode,
+              contactName: application.contactName,
+              contactPhone: application.contactPhone,
+              contactEmail: application.contactEmail,
+            },
+          },
+        });
+        application.status = 'filing';
+      } else {
+        // Unlinked (no TOP_LEVEL_URL in the services profile): nothing to file with, so an approved
+        // prefix is active at once.
+        await this.prefixes.assignAndSetStatus(manager, application.id, enterprise.id, 'active');
+        application.status = 'active';
+      }
       application.enterpriseId = enterprise.id;
       application.reviewedBy = operator.username;
       application.reviewedAt = new Date();
       return this.applications.save(manager, application);
     });
-    // The prefix is served from now on: counted under its own key and known to the proxy at once.
-    this.usage.notePrefixHomed(approved.requestedPrefix.toLowerCase());
-    await this.directory.refresh();
+    if (approved.status === 'active') await this.notePrefixServed(approved.requestedPrefix);
     return toView(approved);
+  }
+
+  /**
+   * The top level's review of a filed prefix (collected by the upstream FilingPoller): approved →
+   * the prefix is served from now on; rejected → the application is rejected with the top level's
+   * reason and the prefix is released. Idempotent: an outcome for an application that is no longer
+   * filing (already applied, e.g. by another replica) changes nothing and returns undefined.
+   */
+  async completeFiling(prefix: string, outcome: 'approved' | 'rejected', reason: string): Promise<ApplicationView | undefined> {
+    const completed = await this.applications.transaction(async (manager) => {
+      const application = await this.applications.findFilingByPrefix(manager, prefix);
+      if (!application) return undefined;
+      if (outcome === 'approved') {
+        await this.prefixes.setStatusForApplication(manager, application.id, 'active');
+        application.status = 'active';
+      } else {
+        await this.prefixes.releaseFiledForApplication(manager, application.id);
+        application.status = 'rejected';
+        application.reviewReason = `rejected by the top-level node: ${reason || 'no reason given'}`.slice(0, 1000);
+      }
+      return this.applications.save(manager, application);
+    });
+    if (completed?.status === 'active') await this.notePrefixServed(completed.requestedPrefix);
+    return completed ? toView(completed) : undefined;
+  }
+
+  /** The prefix is served from now on: counted under its own key and known to the proxy at once. */
+  private async notePrefixServed(prefix: string): Promise<void> {
+    this.usage.notePrefixHomed(prefix.toLowerCase());
+    await this.directory.refresh();
   }
 
   async reject(id: string, reason: string, operator: Principal): Promise<ApplicationView> {

@@ -49,6 +49,15 @@ export class PrefixRepository {
     await manager.getRepository(EnterprisePrefixEntity).update({ applicationId }, { enterpriseId, status });
   }
 
+  async setStatusForApplication(manager: EntityManager, applicationId: string, status: PrefixStatus): Promise<void> {
+    await manager.getRepository(EnterprisePrefixEntity).update({ applicationId }, { status });
+  }
+
+  /** The top level refused the filing: the prefix becomes free again. */
+  async releaseFiledForApplication(manager: EntityManager, applicationId: string): Promise<void> {
+    await manager.getRepository(EnterprisePrefixEntity).delete({ applicationId, status: 'filing' });
+  }
+
   async releaseForApplication(manager: EntityManager, applicationId: string): Promise<void> {
     await manager.getRepository(EnterprisePrefixEntity).delete({ applicationId, status: 'pending_review' });
   }

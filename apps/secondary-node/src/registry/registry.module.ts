@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ResolutionModule } from '../resolution/resolution.module';
 import { StatisticsModule } from '../statistics/statistics.module';
+import { TopLevelLinkModule } from '../upstream/top-level-link.module';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
@@ -19,7 +20,7 @@ import { WriteEffects } from './write-effects';
 
 /** Enterprises, their prefixes, data templates and identifiers: everything that is registered. */
 @Module({
-  imports: [ResolutionModule, StatisticsModule],
+  imports: [ResolutionModule, StatisticsModule, TopLevelLinkModule],
   controllers: [ApplicationsController, HandlesController, SnmsDataController, SnmsTemplateController],
   providers: [
     ApplicationRepository,
@@ -34,6 +35,6 @@ import { WriteEffects } from './write-effects';
     TemplatesService,
     WriteEffects,
   ],
-  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService, PrefixDirectory],
+  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService, PrefixDirectory, ApplicationsService],
 })
 export class RegistryModule {}

@@ -20,10 +20,18 @@ ${rows || '<tr><td colspan="5">No values are visible to you.</td></tr>'}
   );
 }
 
-export function notFoundPage(handle: string, prefix: string, prefixKnown: boolean): string {
-  const message = prefixKnown
-    ? `Handle <code>${escapeHtml(handle)}</code> was not found: the prefix <code>${escapeHtml(prefix)}</code> is served by this node, but it has no such identifier.`
-    : `Prefix <code>${escapeHtml(prefix)}</code> is not served by this node, so handle <code>${escapeHtml(handle)}</code> cannot be resolved here.`;
+/**
+ * `prefixUnknown`: the top-level node knows no node serving the prefix; `servedBy`: the prefix is
+ * another node's, which has no such identifier.
+ */
+export function notFoundPage(handle: string, prefix: string, prefixKnown: boolean, prefixUnknown = false, servedBy?: string): string {
+  const message = servedBy
+    ? `Handle <code>${escapeHtml(handle)}</code> was not found: the prefix <code>${escapeHtml(prefix)}</code> is served by node <code>${escapeHtml(servedBy)}</code>, which has no such identifier.`
+    : prefixKnown
+      ? `Handle <code>${escapeHtml(handle)}</code> was not found: the prefix <code>${escapeHtml(prefix)}</code> is served by this node, but it has no such identifier.`
+      : prefixUnknown
+        ? `Prefix <code>${escapeHtml(prefix)}</code> is unknown: no node serves it (the top-level node has no record of it), so handle <code>${escapeHtml(handle)}</code> cannot be resolved.`
+        : `Prefix <code>${escapeHtml(prefix)}</code> is not served by this node, so handle <code>${escapeHtml(handle)}</code> cannot be resolved here.`;
   const trailing = handle.endsWith('/') ? '<p>Note: the handle ends with a slash, which makes it a different handle.</p>' : '';
   return page(prefixKnown ? 'Handle not found' : 'Prefix not found', `<h1>${prefixKnown ? 'Handle not found' : 'Prefix not found'}</h1><p>${message}</p>${trailing}`);
 }

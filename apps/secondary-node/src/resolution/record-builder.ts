@@ -104,7 +104,10 @@ const CODEC_MISSING = 'm1\n';
  * the header.
  */
 export function encodeEntry(entry: CacheEntry): string {
-  if (entry.kind === 'missing') return `${CODEC_MISSING}${JSON.stringify({ handleKey: entry.handleKey, prefixKey: entry.prefixKey, loadedAt: entry.loadedAt })}`;
+  if (entry.kind === 'missing') {
+    const { kind: _kind, ...missing } = entry;
+    return `${CODEC_MISSING}${JSON.stringify(missing)}`;
+  }
   const header: FoundHeader = {
     handle: entry.handle,
     handleKey: entry.handleKey,
@@ -125,7 +128,10 @@ export function decodeEntry(text: string): CacheEntry | undefined {
     if (text.startsWith(CODEC_MISSING)) {
       const missing = JSON.parse(text.slice(CODEC_MISSING.length)) as Omit<MissingRecord, 'kind'>;
       if (typeof missing.handleKey !== 'string' || typeof missing.loadedAt !== 'number') return undefined;
-      return { kind: 'missing', handleKey: missing.handleKey, prefixKey: missing.prefixKey, loadedAt: missing.loadedAt };
+      const entry: MissingRecord = { kind: 'missing', handleKey: missing.handleKey, prefixKey: missing.prefixKey, loadedAt: missing.loadedAt };
+      if (missing.prefixUnknown === true) entry.prefixUnknown = true;
+      if (typeof missing.servedBy === 'string') entry.servedBy = missing.servedBy;
+      return entry;
     }
     if (!text.startsWith(CODEC_FOUND)) return undefined;
     const headerEnd = text.indexOf('\n', CODEC_FOUND.length);

@@ -14,6 +14,7 @@ import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import { notFoundPage, recordPage, redirectPage } from './proxy-page';
 import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView, visibleValues } from './reply-builder';
+import { VIA_HEADER } from './remote-resolver';
 import { RESOLUTION_OBSERVER, type ResolutionObserver } from './resolution-observer';
 import { ResolutionService } from './resolution.service';
 import type { FoundRecord } from './resolution.types';
@@ -61,7 +62,8 @@ export class ResolutionRoutes implements OnModuleInit {
       const query = request.query as Query;
       // Anonymous requests (the hot case) need no await before the lookup.
       const view = request.headers.authorization === undefined ? anonymousView(query) : await this.viewFor(request, query, parsed);
-      const { entry, tier } = await this.resolution.resolve(parsed);
+      const via = request.headers[VIA_HEADER];
+      const { entry, tier } = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
       const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
       this.send(request, reply, rendered, JSON_TYPE);
       this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
@@ -96,15 +98,17 @@ export class ResolutionRoutes implements OnModuleInit {
       prefixKey = parsed.prefixKey;
       const query = request.query as Query;
       const view = await this.viewFor(request, query, parsed);
-      const { entry, tier } = await this.resolution.resolve(parsed);
+      const via = request.headers[VIA_HEADER];
+      const { entry, tier } = await this.resolution.resolve(parsed, via === undefined ? undefined : viaFrom(via));
       this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
       if (entry.kind === 'missing') {
-        const prefixKnown = await this.directory.isHomed(parsed.prefixKey);
+        // A foreign prefix: known when its node answered, unknown when the top level does not know it.
+        const prefixKnown = entry.servedBy !== undefined ? true : entry.prefixUnknown ? false : await this.directory.isHomed(parsed.prefixKey);
         const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
         if (wantsJson) {
           this.send(request, reply, { ...rendered, body: JSON.stringify({ ...JSON.parse(rendered.body), prefixKnown }) }, JSON_TYPE);
         } else {
-          this.send(request, reply, { ...rendered, body: notFoundPage(handle, parsed.prefix, prefixKnown) }, HTML_TYPE);
+          this.send(request, reply, { ...rendered, body: notFoundPage(handle, parsed.prefix, prefixKnown, entry.prefixUnknown === true, entry.servedBy) }, HTML_TYPE);
         }
         return;
       }
@@ -153,6 +157,16 @@ export class ResolutionRoutes implements OnModuleInit {
     }
     void reply.code(rendered.status).header('content-type', contentType).send(rendered.body);
   }
+}
+
+/** X-IDIS-Via: comma-separated node ids, bounded (a longer list is a loop anyway). */
+function viaFrom(header: string | string[]): string[] {
+  const text = Array.isArray(header) ? header.join(',') : header;
+  if (text.length > 1024) throw new DomainError('REFERRAL_LOOP', `the ${VIA_HEADER} header is too long: the request passed too many nodes`);
+  return text
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
 }
 
 function anonymousView(query: Query): ResolutionView {

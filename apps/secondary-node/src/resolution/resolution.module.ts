@@ -8,6 +8,8 @@ import { ResolutionCache } from './resolution-cache';
 import { ResolutionHealth } from './resolution-health';
 import { RESOLUTION_OBSERVER, ResolutionObserverRelay } from './resolution-observer';
 import { ResolutionService } from './resolution.service';
+import { RemoteResolver } from './remote-resolver';
+import { TopLevelLinkModule } from '../upstream/top-level-link.module';
 
 /**
  * Resolution with its two cache tiers. Needs NODE_CONFIG and the TypeORM DataSource from global
@@ -16,8 +18,10 @@ import { ResolutionService } from './resolution.service';
  * a static module, so every importer shares one instance (one L1, one pair of Redis connections).
  */
 @Module({
+  imports: [TopLevelLinkModule],
   providers: [
     IdentifierRepository,
+    RemoteResolver,
     L1Cache,
     RedisTier,
     InvalidationChannel,
@@ -27,6 +31,6 @@ import { ResolutionService } from './resolution.service';
     { provide: RESOLUTION_OBSERVER, useClass: ResolutionObserverRelay },
     { provide: RESOLUTION_CACHE_STATS, useExisting: ResolutionHealth },
   ],
-  exports: [ResolutionService, ResolutionCache, ResolutionHealth, RESOLUTION_OBSERVER, RESOLUTION_CACHE_STATS],
+  exports: [RemoteResolver, ResolutionService, ResolutionCache, ResolutionHealth, RESOLUTION_OBSERVER, RESOLUTION_CACHE_STATS],
 })
 export class ResolutionModule {}

@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { ParsedHandle } from '@idis/identifier';
 import { IdentifierRepository } from '../registry/identifier.repository';
 import { buildFoundRecord, buildMissingRecord } from './record-builder';
+import { RemoteResolver } from './remote-resolver';
 import { ResolutionCache } from './resolution-cache';
 import type { CacheEntry, Resolution } from './resolution.types';
+
+const NO_HOPS: readonly string[] = [];
 
 /**
  * Resolves an identifier of this node: L1 in-process LRU → L2 Redis → PostgreSQL primary-key
@@ -16,12 +19,24 @@ export class ResolutionService {
   constructor(
     private readonly cache: ResolutionCache,
     private readonly identifiers: IdentifierRepository,
+    private readonly remote: RemoteResolver,
   ) {}
 
-  /** Rejects only when PostgreSQL fails; Redis trouble just means "not cached". */
-  resolve(parsed: ParsedHandle): Promise<Resolution> {
+  /**
+   * Rejects when PostgreSQL fails, or for a foreign prefix (not under this node's secondary prefix,
+   * linked to a top level) when neither the top level nor the serving node can answer and nothing
+   * is cached; Redis trouble just means "not cached". `via`: the nodes a cross-node request has
+   * already passed (X-IDIS-Via), to cut loops.
+   */
+  resolve(parsed: ParsedHandle, via: readonly string[] = NO_HOPS): Promise<Resolution> {
     const remembered = this.cache.fromMemory(parsed.key);
-    return remembered ? Promise.resolve(remembered) : this.cache.load(parsed.key, parsed.prefixKey, this.loadRecord);
+    if (remembered) return Promise.resolve(remembered);
+    if (this.remote.isForeign(parsed.prefixKey)) {
+      // Checked before any cache, so a looping request is refused even when the record is cached in L2.
+      this.remote.forwardedVia(via);
+      return this.cache.load(parsed.key, parsed.prefixKey, () => this.remote.load(parsed, via));
+    }
+    return this.cache.load(parsed.key, parsed.prefixKey, this.loadRecord);
   }
 
   private readonly loadRecord = async (handleKey: string, prefixKey: string): Promise<CacheEntry> => {

@@ -43,6 +43,10 @@ export interface MissingRecord {
   prefixKey: string;
   /** Epoch milliseconds when PostgreSQL answered "not found" (see FoundRecord.loadedAt). */
   loadedAt: number;
+  /** A foreign prefix the top-level node does not know (cross-node resolution). */
+  prefixUnknown?: boolean;
+  /** A foreign prefix whose node answered "no such identifier": that node's id. */
+  servedBy?: string;
 }
 
 export type CacheEntry = FoundRecord | MissingRecord;

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { FilingOperation, FilingStatus, type ReviewResult } from '@idis/contracts';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { ApplicationsService } from '../registry/applications.service';
+import { describeFailure } from './backoff';
+import { TopLevelLink } from './top-level-link';
+
+/** Most review messages one pass takes from the queue. */
+const MAX_MESSAGES_PER_PASS = 100;
+
+/**
+ * Collects the top level's review outcomes (EPP poll/ack): Poll returns the oldest waiting
+ * message, the outcome is applied locally (prefix activated, or the application rejected with the
+ * top level's reason), and only once that has committed is the message acknowledged. A crash in
+ * between makes the message come back, and applying it again changes nothing.
+ */
+@Injectable()
+export class FilingPoller implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('FilingPoller');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly link: TopLevelLink,
+    private readonly applications: ApplicationsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.link.configured) return;
+    this.timer = setInterval(() => void this.pollNow().catch(() => undefined), this.config.upstream.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass (shared with a pass already running): the number of messages applied and acknowledged. */
+  pollNow(): Promise<number> {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<number> {
+    if (!this.link.enrolment) return 0;
+    let handled = 0;
+    try {
+      for (let i = 0; i < MAX_MESSAGES_PER_PASS && !this.stopped; i += 1) {
+        const polled = await this.link.call((client, credentials) => client.poll(credentials));
+        if (!polled.message) break;
+        await this.apply(polled.message);
+        await this.link.call((client, credentials) => client.ack({ messageId: polled.message!.messageId }, credentials));
+        handled += 1;
+      }
+    } catch (error) {
+      this.logger.debug?.(`filing poll failed: ${describeFailure(error)}`);
+    }
+    return handled;
+  }
+
+  private async apply(message: ReviewResult): Promise<void> {
+    if (message.operation !== FilingOperation.FILING_OPERATION_CREATE) {
+      // Updates and deletes are not filed by this node yet; their outcomes need no local change.
+      this.logger.log(`review of ${FilingOperation[message.operation]} ${message.prefix}: ${FilingStatus[message.outcome]}`);
+      return;
+    }
+    if (message.outcome === FilingStatus.FILING_STATUS_APPROVED) {
+      const view = await this.applications.completeFiling(message.prefix, 'approved', message.reason);
+      if (view) this.logger.log(`prefix ${message.prefix} accepted by the top-level node: now active`);
+    } else if (message.outcome === FilingStatus.FILING_STATUS_REJECTED) {
+      const view = await this.applications.completeFiling(message.prefix, 'rejected', message.reason);
+      if (view) this.logger.warn(`prefix ${message.prefix} rejected by the top-level node: ${message.reason}`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { METRIC_PREFIX, NodeMetrics } from '../metrics/node-metrics';
+import { TopLevelLink } from './top-level-link';
+import { UpstreamRepository } from './upstream.repository';
+
+/** Prometheus gauges of the upstream link, read at scrape time into the node's registry. */
+@Injectable()
+export class UpstreamMetrics {
+  constructor(metrics: NodeMetrics, link: TopLevelLink, repository: UpstreamRepository) {
+    new Gauge({
+      name: `${METRIC_PREFIX}upstream_outbox_items`,
+      help: 'Upstream outbox items waiting (pending) or given up (failed)',
+      labelNames: ['status'],
+      registers: [metrics.registry],
+      async collect() {
+        const depth = await repository.depth().catch(() => undefined);
+        if (!depth) return;
+        this.set({ status: 'pending' }, depth.pending);
+        this.set({ status: 'failed' }, depth.failed);
+      },
+    });
+    // Only registered with a top level configured: an unlinked node has no link to alert on.
+    if (link.configured) {
+      new Gauge({
+        name: `${METRIC_PREFIX}upstream_link_up`,
+        help: '1 when the link to the top-level node is up (enrolled and answering), 0 otherwise',
+        registers: [metrics.registry],
+        collect() {
+          this.set(link.state === 'linked' ? 1 : 0);
+        },
+      });
+    }
+  }
+}

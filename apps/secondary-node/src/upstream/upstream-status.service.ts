@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { DomainError } from '../errors/domain-errors';
+import type { ReportPayload } from './outbox-worker';
+import { OutboxWorker } from './outbox-worker';
+import { StatisticsReporter } from './statistics-reporter';
+import { TopLevelLink } from './top-level-link';
+import type { OutboxStatus } from './upstream-outbox.entity';
+import { type OutboxItem, UpstreamRepository } from './upstream.repository';
+
+export interface OutboxItemView {
+  id: string;
+  kind: string;
+  clientTransactionId: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  payload: Record<string, unknown>;
+  response: Record<string, unknown> | null;
+}
+
+/** What the operator sees of the link to the top level: GET /api/v1/node/status and the outbox view. */
+@Injectable()
+export class UpstreamStatusService {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly link: TopLevelLink,
+    private readonly repository: UpstreamRepository,
+    private readonly reporter: StatisticsReporter,
+    private readonly outbox: OutboxWorker,
+  ) {}
+
+  async status() {
+    const [depth, lastReport, stored] = await Promise.all([
+      this.repository.depth(),
+      this.repository.lastReport(),
+      this.link.configured ? this.repository.findEnrolment(this.config.nodeId) : Promise.resolve(null),
+    ]);
+    const lastAck = this.reporter.lastHeartbeatAckAt ?? stored?.lastHeartbeatAckAt ?? undefined;
+    return {
+      nodeId: this.config.nodeId,
+      secondaryPrefix: this.config.secondaryPrefix,
+      publicUrl: this.link.publicUrl || null,
+      topLevel: { configured: this.link.configured, url: this.config.upstream.topLevelUrl ?? null },
+      enrolment: this.link.enrolment ?? null,
+      link: {
+        state: this.link.state,
+        message: this.link.configured ? undefined : 'not configured: TOP_LEVEL_URL is not set, this node runs unlinked (approved prefixes activate at once)',
+        lastHeartbeatAckAt: lastAck ? lastAck.toISOString() : null,
+        lastSuccessAt: this.link.lastSuccessAt?.toISOString() ?? null,
+        lastError: this.link.lastError ?? null,
+        lastErrorAt: this.link.lastErrorAt?.toISOString() ?? null,
+      },
+      outbox: { pending: depth.pending, failed: depth.failed, delivered: depth.delivered },
+      lastReport: lastReport ? reportView(lastReport) : null,
+    };
+  }
+
+  async outboxItems(status: OutboxStatus | undefined, page: number, pageSize: number) {
+    const result = await this.repository.list(status, pageSize, (page - 1) * pageSize);
+    return { items: result.items.map(itemView), total: result.total, page, pageSize };
+  }
+
+  async retry(id: string): Promise<OutboxItemView> {
+    const result = await this.repository.retryNow(id);
+    if (result === undefined) throw new DomainError('NOT_FOUND', `outbox item ${id} not found`);
+    if (result === false) throw new DomainError('ILLEGAL_TRANSITION', `outbox item ${id} was delivered already; there is nothing to retry`);
+    this.outbox.kick();
+    return itemView(result);
+  }
+}
+
+function itemView(item: OutboxItem): OutboxItemView {
+  return {
+    id: item.id,
+    kind: item.kind,
+    clientTransactionId: item.clientTransactionId,
+    status: item.status,
+    attempts: item.attempts,
+    lastError: item.lastError,
+    nextAttemptAt: item.status === 'pending' ? item.nextAttemptAt.toISOString() : null,
+    createdAt: item.createdAt.toISOString(),
+    deliveredAt: item.deliveredAt ? item.deliveredAt.toISOString() : null,
+    payload: item.payload,
+    response: item.response,
+  };
+}
+
+function reportView(item: OutboxItem) {
+  const payload = item.payload as unknown as ReportPayload;
+  return {
+    sequence: payload.sequence,
+    periodStart: new Date(payload.periodStartMs).toISOString(),
+    periodEnd: new Date(payload.periodEndMs).toISOString(),
+    prefixes: payload.volumes.length,
+    status: item.status,
+    deliveredAt: item.deliveredAt ? item.deliveredAt.toISOString() : null,
+    lastError: item.lastError,
+  };
+}
