@@ -609,12 +609,20 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
   }
   const enrolmentToken = randomBytes(24).toString('hex');
   const grpcPort = await freePort();
+  const httpPort = await freePort();
   const top = await startServerProcess({
     script: TOP_LEVEL_MAIN,
-    port: await freePort(),
+    port: httpPort,
     readyPath: '/health',
     name: 'top-level node',
-    env: { DATABASE_URL: urlOf(`${dbName}_top`), ENROLMENT_TOKEN: enrolmentToken, TOP_LEVEL_GRPC_PORT: String(grpcPort), FILING_REVIEW: 'auto', FILING_REVIEW_DELAY_MS: '0' },
+    env: {
+      DATABASE_URL: urlOf(`${dbName}_top`),
+      ENROLMENT_TOKEN: enrolmentToken,
+      TOP_LEVEL_GRPC_PORT: String(grpcPort),
+      TOP_LEVEL_HTTP_PORT: String(httpPort),
+      FILING_REVIEW: 'auto',
+      FILING_REVIEW_DELAY_MS: '0',
+    },
   });
   onCleanup('top-level node', () => top.stop());
   const linkEnv = { TOP_LEVEL_URL: `127.0.0.1:${grpcPort}`, ENROLMENT_TOKEN: enrolmentToken, UPSTREAM_POLL_INTERVAL_MS: '200' };
@@ -631,7 +639,7 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
   await farDb.connect();
   try {
     await seedIdentifiers(farDb, 1, ctx.options.identifiers, FOREIGN_PREFIX);
-    await settle(farDb);
+    await farDb.query('VACUUM (ANALYZE) identifiers');
   } finally {
     await farDb.end();
   }

@@ -2,12 +2,14 @@
  * `npm run bench -- <suite>`: runs one benchmark suite and writes its results to
  * benchmarks/results/<suite>-<timestamp>.json and <suite>-latest.md.
  */
+import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
 import { runResolutionBenchmark } from './resolution';
 
 const suites: Record<string, (args: string[]) => Promise<void>> = {
   registration: runRegistrationBenchmark,
   resolution: runResolutionBenchmark,
+  ingestion: runIngestionBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -42,6 +42,8 @@ export class TestNode {
     });
     const app = await createNodeApp(config, db.url);
     await app.listen(0, '127.0.0.1');
+    // EPCIS ingestion over MQTT, when the env enables it (MQTT_URL); a no-op otherwise.
+    await app.startAllMicroservices();
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     return new TestNode(app, db, `http://127.0.0.1:${port}`);

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import type { LogLevel, NodeConfig } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
+import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
 
 const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -29,6 +30,10 @@ export async function createNodeApp(config: NodeConfig, databaseUrl: string): Pr
     bufferLogs: false,
   });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
+  // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
+  // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
+  const ingestion = app.get(IngestionRuntime).transport();
+  if (ingestion) app.connectMicroservice({ strategy: ingestion }, { inheritAppConfig: true });
 
   const document = SwaggerModule.createDocument(
     app,

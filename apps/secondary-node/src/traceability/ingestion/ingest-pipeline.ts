@@ -1,0 +1,300 @@
+import { Logger } from '@nestjs/common';
+import type { BatchResult, RejectRecord, StoreItem } from '../store/event-store';
+import type { MessageValidator, RejectReason, Verdict } from './message-validator';
+
+/** What the pipeline needs from the store: one transaction for events and rejects. */
+export interface BatchCommitter {
+  commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult>;
+}
+
+/** Where rejects are announced: `{root}/{prefix}/rejects`. Fire and forget (they are in the database already). */
+export type RejectAnnouncer = (prefixSegment: string, body: { reason: RejectReason; problems: Array<{ path: string; message: string }>; receivedAt: string; eventIds?: string[] }) => void;
+
+export interface PipelineOptions {
+  batchMaxEvents: number;
+  batchMaxWaitMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+}
+
+interface Pending {
+  message: IncomingMessage;
+  receivedAt: Date;
+  verdict: Verdict;
+  /** Set when storing the message's events failed on its own: it is kept as a reject instead. */
+  storageProblem?: string;
+  resolve: () => void;
+}
+
+/** Counters since this process started (the status endpoint and /metrics read them). */
+export class IngestionStats {
+  receivedSinceStart = 0;
+  acknowledgedSinceStart = 0;
+  storedSinceStart = 0;
+  duplicatesSinceStart = 0;
+  errorDeclarationsSinceStart = 0;
+  rejectedSinceStart = 0;
+  readonly rejectsByReason = new Map<RejectReason, number>();
+  batchesCommitted = 0;
+  /** Batch attempts PostgreSQL refused for a reason other than the data (outage, lock timeout…). */
+  commitRetries = 0;
+  /** Messages whose events could not be stored on their own (isolated from their batch and rejected). */
+  isolatedPoisonMessages = 0;
+  inFlight = 0;
+  lastCommitAt: Date | null = null;
+  lastCommitError: { at: Date; message: string } | null = null;
+  /** Seconds per committed batch: sum and count, for the /metrics summary. */
+  commitSecondsSum = 0;
+}
+
+/**
+ * The batcher between the MQTT connections and PostgreSQL. `submit` resolves only after the
+ * message's batch has committed: the transport sends the PUBACK then, so a crash at any point
+ * before leaves the message with the broker, which redelivers it (and a redelivered copy is a
+ * duplicate, stored once). A batch flushes when it holds batchMaxEvents events, when every
+ * connection is waiting on it (nothing more can arrive), or batchMaxWaitMs after its first
+ * message. One batch commits at a time; messages arriving meanwhile form the next one.
+ *
+ * Failures: a data error (SQLSTATE class 22/23/54, e.g. a value PostgreSQL refuses) splits the
+ * batch in halves until the offending message is alone, which is then stored as a reject; any other
+ * error (database down, connection lost) is retried with backoff, acknowledging nothing meanwhile.
+ */
+export class IngestPipeline {
+  private readonly logger = new Logger('Ingestion');
+  private current: Pending[] = [];
+  private currentEvents = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private announcer: RejectAnnouncer | undefined;
+  /** How many messages can be waiting at once (the MQTT connections): when all are, flush. */
+  private maxWaiting = 1;
+  private readonly queue: Pending[][] = [];
+
+  constructor(
+    private readonly validator: MessageValidator,
+    private readonly store: BatchCommitter,
+    private readonly options: PipelineOptions,
+    readonly stats: IngestionStats = new IngestionStats(),
+  ) {}
+
+  attach(announcer: RejectAnnouncer, concurrentMessages: number): void {
+    this.announcer = announcer;
+    this.maxWaiting = Math.max(1, concurrentMessages);
+  }
+
+  /** Resolves once the message is committed (stored, duplicate or rejected); never rejects. Never resolves after close(). */
+  async submit(message: IncomingMessage): Promise<void> {
+    if (this.closed) return new Promise<void>(() => undefined);
+    this.stats.receivedSinceStart += 1;
+    this.stats.inFlight += 1;
+    const receivedAt = new Date();
+    let verdict: Verdict;
+    try {
+      verdict = await this.validator.validate(message.topic, message.payload);
+    } catch (error) {
+      // The validator itself failed (the prefix directory could not be read): keep the message
+      // unacknowledged and try again shortly, like a refused commit.
+      this.logger.warn(`validation failed, retrying: ${(error as Error).message}`);
+      await delay(this.options.retryBaseMs);
+      this.stats.receivedSinceStart -= 1;
+      this.stats.inFlight -= 1;
+      return this.submit(message);
+    }
+    return new Promise<void>((resolve) => {
+      this.current.push({ message, receivedAt, verdict, resolve });
+      this.currentEvents += verdict.ok ? verdict.events.length : 0;
+      this.scheduleFlush();
+    });
+  }
+
+  /** Stops flushing: whatever is not committed stays unacknowledged (the broker keeps it). Waits for a running commit. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const running = this.flushing;
+    if (running) await Promise.race([running, delay(timeoutMs)]);
+  }
+
+  /**
+   * A full batch is cut at once (and queued behind a running commit). Otherwise, while a commit
+   * runs, messages keep gathering and are cut as soon as it finishes (the batch grows with the
+   * commit latency); when idle, a batch waits at most batchMaxWaitMs for company.
+   */
+  private scheduleFlush(): void {
+    if (this.current.length === 0 || this.closed) return;
+    const full = this.currentEvents >= this.options.batchMaxEvents || this.current.length >= this.maxWaiting;
+    if (full) {
+      this.cut();
+    } else if (this.flushing) {
+      return;
+    } else if (this.options.batchMaxWaitMs === 0) {
+      this.cut();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.cut();
+      }, this.options.batchMaxWaitMs);
+    }
+  }
+
+  /** Closes the current batch and starts committing it (or queues it behind the running commit). */
+  private cut(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.current.length === 0) return;
+    this.queue.push(this.current);
+    this.current = [];
+    this.currentEvents = 0;
+    if (!this.flushing) this.flushing = this.drain().finally(() => (this.flushing = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      if (this.queue.length === 0) {
+        // What gathered during the last commit goes next, without waiting for the timer.
+        if (this.current.length === 0) break;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.queue.push(this.current);
+        this.current = [];
+        this.currentEvents = 0;
+      }
+      const batch = this.queue.shift() as Pending[];
+      await this.commitWithIsolation(batch);
+    }
+  }
+
+  /** Commits the batch; on a data error isolates the offending message by halving. */
+  private async commitWithIsolation(batch: Pending[]): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt += 1) {
+      try {
+        const started = process.hrtime.bigint();
+        const { items, rejects, owners } = this.toRows(batch);
+        const result = await this.store.commitBatch(items, rejects);
+        this.stats.commitSecondsSum += Number(process.hrtime.bigint() - started) / 1e9;
+        this.committed(batch, result, owners);
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        if (isDataError(error)) {
+          if (batch.length > 1) {
+            const half = Math.ceil(batch.length / 2);
+            await this.commitWithIsolation(batch.slice(0, half));
+            await this.commitWithIsolation(batch.slice(half));
+            return;
+          }
+          const [only] = batch;
+          if (only.storageProblem === undefined) {
+            this.stats.isolatedPoisonMessages += 1;
+            only.storageProblem = (error as Error).message;
+            this.logger.warn(`message on ${only.message.topic} could not be stored and is rejected: ${only.storageProblem}`);
+            continue;
+          }
+          // Even the reject row is refused: give the message up rather than block the consumer.
+          this.logger.error(`message on ${only.message.topic} could not even be recorded as a reject, dropped: ${(error as Error).message}`);
+          this.finish(only);
+          return;
+        }
+        this.stats.commitRetries += 1;
+        this.stats.lastCommitError = { at: new Date(), message: (error as Error).message };
+        const wait = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 16));
+        if (attempt === 0 || attempt % 10 === 0) this.logger.warn(`batch of ${batch.length} messages not committed (${(error as Error).message}); retrying in ${wait} ms, nothing acknowledged`);
+        await delay(wait);
+      }
+    }
+  }
+
+  private toRows(batch: Pending[]): { items: StoreItem[]; rejects: RejectRecord[]; owners: number[] } {
+    const items: StoreItem[] = [];
+    const rejects: RejectRecord[] = [];
+    const owners: number[] = [];
+    batch.forEach((pending, index) => {
+      const reject = this.rejectOf(pending);
+      if (reject) {
+        rejects.push(reject);
+        return;
+      }
+      if (!pending.verdict.ok) return;
+      for (const event of pending.verdict.events) {
+        items.push({ event, enterprisePrefix: pending.verdict.prefixKey, source: 'mqtt' });
+        owners.push(index);
+      }
+    });
+    return { items, rejects, owners };
+  }
+
+  private rejectOf(pending: Pending): RejectRecord | null {
+    const { verdict } = pending;
+    if (verdict.ok && pending.storageProblem === undefined) return null;
+    const reason: RejectReason = verdict.ok ? 'storage_error' : verdict.reason;
+    const problems = verdict.ok ? [{ path: '', message: `the database refused the events: ${pending.storageProblem}` }] : verdict.problems;
+    return {
+      enterprisePrefix: verdict.prefixKey,
+      source: 'mqtt',
+      topic: pending.message.topic,
+      reason,
+      problems,
+      payload: pending.message.payload.toString('utf8'),
+      receivedAt: pending.receivedAt,
+    };
+  }
+
+  private committed(batch: Pending[], result: BatchResult, _owners: number[]): void {
+    const stats = this.stats;
+    stats.batchesCommitted += 1;
+    stats.lastCommitAt = new Date();
+    stats.storedSinceStart += result.counts.stored;
+    stats.duplicatesSinceStart += result.counts.duplicates;
+    stats.errorDeclarationsSinceStart += result.counts.errorDeclarations;
+    stats.rejectedSinceStart += result.counts.rejected;
+    for (const pending of batch) {
+      const reject = this.rejectOf(pending);
+      if (reject) {
+        const reason = reject.reason as RejectReason;
+        stats.rejectsByReason.set(reason, (stats.rejectsByReason.get(reason) ?? 0) + 1);
+        this.announce(pending, reason, reject.problems);
+      }
+      this.finish(pending);
+    }
+  }
+
+  private finish(pending: Pending): void {
+    this.stats.inFlight -= 1;
+    pending.resolve();
+  }
+
+  private announce(pending: Pending, reason: RejectReason, problems: Array<{ path: string; message: string }>): void {
+    const segment = this.validatorSegment(pending.message.topic);
+    if (!this.announcer || segment === null) return;
+    const eventIds = pending.verdict.ok ? pending.verdict.events.map((e) => e.eventId) : pending.verdict.eventIds;
+    try {
+      this.announcer(segment, { reason, problems, receivedAt: pending.receivedAt.toISOString(), ...(eventIds ? { eventIds } : {}) });
+    } catch (error) {
+      this.logger.warn(`reject not announced: ${(error as Error).message}`);
+    }
+  }
+
+  private validatorSegment(topic: string): string | null {
+    const segment = this.validator.topicPrefix(topic);
+    // Only a segment that is a valid single topic level can be published to.
+    return segment !== null && !/[+#\u0000]/.test(segment) ? segment : null;
+  }
+}
+
+/** SQLSTATE classes caused by the data itself: retrying the same rows cannot succeed. */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,94 @@
+import { handleLookupKey, parsePrefix } from '@idis/identifier';
+import { type EpcisProblem, type NormalisedEvent, parseEpcisPayload } from '@idis/epcis';
+
+/** Stable machine reasons of a rejected message or capture (epcis_rejects.reason, the rejects topic). */
+export type RejectReason = 'invalid_topic' | 'prefix_not_active' | 'payload_too_large' | 'invalid_payload' | 'foreign_commissioning' | 'storage_error';
+
+export type Verdict =
+  | { ok: true; prefixKey: string; events: NormalisedEvent[] }
+  | { ok: false; prefixKey: string | null; reason: RejectReason; problems: EpcisProblem[]; eventIds?: string[] };
+
+/** Whether an enterprise prefix is active on this node (the registry's PrefixDirectory behind it). */
+export interface ActivePrefixes {
+  isActive(prefixKey: string): Promise<boolean>;
+}
+
+export interface ValidationLimits {
+  maxPayloadBytes: number;
+  maxEventsPerDocument: number;
+}
+
+/**
+ * Decides what one MQTT message is: events of an active enterprise prefix, or a reject with its
+ * reason. Order: topic, prefix active here, size, EPCIS parse (C's @idis/epcis, which refuses a whole
+ * document when one event is bad), then the commissioning rule.
+ */
+export class MessageValidator {
+  private readonly eventsSuffix = '/events';
+
+  constructor(
+    private readonly topicRoot: string,
+    private readonly prefixes: ActivePrefixes,
+    private readonly limits: ValidationLimits,
+  ) {}
+
+  /** The enterprise prefix segment of `{root}/{prefix}/events`, or null when the topic is not of that shape. */
+  topicPrefix(topic: string): string | null {
+    const head = `${this.topicRoot}/`;
+    if (!topic.startsWith(head) || !topic.endsWith(this.eventsSuffix)) return null;
+    const segment = topic.slice(head.length, topic.length - this.eventsSuffix.length);
+    if (segment.length === 0 || segment.includes('/')) return null;
+    return segment;
+  }
+
+  async validate(topic: string, payload: Buffer): Promise<Verdict> {
+    const segment = this.topicPrefix(topic);
+    if (segment === null) {
+      return { ok: false, prefixKey: null, reason: 'invalid_topic', problems: [{ path: 'topic', message: `topic must be ${this.topicRoot}/{enterprisePrefix}/events` }] };
+    }
+    let prefixKey: string;
+    try {
+      prefixKey = parsePrefix(segment).prefixKey;
+    } catch (error) {
+      return { ok: false, prefixKey: null, reason: 'invalid_topic', problems: [{ path: 'topic', message: `not an enterprise prefix: ${(error as Error).message}` }] };
+    }
+    if (!(await this.prefixes.isActive(prefixKey))) {
+      return { ok: false, prefixKey, reason: 'prefix_not_active', problems: [{ path: 'topic', message: `enterprise prefix ${segment} is not active on this node` }] };
+    }
+    return this.validatePayload(prefixKey, payload);
+  }
+
+  /** The checks after the topic: size, EPCIS validity, commissioning under the enterprise's own prefix. */
+  validatePayload(prefixKey: string, payload: Buffer | string): Verdict {
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (bytes > this.limits.maxPayloadBytes) {
+      return { ok: false, prefixKey, reason: 'payload_too_large', problems: [{ path: '', message: `payload is ${bytes} bytes; the limit is ${this.limits.maxPayloadBytes}` }] };
+    }
+    const parsed = parseEpcisPayload(payload, { maxPayloadBytes: this.limits.maxPayloadBytes, maxEventsPerDocument: this.limits.maxEventsPerDocument });
+    if (!parsed.ok) return { ok: false, prefixKey, reason: 'invalid_payload', problems: parsed.problems };
+    const foreign = foreignCommissioning(parsed.events, prefixKey);
+    if (foreign.length > 0) {
+      return { ok: false, prefixKey, reason: 'foreign_commissioning', problems: foreign, eventIds: parsed.events.map((e) => e.eventId) };
+    }
+    return { ok: true, prefixKey, events: parsed.events };
+  }
+}
+
+/**
+ * An enterprise may commission only hdl: handles directly under its own prefix (88.118.8/… for
+ * 88.118.8; not 88.118.9/… and not the derived prefix 88.118.8.1, which may belong to someone else).
+ */
+export function foreignCommissioning(events: NormalisedEvent[], prefixKey: string): EpcisProblem[] {
+  const problems: EpcisProblem[] = [];
+  events.forEach((event, index) => {
+    for (const commissioned of event.commissioned) {
+      const handle = /^hdl:/i.test(commissioned) ? commissioned.slice(4) : commissioned;
+      const slash = handle.indexOf('/');
+      const handlePrefix = handleLookupKey(slash < 0 ? handle : handle.slice(0, slash));
+      if (handlePrefix !== prefixKey) {
+        problems.push({ path: `epcisBody.eventList[${index}]`, message: `commissions ${commissioned}, which is not under the enterprise prefix ${prefixKey}` });
+      }
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,26 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { EpcisEventEntity } from './epcis-event.entity';
+
+/** Containment changes from AggregationEvents: parent gained (ADD) or lost (DELETE) child at event_time. */
+@Entity({ name: 'epcis_containment' })
+export class EpcisContainmentEntity {
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_epcis_containment' })
+  parent: string;
+
+  @Index('ix_epcis_containment_child')
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_epcis_containment' })
+  child: string;
+
+  @PrimaryColumn({ name: 'event_id', type: 'text', primaryKeyConstraintName: 'pk_epcis_containment' })
+  eventId: string;
+
+  @Column({ type: 'text' })
+  action: 'ADD' | 'DELETE';
+
+  @Column({ name: 'event_time', type: 'timestamptz' })
+  eventTime: Date;
+
+  @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'event_id', foreignKeyConstraintName: 'fk_epcis_containment_event' })
+  event?: EpcisEventEntity;
+}

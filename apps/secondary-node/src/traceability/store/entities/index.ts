@@ -1,0 +1,20 @@
+import { CaptureJobEntity } from './capture-job.entity';
+import { EpcisContainmentEntity } from './epcis-containment.entity';
+import { EpcisDerivationEntity } from './epcis-derivation.entity';
+import { EpcisEventIdentifierEntity } from './epcis-event-identifier.entity';
+import { EpcisEventEntity } from './epcis-event.entity';
+import { EpcisRejectEntity } from './epcis-reject.entity';
+import { IngestionCounterEntity } from './ingestion-counter.entity';
+
+/** Every entity of the traceability store (listed once in data-source-options.ts). */
+export const traceabilityEntities = [
+  EpcisEventEntity,
+  EpcisEventIdentifierEntity,
+  EpcisContainmentEntity,
+  EpcisDerivationEntity,
+  EpcisRejectEntity,
+  IngestionCounterEntity,
+  CaptureJobEntity,
+];
+
+export { CaptureJobEntity, EpcisContainmentEntity, EpcisDerivationEntity, EpcisEventEntity, EpcisEventIdentifierEntity, EpcisRejectEntity, IngestionCounterEntity };
