@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { HandleJsonValue } from '@idis/identifier';
+import { NODE_SECRET, resolveNodeSecret } from '../../apps/secondary-node/src/auth/node-secret';
 import { loadNodeConfig, NODE_CONFIG, type NodeConfig } from '../../apps/secondary-node/src/config/node-config';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrateDatabase } from '../../apps/secondary-node/src/database/migrate';
@@ -106,8 +107,8 @@ class TestConfigModule {
   static register(config: NodeConfig, extraProviders: Provider[]): DynamicModule {
     return {
       module: TestConfigModule,
-      providers: [{ provide: NODE_CONFIG, useValue: config }, ...extraProviders],
-      exports: [NODE_CONFIG, ...extraProviders.map((p) => ('provide' in p ? p.provide : p))],
+      providers: [{ provide: NODE_CONFIG, useValue: config }, { provide: NODE_SECRET, useFactory: () => resolveNodeSecret(config) }, ...extraProviders],
+      exports: [NODE_CONFIG, NODE_SECRET, ...extraProviders.map((p) => ('provide' in p ? p.provide : p))],
     };
   }
 }

@@ -54,6 +54,28 @@ describe('loadNodeConfig', () => {
         callTimeoutMs: 5000,
         remoteFetchTimeoutMs: 5000,
       },
+      ingestion: {
+        enabled: true,
+        disabledReason: null,
+        mqttUrl: undefined,
+        embeddedBrokerPort: 11883,
+        protocolVersion: 4,
+        clientId: 'idis-secondary-1-ingest',
+        username: undefined,
+        password: undefined,
+        topicRoot: 'idis/v1',
+        shareGroup: 'idis-secondary',
+        connections: 1,
+        sessionExpirySeconds: 900,
+        ackMode: 'deferred',
+        receiveMaximum: 500,
+        batchMaxEvents: 500,
+        batchMaxWaitMs: 20,
+        maxPayloadBytes: 1024 * 1024,
+        maxEventsPerDocument: 1000,
+        retryBaseMs: 200,
+        retryMaxMs: 5000,
+      },
     });
   });
 
