@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { RemoteResolver } from '../../apps/secondary-node/src/resolution/remote-resolver';
+import { StatisticsReporter } from '../../apps/secondary-node/src/upstream/statistics-reporter';
 import { TestNode } from '../support/test-node';
 import { ENROLMENT_TOKEN, FAST_LINK_ENV, TopLevelUnderTest, waitFor } from './upstream-harness';
 
@@ -94,6 +95,50 @@ describe('cross-node resolution', () => {
     expect(reply.status).toBe(404); // 88.118.9 is not filed: the top level says unknown, so there is nowhere to go
     const looped = await far.request('GET', '/api/handles/88.118.9/loop-2', { headers: { 'x-idis-via': 'node-far' } });
     expect(looped.status).toBe(508);
+  });
+
+  it('counts foreign resolutions under the foreign prefix for operators, and reports them upstream only under "-"', async () => {
+    const operator = await near.operatorToken();
+    const series = async (prefix: string) => near.request('GET', `/api/v1/stats/resolutions?prefix=${encodeURIComponent(prefix)}&step=1h`, { token: operator });
+    const before = (await series('88.200.5')).body.totals ?? { l1: 0, db: 0, notFound: 0 };
+
+    expect((await near.request('GET', '/api/handles/88.200.5/Y')).status).toBe(200); // fetched from the far node
+    expect((await near.request('GET', '/api/handles/88.200.5/Y')).status).toBe(200); // from L1
+    expect((await near.request('GET', '/api/handles/88.200.5/COUNT-NONE')).status).toBe(404);
+    expect((await near.request('GET', '/api/handles/88.999.7/A')).status).toBe(404); // unknown at the top level: stays in '-'
+
+    const after = await series('88.200.5');
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ prefix: '88.200.5', scope: 'prefix' });
+    expect(after.body.totals.db - (before.db ?? 0)).toBe(1);
+    expect(after.body.totals.l1 - (before.l1 ?? 0)).toBe(1);
+    expect(after.body.totals.notFound - (before.notFound ?? 0)).toBe(1);
+    // A prefix nobody filed is not counted on its own (callers cannot grow the key space), and enterprises see only their own.
+    const unknown = await series('88.999.7');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('PREFIX_NOT_FOUND');
+    expect((await series('-')).body.totals.notFound).toBeGreaterThanOrEqual(1);
+    expect((await near.request('GET', '/api/v1/stats/resolutions?prefix=88.200.5')).status).toBe(401);
+    expect((await near.db.client.query(`SELECT DISTINCT prefix_key FROM usage_counts ORDER BY prefix_key`)).rows.map((r) => r.prefix_key)).toEqual(['-', '88.200.5']);
+
+    // The report to the top level: 88.200.5 is the far node's prefix, so the near node reports it under '-' only.
+    const reporter = near.app.get(StatisticsReporter);
+    expect(await reporter.reportClosedPeriods(Date.now() + 3 * 60_000)).toBeGreaterThanOrEqual(1);
+    const reports = (await near.db.client.query(`SELECT payload FROM upstream_outbox WHERE kind = 'statistics-report' ORDER BY (payload->>'sequence')::int`)).rows.map((r) => r.payload);
+    const counted = (
+      await near.db.client.query(
+        `SELECT coalesce(sum(count) FILTER (WHERE outcome IN ('l1', 'l2', 'db')), 0)::int AS resolutions, coalesce(sum(count) FILTER (WHERE outcome = 'not_found'), 0)::int AS not_found
+           FROM usage_counts WHERE kind = 'resolution'`,
+      )
+    ).rows[0];
+    const volumes = reports.flatMap((r) => r.volumes);
+    expect(volumes.map((v: { prefix: string }) => v.prefix)).not.toContain('88.200.5');
+    expect(new Set(volumes.map((v: { prefix: string }) => v.prefix))).toEqual(new Set(['-']));
+    expect(volumes.reduce((sum: number, v: { resolutions: number }) => sum + v.resolutions, 0)).toBe(counted.resolutions);
+    expect(volumes.reduce((sum: number, v: { notFound: number }) => sum + v.notFound, 0)).toBe(counted.not_found);
+    await waitFor('the reports delivered', async () => (await near.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status <> 'delivered'`)).rowCount === 0);
+    const atTop = await top.http('GET', '/api/v1/volumes?groupBy=prefix&nodeId=node-near');
+    expect(atTop.body.items.map((i: { prefix: string }) => i.prefix)).toEqual(['-']);
   });
 
   it('with the top level down: a cached referral is still used; an unknown, uncached prefix is a 503', async () => {

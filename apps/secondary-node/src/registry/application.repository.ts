@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
-import { EnterpriseEntity } from './entities/enterprise.entity';
+import { EnterpriseEntity, type EnterpriseStatus } from './entities/enterprise.entity';
 
 export interface ApplicationPage {
   items: EnterpriseApplicationEntity[];
@@ -42,6 +42,14 @@ export class ApplicationRepository {
       .setLock('pessimistic_write')
       .getOne();
     return found ?? undefined;
+  }
+
+  findEnterprise(manager: EntityManager, id: string, lock = false): Promise<EnterpriseEntity | null> {
+    return manager.getRepository(EnterpriseEntity).findOne({ where: { id }, lock: lock ? { mode: 'pessimistic_write' } : undefined });
+  }
+
+  async setEnterpriseStatus(manager: EntityManager, id: string, status: EnterpriseStatus): Promise<void> {
+    await manager.getRepository(EnterpriseEntity).update({ id }, { status });
   }
 
   async save(manager: EntityManager, application: EnterpriseApplicationEntity): Promise<EnterpriseApplicationEntity> {

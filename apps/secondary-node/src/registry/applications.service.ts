@@ -6,11 +6,15 @@ import { type DigestSealer, hashPassword } from '../auth/password-hasher';
 import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
+import { ResolutionCache } from '../resolution/resolution-cache';
 import { UsageCounter } from '../statistics/usage-counter';
+import { FilingCheck } from '../upstream/filing-check';
 import { UpstreamRepository } from '../upstream/upstream.repository';
 import { ApplicationRepository } from './application.repository';
 import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
+import type { EnterpriseStatus } from './entities/enterprise.entity';
+import type { PrefixStatus } from './entities/enterprise-prefix.entity';
 import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
 
@@ -24,6 +28,12 @@ export interface ApplicationInput {
   username: string;
   password: string;
 }
+
+/** How long an application waits for the top level's check before it is accepted unchecked. */
+const APPLY_CHECK_TIMEOUT_MS = 1000;
+
+/** The application's review reason when the outbox finds the prefix filed by another node. */
+export const FILED_ELSEWHERE_REASON = 'prefix already filed at the top level by another node';
 
 export interface ApplicationView {
   id: string;
@@ -43,9 +53,22 @@ export interface ApplicationView {
   updatedAt: string;
 }
 
+export interface EnterpriseView {
+  id: string;
+  orgName: string;
+  creditCode: string;
+  status: EnterpriseStatus;
+  prefixes: Array<{ prefix: string; status: PrefixStatus }>;
+  /** Filing deletions queued for the top-level node (client transaction ids); empty when unlinked. */
+  filingDeletes: string[];
+}
+
 /**
  * Enterprise prefix applications (实名审核): an enterprise applies, an operator approves or rejects.
  * Approval creates the enterprise and its account and activates the prefix, in one transaction.
+ * When linked to a top-level node, an application is checked there first (EPP check before
+ * create), approval files the prefix (approved → filing → active), and an operator's
+ * deactivation deletes the filing.
  */
 @Injectable()
 export class ApplicationsService {
@@ -58,6 +81,8 @@ export class ApplicationsService {
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly upstream: UpstreamRepository,
+    private readonly filingCheck: FilingCheck,
+    private readonly cache: ResolutionCache,
   ) {}
 
   /** With a top-level node, an approved prefix is filed there first (approved → filing → active). */
@@ -73,6 +98,7 @@ export class ApplicationsService {
         { path: '/creditCode', message: creditProblem },
       ]);
     }
+    await this.checkAtTopLevel(prefix.prefix);
     const passwordHash = await hashPassword(input.password);
     const passwordDigestSealed = this.sealer.seal(input.password);
     const saved = await this.applications.transaction(async (manager) => {
@@ -179,6 +205,19 @@ export class ApplicationsService {
    * filing (already applied, e.g. by another replica) changes nothing and returns undefined.
    */
   async completeFiling(prefix: string, outcome: 'approved' | 'rejected', reason: string): Promise<ApplicationView | undefined> {
+    return this.endFiling(prefix, outcome, `rejected by the top-level node: ${reason || 'no reason given'}`);
+  }
+
+  /**
+   * The outbox found, before filing, that the top level has the prefix filed or pending for
+   * another node: the application is rejected (FILED_ELSEWHERE_REASON) and the prefix released,
+   * so the operator sees it. Idempotent like completeFiling.
+   */
+  async rejectFiledElsewhere(prefix: string): Promise<ApplicationView | undefined> {
+    return this.endFiling(prefix, 'rejected', FILED_ELSEWHERE_REASON);
+  }
+
+  private async endFiling(prefix: string, outcome: 'approved' | 'rejected', rejectionReason: string): Promise<ApplicationView | undefined> {
     const completed = await this.applications.transaction(async (manager) => {
       const application = await this.applications.findFilingByPrefix(manager, prefix);
       if (!application) return undefined;
@@ -188,7 +227,7 @@ export class ApplicationsService {
       } else {
         await this.prefixes.releaseFiledForApplication(manager, application.id);
         application.status = 'rejected';
-        application.reviewReason = `rejected by the top-level node: ${reason || 'no reason given'}`.slice(0, 1000);
+        application.reviewReason = rejectionReason.slice(0, 1000);
       }
       return this.applications.save(manager, application);
     });
@@ -213,6 +252,55 @@ export class ApplicationsService {
       return this.applications.save(manager, application);
     });
     return toView(rejected);
+  }
+
+  /**
+   * An operator deactivates an enterprise: its active prefixes are disabled (no resolution, no
+   * registration from now on), the enterprise is suspended, and, when linked, a filing-delete per
+   * prefix is written to the outbox in the same transaction. After the commit every cached record
+   * is evicted on every replica (deactivation is rare; the cache refills from PostgreSQL) and the
+   * proxy forgets the prefix. Refused while a prefix is still being filed (the top level has
+   * nothing to delete yet) and for an enterprise already suspended.
+   */
+  async deactivateEnterprise(enterpriseId: string, reason: string, operator: Principal): Promise<EnterpriseView> {
+    const view = await this.applications.transaction(async (manager) => {
+      const enterprise = await this.applications.findEnterprise(manager, enterpriseId, true);
+      if (!enterprise) throw new DomainError('ENTERPRISE_NOT_FOUND', `enterprise ${enterpriseId} not found`);
+      if (enterprise.status !== 'active') {
+        throw new DomainError('ILLEGAL_TRANSITION', `enterprise ${enterpriseId} is already deactivated (${enterprise.status})`);
+      }
+      const underReview = (await this.prefixes.listForEnterprise(enterpriseId, manager)).find((p) => p.status !== 'active' && p.status !== 'disabled');
+      if (underReview) {
+        throw new DomainError('ILLEGAL_TRANSITION', `prefix ${underReview.prefix} of enterprise ${enterpriseId} is ${underReview.status.replace('_', ' ')}: deactivate it once the top-level node has accepted it`);
+      }
+      const disabled = await this.prefixes.disableActiveOfEnterprise(manager, enterpriseId);
+      await this.applications.setEnterpriseStatus(manager, enterpriseId, 'suspended');
+      const filingDeletes: string[] = [];
+      if (this.filingRequired) {
+        for (const prefix of disabled) {
+          // One delete per application: a prefix is deactivated at most once (it is never re-enabled).
+          const clientTransactionId = `filing-delete-${prefix.applicationId}`;
+          await this.upstream.enqueue(manager, {
+            kind: 'filing-delete',
+            clientTransactionId,
+            payload: { prefix: prefix.prefix, applicationId: prefix.applicationId, reason: `deactivated by ${operator.username}: ${reason}`.slice(0, 500) },
+          });
+          filingDeletes.push(clientTransactionId);
+        }
+      }
+      const prefixes = await this.prefixes.listForEnterprise(enterpriseId, manager);
+      return {
+        id: enterprise.id,
+        orgName: enterprise.orgName,
+        creditCode: enterprise.creditCode,
+        status: 'suspended' as const,
+        prefixes: prefixes.map((p) => ({ prefix: p.prefix, status: p.status })),
+        filingDeletes,
+      };
+    });
+    await this.cache.invalidateAll();
+    await this.directory.refresh();
+    return view;
   }
 
   async get(id: string, caller: Principal): Promise<ApplicationView> {
@@ -240,6 +328,27 @@ export class ApplicationsService {
       throw new DomainError('ILLEGAL_TRANSITION', `cannot ${action} application ${id}: it is ${application.status.replace('_', ' ')}, only a pending_review application can be reviewed`);
     }
     return application;
+  }
+
+  /**
+   * Check before create (EPP): when linked, ask the top level whether the prefix is free for this
+   * node, with a short deadline. Filed or pending for another node → refused now, nothing written.
+   * No answer (unreachable, slow) → accepted: the outbox checks again before it files.
+   */
+  private async checkAtTopLevel(prefix: string): Promise<void> {
+    if (!this.filingRequired || !this.filingCheck.linked) return;
+    let standing;
+    try {
+      standing = await this.filingCheck.standing(prefix, { timeoutMs: Math.min(APPLY_CHECK_TIMEOUT_MS, this.config.upstream.callTimeoutMs), probe: true });
+    } catch {
+      return;
+    }
+    if (standing.kind === 'elsewhere') {
+      const state = standing.state === 'filed' ? 'already filed' : 'pending filing';
+      throw new DomainError('PREFIX_FILED_ELSEWHERE', `prefix ${prefix} is ${state} at the top-level node by another node (${standing.nodeId})`, [
+        { path: '/requestedPrefix', message: `is ${state} at the top-level node by another node` },
+      ]);
+    }
   }
 
   private checkRequestedPrefix(requested: string) {

@@ -78,8 +78,12 @@ export class IdentifierRepository {
   private async fetchForResolution(keys: string[]): Promise<Map<string, ResolutionRow>> {
     const result = await this.pool().query<{ handle_key: string; handle: string; prefix_key: string; values_json: string; template_version: string | null; version: number; updated_at: string }>({
       name: 'idis-resolve-by-keys',
-      text: `SELECT handle_key, handle, prefix_key, "values"::text AS values_json, template_version, version, to_json(updated_at) #>> '{}' AS updated_at
-               FROM identifiers WHERE handle_key = ANY($1::varchar[])`,
+      // Identifiers of a deactivated (disabled) prefix are no longer served; any other state of the
+      // prefix row (or none) does not matter here.
+      text: `SELECT i.handle_key, i.handle, i.prefix_key, i."values"::text AS values_json, i.template_version, i.version, to_json(i.updated_at) #>> '{}' AS updated_at
+               FROM identifiers i
+              WHERE i.handle_key = ANY($1::varchar[])
+                AND NOT EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = i.prefix_key AND p.status = 'disabled')`,
       values: [keys],
     });
     const found = new Map<string, ResolutionRow>();

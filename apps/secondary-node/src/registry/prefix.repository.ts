@@ -62,11 +62,23 @@ export class PrefixRepository {
     await manager.getRepository(EnterprisePrefixEntity).delete({ applicationId, status: 'pending_review' });
   }
 
+  /** Disables every active prefix of the enterprise (it stops being served); returns those disabled. */
+  async disableActiveOfEnterprise(manager: EntityManager, enterpriseId: string): Promise<Array<{ prefixKey: string; prefix: string; applicationId: string }>> {
+    const result: unknown[] = await manager.query(
+      `UPDATE enterprise_prefixes SET status = 'disabled', updated_at = now() WHERE enterprise_id = $1 AND status = 'active'
+       RETURNING prefix_key, prefix, application_id`,
+      [enterpriseId],
+    );
+    // The pg driver answers an UPDATE … RETURNING with [rows, affected count].
+    const updated = (Array.isArray(result[0]) ? result[0] : result) as Array<{ prefix_key: string; prefix: string; application_id: string }>;
+    return updated.map((row) => ({ prefixKey: row.prefix_key, prefix: row.prefix, applicationId: row.application_id }));
+  }
+
   listActive(): Promise<EnterprisePrefixEntity[]> {
     return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { status: 'active' }, order: { prefixKey: 'ASC' } });
   }
 
-  listForEnterprise(enterpriseId: string): Promise<EnterprisePrefixEntity[]> {
-    return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { enterpriseId }, order: { prefixKey: 'ASC' } });
+  listForEnterprise(enterpriseId: string, manager: EntityManager = this.dataSource.manager): Promise<EnterprisePrefixEntity[]> {
+    return manager.getRepository(EnterprisePrefixEntity).find({ where: { enterpriseId }, order: { prefixKey: 'ASC' } });
   }
 }

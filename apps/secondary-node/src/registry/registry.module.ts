@@ -5,6 +5,7 @@ import { TopLevelLinkModule } from '../upstream/top-level-link.module';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
+import { EnterprisesController } from './enterprises.controller';
 import { HandlesController } from './handles.controller';
 import { HandlesService } from './handles.service';
 import { IdentifierRepository } from './identifier.repository';
@@ -21,7 +22,7 @@ import { WriteEffects } from './write-effects';
 /** Enterprises, their prefixes, data templates and identifiers: everything that is registered. */
 @Module({
   imports: [ResolutionModule, StatisticsModule, TopLevelLinkModule],
-  controllers: [ApplicationsController, HandlesController, SnmsDataController, SnmsTemplateController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, SnmsDataController, SnmsTemplateController],
   providers: [
     ApplicationRepository,
     ApplicationsService,

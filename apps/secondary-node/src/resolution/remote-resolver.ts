@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { ResolvePrefixResponse } from '@idis/contracts';
 import { type HandleJsonValue, type ParsedHandle, parsePrefix } from '@idis/identifier';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
 import { TopLevelLink } from '../upstream/top-level-link';
+import { FOREIGN_PREFIX_LISTENER, type ForeignPrefixListener } from './foreign-prefix-listener';
 import { buildFoundRecord } from './record-builder';
 import type { CacheEntry, MissingRecord } from './resolution.types';
 
@@ -34,17 +36,27 @@ interface Referral {
  * MAX_HOPS nodes, is refused (HTTP 508, Handle RC 6).
  */
 @Injectable()
-export class RemoteResolver {
+export class RemoteResolver implements OnModuleInit {
   private readonly logger = new Logger('RemoteResolution');
   private readonly secondaryKey: string;
   private readonly referrals = new Map<string, Referral>();
   private readonly inflight = new Map<string, Promise<ResolvePrefixResponse>>();
+  private listener: ForeignPrefixListener | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly link: TopLevelLink,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.secondaryKey = parsePrefix(config.secondaryPrefix).prefixKey;
+  }
+
+  onModuleInit(): void {
+    try {
+      this.listener = this.moduleRef.get<ForeignPrefixListener>(FOREIGN_PREFIX_LISTENER, { strict: false });
+    } catch {
+      // Nobody listens (e.g. a test module without statistics).
+    }
   }
 
   /** Whether a prefix belongs to another node (only when linked to a top level: unlinked, everything is local). */
@@ -74,6 +86,8 @@ export class RemoteResolver {
     if (site.nodeId === this.config.nodeId) {
       throw new DomainError('REFERRAL_LOOP', `the top-level node says this node (${site.nodeId}) serves prefix ${referral.prefix}, but it is not under its prefix ${this.config.secondaryPrefix}`);
     }
+    // Only the filed prefix itself, not every sub-prefix under it (those could be made up without end).
+    if (referral.prefix.toLowerCase() === parsed.prefixKey) this.listener?.noteForeignPrefix(parsed.prefixKey);
     const endpoint = site.endpoints.find((e) => e.kind === 'handle-rest');
     if (!endpoint || !/^https?:\/\//i.test(endpoint.url)) {
       throw new DomainError('UPSTREAM_FAILED', `node ${site.nodeId} serving prefix ${referral.prefix} publishes no Handle REST endpoint`);

@@ -14,7 +14,7 @@ const SeriesQueryDoc = () =>
   ApiQuery({ name: 'from', required: false, description: 'ISO 8601 date or date-time with offset; rounded down to the minute. Points start here. Default: `to` minus 60 points at 1m, 24 at 1h, 30 at 1d' }),
   ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive, rounded up to the minute. Default: the end of the current minute' }),
   ApiQuery({ name: 'step', required: false, enum: SERIES_STEPS, description: `Point width, default 1m; at most ${MAX_POINTS} points per request` }),
-  ApiQuery({ name: 'prefix', required: false, description: 'One enterprise prefix (an enterprise may give only its own). Operators may give "-": everything not homed on this node' }),
+  ApiQuery({ name: 'prefix', required: false, description: 'One enterprise prefix (an enterprise may give only its own). Operators may also give a foreign prefix resolved here through the top level (e.g. 88.200.5), or "-": everything else not homed on this node' }),
   );
 
 /** Usage series for the operator dashboard and for enterprises about their own prefixes. */

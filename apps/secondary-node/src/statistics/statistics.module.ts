@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { FOREIGN_PREFIX_LISTENER } from '../resolution/foreign-prefix-listener';
 import { StatisticsController } from './statistics.controller';
 import { StatisticsService } from './statistics.service';
 import { UsageCountRepository } from './usage-count.repository';
@@ -20,6 +21,8 @@ import { UsageCounter } from './usage-counter';
       useFactory: (repository: UsageCountRepository, config: NodeConfig) =>
         new UsageCounter(repository, { flushIntervalMs: config.statistics.flushIntervalMs }),
     },
+    // Cross-node resolution tells the counter which foreign prefixes are real (located by the top level).
+    { provide: FOREIGN_PREFIX_LISTENER, useExisting: UsageCounter },
   ],
   exports: [UsageCounter],
 })

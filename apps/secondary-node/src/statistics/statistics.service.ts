@@ -97,7 +97,7 @@ export class StatisticsService {
     const asked = query.prefix;
     if (caller.role === 'operator') {
       if (asked === undefined) return { envelope: { ...base, prefix: null, scope: 'node' }, prefixKeys: undefined };
-      if (asked.prefixKey !== OTHER_PREFIXES && !(await this.repository.prefixExists(asked.prefixKey))) {
+      if (asked.prefixKey !== OTHER_PREFIXES && !this.counter.countsSeparately(asked.prefixKey) && !(await this.repository.prefixExists(asked.prefixKey))) {
         throw new DomainError('PREFIX_NOT_FOUND', `prefix ${asked.prefix} is not served by this node`, [{ path: 'prefix', message: 'unknown on this node' }]);
       }
       return { envelope: { ...base, prefix: asked.prefix, scope: 'prefix' }, prefixKeys: [asked.prefixKey] };

@@ -71,8 +71,13 @@ export class UsageCountRepository implements UsageCountStore {
     return rows.map((row) => row.prefix_key);
   }
 
+  /** A prefix of this node, or one with counts of its own (a foreign prefix located through the top level). */
   async prefixExists(prefixKey: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM enterprise_prefixes WHERE prefix_key = $1`, [prefixKey]);
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM enterprise_prefixes WHERE prefix_key = $1
+       UNION ALL SELECT 1 FROM (SELECT 1 FROM usage_counts WHERE prefix_key = $1 LIMIT 1) counted`,
+      [prefixKey],
+    );
     return rows.length > 0;
   }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { UsageCountRows, UsageCountStore } from './usage-count.repository';
-import { UsageCounter } from './usage-counter';
+import { MAX_FOREIGN_PREFIXES, UsageCounter } from './usage-counter';
 
 /** A store that keeps what it was given and fails on demand: the I/O boundary of UsageCounter. */
 class FakeStore implements UsageCountStore {
@@ -295,6 +295,29 @@ describe('UsageCounter', () => {
     await other.start();
     expect(other.health().homedPrefixes).toBe(2);
     await other.stop();
+  });
+
+  it('counts a foreign prefix the top level located under its own key, keeps it across refreshes, and caps how many', async () => {
+    counter.recordResolution('88.200.5', 'db');
+    counter.noteForeignPrefix('88.200.5');
+    counter.recordResolution('88.200.5', 'l1');
+    counter.recordResolution('88.200.6', 'not_found');
+    counter.noteForeignPrefix('-');
+    await counter.refreshPrefixes();
+    counter.recordResolution('88.200.5', 'l1');
+    expect(counter.countsSeparately('88.200.5')).toBe(true);
+    expect(counter.countsSeparately('88.200.6')).toBe(false);
+    expect(counter.countsSeparately('-')).toBe(false);
+    await counter.flush();
+    expect(rowsOf(store.flushed[0])).toEqual([
+      ['-', '2026-11-23T12:00:00.000Z', 'resolution', 'db', 1],
+      ['-', '2026-11-23T12:00:00.000Z', 'resolution', 'not_found', 1],
+      ['88.200.5', '2026-11-23T12:00:00.000Z', 'resolution', 'l1', 2],
+    ]);
+
+    for (let i = 0; i < MAX_FOREIGN_PREFIXES + 10; i += 1) counter.noteForeignPrefix(`88.300.${i}`);
+    expect(counter.countsSeparately(`88.300.${MAX_FOREIGN_PREFIXES - 2}`)).toBe(true);
+    expect(counter.countsSeparately(`88.300.${MAX_FOREIGN_PREFIXES + 5}`)).toBe(false);
   });
 
   it('reports, rather than throws, counts it cannot write at shutdown', async () => {

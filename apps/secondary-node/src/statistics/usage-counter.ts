@@ -44,15 +44,23 @@ type Cell = Float64Array;
 type MinuteCells = Map<string, Cell>;
 
 const DEFAULT_PREFIX_REFRESH_MS = 60_000;
+/**
+ * Most foreign prefixes counted under their own key (per process); once reached, further foreign
+ * prefixes share '-' again. Only prefixes the top level located are noted, so this is a safety cap.
+ */
+export const MAX_FOREIGN_PREFIXES = 10_000;
 const DEFAULT_MAX_UNFLUSHED_CELLS = 100_000;
 
 /**
  * Counts resolutions and registrations per (enterprise prefix, minute, kind, outcome) in memory,
  * and adds them to usage_counts every flush interval, on demand (flush()) and at shutdown.
  *
- * Recording is a clock read and one Map lookup (two for a prefix not homed here): a cell is
+ * Recording is a clock read and one Map lookup (three for a prefix not homed here): a cell is
  * allocated once per prefix per flush interval, nothing else. Prefixes not homed on this node
- * share the '-' cell, so callers cannot grow memory or the table by sending made-up prefixes.
+ * share the '-' cell, so callers cannot grow memory or the table by sending made-up prefixes;
+ * the exception are foreign prefixes the top-level node has located (filed by another node,
+ * noteForeignPrefix), counted under their own key so operators can see them, up to
+ * MAX_FOREIGN_PREFIXES. The statistics report to the top level folds those into '-' again.
  *
  * A flush takes everything counted so far out of the maps and writes it with one additive upsert;
  * if the database refuses, the counts go back in and the next flush retries them. A flush whose
@@ -67,6 +75,8 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly maxUnflushedCells: number;
 
   private homed = new Set<string>();
+  /** Prefixes of other nodes located through the top level (never dropped; bounded by MAX_FOREIGN_PREFIXES). */
+  private readonly foreign = new Set<string>();
   /** Prefixes announced while a refresh was loading, so that the refresh does not forget them. */
   private notedDuringRefresh = new Set<string>();
 
@@ -123,7 +133,7 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private newCell(prefixKey: string): Cell {
-    const key = this.homed.has(prefixKey) ? prefixKey : OTHER_PREFIXES;
+    const key = this.homed.has(prefixKey) || this.foreign.has(prefixKey) ? prefixKey : OTHER_PREFIXES;
     let cell = this.current.get(key);
     if (cell === undefined) {
       cell = new Float64Array(SLOT_COUNT);
@@ -227,6 +237,19 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
   notePrefixHomed(prefixKey: string): void {
     this.homed.add(prefixKey);
     this.notedDuringRefresh.add(prefixKey);
+  }
+
+  /**
+   * Counts `prefixKey`, a prefix of another node that the top level has located, under its own key
+   * from now on (ForeignPrefixListener, called by cross-node resolution).
+   */
+  noteForeignPrefix(prefixKey: string): void {
+    if (this.foreign.size < MAX_FOREIGN_PREFIXES && prefixKey !== OTHER_PREFIXES) this.foreign.add(prefixKey);
+  }
+
+  /** Whether `prefixKey` is counted under its own key (homed here, or a located foreign prefix). */
+  countsSeparately(prefixKey: string): boolean {
+    return this.homed.has(prefixKey) || this.foreign.has(prefixKey);
   }
 
   resolutionTotals(): Record<ResolutionOutcome, number> {

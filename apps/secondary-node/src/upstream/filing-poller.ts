@@ -66,8 +66,11 @@ export class FilingPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async apply(message: ReviewResult): Promise<void> {
     if (message.operation !== FilingOperation.FILING_OPERATION_CREATE) {
-      // Updates and deletes are not filed by this node yet; their outcomes need no local change.
-      this.logger.log(`review of ${FilingOperation[message.operation]} ${message.prefix}: ${FilingStatus[message.outcome]}`);
+      // A delete follows an operator's deactivation, which already took effect locally: its outcome
+      // needs no local change, but a refusal means the top level still refers other nodes here.
+      const summary = `review of ${FilingOperation[message.operation]} ${message.prefix}: ${FilingStatus[message.outcome]}`;
+      if (message.outcome === FilingStatus.FILING_STATUS_REJECTED) this.logger.warn(`${summary} (${message.reason || 'no reason given'})`);
+      else this.logger.log(summary);
       return;
     }
     if (message.outcome === FilingStatus.FILING_STATUS_APPROVED) {

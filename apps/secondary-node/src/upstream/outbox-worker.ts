@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Enterprise, PrefixVolume } from '@idis/contracts';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { ApplicationsService } from '../registry/applications.service';
 import { classifyFailure, describeFailure, retryDelayMs } from './backoff';
+import { FilingCheck, type TopLevelStanding } from './filing-check';
 import { TopLevelLink } from './top-level-link';
 import { type OutboxItem, UpstreamRepository } from './upstream.repository';
 
@@ -21,6 +23,16 @@ export interface ReportPayload {
   volumes: PrefixVolume[];
 }
 
+/** The check before a filing-create found the prefix filed or pending for another node: retrying cannot help. */
+class FiledElsewhere extends Error {
+  constructor(
+    readonly prefix: string,
+    standing: Extract<TopLevelStanding, { kind: 'elsewhere' }>,
+  ) {
+    super(`PREFIX_FILED_ELSEWHERE: prefix ${prefix} is ${standing.state === 'filed' ? 'filed' : 'pending filing'} at the top level by node ${standing.nodeId}, not this node; the application was rejected`);
+  }
+}
+
 /** Most items one tick delivers before yielding (bounds a tick after a long outage). */
 const MAX_ITEMS_PER_TICK = 100;
 
@@ -29,6 +41,12 @@ const MAX_ITEMS_PER_TICK = 100;
  * sends it with its client transaction id, and records the outcome. A transient failure is retried
  * with exponential backoff and jitter; a refusal for good (or too many attempts) marks it failed
  * with its last error, for the operator view.
+ *
+ * A filing-create is checked first (EPP "check before create"): when the top level has the prefix
+ * filed or pending for another node, the item fails at once with that reason and the application
+ * is rejected. When the filing is this node's own (an earlier attempt of this very item reached
+ * the top level), the create is sent again with the same client transaction id and is answered
+ * as a replay.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +59,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly link: TopLevelLink,
     private readonly repository: UpstreamRepository,
+    private readonly filingCheck: FilingCheck,
+    private readonly applications: ApplicationsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,6 +105,14 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.repository.markDelivered(item.id, response as unknown as Record<string, unknown>);
       return true;
     } catch (error) {
+      if (error instanceof FiledElsewhere) {
+        // Application first: if this process dies before markFailed, the next attempt finds the
+        // same answer and marks the item then (rejecting an already rejected application changes nothing).
+        await this.applications.rejectFiledElsewhere(error.prefix);
+        await this.repository.markFailed(item.id, error.message);
+        this.logger.warn(`${item.kind} ${item.clientTransactionId}: ${error.message}`);
+        return false;
+      }
       const description = describeFailure(error);
       const kind = classifyFailure(error);
       if (kind === 'permanent' || item.attempts >= this.config.upstream.maxAttempts) {
@@ -98,12 +126,28 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  private async createAfterCheck(clientTransactionId: string, payload: FilingPayload): Promise<object> {
+    const standing = await this.checkBeforeCreate(payload.prefix);
+    if (standing?.kind === 'elsewhere') throw new FiledElsewhere(payload.prefix, standing);
+    return this.link.call((client, credentials) => client.createFiling({ clientTransactionId, prefix: payload.prefix, enterprise: payload.enterprise }, credentials));
+  }
+
+  /** undefined when the top level refuses to answer the check for good (the create then gets its own answer). */
+  private async checkBeforeCreate(prefix: string): Promise<TopLevelStanding | undefined> {
+    try {
+      return await this.filingCheck.standing(prefix);
+    } catch (error) {
+      if (classifyFailure(error) === 'permanent') return undefined;
+      throw error;
+    }
+  }
+
   private send(item: OutboxItem): Promise<object> {
     const clientTransactionId = item.clientTransactionId;
     switch (item.kind) {
       case 'filing-create': {
         const payload = item.payload as unknown as FilingPayload;
-        return this.link.call((client, credentials) => client.createFiling({ clientTransactionId, prefix: payload.prefix, enterprise: payload.enterprise }, credentials));
+        return this.createAfterCheck(clientTransactionId, payload);
       }
       case 'filing-update': {
         const payload = item.payload as unknown as FilingPayload;

@@ -3,10 +3,14 @@ import { loadSync } from '@grpc/proto-loader';
 import {
   type AckRequest,
   type AckResponse,
+  type CheckPrefixesRequest,
+  type CheckPrefixesResponse,
   type CreateFilingRequest,
   type DeleteFilingRequest,
   type EnrolRequest,
   type EnrolResponse,
+  type Filing,
+  type FilingInfoRequest,
   type FilingReceipt,
   type HeartbeatAck,
   type HeartbeatRequest,
@@ -60,6 +64,16 @@ export class TopLevelClient {
     return this.call('NodeEnrolment', 'Enrol', request, undefined);
   }
 
+  /** EPP check: whether each prefix may be filed by this node (and if not, why). `timeoutMs` overrides the call deadline. */
+  checkPrefixes(request: CheckPrefixesRequest, credentials: SigningCredentials, timeoutMs?: number): Promise<CheckPrefixesResponse> {
+    return this.call('PrefixFiling', 'Check', request, credentials, timeoutMs);
+  }
+
+  /** EPP info: the filing of one prefix under this node's secondary prefix (NOT_FOUND when there is none). */
+  filingInfo(request: FilingInfoRequest, credentials: SigningCredentials, timeoutMs?: number): Promise<Filing> {
+    return this.call('PrefixFiling', 'Info', request, credentials, timeoutMs);
+  }
+
   createFiling(request: CreateFilingRequest, credentials: SigningCredentials): Promise<FilingReceipt> {
     return this.call('PrefixFiling', 'Create', request, credentials);
   }
@@ -97,7 +111,7 @@ export class TopLevelClient {
     this.clients.clear();
   }
 
-  private call<T>(service: ServiceName, method: string, request: object, credentials: SigningCredentials | undefined): Promise<T> {
+  private call<T>(service: ServiceName, method: string, request: object, credentials: SigningCredentials | undefined, timeoutMs = this.timeoutMs): Promise<T> {
     const client = this.clientFor(service);
     const metadata = new Metadata();
     if (credentials) {
@@ -105,7 +119,7 @@ export class TopLevelClient {
     }
     const unary = (client as unknown as Record<string, UnaryMethod>)[method].bind(client);
     return new Promise<T>((resolve, reject) => {
-      unary(request, metadata, { deadline: Date.now() + this.timeoutMs }, (error, reply) => (error ? reject(error) : resolve(reply as T)));
+      unary(request, metadata, { deadline: Date.now() + timeoutMs }, (error, reply) => (error ? reject(error) : resolve(reply as T)));
     });
   }
 

@@ -127,9 +127,11 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Runs one signed call and records its outcome in the link state. Throws NOT_LINKED-like errors
-   * (transient) while the node is not enrolled yet.
+   * (transient) while the node is not enrolled yet. `probe`: a best-effort call with a short
+   * deadline (the check before an application); its failure says nothing about the link and is
+   * not recorded.
    */
-  async call<T>(work: (client: TopLevelClient, credentials: SigningCredentials) => Promise<T>): Promise<T> {
+  async call<T>(work: (client: TopLevelClient, credentials: SigningCredentials) => Promise<T>, options: { probe?: boolean } = {}): Promise<T> {
     if (!this.client) throw new DomainError('UPSTREAM_UNAVAILABLE', 'no top-level node is configured (TOP_LEVEL_URL is not set)');
     const credentials = this.credentials;
     if (!credentials) {
@@ -140,7 +142,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
       this.noteSuccess();
       return result;
     } catch (error) {
-      this.noteFailure(error);
+      if (!options.probe) this.noteFailure(error);
       if (classifyFailure(error) === 'credentials') void this.refreshCredentials(credentials).catch(() => undefined);
       throw error;
     }

@@ -133,20 +133,25 @@ export class UpstreamRepository {
   }
 
   /**
-   * Volumes per enterprise prefix over [from, to) from the statistics counts. Counts of prefixes not
-   * homed here ('-') are left out: they belong to other nodes' reports.
+   * Volumes per enterprise prefix over [from, to) from the statistics counts: each prefix homed
+   * here (it has a row in enterprise_prefixes) under its own name, everything else under '-' —
+   * the shared bucket, and foreign prefixes this node resolved through the top level (counted
+   * under their own key locally, for operators, but they are other nodes' prefixes, not this
+   * node's volumes). Homed prefixes first, '-' last.
    */
   async volumes(manager: EntityManager, from: Date, to: Date): Promise<PrefixVolumeRow[]> {
     const rows: Array<{ prefix: string; registrations: string; resolutions: string; not_found: string; errors: string }> = await manager.query(
-      `SELECT u.prefix_key AS prefix,
-              sum(u.count) FILTER (WHERE u.kind = 'registration')::text AS registrations,
-              sum(u.count) FILTER (WHERE u.kind = 'resolution' AND u.outcome IN ('l1', 'l2', 'db'))::text AS resolutions,
-              sum(u.count) FILTER (WHERE u.kind = 'resolution' AND u.outcome = 'not_found')::text AS not_found,
-              sum(u.count) FILTER (WHERE u.kind = 'resolution' AND u.outcome = 'error')::text AS errors
-         FROM usage_counts u
-        WHERE u.minute >= $1 AND u.minute < $2 AND u.prefix_key <> '-'
-        GROUP BY u.prefix_key
-        ORDER BY u.prefix_key`,
+      `SELECT g.prefix,
+              sum(g.count) FILTER (WHERE g.kind = 'registration')::text AS registrations,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome IN ('l1', 'l2', 'db'))::text AS resolutions,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome = 'not_found')::text AS not_found,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome = 'error')::text AS errors
+         FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = u.prefix_key) THEN u.prefix_key ELSE '-' END AS prefix,
+                      u.kind, u.outcome, u.count
+                 FROM usage_counts u
+                WHERE u.minute >= $1 AND u.minute < $2) g
+        GROUP BY g.prefix
+        ORDER BY g.prefix = '-', g.prefix`,
       [from, to],
     );
     return rows.map((row) => ({
