@@ -12,6 +12,8 @@ module.exports = {
     '^@idis/epcis/(.*)$': '<rootDir>/libs/epcis/src/$1',
     '^@idis/contracts$': '<rootDir>/libs/contracts/src',
     '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
+    '^@idis/runtime$': '<rootDir>/libs/runtime/src',
+    '^@idis/runtime/(.*)$': '<rootDir>/libs/runtime/src/$1',
   },
   testTimeout: 60000,
   maxWorkers: 2,

@@ -1,3 +1,4 @@
+import { ConfigError, type Env, EnvReader } from '@idis/runtime';
 import { type Tier } from './flow';
 import { INVALID_KINDS } from './messages';
 
@@ -37,9 +38,9 @@ export interface SimConfig {
   activationTimeoutMs: number;
 }
 
-export class SimConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid simulator configuration:\n  - ${problems.join('\n  - ')}`);
+export class SimConfigError extends ConfigError {
+  constructor(problems: string[]) {
+    super(problems, 'invalid simulator configuration');
     this.name = 'SimConfigError';
   }
 }
@@ -106,8 +107,6 @@ Variables (flags in brackets win over them):
   SIM_CLIENT_ID [--client-id]         MQTT client id (default idis-sim-<pid>)
 `;
 
-type Env = Record<string, string | undefined>;
-
 /** Applies `--name=value` flags over the environment; unknown flags are problems. */
 export function mergeFlags(env: Env, argv: readonly string[], problems: string[]): Env {
   const merged: Env = { ...env };
@@ -125,52 +124,24 @@ export function mergeFlags(env: Env, argv: readonly string[], problems: string[]
 
 export function loadSimConfig(environment: Env = process.env, argv: readonly string[] = [], now: Date = new Date()): SimConfig {
   const problems: string[] = [];
-  const env = mergeFlags(environment, argv, problems);
-  const optional = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = optional(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return Number(raw);
-  };
-  const fraction = (name: string, fallback: number, max = 1): number => {
-    const raw = optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || value > max) {
-      problems.push(`${name} must be a number from 0 to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const url = (name: string, fallback: string, protocols: string[]): string => {
-    const raw = optional(name) ?? fallback;
-    try {
-      if (!protocols.includes(new URL(raw).protocol)) throw new Error('protocol');
-    } catch {
-      problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${raw}"`);
-    }
-    return raw;
-  };
+  const read = new EnvReader(mergeFlags(environment, argv, problems), problems);
+  // The simulator's URLs are its own test endpoints: a bad one is repeated in the message.
+  const url = (name: string, fallback: string, protocols: string[]) => read.url(name, protocols, { showValue: true }) ?? fallback;
 
-  const secondaryPrefix = optional('SIM_SECONDARY_PREFIX') ?? '88.118';
+  const secondaryPrefix = read.string('SIM_SECONDARY_PREFIX', '88.118');
   if (!/^[0-9]+(\.[0-9A-Za-z-]+)*$/.test(secondaryPrefix) || secondaryPrefix.length > 40) {
     problems.push(`SIM_SECONDARY_PREFIX must be a handle prefix such as 88.118, got "${secondaryPrefix}"`);
   }
-  const protocolRaw = optional('SIM_MQTT_PROTOCOL') ?? 'auto';
+  const protocolRaw = read.string('SIM_MQTT_PROTOCOL', 'auto');
   if (!['auto', '4', '5'].includes(protocolRaw)) problems.push(`SIM_MQTT_PROTOCOL must be auto, 5 or 4, got "${protocolRaw}"`);
-  const topicRoot = optional('MQTT_TOPIC_ROOT') ?? 'idis/v1';
+  const topicRoot = read.string('MQTT_TOPIC_ROOT', 'idis/v1');
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(topicRoot) || topicRoot.length > 100) {
     problems.push(`MQTT_TOPIC_ROOT must be topic levels of letters, digits, ".", "_" or "-" separated by "/", got "${topicRoot}"`);
   }
-  const registerRaw = optional('SIM_REGISTER') ?? 'true';
-  if (!['true', 'false'].includes(registerRaw)) problems.push(`SIM_REGISTER must be true or false, got "${registerRaw}"`);
+  const register = read.boolean('SIM_REGISTER', true);
 
   let startTime: Date;
-  const startRaw = optional('SIM_START_TIME');
+  const startRaw = read.optional('SIM_START_TIME');
   if (startRaw === undefined) {
     // 00:00 in UTC+8, fourteen days ago: a re-run on the same day repeats the same events (stored once).
     const midnight = Math.floor((now.getTime() + 8 * 3600_000) / 86_400_000) * 86_400_000 - 8 * 3600_000;
@@ -183,50 +154,50 @@ export function loadSimConfig(environment: Env = process.env, argv: readonly str
     }
   }
 
-  const operatorPassword = optional('SIM_OPERATOR_PASSWORD') ?? optional('OPERATOR_PASSWORD');
-  const rate = integer('SIM_RATE', 200, 0, 10_000_000);
-  const products = integer('SIM_PRODUCTS', 0, 0, Number.MAX_SAFE_INTEGER);
-  const enterprisePassword = optional('SIM_ENTERPRISE_PASSWORD') ?? 'sim-enterprise-pass';
+  const operatorPassword = read.optional('SIM_OPERATOR_PASSWORD') ?? read.optional('OPERATOR_PASSWORD');
+  const rate = read.integer('SIM_RATE', 200, 0, 10_000_000);
+  const products = read.integer('SIM_PRODUCTS', 0, 0, Number.MAX_SAFE_INTEGER);
+  const enterprisePassword = read.string('SIM_ENTERPRISE_PASSWORD', 'sim-enterprise-pass');
   if (enterprisePassword.length < 8 || enterprisePassword.length > 64) problems.push('SIM_ENTERPRISE_PASSWORD must be 8 to 64 characters');
-  const seed = optional('SIM_SEED') ?? '1';
+  const seed = read.string('SIM_SEED', '1');
   if (seed.length > 100) problems.push('SIM_SEED must be at most 100 characters');
-  const clientId = optional('SIM_CLIENT_ID') ?? `idis-sim-${process.pid}`;
+  const clientId = read.string('SIM_CLIENT_ID', `idis-sim-${process.pid}`);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(clientId)) problems.push(`SIM_CLIENT_ID must be 1-64 letters, digits, "_", ".", ":" or "-", got "${clientId}"`);
 
   const config: SimConfig = {
     nodeUrl: url('SIM_NODE_URL', 'http://127.0.0.1:8080', ['http:', 'https:']),
-    operator: operatorPassword ? { username: optional('SIM_OPERATOR_USERNAME') ?? optional('OPERATOR_USERNAME') ?? 'operator', password: operatorPassword } : undefined,
+    operator: operatorPassword ? { username: read.optional('SIM_OPERATOR_USERNAME') ?? read.string('OPERATOR_USERNAME', 'operator'), password: operatorPassword } : undefined,
     mqttUrl: url('MQTT_URL', 'mqtt://127.0.0.1:1883', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     topicRoot,
     mqttProtocol: protocolRaw === '4' ? 4 : protocolRaw === '5' ? 5 : 'auto',
-    mqttUsername: optional('MQTT_USERNAME'),
-    mqttPassword: optional('MQTT_PASSWORD'),
+    mqttUsername: read.optional('MQTT_USERNAME'),
+    mqttPassword: read.optional('MQTT_PASSWORD'),
     clientId,
     secondaryPrefix,
-    firstCode: integer('SIM_PREFIX_BASE', 9101, 1, 999_999_000),
+    firstCode: read.integer('SIM_PREFIX_BASE', 9101, 1, 999_999_000),
     counts: {
-      supplier: integer('SIM_SUPPLIERS', 1, 1, 20),
-      manufacturer: integer('SIM_MANUFACTURERS', 1, 1, 20),
-      distributor: integer('SIM_DISTRIBUTORS', 1, 1, 20),
-      retailer: integer('SIM_RETAILERS', 2, 1, 20),
+      supplier: read.integer('SIM_SUPPLIERS', 1, 1, 20),
+      manufacturer: read.integer('SIM_MANUFACTURERS', 1, 1, 20),
+      distributor: read.integer('SIM_DISTRIBUTORS', 1, 1, 20),
+      retailer: read.integer('SIM_RETAILERS', 2, 1, 20),
     },
     enterprisePassword,
     seed,
     startTime,
-    maxEvents: integer('SIM_MAX_EVENTS', 1000, 1, 2_000_000),
+    maxEvents: read.integer('SIM_MAX_EVENTS', 1000, 1, 2_000_000),
     maxProducts: products === 0 ? undefined : products,
-    productsPerRun: integer('SIM_PRODUCTS_PER_RUN', 12, 2, 200),
+    productsPerRun: read.integer('SIM_PRODUCTS_PER_RUN', 12, 2, 200),
     ratePerSecond: rate === 0 ? undefined : rate,
-    maxDurationMs: integer('SIM_MAX_DURATION_SECONDS', 60, 1, 86_400) * 1000,
-    inFlight: integer('SIM_IN_FLIGHT', 100, 1, 65535),
-    maxEventsPerMessage: integer('SIM_EVENTS_PER_MESSAGE', 1, 1, 100),
-    eventIdFraction: fraction('SIM_EVENT_ID_FRACTION', 0.5),
-    digitalLinkFraction: fraction('SIM_DIGITAL_LINK_FRACTION', 0.2),
-    invalidFraction: fraction('SIM_INVALID_FRACTION', 0, 0.5),
-    duplicateFraction: fraction('SIM_DUPLICATE_FRACTION', 0, 0.5),
-    register: registerRaw !== 'false',
-    registerBatchSize: integer('SIM_REGISTER_BATCH', 500, 1, 2000),
-    activationTimeoutMs: integer('SIM_ACTIVATION_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    maxDurationMs: read.integer('SIM_MAX_DURATION_SECONDS', 60, 1, 86_400) * 1000,
+    inFlight: read.integer('SIM_IN_FLIGHT', 100, 1, 65535),
+    maxEventsPerMessage: read.integer('SIM_EVENTS_PER_MESSAGE', 1, 1, 100),
+    eventIdFraction: read.fraction('SIM_EVENT_ID_FRACTION', 0.5),
+    digitalLinkFraction: read.fraction('SIM_DIGITAL_LINK_FRACTION', 0.2),
+    invalidFraction: read.fraction('SIM_INVALID_FRACTION', 0, 0.5),
+    duplicateFraction: read.fraction('SIM_DUPLICATE_FRACTION', 0, 0.5),
+    register,
+    registerBatchSize: read.integer('SIM_REGISTER_BATCH', 500, 1, 2000),
+    activationTimeoutMs: read.integer('SIM_ACTIVATION_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
   };
   if (problems.length > 0) throw new SimConfigError(problems);
   return config;

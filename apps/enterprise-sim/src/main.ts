@@ -1,4 +1,5 @@
-import { loadSimConfig, SIM_USAGE, SimConfigError } from './config';
+import { loadConfigOrExit } from '@idis/runtime';
+import { loadSimConfig, SIM_USAGE } from './config';
 import { runSimulation } from './simulator';
 
 /** `npm run start:sim [-- --max-events=500 --rate=100 ...]`: see SIM_USAGE. Exit 0 when every published message was acknowledged. */
@@ -8,16 +9,7 @@ async function main(): Promise<void> {
     process.stdout.write(SIM_USAGE);
     return;
   }
-  let config;
-  try {
-    config = loadSimConfig(process.env, argv);
-  } catch (error) {
-    if (error instanceof SimConfigError) {
-      process.stderr.write(`${error.message}\n\n${SIM_USAGE}`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(() => loadSimConfig(process.env, argv), `\n${SIM_USAGE}`);
   const abort = new AbortController();
   const stop = () => {
     if (abort.signal.aborted) process.exit(130);

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { loadConfigOrExit, redactPassword } from '@idis/runtime';
 import { createNodeApp } from './bootstrap';
-import { ConfigError, loadNodeConfig } from './config/node-config';
+import { loadNodeConfig } from './config/node-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
@@ -12,16 +13,7 @@ import { redactUrl } from './traceability/ingestion/mqtt-ingestion.server';
  * real PostgreSQL is started in-process from the embedded-postgres package (embedded profile).
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadNodeConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(() => loadNodeConfig());
   const logger = new Logger('Node');
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
@@ -66,7 +58,7 @@ async function main(): Promise<void> {
     `  Native API       ${base}/api/v1`,
     `  OpenAPI          ${base}/docs`,
     `  Health           ${base}/health`,
-    `  PostgreSQL       ${redact(databaseUrl)}${embedded ? ` (embedded, data in ${config.dataDir}/pg)` : ''}`,
+    `  PostgreSQL       ${redactPassword(databaseUrl)}${embedded ? ` (embedded, data in ${config.dataDir}/pg)` : ''}`,
     config.upstream.topLevelUrl
       ? `  Top-level node   grpc ${config.upstream.topLevelUrl}${topLevel ? ` (embedded, HTTP ${topLevel.httpUrl})` : ''}  ·  ${base}/api/v1/node/status`
       : `  Top-level node   not configured (TOP_LEVEL_URL unset): unlinked, approved prefixes activate at once`,
@@ -80,12 +72,6 @@ async function main(): Promise<void> {
     `  EPCIS            ${base}/epcis/capture  ·  ${base}/api/v1/ingestion/status`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { loadConfigOrExit, redactPassword } from '@idis/runtime';
 import { createTopLevelApp } from './bootstrap';
-import { ConfigError, loadTopLevelConfig } from './config/top-level-config';
+import { loadTopLevelConfig } from './config/top-level-config';
 
 /**
  * `npm run start:top-level`: the simulated national top-level node. The last start-up line,
@@ -9,16 +10,7 @@ import { ConfigError, loadTopLevelConfig } from './config/top-level-config';
  * node's embedded profile) waits for and parses.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadTopLevelConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(() => loadTopLevelConfig());
   const logger = new Logger('TopLevel');
   const running = await createTopLevelApp(config);
   let stopping = false;
@@ -42,16 +34,10 @@ async function main(): Promise<void> {
     `  Simulation       ${http}/api/v1/simulation`,
     `  IIIDAP           ${http}/iiidap/identifier/{prefix}`,
     `  Health           ${http}/health`,
-    `  PostgreSQL       ${redact(config.databaseUrl)}`,
+    `  PostgreSQL       ${redactPassword(config.databaseUrl)}`,
     `TOP_LEVEL_READY grpc=${running.grpcAddress} http=${http}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 main().catch((error: unknown) => {

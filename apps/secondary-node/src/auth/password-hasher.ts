@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { SEALING_PURPOSE, SecretSealer } from './secret-sealer';
 
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
@@ -42,32 +43,21 @@ export function sha256Hex(text: string): string {
 /**
  * The SNMS digest login sends sha256(sha256(password) + 'yyyy-MM-dd'); checking it needs
  * sha256(password), which is as good as a password for that login. It is therefore kept sealed with
- * AES-256-GCM under a key derived from the node secret, so a database dump alone does not reveal it.
+ * AES-256-GCM under a key derived from the node secret (SecretSealer), so a database dump alone does not reveal it.
  */
 export class DigestSealer {
-  private readonly key: Buffer;
+  private readonly sealer: SecretSealer;
 
   constructor(nodeSecret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', nodeSecret, 'idis-secondary-node', 'password-digest-v1', 32));
+    this.sealer = new SecretSealer(nodeSecret, SEALING_PURPOSE.passwordDigest);
   }
 
   seal(password: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const sealed = Buffer.concat([cipher.update(sha256Hex(password), 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), sealed.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return this.sealer.seal(sha256Hex(password));
   }
 
   /** The sha256 hex of the password, or undefined if the value was sealed under another secret. */
   unseal(sealed: string): string | undefined {
-    const [version, iv, data, tag] = sealed.split('.');
-    if (version !== 'v1' || !iv || !data || !tag) return undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
-    } catch {
-      return undefined;
-    }
+    return this.sealer.unseal(sealed);
   }
 }

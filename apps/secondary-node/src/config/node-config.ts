@@ -1,4 +1,5 @@
 import { parsePrefix } from '@idis/identifier';
+import { ConfigError, type Env, EnvReader } from '@idis/runtime';
 import { type IngestionConfig, readIngestionConfig } from '../traceability/ingestion/ingestion-config';
 
 /**
@@ -68,18 +69,12 @@ export interface CacheConfig {
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
+/** Thrown with every problem at once; `main` exits with code 2 (loadConfigOrExit). */
+export { ConfigError };
 
 export function loadNodeConfig(env: Env = process.env): NodeConfig {
   const problems: string[] = [];
-  const read = new EnvReader(env, problems);
+  const read = new NodeEnvReader(env, problems);
 
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const requestedProfile = read.oneOf('IDIS_PROFILE', ['embedded', 'services'] as const, databaseUrl ? 'services' : 'embedded');
@@ -161,58 +156,8 @@ export function loadNodeConfig(env: Env = process.env): NodeConfig {
   return config;
 }
 
-class EnvReader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  optional(name: string): string | undefined {
-    const raw = this.env[name];
-    return raw === undefined || raw === '' ? undefined : raw;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.optional(name) ?? fallback;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    this.problems.push(`${name} must be true or false, got "${raw}"`);
-    return fallback;
-  }
-
-  port(name: string, fallback: number): number {
-    return this.integer(name, fallback, 0, 65535);
-  }
-
-  url(name: string, protocols: string[]): string | undefined {
-    const raw = this.optional(name);
-    if (raw === undefined) return undefined;
-    try {
-      const url = new URL(raw);
-      if (!protocols.includes(url.protocol)) throw new Error('protocol');
-      return raw;
-    } catch {
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-      return undefined;
-    }
-  }
-
+/** The shared reader plus what only the secondary node reads. */
+class NodeEnvReader extends EnvReader {
   /** host:port (a grpc-js target); an optional leading "grpc://" or "http://" is dropped. */
   hostPort(name: string): string | undefined {
     const raw = this.optional(name);
@@ -220,7 +165,7 @@ class EnvReader {
     const bare = raw.replace(/^(grpc|http):\/\//, '');
     const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(bare);
     if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-      this.problems.push(`${name} must be host:port of the top-level gRPC service (e.g. 127.0.0.1:50051), got "${raw}"`);
+      this.problem(`${name} must be host:port of the top-level gRPC service (e.g. 127.0.0.1:50051), got "${raw}"`);
       return undefined;
     }
     return bare;
@@ -231,19 +176,9 @@ class EnvReader {
     try {
       return parsePrefix(raw).prefix;
     } catch (error) {
-      this.problems.push(`${name} must be a handle prefix such as 88.118: ${(error as Error).message}`);
+      this.problem(`${name} must be a handle prefix such as 88.118: ${(error as Error).message}`);
       return fallback;
     }
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(raw)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-      return fallback;
-    }
-    return raw as T;
   }
 }
 

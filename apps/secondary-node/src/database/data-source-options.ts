@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { postgresDataSourceOptions } from '@idis/runtime/database';
 import { AccountEntity } from '../auth/account.entity';
 import { DataTemplateEntity } from '../registry/entities/data-template.entity';
 import { EnterpriseApplicationEntity } from '../registry/entities/enterprise-application.entity';
@@ -30,23 +31,7 @@ export const entities = [
   PartnerGrantEntity,
 ];
 
-/**
- * The one set of options used by the app, the migration scripts and the tests.
- * The schema comes from migrations only: never synchronize.
- */
+/** The options used by the app, the migration scripts and the tests. */
 export function dataSourceOptions(databaseUrl: string, overrides: { poolSize?: number } = {}): DataSourceOptions {
-  return {
-    type: 'postgres',
-    url: databaseUrl,
-    entities,
-    migrations,
-    migrationsTableName: 'schema_migrations',
-    migrationsTransactionMode: 'all',
-    synchronize: false,
-    migrationsRun: false,
-    uuidExtension: 'pgcrypto',
-    logging: ['error'],
-    poolSize: overrides.poolSize ?? 10,
-    extra: { application_name: 'idis-secondary-node' },
-  };
+  return postgresDataSourceOptions(databaseUrl, { applicationName: 'idis-secondary-node', entities, migrations, uuidExtension: 'pgcrypto' }, overrides);
 }

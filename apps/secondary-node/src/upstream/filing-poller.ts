@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { FilingOperation, FilingStatus, type ReviewResult } from '@idis/contracts';
+import { PeriodicTask } from '@idis/runtime';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { ApplicationsService } from '../registry/applications.service';
 import { describeFailure } from './backoff';
@@ -17,41 +18,34 @@ const MAX_MESSAGES_PER_PASS = 100;
 @Injectable()
 export class FilingPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('FilingPoller');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(NODE_CONFIG) config: NodeConfig,
     private readonly link: TopLevelLink,
     private readonly applications: ApplicationsService,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.drain(), { intervalMs: config.upstream.pollIntervalMs });
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.link.configured) return;
-    this.timer = setInterval(() => void this.pollNow().catch(() => undefined), this.config.upstream.pollIntervalMs);
-    this.timer.unref();
+    if (this.link.configured) this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** One pass (shared with a pass already running): the number of messages applied and acknowledged. */
-  pollNow(): Promise<number> {
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  async pollNow(): Promise<number> {
+    return (await this.task.runNow()) ?? 0;
   }
 
   private async drain(): Promise<number> {
     if (!this.link.enrolment) return 0;
     let handled = 0;
     try {
-      for (let i = 0; i < MAX_MESSAGES_PER_PASS && !this.stopped; i += 1) {
+      for (let i = 0; i < MAX_MESSAGES_PER_PASS && !this.task.stopped; i += 1) {
         const polled = await this.link.call((client, credentials) => client.poll(credentials));
         if (!polled.message) break;
         await this.apply(polled.message);

@@ -19,7 +19,7 @@ export class NodeEnrolmentEntity {
   @Column({ name: 'key_id', type: 'varchar', length: 128 })
   keyId: string;
 
-  /** AES-256-GCM under a key derived from the node secret (CredentialSealer). */
+  /** AES-256-GCM under a key derived from the node secret (auth/secret-sealer.ts). */
   @Column({ name: 'secret_sealed', type: 'varchar', length: 255 })
   secretSealed: string;
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Enterprise, PrefixVolume } from '@idis/contracts';
+import { PeriodicTask } from '@idis/runtime';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { ApplicationsService } from '../registry/applications.service';
 import { classifyFailure, describeFailure, retryDelayMs } from './backoff';
@@ -51,9 +52,7 @@ const MAX_ITEMS_PER_TICK = 100;
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Outbox');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -61,36 +60,31 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly repository: UpstreamRepository,
     private readonly filingCheck: FilingCheck,
     private readonly applications: ApplicationsService,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.deliverDue(), {
+      intervalMs: Math.min(1000, config.upstream.pollIntervalMs),
+      onError: (error) => this.logger.warn(`outbox pass failed: ${describeFailure(error)}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.link.configured) return;
-    const interval = Math.min(1000, this.config.upstream.pollIntervalMs);
-    this.timer = setInterval(() => this.kick(), interval);
-    this.timer.unref();
+    if (this.link.configured) this.task.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** Starts a delivery pass now unless one is running (called after an item is written, and by the timer). */
   kick(): void {
-    if (this.stopped || !this.link.configured || this.running) return;
-    this.running = this.deliverDue()
-      .catch((error: unknown) => this.logger.warn(`outbox pass failed: ${describeFailure(error)}`))
-      .finally(() => {
-        this.running = undefined;
-      });
+    if (this.link.configured) void this.task.runNow();
   }
 
   /** Delivers every due item (bounded); resolves when none is left due. Exposed for tests. */
   async deliverDue(): Promise<number> {
     if (!this.link.enrolment) return 0;
     let delivered = 0;
-    for (let i = 0; i < MAX_ITEMS_PER_TICK && !this.stopped; i += 1) {
+    for (let i = 0; i < MAX_ITEMS_PER_TICK && !this.task.stopped; i += 1) {
       const item = await this.repository.claimDue(this.config.upstream.callTimeoutMs * 2 + 1000);
       if (!item) break;
       if (await this.deliver(item)) delivered += 1;

@@ -7,7 +7,7 @@ import { NODE_SECRET } from '../auth/node-secret';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
 import { classifyFailure, describeFailure, isUnreachable, retryDelayMs } from './backoff';
-import { CredentialSealer } from './credential-sealer';
+import { SEALING_PURPOSE, SecretSealer } from '../auth/secret-sealer';
 import { type SigningCredentials, TopLevelClient } from './top-level-client';
 import { UpstreamRepository } from './upstream.repository';
 
@@ -36,7 +36,8 @@ const SOFTWARE_VERSION = 'idis-secondary-node/0.1.0';
 export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('TopLevelLink');
   readonly client: TopLevelClient | undefined;
-  private readonly sealer: CredentialSealer;
+  /** Seals the credential secret in node_enrolment, so a database dump alone cannot sign calls as this node. */
+  private readonly sealer: SecretSealer;
   private credentials: SigningCredentials | undefined;
   private enrolmentView: EnrolmentView | undefined;
   private linkState: LinkState;
@@ -57,7 +58,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly adapterHost: HttpAdapterHost,
   ) {
     this.publicBaseUrl = config.upstream.publicUrl;
-    this.sealer = new CredentialSealer(nodeSecret);
+    this.sealer = new SecretSealer(nodeSecret, SEALING_PURPOSE.topLevelCredentials);
     const target = config.upstream.topLevelUrl;
     this.client = target ? new TopLevelClient(target, config.upstream.callTimeoutMs) : undefined;
     this.linkState = target ? 'enrolling' : 'not-configured';

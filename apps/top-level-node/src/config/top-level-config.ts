@@ -1,3 +1,5 @@
+import { ConfigError, type Env, EnvReader } from '@idis/runtime';
+
 /**
  * Everything the simulated national top-level node reads from its environment, validated once at
  * boot. A bad value stops start-up with a message that names the variable and what it expects.
@@ -31,14 +33,8 @@ export interface TopLevelConfig {
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
+/** Thrown with every problem at once; `main` exits with code 2 (loadConfigOrExit). */
+export { ConfigError };
 
 export const MIN_ENROLMENT_TOKEN_LENGTH = 16;
 
@@ -62,8 +58,8 @@ export function loadTopLevelConfig(env: Env = process.env): TopLevelConfig {
 
   const config: TopLevelConfig = {
     host: read.string('HOST', '127.0.0.1'),
-    grpcPort: read.integer('TOP_LEVEL_GRPC_PORT', 50051, 0, 65535),
-    httpPort: read.integer('TOP_LEVEL_HTTP_PORT', 8090, 0, 65535),
+    grpcPort: read.port('TOP_LEVEL_GRPC_PORT', 50051),
+    httpPort: read.port('TOP_LEVEL_HTTP_PORT', 8090),
     databaseUrl: databaseUrl ?? '',
     enrolmentToken: enrolmentToken ?? '',
     secretSealingKey,
@@ -85,76 +81,6 @@ export function loadTopLevelConfig(env: Env = process.env): TopLevelConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-class EnvReader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  optional(name: string): string | undefined {
-    const raw = this.env[name];
-    return raw === undefined || raw === '' ? undefined : raw;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.optional(name) ?? fallback;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  fraction(name: string, fallback: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || value > 1) {
-      this.problems.push(`${name} must be a number from 0 to 1, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    this.problems.push(`${name} must be true or false, got "${raw}"`);
-    return fallback;
-  }
-
-  url(name: string, protocols: string[]): string | undefined {
-    const raw = this.optional(name);
-    if (raw === undefined) return undefined;
-    try {
-      const url = new URL(raw);
-      if (!protocols.includes(url.protocol)) throw new Error('protocol');
-      return raw;
-    } catch {
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-      return undefined;
-    }
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(raw)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-      return fallback;
-    }
-    return raw as T;
-  }
 }
 
 export const TOP_LEVEL_CONFIG = Symbol('TOP_LEVEL_CONFIG');

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { postgresDataSourceOptions } from '@idis/runtime/database';
 import { FilingTransactionEntity } from '../filing/filing-transaction.entity';
 import { FilingEntity } from '../filing/filing.entity';
 import { ReviewMessageEntity } from '../filing/review-message.entity';
@@ -20,22 +21,7 @@ export const entities = [
   SequenceGapEntity,
 ];
 
-/**
- * The one set of options of the top-level node's own database, used by the app, its migration
- * step and the tests. The schema comes from migrations only: never synchronize.
- */
+/** The options of the top-level node's own database (app, migration step, tests). */
 export function dataSourceOptions(databaseUrl: string, overrides: { poolSize?: number } = {}): DataSourceOptions {
-  return {
-    type: 'postgres',
-    url: databaseUrl,
-    entities,
-    migrations,
-    migrationsTableName: 'schema_migrations',
-    migrationsTransactionMode: 'all',
-    synchronize: false,
-    migrationsRun: false,
-    logging: ['error'],
-    poolSize: overrides.poolSize ?? 10,
-    extra: { application_name: 'idis-top-level-node' },
-  };
+  return postgresDataSourceOptions(databaseUrl, { applicationName: 'idis-top-level-node', entities, migrations }, overrides);
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '@idis/runtime';
 import { NodeRepository } from './node.repository';
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -7,24 +8,18 @@ const PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class NoncePruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Nonces');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task = new PeriodicTask(() => this.nodes.pruneNonces(new Date()), {
+    intervalMs: PRUNE_INTERVAL_MS,
+    onError: (error) => this.logger.warn(`pruning nonces failed: ${(error as Error).message}`),
+  });
 
   constructor(private readonly nodes: NodeRepository) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.nodes
-        .pruneNonces(new Date())
-        .catch((error: unknown) => this.logger.warn(`pruning nonces failed: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 }
