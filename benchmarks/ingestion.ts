@@ -6,16 +6,26 @@
  * publish→receive rate: a bare MQTT.js subscriber process with the same number of connections in
  * a shared subscription, acknowledging on receipt.
  *
- * The system Mosquitto keeps the default max_queued_messages (100 per session) and drops QoS 1
- * messages beyond it, so the publisher never runs more than --ahead messages ahead of what the
- * consumer has taken (the parent relays the consumer's progress to it over IPC). Every run checks
- * that all N messages arrived (and, for the node, that N distinct events are in the database).
+ * The system Mosquitto keeps its default queue limits and drops QoS 1 messages beyond them, so the
+ * publisher never runs more than --ahead messages ahead of what the consumer has taken (the parent
+ * relays the consumer's progress to it over IPC). Every run checks that all N messages arrived
+ * (and, for the node, that N distinct events are in the database).
  *
- * Options: --events=30000 (per run), --rounds=2, --connections=8 (node and raw subscriber), --ahead=2000.
+ * Each node run is counted from the publisher's first message to the last commit; --events=150000
+ * makes it last over 10 s even at ~14,000 events/s, so that start-up and tail effects are small.
+ * Next to the rate, each node run reports the CPU time per 1,000 events of every process on the
+ * path (the node, its PostgreSQL backends, Mosquitto, the publisher) and how busy the machine was:
+ * the events/s depend on the other engineers' load, the CPU per event much less.
+ *
+ * Options: --events=150000 (per run), --rounds=3 (the report gives the median over the rounds),
+ * --connections=8 (node and raw subscriber), --ahead=2000. --ahead stays within what the system
+ * Mosquitto holds for the node's sessions: 8 sessions × (receive maximum 500 in flight +
+ * max_queued_messages queued: 1,000 by default in Mosquitto 2.0.11, 100 in older versions) ≥ 4,800
+ * messages before it would drop any.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
@@ -32,10 +42,16 @@ interface RunResult {
   events: number;
   seconds: number;
   perSecond: number;
-  /** Node only: mean events per committed batch and mean commit time. */
+  /** Node only: mean events per committed batch, and mean time from BEGIN to COMMIT of a batch. */
   meanBatchEvents?: number;
   meanCommitMs?: number;
+  /** Node only: CPU ms per 1,000 events of each process on the path (undefined where it could not be read). */
   nodeCpuMsPer1000?: number;
+  postgresCpuMsPer1000?: number;
+  brokerCpuMsPer1000?: number;
+  publisherCpuMsPer1000?: number;
+  /** Node only: share of the machine's CPU time (all cores) that was busy during the run, in %. */
+  machineBusyPercent?: number;
 }
 
 function option(args: string[], name: string, fallback: number): number {
@@ -48,8 +64,8 @@ function log(message: string): void {
 }
 
 export async function runIngestionBenchmark(args: string[]): Promise<void> {
-  const events = option(args, 'events', 30_000);
-  const rounds = option(args, 'rounds', 2);
+  const events = option(args, 'events', 150_000);
+  const rounds = option(args, 'rounds', 3);
   const connections = option(args, 'connections', 8);
   const ahead = option(args, 'ahead', 2000);
   const dbName = `idis_bench_${randomBytes(4).toString('hex')}`;
@@ -128,7 +144,8 @@ async function rawRun(root: string, events: number, connections: number, ahead: 
 /** Through the node: counted by the node's acknowledgements (sent after commit), then checked in the database. */
 async function nodeRun(node: RunningNode, operator: string, db: Client, root: string, events: number, ahead: number, offset: number): Promise<RunResult> {
   const before = await nodeStatus(node, operator);
-  const cpuBefore = cpuMillis(node.process.pid as number);
+  const commitSecondsBefore = await commitSeconds(node);
+  const backends = await nodeBackends(db);
   let acked = 0;
   let lastCommitAt = 0;
   let polling = true;
@@ -143,21 +160,41 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
     }
   })();
   try {
-    const { startedAt } = await publishFromChild(root, events, ahead, () => acked, offset);
+    // CPU is sampled from the publisher's first message (after it built its payloads) to the last acknowledgement.
+    let cpuBefore: CpuSample | undefined;
+    const { startedAt, publisherCpuMs } = await publishFromChild(root, events, ahead, () => acked, offset, () => {
+      cpuBefore = sampleCpu(node, backends);
+    });
     await waitFor(`the node to acknowledge ${events}`, async () => acked >= events, 300_000);
+    const cpuAfter = sampleCpu(node, await nodeBackends(db));
     const seconds = (lastCommitAt - startedAt) / 1000;
     const after = await nodeStatus(node, operator);
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
     if (stored !== offset + events) throw new Error(`expected ${offset + events} events stored, found ${stored}`);
-    const cpuAfter = cpuMillis(node.process.pid as number);
     const batches = after.batchesCommitted - before.batchesCommitted;
+    const commitSecondsAfter = await commitSeconds(node);
+    const per1000 = (ms: number | undefined) => (ms === undefined ? undefined : round((ms / events) * 1000, 1));
+    const used = (pick: (s: CpuSample) => number | undefined) => {
+      const [a, b] = cpuBefore ? [pick(cpuBefore), pick(cpuAfter)] : [undefined, undefined];
+      return a === undefined || b === undefined ? undefined : b - a;
+    };
+    // Backends that the pool opened meanwhile count from zero; one it closed meanwhile is missed.
+    let postgres: number | undefined;
+    for (const [pid, ms] of cpuAfter.postgres) postgres = (postgres ?? 0) + ms - (cpuBefore?.postgres.get(pid) ?? 0);
+    const machineTotal = used((s) => s.machineTotal);
+    const machineIdle = used((s) => s.machineIdle);
     return {
       scenario: 'node-committed',
       events,
       seconds: round(seconds, 2),
       perSecond: Math.round(events / seconds),
       meanBatchEvents: round(events / Math.max(1, batches), 1),
-      nodeCpuMsPer1000: cpuBefore !== undefined && cpuAfter !== undefined ? round(((cpuAfter - cpuBefore) / events) * 1000, 1) : undefined,
+      meanCommitMs: round(((commitSecondsAfter - commitSecondsBefore) * 1000) / Math.max(1, batches), 1),
+      nodeCpuMsPer1000: per1000(used((s) => s.node)),
+      postgresCpuMsPer1000: per1000(postgres),
+      brokerCpuMsPer1000: per1000(used((s) => s.broker)),
+      publisherCpuMsPer1000: per1000(publisherCpuMs),
+      machineBusyPercent: machineTotal && machineIdle !== undefined ? round((100 * (machineTotal - machineIdle)) / machineTotal, 0) : undefined,
     };
   } finally {
     polling = false;
@@ -165,13 +202,21 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
   }
 }
 
-async function publishFromChild(root: string, events: number, ahead: number, consumed: () => number, offset: number): Promise<{ startedAt: number; endedAt: number }> {
+async function publishFromChild(
+  root: string,
+  events: number,
+  ahead: number,
+  consumed: () => number,
+  offset: number,
+  onStarted: () => void = () => undefined,
+): Promise<{ startedAt: number; endedAt: number; publisherCpuMs: number }> {
   const publisher = forkRole('publisher', { BENCH_ROOT: root, BENCH_EVENTS: String(events), BENCH_AHEAD: String(ahead), BENCH_OFFSET: String(offset) });
   const relay = setInterval(() => publisher.connected && publisher.send({ type: 'consumed', consumed: consumed() }), 5);
   try {
+    publisher.on('message', (m: any) => m.type === 'started' && onStarted());
     const done = await nextMessage(publisher, (m) => m.type === 'done' || m.type === 'error', 300_000);
     if (done.type === 'error') throw new Error(`publisher: ${done.message}`);
-    return { startedAt: done.startedAt, endedAt: done.endedAt };
+    return { startedAt: done.startedAt, endedAt: done.endedAt, publisherCpuMs: done.cpuMs };
   } finally {
     clearInterval(relay);
     publisher.kill('SIGTERM');
@@ -212,6 +257,14 @@ async function nodeStatus(node: RunningNode, token: string): Promise<any> {
   return response.json();
 }
 
+/** Seconds the node spent committing batches since it started (from /metrics). */
+async function commitSeconds(node: RunningNode): Promise<number> {
+  const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('idis_ingestion_batch_commit_seconds_total '));
+  if (!line) throw new Error('idis_ingestion_batch_commit_seconds_total is not on /metrics');
+  return Number(line.split(' ')[1]);
+}
+
 async function setUpEnterprise(baseUrl: string): Promise<string> {
   const post = async (path: string, body: unknown, token?: string) => {
     const response = await fetch(`${baseUrl}${path}`, {
@@ -239,6 +292,60 @@ async function setUpEnterprise(baseUrl: string): Promise<string> {
   return operator;
 }
 
+interface CpuSample {
+  node: number | undefined;
+  /** CPU ms per backend pid. */
+  postgres: Map<number, number>;
+  broker: number | undefined;
+  machineTotal: number | undefined;
+  machineIdle: number | undefined;
+}
+
+/** The PostgreSQL backends serving the node (its connection pool), not the benchmark's own connection. */
+async function nodeBackends(db: Client): Promise<number[]> {
+  const rows = await db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+  );
+  return rows.rows.map((row) => row.pid);
+}
+
+function sampleCpu(node: RunningNode, backends: number[]): CpuSample {
+  const postgres = new Map<number, number>();
+  for (const pid of backends) {
+    const ms = cpuMillis(pid);
+    if (ms !== undefined) postgres.set(pid, ms);
+  }
+  const machine = machineTicks();
+  return {
+    node: cpuMillis(node.process.pid as number),
+    postgres,
+    broker: brokerPid() === undefined ? undefined : cpuMillis(brokerPid() as number),
+    machineTotal: machine?.total,
+    machineIdle: machine?.idle,
+  };
+}
+
+/** The system Mosquitto's pid, when the benchmark uses it (BENCH_BROKER_PID names another broker's). */
+function brokerPid(): number | undefined {
+  try {
+    const text = process.env.BENCH_BROKER_PID ?? (BROKER_URL === 'mqtt://127.0.0.1:1883' ? readFileSync('/run/mosquitto/mosquitto.pid', 'utf8') : '');
+    const pid = Number(text.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** All cores' CPU ticks from /proc/stat: total and idle (idle + iowait). */
+function machineTicks(): { total: number; idle: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), idle: fields[3] + fields[4] };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A realistic ~600-byte shipping ObjectEvent with its own eventID. */
 function eventPayload(i: number): string {
   return JSON.stringify({
@@ -256,36 +363,56 @@ function eventPayload(i: number): string {
   });
 }
 
+/** The median of the values: the middle one, or the mean of the middle two for an even count. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 function report(results: RunResult[], settings: Record<string, number>): void {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const at = new Date().toISOString();
+  const stamp = at.replace(/[:.]/g, '-');
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const raw = results.filter((r) => r.scenario === 'raw-broker');
   const nodes = results.filter((r) => r.scenario === 'node-committed');
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2);
+  const count = (n: number) => Math.round(n).toLocaleString('en');
+  const span = (values: number[]) => `${count(Math.min(...values))}–${count(Math.max(...values))}`;
+  /** Median of a per-run figure over the node runs that have it, with how many runs that is. */
+  const medianOf = (pick: (r: RunResult) => number | undefined, digits = 1) => {
+    const values = nodes.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? '–' : String(round(median(values), digits));
   };
-  const span = (values: number[]) => `${Math.min(...values).toLocaleString('en')}–${Math.max(...values).toLocaleString('en')}`;
+  const cell = (v: number | undefined) => (v === undefined ? '–' : String(v));
+  const over = nodes.length % 2 === 1 ? `median of ${nodes.length} rounds` : `median of ${nodes.length} rounds (mean of the middle two)`;
+  const nodeMedian = median(nodes.map((r) => r.perSecond));
   const lines = [
-    `# Ingestion benchmark (${new Date().toISOString()})`,
+    `# Ingestion benchmark (${at})`,
     '',
     `EPCIS ObjectEvents (~600 B, one per message) published at QoS 1 from a separate process through Mosquitto (${BROKER_URL}).`,
-    `node-committed: counted when the node acknowledged them (PUBACK after the batch commit), checked in PostgreSQL.`,
+    `node-committed: counted when the node acknowledged them (PUBACK after the batch commit), from the publisher's first message to the last commit, checked in PostgreSQL.`,
     `raw-broker: a bare MQTT.js subscriber process, same shared-subscription shape, acknowledging on receipt.`,
+    `CPU ms per 1,000 events (user + system) of the node process, its PostgreSQL backends, Mosquitto and the publisher, from the first publish to the last acknowledgement; machine busy = share of both cores in use meanwhile (other load included).`,
     `Settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}. Machine: 2 cores shared by publisher, broker, node and PostgreSQL.`,
     '',
-    '| run | scenario | events | seconds | events/s | × raw | mean batch | node CPU ms / 1000 events |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| round | scenario | events | seconds | events/s | × raw | mean batch | mean commit ms | CPU node | CPU PostgreSQL | CPU Mosquitto | CPU publisher | machine busy % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r, i) => {
       const baseline = r.scenario === 'raw-broker' ? r : results[i - 1];
-      return `| ${Math.floor(i / 2) + 1} | ${r.scenario} | ${r.events.toLocaleString('en')} | ${r.seconds} | ${r.perSecond.toLocaleString('en')} | ${round(r.perSecond / baseline.perSecond, 2)} | ${r.meanBatchEvents ?? '–'} | ${r.nodeCpuMsPer1000 ?? '–'} |`;
+      return (
+        `| ${Math.floor(i / 2) + 1} | ${r.scenario} | ${count(r.events)} | ${r.seconds} | ${count(r.perSecond)} | ${round(r.perSecond / baseline.perSecond, 2)} | ` +
+        `${cell(r.meanBatchEvents)} | ${cell(r.meanCommitMs)} | ${cell(r.nodeCpuMsPer1000)} | ${cell(r.postgresCpuMsPer1000)} | ${cell(r.brokerCpuMsPer1000)} | ${cell(r.publisherCpuMsPer1000)} | ${cell(r.machineBusyPercent)} |`
+      );
     }),
     '',
-    `Median: node ${median(nodes.map((r) => r.perSecond)).toLocaleString('en')} events/s committed (runs ${span(nodes.map((r) => r.perSecond))}), raw broker ${median(raw.map((r) => r.perSecond)).toLocaleString('en')} msg/s (${span(raw.map((r) => r.perSecond))}). Target ≥ 8,000 events/s committed.`,
+    `Node: ${count(nodeMedian)} events/s committed, ${over} (runs ${span(nodes.map((r) => r.perSecond))}); ` +
+      `CPU per 1,000 events (${over}): node ${medianOf((r) => r.nodeCpuMsPer1000)} ms, PostgreSQL ${medianOf((r) => r.postgresCpuMsPer1000)} ms, ` +
+      `Mosquitto ${medianOf((r) => r.brokerCpuMsPer1000)} ms, publisher ${medianOf((r) => r.publisherCpuMsPer1000)} ms.`,
+    `Raw broker: ${count(median(raw.map((r) => r.perSecond)))} msg/s, ${over.replace(/ \(.*\)/, '')} (runs ${span(raw.map((r) => r.perSecond))}).`,
+    `Target ≥ 8,000 events/s committed: ${nodeMedian >= 8000 ? 'met' : 'NOT met'}.`,
   ];
-  writeFileSync(join(dir, `ingestion-${stamp}.json`), JSON.stringify({ suite: 'ingestion', at: new Date().toISOString(), settings, results }, null, 2));
+  writeFileSync(join(dir, `ingestion-${stamp}.json`), JSON.stringify({ suite: 'ingestion', at, settings, results }, null, 2));
   writeFileSync(join(dir, 'ingestion-latest.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
@@ -309,6 +436,8 @@ async function publisherRole(): Promise<void> {
   let acked = 0;
   let failed: Error | undefined;
   const startedAt = Date.now();
+  const cpuAtStart = process.cpuUsage();
+  process.send?.({ type: 'started' });
   await new Promise<void>((resolve) => {
     let waiting = false;
     const pump = () => {
@@ -332,8 +461,9 @@ async function publisherRole(): Promise<void> {
     pump();
   });
   const endedAt = Date.now();
+  const cpu = process.cpuUsage(cpuAtStart);
   await new Promise((resolve) => client.end(false, {}, resolve));
-  process.send?.(failed ? { type: 'error', message: failed.message } : { type: 'done', startedAt, endedAt });
+  process.send?.(failed ? { type: 'error', message: failed.message } : { type: 'done', startedAt, endedAt, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 async function subscriberRole(): Promise<void> {

@@ -259,8 +259,19 @@ function canonicalValue(key: string, value: unknown): string | null {
   if (expanded !== text) return expanded;
   const dl = gs1DigitalLinkForm(text);
   if (dl !== null) return dl;
-  if (/^hdl:/i.test(text)) return canonicalIdentifier(text)?.canonical ?? text;
+  if (/^hdl:/i.test(text)) return canonicalHandle(text);
   return text;
+}
+
+/**
+ * The canonical form of an `hdl:` value, or the value itself when it is no valid handle. Canonicalisation only
+ * lower-cases the scheme and the prefix (ASCII), so a value without A–Z before its first "/" is its own
+ * canonical form whether or not it is valid: only the others need parsing.
+ */
+function canonicalHandle(text: string): string {
+  const slash = text.indexOf('/');
+  if (!/[A-Z]/.test(slash < 0 ? text : text.slice(0, slash))) return text;
+  return canonicalIdentifier(text)?.canonical ?? text;
 }
 
 function formatNumber(n: number): string {

@@ -1,4 +1,5 @@
 import { tryParseHandle } from '@idis/identifier';
+import { BoundedMemo } from './memo';
 import { isAbsoluteUri } from './vocabulary';
 
 /**
@@ -313,10 +314,21 @@ interface ParsedDigitalLink {
 }
 
 /**
+ * Parsed Digital Links, kept while there is room: validation and the event hash both parse the same
+ * links, and read points and business locations recur from event to event. (Handles and EPC URNs,
+ * mostly unique per event and cheaper to parse, are not worth a cache entry.)
+ */
+const DIGITAL_LINKS = new BoundedMemo<ParsedDigitalLink | { error: string } | null>(4096);
+
+/**
  * Parses an http(s) URI as a GS1 Digital Link. Returns null when the URI has no GS1 primary key in its path
  * (it is then an ordinary URI), `{error}` when it has one but is malformed.
  */
 function parseDigitalLink(value: string): ParsedDigitalLink | { error: string } | null {
+  return DIGITAL_LINKS.get(value, parseDigitalLinkUncached);
+}
+
+function parseDigitalLinkUncached(value: string): ParsedDigitalLink | { error: string } | null {
   const m = /^https?:\/\/[^/?#\s]+((?:\/[^/?#\s]*)*)(\?[^#\s]*)?(#\S*)?$/i.exec(value);
   if (!m) return null;
   const segments = m[1].split('/').slice(1);
@@ -384,6 +396,8 @@ function aiOf(segment: string): string {
 }
 
 function safeDecode(s: string): string | null {
+  // Only percent escapes change under decoding (and only they can be malformed).
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {

@@ -4,6 +4,9 @@ import { ProblemList, childPath } from './problems';
 import { DEFAULT_EPCIS_LIMITS, EPCIS_EVENT_TYPES, EpcisLimits, NormalisedEvent, ParseEpcisResult } from './types';
 import { checkBounds, dateTimeAt, isExtensionName, isObject, short, validateEvent } from './validate';
 
+/** Refuses malformed UTF-8 (and drops a leading byte order mark, as the standard decoder does); reusable, as it never streams. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const DOCUMENT_FIELDS = new Set([
   '@context', 'type', 'schemaVersion', 'creationDate', 'epcisBody', 'id', 'instanceIdentifier', 'sender', 'receiver', 'epcisHeader',
 ]);
@@ -26,7 +29,7 @@ export function parseEpcisPayload(payload: Buffer | string, limits: Partial<Epci
     text = payload;
   } else {
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+      text = UTF8.decode(payload);
     } catch {
       return fail('payload is not valid UTF-8');
     }

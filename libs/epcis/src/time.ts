@@ -3,32 +3,77 @@
  * mandatory offset (`Z` or `±hh:mm`).
  */
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-
 export const EVENT_TIME_ZONE_OFFSET = /^[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)$/;
 
 /**
  * Epoch milliseconds of the instant, the fraction rounded half-up to whole milliseconds (CBV 2.0 hash rule:
  * `…03.1415Z` → `…03.142Z`); null when the text is not a valid date-time with an offset.
+ *
+ * The accepted syntax is `YYYY-MM-DD[Tt]hh:mm:ss[.f+]([Zz]|[+-]hh:mm)` with ASCII digits only; it is read
+ * character by character (every event time is parsed once by validation and once by the hash).
  */
 export function parseDateTime(text: string): number | null {
-  const m = DATE_TIME.exec(text);
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const n = text.length;
+  if (n < 20) return null;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  const t = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || (t !== 0x54 && t !== 0x74)) return null;
+  if (text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return null;
+
+  let i = 19;
+  let millis = 0;
+  if (text.charCodeAt(i) === 0x2e) {
+    const start = ++i;
+    while (i < n && isDigit(text.charCodeAt(i))) i += 1;
+    if (i === start) return null;
+    // The first three digits (padded with zeros) are the milliseconds; the fourth rounds half-up.
+    const digit = (k: number) => (start + k < i ? text.charCodeAt(start + k) - 0x30 : 0);
+    millis = digit(0) * 100 + digit(1) * 10 + digit(2) + (digit(3) >= 5 ? 1 : 0);
+  }
+
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(i);
+  if (zone === 0x5a || zone === 0x7a) {
+    if (i + 1 !== n) return null;
+  } else if (zone === 0x2b || zone === DASH) {
+    if (i + 6 !== n || text.charCodeAt(i + 3) !== COLON) return null;
+    const offsetHours = digitsAt(text, i + 1, 2);
+    const offsetMins = digitsAt(text, i + 4, 2);
+    if (offsetHours < 0 || offsetMins < 0 || offsetHours > 23 || offsetMins > 59) return null;
+    offsetMinutes = (offsetHours * 60 + offsetMins) * (zone === DASH ? -1 : 1);
+  } else {
+    return null;
+  }
+
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  let offsetMinutes = 0;
-  if (!m[8]) {
-    const offsetHours = Number(m[10]);
-    const offsetMins = Number(m[11]);
-    if (offsetHours > 23 || offsetMins > 59) return null;
-    offsetMinutes = (offsetHours * 60 + offsetMins) * (m[9] === '-' ? -1 : 1);
-  }
-  const fraction = (m[7] ?? '').padEnd(4, '0');
-  const millis = Number(fraction.slice(0, 3)) + (Number(fraction[3]) >= 5 ? 1 : 0);
   const local = Date.UTC(year, month - 1, day, hour, minute, second) + millis;
   const epochMs = local - offsetMinutes * 60_000;
   return Number.isFinite(epochMs) ? epochMs : null;
+}
+
+const DASH = 0x2d;
+const COLON = 0x3a;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** The number written by `count` ASCII digits at `at`, or -1 when any of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let k = 0; k < count; k += 1) {
+    const code = text.charCodeAt(at + k);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + (code - 0x30);
+  }
+  return value;
 }
 
 /** `YYYY-MM-DDTHH:mm:ss.sssZ`: UTC with exactly millisecond precision. */
@@ -38,5 +83,5 @@ export function formatUtcMillis(epochMs: number): string {
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

@@ -58,6 +58,8 @@ const MAX_DEPTH = 32;
  * hash only ever see bounded input.
  */
 export function checkBounds(value: unknown, path: string, limits: EpcisLimits, problems: ProblemList, depth = 0): void {
+  // Almost every payload is within bounds: find that out without building a path for every value.
+  if (depth === 0 && withinBounds(value, limits, 0)) return;
   if (typeof value === 'string') {
     if (value.length > limits.maxStringLength) {
       problems.add(path, `string is ${value.length} characters; the limit is ${limits.maxStringLength}`);
@@ -80,6 +82,22 @@ export function checkBounds(value: unknown, path: string, limits: EpcisLimits, p
     }
     checkBounds(v, p, limits, problems, depth + 1);
   }
+}
+
+/** Whether checkBounds would find nothing to report. */
+function withinBounds(value: unknown, limits: EpcisLimits, depth: number): boolean {
+  if (typeof value === 'string') return value.length <= limits.maxStringLength;
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) if (!withinBounds(value[i], limits, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (key.length > limits.maxStringLength || !withinBounds((value as Record<string, unknown>)[key], limits, depth + 1)) return false;
+  }
+  return true;
 }
 
 /** Validates one event (§1.2–1.3); returns its facts, or null when it has problems (all of them reported). */
@@ -440,7 +458,7 @@ class EventValidator {
         continue;
       }
       lists[role] = list
-        .map((id, i) => this.identifierAt(id, this.at(key, i), 'instance'))
+        .map((id, i) => this.identifierAt(id, () => this.at(key, i), 'instance'))
         .filter((id): id is string => id !== null);
     }
     for (const [key, role] of QUANTITY_LIST_ROLES) {
@@ -451,13 +469,14 @@ class EventValidator {
         continue;
       }
       lists[role] = list
-        .map((q, i) => this.quantityElement(q, this.at(key, i)))
+        .map((q, i) => this.quantityElement(q, () => this.at(key, i)))
         .filter((id): id is string => id !== null);
     }
     return { parentId, lists };
   }
 
-  private quantityElement(q: unknown, path: string): string | null {
+  private quantityElement(q: unknown, pathOf: () => string): string | null {
+    const path = pathOf();
     if (!isObject(q)) {
       this.problems.add(path, 'a quantity element must be an object {epcClass, quantity?, uom?}');
       return null;
@@ -481,27 +500,28 @@ class EventValidator {
   }
 
   /** Validates an identifier value; `expect` checks the granularity of GS1 keys (EPC URNs and Digital Links). */
-  private identifierAt(value: unknown, path: string, expect: 'instance' | 'class' | null): string | null {
+  /** `path` may be given as a function: it is only needed when there is a problem to report. */
+  private identifierAt(value: unknown, pathOf: string | (() => string), expect: 'instance' | 'class' | null): string | null {
     if (typeof value !== 'string') {
-      this.problems.add(path, `an identifier must be a string, got ${short(value)}`);
+      this.problems.add(pathText(pathOf), `an identifier must be a string, got ${short(value)}`);
       return null;
     }
     const checked = checkIdentifier(value);
     if (!checked.ok) {
-      this.problems.add(path, checked.reason);
+      this.problems.add(pathText(pathOf), checked.reason);
       return null;
     }
     const gs1 = checked.value.kind === 'epc' || checked.value.kind === 'dl';
     if (gs1 && expect === 'instance' && checked.granularity === 'class') {
       this.problems.add(
-        path,
+        pathText(pathOf),
         `${JSON.stringify(value)} identifies a class or lot, not one object; put it in a quantity list as epcClass`,
       );
       return null;
     }
     if (gs1 && expect === 'class' && checked.granularity === 'instance') {
       this.problems.add(
-        path,
+        pathText(pathOf),
         `${JSON.stringify(value)} identifies one object, not a class; use a class-level identifier ` +
           '(urn:epc:class:lgtin:…, urn:epc:idpat:sgtin:…, https://id.gs1.org/01/{gtin}[/10/{lot}]) or put it in an EPC list',
       );
@@ -565,6 +585,10 @@ class EventValidator {
       );
     }
   }
+}
+
+function pathText(path: string | (() => string)): string {
+  return typeof path === 'string' ? path : path();
 }
 
 export function dateTimeAt(value: unknown, path: string, problems: ProblemList): Date | null {

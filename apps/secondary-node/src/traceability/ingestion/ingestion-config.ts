@@ -64,6 +64,8 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
   };
 
   let mqttUrl = optional('MQTT_URL');
+  // A refused MQTT_URL is reported once, not again through the rules that depend on it.
+  let urlRefused = false;
   if (mqttUrl !== undefined) {
     try {
       const url = new URL(mqttUrl);
@@ -71,6 +73,7 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
     } catch {
       problems.push(`MQTT_URL must be a URL starting with mqtt:// or mqtts:// (e.g. mqtt://127.0.0.1:1883), got "${mqttUrl}"`);
       mqttUrl = undefined;
+      urlRefused = true;
     }
   }
   const switchedOff = optional('INGESTION_ENABLED');
@@ -93,7 +96,7 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
     if (rawVersion === '4' || rawVersion === '5') protocolVersion = Number(rawVersion) as 4 | 5;
     else problems.push(`MQTT_PROTOCOL_VERSION must be 4 (MQTT 3.1.1) or 5, got "${rawVersion}"`);
   }
-  if (mqttUrl === undefined && protocolVersion === 5) problems.push('MQTT_PROTOCOL_VERSION=5 needs MQTT_URL: the embedded broker (aedes) speaks MQTT 3.1.1 only');
+  if (mqttUrl === undefined && !urlRefused && protocolVersion === 5) problems.push('MQTT_PROTOCOL_VERSION=5 needs MQTT_URL: the embedded broker (aedes) speaks MQTT 3.1.1 only');
 
   const clientId = optional('MQTT_CLIENT_ID') ?? `idis-${nodeId}-ingest`;
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(clientId)) problems.push(`MQTT_CLIENT_ID must be 1-40 letters, digits, ".", "_" or "-", got "${clientId}"`);
@@ -105,8 +108,10 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
   }
   const ackMode = optional('MQTT_ACK_MODE') ?? 'deferred';
   if (ackMode !== 'deferred' && ackMode !== 'handle-message') problems.push(`MQTT_ACK_MODE must be deferred or handle-message, got "${ackMode}"`);
+  const problemsBefore = problems.length;
   const connections = integer('MQTT_CONNECTIONS', ackMode === 'handle-message' ? 32 : 8, 1, 256);
-  if (protocolVersion === 4 && optional('MQTT_CONNECTIONS') !== undefined && connections > 1) {
+  const connectionsGiven = optional('MQTT_CONNECTIONS') !== undefined && problems.length === problemsBefore;
+  if (protocolVersion === 4 && !urlRefused && connectionsGiven && connections > 1) {
     problems.push('MQTT_CONNECTIONS must be 1 with MQTT_PROTOCOL_VERSION=4: without a shared subscription every connection would get every message');
   }
   const retryBaseMs = integer('INGEST_RETRY_BASE_MS', 200, 10, 60_000);

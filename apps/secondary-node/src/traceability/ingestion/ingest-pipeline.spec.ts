@@ -1,0 +1,149 @@
+import type { NormalisedEvent } from '@idis/epcis';
+import type { BatchResult, RejectRecord, StoreItem } from '../store/event-store';
+import { type BatchCommitter, type IncomingMessage, IngestPipeline, isDataError, type PipelineOptions } from './ingest-pipeline';
+import type { MessageValidator, Verdict } from './message-validator';
+
+/** The batcher without I/O: a validator that reads the payload as "ok:<eventId>" or "bad", and a store that records batches. */
+const topicPrefix = (topic: string): string | null => topic.split('/')[2] ?? null;
+const validator = {
+  topicPrefix,
+  async validate(topic: string, payload: Buffer): Promise<Verdict> {
+    const text = payload.toString();
+    if (text === 'bad') return { ok: false, prefixKey: '88.118.8', reason: 'invalid_payload', problems: [{ path: '$', message: 'bad' }] };
+    const event = { eventId: text.slice(3), errorDeclaration: null } as unknown as NormalisedEvent;
+    return { ok: true, prefixKey: topicPrefix(topic) as string, events: [event] };
+  },
+} as unknown as MessageValidator;
+
+class FakeStore implements BatchCommitter {
+  readonly batches: Array<{ items: string[]; rejects: RejectRecord[] }> = [];
+  /** Called before each commit; may throw to simulate PostgreSQL refusing it. */
+  failWith: ((items: StoreItem[]) => Error | undefined) | undefined;
+  /** When set, commits wait for release(). */
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.open?.();
+    this.gate = undefined;
+  }
+
+  async commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+    if (this.gate) await this.gate;
+    const error = this.failWith?.(items);
+    if (error) throw error;
+    this.batches.push({ items: items.map((i) => i.event.eventId), rejects });
+    return { outcomes: items.map(() => 'stored'), counts: { stored: items.length, duplicates: 0, errorDeclarations: 0, rejected: rejects.length } };
+  }
+}
+
+const message = (text: string, topic = 'idis/v1/88.118.8/events'): IncomingMessage => ({ topic, payload: Buffer.from(text) });
+
+function pipeline(options: Partial<PipelineOptions> = {}, concurrent = 100): { pipe: IngestPipeline; store: FakeStore; announced: unknown[] } {
+  const store = new FakeStore();
+  const pipe = new IngestPipeline(validator, store, { batchMaxEvents: 3, batchMaxWaitMs: 10_000, retryBaseMs: 10, retryMaxMs: 20, ...options });
+  const announced: unknown[] = [];
+  pipe.attach((segment, body) => announced.push({ segment, ...body }), concurrent);
+  return { pipe, store, announced };
+}
+
+/** Whether the promise has settled, after letting pending callbacks run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe('IngestPipeline', () => {
+  it('cuts a batch at batchMaxEvents and resolves each message only after its batch committed', async () => {
+    const { pipe, store } = pipeline();
+    store.hold();
+    const first = [pipe.submit(message('ok:a')), pipe.submit(message('ok:b')), pipe.submit(message('ok:c'))];
+    expect(await settled(Promise.all(first))).toBe(false);
+    expect(pipe.stats.inFlight).toBe(3);
+    store.release();
+    await Promise.all(first);
+    expect(store.batches.map((b) => b.items)).toEqual([['a', 'b', 'c']]);
+    expect(pipe.stats).toMatchObject({ receivedSinceStart: 3, storedSinceStart: 3, batchesCommitted: 1, inFlight: 0 });
+    await pipe.close();
+  });
+
+  it('gathers what arrives during a commit into the next batch, committed right after', async () => {
+    const { pipe, store } = pipeline({ batchMaxEvents: 2 });
+    store.hold();
+    const first = [pipe.submit(message('ok:a')), pipe.submit(message('ok:b'))];
+    const later = pipe.submit(message('ok:c'));
+    expect(await settled(later)).toBe(false);
+    store.release();
+    await Promise.all([...first, later]);
+    expect(store.batches.map((b) => b.items)).toEqual([['a', 'b'], ['c']]);
+    await pipe.close();
+  });
+
+  it('flushes a partial batch after batchMaxWaitMs when idle', async () => {
+    const { pipe, store } = pipeline({ batchMaxEvents: 100, batchMaxWaitMs: 5 });
+    await pipe.submit(message('ok:alone'));
+    expect(store.batches.map((b) => b.items)).toEqual([['alone']]);
+    await pipe.close();
+  });
+
+  it('flushes at once when every connection is waiting on the batch (nothing more can arrive)', async () => {
+    const { pipe, store } = pipeline({ batchMaxEvents: 100, batchMaxWaitMs: 10_000 }, 2);
+    await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('ok:b'))]);
+    expect(store.batches.map((b) => b.items)).toEqual([['a', 'b']]);
+    await pipe.close();
+  });
+
+  it('stores a refused message as a reject in the same batch, announces it on its prefix, and acknowledges it', async () => {
+    // A reject carries no events: the batch of two events goes when every connection waits on it.
+    const { pipe, store, announced } = pipeline({}, 3);
+    await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('bad')), pipe.submit(message('ok:b'))]);
+    expect(store.batches).toHaveLength(1);
+    expect(store.batches[0].items).toEqual(['a', 'b']);
+    expect(store.batches[0].rejects).toMatchObject([{ reason: 'invalid_payload', payload: 'bad', topic: 'idis/v1/88.118.8/events' }]);
+    expect(announced).toMatchObject([{ segment: '88.118.8', reason: 'invalid_payload' }]);
+    expect(pipe.stats.rejectsByReason.get('invalid_payload')).toBe(1);
+    await pipe.close();
+  });
+
+  it('isolates a message PostgreSQL refuses as data by halving, and keeps it as a storage_error reject', async () => {
+    const { pipe, store } = pipeline();
+    store.failWith = (items) => (items.some((i) => i.event.eventId === 'poison') ? Object.assign(new Error('invalid byte sequence'), { code: '22021' }) : undefined);
+    await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('ok:poison')), pipe.submit(message('ok:c'))]);
+    expect(store.batches.flatMap((b) => b.items).sort()).toEqual(['a', 'c']);
+    expect(store.batches.flatMap((b) => b.rejects)).toMatchObject([{ reason: 'storage_error', payload: 'ok:poison' }]);
+    expect(pipe.stats.isolatedPoisonMessages).toBe(1);
+    await pipe.close();
+  });
+
+  it('retries a batch PostgreSQL refuses for another reason, acknowledging nothing until it commits', async () => {
+    const { pipe, store } = pipeline({ batchMaxEvents: 1 });
+    let failures = 3;
+    store.failWith = () => (failures-- > 0 ? Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }) : undefined);
+    await pipe.submit(message('ok:a'));
+    expect(store.batches.map((b) => b.items)).toEqual([['a']]);
+    expect(pipe.stats.commitRetries).toBe(3);
+    expect(pipe.stats.lastCommitError?.message).toBe('connection refused');
+    await pipe.close();
+  });
+
+  it('after close() nothing more is committed and nothing resolves', async () => {
+    const { pipe, store } = pipeline({ batchMaxEvents: 100, batchMaxWaitMs: 10_000 });
+    const pending = pipe.submit(message('ok:a'));
+    await pipe.close();
+    expect(await settled(pending)).toBe(false);
+    expect(await settled(pipe.submit(message('ok:b')))).toBe(false);
+    expect(store.batches).toEqual([]);
+  });
+
+  it('tells data errors (SQLSTATE classes 22, 23, 54) from the others', () => {
+    expect(['22P02', '23505', '54000'].map((code) => isDataError({ code }))).toEqual([true, true, true]);
+    expect(['08006', '40001', '57P01', 'ECONNREFUSED', undefined].map((code) => isDataError({ code }))).toEqual([false, false, false, false, false]);
+    expect(isDataError(null)).toBe(false);
+  });
+});
