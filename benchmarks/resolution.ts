@@ -644,7 +644,8 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
     await farDb.end();
   }
   log(`federation: top level on gRPC ${grpcPort}, far node ${far.baseUrl} holding ${FOREIGN_PREFIX} with ${ctx.options.identifiers.toLocaleString('en')} identifiers`);
-  return { nearEnv: { ...linkEnv, NODE_ID: 'bench-near' } };
+  // The measured node polls for review outcomes at the default pace: it files nothing here.
+  return { nearEnv: { TOP_LEVEL_URL: linkEnv.TOP_LEVEL_URL, ENROLMENT_TOKEN: enrolmentToken, NODE_ID: 'bench-near' } };
 }
 
 /** The node's /health reports the top-level link up (enrolled, heartbeats answered). */
