@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import type { ResolutionRow } from '../resolution/record-builder';
-import { BatchedLookup } from './batched-lookup';
+import { BatchedLookup } from '../resolution/batched-lookup';
 
 /** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
 const RESOLUTION_STATEMENTS_IN_FLIGHT = 4;

@@ -67,13 +67,30 @@ describe('the L2 form', () => {
     expect({ ...decoded, values: decoded.values }).toMatchObject({ handle: record.handle, etag: record.etag, ttlSeconds: record.ttlSeconds, version: 1, loadedAt: NOW });
   });
 
+  it('stores the values once when all are public, and still reads the older two-copy form', () => {
+    const record = buildFoundRecord('88.118.8/pub', row([value(1), value(2)]), NOW);
+    expect(record.valuesJson).toBe(record.publicValuesJson);
+    const encoded = encodeEntry(record);
+    expect(encoded.endsWith(`\n${record.publicValuesJson}\n`)).toBe(true);
+    const decoded = decodeEntry(encoded);
+    if (decoded?.kind !== 'found') throw new Error('expected a found record');
+    expect(decoded.valuesJson).toBe(record.valuesJson);
+    expect(decoded.values).toEqual(record.values);
+
+    const older = `f1\n${encoded.slice(3, encoded.length - 1)}\n${record.valuesJson}`;
+    const fromOlder = decodeEntry(older);
+    if (fromOlder?.kind !== 'found') throw new Error('expected a found record from the f1 form');
+    expect(fromOlder.valuesJson).toBe(record.valuesJson);
+    expect(fromOlder.publicValuesJson).toBe(record.publicValuesJson);
+  });
+
   it('round-trips a not-found', () => {
     const missing = buildMissingRecord('88.118.8/x', '88.118.8', NOW);
     expect(decodeEntry(encodeEntry(missing))).toEqual(missing);
   });
 
   it('refuses anything else', () => {
-    for (const text of ['', '{"kind":"found"}', 'f1\n{not json', 'f1\n{"handleKey":"k"}\n[]\n[]', 'm1\n{}', 'x1\n{}']) {
+    for (const text of ['', '{"kind":"found"}', 'f1\n{not json', 'f1\n{"handleKey":"k"}\n[]\n[]', 'f1\n{"handleKey":"k","loadedAt":1,"etag":"e"}\n[]\n', 'f2\n{not json\n[]\n', 'm1\n{}', 'x1\n{}']) {
       expect(decodeEntry(text)).toBeUndefined();
     }
   });

@@ -95,13 +95,16 @@ export function recordEtag(version: number, updatedAt: string): string {
   return `${version}-${updatedAt.replace(/[^0-9]/g, '')}`;
 }
 
-const CODEC_FOUND = 'f1\n';
+const CODEC_FOUND_V1 = 'f1\n';
+/** Like f1, but an empty last line means "the full values are the public values" (the usual case). */
+const CODEC_FOUND = 'f2\n';
 const CODEC_MISSING = 'm1\n';
 
 /**
  * The L2 (Redis) form of an entry: a small JSON header, then the public values text and the full
- * values text, one per line (JSON text never contains a raw newline). Reading it back parses only
- * the header.
+ * values text, one per line (JSON text never contains a raw newline); the full values are left out
+ * (an empty line) when every value is public, which halves what an L2 hit moves for most records.
+ * Reading it back parses only the header. Older replicas do not know f2 and read it as a miss.
  */
 export function encodeEntry(entry: CacheEntry): string {
   if (entry.kind === 'missing') {
@@ -119,7 +122,8 @@ export function encodeEntry(entry: CacheEntry): string {
     etag: entry.etag,
     loadedAt: entry.loadedAt,
   };
-  return `${CODEC_FOUND}${JSON.stringify(header)}\n${entry.publicValuesJson}\n${entry.valuesJson}`;
+  const full = entry.valuesJson === entry.publicValuesJson ? '' : entry.valuesJson;
+  return `${CODEC_FOUND}${JSON.stringify(header)}\n${entry.publicValuesJson}\n${full}`;
 }
 
 /** Undefined for anything that is not a well-formed entry (e.g. written by another version). */
@@ -133,13 +137,17 @@ export function decodeEntry(text: string): CacheEntry | undefined {
       if (typeof missing.servedBy === 'string') entry.servedBy = missing.servedBy;
       return entry;
     }
-    if (!text.startsWith(CODEC_FOUND)) return undefined;
+    const v2 = text.startsWith(CODEC_FOUND);
+    if (!v2 && !text.startsWith(CODEC_FOUND_V1)) return undefined;
     const headerEnd = text.indexOf('\n', CODEC_FOUND.length);
     const publicEnd = text.indexOf('\n', headerEnd + 1);
     if (headerEnd < 0 || publicEnd < 0) return undefined;
     const header = JSON.parse(text.slice(CODEC_FOUND.length, headerEnd)) as FoundHeader;
     if (typeof header.handleKey !== 'string' || typeof header.loadedAt !== 'number' || typeof header.etag !== 'string') return undefined;
-    return new StoredRecord(header, text.slice(headerEnd + 1, publicEnd), text.slice(publicEnd + 1));
+    const publicValuesJson = text.slice(headerEnd + 1, publicEnd);
+    const full = text.slice(publicEnd + 1);
+    if (!v2 && full === '') return undefined;
+    return new StoredRecord(header, publicValuesJson, full === '' ? publicValuesJson : full);
   } catch {
     return undefined;
   }
