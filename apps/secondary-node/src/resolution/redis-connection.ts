@@ -11,10 +11,11 @@ const CONNECT_TIMEOUT_MS = 2000;
  * commands in flight when the connection drops fail at once instead of being resent, and
  * reconnection forever in the background. Connects only when `connect()` is called.
  */
-export function createRedisConnection(url: string, role: string, commandTimeoutMs: number, logger: Logger, options: { autoPipelining?: boolean } = {}): Redis {
+export function createRedisConnection(url: string, role: string, commandTimeoutMs: number, logger: Logger): Redis {
   const connection = new Redis(url, {
-    // Many concurrent GETs issued in one tick go out in one write: fewer syscalls under load.
-    enableAutoPipelining: options.autoPipelining ?? false,
+    // No auto-pipelining: reads are already gathered into MGETs (RedisTier), and deferring every
+    // write to the next tick on top of that cost a third more CPU per L2 hit and tripled p99.
+    enableAutoPipelining: false,
     lazyConnect: true,
     enableOfflineQueue: false,
     commandTimeout: commandTimeoutMs,

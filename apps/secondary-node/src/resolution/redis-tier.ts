@@ -68,7 +68,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     this.recordKeyPrefix = `${cache.redisKeyPrefix}rec:`;
     this.channelName = `${cache.redisKeyPrefix}invalidate`;
     this.retryDelayMs = cache.breakerCooldownMs;
-    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger, { autoPipelining: true });
+    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger);
     this.breaker = new CircuitBreaker({
       failureThreshold: cache.breakerFailureThreshold,
       cooldownMs: cache.breakerCooldownMs,
