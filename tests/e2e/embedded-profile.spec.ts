@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applicationBody } from '../support/test-node';
 import { NodeProcess } from '../support/node-process';
+import { waitFor } from '../support/wait-for';
 
 async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {
@@ -48,11 +49,11 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     // The embedded profile starts a top-level node too: the prefix is filed there and becomes active once accepted.
     expect(node.output).toMatch(/Top-level node\s+grpc \S+ \(embedded/);
     expect((await call(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator)).body.status).toBe('filing');
-    const deadline = Date.now() + 30_000;
-    while ((await call(base, 'GET', `/api/v1/enterprises/applications/${application.body.id}`, undefined, operator)).body.status !== 'active') {
-      if (Date.now() > deadline) throw new Error('the embedded top level did not accept the filing within 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      'the embedded top level to accept the filing',
+      async () => (await call(base, 'GET', `/api/v1/enterprises/applications/${application.body.id}`, undefined, operator)).body.status === 'active',
+      { timeoutMs: 30_000, intervalMs: 100, failOnError: true },
+    );
     const status = await call(base, 'GET', '/api/v1/node/status', undefined, operator);
     expect(status.body).toMatchObject({ topLevel: { configured: true }, enrolment: { assignedPrefix: '88.118' }, link: { state: 'linked' } });
     const enterprise = (await call(base, 'POST', '/api/v1/auth/token', { username: 'embedded-ent', password: 'enterprise-pass-1' })).body.accessToken;

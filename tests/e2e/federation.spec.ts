@@ -1,100 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { freePort } from '../support/free-port';
+import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { applicationBody, JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
+import { TopLevelProcess } from '../support/top-level-process';
+import { waitFor } from '../support/wait-for';
 
-const TOP_LEVEL_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'top-level-node', 'apps', 'top-level-node', 'src', 'main.js');
 const ENROLMENT_TOKEN = 'federation-e2e-token-0123456789';
 
 /** The built top-level node as a real process, on a fixed gRPC port so that a restart comes back where nodes look. */
-class TopLevelProcess {
-  output = '';
-  httpUrl = '';
-  private readonly exited: Promise<void>;
-
-  private constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
-
-  static async start(databaseUrl: string, grpcPort: number): Promise<TopLevelProcess> {
-    if (!existsSync(TOP_LEVEL_MAIN)) throw new Error(`${TOP_LEVEL_MAIN} is missing: npm test builds it first (npm run build)`);
-    const child = spawn(process.execPath, [TOP_LEVEL_MAIN], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, ENROLMENT_TOKEN, TOP_LEVEL_GRPC_PORT: String(grpcPort), TOP_LEVEL_HTTP_PORT: '0', HOST: '127.0.0.1', FILING_REVIEW: 'auto', FILING_REVIEW_DELAY_MS: '0', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const top = new TopLevelProcess(child);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const match = /TOP_LEVEL_READY grpc=(\S+) http=(\S+)/.exec(top.output);
-      if (match) {
-        top.httpUrl = match[2];
-        return top;
-      }
-      if (child.exitCode !== null) throw new Error(`top level exited with ${child.exitCode}:\n${top.output}`);
-      if (Date.now() > deadline) throw new Error(`top level not ready:\n${top.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  async get(path: string): Promise<any> {
-    const response = await fetch(`${this.httpUrl}${path}`);
-    return response.json();
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    this.child.kill(signal);
-    await this.exited;
-    clearTimeout(timer);
-  }
+async function startTopLevel(databaseUrl: string, grpcPort: number): Promise<{ process: TopLevelProcess; httpUrl: string }> {
+  const child = TopLevelProcess.spawn({ DATABASE_URL: databaseUrl, ENROLMENT_TOKEN, TOP_LEVEL_GRPC_PORT: String(grpcPort), TOP_LEVEL_HTTP_PORT: '0', HOST: '127.0.0.1', FILING_REVIEW: 'auto', FILING_REVIEW_DELAY_MS: '0' });
+  return { process: child, httpUrl: (await child.ready(60_000)).httpUrl };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function call(base: string, method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    redirect: 'manual',
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  let body: any;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, headers: response.headers, body, text };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** GET on the top level's HTTP API, the reply's JSON body. */
+async function topGet(top: { httpUrl: string }, path: string): Promise<any> {
+  return (await request(top.httpUrl, 'GET', path, { redirect: 'follow', requireJson: true })).body;
 }
 
 interface SecondaryUnderTest {
@@ -110,7 +32,7 @@ interface SecondaryUnderTest {
  */
 describe('federation: top level + two secondary nodes as processes', () => {
   let topDb: TestDatabase;
-  let top: TopLevelProcess;
+  let top: { process: TopLevelProcess; httpUrl: string };
   let grpcPort: number;
   const nodes: Record<'near' | 'far', SecondaryUnderTest> = {} as never;
 
@@ -134,26 +56,26 @@ describe('federation: top level + two secondary nodes as processes', () => {
       TOP_LEVEL_CALL_TIMEOUT_MS: '2000',
     });
     const base = await process.ready();
-    const login = await call(base, 'POST', '/api/v1/auth/token', { body: { username: 'operator', password: OPERATOR_PASSWORD } });
+    const login = await request(base, 'POST', '/api/v1/auth/token', { body: { username: 'operator', password: OPERATOR_PASSWORD } });
     return { process, db, base, operator: login.body.accessToken };
   }
 
   async function applyAndApprove(node: SecondaryUnderTest, prefix: string, username: string): Promise<string> {
-    const application = await call(node.base, 'POST', '/api/v1/enterprises/applications', { body: applicationBody(prefix, username) });
+    const application = await request(node.base, 'POST', '/api/v1/enterprises/applications', { body: applicationBody(prefix, username) });
     expect(application.status).toBe(201);
-    const approved = await call(node.base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, { token: node.operator });
+    const approved = await request(node.base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, { token: node.operator });
     expect(approved.body.status).toBe('filing');
     return application.body.id;
   }
 
   async function activeApplication(node: SecondaryUnderTest, id: string, timeoutMs: number): Promise<void> {
-    await waitFor(`application ${id} to become active`, async () => (await call(node.base, 'GET', `/api/v1/enterprises/applications/${id}`, { token: node.operator })).body.status === 'active', timeoutMs);
+    await waitFor(`application ${id} to become active`, async () => (await request(node.base, 'GET', `/api/v1/enterprises/applications/${id}`, { token: node.operator })).body.status === 'active', { timeoutMs, intervalMs: 200 });
   }
 
   beforeAll(async () => {
     topDb = await createTestDatabase('fedtop');
     grpcPort = await freePort();
-    top = await TopLevelProcess.start(topDb.url, grpcPort);
+    top = await startTopLevel(topDb.url, grpcPort);
     [nodes.near, nodes.far] = await Promise.all([startSecondary('node-88.118', '88.118'), startSecondary('node-88.200', '88.200')]);
   }, 180_000);
 
@@ -162,7 +84,7 @@ describe('federation: top level + two secondary nodes as processes', () => {
       await node?.process.stop();
       await node?.db.drop();
     }
-    await top?.kill('SIGTERM');
+    await top?.process.stop('SIGTERM');
     await topDb?.drop();
   }, 120_000);
 
@@ -170,23 +92,23 @@ describe('federation: top level + two secondary nodes as processes', () => {
     const far = nodes.far;
     const id = await applyAndApprove(far, '88.200.5', 'fed-ent');
     await activeApplication(far, id, 30_000);
-    const login = await call(far.base, 'POST', '/api/v1/auth/token', { body: { username: 'fed-ent', password: 'enterprise-pass-1' } });
-    const put = await call(far.base, 'PUT', '/api/handles/88.200.5/PART-1', { token: login.body.accessToken, body: [{ index: 1, type: 'URL', data: 'https://far.example.cn/part-1' }] });
+    const login = await request(far.base, 'POST', '/api/v1/auth/token', { body: { username: 'fed-ent', password: 'enterprise-pass-1' } });
+    const put = await request(far.base, 'PUT', '/api/handles/88.200.5/PART-1', { token: login.body.accessToken, body: [{ index: 1, type: 'URL', data: 'https://far.example.cn/part-1' }] });
     expect([200, 201]).toContain(put.status);
 
-    const rest = await call(nodes.near.base, 'GET', '/api/handles/88.200.5/PART-1');
+    const rest = await request(nodes.near.base, 'GET', '/api/handles/88.200.5/PART-1');
     expect(rest.status).toBe(200);
     expect(rest.body).toMatchObject({ responseCode: 1, handle: '88.200.5/PART-1', values: [expect.objectContaining({ data: { format: 'string', value: 'https://far.example.cn/part-1' } })] });
-    const proxy = await call(nodes.near.base, 'GET', '/88.200.5/PART-1');
+    const proxy = await request(nodes.near.base, 'GET', '/88.200.5/PART-1');
     expect(proxy.status).toBe(302);
     expect(proxy.headers.get('location')).toBe('https://far.example.cn/part-1');
-    const unknown = await call(nodes.near.base, 'GET', '/88.777.1/none');
+    const unknown = await request(nodes.near.base, 'GET', '/88.777.1/none');
     expect(unknown.status).toBe(404);
     expect(unknown.text).toMatch(/is unknown/);
 
-    const filings = await top.get('/api/v1/filings?nodeId=node-88.200');
+    const filings = await topGet(top, '/api/v1/filings?nodeId=node-88.200');
     expect(filings.items).toEqual([expect.objectContaining({ prefix: '88.200.5', status: 'approved' })]);
-    const nodeList = await top.get('/api/v1/nodes');
+    const nodeList = await topGet(top, '/api/v1/nodes');
     expect(nodeList.items.map((n: { nodeId: string }) => n.nodeId).sort()).toEqual(['node-88.118', 'node-88.200']);
   }, 120_000);
 
@@ -195,11 +117,11 @@ describe('federation: top level + two secondary nodes as processes', () => {
     const nearId = await applyAndApprove(nodes.near, '88.118.5', 'fed-ent-near');
     await activeApplication(nodes.near, nearId, 30_000);
     for (let i = 0; i < 5; i += 1) {
-      expect((await call(nodes.near.base, 'GET', '/api/handles/88.200.5/PART-1')).status).toBe(200);
-      expect((await call(nodes.near.base, 'GET', `/api/handles/88.118.5/none-${i}`)).status).toBe(404);
-      expect((await call(nodes.far.base, 'GET', '/api/handles/88.200.5/PART-1')).status).toBe(200);
+      expect((await request(nodes.near.base, 'GET', '/api/handles/88.200.5/PART-1')).status).toBe(200);
+      expect((await request(nodes.near.base, 'GET', `/api/handles/88.118.5/none-${i}`)).status).toBe(404);
+      expect((await request(nodes.far.base, 'GET', '/api/handles/88.200.5/PART-1')).status).toBe(200);
     }
-    await top.kill('SIGKILL');
+    await top.process.stop('SIGKILL');
     const pendingFilings = [
       { node: nodes.far, id: await applyAndApprove(nodes.far, '88.200.6', 'fed-ent-6'), prefix: '88.200.6' },
       { node: nodes.far, id: await applyAndApprove(nodes.far, '88.200.7', 'fed-ent-7'), prefix: '88.200.7' },
@@ -210,22 +132,22 @@ describe('federation: top level + two secondary nodes as processes', () => {
       await waitFor(
         'a pending statistics report',
         async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status = 'pending' AND attempts > 0`)).rowCount! > 0,
-        110_000,
+        { timeoutMs: 110_000, intervalMs: 200 },
       );
-      const status = await call(node.base, 'GET', '/api/v1/node/status', { token: node.operator });
+      const status = await request(node.base, 'GET', '/api/v1/node/status', { token: node.operator });
       expect(status.body.link.state).toBe('unreachable');
       expect(status.body.outbox.pending).toBeGreaterThanOrEqual(1);
     }
 
-    top = await TopLevelProcess.start(topDb.url, grpcPort);
+    top = await startTopLevel(topDb.url, grpcPort);
     for (const filing of pendingFilings) await activeApplication(filing.node, filing.id, 60_000);
     for (const node of [nodes.near, nodes.far]) {
-      await waitFor('an empty outbox', async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE status <> 'delivered'`)).rowCount === 0, 60_000);
+      await waitFor('an empty outbox', async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE status <> 'delivered'`)).rowCount === 0, { timeoutMs: 60_000, intervalMs: 200 });
     }
 
     // Every filing was received once (replays of the same client transaction change nothing).
     for (const filing of pendingFilings) {
-      const detail = await top.get(`/api/v1/filings/${filing.prefix}`);
+      const detail = await topGet(top, `/api/v1/filings/${filing.prefix}`);
       expect(detail).toMatchObject({ status: 'approved' });
       expect(detail.transactions.filter((t: { operation: string }) => /create/i.test(String(t.operation)))).toHaveLength(1);
     }
@@ -240,11 +162,11 @@ describe('federation: top level + two secondary nodes as processes', () => {
           [reported.start, reported.end],
         )
       ).rows[0].resolutions;
-      const volumes = await top.get(`/api/v1/volumes?nodeId=${nodeId}&groupBy=prefix`);
+      const volumes = await topGet(top, `/api/v1/volumes?nodeId=${nodeId}&groupBy=prefix`);
       const atTop = volumes.items.reduce((sum: number, item: { resolutions: number; notFound: number }) => sum + Number(item.resolutions) + Number(item.notFound), 0);
       expect(atTop).toBe(counted);
       expect(atTop).toBeGreaterThanOrEqual(5);
-      const status = await call(node.base, 'GET', '/api/v1/node/status', { token: node.operator });
+      const status = await request(node.base, 'GET', '/api/v1/node/status', { token: node.operator });
       expect(status.body.lastReport).toMatchObject({ status: 'delivered' });
     }
   }, 300_000);

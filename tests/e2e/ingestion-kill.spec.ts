@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimMessage } from '../../apps/enterprise-sim/src/messages';
 import { publishMessages } from '../../apps/enterprise-sim/src/publisher';
+import { freePort } from '../support/free-port';
+import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { applicationBody } from '../support/test-node';
+import { applicationBody, OPERATOR_PASSWORD } from '../support/test-node';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Item 9 of the traceability issue: no loss, no duplicates, proven. N events are published at
@@ -18,42 +20,10 @@ import { applicationBody } from '../support/test-node';
  * and queryable.
  */
 const N = Number(process.env.INGESTION_KILL_EVENTS ?? 3000);
-const OPERATOR_PASSWORD = 'operator-secret-1';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function http(base: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+/** The node's HTTP API (JSON replies only). */
+function http(base: string, method: string, path: string, body?: unknown, token?: string) {
+  return request(base, method, path, { body, token, redirect: 'follow', requireJson: true });
 }
 
 function* eventMessages(topicRoot: string, prefix: string, count: number): Generator<SimMessage> {
@@ -80,7 +50,7 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
   let confDir: string;
 
   afterAll(async () => {
-    if (node && node.child.exitCode === null && node.child.signalCode === null) await node.stop();
+    await node?.stop();
     if (broker && broker.exitCode === null) {
       const exited = new Promise((resolve) => broker?.once('exit', resolve));
       broker.kill('SIGTERM');
@@ -100,7 +70,7 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     broker = spawn('/usr/sbin/mosquitto', ['-c', join(confDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     broker.stdout?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
     broker.stderr?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
-    await waitFor('mosquitto to listen', async () => brokerOutput.includes(`port ${mqttPort}`) || (broker?.exitCode !== null ? Promise.reject(new Error(brokerOutput)) : false), 10_000);
+    await waitFor('mosquitto to listen', async () => brokerOutput.includes(`port ${mqttPort}`) || (broker?.exitCode !== null ? Promise.reject(new Error(brokerOutput)) : false), { timeoutMs: 10_000, intervalMs: 100 });
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
 
     db = await createTestDatabase('kill');
@@ -128,7 +98,7 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
       const status = await http(url, 'GET', '/api/v1/ingestion/status', undefined, operator);
       return status.status === 200 && status.body.consumer?.connections.subscribed === 8 ? status.body : undefined;
     };
-    await waitFor('the consumer to subscribe', () => consumerUp(base), 20_000);
+    await waitFor('the consumer to subscribe', () => consumerUp(base), { timeoutMs: 20_000, intervalMs: 100 });
 
     const storedCount = async () => Number((await db.client.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
 
@@ -141,10 +111,10 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
       maxDurationMs: 120_000,
       drainTimeoutMs: 60_000,
     });
-    await waitFor('a quarter of the events stored', async () => (await storedCount()) >= N / 4, 60_000);
+    await waitFor('a quarter of the events stored', async () => (await storedCount()) >= N / 4, { timeoutMs: 60_000, intervalMs: 100 });
     const killedAt = await storedCount();
     node.child.kill('SIGKILL');
-    await waitFor('the node to die', async () => node?.child.signalCode === 'SIGKILL', 10_000);
+    await waitFor('the node to die', async () => node?.child.signalCode === 'SIGKILL', { timeoutMs: 10_000, intervalMs: 100 });
     expect(killedAt).toBeLessThan(N);
 
     // Publishing continues while the node is down: the broker queues for its sessions.
@@ -155,12 +125,12 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     expect(result.unacknowledged).toBe(0);
     expect(result.expectedEventIds).toHaveLength(N);
 
-    await waitFor(`all ${N} events stored`, async () => (await storedCount()) >= N, 120_000);
+    await waitFor(`all ${N} events stored`, async () => (await storedCount()) >= N, { timeoutMs: 120_000, intervalMs: 100 });
     // Settled: nothing more arrives (no late duplicates as extra rows), exactly the N ids.
     await waitFor('ingestion to settle', async () => {
       const status = await consumerUp(restartedBase);
       return status && status.inFlight === 0 ? status : undefined;
-    }, 30_000);
+    }, { timeoutMs: 30_000, intervalMs: 100 });
     expect(await storedCount()).toBe(N);
     const missing = await db.client.query(`SELECT count(*)::int AS n FROM unnest($1::text[]) AS id WHERE NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.event_id = id)`, [result.expectedEventIds]);
     expect(missing.rows[0].n).toBe(0);

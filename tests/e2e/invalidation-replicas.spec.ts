@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from '../support/http';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { applicationBody, JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
 import { NodeProcess } from '../support/node-process';
@@ -7,14 +8,9 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** How long a replica may keep answering with a record older than an acknowledged write. */
 const PROPAGATION_BOUND_MS = 300;
 
-async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+/** The node's HTTP API (JSON replies only). */
+function call(base: string, method: string, path: string, body?: unknown, token?: string) {
+  return request(base, method, path, { body, token, redirect: 'follow', requireJson: true });
 }
 
 /**

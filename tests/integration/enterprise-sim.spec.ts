@@ -6,7 +6,8 @@ import { NodeApiError, NodeClient } from '../../apps/enterprise-sim/src/node-cli
 import { PublishError, publishMessages } from '../../apps/enterprise-sim/src/publisher';
 import { publishSimulatedEvents, runSimulation, type SimulationReport } from '../../apps/enterprise-sim/src/simulator';
 import { OPERATOR_PASSWORD, TestNode } from '../support/test-node';
-import { consumerReady, countRows, ingestionEnv, ingestionStatus, MOSQUITTO_URL, waitFor } from './ingestion-harness';
+import { waitFor } from '../support/wait-for';
+import { consumerReady, countRows, ingestionEnv, ingestionStatus, MOSQUITTO_URL } from './ingestion-harness';
 
 /**
  * The enterprise simulator against a real node (TestNode) and the real Mosquitto: it creates and
@@ -94,7 +95,7 @@ describe('enterprise simulator against a node', () => {
       expect(p).toMatchObject({ stoppedBy: 'exhausted', eventsAcked: 600, messagesFailed: 0, unacknowledged: 0, duplicatesAcked: 0, invalidAcked: 0, protocolVersion: 5 });
       expect(new Set(p.expectedEventIds).size).toBe(600);
       const prefixes = prefixesOf(first);
-      await waitFor('600 stored events', async () => (await storedIds(prefixes)).size >= 600, 30_000);
+      await waitFor('600 stored events', async () => (await storedIds(prefixes)).size >= 600, { timeoutMs: 30_000 });
       expect(await storedIds(prefixes)).toEqual(new Set(p.expectedEventIds));
       expect((await ingestionStatus(node)).storedTotal).toBeGreaterThanOrEqual(600);
       // genealogy material for trace queries: transformations and packing were stored as edges
@@ -112,7 +113,7 @@ describe('enterprise simulator against a node', () => {
         expect(entry.registration).toMatchObject({ created: 0, existing: first.enterprises[i].registration?.created, failed: 0 });
       }
       expect(again.publish.expectedEventIds).toEqual(first.publish.expectedEventIds);
-      await waitFor('600 duplicates counted', async () => (await ingestionStatus(node)).duplicatesTotal >= duplicatesBefore + 600, 30_000);
+      await waitFor('600 duplicates counted', async () => (await ingestionStatus(node)).duplicatesTotal >= duplicatesBefore + 600, { timeoutMs: 30_000 });
       expect((await storedIds(prefixesOf(first))).size).toBe(600);
     });
   });
@@ -128,8 +129,8 @@ describe('enterprise simulator against a node', () => {
     const prefixes = prefixesOf(report);
     // the inactive-prefix kind lands on 88.118.99999999, which no enterprise holds
     const rejectPrefixes = [...prefixes, '88.118.99999999'];
-    await waitFor('all broken messages rejected', async () => (await countRows(node, 'SELECT 1 FROM epcis_rejects WHERE enterprise_prefix = ANY($1)', [rejectPrefixes])) >= p.invalidAcked, 30_000);
-    await waitFor('400 stored events', async () => (await storedIds(prefixes)).size >= 400, 30_000);
+    await waitFor('all broken messages rejected', async () => (await countRows(node, 'SELECT 1 FROM epcis_rejects WHERE enterprise_prefix = ANY($1)', [rejectPrefixes])) >= p.invalidAcked, { timeoutMs: 30_000 });
+    await waitFor('400 stored events', async () => (await storedIds(prefixes)).size >= 400, { timeoutMs: 30_000 });
     expect(await storedIds(prefixes)).toEqual(new Set(p.expectedEventIds));
     expect(await countRows(node, 'SELECT 1 FROM epcis_rejects WHERE enterprise_prefix = ANY($1)', [rejectPrefixes])).toBe(p.invalidAcked);
     const reasons = await node.db.client.query<{ reason: string }>('SELECT DISTINCT reason FROM epcis_rejects WHERE enterprise_prefix = ANY($1) ORDER BY reason', [rejectPrefixes]);
@@ -153,7 +154,7 @@ describe('enterprise simulator against a node', () => {
     expect(result).toMatchObject({ eventsAcked: 250, messagesFailed: 0, unacknowledged: 0, stoppedBy: 'exhausted' });
     expect(result.expectedEventIds).toHaveLength(250);
     const prefixes = enterprises.map((e) => e.prefix);
-    await waitFor('250 stored events', async () => (await storedIds(prefixes)).size >= 250, 30_000);
+    await waitFor('250 stored events', async () => (await storedIds(prefixes)).size >= 250, { timeoutMs: 30_000 });
     expect(await storedIds(prefixes)).toEqual(new Set(result.expectedEventIds));
   });
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { type EnterpriseFixture, TestNode } from '../support/test-node';
-import { countRows, endClient, epcisDocument, ingestionStatus, objectEvent, publish, testClient, waitFor } from './ingestion-harness';
+import { waitFor } from '../support/wait-for';
+import { countRows, endClient, epcisDocument, ingestionStatus, objectEvent, publish, testClient } from './ingestion-harness';
 
 /** POST /epcis/capture (HTTP intake) and the node without a broker (services profile, no MQTT_URL). */
 describe('EPCIS capture over HTTP', () => {

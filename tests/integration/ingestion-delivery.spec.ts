@@ -4,7 +4,8 @@ import { IngestionRuntime } from '../../apps/secondary-node/src/traceability/ing
 import { parsePrometheus } from '../support/prometheus';
 import { TEST_PG_ADMIN_URL } from '../support/test-database';
 import { TestNode } from '../support/test-node';
-import { consumerReady, countRows, endClient, ingestionEnv, objectEvent, publish, testClient, waitFor } from './ingestion-harness';
+import { waitFor } from '../support/wait-for';
+import { consumerReady, countRows, endClient, ingestionEnv, objectEvent, publish, testClient } from './ingestion-harness';
 
 /**
  * At-least-once: the PUBACK goes out only after the batch committed. Proven from the broker's side:
@@ -86,7 +87,7 @@ describe.each(['deferred', 'handle-message'])('EPCIS ingestion: acknowledgement 
       await admin.query(`ALTER DATABASE ${node.db.name} ALLOW_CONNECTIONS true`);
       await admin.end();
     }
-    await waitFor('all stored after the outage', async () => (await countRows(node, `SELECT 1 FROM epcis_events WHERE event_id = ANY($1)`, [events.map((e) => e.eventID)])) === 5, 30_000);
+    await waitFor('all stored after the outage', async () => (await countRows(node, `SELECT 1 FROM epcis_events WHERE event_id = ANY($1)`, [events.map((e) => e.eventID)])) === 5, { timeoutMs: 30_000 });
     await waitFor('all acknowledged', async () => (await metric('idis_ingestion_messages_acknowledged_total')) === 5);
     expect(await metric('idis_ingestion_in_flight_messages')).toBe(0);
   });

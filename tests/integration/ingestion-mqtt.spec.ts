@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { parsePrometheus } from '../support/prometheus';
 import { type EnterpriseFixture, TestNode } from '../support/test-node';
+import { waitFor } from '../support/wait-for';
 import {
   consumerReady,
   countRows,
@@ -11,7 +12,6 @@ import {
   objectEvent,
   publish,
   testClient,
-  waitFor,
 } from './ingestion-harness';
 
 /** The MQTT consumer against the real Mosquitto and PostgreSQL: stored, deduplicated, rejected. */

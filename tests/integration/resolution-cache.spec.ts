@@ -7,7 +7,8 @@ import { RESOLUTION_OBSERVER, RESOLUTION_OBSERVER_SINK, type ResolutionObserver 
 import type { CacheEntry, FoundRecord } from '../../apps/secondary-node/src/resolution/resolution.types';
 import { RESOLUTION_CACHE_STATS, type ResolutionCacheStatsSource } from '../../apps/secondary-node/src/metrics/resolution-cache-stats';
 import { IdentifierRepository } from '../../apps/secondary-node/src/registry/identifier.repository';
-import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix, waitFor } from './resolution-harness';
+import { waitForElapsed } from '../support/wait-for';
+import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix } from './resolution-harness';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PREFIX = '88.118.8';
@@ -24,7 +25,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
   const fresh = (label: string) => `${PREFIX}/${label}-${++counter}`;
   const recKey = (handle: string) => `${keyPrefix}rec:${handle.toLowerCase()}`;
   // The L2 fill is not awaited by resolve() (and goes out with the next auto-pipelined write).
-  const storedInL2 = (handle: string) => waitFor('the L2 fill', async () => (await redis.exists(recKey(handle))) === 1, 2000);
+  const storedInL2 = (handle: string) => waitForElapsed('the L2 fill', async () => (await redis.exists(recKey(handle))) === 1, { timeoutMs: 2000 });
   const resolver = async (extraEnv: Record<string, string> = {}, providers: Provider[] = []) => {
     const r = await startResolver(db.url, { ...env, ...extraEnv }, providers);
     started.push(r);
@@ -178,7 +179,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       await db.insert(handle, [stringValue(1, 'URL', 'https://example.cn/one', { ttl: 1 })]);
       expect((await main.service.resolve(parseHandle(handle))).tier).toBe('db');
       expect((await main.service.resolve(parseHandle(handle))).tier).toBe('l1');
-      await waitFor('the 1 s entry to expire', async () => (await main.service.resolve(parseHandle(handle))).tier === 'db', 3000);
+      await waitForElapsed('the 1 s entry to expire', async () => (await main.service.resolve(parseHandle(handle))).tier === 'db', { timeoutMs: 3000 });
     });
 
     it('does not let an L1 copy taken from L2 outlive the L2 entry', async () => {
@@ -191,7 +192,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       await redis.set(recKey(handle), encodeEntry(record), 'PX', 500);
       expect((await main.service.resolve(parseHandle(handle))).tier).toBe('l2');
       expect((await main.service.resolve(parseHandle(handle))).tier).toBe('l1');
-      const expiredAfter = await waitFor('the L1 copy to expire', async () => (await main.service.resolve(parseHandle(handle))).tier !== 'l1', 3000);
+      const expiredAfter = await waitForElapsed('the L1 copy to expire', async () => (await main.service.resolve(parseHandle(handle))).tier !== 'l1', { timeoutMs: 3000 });
       expect(expiredAfter).toBeLessThan(1000);
     });
   });
@@ -266,7 +267,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       const created = await main.service.resolve(parsed);
       expect(created.tier).toBe('db');
       expect(found(created.entry).handle).toBe(handle);
-      await waitFor('the replica to see the new identifier', async () => (await replica.service.resolve(parsed)).entry.kind === 'found', 2000);
+      await waitForElapsed('the replica to see the new identifier', async () => (await replica.service.resolve(parsed)).entry.kind === 'found', { timeoutMs: 2000 });
     });
 
     it('expires after CACHE_NEGATIVE_TTL_SECONDS, and is not cached at all with 0', async () => {
@@ -274,7 +275,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       const handle = fresh('Brief');
       expect((await brief.service.resolve(parseHandle(handle))).tier).toBe('db');
       expect((await brief.service.resolve(parseHandle(handle))).tier).toBe('l1');
-      await waitFor('the negative entry to expire', async () => (await brief.service.resolve(parseHandle(handle))).tier === 'db', 3000);
+      await waitForElapsed('the negative entry to expire', async () => (await brief.service.resolve(parseHandle(handle))).tier === 'db', { timeoutMs: 3000 });
 
       const never = await resolver({ CACHE_NEGATIVE_TTL_SECONDS: '0' });
       const other = fresh('Never');
@@ -312,10 +313,10 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
 
       await db.update(handle, [stringValue(1, 'URL', 'https://example.cn/r2')]);
       await main.cache.invalidate([parsed.key]);
-      const delay = await waitFor(
+      const delay = await waitForElapsed(
         'the replica to answer the new version',
         async () => found((await replica.service.resolve(parsed)).entry).version === 2,
-        1000,
+        { timeoutMs: 1000 },
       );
       expect(delay).toBeLessThan(1000);
       const settled = await replica.service.resolve(parsed);
@@ -352,7 +353,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       expect(await redis.keys(`${keyPrefix}rec:*`)).toEqual([]);
       expect(await redis.get(unrelated)).toBe('kept');
       expect(main.health.snapshot().l1.entries).toBe(0);
-      await waitFor('the replica to drop its L1', () => replica.health.snapshot().l1.entries === 0, 1000);
+      await waitForElapsed('the replica to drop its L1', () => replica.health.snapshot().l1.entries === 0, { timeoutMs: 1000 });
     });
   });
 
@@ -404,7 +405,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       await main.cache.invalidate([stale.handleKey]);
       // What a slower replica's load, which read the row before the write, would do now.
       await redis.set(recKey(handle), JSON.stringify(stale), 'EX', 600);
-      const took = await waitFor('the stale L2 entry to be deleted', async () => (await redis.exists(recKey(handle))) === 0, SECOND_DELETE_DELAY_MS + 1000);
+      const took = await waitForElapsed('the stale L2 entry to be deleted', async () => (await redis.exists(recKey(handle))) === 0, { timeoutMs: SECOND_DELETE_DELAY_MS + 1000 });
       expect(took).toBeGreaterThan(SECOND_DELETE_DELAY_MS / 2);
     });
   });

@@ -118,16 +118,6 @@ export function uniqueKeyPrefix(label: string): string {
   return `idis-test:${label}:${randomBytes(4).toString('hex')}:`;
 }
 
-/** Polls `condition` every 20 ms until it holds; fails with `what` after `timeoutMs`. Returns the time it took. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if (await condition()) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 export function stringValue(index: number, type: string, value: string, extra: Partial<HandleJsonValue> = {}): HandleJsonValue {
   return { index, type, data: { format: 'string', value }, ttl: 86400, timestamp: '2026-01-01T00:00:00Z', ...extra };
 }

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import Redis from 'ioredis';
 import { parseHandle } from '@idis/identifier';
 import type { FoundRecord, Resolution } from '../../apps/secondary-node/src/resolution/resolution.types';
-import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix, waitFor } from './resolution-harness';
+import { freePort } from '../support/free-port';
+import { waitForElapsed } from '../support/wait-for';
+import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix } from './resolution-harness';
 
 const PREFIX = '88.118.9';
 const COMMAND_TIMEOUT_MS = 300;
@@ -28,7 +30,7 @@ class RedisChild {
 
   async spawn(): Promise<void> {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(`redis-server on port ${this.port} to answer PING`, () => pings(this.port), 5000);
+    await waitForElapsed(`redis-server on port ${this.port} to answer PING`, () => pings(this.port), { timeoutMs: 5000 });
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -115,16 +117,16 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     expect(performance.now() - invalidateStarted).toBeLessThan(COMMAND_TIMEOUT_MS);
     expect(resolver.health.snapshot().pendingInvalidations).toBe(1);
     // The frozen server keeps the socket open; only the heartbeat can tell the channel is dead.
-    await waitFor('the invalidation channel to be reported down', () => resolver.health.snapshot().invalidationChannel === 'down', 3000);
+    await waitForElapsed('the invalidation channel to be reported down', () => resolver.health.snapshot().invalidationChannel === 'down', { timeoutMs: 3000 });
 
     redisChild.signal('SIGCONT');
-    await waitFor(
+    await waitForElapsed(
       'breaker closed, channel up and the pending invalidation delivered',
       () => {
         const health = resolver.health.snapshot();
         return health.redis === 'up' && health.breaker === 'closed' && health.invalidationChannel === 'up' && health.pendingInvalidations === 0;
       },
-      5000,
+      { timeoutMs: 5000 },
     );
     expect(await probe.exists(`${keyPrefix}rec:${parsed.key}`)).toBe(0);
     const fresh1 = await resolver.service.resolve(parsed);
@@ -144,21 +146,21 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     expect((await withL1.service.resolve(parsed)).tier).toBe('l1');
 
     await redisChild.kill();
-    await waitFor('both replicas to notice', () =>
+    await waitForElapsed('both replicas to notice', () =>
       [withL1, withoutL1].every((r) => r.health.snapshot().redis === 'down' && r.health.snapshot().invalidationChannel === 'down'),
     );
 
     // An entry filled before the outage is served at most the detached TTL (1 s), not its 86400 s.
-    const droppedAfter = await waitFor('the pre-outage L1 entry to be dropped', async () => {
+    const droppedAfter = await waitForElapsed('the pre-outage L1 entry to be dropped', async () => {
       const answer = await withL1.service.resolve(parsed);
       expect(version(answer)).toBe(1);
       return answer.tier === 'db';
-    }, 3000);
+    }, { timeoutMs: 3000 });
     expect(performance.now() - filledBeforeTheOutage).toBeGreaterThanOrEqual(900);
     expect(droppedAfter).toBeLessThan(2000);
     // Entries filled during the outage live the detached TTL too.
     expect((await withL1.service.resolve(parsed)).tier).toBe('l1');
-    await waitFor('the detached L1 entry to expire', async () => (await withL1.service.resolve(parsed)).tier === 'db', 2500);
+    await waitForElapsed('the detached L1 entry to expire', async () => (await withL1.service.resolve(parsed)).tier === 'db', { timeoutMs: 2500 });
 
     // Without L1 every request goes to PostgreSQL, quickly, and the breaker opens.
     const started = performance.now();
@@ -174,14 +176,14 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     expect((await bootedDuringOutage.service.resolve(parsed)).tier).toBe('db');
 
     await redisChild.spawn();
-    await waitFor(
+    await waitForElapsed(
       'all three replicas to reconnect, close their breakers and subscribe',
       () =>
         [withL1, withoutL1, bootedDuringOutage].every((r) => {
           const health = r.health.snapshot();
           return health.redis === 'up' && health.breaker === 'closed' && health.invalidationChannel === 'up';
         }),
-      10_000,
+      { timeoutMs: 10_000 },
     );
     // The restarted server is empty: fill L2 again and read it from the other replica.
     expect((await withoutL1.service.resolve(parsed)).tier).toBe('db');
@@ -193,21 +195,9 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     // And the channel carries invalidations again.
     await db.update(handle, [stringValue(1, 'URL', 'https://example.cn/k2')]);
     await withoutL1.cache.invalidate([parsed.key]);
-    await waitFor('the L1 replica to answer the new version', async () => version(await withL1.service.resolve(parsed)) === 2, 1000);
+    await waitForElapsed('the L1 replica to answer the new version', async () => version(await withL1.service.resolve(parsed)) === 2, { timeoutMs: 1000 });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One raw PING, so readiness checks need no client with its own reconnect logic. */
 function pings(port: number): Promise<boolean> {

@@ -1,18 +1,5 @@
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port';
 import { type EnterpriseFixture, TestNode } from '../support/test-node';
-
-/** A port nothing listens on: Redis "configured but unreachable". */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Through the HTTP front doors: Redis unreachable is a degraded node, not an outage. */
 describe('a node whose Redis is unreachable', () => {
@@ -20,7 +7,8 @@ describe('a node whose Redis is unreachable', () => {
   let acme: EnterpriseFixture;
 
   beforeAll(async () => {
-    node = await TestNode.start({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    // A port nothing listens on: Redis "configured but unreachable".
+    node = await TestNode.start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '200' });
     acme = await node.approvedEnterprise('88.118.8', 'acme');
   });
   afterAll(async () => {

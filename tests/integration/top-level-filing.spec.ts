@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { FilingOperation, FilingStatus } from '@idis/contracts';
-import { type Credentials, enterprise, failureOf, TopLevelHarness, waitFor } from './top-level-harness';
+import { waitFor } from '../support/wait-for';
+import { type Credentials, enterprise, failureOf, TopLevelHarness } from './top-level-harness';
 
 async function fingerprint(top: TopLevelHarness): Promise<string> {
   const parts: string[] = [];
@@ -13,10 +14,10 @@ async function fingerprint(top: TopLevelHarness): Promise<string> {
 
 /** Polls until the node's queue has a message, then returns it (the queue is left as it is). */
 function nextReview(top: TopLevelHarness, node: Credentials) {
-  return waitFor(async () => {
+  return waitFor('a review message', async () => {
     const reply = await top.client.signed(node, 'PrefixFiling', 'Poll', {});
     return reply.message ? reply : undefined;
-  }, 15_000, 'a review message');
+  }, { timeoutMs: 15_000, failOnError: true });
 }
 
 describe('top-level node: filing with automatic review', () => {
@@ -194,7 +195,7 @@ describe('top-level node: filing with automatic review', () => {
     for (const [i, prefix] of ['88.200.1', '88.200.2', '88.200.3'].entries()) {
       await top.client.signed(other, 'PrefixFiling', 'Create', { clientTransactionId: `o-${i}`, prefix, enterprise: enterprise() });
     }
-    await waitFor(async () => ((await top.client.signed(other, 'PrefixFiling', 'Poll', {})).queueCount === 3 ? true : undefined), 15_000, 'three reviews');
+    await waitFor('three reviews', async () => (await top.client.signed(other, 'PrefixFiling', 'Poll', {})).queueCount === 3, { timeoutMs: 15_000, failOnError: true });
     expect((await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount).toBe(0);
     const seen: string[] = [];
     for (let i = 3; i > 0; i -= 1) {

@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS, TOP_LEVEL_PROTO_FILES, methodPath, protoRoot, signCall } from '@idis/contracts';
 import { createTopLevelApp, type RunningTopLevel } from '../../apps/top-level-node/src/bootstrap';
 import { loadTopLevelConfig } from '../../apps/top-level-node/src/config/top-level-config';
+import { type HttpReply, request, type RequestOptions } from '../support/http';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 export const ENROLMENT_TOKEN = 'enrolment-token-0123456789';
@@ -120,24 +121,8 @@ export class TopLevelHarness {
     await this.db.drop();
   }
 
-  async http(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.httpUrl}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      redirect: 'manual',
-    });
-    const text = await response.text();
-    let body: any;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, headers: response.headers, body, text };
+  http(method: string, path: string, options: Pick<RequestOptions, 'body' | 'token' | 'headers'> = {}): Promise<HttpReply> {
+    return request(this.httpUrl, method, path, options);
   }
 }
 
@@ -150,15 +135,4 @@ function baseEnv(databaseUrl: string): Record<string, string> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'error',
   };
-}
-
-/** Polls `probe` until it returns a value (not undefined), at most `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -1,4 +1,5 @@
-import { type Credentials, enterprise, TopLevelHarness, waitFor } from './top-level-harness';
+import { waitFor } from '../support/wait-for';
+import { type Credentials, enterprise, TopLevelHarness } from './top-level-harness';
 
 describe('top-level node: IIIDAP registration data', () => {
   let top: TopLevelHarness;
@@ -12,9 +13,9 @@ describe('top-level node: IIIDAP registration data', () => {
     ]);
     await top.client.signed(node, 'PrefixFiling', 'Create', { clientTransactionId: 'i-1', prefix: '88.118.8', enterprise: enterprise('Huangshi Tools Co.') });
     await top.client.signed(node, 'PrefixFiling', 'Create', { clientTransactionId: 'i-2', prefix: '88.118.9', enterprise: enterprise() });
-    await waitFor(async () => ((await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount === 2 ? true : undefined), 15_000, 'two reviews');
+    await waitFor('two reviews', async () => (await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount === 2, { timeoutMs: 15_000, failOnError: true });
     await top.client.signed(node, 'PrefixFiling', 'Delete', { clientTransactionId: 'i-3', prefix: '88.118.9', reason: 'gone' });
-    await waitFor(async () => ((await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount === 3 ? true : undefined), 15_000, 'the delete review');
+    await waitFor('the delete review', async () => (await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount === 3, { timeoutMs: 15_000, failOnError: true });
   });
 
   afterAll(async () => {

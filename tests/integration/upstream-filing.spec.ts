@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { OutboxWorker } from '../../apps/secondary-node/src/upstream/outbox-worker';
 import { applicationBody, TestNode } from '../support/test-node';
-import { ENROLMENT_TOKEN, FAST_LINK_ENV, TopLevelUnderTest, waitFor } from './upstream-harness';
+import { waitFor } from '../support/wait-for';
+import { ENROLMENT_TOKEN, FAST_LINK_ENV, TopLevelUnderTest } from './upstream-harness';
 
 jest.setTimeout(120_000);
 
@@ -28,7 +29,7 @@ describe('filing: check before create (EPP)', () => {
     await waitFor('the link to be up', async () => {
       const body = (await node.request('GET', '/api/v1/node/status', { token: operator })).body;
       return body.link.state === 'linked' && body.link.lastHeartbeatAckAt;
-    });
+    }, { timeoutMs: 20_000 });
     await fileForAnotherNode(top, '88.118.50', 'approved');
     await fileForAnotherNode(top, '88.118.51', 'pending');
   });
@@ -84,14 +85,14 @@ describe('filing: check before create (EPP)', () => {
     await waitFor('the delayed calls to drain', async () => {
       const ack = (await node.request('GET', '/api/v1/node/status', { token: operator })).body.link.lastHeartbeatAckAt;
       return ack && Date.parse(ack) > restoredAt + 3100;
-    });
+    }, { timeoutMs: 20_000 });
     const approved = await node.request('POST', `/api/v1/enterprises/applications/${id}/approve`, { token: operator });
     expect(approved.body.status).toBe('filing');
 
     const failed = await waitFor('the filing-create to fail', async () => {
       const item = await outboxItem(`filing-create-${id}`);
       return item?.status === 'failed' ? item : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(failed.last_error).toBe('PREFIX_FILED_ELSEWHERE: prefix 88.118.50 is filed at the top level by node node-previous, not this node; the application was rejected');
     const rejected = await applicationStatus(id);
     expect(rejected).toMatchObject({ status: 'rejected', reviewReason: FILED_ELSEWHERE_REASON });
@@ -115,7 +116,7 @@ describe('filing: check before create (EPP)', () => {
     const rejected = await waitFor('the application to be rejected', async () => {
       const body = await applicationStatus(application.body.id);
       return body.status === 'rejected' ? body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(rejected.reviewReason).toBe(FILED_ELSEWHERE_REASON);
     expect((await outboxItem(`filing-create-${application.body.id}`)).last_error).toMatch(/^PREFIX_FILED_ELSEWHERE: prefix 88\.118\.53 is pending filing at the top level by node node-previous/);
   });
@@ -128,7 +129,7 @@ describe('filing: check before create (EPP)', () => {
     const first = await waitFor('the create to be delivered', async () => {
       const item = await outboxItem(`filing-create-${id}`);
       return item?.status === 'delivered' ? item : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(first.response).toMatchObject({ prefix: '88.118.54', replayed: false });
 
     // As if this process had died after the call and before recording the delivery: the item is due again.
@@ -136,7 +137,7 @@ describe('filing: check before create (EPP)', () => {
     const again = await waitFor('the create to be delivered again', async () => {
       const item = await outboxItem(`filing-create-${id}`);
       return item?.status === 'delivered' ? item : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(again.response).toMatchObject({ prefix: '88.118.54', replayed: true, serverTransactionId: first.response.serverTransactionId });
     expect((await applicationStatus(id)).status).toBe('filing');
     const filing = await top.http('GET', '/api/v1/filings/88.118.54');
@@ -149,7 +150,7 @@ describe('filing: check before create (EPP)', () => {
     expect(refused.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', detail: expect.stringMatching(/88\.118\.54 .* is filing/) });
 
     expect((await top.http('POST', '/api/v1/filings/88.118.54/approve', { reason: 'ok' })).status).toBe(200);
-    await waitFor('the application to become active', async () => (await applicationStatus(id)).status === 'active');
+    await waitFor('the application to become active', async () => (await applicationStatus(id)).status === 'active', { timeoutMs: 20_000 });
   });
 });
 
@@ -169,17 +170,17 @@ describe('operator deactivation: filing delete, local stop, and other nodes forg
       TestNode.start({ TOP_LEVEL_URL: top.grpc, ENROLMENT_TOKEN, NODE_ID: 'node-far', SECONDARY_PREFIX: '88.200', ...FAST_LINK_ENV }),
     ]);
     farOperator = await far.operatorToken();
-    await waitFor('the far node to be enrolled', async () => (await far.request('GET', '/api/v1/node/status', { token: farOperator })).body.enrolment);
+    await waitFor('the far node to be enrolled', async () => (await far.request('GET', '/api/v1/node/status', { token: farOperator })).body.enrolment, { timeoutMs: 20_000 });
     enterprise = await far.approvedEnterprise('88.200.5', 'far-ent');
     await waitFor('88.200.5 to be active on the far node', async () => {
       const reply = await far.request('GET', `/api/v1/enterprises/applications/${enterprise.applicationId}`, { token: farOperator });
       return reply.body.status === 'active';
-    });
+    }, { timeoutMs: 20_000 });
     for (const suffix of ['A', 'B']) {
       const put = await far.request('PUT', `/api/handles/88.200.5/${suffix}`, { token: enterprise.token, body: { values: [URL_VALUE(`https://far.example.cn/${suffix}`)] } });
       expect([200, 201]).toContain(put.status);
     }
-    await waitFor('the near node to be enrolled', async () => (await near.request('GET', '/api/v1/node/status', { token: await near.operatorToken() })).body.enrolment);
+    await waitFor('the near node to be enrolled', async () => (await near.request('GET', '/api/v1/node/status', { token: await near.operatorToken() })).body.enrolment, { timeoutMs: 20_000 });
   });
 
   afterAll(async () => {
@@ -240,12 +241,12 @@ describe('operator deactivation: filing delete, local stop, and other nodes forg
     const delivered = await waitFor('the filing-delete to be delivered', async () => {
       const row = (await far.db.client.query(`SELECT * FROM upstream_outbox WHERE client_transaction_id = $1`, [deleteId])).rows[0];
       return row?.status === 'delivered' ? row : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(delivered).toMatchObject({ kind: 'filing-delete', payload: expect.objectContaining({ prefix: '88.200.5', reason: 'deactivated by operator: business closed' }) });
     const filing = await waitFor('the filing to be deleted at the top level', async () => {
       const body = (await top.http('GET', '/api/v1/filings/88.200.5')).body;
       return body?.status === 'deleted' ? body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(filing.transactions.map((t: { operation: string }) => String(t.operation).toLowerCase())).toEqual(expect.arrayContaining([expect.stringMatching(/create/), expect.stringMatching(/delete/)]));
 
     // Through the other node: once its referral (1 s) has expired, the prefix is unknown. Each probe
@@ -255,7 +256,7 @@ describe('operator deactivation: filing delete, local stop, and other nodes forg
       probe += 1;
       const body = (await near.request('GET', `/88.200.5/probe-${probe}?noredirect`, { headers: { accept: 'application/json' } })).body;
       return body?.prefixKnown === false ? body : undefined;
-    }, 20_000, 200);
+    }, { timeoutMs: 20_000, intervalMs: 200 });
     expect(unknown).toMatchObject({ responseCode: 100 });
     const page = await near.request('GET', `/88.200.5/probe-page`);
     expect(page.status).toBe(404);

@@ -3,6 +3,7 @@ import { createTopLevelApp, type RunningTopLevel } from '../../apps/top-level-no
 import { loadTopLevelConfig } from '../../apps/top-level-node/src/config/top-level-config';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { type HttpReply, request } from '../support/http';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
 
@@ -45,14 +46,9 @@ export class TopLevelUnderTest {
     return this.running.grpcAddress;
   }
 
-  async http<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.running.httpUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  /** The top level's HTTP API; follows redirects, and a reply that is not JSON is an error. */
+  http<T = any>(method: string, path: string, body?: unknown): Promise<HttpReply<T>> {
+    return request<T>(this.running.httpUrl, method, path, { body, redirect: 'follow', requireJson: true });
   }
 
   async simulate(knobs: { down?: boolean; errorRate?: number; latencyMs?: number }): Promise<void> {
@@ -74,20 +70,4 @@ export async function startLinkedNode(databaseUrl: string, env: Record<string, s
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { app, baseUrl: `http://127.0.0.1:${port}` };
-}
-
-/** Polls `probe` until it returns something truthy; bounded in time, never a fixed sleep. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

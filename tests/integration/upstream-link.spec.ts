@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { StatisticsReporter } from '../../apps/secondary-node/src/upstream/statistics-reporter';
 import { applicationBody, TestNode } from '../support/test-node';
-import { ENROLMENT_TOKEN, FAST_LINK_ENV, startLinkedNode, TopLevelUnderTest, waitFor } from './upstream-harness';
+import { waitFor } from '../support/wait-for';
+import { ENROLMENT_TOKEN, FAST_LINK_ENV, startLinkedNode, TopLevelUnderTest } from './upstream-harness';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +43,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const linked = await waitFor('a heartbeat ack', async () => {
       const body = await status();
       return body.link.lastHeartbeatAckAt ? body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(linked).toMatchObject({
       nodeId: 'node-88.118',
       secondaryPrefix: '88.118',
@@ -88,7 +89,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const filed = await waitFor('the filing at the top level', async () => {
       const reply = await top.http('GET', '/api/v1/filings/88.118.31');
       return reply.status === 200 ? reply.body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(filed).toMatchObject({ prefix: '88.118.31', nodeId: 'node-88.118', status: 'pending' });
     expect((await outboxItem(`filing-create-${application.id}`)).status).toBe('delivered');
 
@@ -96,7 +97,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const active = await waitFor('the application to become active', async () => {
       const reply = await node.request('GET', `/api/v1/enterprises/applications/${application.id}`, { token: operator });
       return reply.body.status === 'active' ? reply.body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(active.status).toBe('active');
     const prefixRow = await node.db.client.query(`SELECT status FROM enterprise_prefixes WHERE prefix_key = '88.118.31'`);
     expect(prefixRow.rows[0].status).toBe('active');
@@ -108,12 +109,12 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
   it('a prefix the top level rejects is rejected locally with the top level’s reason and released', async () => {
     const application = await apply('88.118.32', 'filing-no');
     expect((await node.request('POST', `/api/v1/enterprises/applications/${application.id}/approve`, { token: operator })).body.status).toBe('filing');
-    await waitFor('the filing at the top level', async () => (await top.http('GET', '/api/v1/filings/88.118.32')).status === 200);
+    await waitFor('the filing at the top level', async () => (await top.http('GET', '/api/v1/filings/88.118.32')).status === 200, { timeoutMs: 20_000 });
     expect((await top.http('POST', '/api/v1/filings/88.118.32/reject', { reason: 'enterprise name does not match the credit code' })).status).toBe(200);
     const rejected = await waitFor('the application to be rejected', async () => {
       const reply = await node.request('GET', `/api/v1/enterprises/applications/${application.id}`, { token: operator });
       return reply.body.status === 'rejected' ? reply.body : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(rejected.reviewReason).toMatch(/top-level node: enterprise name does not match the credit code/);
     expect((await node.db.client.query(`SELECT 1 FROM enterprise_prefixes WHERE prefix_key = '88.118.32'`)).rowCount).toBe(0);
     expect((await node.request('GET', '/88.118.32/x?noredirect', { headers: { accept: 'application/json' } })).body.prefixKnown).toBe(false);
@@ -127,7 +128,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
       const waiting = await waitFor('a failed attempt', async () => {
         const item = await outboxItem(`filing-create-${application.id}`);
         return item.attempts >= 2 && item.last_error ? item : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       expect(waiting.status).toBe('pending');
       expect(waiting.last_error).toMatch(/^UNAVAILABLE/);
 
@@ -139,7 +140,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
       const down = await waitFor('the link to be unreachable', async () => {
         const body = await status();
         return body.link.state === 'unreachable' ? body : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       expect(down.outbox.pending).toBeGreaterThanOrEqual(1);
       expect(down.link.lastError).toMatch(/UNAVAILABLE/);
       const health = await node.request('GET', '/health');
@@ -153,11 +154,11 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const delivered = await waitFor('delivery after recovery', async () => {
       const item = (await node.db.client.query(`SELECT * FROM upstream_outbox WHERE payload->>'prefix' = '88.118.33'`)).rows[0];
       return item.status === 'delivered' ? item : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(delivered.response).toMatchObject({ prefix: '88.118.33' });
     const filing = await top.http('GET', '/api/v1/filings/88.118.33');
     expect(filing.body.transactions).toHaveLength(1);
-    await waitFor('the link to be up again', async () => (await status()).link.state === 'linked');
+    await waitFor('the link to be up again', async () => (await status()).link.state === 'linked', { timeoutMs: 20_000 });
   });
 
   it('shows a call refused for good as failed with its last error; retry puts it back in line', async () => {
@@ -169,7 +170,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const failed = await waitFor('the item to fail', async () => {
       const item = await outboxItem('filing-create-foreign');
       return item.status === 'failed' ? item : undefined;
-    });
+    }, { timeoutMs: 20_000 });
     expect(failed.last_error).toMatch(/^(PERMISSION_DENIED|INVALID_ARGUMENT)/);
     expect(failed.attempts).toBe(1);
 
@@ -180,7 +181,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const retried = await node.request('POST', `/api/v1/upstream/outbox/${failed.id}/retry`, { token: operator });
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ id: failed.id, status: 'pending', attempts: 0 });
-    await waitFor('the item to fail again', async () => (await outboxItem('filing-create-foreign')).status === 'failed');
+    await waitFor('the item to fail again', async () => (await outboxItem('filing-create-foreign')).status === 'failed', { timeoutMs: 20_000 });
 
     const delivered = (await node.db.client.query(`SELECT id FROM upstream_outbox WHERE status = 'delivered' LIMIT 1`)).rows[0];
     expect((await node.request('POST', `/api/v1/upstream/outbox/${delivered.id}/retry`, { token: operator })).status).toBe(409);
@@ -211,7 +212,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
       { prefix: '88.118.31', registrations: 3, resolutions: 7, notFound: 2, errors: 0 },
       { prefix: '-', registrations: 0, resolutions: 100, notFound: 0, errors: 0 },
     ]);
-    await waitFor('every report delivered', async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status <> 'delivered'`)).rowCount === 0);
+    await waitFor('every report delivered', async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status <> 'delivered'`)).rowCount === 0, { timeoutMs: 20_000 });
     const volumes = await top.http('GET', '/api/v1/volumes?groupBy=prefix&nodeId=node-88.118');
     expect(volumes.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ prefix: '88.118.31', registrations: 3, resolutions: 7 })]));
     const last = (await status()).lastReport;
@@ -225,7 +226,7 @@ describe('upstream link: credentials reused across restarts, unlinked nodes', ()
     const node = await TestNode.start({ TOP_LEVEL_URL: top.grpc, ENROLMENT_TOKEN, NODE_ID: 'node-restart', ...FAST_LINK_ENV });
     try {
       const operator = await node.operatorToken();
-      const first = await waitFor('enrolment', async () => (await node.request('GET', '/api/v1/node/status', { token: operator })).body.enrolment);
+      const first = await waitFor('enrolment', async () => (await node.request('GET', '/api/v1/node/status', { token: operator })).body.enrolment, { timeoutMs: 20_000 });
       await node.app.close();
       const again = await startLinkedNode(node.db.url, { TOP_LEVEL_URL: top.grpc, NODE_ID: 'node-restart' });
       try {
@@ -233,7 +234,7 @@ describe('upstream link: credentials reused across restarts, unlinked nodes', ()
           const r = await fetch(`${again.baseUrl}/api/v1/node/status`, { headers: { authorization: `Bearer ${operator}` } });
           const body = (await r.json()) as any;
           return body.link.state === 'linked' && body.link.lastSuccessAt ? body : undefined;
-        });
+        }, { timeoutMs: 20_000 });
         expect(reply.enrolment.keyId).toBe(first.keyId);
         expect(reply.enrolment.enrolledAt).toBe(first.enrolledAt);
       } finally {
@@ -253,7 +254,7 @@ describe('upstream link: credentials reused across restarts, unlinked nodes', ()
       const body = await waitFor('an enrolment error', async () => {
         const reply = (await node.request('GET', '/api/v1/node/status', { token: operator })).body;
         return reply.link.lastError ? reply : undefined;
-      });
+      }, { timeoutMs: 20_000 });
       expect(body.enrolment).toBeNull();
       expect(body.link.state).toBe('enrolling');
       expect(body.link.lastError).toMatch(/^(PERMISSION_DENIED|UNAUTHENTICATED|INVALID_ARGUMENT)/);

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { RemoteResolver } from '../../apps/secondary-node/src/resolution/remote-resolver';
 import { StatisticsReporter } from '../../apps/secondary-node/src/upstream/statistics-reporter';
 import { TestNode } from '../support/test-node';
-import { ENROLMENT_TOKEN, FAST_LINK_ENV, TopLevelUnderTest, waitFor } from './upstream-harness';
+import { waitFor } from '../support/wait-for';
+import { ENROLMENT_TOKEN, FAST_LINK_ENV, TopLevelUnderTest } from './upstream-harness';
 
 jest.setTimeout(120_000);
 
@@ -25,12 +26,12 @@ describe('cross-node resolution', () => {
     await waitFor('88.200.5 to be active on the far node', async () => {
       const reply = await far.request('GET', `/api/v1/enterprises/applications/${enterprise.applicationId}`, { token: operator });
       return reply.body.status === 'active';
-    });
+    }, { timeoutMs: 20_000 });
     for (const suffix of ['X', 'Y', 'Z']) {
       const put = await far.request('PUT', `/api/handles/88.200.5/${suffix}`, { token: enterprise.token, body: { values: [URL_VALUE(`https://far.example.cn/${suffix}`)] } });
       expect([200, 201]).toContain(put.status);
     }
-    await waitFor('the near node to be enrolled', async () => (await near.request('GET', '/api/v1/node/status', { token: await near.operatorToken() })).body.enrolment);
+    await waitFor('the near node to be enrolled', async () => (await near.request('GET', '/api/v1/node/status', { token: await near.operatorToken() })).body.enrolment, { timeoutMs: 20_000 });
   });
 
   afterAll(async () => {
@@ -136,7 +137,7 @@ describe('cross-node resolution', () => {
     expect(new Set(volumes.map((v: { prefix: string }) => v.prefix))).toEqual(new Set(['-']));
     expect(volumes.reduce((sum: number, v: { resolutions: number }) => sum + v.resolutions, 0)).toBe(counted.resolutions);
     expect(volumes.reduce((sum: number, v: { notFound: number }) => sum + v.notFound, 0)).toBe(counted.not_found);
-    await waitFor('the reports delivered', async () => (await near.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status <> 'delivered'`)).rowCount === 0);
+    await waitFor('the reports delivered', async () => (await near.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status <> 'delivered'`)).rowCount === 0, { timeoutMs: 20_000 });
     const atTop = await top.http('GET', '/api/v1/volumes?groupBy=prefix&nodeId=node-near');
     expect(atTop.body.items.map((i: { prefix: string }) => i.prefix)).toEqual(['-']);
   });

@@ -2,25 +2,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
 import { creditCodeCheckCharacter } from '../../apps/secondary-node/src/registry/credit-code';
+import { type HttpReply, request, type RequestOptions } from './http';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from './test-database';
+
+export type { HttpReply, RequestOptions } from './http';
 
 export const OPERATOR_PASSWORD = 'operator-secret-1';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
-
-export interface HttpReply<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-export interface RequestOptions {
-  token?: string;
-  body?: unknown;
-  /** Sent as is, for malformed-body tests. */
-  rawBody?: string;
-  headers?: Record<string, string>;
-}
 
 /** A secondary node on its own fresh database, listening on a random loopback port. */
 export class TestNode {
@@ -54,22 +42,8 @@ export class TestNode {
     await this.db.drop();
   }
 
-  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpReply<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
-    else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpReply<T>> {
+    return request<T>(this.baseUrl, method, path, options);
   }
 
   /** Sends a request that must be refused and asserts that it changed nothing in the database. */
