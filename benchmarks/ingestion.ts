@@ -32,6 +32,7 @@ import { Client } from 'pg';
 import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
 import { cpuMillis, freePort, type RunningNode, startNodeProcess, trackChild } from './support/node-process';
 import { round } from './support/stats';
+import { waitUntil } from './support/wait';
 
 const BROKER_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -97,7 +98,7 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
     );
     await db.connect();
     const operator = await setUpEnterprise(node.baseUrl);
-    await waitFor('the consumer to subscribe', async () => (await nodeStatus(node as RunningNode, operator)).consumer?.connections.subscribed === connections, 30_000);
+    await waitUntil('the consumer to subscribe', async () => (await nodeStatus(node as RunningNode, operator)).consumer?.connections.subscribed === connections, { timeoutMs: 30_000, intervalMs: 10 });
     log(`node up (${connections} MQTT connections); warming up with 2,000 events`);
     await nodeRun(node, operator, db, nodeRoot, 2000, ahead, 0);
 
@@ -133,7 +134,7 @@ async function rawRun(root: string, events: number, connections: number, ahead: 
       }
     });
     const { startedAt } = await publishFromChild(root, events, ahead, () => received, 0);
-    await waitFor(`the raw subscriber to receive ${events}`, async () => received >= events, 120_000);
+    await waitUntil(`the raw subscriber to receive ${events}`, () => received >= events, { timeoutMs: 120_000, intervalMs: 10 });
     const seconds = (lastAt - startedAt) / 1000;
     return { scenario: 'raw-broker', events, seconds: round(seconds, 2), perSecond: Math.round(events / seconds) };
   } finally {
@@ -165,7 +166,7 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
     const { startedAt, publisherCpuMs } = await publishFromChild(root, events, ahead, () => acked, offset, () => {
       cpuBefore = sampleCpu(node, backends);
     });
-    await waitFor(`the node to acknowledge ${events}`, async () => acked >= events, 300_000);
+    await waitUntil(`the node to acknowledge ${events}`, () => acked >= events, { timeoutMs: 300_000, intervalMs: 10 });
     const cpuAfter = sampleCpu(node, await nodeBackends(db));
     const seconds = (lastCommitAt - startedAt) / 1000;
     const after = await nodeStatus(node, operator);
@@ -243,13 +244,6 @@ function nextMessage(child: ChildProcess, match: (m: any) => boolean, timeoutMs:
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function nodeStatus(node: RunningNode, token: string): Promise<any> {
   const response = await fetch(`${node.baseUrl}/api/v1/ingestion/status`, { headers: { authorization: `Bearer ${token}` } });

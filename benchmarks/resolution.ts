@@ -31,6 +31,7 @@ import { installExitHandlers, onCleanup, runCleanup } from './support/cleanup';
 import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from './support/load';
 import { freePort, type RunningNode, startNodeProcess, startServerProcess } from './support/node-process';
 import { round } from './support/stats';
+import { waitUntil } from './support/wait';
 
 const PREFIX = '88.118.8';
 const PATH_PREFIX = `/api/handles/${PREFIX}/`;
@@ -630,11 +631,11 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
   onCleanup('far node', () => far.stop());
   await waitUntilLinked(far.baseUrl);
   const operator = await setUpEnterprise(far.baseUrl, { prefix: FOREIGN_PREFIX, username: 'benchfar', code: '91420100MA4K00003' });
-  await waitFor(`${FOREIGN_PREFIX} to be filed and active on the far node`, 60_000, async () => {
+  await waitUntil(`${FOREIGN_PREFIX} to be filed and active on the far node`, async () => {
     const response = await fetch(`${far.baseUrl}/api/v1/enterprises/applications?status=active`, { headers: { authorization: `Bearer ${operator}` } });
     const body = (await response.json()) as { items?: Array<{ requestedPrefix?: string }> };
     return (body.items ?? []).some((item) => item.requestedPrefix === FOREIGN_PREFIX);
-  });
+  }, { timeoutMs: 60_000, intervalMs: 200, retryOnError: true });
   const farDb = new Client({ connectionString: urlOf(`${dbName}_far`) });
   await farDb.connect();
   try {
@@ -650,21 +651,13 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
 
 /** The node's /health reports the top-level link up (enrolled, heartbeats answered). */
 async function waitUntilLinked(baseUrl: string): Promise<void> {
-  await waitFor(`${baseUrl} to be linked to the top level`, 60_000, async () => {
+  await waitUntil(`${baseUrl} to be linked to the top level`, async () => {
     const response = await fetch(`${baseUrl}/health`);
     const body = (await response.json()) as { checks?: { topLevel?: { status?: string } } };
     return body.checks?.topLevel?.status === 'up';
-  });
+  }, { timeoutMs: 60_000, intervalMs: 200, retryOnError: true });
 }
 
-async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function seedIdentifiers(db: Client, from: number, to: number, prefix = PREFIX): Promise<void> {
   const timestamp = `${new Date().toISOString().slice(0, 19)}Z`;
