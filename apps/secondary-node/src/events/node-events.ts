@@ -1,0 +1,73 @@
+import type { EntityManager } from 'typeorm';
+
+/** How an identifier changed; statistics count registrations by it. */
+export type RegistrationOperation = 'create' | 'update' | 'delete';
+/** What one resolution ended in: the tier that answered a found record, a not-found, or an error. */
+export type ResolutionOutcome = 'l1' | 'l2' | 'db' | 'not_found' | 'error';
+
+/** One committed identifier write: its lookup key and its enterprise prefix key. */
+export interface WrittenIdentifier {
+  handleKey: string;
+  prefixKey: string;
+}
+
+/** The enterprise data a filing carries to the top-level node. */
+export interface FilingEnterprise {
+  orgName: string;
+  creditCode: string;
+  contactName: string;
+  contactPhone: string;
+  contactEmail: string;
+}
+
+/** A filing the top-level node must receive, written in the transaction of the local change. */
+export type FilingRequest =
+  | { action: 'create'; clientTransactionId: string; prefix: string; applicationId: string; enterprise: FilingEnterprise }
+  | { action: 'delete'; clientTransactionId: string; prefix: string; applicationId: string; reason: string };
+
+/**
+ * The awaited events of the node: `EventHub.emit(name, payload)` resolves once every listener
+ * has finished, and rejects (after all of them ran) when one failed. An emitter awaits before it
+ * acknowledges, so whatever a listener does is done (or the request fails) by then.
+ */
+export interface NodeEvents {
+  /**
+   * Identifiers were created, updated or deleted (committed). Listeners: the resolution caches
+   * evict them in this process, in Redis and on every replica; statistics count the registrations.
+   */
+  'identifiers.written': { operation: RegistrationOperation; records: readonly WrittenIdentifier[] };
+  /** Every cached record must go (an enterprise's prefixes were disabled). */
+  'records.invalidate-all': { reason: string };
+  /** An enterprise prefix is served here from now on (approved, or accepted by the top level). */
+  'prefix.homed': { prefix: string; prefixKey: string };
+  /** Enterprise prefixes are no longer served here (their enterprise was deactivated). */
+  'prefix.unhomed': { prefixes: ReadonlyArray<{ prefix: string; prefixKey: string }> };
+  /**
+   * An enterprise applies for `prefix`, before anything is written. A listener may refuse the
+   * application by throwing a DomainError (upstream: the prefix is filed by another node).
+   */
+  'prefix.requested': { prefix: string };
+  /**
+   * Inside the transaction of an approval or a deactivation: the filing must reach the top-level
+   * node. The listener writes it with `manager`, so it commits (or not) with the local change.
+   */
+  'filing.requested': { manager: EntityManager; filing: FilingRequest };
+  /**
+   * The top level's review of a prefix filing came back, or the prefix turned out to be filed by
+   * another node before it was filed (`filedElsewhere`). The registry applies it; upstream
+   * acknowledges the outcome to the top level only after this event has been handled.
+   */
+  'filing.completed': { prefix: string; outcome: 'approved' | 'rejected'; reason: string; filedElsewhere?: boolean };
+}
+
+/**
+ * Synchronous signals for the hot paths: `EventHub.signal(name, ...args)` calls every listener at
+ * once, with positional arguments (nothing is allocated per signal). Listeners must be cheap and
+ * must not throw.
+ */
+export interface NodeSignals {
+  /** One resolution answered by a front door: enterprise prefix key ('-' if unparsable), outcome, seconds from request to answer. */
+  'resolution.observed': [prefixKey: string, outcome: ResolutionOutcome, seconds: number];
+  /** The top-level node located a foreign enterprise prefix: a real prefix filed by another node. */
+  'foreign-prefix.located': [prefixKey: string];
+}
