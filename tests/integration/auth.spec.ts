@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
-import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type HttpReply, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 
@@ -335,7 +335,7 @@ describe('operator bootstrap without OPERATOR_PASSWORD', () => {
     });
 
     async function boot(): Promise<{ output: string; baseUrl: string; app: NestFastifyApplication }> {
-      const config = loadNodeConfig({ DATABASE_URL: db.url, JWT_SECRET, LOG_LEVEL: 'error', SECONDARY_PREFIX: '88.118' });
+      const config = loadAppConfig({ DATABASE_URL: db.url, JWT_SECRET, LOG_LEVEL: 'error', SECONDARY_PREFIX: '88.118' });
       expect(config.operatorPassword).toBeUndefined();
       const { result: app, output } = await captureStdout(async () => {
         const created = await createNodeApp(config, db.url);

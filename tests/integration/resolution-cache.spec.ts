@@ -3,9 +3,8 @@ import type { Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import { parseHandle } from '@idis/identifier';
 import { SECOND_DELETE_DELAY_MS } from '../../apps/secondary-node/src/resolution/redis-tier';
-import { RESOLUTION_OBSERVER, RESOLUTION_OBSERVER_SINK, type ResolutionObserver } from '../../apps/secondary-node/src/resolution/resolution-observer';
+import { EventHub } from '../../apps/secondary-node/src/events/event-hub';
 import type { CacheEntry, FoundRecord } from '../../apps/secondary-node/src/resolution/resolution.types';
-import { RESOLUTION_CACHE_STATS, type ResolutionCacheStatsSource } from '../../apps/secondary-node/src/metrics/resolution-cache-stats';
 import { IdentifierRepository } from '../../apps/secondary-node/src/registry/identifier.repository';
 import { waitForElapsed } from '../support/wait-for';
 import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix } from './resolution-harness';
@@ -411,19 +410,20 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
   });
 
   describe('observer and health', () => {
-    it('relays front-door observations to a sink provided by another module', async () => {
+    it('delivers front-door observations to a listener of another module through the event hub', async () => {
       const seen: Array<[string, string, number]> = [];
-      const sink: ResolutionObserver = { observe: (prefixKey, outcome, seconds) => seen.push([prefixKey, outcome, seconds]) };
-      const observed = await resolver({}, [{ provide: RESOLUTION_OBSERVER_SINK, useValue: sink }]);
-      const relay = observed.moduleRef.get<ResolutionObserver>(RESOLUTION_OBSERVER);
-      relay.observe(PREFIX, 'l1', 0.00002);
-      relay.observe(PREFIX, 'not_found', 0.001);
+      const hub = main.moduleRef.get(EventHub);
+      const unsubscribe = hub.onSignal('resolution.observed', (prefixKey, outcome, seconds) => seen.push([prefixKey, outcome, seconds]));
+      hub.signal('resolution.observed', PREFIX, 'l1', 0.00002);
+      hub.signal('resolution.observed', PREFIX, 'not_found', 0.001);
+      unsubscribe();
       expect(seen).toEqual([
         [PREFIX, 'l1', 0.00002],
         [PREFIX, 'not_found', 0.001],
       ]);
-      // Without a sink the relay is a no-op.
-      expect(() => main.moduleRef.get<ResolutionObserver>(RESOLUTION_OBSERVER).observe(PREFIX, 'db', 0.001)).not.toThrow();
+      // Without a listener a signal is a no-op.
+      expect(() => hub.signal('resolution.observed', PREFIX, 'db', 0.001)).not.toThrow();
+      expect(seen).toHaveLength(2);
     });
 
     it('reports Redis, breaker, channel and L1 size, also as metrics cache stats', async () => {
@@ -434,7 +434,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       expect(snapshot).toMatchObject({ redis: 'up', breaker: 'closed', invalidationChannel: 'up', l2: { enabled: true }, pendingInvalidations: 0 });
       expect(snapshot.l1.entries).toBeGreaterThan(0);
       expect(snapshot.l1.bytes).toBeGreaterThan(snapshot.l1.entries * 100);
-      const stats = main.moduleRef.get<ResolutionCacheStatsSource>(RESOLUTION_CACHE_STATS).cacheStats();
+      const stats = main.health.cacheStats();
       expect(stats).toEqual({ l1Entries: snapshot.l1.entries, l1Bytes: snapshot.l1.bytes, redisBreaker: 'closed' });
     });
 

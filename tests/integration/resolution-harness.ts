@@ -4,7 +4,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { HandleJsonValue } from '@idis/identifier';
 import { NODE_SECRET, resolveNodeSecret } from '../../apps/secondary-node/src/auth/node-secret';
-import { loadNodeConfig, NODE_CONFIG, type NodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { type AppConfig, CONFIG_TOKENS, configProviders, loadAppConfig } from '../../apps/secondary-node/src/app-config';
+import { AuthModule } from '../../apps/secondary-node/src/auth/auth.module';
+import { EventsModule } from '../../apps/secondary-node/src/events/events.module';
+import { HealthBoardModule } from '../../apps/secondary-node/src/health/health-board';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrateDatabase } from '../../apps/secondary-node/src/database/migrate';
 import { IdentifierRepository } from '../../apps/secondary-node/src/registry/identifier.repository';
@@ -72,7 +75,7 @@ export class ResolutionDatabase {
 /** One "replica": the resolution module on its own DataSource, L1 and Redis connections. */
 export interface Resolver {
   moduleRef: TestingModule;
-  config: NodeConfig;
+  config: AppConfig;
   service: ResolutionService;
   cache: ResolutionCache;
   health: ResolutionHealth;
@@ -82,9 +85,9 @@ export interface Resolver {
 }
 
 export async function startResolver(databaseUrl: string, env: Record<string, string>, extraProviders: Provider[] = []): Promise<Resolver> {
-  const config = loadNodeConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env });
+  const config = loadAppConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env });
   const moduleRef = await Test.createTestingModule({
-    imports: [TestConfigModule.register(config, extraProviders), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, { poolSize: 4 })), ResolutionModule],
+    imports: [TestConfigModule.register(config, extraProviders), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, { poolSize: 4 })), EventsModule, HealthBoardModule, AuthModule, ResolutionModule],
   })
     .setLogger(new ConsoleLogger('test', { logLevels: ['error'] }))
     .compile();
@@ -104,11 +107,11 @@ export async function startResolver(databaseUrl: string, env: Record<string, str
 @Global()
 @Module({})
 class TestConfigModule {
-  static register(config: NodeConfig, extraProviders: Provider[]): DynamicModule {
+  static register(config: AppConfig, extraProviders: Provider[]): DynamicModule {
     return {
       module: TestConfigModule,
-      providers: [{ provide: NODE_CONFIG, useValue: config }, { provide: NODE_SECRET, useFactory: () => resolveNodeSecret(config) }, ...extraProviders],
-      exports: [NODE_CONFIG, NODE_SECRET, ...extraProviders.map((p) => ('provide' in p ? p.provide : p))],
+      providers: [...configProviders(config), { provide: NODE_SECRET, useFactory: () => resolveNodeSecret(config) }, ...extraProviders],
+      exports: [...CONFIG_TOKENS, NODE_SECRET, ...extraProviders.map((p) => ('provide' in p ? p.provide : p))],
     };
   }
 }

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTopLevelApp, type RunningTopLevel } from '../../apps/top-level-node/src/bootstrap';
 import { loadTopLevelConfig } from '../../apps/top-level-node/src/config/top-level-config';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
-import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
 import { type HttpReply, request } from '../support/http';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
@@ -64,7 +64,7 @@ export class TopLevelUnderTest {
 
 /** A secondary node on a given database (so a test can restart it on the same one), linked to a top level. */
 export async function startLinkedNode(databaseUrl: string, env: Record<string, string>): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
-  const config = loadNodeConfig({ DATABASE_URL: databaseUrl, OPERATOR_PASSWORD, JWT_SECRET, LOG_LEVEL: 'error', ENROLMENT_TOKEN, ...FAST_LINK_ENV, ...env });
+  const config = loadAppConfig({ DATABASE_URL: databaseUrl, OPERATOR_PASSWORD, JWT_SECRET, LOG_LEVEL: 'error', ENROLMENT_TOKEN, ...FAST_LINK_ENV, ...env });
   const app = await createNodeApp(config, databaseUrl);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

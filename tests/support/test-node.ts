@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
-import { loadNodeConfig } from '../../apps/secondary-node/src/config/node-config';
+import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
 import { creditCodeCheckCharacter } from '../../apps/secondary-node/src/registry/credit-code';
 import { type HttpReply, request, type RequestOptions } from './http';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from './test-database';
@@ -20,7 +20,7 @@ export class TestNode {
 
   static async start(env: Record<string, string> = {}): Promise<TestNode> {
     const db = await createTestDatabase();
-    const config = loadNodeConfig({
+    const config = loadAppConfig({
       DATABASE_URL: db.url,
       OPERATOR_PASSWORD,
       JWT_SECRET,

@@ -4,7 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
-import type { LogLevel, NodeConfig } from './config/node-config';
+import type { AppConfig } from './app-config';
+import type { LogLevel } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
@@ -16,7 +17,7 @@ function levelsUpTo(level: LogLevel): NestLogLevel[] {
 }
 
 /** Builds the secondary node's HTTP application on a migrated database (used by main and by tests). */
-export async function createNodeApp(config: NodeConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createNodeApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   await migrateDatabase(databaseUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,

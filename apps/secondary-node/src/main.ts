@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfigOrExit, redactPassword } from '@idis/runtime';
 import { createNodeApp } from './bootstrap';
-import { loadNodeConfig } from './config/node-config';
+import { loadAppConfig } from './app-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
@@ -13,24 +13,24 @@ import { redactUrl } from './traceability/ingestion/mqtt-ingestion.server';
  * real PostgreSQL is started in-process from the embedded-postgres package (embedded profile).
  */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(() => loadNodeConfig());
+  const booting = loadConfigOrExit(() => loadAppConfig());
   const logger = new Logger('Node');
   let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  if (!booting.databaseUrl) {
+    embedded = await startEmbeddedPostgres(booting.dataDir, booting.embeddedPostgresPort);
   }
-  const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+  const databaseUrl = booting.databaseUrl ?? (embedded as EmbeddedDatabase).url;
   // Embedded profile without TOP_LEVEL_URL: a top-level node is started alongside and the node enrols with it.
   let topLevel: EmbeddedTopLevel | undefined;
-  if (embedded && !config.upstream.topLevelUrl) {
+  if (embedded && !booting.upstream.topLevelUrl) {
     try {
-      topLevel = await startEmbeddedTopLevel(embedded.url, config.dataDir);
-      config.upstream.topLevelUrl = topLevel.grpcTarget;
-      config.upstream.enrolmentToken = topLevel.enrolmentToken;
+      topLevel = await startEmbeddedTopLevel(embedded.url, booting.dataDir);
     } catch (error) {
       logger.warn(`no embedded top-level node (${(error as Error).message}); running unlinked`);
     }
   }
+  // The embedded top-level node's address goes in as variables: the validated object is never changed.
+  const config = topLevel ? loadConfigOrExit(() => loadAppConfig(process.env, { TOP_LEVEL_URL: topLevel.grpcTarget, ENROLMENT_TOKEN: topLevel.enrolmentToken })) : booting;
   const app = await createNodeApp(config, databaseUrl);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -15,11 +15,13 @@ export type { ParsedHandle, ParsedPrefix, ParseHandleResult } from './handle';
 export {
   DEFAULT_PERMISSIONS_STRING,
   isPublicReadable,
+  isPubliclyReadable,
   permissionsFromString,
   permissionsToString,
   publicValues,
+  visibleValues,
 } from './permissions';
-export type { Permissions } from './permissions';
+export type { JsonPermissions, Permissions } from './permissions';
 export { DEFAULT_TTL_SECONDS, MAX_RELATIVE_TTL_SECONDS, MAX_TTL_SECONDS, effectiveTtlSeconds } from './ttl';
 export type { Ttl } from './ttl';
 export { DEFAULT_VALUE_LIMITS, MAX_VALUE_INDEX, filterValues, valueFromJson, valueToJson, valuesFromJson } from './value';

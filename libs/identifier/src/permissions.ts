@@ -36,3 +36,25 @@ export function isPublicReadable(v: { permissions: Permissions }): boolean {
 export function publicValues<T extends { permissions: Permissions }>(values: readonly T[]): T[] {
   return values.filter(isPublicReadable);
 }
+
+/** The permission fields of a value as the Handle.Net JSON form carries them (absent = the default). */
+export interface JsonPermissions {
+  permissions?: string;
+}
+
+/** Whether anybody, signed in or not, may read the value (its publicRead bit). */
+export function isPubliclyReadable(value: JsonPermissions): boolean {
+  return (value.permissions ?? DEFAULT_PERMISSIONS_STRING)[2] === '1';
+}
+
+/**
+ * The one rule of who sees which value, for every front door and cache: public values for
+ * everyone; with `privateAllowed` (the owning enterprise or an operator) also the admin-readable
+ * ones. A value with neither read bit never leaves the server (RFC 3651 §3.1).
+ */
+export function visibleValues<T extends JsonPermissions>(values: readonly T[], privateAllowed: boolean): T[] {
+  return values.filter((value) => {
+    const permissions = value.permissions ?? DEFAULT_PERMISSIONS_STRING;
+    return permissions[2] === '1' || (privateAllowed && permissions[0] === '1');
+  });
+}

@@ -6,3 +6,4 @@ export { ConfigError, EnvReader, type Env } from './env-reader';
 export { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from './config-main';
 export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task';
 export { redactPassword } from './url';
+export { BatchedLookup } from './batched-lookup';

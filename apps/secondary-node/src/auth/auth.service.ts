@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { AUTH_CONFIG, type AuthConfig } from './auth.config';
 import { DomainError } from '../errors/domain-errors';
 import type { AccountEntity } from './account.entity';
 import { AccountRepository } from './account.repository';
@@ -18,7 +18,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly accounts: AccountRepository,
     private readonly tokens: TokenService,
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
   /** Creates the operator account on first start: password from OPERATOR_PASSWORD, or generated and printed once. */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeConfig } from '../config/node-config';
+import type { AuthConfig } from './auth.config';
 
 export const NODE_SECRET = Symbol('NODE_SECRET');
 
@@ -11,7 +12,7 @@ export const NODE_SECRET = Symbol('NODE_SECRET');
  * keeps a generated one under the data directory so tokens survive a restart; otherwise a random
  * per-process secret is used (fine for one process, wrong for replicas — hence the warning).
  */
-export function resolveNodeSecret(config: NodeConfig): string {
+export function resolveNodeSecret(config: Pick<NodeConfig, 'profile' | 'dataDir'> & Pick<AuthConfig, 'jwtSecret'>): string {
   if (config.jwtSecret) return config.jwtSecret;
   if (config.profile === 'embedded') {
     const file = join(config.dataDir, 'node-secret');

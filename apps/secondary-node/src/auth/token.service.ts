@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { AUTH_CONFIG, type AuthConfig } from './auth.config';
 import { DomainError } from '../errors/domain-errors';
 import type { Principal, TokenClaims } from './principal';
 
@@ -15,7 +15,7 @@ export interface IssuedToken {
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
   issue(principal: Principal): IssuedToken {

@@ -3,42 +3,32 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { ResolutionHealth } from '../resolution/resolution-health';
-import { TopLevelLink } from '../upstream/top-level-link';
+import { HealthBoard } from './health-board';
 
 /**
- * 200 while PostgreSQL answers: "ok", or "degraded" when Redis or the invalidation channel is
- * down (resolution then runs from L1 and PostgreSQL); 503 "down" when PostgreSQL does not answer.
+ * 200 while PostgreSQL answers: "ok", or "degraded" when a registered check is down (Redis or the
+ * invalidation channel: resolution then runs from L1 and PostgreSQL; the top-level link: filings
+ * and reports queue up); 503 "down" when PostgreSQL does not answer.
  */
 @ApiTags('node')
 @Controller('health')
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly resolution: ResolutionHealth,
-    private readonly topLevel: TopLevelLink,
+    private readonly board: HealthBoard,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'Node health: {status: ok|degraded|down, checks}' })
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     const database = await this.checkDatabase();
-    const cache = this.resolution.snapshot();
-    const cacheDegraded = cache.redis === 'down' || cache.invalidationChannel === 'down';
-    // The top level unreachable degrades the node (filings and reports queue up) but never takes it down.
-    const link = this.topLevelCheck();
-    const status = database.status !== 'up' ? 'down' : cacheDegraded || link.status === 'down' ? 'degraded' : 'ok';
+    const reports = this.board.all();
+    const degraded = Object.values(reports).some((report) => report.status === 'down');
+    const status = database.status !== 'up' ? 'down' : degraded ? 'degraded' : 'ok';
     void reply.status(status === 'down' ? 503 : 200);
-    return { status, checks: { database, cache, topLevel: link } };
-  }
-
-  private topLevelCheck(): { status: 'up' | 'down' | 'starting' | 'not-configured'; state: string; lastError?: string } {
-    const state = this.topLevel.state;
-    if (state === 'not-configured') return { status: 'not-configured', state };
-    if (state === 'linked') return { status: 'up', state };
-    // The first enrolment attempt is still under way: not a fault yet.
-    if (state === 'enrolling' && this.topLevel.lastError === undefined) return { status: 'starting', state };
-    return { status: 'down', state, lastError: this.topLevel.lastError };
+    const checks: Record<string, object> = { database };
+    for (const [name, report] of Object.entries(reports)) checks[name] = report.detail;
+    return { status, checks };
   }
 
   private async checkDatabase(): Promise<{ status: 'up' | 'down'; latencyMs?: number; error?: string }> {

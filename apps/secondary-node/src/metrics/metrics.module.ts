@@ -1,20 +1,24 @@
 import { Module } from '@nestjs/common';
-import { RESOLUTION_OBSERVER_SINK } from '../resolution/resolution-observer';
+import { ResolutionModule } from '../resolution/resolution.module';
 import { StatisticsModule } from '../statistics/statistics.module';
+import { IngestionModule } from '../traceability/ingestion/ingestion.module';
+import { UpstreamModule } from '../upstream/upstream.module';
+import { IngestionMetrics } from './ingestion-metrics';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
 import { ResolutionLatency } from './resolution-latency';
 import { ResolutionRecorder } from './resolution-recorder';
+import { UpstreamMetrics } from './upstream-metrics';
 
 /**
- * GET /metrics and ResolutionRecorder, the one call the resolution path makes per resolution.
- * The cache gauges read a RESOLUTION_CACHE_STATS provider if some module declares one.
+ * GET /metrics. Metrics read the capabilities at scrape time (the caches, the counters, the
+ * outbox, ingestion) and listen to every resolution on the event hub (ResolutionRecorder); no
+ * capability imports them.
  */
 @Module({
-  imports: [StatisticsModule],
+  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
   controllers: [MetricsController],
-  // ResolutionRecorder is where the resolution path's observer relay forwards every resolution.
-  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, { provide: RESOLUTION_OBSERVER_SINK, useExisting: ResolutionRecorder }],
-  exports: [ResolutionRecorder, NodeMetrics, StatisticsModule],
+  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics],
+  exports: [NodeMetrics],
 })
 export class MetricsModule {}

@@ -1,9 +1,10 @@
-import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { UsageCountRows, UsageCountStore } from '../statistics/usage-count.repository';
 import { UsageCounter } from '../statistics/usage-counter';
-import { NodeMetrics } from './node-metrics';
-import { RESOLUTION_CACHE_STATS, type ResolutionCacheStats, type ResolutionCacheStatsSource } from './resolution-cache-stats';
+import { EventHub } from '../events/event-hub';
+import { type CacheStatsSource, NodeMetrics } from './node-metrics';
+import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
 import { LATENCY_BUCKETS, ResolutionLatency } from './resolution-latency';
 import { ResolutionRecorder } from './resolution-recorder';
 import { parsePrometheus } from '../../../../tests/support/prometheus';
@@ -19,19 +20,10 @@ class MemoryStore implements UsageCountStore {
   }
 }
 
-/** Stands for the resolution module: it declares the stats source but exports nothing to the metrics. */
-@Module({})
-class SomeResolutionModule {
-  static providing(source: ResolutionCacheStatsSource): DynamicModule {
-    return { module: SomeResolutionModule, providers: [{ provide: RESOLUTION_CACHE_STATS, useValue: source }] };
-  }
-}
-
-async function metricsModule(cacheStats?: ResolutionCacheStatsSource): Promise<TestingModule> {
+async function metricsModule(cacheStats?: CacheStatsSource): Promise<TestingModule> {
   const usage = new UsageCounter(new MemoryStore(), { flushIntervalMs: 60_000 });
   const module = await Test.createTestingModule({
-    imports: cacheStats ? [SomeResolutionModule.providing(cacheStats)] : [],
-    providers: [NodeMetrics, ResolutionLatency, ResolutionRecorder, { provide: UsageCounter, useValue: usage }],
+    providers: [EventHub, NodeMetrics, ResolutionLatency, ResolutionRecorder, { provide: UsageCounter, useValue: usage }, ...(cacheStats ? [{ provide: ResolutionHealth, useValue: cacheStats }] : [])],
   }).compile();
   await module.init();
   await usage.start();
@@ -73,7 +65,7 @@ describe('NodeMetrics', () => {
     recorder.observeResolution('88.118.8', 'l1', 0.0002);
     recorder.observeResolution('88.118.8', 'db', 0.002);
     recorder.observeResolution('88.118.8', 'not_found', 0.0001); // on a bound: counted in le="0.0001"
-    recorder.observe('88.200.1', 'error', 10); // the ResolutionObserver spelling of the same call
+    module.get(EventHub).signal('resolution.observed', '88.200.1', 'error', 10); // what the front doors send: the recorder listens
 
     const { samples } = parsePrometheus(await module.get(NodeMetrics).metrics());
     const bucket = (tier: string, le: string) => samples.get(`idis_resolution_duration_seconds_bucket{le="${le}",tier="${tier}"}`);
@@ -112,7 +104,7 @@ describe('NodeMetrics', () => {
     expect(samples.get('idis_statistics_unflushed_cells')).toBe(0);
   });
 
-  it('reads the cache gauges from the RESOLUTION_CACHE_STATS provider of whichever module declares it', async () => {
+  it('reads the cache gauges from the health of the resolution caches', async () => {
     let stats: ResolutionCacheStats = { l1Entries: 1234, l1Bytes: 567_890, redisBreaker: 'open' };
     module = await metricsModule({ cacheStats: () => stats });
     const metrics = module.get(NodeMetrics);

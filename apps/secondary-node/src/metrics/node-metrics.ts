@@ -1,17 +1,23 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import { UsageCounter } from '../statistics/usage-counter';
 import { REGISTRATION_OPERATIONS, RESOLUTION_OUTCOMES } from '../statistics/usage-kinds';
-import {
-  BREAKER_STATE_VALUE,
-  NO_RESOLUTION_CACHE_STATS,
-  RESOLUTION_CACHE_STATS,
-  type ResolutionCacheStatsSource,
-} from './resolution-cache-stats';
+import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
 import { LATENCY_BUCKETS, ResolutionLatency } from './resolution-latency';
 
 export const METRIC_PREFIX = 'idis_';
+
+/** Where the cache gauges are read on every scrape (the resolution caches' health in the node). */
+export interface CacheStatsSource {
+  cacheStats(): ResolutionCacheStats;
+}
+
+const NO_CACHE_STATS: CacheStatsSource = Object.freeze({
+  cacheStats: (): ResolutionCacheStats => ({ l1Entries: 0, l1Bytes: 0, redisBreaker: 'disabled' }),
+});
+
+/** Value of the idis_redis_breaker_state gauge for each state. */
+const BREAKER_STATE_VALUE: Readonly<Record<ResolutionCacheStats['redisBreaker'], number>> = Object.freeze({ closed: 0, half_open: 1, open: 2, disabled: -1 });
 
 /**
  * The node's Prometheus registry (its own, not prom-client's global one, so that several nodes in
@@ -20,29 +26,24 @@ export const METRIC_PREFIX = 'idis_';
  * itself to the registry (`registers`) and sets its values in collect(), called at scrape time.
  */
 @Injectable()
-export class NodeMetrics implements OnModuleInit {
+export class NodeMetrics {
   readonly registry = new Registry();
-  private cacheStats: ResolutionCacheStatsSource = NO_RESOLUTION_CACHE_STATS;
+  private cacheStats: CacheStatsSource = NO_CACHE_STATS;
 
   constructor(
     private readonly usage: UsageCounter,
     private readonly latency: ResolutionLatency,
-    private readonly moduleRef: ModuleRef,
+    @Optional() resolution?: ResolutionHealth,
   ) {
+    if (resolution) this.cacheStats = resolution;
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     this.registerResolutionMetrics();
     this.registerCacheMetrics();
     this.registerStatisticsMetrics();
   }
 
-  /** Picks up the resolution module's RESOLUTION_CACHE_STATS provider, wherever it is declared. */
-  onModuleInit(): void {
-    const source = this.findProvider<ResolutionCacheStatsSource>(RESOLUTION_CACHE_STATS);
-    if (source) this.cacheStats = source;
-  }
-
-  /** Binds the cache gauges explicitly (instead of the RESOLUTION_CACHE_STATS provider). */
-  useCacheStats(source: ResolutionCacheStatsSource): void {
+  /** Binds the cache gauges explicitly (instead of the resolution caches' health). */
+  useCacheStats(source: CacheStatsSource): void {
     this.cacheStats = source;
   }
 
@@ -52,15 +53,6 @@ export class NodeMetrics implements OnModuleInit {
 
   metrics(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  private findProvider<T>(token: symbol): T | undefined {
-    try {
-      return this.moduleRef.get<T>(token, { strict: false });
-    } catch {
-      // Not provided anywhere: the cache gauges keep their no-op source.
-      return undefined;
-    }
   }
 
   private registerResolutionMetrics(): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
 import { AccountRepository } from '../auth/account.repository';
 import { DIGEST_SEALER } from '../auth/auth.service';
@@ -6,10 +6,8 @@ import { type DigestSealer, hashPassword } from '../auth/password-hasher';
 import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
-import { ResolutionCache } from '../resolution/resolution-cache';
-import { UsageCounter } from '../statistics/usage-counter';
-import { FilingCheck } from '../upstream/filing-check';
-import { UpstreamRepository } from '../upstream/upstream.repository';
+import { EventHub } from '../events/event-hub';
+import type { NodeEvents } from '../events/node-events';
 import { ApplicationRepository } from './application.repository';
 import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
@@ -17,6 +15,7 @@ import type { EnterpriseStatus } from './entities/enterprise.entity';
 import type { PrefixStatus } from './entities/enterprise-prefix.entity';
 import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
+import { REGISTRY_CONFIG, type RegistryConfig } from './registry.config';
 
 export interface ApplicationInput {
   orgName: string;
@@ -28,9 +27,6 @@ export interface ApplicationInput {
   username: string;
   password: string;
 }
-
-/** How long an application waits for the top level's check before it is accepted unchecked. */
-const APPLY_CHECK_TIMEOUT_MS = 1000;
 
 /** The application's review reason when the outbox finds the prefix filed by another node. */
 export const FILED_ELSEWHERE_REASON = 'prefix already filed at the top level by another node';
@@ -72,22 +68,24 @@ export interface EnterpriseView {
  */
 @Injectable()
 export class ApplicationsService {
+  private readonly logger = new Logger('Registry');
+
   constructor(
     private readonly applications: ApplicationRepository,
     private readonly prefixes: PrefixRepository,
     private readonly directory: PrefixDirectory,
-    private readonly usage: UsageCounter,
     private readonly accounts: AccountRepository,
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-    private readonly upstream: UpstreamRepository,
-    private readonly filingCheck: FilingCheck,
-    private readonly cache: ResolutionCache,
-  ) {}
+    @Inject(REGISTRY_CONFIG) private readonly registryConfig: RegistryConfig,
+    private readonly events: EventHub,
+  ) {
+    events.on('filing.completed', (outcome) => this.applyFilingOutcome(outcome));
+  }
 
   /** With a top-level node, an approved prefix is filed there first (approved → filing → active). */
   private get filingRequired(): boolean {
-    return this.config.upstream.topLevelUrl !== undefined;
+    return this.registryConfig.filingRequired;
   }
 
   async apply(input: ApplicationInput): Promise<ApplicationView> {
@@ -98,7 +96,8 @@ export class ApplicationsService {
         { path: '/creditCode', message: creditProblem },
       ]);
     }
-    await this.checkAtTopLevel(prefix.prefix);
+    // Check before create (EPP): upstream refuses a prefix filed by another node, nothing written.
+    await this.events.emit('prefix.requested', { prefix: prefix.prefix });
     const passwordHash = await hashPassword(input.password);
     const passwordDigestSealed = this.sealer.seal(input.password);
     const saved = await this.applications.transaction(async (manager) => {
@@ -167,10 +166,11 @@ export class ApplicationsService {
         // Filed at the top level first: the prefix stays unserved until the top level accepts it
         // (FilingPoller). The outbox row commits with the approval, so the filing cannot be lost.
         await this.prefixes.assignAndSetStatus(manager, application.id, enterprise.id, 'filing');
-        await this.upstream.enqueue(manager, {
-          kind: 'filing-create',
-          clientTransactionId: `filing-create-${application.id}`,
-          payload: {
+        await this.events.emit('filing.requested', {
+          manager,
+          filing: {
+            action: 'create',
+            clientTransactionId: `filing-create-${application.id}`,
             prefix: application.requestedPrefix,
             applicationId: application.id,
             enterprise: {
@@ -196,6 +196,16 @@ export class ApplicationsService {
     });
     if (approved.status === 'active') await this.notePrefixServed(approved.requestedPrefix);
     return toView(approved);
+  }
+
+  private async applyFilingOutcome({ prefix, outcome, reason, filedElsewhere }: NodeEvents['filing.completed']): Promise<void> {
+    if (filedElsewhere) {
+      await this.rejectFiledElsewhere(prefix);
+      return;
+    }
+    const view = await this.completeFiling(prefix, outcome, reason);
+    if (view?.status === 'active') this.logger.log(`prefix ${prefix} accepted by the top-level node: now active`);
+    else if (view) this.logger.warn(`prefix ${prefix} rejected by the top-level node: ${reason}`);
   }
 
   /**
@@ -235,10 +245,10 @@ export class ApplicationsService {
     return completed ? toView(completed) : undefined;
   }
 
-  /** The prefix is served from now on: counted under its own key and known to the proxy at once. */
+  /** The prefix is served from now on: known to the proxy at once, and announced (statistics count it under its own key). */
   private async notePrefixServed(prefix: string): Promise<void> {
-    this.usage.notePrefixHomed(prefix.toLowerCase());
     await this.directory.refresh();
+    await this.events.emit('prefix.homed', { prefix, prefixKey: prefix.toLowerCase() });
   }
 
   async reject(id: string, reason: string, operator: Principal): Promise<ApplicationView> {
@@ -280,16 +290,15 @@ export class ApplicationsService {
         for (const prefix of disabled) {
           // One delete per application: a prefix is deactivated at most once (it is never re-enabled).
           const clientTransactionId = `filing-delete-${prefix.applicationId}`;
-          await this.upstream.enqueue(manager, {
-            kind: 'filing-delete',
-            clientTransactionId,
-            payload: { prefix: prefix.prefix, applicationId: prefix.applicationId, reason: `deactivated by ${operator.username}: ${reason}`.slice(0, 500) },
+          await this.events.emit('filing.requested', {
+            manager,
+            filing: { action: 'delete', clientTransactionId, prefix: prefix.prefix, applicationId: prefix.applicationId, reason: `deactivated by ${operator.username}: ${reason}`.slice(0, 500) },
           });
           filingDeletes.push(clientTransactionId);
         }
       }
       const prefixes = await this.prefixes.listForEnterprise(enterpriseId, manager);
-      return {
+      const view: EnterpriseView = {
         id: enterprise.id,
         orgName: enterprise.orgName,
         creditCode: enterprise.creditCode,
@@ -297,10 +306,12 @@ export class ApplicationsService {
         prefixes: prefixes.map((p) => ({ prefix: p.prefix, status: p.status })),
         filingDeletes,
       };
+      return { view, disabled };
     });
-    await this.cache.invalidateAll();
+    await this.events.emit('records.invalidate-all', { reason: `enterprise ${enterpriseId} deactivated` });
     await this.directory.refresh();
-    return view;
+    await this.events.emit('prefix.unhomed', { prefixes: view.disabled.map((p) => ({ prefix: p.prefix, prefixKey: p.prefixKey })) });
+    return view.view;
   }
 
   async get(id: string, caller: Principal): Promise<ApplicationView> {
@@ -328,27 +339,6 @@ export class ApplicationsService {
       throw new DomainError('ILLEGAL_TRANSITION', `cannot ${action} application ${id}: it is ${application.status.replace('_', ' ')}, only a pending_review application can be reviewed`);
     }
     return application;
-  }
-
-  /**
-   * Check before create (EPP): when linked, ask the top level whether the prefix is free for this
-   * node, with a short deadline. Filed or pending for another node → refused now, nothing written.
-   * No answer (unreachable, slow) → accepted: the outbox checks again before it files.
-   */
-  private async checkAtTopLevel(prefix: string): Promise<void> {
-    if (!this.filingRequired || !this.filingCheck.linked) return;
-    let standing;
-    try {
-      standing = await this.filingCheck.standing(prefix, { timeoutMs: Math.min(APPLY_CHECK_TIMEOUT_MS, this.config.upstream.callTimeoutMs), probe: true });
-    } catch {
-      return;
-    }
-    if (standing.kind === 'elsewhere') {
-      const state = standing.state === 'filed' ? 'already filed' : 'pending filing';
-      throw new DomainError('PREFIX_FILED_ELSEWHERE', `prefix ${prefix} is ${state} at the top-level node by another node (${standing.nodeId})`, [
-        { path: '/requestedPrefix', message: `is ${state} at the top-level node by another node` },
-      ]);
-    }
   }
 
   private checkRequestedPrefix(requested: string) {

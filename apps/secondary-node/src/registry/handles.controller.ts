@@ -5,9 +5,9 @@ import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { queryBoolean, queryInteger, queryList, querySingle, type QueryValue } from '../http/query-params';
+import { handleFromPath, indexFromQuery } from '../http/identifier-input';
 import { HandlesService } from './handles.service';
 
-const HANDLES_PATH = '/api/handles/';
 
 /**
  * Handle.Net JSON REST API (Handle.Net 9 technical manual, ch. 14). Everything after /api/handles/
@@ -84,16 +84,6 @@ export class HandlesController {
   }
 }
 
-export function handleFromPath(url: string): string {
-  const path = url.split('?', 1)[0];
-  const raw = path.startsWith(HANDLES_PATH) ? path.slice(HANDLES_PATH.length) : '';
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new DomainError('INVALID_HANDLE', 'the handle in the path is not valid percent-encoded UTF-8');
-  }
-}
-
 /**
  * Handle.Net refuses a PUT whose Content-Type is not application/json with 400. Fastify would
  * otherwise hand a text/plain body over as a string and the error would blame the values.
@@ -103,11 +93,4 @@ function assertJsonContentType(request: FastifyRequest): void {
   if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`);
   }
-}
-
-export function indexFromQuery(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 4294967295) {
-    throw new DomainError('VALIDATION_FAILED', `index must be an integer from 1 to 4294967295, got "${raw}"`);
-  }
-  return Number(raw);
 }

@@ -9,12 +9,13 @@ import {
   valueToJson,
 } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
+import { EventHub } from '../events/event-hub';
+import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError } from '../errors/domain-errors';
 import { IdentifierRepository } from './identifier.repository';
-import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from './identifier-input';
+import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixRepository } from './prefix.repository';
-import { WriteEffects } from './write-effects';
 import { TEMPLATE_VALUE_INDEX } from './templates.service';
 
 export interface PutOptions {
@@ -37,8 +38,13 @@ export class HandlesService {
     private readonly identifiers: IdentifierRepository,
     private readonly access: PrefixAccessService,
     private readonly prefixes: PrefixRepository,
-    private readonly effects: WriteEffects,
+    private readonly events: EventHub,
   ) {}
+
+  /** Announces committed writes: resolves once the caches of every replica dropped them and they are counted. */
+  private async written(operation: RegistrationOperation, records: WrittenIdentifier[]): Promise<void> {
+    if (records.length > 0) await this.events.emit('identifiers.written', { operation, records });
+  }
 
   /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
@@ -64,15 +70,15 @@ export class HandlesService {
       if (!options.overwrite) {
         const inserted = await this.identifiers.insertMissing([row]);
         if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
-        await this.effects.committed('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+        await this.written('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
         return { handle: handleText, created: true };
       }
       const created = await this.identifiers.upsert(row);
-      await this.effects.committed(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+      await this.written(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return { handle: handleText, created };
     }
     const result = await this.putValues(parsed, handleText, stamped, options);
-    await this.effects.committed('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+    await this.written('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
     return result;
   }
 
@@ -82,7 +88,7 @@ export class HandlesService {
     if (indexes === undefined) {
       const deleted = await this.identifiers.deleteKeys([parsed.key]);
       if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
-      await this.effects.committed('delete', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+      await this.written('delete', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return;
     }
     await this.identifiers.transaction(async (manager) => {
@@ -98,7 +104,7 @@ export class HandlesService {
       }
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
     });
-    await this.effects.committed('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
+    await this.written('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
   }
 
   async list(prefixText: string, caller: Principal, page: number, pageSize: number | undefined) {

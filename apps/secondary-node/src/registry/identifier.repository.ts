@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
-import type { ResolutionRow } from '../resolution/record-builder';
-import { BatchedLookup } from '../resolution/batched-lookup';
+import { BatchedLookup } from '@idis/runtime';
 
 /** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
 const RESOLUTION_STATEMENTS_IN_FLIGHT = 4;
@@ -46,6 +45,17 @@ const RECORD_COLUMNS = `handle, prefix_key, "values", template_version, version,
  * All SQL on identifiers. Reads are primary-key lookups; bulk writes are one statement per batch
  * over unnest()ed arrays, never a statement per row.
  */
+/** A row as the resolution read returns it (one primary-key lookup): the values still as jsonb text. */
+export interface ResolutionRow {
+  handle: string;
+  prefixKey: string;
+  valuesJson: string;
+  templateVersion: string | null;
+  version: number;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
 @Injectable()
 export class IdentifierRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

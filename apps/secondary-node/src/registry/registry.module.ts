@@ -1,7 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ResolutionModule } from '../resolution/resolution.module';
-import { StatisticsModule } from '../statistics/statistics.module';
-import { TopLevelLinkModule } from '../upstream/top-level-link.module';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
@@ -17,11 +14,15 @@ import { SnmsIdentifiersService } from './snms-identifiers.service';
 import { SnmsTemplateController } from './snms-template.controller';
 import { TemplateRepository } from './template.repository';
 import { TemplatesService } from './templates.service';
-import { WriteEffects } from './write-effects';
 
-/** Enterprises, their prefixes, data templates and identifiers: everything that is registered. */
+/**
+ * Enterprises, their prefixes, data templates and identifiers: everything that is registered.
+ * It imports no other capability: every write announces itself on the event hub
+ * ('identifiers.written', 'prefix.homed', 'filing.requested', …) and the caches, statistics and
+ * upstream listen. Readers (resolution, ingestion, statistics) use the exported repository and
+ * the prefix directory and access rules.
+ */
 @Module({
-  imports: [ResolutionModule, StatisticsModule, TopLevelLinkModule],
   controllers: [ApplicationsController, EnterprisesController, HandlesController, SnmsDataController, SnmsTemplateController],
   providers: [
     ApplicationRepository,
@@ -34,8 +35,7 @@ import { WriteEffects } from './write-effects';
     SnmsIdentifiersService,
     TemplateRepository,
     TemplatesService,
-    WriteEffects,
   ],
-  exports: [HandlesService, SnmsIdentifiersService, PrefixAccessService, PrefixDirectory, ApplicationsService],
+  exports: [IdentifierRepository, HandlesService, PrefixAccessService, PrefixDirectory],
 })
 export class RegistryModule {}

@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { compileSchema } from '../http/json-schema';
-import { querySingle, type QueryValue } from '../http/query-params';
 import { MAX_BATCH_ITEMS, SnmsIdentifiersService, snmsRecordSchema } from './snms-identifiers.service';
 
 const deleteSchema = {
@@ -25,15 +24,6 @@ function ok<T>(data: T) {
 @UseGuards(AuthGuard)
 export class SnmsDataController {
   constructor(private readonly snms: SnmsIdentifiersService) {}
-
-  @Get('detail')
-  @ApiOperation({ summary: 'Resolve an identifier (values without public read only for the owner and operators)' })
-  @ApiQuery({ name: 'handle', required: true })
-  async detail(@CurrentPrincipal() caller: Principal | undefined, @Query('handle') handle: QueryValue) {
-    const text = querySingle('handle', handle);
-    if (!text) throw new DomainError('VALIDATION_FAILED', '缺少必要的请求参数: handle (query parameter handle is required)');
-    return ok(await this.snms.detail(text, caller));
-  }
 
   @Post()
   @HttpCode(200)

@@ -1,17 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DEFAULT_PERMISSIONS_STRING, type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
+import { Injectable } from '@nestjs/common';
+import { type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
+import { EventHub } from '../events/event-hub';
+import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError, type DomainErrorCode } from '../errors/domain-errors';
 import { compileChecker } from '../http/json-schema';
-import { visibleValues } from '../resolution/reply-builder';
-import { RESOLUTION_OBSERVER, type ResolutionObserver, type ResolutionOutcome } from '../resolution/resolution-observer';
-import { ResolutionService } from '../resolution/resolution.service';
 import { type IdentifierRow, IdentifierRepository } from './identifier.repository';
-import { isoSeconds, parseHandleOrThrow } from './identifier-input';
+import { isoSeconds, parseHandleOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
 import { TEMPLATE_VALUE_INDEX } from './templates.service';
 import { TemplateRepository, type TemplateWithItems } from './template.repository';
-import { WriteEffects } from './write-effects';
 
 export const MAX_BATCH_ITEMS = 2000;
 /** SNMS limits: handle 255, templateVersion 128, type 128, value 255 characters. */
@@ -102,35 +100,12 @@ export class SnmsIdentifiersService {
     private readonly identifiers: IdentifierRepository,
     private readonly templates: TemplateRepository,
     private readonly access: PrefixAccessService,
-    private readonly effects: WriteEffects,
-    private readonly resolution: ResolutionService,
-    @Inject(RESOLUTION_OBSERVER) private readonly observer: ResolutionObserver,
+    private readonly events: EventHub,
   ) {}
 
-  /** Resolution through the same caches as every other front door. */
-  async detail(handleText: string, caller: Principal | undefined) {
-    const started = process.hrtime.bigint();
-    const parsed = parseHandleOrThrow(handleText);
-    let outcome: ResolutionOutcome = 'error';
-    try {
-      const { entry, tier } = await this.resolution.resolve(parsed);
-      outcome = entry.kind === 'missing' ? 'not_found' : tier;
-      if (entry.kind === 'missing') throw new DomainError('HANDLE_NOT_FOUND', `没有找到标识 (identifier ${handleText} not found)`);
-      const privateAllowed = await this.access.canReadPrivate(caller, parsed.prefixKey);
-      return {
-        prefix: handleText.slice(0, handleText.indexOf('/')),
-        handle: handleText,
-        templateVersion: entry.templateVersion,
-        value: visibleValues(entry, privateAllowed).map((v) => ({
-          index: v.index,
-          type: v.type,
-          auth: v.permissions ?? DEFAULT_PERMISSIONS_STRING,
-          data: { format: 'string', value: v.data.format === 'string' && typeof v.data.value === 'string' ? v.data.value : JSON.stringify(v.data.value) },
-        })),
-      };
-    } finally {
-      this.observer.observe(parsed.prefixKey, outcome, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+  /** Announces committed writes: resolves once the caches of every replica dropped them and they are counted. */
+  private async written(operation: RegistrationOperation, records: WrittenIdentifier[]): Promise<void> {
+    if (records.length > 0) await this.events.emit('identifiers.written', { operation, records });
   }
 
   batchCreate(caller: Principal, body: unknown): Promise<SnmsItemResult[]> {
@@ -169,7 +144,7 @@ export class SnmsIdentifiersService {
     });
     const allowed = await this.filterWritable(caller, candidates, results);
     const deleted = await this.identifiers.deleteKeys([...new Set(allowed.map((c) => c.parsed.key))]);
-    await this.effects.committed(
+    await this.written(
       'delete',
       allowed.filter((c) => deleted.has(c.parsed.key)).map((c) => ({ handleKey: c.parsed.key, prefixKey: c.parsed.prefixKey })),
     );
@@ -223,9 +198,9 @@ export class SnmsIdentifiersService {
     }
 
     const written = mode === 'create' ? await this.identifiers.insertMissing(rows) : await this.identifiers.updateExisting(rows);
-    await this.effects.committed(
+    await this.written(
       mode,
-      rows.filter((row) => written.has(row.handleKey)),
+      rows.filter((row) => written.has(row.handleKey)).map((row) => ({ handleKey: row.handleKey, prefixKey: row.prefixKey })),
     );
     for (const [key, item] of rowOwners) {
       results[item.position] = written.has(key)

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { decodeInvalidation, type InvalidationMessage } from './invalidation-message';
 import { closeRedisConnection, createRedisConnection, readyWithin } from './redis-connection';
 import { RedisTier } from './redis-tier';
@@ -37,13 +37,13 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   private markSubscribed: () => void = () => undefined;
 
   constructor(
-    @Inject(NODE_CONFIG) config: NodeConfig,
+    @Inject(RESOLUTION_CONFIG) config: ResolutionConfig,
     private readonly redis: RedisTier,
   ) {
     this.subscribedOnce = new Promise((resolve) => (this.markSubscribed = resolve));
-    const url = config.cache.redisUrl;
+    const url = config.redisUrl;
     if (url === undefined) return;
-    this.subscriber = createRedisConnection(url, 'invalidation subscriber', config.cache.redisCommandTimeoutMs, this.logger);
+    this.subscriber = createRedisConnection(url, 'invalidation subscriber', config.redisCommandTimeoutMs, this.logger);
     this.subscriber.on('ready', () => void this.subscribe());
     this.subscriber.on('close', () => {
       this.subscribed = false;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import type { CacheEntry, Resolution } from './resolution.types';
 
 interface L1Slot {
@@ -24,10 +24,10 @@ export class L1Cache {
   /** Set while the invalidation channel is down: entries older than this are not served. */
   private maxAgeMs: number | undefined;
 
-  constructor(@Inject(NODE_CONFIG) config: NodeConfig) {
-    this.enabled = config.cache.l1Enabled;
-    this.maxEntries = config.cache.l1MaxEntries;
-    this.maxBytes = config.cache.l1MaxBytes;
+  constructor(@Inject(RESOLUTION_CONFIG) config: ResolutionConfig) {
+    this.enabled = config.l1Enabled;
+    this.maxEntries = config.l1MaxEntries;
+    this.maxBytes = config.l1MaxBytes;
     this.lru = this.enabled
       ? new LRUCache<string, L1Slot>({
           max: this.maxEntries,

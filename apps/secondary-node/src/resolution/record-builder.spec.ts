@@ -1,5 +1,6 @@
 import type { HandleJsonValue } from '@idis/identifier';
-import { buildFoundRecord, buildMissingRecord, decodeEntry, encodeEntry, type ResolutionRow } from './record-builder';
+import type { ResolutionRow } from '../registry/identifier.repository';
+import { buildFoundRecord, buildMissingRecord, decodeEntry, encodeEntry } from './record-builder';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 

@@ -1,16 +1,6 @@
-import { DEFAULT_PERMISSIONS_STRING, DEFAULT_TTL_SECONDS, effectiveTtlSeconds, type HandleJsonValue, type Ttl } from '@idis/identifier';
+import { DEFAULT_TTL_SECONDS, effectiveTtlSeconds, type HandleJsonValue, isPubliclyReadable, type Ttl } from '@idis/identifier';
+import type { ResolutionRow } from '../registry/identifier.repository';
 import type { CacheEntry, FoundRecord, MissingRecord } from './resolution.types';
-
-/** A row as the resolution read returns it: the values still as jsonb text. */
-export interface ResolutionRow {
-  handle: string;
-  prefixKey: string;
-  valuesJson: string;
-  templateVersion: string | null;
-  version: number;
-  /** ISO 8601. */
-  updatedAt: string;
-}
 
 type FoundHeader = Omit<FoundRecord, 'kind' | 'values' | 'valuesJson' | 'publicValuesJson'>;
 
@@ -66,7 +56,7 @@ class StoredRecord implements FoundRecord {
 export function buildFoundRecord(handleKey: string, row: ResolutionRow, nowMs: number): FoundRecord {
   const values = (JSON.parse(row.valuesJson) as HandleJsonValue[]).map(canonicalValue).sort((a, b) => a.index - b.index);
   const valuesJson = JSON.stringify(values);
-  const publicValues = values.filter(isPublic);
+  const publicValues = values.filter(isPubliclyReadable);
   const header: FoundHeader = {
     handle: row.handle,
     handleKey,
@@ -151,10 +141,6 @@ export function decodeEntry(text: string): CacheEntry | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isPublic(value: HandleJsonValue): boolean {
-  return (value.permissions ?? DEFAULT_PERMISSIONS_STRING)[2] === '1';
 }
 
 function ttlOf(value: HandleJsonValue): { ttl: Ttl } {

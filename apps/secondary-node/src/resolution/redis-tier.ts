@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
-import { BatchedLookup } from './batched-lookup';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
+import { BatchedLookup } from '@idis/runtime';
 import { CircuitBreaker } from './circuit-breaker';
 import { encodeInvalidation } from './invalidation-message';
 import { closeRedisConnection, createRedisConnection, readyWithin } from './redis-connection';
@@ -61,8 +61,8 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
    */
   private readonly reads = new BatchedLookup<string, string>((keys) => this.fetchEntries(keys), READS_IN_FLIGHT, READ_BATCH_MAX_KEYS);
 
-  constructor(@Inject(NODE_CONFIG) config: NodeConfig) {
-    const { cache } = config;
+  constructor(@Inject(RESOLUTION_CONFIG) config: ResolutionConfig) {
+    const cache = config;
     this.configured = cache.redisUrl !== undefined;
     this.l2Enabled = this.configured && cache.l2Enabled;
     this.recordKeyPrefix = `${cache.redisKeyPrefix}rec:`;

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvePrefixResponse } from '@idis/contracts';
 import { type HandleJsonValue, type ParsedHandle, parsePrefix } from '@idis/identifier';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from '../upstream/upstream.config';
 import { DomainError } from '../errors/domain-errors';
+import { EventHub } from '../events/event-hub';
 import { TopLevelLink } from '../upstream/top-level-link';
-import { FOREIGN_PREFIX_LISTENER, type ForeignPrefixListener } from './foreign-prefix-listener';
 import { buildFoundRecord } from './record-builder';
 import type { CacheEntry, MissingRecord } from './resolution.types';
 
@@ -36,27 +36,19 @@ interface Referral {
  * MAX_HOPS nodes, is refused (HTTP 508, Handle RC 6).
  */
 @Injectable()
-export class RemoteResolver implements OnModuleInit {
+export class RemoteResolver {
   private readonly logger = new Logger('RemoteResolution');
   private readonly secondaryKey: string;
   private readonly referrals = new Map<string, Referral>();
   private readonly inflight = new Map<string, Promise<ResolvePrefixResponse>>();
-  private listener: ForeignPrefixListener | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) private readonly upstream: UpstreamConfig,
     private readonly link: TopLevelLink,
-    private readonly moduleRef: ModuleRef,
+    private readonly events: EventHub,
   ) {
     this.secondaryKey = parsePrefix(config.secondaryPrefix).prefixKey;
-  }
-
-  onModuleInit(): void {
-    try {
-      this.listener = this.moduleRef.get<ForeignPrefixListener>(FOREIGN_PREFIX_LISTENER, { strict: false });
-    } catch {
-      // Nobody listens (e.g. a test module without statistics).
-    }
   }
 
   /** Whether a prefix belongs to another node (only when linked to a top level: unlinked, everything is local). */
@@ -87,7 +79,7 @@ export class RemoteResolver implements OnModuleInit {
       throw new DomainError('REFERRAL_LOOP', `the top-level node says this node (${site.nodeId}) serves prefix ${referral.prefix}, but it is not under its prefix ${this.config.secondaryPrefix}`);
     }
     // Only the filed prefix itself, not every sub-prefix under it (those could be made up without end).
-    if (referral.prefix.toLowerCase() === parsed.prefixKey) this.listener?.noteForeignPrefix(parsed.prefixKey);
+    if (referral.prefix.toLowerCase() === parsed.prefixKey) this.events.signal('foreign-prefix.located', parsed.prefixKey);
     const endpoint = site.endpoints.find((e) => e.kind === 'handle-rest');
     if (!endpoint || !/^https?:\/\//i.test(endpoint.url)) {
       throw new DomainError('UPSTREAM_FAILED', `node ${site.nodeId} serving prefix ${referral.prefix} publishes no Handle REST endpoint`);
@@ -140,7 +132,7 @@ export class RemoteResolver implements OnModuleInit {
     try {
       response = await fetch(url, {
         headers: { accept: 'application/json', [VIA_HEADER]: via.join(',') },
-        signal: AbortSignal.timeout(this.config.upstream.remoteFetchTimeoutMs),
+        signal: AbortSignal.timeout(this.upstream.remoteFetchTimeoutMs),
         redirect: 'error',
       });
       text = await readLimited(response, MAX_REMOTE_BODY_BYTES);

@@ -1,4 +1,5 @@
-import { cacheControlFor, etagMatches, renderHandleReply, visibleValues } from './reply-builder';
+import { visibleValues } from '@idis/identifier';
+import { cacheControlFor, etagMatches, renderHandleReply } from './reply-builder';
 import type { FoundRecord, MissingRecord } from './resolution.types';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -92,6 +93,6 @@ describe('etagMatches', () => {
 
 describe('visibleValues', () => {
   it('treats a value without permissions as the default 1110 (public read)', () => {
-    expect(visibleValues(record(), false).map((v) => v.index)).toEqual([1, 4]);
+    expect(visibleValues(record().values, false).map((v) => v.index)).toEqual([1, 4]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { filterValues, type HandleJsonValue } from '@idis/identifier';
+import { filterValues, type HandleJsonValue, visibleValues } from '@idis/identifier';
 import type { CacheEntry, FoundRecord } from './resolution.types';
 
 /** Which values a caller sees: public ones, or also admin-readable ones, then index/type filters. */
@@ -16,16 +16,6 @@ export interface RenderedReply {
   body: string;
   etag: string;
   cacheControl: string;
-}
-
-const DEFAULT_PERMISSIONS = '1110';
-
-/** Values a caller may see. A value with neither read bit never leaves the server (RFC 3651 §3.1). */
-export function visibleValues(record: FoundRecord, privateAllowed: boolean): HandleJsonValue[] {
-  return record.values.filter((value) => {
-    const permissions = value.permissions ?? DEFAULT_PERMISSIONS;
-    return permissions[2] === '1' || (privateAllowed && permissions[0] === '1');
-  });
 }
 
 export function isPlainView(view: ResolutionView): boolean {
@@ -50,7 +40,7 @@ export function renderHandleReply(entry: CacheEntry, requestHandle: string, view
   if (isPlainView(view)) {
     return { status: 200, body: `{"responseCode":1,"handle":${handleJson},"values":${entry.publicValuesJson}}`, etag: `"${entry.etag}.p"`, cacheControl };
   }
-  const values = filterValues(visibleValues(entry, view.privateAllowed), { indexes: view.indexes, types: view.types });
+  const values = filterValues(visibleValues(entry.values, view.privateAllowed), { indexes: view.indexes, types: view.types });
   const filtered = view.indexes.length > 0 || view.types.length > 0;
   const responseCode = filtered && values.length === 0 ? 200 : 1;
   return {

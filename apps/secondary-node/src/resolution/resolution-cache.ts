@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { handleLookupKey } from '@idis/identifier';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { InvalidationChannel } from './invalidation-channel';
 import type { InvalidationMessage } from './invalidation-message';
 import { L1Cache } from './l1-cache';
@@ -53,13 +53,13 @@ export class ResolutionCache implements OnModuleDestroy {
   private readonly detachedTtlMs: number;
 
   constructor(
-    @Inject(NODE_CONFIG) config: NodeConfig,
+    @Inject(RESOLUTION_CONFIG) config: ResolutionConfig,
     private readonly l1: L1Cache,
     private readonly redis: RedisTier,
     private readonly channel: InvalidationChannel,
   ) {
-    this.negativeTtlSeconds = config.cache.negativeTtlSeconds;
-    this.detachedTtlMs = config.cache.l1DetachedTtlSeconds * 1000;
+    this.negativeTtlSeconds = config.negativeTtlSeconds;
+    this.detachedTtlMs = config.l1DetachedTtlSeconds * 1000;
     // Until the subscription is confirmed this process may miss invalidations.
     if (channel.enabled) l1.limitAge(this.detachedTtlMs);
     channel.listen({

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { ResolutionCacheStats, ResolutionCacheStatsSource } from '../metrics/resolution-cache-stats';
 import type { BreakerState } from './circuit-breaker';
 import { type ChannelState, InvalidationChannel } from './invalidation-channel';
 import { L1Cache } from './l1-cache';
@@ -17,12 +16,19 @@ export interface ResolutionHealthSnapshot {
   pendingInvalidations: number | 'all';
 }
 
-/**
- * The resolution caches' state, for /health (degraded when Redis or the channel is down) and
- * /metrics (provided as RESOLUTION_CACHE_STATS).
- */
+/** What the caches report to /metrics on every scrape. */
+export interface ResolutionCacheStats {
+  /** Entries in this process's L1 cache. */
+  l1Entries: number;
+  /** Approximate bytes held by the L1 cache (as its size bound counts them). */
+  l1Bytes: number;
+  /** 'disabled': no Redis configured or L2 turned off. */
+  redisBreaker: BreakerState | 'disabled';
+}
+
+/** The resolution caches' state, for /health (degraded when Redis or the channel is down) and /metrics. */
 @Injectable()
-export class ResolutionHealth implements ResolutionCacheStatsSource {
+export class ResolutionHealth {
   constructor(
     private readonly l1: L1Cache,
     private readonly redis: RedisTier,

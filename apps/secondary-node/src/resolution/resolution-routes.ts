@@ -1,21 +1,20 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { ParsedHandle } from '@idis/identifier';
+import { type ParsedHandle, visibleValues } from '@idis/identifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal';
 import { TokenService } from '../auth/token.service';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { DomainError } from '../errors/domain-errors';
+import { EventHub } from '../events/event-hub';
 import { replyWithError } from '../http/front-door-exception.filter';
 import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
-import { handleFromPath, indexFromQuery } from '../registry/handles.controller';
-import { parseHandleOrThrow } from '../registry/identifier-input';
+import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import { notFoundPage, recordPage, redirectPage } from './proxy-page';
-import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView, visibleValues } from './reply-builder';
+import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
-import { RESOLUTION_OBSERVER, type ResolutionObserver } from './resolution-observer';
 import { ResolutionService } from './resolution.service';
 import type { FoundRecord } from './resolution.types';
 
@@ -42,12 +41,15 @@ export class ResolutionRoutes implements OnModuleInit {
     private readonly tokens: TokenService,
     private readonly access: PrefixAccessService,
     private readonly directory: PrefixDirectory,
-    @Inject(RESOLUTION_OBSERVER) private readonly observer: ResolutionObserver,
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    private readonly events: EventHub,
+    @Inject(RESOLUTION_CONFIG) private readonly config: ResolutionConfig,
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // A context without an HTTP server (a worker, a test of the caches) has no routes to add.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.get('/api/handles/*', (request, reply) => this.handleRest(request, reply));
     fastify.get('/:prefix/*', (request, reply) => this.proxy(request, reply));
   }
@@ -64,11 +66,11 @@ export class ResolutionRoutes implements OnModuleInit {
       const view = request.headers.authorization === undefined ? anonymousView(query) : await this.viewFor(request, query, parsed);
       const via = request.headers[VIA_HEADER];
       const { entry, tier } = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
-      const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+      const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
       this.send(request, reply, rendered, JSON_TYPE);
-      this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
     } catch (error) {
-      this.observer.observe(prefixKey, 'error', elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started));
       replyWithError(error, request, reply, this.logger);
     }
   }
@@ -100,11 +102,11 @@ export class ResolutionRoutes implements OnModuleInit {
       const view = await this.viewFor(request, query, parsed);
       const via = request.headers[VIA_HEADER];
       const { entry, tier } = await this.resolution.resolve(parsed, via === undefined ? undefined : viaFrom(via));
-      this.observer.observe(prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
       if (entry.kind === 'missing') {
         // A foreign prefix: known when its node answered, unknown when the top level does not know it.
         const prefixKnown = entry.servedBy !== undefined ? true : entry.prefixUnknown ? false : await this.directory.isHomed(parsed.prefixKey);
-        const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+        const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
         if (wantsJson) {
           this.send(request, reply, { ...rendered, body: JSON.stringify({ ...JSON.parse(rendered.body), prefixKnown }) }, JSON_TYPE);
         } else {
@@ -115,12 +117,12 @@ export class ResolutionRoutes implements OnModuleInit {
       const noRedirect = queryBoolean('noredirect', query.noredirect) === true;
       const location = noRedirect ? undefined : redirectTarget(entry, view);
       if (location) {
-        const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+        const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
         void reply.header('location', location);
         this.send(request, reply, { ...rendered, status: 302, body: redirectPage(location) }, HTML_TYPE);
         return;
       }
-      const rendered = renderHandleReply(entry, handle, view, this.config.cache.negativeTtlSeconds);
+      const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
       if (wantsJson) {
         this.send(request, reply, rendered, JSON_TYPE);
       } else {
@@ -128,7 +130,7 @@ export class ResolutionRoutes implements OnModuleInit {
         this.send(request, reply, { ...rendered, body: recordPage(handle, shown.values) }, HTML_TYPE);
       }
     } catch (error) {
-      this.observer.observe(prefixKey, 'error', elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started));
       replyWithError(error, request, reply, this.logger);
     }
   }
@@ -183,7 +185,7 @@ const NONE_TYPES: string[] = [];
 
 /** The first URL value among those the caller sees (after ?index= / ?type= when given). */
 function redirectTarget(record: FoundRecord, view: ResolutionView): string | undefined {
-  const visible = visibleValues(record, view.privateAllowed);
+  const visible = visibleValues(record.values, view.privateAllowed);
   const chosen = view.indexes.length > 0 ? visible.filter((v) => view.indexes.includes(v.index)) : visible;
   const wantedType = view.types.length > 0 ? view.types.map((t) => t.toUpperCase()) : ['URL'];
   for (const value of chosen) {

@@ -1,36 +1,27 @@
 import { Module } from '@nestjs/common';
-import { RESOLUTION_CACHE_STATS } from '../metrics/resolution-cache-stats';
-import { IdentifierRepository } from '../registry/identifier.repository';
+import { RegistryModule } from '../registry/registry.module';
+import { UpstreamModule } from '../upstream/upstream.module';
+import { CacheInvalidation } from './cache-invalidation';
 import { InvalidationChannel } from './invalidation-channel';
 import { L1Cache } from './l1-cache';
 import { RedisTier } from './redis-tier';
+import { RemoteResolver } from './remote-resolver';
 import { ResolutionCache } from './resolution-cache';
 import { ResolutionHealth } from './resolution-health';
-import { RESOLUTION_OBSERVER, ResolutionObserverRelay } from './resolution-observer';
+import { ResolutionRoutes } from './resolution-routes';
 import { ResolutionService } from './resolution.service';
-import { RemoteResolver } from './remote-resolver';
-import { TopLevelLinkModule } from '../upstream/top-level-link.module';
+import { SnmsDetailController } from './snms-detail.controller';
 
 /**
- * Resolution with its two cache tiers. Needs NODE_CONFIG and the TypeORM DataSource from global
- * modules. It holds its own IdentifierRepository (stateless) so that the registry can import this
- * module for ResolutionCache.invalidate without an import cycle. Import it wherever needed: it is
- * a static module, so every importer shares one instance (one L1, one pair of Redis connections).
+ * Resolution and its front doors: Handle REST GET and the proxy (ResolutionRoutes, straight on
+ * Fastify), SNMS detail; the two cache tiers and their invalidation; cross-node resolution through
+ * the top level. It reads the registry's repository and prefix rules and listens on the event hub
+ * for writes; nothing imports it but the metrics and the app.
  */
 @Module({
-  imports: [TopLevelLinkModule],
-  providers: [
-    IdentifierRepository,
-    RemoteResolver,
-    L1Cache,
-    RedisTier,
-    InvalidationChannel,
-    ResolutionCache,
-    ResolutionService,
-    ResolutionHealth,
-    { provide: RESOLUTION_OBSERVER, useClass: ResolutionObserverRelay },
-    { provide: RESOLUTION_CACHE_STATS, useExisting: ResolutionHealth },
-  ],
-  exports: [RemoteResolver, ResolutionService, ResolutionCache, ResolutionHealth, RESOLUTION_OBSERVER, RESOLUTION_CACHE_STATS],
+  imports: [RegistryModule, UpstreamModule],
+  controllers: [SnmsDetailController],
+  providers: [RemoteResolver, L1Cache, RedisTier, InvalidationChannel, ResolutionCache, ResolutionService, ResolutionHealth, CacheInvalidation, ResolutionRoutes],
+  exports: [ResolutionService, ResolutionCache, ResolutionHealth, RemoteResolver],
 })
 export class ResolutionModule {}

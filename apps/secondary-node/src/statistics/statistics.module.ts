@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
-import { FOREIGN_PREFIX_LISTENER } from '../resolution/foreign-prefix-listener';
+import { STATISTICS_CONFIG, type StatisticsConfig } from './statistics.config';
 import { StatisticsController } from './statistics.controller';
 import { StatisticsService } from './statistics.service';
 import { UsageCountRepository } from './usage-count.repository';
 import { UsageCounter } from './usage-counter';
+import { UsageListener } from './usage-listener';
 
 /**
  * Counting for operators: UsageCounter (record resolutions and registrations, flushed to
@@ -17,12 +17,11 @@ import { UsageCounter } from './usage-counter';
     StatisticsService,
     {
       provide: UsageCounter,
-      inject: [UsageCountRepository, NODE_CONFIG],
-      useFactory: (repository: UsageCountRepository, config: NodeConfig) =>
-        new UsageCounter(repository, { flushIntervalMs: config.statistics.flushIntervalMs }),
+      inject: [UsageCountRepository, STATISTICS_CONFIG],
+      useFactory: (repository: UsageCountRepository, config: StatisticsConfig) =>
+        new UsageCounter(repository, { flushIntervalMs: config.flushIntervalMs }),
     },
-    // Cross-node resolution tells the counter which foreign prefixes are real (located by the top level).
-    { provide: FOREIGN_PREFIX_LISTENER, useExisting: UsageCounter },
+    UsageListener,
   ],
   exports: [UsageCounter],
 })

@@ -2,8 +2,9 @@
  * What is counted. Every count belongs to one (enterprise prefix, minute, kind, outcome) cell;
  * the slot numbers index the per-cell Float64Array of UsageCounter.
  */
-export type ResolutionOutcome = 'l1' | 'l2' | 'db' | 'not_found' | 'error';
-export type RegistrationOperation = 'create' | 'update' | 'delete';
+import type { RegistrationOperation, ResolutionOutcome } from '../events/node-events';
+
+export type { RegistrationOperation, ResolutionOutcome };
 export type UsageKind = 'resolution' | 'registration';
 
 export const RESOLUTION_OUTCOMES: readonly ResolutionOutcome[] = ['l1', 'l2', 'db', 'not_found', 'error'];

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { FilingOperation, FilingStatus, type ReviewResult } from '@idis/contracts';
 import { PeriodicTask } from '@idis/runtime';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
-import { ApplicationsService } from '../registry/applications.service';
+import { EventHub } from '../events/event-hub';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { describeFailure } from './backoff';
 import { TopLevelLink } from './top-level-link';
 
@@ -21,11 +22,11 @@ export class FilingPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly task: PeriodicTask<number>;
 
   constructor(
-    @Inject(NODE_CONFIG) config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) config: UpstreamConfig,
     private readonly link: TopLevelLink,
-    private readonly applications: ApplicationsService,
+    private readonly events: EventHub,
   ) {
-    this.task = new PeriodicTask(() => this.drain(), { intervalMs: config.upstream.pollIntervalMs });
+    this.task = new PeriodicTask(() => this.drain(), { intervalMs: config.pollIntervalMs });
   }
 
   onApplicationBootstrap(): void {
@@ -68,11 +69,9 @@ export class FilingPoller implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     if (message.outcome === FilingStatus.FILING_STATUS_APPROVED) {
-      const view = await this.applications.completeFiling(message.prefix, 'approved', message.reason);
-      if (view) this.logger.log(`prefix ${message.prefix} accepted by the top-level node: now active`);
+      await this.events.emit('filing.completed', { prefix: message.prefix, outcome: 'approved', reason: message.reason });
     } else if (message.outcome === FilingStatus.FILING_STATUS_REJECTED) {
-      const view = await this.applications.completeFiling(message.prefix, 'rejected', message.reason);
-      if (view) this.logger.warn(`prefix ${message.prefix} rejected by the top-level node: ${message.reason}`);
+      await this.events.emit('filing.completed', { prefix: message.prefix, outcome: 'rejected', reason: message.reason });
     }
   }
 }

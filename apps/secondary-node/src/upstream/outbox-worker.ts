@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { Enterprise, PrefixVolume } from '@idis/contracts';
 import { PeriodicTask } from '@idis/runtime';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
-import { ApplicationsService } from '../registry/applications.service';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
+import { EventHub } from '../events/event-hub';
 import { classifyFailure, describeFailure, retryDelayMs } from './backoff';
 import { FilingCheck, type TopLevelStanding } from './filing-check';
 import { TopLevelLink } from './top-level-link';
@@ -56,13 +57,14 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     private readonly link: TopLevelLink,
     private readonly repository: UpstreamRepository,
     private readonly filingCheck: FilingCheck,
-    private readonly applications: ApplicationsService,
+    private readonly events: EventHub,
   ) {
     this.task = new PeriodicTask(() => this.deliverDue(), {
-      intervalMs: Math.min(1000, config.upstream.pollIntervalMs),
+      intervalMs: Math.min(1000, upstreamConfig.pollIntervalMs),
       onError: (error) => this.logger.warn(`outbox pass failed: ${describeFailure(error)}`),
     });
   }
@@ -85,7 +87,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.link.enrolment) return 0;
     let delivered = 0;
     for (let i = 0; i < MAX_ITEMS_PER_TICK && !this.task.stopped; i += 1) {
-      const item = await this.repository.claimDue(this.config.upstream.callTimeoutMs * 2 + 1000);
+      const item = await this.repository.claimDue(this.upstreamConfig.callTimeoutMs * 2 + 1000);
       if (!item) break;
       if (await this.deliver(item)) delivered += 1;
       else if (this.link.state === 'unreachable') break; // the rest would fail the same way
@@ -102,18 +104,18 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (error instanceof FiledElsewhere) {
         // Application first: if this process dies before markFailed, the next attempt finds the
         // same answer and marks the item then (rejecting an already rejected application changes nothing).
-        await this.applications.rejectFiledElsewhere(error.prefix);
+        await this.events.emit('filing.completed', { prefix: error.prefix, outcome: 'rejected', reason: error.message, filedElsewhere: true });
         await this.repository.markFailed(item.id, error.message);
         this.logger.warn(`${item.kind} ${item.clientTransactionId}: ${error.message}`);
         return false;
       }
       const description = describeFailure(error);
       const kind = classifyFailure(error);
-      if (kind === 'permanent' || item.attempts >= this.config.upstream.maxAttempts) {
+      if (kind === 'permanent' || item.attempts >= this.upstreamConfig.maxAttempts) {
         await this.repository.markFailed(item.id, description);
         this.logger.error(`${item.kind} ${item.clientTransactionId} failed for good after ${item.attempts} attempt(s): ${description}`);
       } else {
-        const delay = retryDelayMs(item.attempts, this.config.upstream.retryBaseMs, this.config.upstream.retryMaxMs);
+        const delay = retryDelayMs(item.attempts, this.upstreamConfig.retryBaseMs, this.upstreamConfig.retryMaxMs);
         await this.repository.markRetry(item.id, delay, description);
       }
       return false;

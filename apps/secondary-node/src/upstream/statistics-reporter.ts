@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
-import { ResolutionHealth } from '../resolution/resolution-health';
+import { STATISTICS_CONFIG, type StatisticsConfig } from '../statistics/statistics.config';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
+import { HealthBoard } from '../health/health-board';
 import { MINUTE_MS } from '../statistics/usage-kinds';
 import { describeFailure } from './backoff';
 import type { ReportPayload } from './outbox-worker';
@@ -35,16 +37,18 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
+    @Inject(STATISTICS_CONFIG) private readonly statisticsConfig: StatisticsConfig,
     private readonly link: TopLevelLink,
     private readonly repository: UpstreamRepository,
     private readonly outbox: OutboxWorker,
-    private readonly cacheHealth: ResolutionHealth,
+    private readonly health: HealthBoard,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.link.configured) return;
-    const report = setInterval(() => void this.reportClosedPeriods().catch((e: unknown) => this.logger.warn(`report pass failed: ${describeFailure(e)}`)), this.config.upstream.reportIntervalMs);
-    const beat = setInterval(() => void this.heartbeat().catch(() => undefined), this.config.upstream.heartbeatIntervalMs);
+    const report = setInterval(() => void this.reportClosedPeriods().catch((e: unknown) => this.logger.warn(`report pass failed: ${describeFailure(e)}`)), this.upstreamConfig.reportIntervalMs);
+    const beat = setInterval(() => void this.heartbeat().catch(() => undefined), this.upstreamConfig.heartbeatIntervalMs);
     this.timers = [report, beat];
     for (const timer of this.timers) timer.unref();
     // The first heartbeat as soon as enrolment is done, so the link state is known early.
@@ -59,8 +63,8 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
   async reportClosedPeriods(now: number = Date.now()): Promise<number> {
     if (!this.link.enrolment) return 0;
     const nodeId = this.config.nodeId;
-    const periodMs = Math.max(MINUTE_MS, Math.ceil(this.config.upstream.reportIntervalMs / MINUTE_MS) * MINUTE_MS);
-    const closedEnd = Math.floor((now - this.config.statistics.flushIntervalMs - SETTLE_MARGIN_MS) / MINUTE_MS) * MINUTE_MS;
+    const periodMs = Math.max(MINUTE_MS, Math.ceil(this.upstreamConfig.reportIntervalMs / MINUTE_MS) * MINUTE_MS);
+    const closedEnd = Math.floor((now - this.statisticsConfig.flushIntervalMs - SETTLE_MARGIN_MS) / MINUTE_MS) * MINUTE_MS;
     const written = await this.repository.transaction(async (manager) => {
       await this.repository.lockNode(manager, nodeId, 'report');
       const progress = await this.repository.reportProgress(manager, nodeId);
@@ -98,8 +102,8 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
     const sequence = await this.repository.nextHeartbeatSequence(this.config.nodeId);
     if (sequence === undefined) return undefined;
     const depth = await this.repository.depth();
-    const cache = this.cacheHealth.snapshot();
-    const status = cache.redis === 'down' || cache.invalidationChannel === 'down' ? 'degraded' : 'ok';
+    // The node's own health as /health sees it, without the link this heartbeat is travelling on.
+    const status = this.health.check('cache')?.status === 'down' ? 'degraded' : 'ok';
     const ack = await this.link.call((client, credentials) =>
       client.heartbeat({ sequence, sentAtMs: Date.now(), status, endpoints: this.link.endpoints(), outboxDepth: depth.pending + depth.failed }, credentials),
     );

@@ -5,7 +5,9 @@ import type { Server } from 'node:http';
 import type { Endpoint } from '@idis/contracts';
 import { NODE_SECRET } from '../auth/node-secret';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
+import { HealthBoard, type HealthReport } from '../health/health-board';
 import { classifyFailure, describeFailure, isUnreachable, retryDelayMs } from './backoff';
 import { SEALING_PURPOSE, SecretSealer } from '../auth/secret-sealer';
 import { type SigningCredentials, TopLevelClient } from './top-level-client';
@@ -53,15 +55,28 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     @Inject(NODE_SECRET) nodeSecret: string,
     private readonly repository: UpstreamRepository,
     private readonly adapterHost: HttpAdapterHost,
+    health: HealthBoard,
   ) {
-    this.publicBaseUrl = config.upstream.publicUrl;
+    this.publicBaseUrl = upstreamConfig.publicUrl;
     this.sealer = new SecretSealer(nodeSecret, SEALING_PURPOSE.topLevelCredentials);
-    const target = config.upstream.topLevelUrl;
-    this.client = target ? new TopLevelClient(target, config.upstream.callTimeoutMs) : undefined;
+    const target = upstreamConfig.topLevelUrl;
+    this.client = target ? new TopLevelClient(target, upstreamConfig.callTimeoutMs) : undefined;
     this.linkState = target ? 'enrolling' : 'not-configured';
+    health.register('topLevel', () => this.healthReport());
+  }
+
+  /** The top level unreachable degrades the node (filings and reports queue up) but never takes it down. */
+  private healthReport(): HealthReport {
+    const state = this.state;
+    if (state === 'not-configured') return { status: 'not-configured', detail: { status: 'not-configured', state } };
+    if (state === 'linked') return { status: 'up', detail: { status: 'up', state } };
+    // The first enrolment attempt is still under way: not a fault yet.
+    if (state === 'enrolling' && this.lastError === undefined) return { status: 'starting', detail: { status: 'starting', state } };
+    return { status: 'down', detail: { status: 'down', state, lastError: this.lastError } };
   }
 
   get configured(): boolean {
@@ -189,7 +204,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
       } catch (error) {
         this.noteFailure(error);
         if (this.linkState !== 'unreachable') this.linkState = 'enrolling';
-        const delay = retryDelayMs(attempt, this.config.upstream.retryBaseMs, this.config.upstream.retryMaxMs);
+        const delay = retryDelayMs(attempt, this.upstreamConfig.retryBaseMs, this.upstreamConfig.retryMaxMs);
         this.logger.warn(`enrolment with the top-level node at ${this.client?.target} failed (${describeFailure(error)}); retrying in ${delay} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -219,7 +234,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
         return false;
       }
       const reply = await client.enrol({
-        enrolmentToken: this.config.upstream.enrolmentToken ?? '',
+        enrolmentToken: this.upstreamConfig.enrolmentToken ?? '',
         nodeId,
         requestedPrefix: this.config.secondaryPrefix,
         endpoints: this.endpoints(),

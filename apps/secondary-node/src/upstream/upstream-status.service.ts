@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
+import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
 import type { ReportPayload } from './outbox-worker';
 import { OutboxWorker } from './outbox-worker';
@@ -27,6 +28,7 @@ export interface OutboxItemView {
 export class UpstreamStatusService {
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     private readonly link: TopLevelLink,
     private readonly repository: UpstreamRepository,
     private readonly reporter: StatisticsReporter,
@@ -44,7 +46,7 @@ export class UpstreamStatusService {
       nodeId: this.config.nodeId,
       secondaryPrefix: this.config.secondaryPrefix,
       publicUrl: this.link.publicUrl || null,
-      topLevel: { configured: this.link.configured, url: this.config.upstream.topLevelUrl ?? null },
+      topLevel: { configured: this.link.configured, url: this.upstreamConfig.topLevelUrl ?? null },
       enrolment: this.link.enrolment ?? null,
       link: {
         state: this.link.state,

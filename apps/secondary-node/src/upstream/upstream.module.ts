@@ -1,24 +1,24 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule } from '../metrics/metrics.module';
-import { RegistryModule } from '../registry/registry.module';
-import { ResolutionModule } from '../resolution/resolution.module';
+import { FilingCheck } from './filing-check';
 import { FilingPoller } from './filing-poller';
+import { FilingRequests } from './filing-requests';
 import { OutboxWorker } from './outbox-worker';
 import { StatisticsReporter } from './statistics-reporter';
-import { TopLevelLinkModule } from './top-level-link.module';
+import { TopLevelLink } from './top-level-link';
 import { UpstreamController } from './upstream.controller';
-import { UpstreamMetrics } from './upstream-metrics';
+import { UpstreamRepository } from './upstream.repository';
 import { UpstreamStatusService } from './upstream-status.service';
 
 /**
- * The secondary node's side of the top-level link: enrolment (TopLevelLink), the outbox worker,
- * the filing poller, statistics reports and heartbeats, the operator's status and outbox views.
- * Without TOP_LEVEL_URL everything here stays idle and the status says "not configured".
+ * The secondary node's side of the top-level link: enrolment (TopLevelLink), the EPP check and
+ * the outbox for the registry's filings (heard on the event hub), the outbox worker, the filing
+ * poller (outcomes announced as 'filing.completed'), statistics reports and heartbeats, the
+ * operator's status and outbox views. It imports no other capability. Without TOP_LEVEL_URL
+ * everything here stays idle and the status says "not configured".
  */
 @Module({
-  imports: [TopLevelLinkModule, RegistryModule, ResolutionModule, MetricsModule],
   controllers: [UpstreamController],
-  providers: [OutboxWorker, FilingPoller, StatisticsReporter, UpstreamStatusService, UpstreamMetrics],
-  exports: [TopLevelLinkModule, OutboxWorker, FilingPoller, StatisticsReporter],
+  providers: [UpstreamRepository, TopLevelLink, FilingCheck, FilingRequests, OutboxWorker, FilingPoller, StatisticsReporter, UpstreamStatusService],
+  exports: [TopLevelLink, UpstreamRepository, OutboxWorker, FilingPoller, StatisticsReporter],
 })
 export class UpstreamModule {}

@@ -1,10 +1,11 @@
+import { EnvReader } from '@idis/runtime';
 import { type IngestionConfig, readIngestionConfig } from './ingestion-config';
 
 type Profile = 'embedded' | 'services';
 
 function read(env: Record<string, string>, profile: Profile = 'services'): { config: IngestionConfig; problems: string[] } {
   const problems: string[] = [];
-  const config = readIngestionConfig(env, problems, profile, 'secondary-1');
+  const config = readIngestionConfig(new EnvReader(env, problems), { profile, nodeId: 'secondary-1' });
   return { config, problems };
 }
 

@@ -1,6 +1,8 @@
+import type { EnvReader } from '@idis/runtime';
+
 /**
  * Configuration of EPCIS ingestion (MQTT consumer, embedded broker, capture limits), read from the
- * environment by loadNodeConfig. A bad value is reported with the variable's name.
+ * environment through the shared EnvReader (app-config.ts composes it with the other slices). A bad value is reported with the variable's name.
  *
  * Profiles:
  * - embedded (`npm start`, no DATABASE_URL): without MQTT_URL an aedes broker runs in-process on
@@ -49,21 +51,14 @@ export interface IngestionConfig {
   retryMaxMs: number;
 }
 
-type Env = Record<string, string | undefined>;
+/** The node-wide settings the ingestion defaults depend on. */
+export interface IngestionContext {
+  profile: 'embedded' | 'services';
+  nodeId: string;
+}
 
-export function readIngestionConfig(env: Env, problems: string[], profile: 'embedded' | 'services', nodeId: string): IngestionConfig {
-  const optional = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = optional(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return Number(raw);
-  };
-
-  let mqttUrl = optional('MQTT_URL');
+export function readIngestionConfig(read: EnvReader, { profile, nodeId }: IngestionContext): IngestionConfig {
+  let mqttUrl = read.optional('MQTT_URL');
   // A refused MQTT_URL is reported once, not again through the rules that depend on it.
   let urlRefused = false;
   if (mqttUrl !== undefined) {
@@ -71,17 +66,17 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
       const url = new URL(mqttUrl);
       if (!['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'].includes(url.protocol)) throw new Error('protocol');
     } catch {
-      problems.push(`MQTT_URL must be a URL starting with mqtt:// or mqtts:// (e.g. mqtt://127.0.0.1:1883), got "${mqttUrl}"`);
+      read.problem(`MQTT_URL must be a URL starting with mqtt:// or mqtts:// (e.g. mqtt://127.0.0.1:1883), got "${mqttUrl}"`);
       mqttUrl = undefined;
       urlRefused = true;
     }
   }
-  const switchedOff = optional('INGESTION_ENABLED');
-  if (switchedOff !== undefined && switchedOff !== 'true' && switchedOff !== 'false') problems.push(`INGESTION_ENABLED must be true or false, got "${switchedOff}"`);
+  const switchedOff = read.optional('INGESTION_ENABLED');
+  if (switchedOff !== undefined && switchedOff !== 'true' && switchedOff !== 'false') read.problem(`INGESTION_ENABLED must be true or false, got "${switchedOff}"`);
 
-  const embedded = optional('MQTT_EMBEDDED');
-  if (embedded !== undefined && embedded !== 'true' && embedded !== 'false') problems.push(`MQTT_EMBEDDED must be true or false, got "${embedded}"`);
-  if (embedded === 'true' && mqttUrl !== undefined) problems.push('MQTT_EMBEDDED=true and MQTT_URL exclude each other: the embedded broker is used only without MQTT_URL');
+  const embedded = read.optional('MQTT_EMBEDDED');
+  if (embedded !== undefined && embedded !== 'true' && embedded !== 'false') read.problem(`MQTT_EMBEDDED must be true or false, got "${embedded}"`);
+  if (embedded === 'true' && mqttUrl !== undefined) read.problem('MQTT_EMBEDDED=true and MQTT_URL exclude each other: the embedded broker is used only without MQTT_URL');
   const embeddedWanted = embedded === undefined ? profile === 'embedded' : embedded === 'true';
 
   let disabledReason: string | null = null;
@@ -90,54 +85,56 @@ export function readIngestionConfig(env: Env, problems: string[], profile: 'embe
     disabledReason = profile === 'services' ? 'MQTT_URL is not set (services profile)' : 'MQTT_EMBEDDED=false and no MQTT_URL';
   }
 
-  const rawVersion = optional('MQTT_PROTOCOL_VERSION');
+  const rawVersion = read.optional('MQTT_PROTOCOL_VERSION');
   let protocolVersion: 4 | 5 = mqttUrl === undefined ? 4 : 5;
   if (rawVersion !== undefined) {
     if (rawVersion === '4' || rawVersion === '5') protocolVersion = Number(rawVersion) as 4 | 5;
-    else problems.push(`MQTT_PROTOCOL_VERSION must be 4 (MQTT 3.1.1) or 5, got "${rawVersion}"`);
+    else read.problem(`MQTT_PROTOCOL_VERSION must be 4 (MQTT 3.1.1) or 5, got "${rawVersion}"`);
   }
-  if (mqttUrl === undefined && !urlRefused && protocolVersion === 5) problems.push('MQTT_PROTOCOL_VERSION=5 needs MQTT_URL: the embedded broker (aedes) speaks MQTT 3.1.1 only');
+  if (mqttUrl === undefined && !urlRefused && protocolVersion === 5) read.problem('MQTT_PROTOCOL_VERSION=5 needs MQTT_URL: the embedded broker (aedes) speaks MQTT 3.1.1 only');
 
-  const clientId = optional('MQTT_CLIENT_ID') ?? `idis-${nodeId}-ingest`;
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(clientId)) problems.push(`MQTT_CLIENT_ID must be 1-40 letters, digits, ".", "_" or "-", got "${clientId}"`);
-  const shareGroup = optional('MQTT_SHARE_GROUP') ?? 'idis-secondary';
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(shareGroup)) problems.push(`MQTT_SHARE_GROUP must be 1-64 letters, digits, ".", "_" or "-" (no "/", "+", "#"), got "${shareGroup}"`);
-  const topicRoot = optional('MQTT_TOPIC_ROOT') ?? 'idis/v1';
+  const clientId = read.optional('MQTT_CLIENT_ID') ?? `idis-${nodeId}-ingest`;
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(clientId)) read.problem(`MQTT_CLIENT_ID must be 1-40 letters, digits, ".", "_" or "-", got "${clientId}"`);
+  const shareGroup = read.optional('MQTT_SHARE_GROUP') ?? 'idis-secondary';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(shareGroup)) read.problem(`MQTT_SHARE_GROUP must be 1-64 letters, digits, ".", "_" or "-" (no "/", "+", "#"), got "${shareGroup}"`);
+  const topicRoot = read.optional('MQTT_TOPIC_ROOT') ?? 'idis/v1';
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(topicRoot) || topicRoot.length > 100) {
-    problems.push(`MQTT_TOPIC_ROOT must be topic levels of letters, digits, ".", "_" or "-" separated by "/" (no wildcards), got "${topicRoot}"`);
+    read.problem(`MQTT_TOPIC_ROOT must be topic levels of letters, digits, ".", "_" or "-" separated by "/" (no wildcards), got "${topicRoot}"`);
   }
-  const ackMode = optional('MQTT_ACK_MODE') ?? 'deferred';
-  if (ackMode !== 'deferred' && ackMode !== 'handle-message') problems.push(`MQTT_ACK_MODE must be deferred or handle-message, got "${ackMode}"`);
-  const problemsBefore = problems.length;
-  const connections = integer('MQTT_CONNECTIONS', ackMode === 'handle-message' ? 32 : 8, 1, 256);
-  const connectionsGiven = optional('MQTT_CONNECTIONS') !== undefined && problems.length === problemsBefore;
+  const ackMode = read.optional('MQTT_ACK_MODE') ?? 'deferred';
+  if (ackMode !== 'deferred' && ackMode !== 'handle-message') read.problem(`MQTT_ACK_MODE must be deferred or handle-message, got "${ackMode}"`);
+  const problemsBefore = read.problems.length;
+  const connections = read.integer('MQTT_CONNECTIONS', ackMode === 'handle-message' ? 32 : 8, 1, 256);
+  const connectionsGiven = read.optional('MQTT_CONNECTIONS') !== undefined && read.problems.length === problemsBefore;
   if (protocolVersion === 4 && !urlRefused && connectionsGiven && connections > 1) {
-    problems.push('MQTT_CONNECTIONS must be 1 with MQTT_PROTOCOL_VERSION=4: without a shared subscription every connection would get every message');
+    read.problem('MQTT_CONNECTIONS must be 1 with MQTT_PROTOCOL_VERSION=4: without a shared subscription every connection would get every message');
   }
-  const retryBaseMs = integer('INGEST_RETRY_BASE_MS', 200, 10, 60_000);
-  const retryMaxMs = integer('INGEST_RETRY_MAX_MS', 5000, 10, 600_000);
-  if (retryMaxMs < retryBaseMs) problems.push('INGEST_RETRY_MAX_MS must not be below INGEST_RETRY_BASE_MS');
+  const retryBaseMs = read.integer('INGEST_RETRY_BASE_MS', 200, 10, 60_000);
+  const retryMaxMs = read.integer('INGEST_RETRY_MAX_MS', 5000, 10, 600_000);
+  if (retryMaxMs < retryBaseMs) read.problem('INGEST_RETRY_MAX_MS must not be below INGEST_RETRY_BASE_MS');
 
   return {
     enabled: disabledReason === null,
     disabledReason,
     mqttUrl,
-    embeddedBrokerPort: integer('MQTT_PORT', 11883, 0, 65535),
+    embeddedBrokerPort: read.integer('MQTT_PORT', 11883, 0, 65535),
     protocolVersion,
     clientId,
-    username: optional('MQTT_USERNAME'),
-    password: optional('MQTT_PASSWORD'),
+    username: read.optional('MQTT_USERNAME'),
+    password: read.optional('MQTT_PASSWORD'),
     topicRoot,
     shareGroup,
     connections: protocolVersion === 4 ? 1 : connections,
-    sessionExpirySeconds: integer('MQTT_SESSION_EXPIRY_SECONDS', 900, 0, 7 * 86400),
+    sessionExpirySeconds: read.integer('MQTT_SESSION_EXPIRY_SECONDS', 900, 0, 7 * 86400),
     ackMode: ackMode === 'handle-message' ? 'handle-message' : 'deferred',
-    receiveMaximum: integer('MQTT_RECEIVE_MAXIMUM', ackMode === 'handle-message' ? 10 : 500, 1, 65535),
-    batchMaxEvents: integer('INGEST_BATCH_MAX_EVENTS', 500, 1, 10_000),
-    batchMaxWaitMs: integer('INGEST_BATCH_MAX_WAIT_MS', 20, 0, 10_000),
-    maxPayloadBytes: integer('INGEST_MAX_PAYLOAD_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxEventsPerDocument: integer('INGEST_MAX_EVENTS_PER_DOCUMENT', 1000, 1, 100_000),
+    receiveMaximum: read.integer('MQTT_RECEIVE_MAXIMUM', ackMode === 'handle-message' ? 10 : 500, 1, 65535),
+    batchMaxEvents: read.integer('INGEST_BATCH_MAX_EVENTS', 500, 1, 10_000),
+    batchMaxWaitMs: read.integer('INGEST_BATCH_MAX_WAIT_MS', 20, 0, 10_000),
+    maxPayloadBytes: read.integer('INGEST_MAX_PAYLOAD_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxEventsPerDocument: read.integer('INGEST_MAX_EVENTS_PER_DOCUMENT', 1000, 1, 100_000),
     retryBaseMs,
     retryMaxMs,
   };
 }
+
+export const INGESTION_CONFIG = Symbol('INGESTION_CONFIG');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { NODE_CONFIG, type NodeConfig } from '../../config/node-config';
+import { INGESTION_CONFIG, type IngestionConfig } from './ingestion-config';
 import { PrefixDirectory } from '../../registry/prefix-directory.service';
 import { EventStore } from '../store/event-store';
 import { EmbeddedBroker } from './embedded-broker';
@@ -42,11 +42,11 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
   readonly startedAt = new Date();
 
   constructor(
-    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
     directory: PrefixDirectory,
     store: EventStore,
   ) {
-    const ingestion = config.ingestion;
+    const ingestion = config;
     this.validator = new MessageValidator(ingestion.topicRoot, new DirectoryActivePrefixes(directory), {
       maxPayloadBytes: ingestion.maxPayloadBytes,
       maxEventsPerDocument: ingestion.maxEventsPerDocument,
@@ -55,15 +55,15 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
   }
 
   get enabled(): boolean {
-    return this.config.ingestion.enabled;
+    return this.config.enabled;
   }
 
   get disabledReason(): string | null {
-    return this.config.ingestion.disabledReason;
+    return this.config.disabledReason;
   }
 
   async onModuleInit(): Promise<void> {
-    const ingestion = this.config.ingestion;
+    const ingestion = this.config;
     if (ingestion.enabled && ingestion.mqttUrl === undefined) {
       this.broker = new EmbeddedBroker(ingestion.embeddedBrokerPort);
       await this.broker.start();
@@ -72,7 +72,7 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
 
   /** The broker URL consumers and publishers use (the embedded one once it listens). */
   brokerUrl(): string | undefined {
-    return this.config.ingestion.mqttUrl ?? this.broker?.url;
+    return this.config.mqttUrl ?? this.broker?.url;
   }
 
   get embeddedBroker(): boolean {
@@ -83,7 +83,7 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
   transport(): MqttIngestionServer | undefined {
     if (!this.enabled) return undefined;
     this.server ??= new MqttIngestionServer(
-      this.config.ingestion,
+      this.config,
       () => {
         const url = this.brokerUrl();
         if (!url) throw new Error('no MQTT broker URL');

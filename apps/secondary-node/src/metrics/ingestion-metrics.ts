@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { METRIC_PREFIX, NodeMetrics } from '../../metrics/node-metrics';
-import { IngestionRuntime } from './ingestion-runtime';
+import { IngestionRuntime } from '../traceability/ingestion/ingestion-runtime';
+import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /**
  * Ingestion metrics on the node's /metrics registry, read from IngestionStats at scrape time (the

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { METRIC_PREFIX, NodeMetrics } from '../metrics/node-metrics';
-import { TopLevelLink } from './top-level-link';
-import { UpstreamRepository } from './upstream.repository';
+import { TopLevelLink } from '../upstream/top-level-link';
+import { UpstreamRepository } from '../upstream/upstream.repository';
+import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /** Prometheus gauges of the upstream link, read at scrape time into the node's registry. */
 @Injectable()

@@ -1,8 +1,9 @@
-import { ConfigError, loadNodeConfig } from './node-config';
+import { ConfigError } from '@idis/runtime';
+import { loadAppConfig } from './app-config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadNodeConfig(env);
+    loadAppConfig(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -10,9 +11,9 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error(`expected ${JSON.stringify(env)} to be refused`);
 }
 
-describe('loadNodeConfig', () => {
+describe('loadAppConfig', () => {
   it('defaults to the embedded profile on loopback', () => {
-    expect(loadNodeConfig({})).toEqual({
+    expect(loadAppConfig({})).toEqual({
       profile: 'embedded',
       host: '127.0.0.1',
       port: 8080,
@@ -80,9 +81,9 @@ describe('loadNodeConfig', () => {
   });
 
   it('reads the top-level link variables and refuses bad ones by name', () => {
-    const config = loadNodeConfig({ TOP_LEVEL_URL: 'grpc://127.0.0.1:50051', ENROLMENT_TOKEN: 'tok', PUBLIC_URL: 'http://node-a.example:9000/', UPSTREAM_REPORT_INTERVAL_MS: '1000' });
+    const config = loadAppConfig({ TOP_LEVEL_URL: 'grpc://127.0.0.1:50051', ENROLMENT_TOKEN: 'tok', PUBLIC_URL: 'http://node-a.example:9000/', UPSTREAM_REPORT_INTERVAL_MS: '1000' });
     expect(config.upstream).toMatchObject({ topLevelUrl: '127.0.0.1:50051', enrolmentToken: 'tok', publicUrl: 'http://node-a.example:9000', reportIntervalMs: 1000 });
-    expect(loadNodeConfig({ HOST: '0.0.0.0', PORT: '9100' }).upstream.publicUrl).toBe('http://127.0.0.1:9100');
+    expect(loadAppConfig({ HOST: '0.0.0.0', PORT: '9100' }).upstream.publicUrl).toBe('http://127.0.0.1:9100');
     expect(problemsOf({ TOP_LEVEL_URL: 'nowhere', ENROLMENT_TOKEN: 'x' })).toEqual([
       'TOP_LEVEL_URL must be host:port of the top-level gRPC service (e.g. 127.0.0.1:50051), got "nowhere"',
     ]);
@@ -97,12 +98,12 @@ describe('loadNodeConfig', () => {
 
   it('IDIS_PROFILE=services (npm run start:node) needs DATABASE_URL', () => {
     expect(problemsOf({ IDIS_PROFILE: 'services' })).toEqual(['DATABASE_URL is required in the services profile (IDIS_PROFILE=services, npm run start:node)']);
-    expect(loadNodeConfig({ IDIS_PROFILE: 'services', DATABASE_URL: 'postgres://localhost/idis' }).profile).toBe('services');
+    expect(loadAppConfig({ IDIS_PROFILE: 'services', DATABASE_URL: 'postgres://localhost/idis' }).profile).toBe('services');
     expect(problemsOf({ IDIS_PROFILE: 'cloud' })).toEqual(['IDIS_PROFILE must be one of embedded, services, got "cloud"']);
   });
 
   it('reads the cache and statistics variables', () => {
-    const config = loadNodeConfig({
+    const config = loadAppConfig({
       REDIS_URL: 'redis://127.0.0.1:6380/2',
       CACHE_L1_ENABLED: 'false',
       CACHE_L2_ENABLED: 'true',
@@ -133,16 +134,16 @@ describe('loadNodeConfig', () => {
   });
 
   it('uses the services profile, listening on all interfaces, when DATABASE_URL is set', () => {
-    const config = loadNodeConfig({ DATABASE_URL: 'postgres://idis:pw@db.internal:5432/idis' });
+    const config = loadAppConfig({ DATABASE_URL: 'postgres://idis:pw@db.internal:5432/idis' });
     expect(config.profile).toBe('services');
     expect(config.databaseUrl).toBe('postgres://idis:pw@db.internal:5432/idis');
     expect(config.host).toBe('0.0.0.0');
     expect(config.port).toBe(8080);
-    expect(loadNodeConfig({ DATABASE_URL: 'postgresql://localhost/idis' }).profile).toBe('services');
+    expect(loadAppConfig({ DATABASE_URL: 'postgresql://localhost/idis' }).profile).toBe('services');
   });
 
   it('reads every documented variable', () => {
-    const config = loadNodeConfig({
+    const config = loadAppConfig({
       DATABASE_URL: 'postgres://localhost/idis',
       HOST: '10.0.0.5',
       PORT: '9090',
@@ -166,7 +167,7 @@ describe('loadNodeConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    const config = loadNodeConfig({ DATABASE_URL: '', PORT: '', OPERATOR_PASSWORD: '', JWT_SECRET: '', LOG_LEVEL: '' });
+    const config = loadAppConfig({ DATABASE_URL: '', PORT: '', OPERATOR_PASSWORD: '', JWT_SECRET: '', LOG_LEVEL: '' });
     expect(config.profile).toBe('embedded');
     expect(config.port).toBe(8080);
     expect(config.operatorPassword).toBeUndefined();
@@ -216,7 +217,7 @@ describe('loadNodeConfig', () => {
     };
     let caught: unknown;
     try {
-      loadNodeConfig(env);
+      loadAppConfig(env);
     } catch (error) {
       caught = error;
     }

@@ -29,3 +29,24 @@ export function asDomainError(error: unknown): DomainError {
 export function isoSeconds(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
+
+const HANDLES_PATH = '/api/handles/';
+
+/** Everything after /api/handles/ is the identifier, slashes included (clients send it unencoded). */
+export function handleFromPath(url: string): string {
+  const path = url.split('?', 1)[0];
+  const raw = path.startsWith(HANDLES_PATH) ? path.slice(HANDLES_PATH.length) : '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DomainError('INVALID_HANDLE', 'the handle in the path is not valid percent-encoded UTF-8');
+  }
+}
+
+/** A value index given in the query (?index=): 1 to 2^32-1. */
+export function indexFromQuery(raw: string): number {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > 4294967295) {
+    throw new DomainError('VALIDATION_FAILED', `index must be an integer from 1 to 4294967295, got "${raw}"`);
+  }
+  return Number(raw);
+}
