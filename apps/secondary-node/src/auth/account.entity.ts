@@ -1,5 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** partner: reads traceability events of the enterprises that granted it (traceability/grants). */
 export type Role = 'operator' | 'enterprise' | 'partner';
@@ -31,12 +30,13 @@ export class AccountEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: AccountStatus;
 
+  /**
+   * The enterprise of an enterprise account. A plain column: auth knows no registry entity. The
+   * registry writes it in the same transaction as the enterprise (approval), and enterprises are
+   * never deleted, only suspended.
+   */
   @Column({ name: 'enterprise_id', type: 'uuid', nullable: true })
   enterpriseId: string | null;
-
-  @ManyToOne(() => EnterpriseEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'enterprise_id', foreignKeyConstraintName: 'fk_accounts_enterprise' })
-  enterprise?: EnterpriseEntity;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
