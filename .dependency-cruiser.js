@@ -1,0 +1,43 @@
+/**
+ * The allowed directions between the secondary node's folders and the libs (README, Architecture).
+ * `npm test` runs it (tests/architecture/layering.spec.ts); `npx depcruise apps libs` prints the
+ * offending imports. Each rule names what may NOT be imported; everything else is allowed, and
+ * the test also refuses any import cycle between two folders.
+ */
+const NODE = '^apps/secondary-node/src';
+const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database)';
+
+/** A rule: files under `from` may not import files under any of `to`. */
+function forbid(name, comment, from, to) {
+  return { name, comment, severity: 'error', from: { path: from }, to: { path: to } };
+}
+
+module.exports = {
+  forbidden: [
+    forbid('libs-import-no-app', 'libs/ is shared, pure code: it never imports an app', '^libs/', '^apps/'),
+    {
+      name: 'apps-import-no-other-app',
+      comment: 'apps share code only through libs/',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    forbid('base-imports-no-capability', 'config/, errors/, http/, events/ and health/ are the base every capability stands on', `${NODE}/(config|errors|http|events|health)/`, `${NODE}/${CAPABILITIES}/`),
+    forbid('auth-imports-no-capability', 'accounts and tokens know no capability (an enterprise id is a plain column)', `${NODE}/auth/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database)/`),
+    forbid('registry-announces', 'the registry announces its writes on the event hub; caches, statistics and upstream listen', `${NODE}/registry/`, `${NODE}/(resolution|upstream|statistics|metrics|traceability|database)/`),
+    forbid('upstream-imports-no-reader', 'the top-level link hears the registry on the event hub and is read by resolution', `${NODE}/upstream/`, `${NODE}/(registry|resolution|metrics|traceability|database)/`),
+    forbid('resolution-reports-through-the-hub', 'resolution signals each resolution; statistics and metrics listen', `${NODE}/resolution/`, `${NODE}/(statistics|metrics|traceability|database)/`),
+    forbid('statistics-listens', 'statistics count what they hear and read the registry; nothing of resolution, upstream or metrics', `${NODE}/statistics/`, `${NODE}/(resolution|upstream|metrics|traceability|database)/`),
+    forbid('traceability-stands-alone', 'traceability reads the registry and auth only', `${NODE}/traceability/`, `${NODE}/(resolution|upstream|statistics|metrics|database)/`),
+    forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|generated)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    combinedDependencies: false,
+    // Specs may reach into test support; the rules are about the code that ships.
+    includeOnly: '^(apps|libs)/',
+  },
+};
