@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parsePrefix } from '@idis/identifier';
+import { creditCodeProblem, parsePrefix } from '@idis/identifier';
 import { AccountRepository } from '../auth/account.repository';
 import { DIGEST_SEALER } from '../auth/auth.service';
 import { type DigestSealer, hashPassword } from '../auth/password-hasher';
@@ -11,7 +11,6 @@ import { UsageCounter } from '../statistics/usage-counter';
 import { FilingCheck } from '../upstream/filing-check';
 import { UpstreamRepository } from '../upstream/upstream.repository';
 import { ApplicationRepository } from './application.repository';
-import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import type { EnterpriseStatus } from './entities/enterprise.entity';
 import type { PrefixStatus } from './entities/enterprise-prefix.entity';
