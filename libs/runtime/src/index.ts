@@ -1,8 +1,9 @@
 /**
  * What the apps share at run time: configuration from the environment, the config step of `main`,
- * periodic tasks and URL redaction. Dependency-free; the PostgreSQL helpers (TypeORM) are in `@idis/runtime/database`.
+ * periodic tasks, retry backoff and URL redaction. Dependency-free; the PostgreSQL helpers (TypeORM) are in `@idis/runtime/database`.
  */
 export { ConfigError, EnvReader, type Env } from './env-reader';
 export { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from './config-main';
+export { backoffCeilingMs, describeFailure, retryDelayMs } from './backoff';
 export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task';
 export { redactPassword } from './url';
