@@ -6,4 +6,4 @@ export { ConfigError, EnvReader, type Env } from './env-reader';
 export { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from './config-main';
 export { backoffCeilingMs, describeFailure, retryDelayMs } from './backoff';
 export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task';
-export { redactPassword } from './url';
+export { redactPassword, redactUrl } from './url';
