@@ -1,10 +1,22 @@
 /**
  * What the apps share at run time: configuration from the environment, the config step of `main`,
- * periodic tasks, retry backoff, strict query-string reading and URL redaction. Dependency-free; the PostgreSQL helpers (TypeORM) are in `@idis/runtime/database`.
+ * periodic tasks, retry backoff, strict query-string reading, RFC 9457 problem details and URL
+ * redaction. Dependency-free (Node and Fastify's types only); the PostgreSQL helpers
+ * (TypeORM) are in `@idis/runtime/database`.
  */
 export { ConfigError, EnvReader, type Env } from './env-reader';
 export { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from './config-main';
 export { backoffCeilingMs, describeFailure, retryDelayMs } from './backoff';
 export { PeriodicTask, type PeriodicTaskOptions } from './periodic-task';
+export {
+  PROBLEM_CONTENT_TYPE,
+  codeProblem,
+  problemInstance,
+  problemReply,
+  sendJsonReply,
+  sendProblem,
+  type JsonReply,
+  type ProblemDetails,
+} from './problem';
 export { QueryReader, queryList, type QueryReaderOptions, type QueryRefusal, type QueryValue } from './query';
 export { redactPassword, redactUrl } from './url';
