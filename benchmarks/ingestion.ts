@@ -29,7 +29,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
-import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
+import { creditCodeCheckCharacter } from '@idis/identifier';
 import { cpuMillis, freePort, type RunningNode, startNodeProcess, trackChild } from './support/node-process';
 import { round } from './support/stats';
 import { waitUntil } from './support/wait';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
+import { creditCodeCheckCharacter } from '@idis/identifier';
 import { cpuMillis, freePort, type RunningNode, startNodeProcess } from './support/node-process';
 import { round, summarise, type LatencySummary } from './support/stats';
 

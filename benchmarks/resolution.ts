@@ -26,7 +26,7 @@ import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
+import { creditCodeCheckCharacter } from '@idis/identifier';
 import { installExitHandlers, onCleanup, runCleanup } from './support/cleanup';
 import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from './support/load';
 import { freePort, type RunningNode, startNodeProcess, startServerProcess } from './support/node-process';

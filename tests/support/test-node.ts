@@ -1,7 +1,7 @@
+import { creditCodeCheckCharacter } from '@idis/identifier';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
-import { creditCodeCheckCharacter } from '../../apps/secondary-node/src/registry/credit-code';
 import { type HttpReply, request, type RequestOptions } from './http';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from './test-database';
 

@@ -1,4 +1,4 @@
-import { creditCodeProblem } from '../../secondary-node/src/registry/credit-code';
+import { creditCodeProblem } from '@idis/identifier';
 import { EnterpriseSetupError, ensureEnterprise, simCreditCode, simUsername } from './enterprises';
 import type { SimEnterprise } from './flow';
 import { type Application, type ApplicationInput, NodeApiError, type NodeClient } from './node-client';

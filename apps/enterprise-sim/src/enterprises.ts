@@ -1,3 +1,4 @@
+import { creditCodeCheckCharacter } from '@idis/identifier';
 import type { SimEnterprise, SimIdentifier } from './flow';
 import { hashString } from './random';
 import { type Application, MAX_SNMS_BATCH, NodeApiError, type NodeClient, type SnmsRecord } from './node-client';
@@ -38,16 +39,11 @@ export function simUsername(prefix: string): string {
   return `sim-${prefix.replace(/[^A-Za-z0-9_.@-]/g, '_')}`.slice(0, 50);
 }
 
-const CREDIT_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-
 /** A valid unified social credit code (GB 32100) derived from the prefix, so re-runs ask with the same one. */
 export function simCreditCode(prefix: string, attempt = 0): string {
   const serial = String(hashString(`${prefix}#${attempt}`) % 1_000_000_000).padStart(9, '0');
   const first17 = `91420100${serial}`; // 91 = enterprise, 420100 = Wuhan
-  let sum = 0;
-  for (let i = 0; i < 17; i += 1) sum += CREDIT_ALPHABET.indexOf(first17[i]) * CREDIT_WEIGHTS[i];
-  return first17 + CREDIT_ALPHABET[(31 - (sum % 31)) % 31];
+  return `${first17}${creditCodeCheckCharacter(first17)}`;
 }
 
 function sameprefix(a: string, b: string): boolean {

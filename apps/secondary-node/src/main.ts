@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadConfigOrExit, redactPassword } from '@idis/runtime';
+import { loadConfigOrExit, redactPassword, redactUrl } from '@idis/runtime';
 import { createNodeApp } from './bootstrap';
 import { loadAppConfig } from './app-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
-import { redactUrl } from './traceability/ingestion/mqtt-ingestion.server';
 
 /**
  * `npm start`: with DATABASE_URL the node uses that PostgreSQL (services profile); without it a

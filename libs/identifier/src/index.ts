@@ -1,3 +1,4 @@
+export { creditCodeCheckCharacter, creditCodeFormProblem, creditCodeProblem } from './credit-code';
 export { IdentifierError, ValueError } from './errors';
 export type { IdentifierErrorCode } from './errors';
 export {

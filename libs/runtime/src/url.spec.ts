@@ -1,4 +1,4 @@
-import { redactPassword } from './url';
+import { redactPassword, redactUrl } from './url';
 
 describe('redactPassword', () => {
   it('hides the password and keeps the rest', () => {
@@ -11,5 +11,22 @@ describe('redactPassword', () => {
 
   it('throws for a malformed URL', () => {
     expect(() => redactPassword('not a url')).toThrow(/Invalid URL/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the user name and the password', () => {
+    expect(redactUrl('mqtt://sim:hunter2@127.0.0.1:1883')).toBe('mqtt://***:***@127.0.0.1:1883');
+    expect(redactUrl('mqtts://user@broker.example:8883')).toBe('mqtts://***@broker.example:8883');
+  });
+
+  it('drops a trailing slash and leaves a URL without credentials as it is', () => {
+    expect(redactUrl('mqtt://127.0.0.1:1883/')).toBe('mqtt://127.0.0.1:1883');
+    expect(redactUrl('http://u:p@127.0.0.1:8080')).toBe('http://***:***@127.0.0.1:8080');
+    expect(redactUrl('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
+  });
+
+  it('says so for a malformed URL instead of throwing', () => {
+    expect(redactUrl('not a url')).toBe('(unparseable URL)');
   });
 });

@@ -16,16 +16,11 @@ describe('SecretSealer', () => {
     expect(new DigestSealer(secret).unseal(SEALED_BEFORE.digest)).toBe(sha256Hex('enterprise-pass-1'));
   });
 
-  it('round-trips any text, with a fresh IV each time, in the v1 form', () => {
+  it('seals in the v1 form (round trips and tampering: libs/runtime/src/secret-sealer.spec.ts)', () => {
     const sealer = new SecretSealer(secret, SEALING_PURPOSE.topLevelCredentials);
-    for (const text of ['a', '密钥 with spaces', 'x'.repeat(1000)]) {
-      const a = sealer.seal(text);
-      const b = sealer.seal(text);
-      expect(a).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-      expect(a).not.toBe(b);
-      expect(sealer.unseal(a)).toBe(text);
-      expect(new SecretSealer(secret, SEALING_PURPOSE.topLevelCredentials).unseal(b)).toBe(sealer.unseal(a));
-    }
+    const sealed = sealer.seal('top-level-credential-secret');
+    expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(new SecretSealer(secret, SEALING_PURPOSE.topLevelCredentials).unseal(sealed)).toBe('top-level-credential-secret');
   });
 
   it('keeps the purposes apart: a value sealed for one does not open under another', () => {
@@ -37,17 +32,5 @@ describe('SecretSealer', () => {
 
   it('gives undefined under another node secret', () => {
     expect(new SecretSealer(`${secret}-rotated`, SEALING_PURPOSE.topLevelCredentials).unseal(SEALED_BEFORE.credential)).toBeUndefined();
-  });
-
-  const [version, iv, data, tag] = SEALED_BEFORE.credential.split('.');
-  it.each([
-    ['a changed ciphertext', `${version}.${iv}.${data.startsWith('A') ? 'B' : 'A'}${data.slice(1)}.${tag}`],
-    ['a changed tag', `${version}.${iv}.${data}.${tag.startsWith('A') ? 'B' : 'A'}${tag.slice(1)}`],
-    ['a missing tag', `${version}.${iv}.${data}`],
-    ['another version', `v2.${iv}.${data}.${tag}`],
-    ['an empty value', ''],
-    ['plain text', 'not sealed at all'],
-  ])('gives undefined for %s', (_case, value) => {
-    expect(new SecretSealer(secret, SEALING_PURPOSE.topLevelCredentials).unseal(value)).toBeUndefined();
   });
 });

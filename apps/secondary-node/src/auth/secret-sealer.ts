@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { AesGcmSealer, hkdfSha256Key, type SealedFormat } from '@idis/runtime';
 
 /** The HKDF labels of what is sealed under the node secret: one key per purpose. */
 export const SEALING_PURPOSE = {
@@ -10,35 +10,16 @@ export const SEALING_PURPOSE = {
 
 export type SealingPurpose = (typeof SEALING_PURPOSE)[keyof typeof SEALING_PURPOSE];
 
+/** `v1.<iv>.<ciphertext>.<tag>` (base64url parts), the form stored since the first release. */
+const NODE_SEALED_FORMAT: SealedFormat = { prefix: 'v1.', order: ['iv', 'ciphertext', 'tag'] };
+
 /**
- * Seals text with AES-256-GCM under a key derived (HKDF-SHA256, salt 'idis-secondary-node') from the
- * node secret and a purpose label, so a database dump alone reveals nothing. Stored form:
- * `v1.<iv>.<ciphertext>.<tag>` (base64url parts). Every replica with the same node secret opens it.
+ * Seals text with AES-256-GCM (libs/runtime AesGcmSealer) under a key derived (HKDF-SHA256, salt
+ * 'idis-secondary-node') from the node secret and a purpose label, so a database dump alone reveals
+ * nothing. Every replica with the same node secret opens it.
  */
-export class SecretSealer {
-  private readonly key: Buffer;
-
+export class SecretSealer extends AesGcmSealer {
   constructor(nodeSecret: string, purpose: SealingPurpose) {
-    this.key = Buffer.from(hkdfSync('sha256', nodeSecret, 'idis-secondary-node', purpose, 32));
-  }
-
-  seal(plaintext: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), sealed.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
-  }
-
-  /** The text, or undefined when the value is malformed, tampered with or sealed under another secret or purpose. */
-  unseal(sealed: string): string | undefined {
-    const [version, iv, data, tag] = sealed.split('.');
-    if (version !== 'v1' || !iv || !data || !tag) return undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
-    } catch {
-      return undefined;
-    }
+    super(hkdfSha256Key(nodeSecret, 'idis-secondary-node', purpose), NODE_SEALED_FORMAT);
   }
 }

@@ -1,11 +1,8 @@
+import { codeProblem, type JsonReply, problemReply } from '@idis/runtime';
 import { DomainError, httpStatusOf, type DomainErrorCode } from '../errors/domain-errors';
 
 /** What goes back on the wire for an error: status, content type and body, per front door. */
-export interface ErrorReply {
-  status: number;
-  contentType: string;
-  body: unknown;
-}
+export type ErrorReply = JsonReply;
 
 export type FrontDoor = 'handle-rest' | 'snms' | 'native';
 
@@ -89,20 +86,5 @@ function presentSnms(error: DomainError): ErrorReply {
 
 /** RFC 9457 problem details with a stable machine-readable code. */
 function presentProblem(error: DomainError, url: string): ErrorReply {
-  const status = httpStatusOf[error.code];
-  const body: Record<string, unknown> = {
-    type: `urn:idis:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
-    title: titleOf(error.code),
-    status,
-    detail: error.message,
-    code: error.code,
-    instance: url.split('?', 1)[0],
-  };
-  if (error.problems.length > 0) body.errors = error.problems;
-  return { status, contentType: 'application/problem+json; charset=utf-8', body };
-}
-
-function titleOf(code: DomainErrorCode): string {
-  const words = code.toLowerCase().split('_').join(' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return problemReply(codeProblem(error.code, httpStatusOf[error.code], error.message, url, error.problems));
 }

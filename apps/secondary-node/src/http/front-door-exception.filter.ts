@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import { sendJsonReply } from '@idis/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { frontDoorOf, presentError } from './error-presenters';
 import { toDomainError } from './to-domain-error';
@@ -23,6 +24,5 @@ export function replyWithError(exception: unknown, request: FastifyRequest, repl
   if (error.code === 'INTERNAL') {
     logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
   }
-  const presented = presentError(frontDoorOf(request.url), error, request.url);
-  void reply.status(presented.status).header('content-type', presented.contentType).send(JSON.stringify(presented.body));
+  sendJsonReply(reply, presentError(frontDoorOf(request.url), error, request.url));
 }

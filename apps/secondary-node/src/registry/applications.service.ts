@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { parsePrefix } from '@idis/identifier';
+import { creditCodeProblem, parsePrefix } from '@idis/identifier';
 import { AccountRepository } from '../auth/account.repository';
 import { DIGEST_SEALER } from '../auth/auth.service';
 import { type DigestSealer, hashPassword } from '../auth/password-hasher';
@@ -9,7 +9,6 @@ import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
 import type { NodeEvents } from '../events/node-events';
 import { ApplicationRepository } from './application.repository';
-import { creditCodeProblem } from './credit-code';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import type { EnterpriseStatus } from './entities/enterprise.entity';
 import type { PrefixStatus } from './entities/enterprise-prefix.entity';

@@ -1,4 +1,5 @@
 import type { Enterprise } from '@idis/contracts';
+import { creditCodeFormProblem } from '@idis/identifier';
 import { invalid } from '../errors/top-level-errors';
 
 /** The enterprise behind a filing, as stored (jsonb). */
@@ -36,12 +37,10 @@ export function enterpriseFrom(input: Enterprise | undefined | null): Enterprise
   return record;
 }
 
-/** Unified social credit code (GB 32100-2015): 18 characters, digits and capitals except I, O, Z, S, V. */
-const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
-
 /** Why automatic review rejects this enterprise, or undefined when it looks acceptable. */
 export function automaticRejectionReason(enterprise: EnterpriseRecord): string | undefined {
-  if (!CREDIT_CODE.test(enterprise.creditCode)) {
+  // The form only (GB 32100-2015: 18 characters, digits and capitals except I, O, Z, S, V), not the check character.
+  if (creditCodeFormProblem(enterprise.creditCode) !== undefined) {
     return `credit code ${JSON.stringify(enterprise.creditCode)} is not a unified social credit code (18 characters: digits and capitals except I, O, Z, S, V)`;
   }
   if (enterprise.contactEmail !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(enterprise.contactEmail)) {

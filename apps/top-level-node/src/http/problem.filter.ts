@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { codeProblem, sendProblem } from '@idis/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TopLevelError, type TopLevelErrorCode, httpStatusOf } from '../errors/top-level-errors';
 
@@ -39,13 +40,5 @@ export function replyWithProblem(exception: unknown, request: FastifyRequest, re
     detail = 'internal error of the top-level node';
     logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
   }
-  const body = {
-    type: `urn:idis:problem:${code.toLowerCase().replace(/_/g, '-')}`,
-    title: code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, ' '),
-    status,
-    detail,
-    code,
-    instance: request.url.split('?', 1)[0],
-  };
-  void reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));
+  sendProblem(reply, codeProblem(code, status, detail, request.url));
 }

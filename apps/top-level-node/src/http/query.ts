@@ -1,26 +1,37 @@
+import { type QueryRefusal, QueryReader, type QueryValue } from '@idis/runtime';
 import { invalid } from '../errors/top-level-errors';
 
-export type QueryValue = string | string[] | undefined;
+export type { QueryValue } from '@idis/runtime';
 
-/** One value of a query parameter; repeated parameters are refused. */
+/** The top level's wording of a refused query parameter (INVALID_INPUT), quoting at most 40 characters of it. */
+function refusalError(refusal: QueryRefusal): Error {
+  const { name } = refusal;
+  switch (refusal.reason) {
+    case 'repeated':
+      return invalid(`query parameter ${name} is given ${refusal.count} times`);
+    case 'integer':
+      return invalid(`${name} must be an integer from ${refusal.min} to ${refusal.max}, got ${JSON.stringify(refusal.raw.slice(0, 40))}`);
+    case 'boolean':
+      return invalid(`${name} must be true or false, got ${JSON.stringify(refusal.raw.slice(0, 40))}`);
+    case 'one-of':
+      return invalid(`${name} must be one of ${refusal.allowed.join(', ')}, got ${JSON.stringify(refusal.raw.slice(0, 40))}`);
+  }
+}
+
+const reader = new QueryReader({ refuse: refusalError, integerSyntax: /^\d{1,9}$/ });
+
+/** One value of a query parameter, undefined when absent or empty; repeated parameters are refused. */
 export function single(query: Record<string, QueryValue>, name: string): string | undefined {
-  const value = query[name];
-  if (Array.isArray(value)) throw invalid(`query parameter ${name} is given ${value.length} times`);
-  return value === undefined || value === '' ? undefined : value;
+  const value = reader.single(name, query[name]);
+  return value === '' ? undefined : value;
 }
 
 export function integerParam(query: Record<string, QueryValue>, name: string, fallback: number, min: number, max: number): number {
-  const raw = single(query, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`);
-  return Number(raw);
+  return reader.integer(name, query[name], { min, max, fallback });
 }
 
 export function oneOfParam<T extends string>(query: Record<string, QueryValue>, name: string, allowed: readonly T[]): T | undefined {
-  const raw = single(query, name);
-  if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw invalid(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw.slice(0, 40))}`);
-  return raw as T;
+  return reader.oneOf(name, query[name], allowed);
 }
 
 export function dateParam(query: Record<string, QueryValue>, name: string, fallback: Date): Date {

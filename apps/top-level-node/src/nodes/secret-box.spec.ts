@@ -14,6 +14,11 @@ describe('SecretBox', () => {
     expect(box.open(`${sealed.slice(0, -2)}AA`)).toBeUndefined();
   });
 
+  it('opens a value sealed before the sealer moved to libs/runtime', () => {
+    const stored = 'sealed:v1:g62jqEqdyIhek4_I.VcUWHIrQMmX4UBb2ZRFj4A.d-r9A2nwCm5o8yJkGXn9x5c54jkPNIHVSXcF2y3dE4Rk2ijAyF8DKFQp9BZ2UTOSkKBSyka-6ZY';
+    expect(new SecretBox('top-level-sealing-secret-for-vectors-0123').open(stored)).toBe('node-hmac-secret-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  });
+
   it('stores in plain without a sealing key, and still opens plain values once a key is set', () => {
     const plain = new SecretBox(undefined).seal(secret);
     expect(plain).toBe(`plain:${secret}`);

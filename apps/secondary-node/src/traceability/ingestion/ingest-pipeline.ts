@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { backoffCeilingMs } from '@idis/runtime';
 import type { BatchResult, RejectRecord, StoreItem } from '../store/event-store';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
@@ -205,7 +206,7 @@ export class IngestPipeline {
         }
         this.stats.commitRetries += 1;
         this.stats.lastCommitError = { at: new Date(), message: (error as Error).message };
-        const wait = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 16));
+        const wait = backoffCeilingMs(attempt + 1, this.options.retryBaseMs, this.options.retryMaxMs);
         if (attempt === 0 || attempt % 10 === 0) this.logger.warn(`batch of ${batch.length} messages not committed (${(error as Error).message}); retrying in ${wait} ms, nothing acknowledged`);
         await delay(wait);
       }

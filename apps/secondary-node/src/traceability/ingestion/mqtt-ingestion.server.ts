@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { redactUrl } from '@idis/runtime';
 import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { lastValueFrom } from 'rxjs';
@@ -262,15 +263,4 @@ const PUBACK_DEFERRED = new Error('PUBACK deferred until the batch commits');
  */
 function writePuback(client: MqttClient, messageId: number): void {
   (client as unknown as { _sendPacket(packet: object, cb: () => void): void })._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 }, () => undefined);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    if (parsed.username) parsed.username = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable URL)';
-  }
 }

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import { problemInstance, type ProblemDetails, sendProblem } from '@idis/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainErrorCode, httpStatusOf } from '../../errors/domain-errors';
 import { toDomainError } from '../../http/to-domain-error';
@@ -27,8 +28,8 @@ export class EpcisProblemFilter implements ExceptionFilter {
     const error = toDomainError(exception);
     if (error.code === 'INTERNAL') this.logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
     const status = httpStatusOf[error.code];
-    const body: Record<string, unknown> = { ...epcisException(error.code, status), status, detail: error.message, instance: request.url.split('?', 1)[0], code: error.code };
-    if (error.problems.length > 0) body.errors = error.problems;
-    void http.getResponse<FastifyReply>().status(status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(body));
+    const problem: ProblemDetails = { ...epcisException(error.code, status), status, detail: error.message, instance: problemInstance(request.url), code: error.code };
+    if (error.problems.length > 0) problem.errors = error.problems;
+    sendProblem(http.getResponse<FastifyReply>(), problem);
   }
 }

@@ -17,11 +17,21 @@ export function creditCodeCheckCharacter(first17: string): string | undefined {
   return ALPHABET[check];
 }
 
-/** Undefined when valid, otherwise why not. */
-export function creditCodeProblem(code: string): string | undefined {
+/**
+ * Undefined when `code` has the form of a credit code (18 characters of the alphabet), otherwise
+ * why not. Nothing else is checked: the top-level node's automatic review asks only this much.
+ */
+export function creditCodeFormProblem(code: string): string | undefined {
   if (code.length !== 18) return `must be 18 characters, got ${code.length}`;
   const bad = [...code].findIndex((c) => !ALPHABET.includes(c));
   if (bad >= 0) return `character "${code[bad]}" at position ${bad + 1} is not allowed (digits and capitals except I, O, Z, S, V)`;
+  return undefined;
+}
+
+/** Undefined when valid (form, administrative division digits and check character), otherwise why not. */
+export function creditCodeProblem(code: string): string | undefined {
+  const formProblem = creditCodeFormProblem(code);
+  if (formProblem) return formProblem;
   if (!/^[0-9]{6}$/.test(code.slice(2, 8))) return 'positions 3-8 must be the 6-digit administrative division code';
   const expected = creditCodeCheckCharacter(code.slice(0, 17));
   if (code[17] !== expected) return `check character is "${code[17]}" but should be "${expected}"`;

@@ -1,4 +1,4 @@
-import { creditCodeCheckCharacter, creditCodeProblem } from './credit-code';
+import { creditCodeCheckCharacter, creditCodeFormProblem, creditCodeProblem } from './index';
 
 /**
  * Codes checked by hand against GB 32100-2015 (weights 3^i mod 31, check = 31 − Σ mod 31) before
@@ -64,5 +64,15 @@ describe('unified social credit code (GB 32100)', () => {
     const first17 = '91A50100M000100Y4';
     const code = `${first17}${creditCodeCheckCharacter(first17)}`;
     expect(creditCodeProblem(code)).toBe('positions 3-8 must be the 6-digit administrative division code');
+  });
+
+  it('checks only the form (length and alphabet) in creditCodeFormProblem', () => {
+    expect(creditCodeFormProblem('91350100M000100Y44')).toBeUndefined();
+    expect(creditCodeFormProblem('91A50100M000100Y40')).toBeUndefined();
+    expect(creditCodeFormProblem('91350100M000100Y4')).toBe('must be 18 characters, got 17');
+    expect(creditCodeFormProblem('91350100MI00100Y43')).toBe('character "I" at position 10 is not allowed (digits and capitals except I, O, Z, S, V)');
+    for (const code of ['', '91350100M000100Y43', '9135010M000100Y43😀', '91350100m000100Y43', 'x'.repeat(18)]) {
+      expect(creditCodeFormProblem(code) === undefined).toBe(/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(code));
+    }
   });
 });
