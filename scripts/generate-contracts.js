@@ -7,6 +7,7 @@
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -46,6 +47,8 @@ function generateContracts(outDir = defaultOut) {
   try {
     execFileSync(process.execPath, [buf, 'generate', protoRoot, '--template', JSON.stringify(template)], {
       cwd: root,
+      // buf keeps a cache (under $HOME, or the working directory when HOME is unset): in the temp dir.
+      env: { ...process.env, BUF_CACHE_DIR: process.env.BUF_CACHE_DIR ?? path.join(os.tmpdir(), 'idis-buf-cache') },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
