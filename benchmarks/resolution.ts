@@ -27,17 +27,19 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { creditCodeCheckCharacter } from '../apps/secondary-node/src/registry/credit-code';
-import { installExitHandlers, onCleanup, runCleanup } from './support/cleanup';
-import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from './support/load';
-import { freePort, type RunningNode, startNodeProcess, startServerProcess } from './support/node-process';
-import { round } from './support/stats';
-import { waitUntil } from './support/wait';
+import { installExitHandlers, onCleanup, runCleanup } from '../tests/support/benchmark/cleanup';
+import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from '../tests/support/benchmark/load';
+import { BASELINE_SERVER, type RunningNode, startNodeProcess, startServerProcess } from '../tests/support/benchmark/server-process';
+import { round } from '../tests/support/benchmark/stats';
+import { freePort } from '../tests/support/free-port';
+import { createScratchDatabase } from '../tests/support/test-database';
+import { TOP_LEVEL_MAIN } from '../tests/support/top-level-process';
+import { waitFor } from '../tests/support/wait-for';
 
 const PREFIX = '88.118.8';
 const PATH_PREFIX = `/api/handles/${PREFIX}/`;
 /** The enterprise prefix (g) resolves: filed by a second secondary node (88.200) at the top level. */
 const FOREIGN_PREFIX = '88.200.5';
-const TOP_LEVEL_MAIN = join(__dirname, '..', 'dist', 'apps', 'top-level-node', 'apps', 'top-level-node', 'src', 'main.js');
 const SUFFIX_PREFIX = 'BENCH-';
 const UNKNOWN_PREFIX = 'UNKNOWN-';
 const PAD = 7;
@@ -45,7 +47,6 @@ const SEED_BATCH = 100_000;
 const BASELINE_TABLE = 'bench_baseline_replies';
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BASELINE_SERVER = join(__dirname, 'support', 'baseline-server.js');
 /** The guideline for secondary nodes: 10,000 resolutions/s with 3× headroom. */
 const GUIDELINE_REQ_PER_SEC = 30_000;
 
@@ -191,17 +192,12 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'idis-bench-resolution-'));
   onCleanup('scratch directory', () => rmSync(scratch, { recursive: true, force: true }));
 
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  onCleanup('admin connection', () => admin.end());
-  await admin.query(`CREATE DATABASE ${dbName}`);
+  const database = await createScratchDatabase(dbName, ADMIN_URL);
   onCleanup(`drop database ${dbName}`, async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await database.drop();
     log(`dropped database ${dbName}`);
   });
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const databaseUrl = dbUrl.toString();
+  const databaseUrl = database.url;
 
   const redisKeyPrefix = `idis-bench-${run}:`;
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -379,7 +375,7 @@ async function measure(ctx: Context, step: StepId, roundNo: number, identifiers:
         connections: ctx.options.connections,
         durationSec: ctx.options.durationSec,
         warmupSec: ctx.options.warmupSec,
-        serverPid: server.process.pid,
+        serverPid: server.child.pid,
       },
       ctx.scratch,
     );
@@ -596,18 +592,13 @@ interface Federation {
  */
 async function setUpFederation(ctx: Context, dbName: string): Promise<Federation> {
   if (!existsSync(TOP_LEVEL_MAIN)) throw new Error(`${TOP_LEVEL_MAIN} is missing: run npm run build first`);
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  onCleanup('federation admin connection', () => admin.end());
-  const urlOf = (name: string) => {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
+  const scratchDatabase = async (name: string) => {
+    const database = await createScratchDatabase(name, ADMIN_URL);
+    onCleanup(`drop database ${name}`, () => database.drop());
+    return database;
   };
-  for (const name of [`${dbName}_top`, `${dbName}_far`]) {
-    await admin.query(`CREATE DATABASE ${name}`);
-    onCleanup(`drop database ${name}`, async () => void (await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
-  }
+  const topDatabase = await scratchDatabase(`${dbName}_top`);
+  const farDatabase = await scratchDatabase(`${dbName}_far`);
   const enrolmentToken = randomBytes(24).toString('hex');
   const grpcPort = await freePort();
   const httpPort = await freePort();
@@ -617,7 +608,7 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
     readyPath: '/health',
     name: 'top-level node',
     env: {
-      DATABASE_URL: urlOf(`${dbName}_top`),
+      DATABASE_URL: topDatabase.url,
       ENROLMENT_TOKEN: enrolmentToken,
       TOP_LEVEL_GRPC_PORT: String(grpcPort),
       TOP_LEVEL_HTTP_PORT: String(httpPort),
@@ -627,16 +618,16 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
   });
   onCleanup('top-level node', () => top.stop());
   const linkEnv = { TOP_LEVEL_URL: `127.0.0.1:${grpcPort}`, ENROLMENT_TOKEN: enrolmentToken, UPSTREAM_POLL_INTERVAL_MS: '200' };
-  const far = await startNode({ ...ctx.nodeEnv, ...linkEnv, DATABASE_URL: urlOf(`${dbName}_far`), NODE_ID: 'bench-far', SECONDARY_PREFIX: FOREIGN_PREFIX.split('.').slice(0, 2).join('.'), REDIS_KEY_PREFIX: `${ctx.redisKeyPrefix}far:` });
+  const far = await startNode({ ...ctx.nodeEnv, ...linkEnv, DATABASE_URL: farDatabase.url, NODE_ID: 'bench-far', SECONDARY_PREFIX: FOREIGN_PREFIX.split('.').slice(0, 2).join('.'), REDIS_KEY_PREFIX: `${ctx.redisKeyPrefix}far:` });
   onCleanup('far node', () => far.stop());
   await waitUntilLinked(far.baseUrl);
   const operator = await setUpEnterprise(far.baseUrl, { prefix: FOREIGN_PREFIX, username: 'benchfar', code: '91420100MA4K00003' });
-  await waitUntil(`${FOREIGN_PREFIX} to be filed and active on the far node`, async () => {
+  await waitFor(`${FOREIGN_PREFIX} to be filed and active on the far node`, async () => {
     const response = await fetch(`${far.baseUrl}/api/v1/enterprises/applications?status=active`, { headers: { authorization: `Bearer ${operator}` } });
     const body = (await response.json()) as { items?: Array<{ requestedPrefix?: string }> };
     return (body.items ?? []).some((item) => item.requestedPrefix === FOREIGN_PREFIX);
-  }, { timeoutMs: 60_000, intervalMs: 200, retryOnError: true });
-  const farDb = new Client({ connectionString: urlOf(`${dbName}_far`) });
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+  const farDb = new Client({ connectionString: farDatabase.url });
   await farDb.connect();
   try {
     await seedIdentifiers(farDb, 1, ctx.options.identifiers, FOREIGN_PREFIX);
@@ -651,11 +642,11 @@ async function setUpFederation(ctx: Context, dbName: string): Promise<Federation
 
 /** The node's /health reports the top-level link up (enrolled, heartbeats answered). */
 async function waitUntilLinked(baseUrl: string): Promise<void> {
-  await waitUntil(`${baseUrl} to be linked to the top level`, async () => {
+  await waitFor(`${baseUrl} to be linked to the top level`, async () => {
     const response = await fetch(`${baseUrl}/health`);
     const body = (await response.json()) as { checks?: { topLevel?: { status?: string } } };
     return body.checks?.topLevel?.status === 'up';
-  }, { timeoutMs: 60_000, intervalMs: 200, retryOnError: true });
+  }, { timeoutMs: 60_000, intervalMs: 200 });
 }
 
 

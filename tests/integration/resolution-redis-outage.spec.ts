@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import Redis from 'ioredis';
 import { parseHandle } from '@idis/identifier';
 import type { FoundRecord, Resolution } from '../../apps/secondary-node/src/resolution/resolution.types';
 import { freePort } from '../support/free-port';
+import { SpawnedProcess } from '../support/spawned-process';
 import { settlesWithin, waitForElapsed } from '../support/wait-for';
 import { ResolutionDatabase, type Resolver, startResolver, stringValue, uniqueKeyPrefix } from './resolution-harness';
 
@@ -22,7 +22,7 @@ const DETACHED_EXPIRY_BOUND_MS = 4 * DETACHED_TTL_MS;
 
 /** A redis-server of this suite's own, so it can be stopped, frozen and restarted. */
 class RedisChild {
-  private child: ChildProcess | undefined;
+  private server: SpawnedProcess | undefined;
 
   private constructor(readonly port: number) {}
 
@@ -37,21 +37,18 @@ class RedisChild {
   }
 
   async spawn(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.server = new SpawnedProcess(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }), 'redis-server');
     await waitForElapsed(`redis-server on port ${this.port} to answer PING`, () => pings(this.port), { timeoutMs: 5000 });
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.child?.kill(signal);
+    this.server?.child.kill(signal);
   }
 
   async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    const server = this.server;
+    this.server = undefined;
+    await server?.stop('SIGKILL');
   }
 }
 
