@@ -15,6 +15,9 @@ module.exports = {
     '^@idis/runtime$': '<rootDir>/libs/runtime/src',
     '^@idis/runtime/(.*)$': '<rootDir>/libs/runtime/src/$1',
   },
+  // Fails the run at once, in one line naming the command that starts it, when PostgreSQL, Redis
+  // or Mosquitto does not answer.
+  globalSetup: '<rootDir>/tests/support/global-setup.ts',
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -30,9 +30,12 @@ import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { creditCodeCheckCharacter } from '@idis/identifier';
-import { cpuMillis, freePort, type RunningNode, startNodeProcess, trackChild } from './support/node-process';
-import { round } from './support/stats';
-import { waitUntil } from './support/wait';
+import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
+import { round } from '../tests/support/benchmark/stats';
+import { freePort } from '../tests/support/free-port';
+import { trackChild } from '../tests/support/spawned-process';
+import { createScratchDatabase } from '../tests/support/test-database';
+import { waitFor } from '../tests/support/wait-for';
 
 const BROKER_URL = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -69,21 +72,16 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
   const rounds = option(args, 'rounds', 3);
   const connections = option(args, 'connections', 8);
   const ahead = option(args, 'ahead', 2000);
-  const dbName = `idis_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const database = await createScratchDatabase(`idis_bench_${randomBytes(4).toString('hex')}`, ADMIN_URL);
   const tag = randomBytes(4).toString('hex');
   const nodeRoot = `bench/${tag}/v1`;
   let node: RunningNode | undefined;
-  const db = new Client({ connectionString: dbUrl.toString() });
+  const db = new Client({ connectionString: database.url });
   try {
     const port = await freePort();
     node = await startNodeProcess(
       {
-        DATABASE_URL: dbUrl.toString(),
+        DATABASE_URL: database.url,
         OPERATOR_PASSWORD: 'bench-operator-1',
         JWT_SECRET: randomBytes(32).toString('hex'),
         MQTT_URL: BROKER_URL,
@@ -98,7 +96,7 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
     );
     await db.connect();
     const operator = await setUpEnterprise(node.baseUrl);
-    await waitUntil('the consumer to subscribe', async () => (await nodeStatus(node as RunningNode, operator)).consumer?.connections.subscribed === connections, { timeoutMs: 30_000, intervalMs: 10 });
+    await waitFor('the consumer to subscribe', async () => (await nodeStatus(node as RunningNode, operator)).consumer?.connections.subscribed === connections, { timeoutMs: 30_000, intervalMs: 10, failOnError: true });
     log(`node up (${connections} MQTT connections); warming up with 2,000 events`);
     await nodeRun(node, operator, db, nodeRoot, 2000, ahead, 0);
 
@@ -115,8 +113,7 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
   } finally {
     await node?.stop();
     await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 
@@ -134,7 +131,7 @@ async function rawRun(root: string, events: number, connections: number, ahead: 
       }
     });
     const { startedAt } = await publishFromChild(root, events, ahead, () => received, 0);
-    await waitUntil(`the raw subscriber to receive ${events}`, () => received >= events, { timeoutMs: 120_000, intervalMs: 10 });
+    await waitFor(`the raw subscriber to receive ${events}`, () => received >= events, { timeoutMs: 120_000, intervalMs: 10, failOnError: true });
     const seconds = (lastAt - startedAt) / 1000;
     return { scenario: 'raw-broker', events, seconds: round(seconds, 2), perSecond: Math.round(events / seconds) };
   } finally {
@@ -166,7 +163,7 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
     const { startedAt, publisherCpuMs } = await publishFromChild(root, events, ahead, () => acked, offset, () => {
       cpuBefore = sampleCpu(node, backends);
     });
-    await waitUntil(`the node to acknowledge ${events}`, () => acked >= events, { timeoutMs: 300_000, intervalMs: 10 });
+    await waitFor(`the node to acknowledge ${events}`, () => acked >= events, { timeoutMs: 300_000, intervalMs: 10, failOnError: true });
     const cpuAfter = sampleCpu(node, await nodeBackends(db));
     const seconds = (lastCommitAt - startedAt) / 1000;
     const after = await nodeStatus(node, operator);
@@ -311,7 +308,7 @@ function sampleCpu(node: RunningNode, backends: number[]): CpuSample {
   }
   const machine = machineTicks();
   return {
-    node: cpuMillis(node.process.pid as number),
+    node: cpuMillis(node.child.pid as number),
     postgres,
     broker: brokerPid() === undefined ? undefined : cpuMillis(brokerPid() as number),
     machineTotal: machine?.total,

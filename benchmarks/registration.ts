@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { creditCodeCheckCharacter } from '@idis/identifier';
-import { cpuMillis, freePort, type RunningNode, startNodeProcess } from './support/node-process';
-import { round, summarise, type LatencySummary } from './support/stats';
+import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
+import { round, summarise, type LatencySummary } from '../tests/support/benchmark/stats';
+import { freePort } from '../tests/support/free-port';
+import { createScratchDatabase } from '../tests/support/test-database';
 
 const BATCH = 2000;
 const PREFIX = '88.118.8';
@@ -33,13 +35,8 @@ function option(args: string[], name: string, fallback: number): number {
 export async function runRegistrationBenchmark(args: string[]): Promise<void> {
   const total = option(args, 'total', 200_000);
   const batches = Math.ceil(total / BATCH);
-  const dbName = `idis_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const databaseUrl = dbUrl.toString();
+  const database = await createScratchDatabase(`idis_bench_${randomBytes(4).toString('hex')}`, ADMIN_URL);
+  const { name: dbName, url: databaseUrl } = database;
   let node: RunningNode | undefined;
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
   try {
@@ -62,8 +59,7 @@ export async function runRegistrationBenchmark(args: string[]): Promise<void> {
   } finally {
     await node?.stop();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 
@@ -190,7 +186,7 @@ async function throughNode(node: RunningNode, pool: Pool, token: string, batches
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
-  const cpuBefore = cpuMillis(node.process.pid as number);
+  const cpuBefore = cpuMillis(node.child.pid as number);
   const started = process.hrtime.bigint();
   const worker = async () => {
     for (;;) {
@@ -211,7 +207,7 @@ async function throughNode(node: RunningNode, pool: Pool, token: string, batches
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuAfter = cpuMillis(node.process.pid as number);
+  const cpuAfter = cpuMillis(node.child.pid as number);
   const stored = await countRows(pool);
   if (failures > 0 || stored !== batches * BATCH) throw new Error(`node stored ${stored} of ${batches * BATCH} (${failures} item failures)`);
   const result: ScenarioResult = {

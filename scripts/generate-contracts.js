@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /*
- * Generates the TypeScript of libs/contracts from proto/ with protoc (Debian package
- * protobuf-compiler) and ts-proto's plugin. `npm run contracts:generate` writes the committed
- * output; tests call generateContracts(tmpDir) and compare, so stale output fails the suite.
+ * Generates the TypeScript of libs/contracts from proto/ with buf (the npm package @bufbuild/buf,
+ * whose compiler binary comes inside a per-platform registry package, so `npm ci` is all it
+ * needs) and ts-proto's plugin. `npm run contracts:generate` writes the committed output; tests
+ * call generateContracts(tmpDir) and compare, so stale output fails the suite.
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -23,34 +25,38 @@ const TS_PROTO_OPTIONS = [
   'addGrpcMetadata=true',
   'useDate=false',
   'exportCommonSymbols=false',
-].join(',');
-
-function protoFiles(dir) {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return protoFiles(full);
-      return entry.name.endsWith('.proto') ? [full] : [];
-    })
-    .sort();
-}
+];
 
 function generateContracts(outDir = defaultOut) {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
-  const plugin = path.join(root, 'node_modules/.bin/protoc-gen-ts_proto');
-  execFileSync(
-    'protoc',
-    [
-      `--plugin=protoc-gen-ts_proto=${plugin}`,
-      `--ts_proto_out=${outDir}`,
-      `--ts_proto_opt=${TS_PROTO_OPTIONS}`,
-      `-I${protoRoot}`,
-      ...protoFiles(protoRoot).map((file) => path.relative(protoRoot, file)),
+  // A buf.gen.yaml (v2) given inline: one local plugin, every file of proto/ in one request, as
+  // `protoc` with all the files on its command line did.
+  const template = {
+    version: 'v2',
+    plugins: [
+      {
+        local: path.join(root, 'node_modules/.bin/protoc-gen-ts_proto'),
+        out: outDir,
+        strategy: 'all',
+        opt: TS_PROTO_OPTIONS,
+      },
     ],
-    { cwd: protoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  };
+  const buf = require.resolve('@bufbuild/buf/bin/buf');
+  try {
+    execFileSync(process.execPath, [buf, 'generate', protoRoot, '--template', JSON.stringify(template)], {
+      cwd: root,
+      // buf keeps a cache (under $HOME, or the working directory when HOME is unset): in the temp dir.
+      env: { ...process.env, BUF_CACHE_DIR: process.env.BUF_CACHE_DIR ?? path.join(os.tmpdir(), 'idis-buf-cache') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    // A plain Error: the child-process error object does not survive jest's worker messages.
+    const output = [error.stdout, error.stderr].filter(Boolean).join('').trim();
+    throw new Error(`buf generate failed (${error.code ?? `exit ${error.status}`}): ${output || error.message}`);
+  }
   return outDir;
 }
 

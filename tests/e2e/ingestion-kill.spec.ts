@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { publishMessages } from '../../apps/enterprise-sim/src/publisher';
 import { freePort } from '../support/free-port';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
+import { SpawnedProcess } from '../support/spawned-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { applicationBody, OPERATOR_PASSWORD } from '../support/test-node';
 import { waitFor } from '../support/wait-for';
@@ -44,18 +45,13 @@ function* eventMessages(topicRoot: string, prefix: string, count: number): Gener
 
 describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real process)', () => {
   let db: TestDatabase;
-  let broker: ChildProcess | undefined;
-  let brokerOutput = '';
+  let broker: SpawnedProcess | undefined;
   let node: NodeProcess | undefined;
   let confDir: string;
 
   afterAll(async () => {
     await node?.stop();
-    if (broker && broker.exitCode === null) {
-      const exited = new Promise((resolve) => broker?.once('exit', resolve));
-      broker.kill('SIGTERM');
-      await exited;
-    }
+    await broker?.stop();
     if (confDir) rmSync(confDir, { recursive: true, force: true });
     await db?.drop();
   });
@@ -67,10 +63,8 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     const conf = readFileSync(join(__dirname, '..', '..', 'deploy', 'mosquitto', 'mosquitto.conf'), 'utf8').replace(/^listener 1883$/m, `listener ${mqttPort} 127.0.0.1`);
     expect(conf).toContain(`listener ${mqttPort} 127.0.0.1`);
     writeFileSync(join(confDir, 'mosquitto.conf'), conf);
-    broker = spawn('/usr/sbin/mosquitto', ['-c', join(confDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    broker.stdout?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
-    broker.stderr?.on('data', (chunk: Buffer) => (brokerOutput += chunk.toString()));
-    await waitFor('mosquitto to listen', async () => brokerOutput.includes(`port ${mqttPort}`) || (broker?.exitCode !== null ? Promise.reject(new Error(brokerOutput)) : false), { timeoutMs: 10_000, intervalMs: 100 });
+    broker = new SpawnedProcess(spawn('/usr/sbin/mosquitto', ['-c', join(confDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }), 'mosquitto');
+    await broker.waitForOutput(new RegExp(`port ${mqttPort}`), 10_000);
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
 
     db = await createTestDatabase('kill');

@@ -3,6 +3,7 @@ import { request } from '../support/http';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { applicationBody, JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
 import { NodeProcess } from '../support/node-process';
+import { waitForElapsed } from '../support/wait-for';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** How long a replica may keep answering with a record older than an acknowledged write. */
@@ -92,17 +93,11 @@ describe('cache invalidation across replicas', () => {
     expect((await call(baseB, 'GET', `/api/handles/${handle}`)).status).toBe(404);
     expect((await call(baseB, 'GET', `/api/handles/${handle}`)).status).toBe(404);
     expect((await call(baseA, 'PUT', `/api/handles/${handle}`, [{ index: 1, type: 'URL', data: 'https://born.example.cn' }], token)).status).toBe(200);
-    await expectWithin(PROPAGATION_BOUND_MS, async () => (await call(baseB, 'GET', `/api/handles/${handle}`)).status === 200);
+    const created = await waitForElapsed('replica B to resolve the new identifier', async () => (await call(baseB, 'GET', `/api/handles/${handle}`)).status === 200, { timeoutMs: 15_000, intervalMs: 0 });
+    expect(created).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
 
     expect((await call(baseA, 'DELETE', `/api/handles/${handle}`, undefined, token)).status).toBe(200);
-    await expectWithin(PROPAGATION_BOUND_MS, async () => (await call(baseB, 'GET', `/api/handles/${handle}`)).status === 404);
+    const deleted = await waitForElapsed('replica B to answer 404 for the deleted identifier', async () => (await call(baseB, 'GET', `/api/handles/${handle}`)).status === 404, { timeoutMs: 15_000, intervalMs: 0 });
+    expect(deleted).toBeLessThanOrEqual(PROPAGATION_BOUND_MS);
   });
 });
-
-async function expectWithin(boundMs: number, condition: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() - started > boundMs) throw new Error(`condition not met within ${boundMs} ms`);
-  }
-}

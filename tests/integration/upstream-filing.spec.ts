@@ -72,10 +72,11 @@ describe('filing: check before create (EPP)', () => {
     let id = '';
     let restoredAt = 0;
     try {
-      const started = Date.now();
       const application = await node.request('POST', '/api/v1/enterprises/applications', { body: applicationBody('88.118.50', 'slow-top') });
+      // 88.118.50 is filed for another node: had the node waited for the top level's answer it
+      // would have refused it (409, as in the test above). Accepted means it stopped waiting after
+      // its call timeout (TOP_LEVEL_CALL_TIMEOUT_MS, 2 s) without the answer, which came at 3 s.
       expect(application.status).toBe(201);
-      expect(Date.now() - started).toBeLessThan(2500);
       id = application.body.id;
     } finally {
       await top.simulate({ latencyMs: 0 });

@@ -1,6 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { waitFor } from './wait-for';
 
+export interface SpawnedProcessOptions {
+  /** Keep only the last this many characters of output (a long benchmark must not hoard a server's whole log). */
+  keepOutputChars?: number;
+}
+
 /** A child process under test: its output collected, its exit awaited, stopped for sure. */
 export class SpawnedProcess {
   output = '';
@@ -9,10 +14,16 @@ export class SpawnedProcess {
 
   constructor(
     readonly child: ChildProcess,
-    private readonly label: string,
+    protected readonly label: string,
+    options: SpawnedProcessOptions = {},
   ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const keep = options.keepOutputChars;
+    const collect = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (keep !== undefined && this.output.length > keep) this.output = this.output.slice(-keep);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
@@ -38,13 +49,33 @@ export class SpawnedProcess {
     }
   }
 
-  /** Sends `signal` (SIGTERM by default), then SIGKILL if it has not exited within 20 s; resolves with the exit code. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /** Sends `signal` (SIGTERM by default), then SIGKILL if it has not exited within `killAfterMs`; resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 20_000): Promise<number | null> {
     if (!this.running) return this.child.exitCode;
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
     this.child.kill(signal);
     const code = await this.exited;
     clearTimeout(timer);
     return code;
   }
+}
+
+/**
+ * Every child process registered here and not seen exiting yet, so that an exit handler can still
+ * kill them when a run dies half-way (see killLiveChildren).
+ */
+const liveChildren = new Set<ChildProcess>();
+
+/** Registers a child process, so that killLiveChildren also reaches it. */
+export function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
+/** SIGKILLs every registered child that is still running; synchronous, safe in an 'exit' handler. */
+export function killLiveChildren(): void {
+  for (const child of liveChildren) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  liveChildren.clear();
 }

@@ -47,3 +47,20 @@ export async function waitForElapsed(what: string, condition: () => boolean | Pr
   await waitFor(what, condition, { timeoutMs: 5000, intervalMs: 20, failOnError: true, ...options });
   return performance.now() - started;
 }
+
+/**
+ * Awaits `promise`, failing naming `what` if it has not settled within `timeoutMs` — for an
+ * operation that must finish by itself (a boot that must not wait for a service that is down),
+ * with a generous bound rather than a measured duration.
+ */
+export async function settlesWithin<T>(what: string, promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,4 +1,4 @@
-import { killLiveChildren } from './node-process';
+import { killLiveChildren } from '../spawned-process';
 
 /**
  * Teardown that runs exactly once however the suite ends: normally (the caller's finally), on

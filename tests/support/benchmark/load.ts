@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trackChild } from './node-process';
+import { trackChild } from '../spawned-process';
 
 export const LOAD_RUNNER = join(__dirname, 'load-runner.js');
 

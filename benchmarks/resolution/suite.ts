@@ -1,0 +1,167 @@
+/**
+ * What the resolution benchmark is: its rows (steps) with their labels, baselines and targets, the
+ * command-line options, and the context the setup hands to the measurements and the report.
+ */
+import type Redis from 'ioredis';
+import type { Client } from 'pg';
+import type { LoadResult } from '../../tests/support/benchmark/load';
+
+export const PREFIX = '88.118.8';
+export const PATH_PREFIX = `/api/handles/${PREFIX}/`;
+/** The enterprise prefix (g) resolves: filed by a second secondary node (88.200) at the top level. */
+export const FOREIGN_PREFIX = '88.200.5';
+export const SUFFIX_PREFIX = 'BENCH-';
+export const UNKNOWN_PREFIX = 'UNKNOWN-';
+export const PAD = 7;
+export const SEED_BATCH = 100_000;
+export const BASELINE_TABLE = 'bench_baseline_replies';
+export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The guideline for secondary nodes: 10,000 resolutions/s with 3× headroom. */
+export const GUIDELINE_REQ_PER_SEC = 30_000;
+
+export type StepId = 'a' | 'a2' | 'a3' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+
+export const BASELINE_OF: Partial<Record<StepId, StepId>> = { b: 'a', c: 'a2', d: 'a3', e: 'a', f: 'a', g: 'b' };
+
+export const LABELS: Record<StepId, string> = {
+  a: '(a) bare Fastify, precomputed string',
+  a2: '(a2) bare Fastify, ioredis GET',
+  a3: '(a3) bare Fastify, pg PK SELECT',
+  b: '(b) node, L1 hits',
+  c: '(c) node, L2 hits (L1 off)',
+  d: '(d) node, database only',
+  e: '(e) node, Zipf over all, cold start',
+  f: '(f) node, unknown identifiers',
+  g: '(g) node, foreign identifiers, L1 hits (referral cached)',
+};
+
+/** Minimum ratio to the baseline, and p99 bound, from the issue. */
+export const TARGETS: Partial<Record<StepId, { ratio: number; p99Ms?: number }>> = {
+  b: { ratio: 0.7, p99Ms: 10 },
+  c: { ratio: 0.8 },
+  d: { ratio: 0.8 },
+  f: { ratio: 0.6 },
+  // Issue 5 item 8: a cached foreign record costs the same as a local one, within 10 %.
+  g: { ratio: 0.9 },
+};
+
+export interface Options {
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  identifiers: number;
+  workingSet: number;
+  unknown: number;
+  zipfS: number;
+  rounds: number;
+  seed: number;
+  scale: boolean;
+  scaleIdentifiers: number;
+  timeLimitMinutes: number;
+  steps: StepId[] | undefined;
+}
+
+export interface Measurement {
+  step: StepId;
+  label: string;
+  round: number;
+  /** Identifiers in the table when measured. */
+  identifiers: number;
+  keys: string;
+  env?: Record<string, string>;
+  result: LoadResult;
+  /** Resolution counters of the node's /metrics over warm-up + run, if it exposes any. */
+  nodeCounters?: Record<string, number>;
+  /** The scratch database's activity from server start to stop (pg_stat_database). */
+  database?: DatabaseActivity;
+  baselineIndex?: number;
+  ratio?: number;
+}
+
+export interface Context {
+  options: Options;
+  databaseUrl: string;
+  scratch: string;
+  replyFile: string;
+  reply: string;
+  contentType: string;
+  redisKeyPrefix: string;
+  baselineRedisKey: string;
+  nodeEnv: Record<string, string>;
+  workingSet: string[];
+  redis: Redis;
+  db: Client;
+  /** For (g): a top-level node and a second secondary node (88.200) holding FOREIGN_PREFIX. */
+  federation?: Federation;
+}
+
+export interface DatabaseActivity {
+  transactions: number;
+  blocksHit: number;
+  blocksRead: number;
+  /** Requests sent to the server meanwhile: the check, any pre-warm, warm-up and measured run. */
+  requests: number;
+  transactionsPerRequest: number;
+  /** Share of block reads served from PostgreSQL's shared buffers rather than the OS. */
+  bufferHitPercent: number;
+}
+
+export interface Federation {
+  /** What the measured node (88.118) needs to be linked to the top level. */
+  nearEnv: Record<string, string>;
+}
+
+export interface ScaleFacts {
+  rows: number;
+  identifiersTableMb: number;
+  baselineTableMb: number;
+  plan: string;
+}
+
+/** `--steps=a3,d`: only these rows, in this order (for profiling one tier; written to a separate file). */
+function parseSteps(arg: string | undefined): StepId[] | undefined {
+  if (!arg) return undefined;
+  const steps = arg.slice('--steps='.length).split(',').filter(Boolean);
+  const valid = Object.keys(LABELS);
+  for (const step of steps) if (!valid.includes(step)) throw new Error(`--steps: unknown step ${step}; known: ${valid.join(',')}`);
+  if (steps.length === 0) throw new Error('--steps needs at least one step');
+  return steps as StepId[];
+}
+
+export function parseOptions(args: string[]): Options {
+  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps']);
+  for (const arg of args) {
+    const name = arg.replace(/^--/, '').split('=')[0];
+    if (!arg.startsWith('--') || !known.has(name)) throw new Error(`unknown option ${arg}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
+  }
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const found = args.find((a) => a.startsWith(`--${name}=`));
+    const value = found ? Number(found.slice(name.length + 3)) : fallback;
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number in [${min}, ${max}]`);
+    return value;
+  };
+  const options: Options = {
+    durationSec: number('duration', 10, 1, 600),
+    warmupSec: number('warmup', 3, 0, 60),
+    connections: number('connections', 50, 1, 1000),
+    identifiers: Math.floor(number('identifiers', 100_000, 1000, 5_000_000)),
+    workingSet: Math.floor(number('working-set', 1000, 1, 100_000)),
+    unknown: Math.floor(number('unknown', 1000, 1, 1_000_000)),
+    zipfS: number('zipf-s', 1.0, 0.1, 3),
+    rounds: Math.floor(number('rounds', 1, 1, 10)),
+    seed: Math.floor(number('seed', 1, 0, 2 ** 31)),
+    scale: args.includes('--scale'),
+    scaleIdentifiers: Math.floor(number('scale-identifiers', 1_000_000, 1000, 9_999_999)),
+    timeLimitMinutes: number('time-limit-minutes', 60, 1, 24 * 60),
+    steps: parseSteps(args.find((a) => a.startsWith('--steps='))),
+  };
+  if (options.workingSet > options.identifiers) throw new Error('--working-set must not exceed --identifiers');
+  if (options.scale && options.steps) throw new Error('--steps cannot be combined with --scale');
+  if (options.scale && options.scaleIdentifiers <= options.identifiers) throw new Error('--scale-identifiers must exceed --identifiers');
+  return options;
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[resolution] ${message}\n`);
+}
