@@ -3,12 +3,14 @@ import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { STATISTICS_CONFIG, type StatisticsConfig } from '../statistics/statistics.config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { HealthBoard } from '../health/health-board';
+import { UsageCountRepository } from '../statistics/usage-count.repository';
 import { MINUTE_MS } from '../statistics/usage-kinds';
 import { describeFailure } from './backoff';
-import type { ReportPayload } from './outbox-worker';
+import { EnrolmentRepository } from './enrolment.repository';
+import type { StatisticsReportPayload } from './outbox-item';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
 import { TopLevelLink } from './top-level-link';
-import { UpstreamRepository } from './upstream.repository';
 
 /** Counts of a minute are final this long after the minute ends (every replica has flushed). */
 const SETTLE_MARGIN_MS = 2000;
@@ -40,7 +42,9 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
     @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     @Inject(STATISTICS_CONFIG) private readonly statisticsConfig: StatisticsConfig,
     private readonly link: TopLevelLink,
-    private readonly repository: UpstreamRepository,
+    private readonly enrolment: EnrolmentRepository,
+    private readonly usageCounts: UsageCountRepository,
+    private readonly outboxRepository: OutboxRepository,
     private readonly outbox: OutboxWorker,
     private readonly health: HealthBoard,
   ) {}
@@ -65,31 +69,26 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
     const nodeId = this.config.nodeId;
     const periodMs = Math.max(MINUTE_MS, Math.ceil(this.upstreamConfig.reportIntervalMs / MINUTE_MS) * MINUTE_MS);
     const closedEnd = Math.floor((now - this.statisticsConfig.flushIntervalMs - SETTLE_MARGIN_MS) / MINUTE_MS) * MINUTE_MS;
-    const written = await this.repository.transaction(async (manager) => {
-      await this.repository.lockNode(manager, nodeId, 'report');
-      const progress = await this.repository.reportProgress(manager, nodeId);
+    const written = await this.enrolment.underNodeLock(nodeId, 'report', async (manager) => {
+      const progress = await this.enrolment.reportProgress(manager, nodeId);
       if (!progress) return 0;
       let start = progress.reportedUntil?.getTime();
       if (start === undefined) {
-        const earliest = (await this.repository.earliestUsageMinute(manager))?.getTime();
+        const earliest = (await this.usageCounts.firstCountedMinute(manager))?.getTime();
         start = Math.min(earliest ?? closedEnd - MINUTE_MS, closedEnd - MINUTE_MS);
       }
       let sequence = progress.sequence;
       let count = 0;
       while (start < closedEnd && count < MAX_REPORTS_PER_PASS) {
         const end = Math.min(start + periodMs, closedEnd);
-        const volumes = await this.repository.volumes(manager, new Date(start), new Date(end));
+        const volumes = await this.usageCounts.volumesPerPrefix(new Date(start), new Date(end), manager);
         sequence += 1;
-        const payload: ReportPayload = { sequence, periodStartMs: start, periodEndMs: end, volumes };
-        await this.repository.enqueue(manager, {
-          kind: 'statistics-report',
-          clientTransactionId: `report-${start}-${end}`,
-          payload: payload as unknown as Record<string, unknown>,
-        });
+        const payload: StatisticsReportPayload = { sequence, periodStartMs: start, periodEndMs: end, volumes };
+        await this.outboxRepository.enqueue(manager, { kind: 'statistics-report', clientTransactionId: `report-${start}-${end}`, payload });
         start = end;
         count += 1;
       }
-      if (count > 0) await this.repository.saveReportProgress(manager, nodeId, sequence, new Date(start));
+      if (count > 0) await this.enrolment.saveReportProgress(manager, nodeId, { sequence, reportedUntil: new Date(start) });
       return count;
     });
     if (written > 0) this.outbox.kick();
@@ -99,9 +98,9 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
   /** One heartbeat; resolves with the acknowledgement, rejects when the top level did not answer. */
   async heartbeat() {
     if (!this.link.enrolment) return undefined;
-    const sequence = await this.repository.nextHeartbeatSequence(this.config.nodeId);
+    const sequence = await this.enrolment.nextHeartbeatSequence(this.config.nodeId);
     if (sequence === undefined) return undefined;
-    const depth = await this.repository.depth();
+    const depth = await this.outboxRepository.depth();
     // The node's own health as /health sees it, without the link this heartbeat is travelling on.
     const status = this.health.check('cache')?.status === 'down' ? 'degraded' : 'ok';
     const ack = await this.link.call((client, credentials) =>
@@ -109,7 +108,7 @@ export class StatisticsReporter implements OnApplicationBootstrap, OnModuleDestr
     );
     this.lastHeartbeatAckAt = new Date();
     this.lastHeartbeatSequence = sequence;
-    await this.repository.recordHeartbeatAck(this.config.nodeId, this.lastHeartbeatAckAt);
+    await this.enrolment.recordHeartbeatAck(this.config.nodeId, this.lastHeartbeatAckAt);
     return ack;
   }
 }
