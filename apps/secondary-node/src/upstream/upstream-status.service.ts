@@ -3,10 +3,10 @@ import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
 import { EnrolmentRepository } from './enrolment.repository';
+import { HeartbeatTask } from './heartbeat-task';
 import type { OutboxItem, OutboxItemOf, OutboxPayload, OutboxResponse, OutboxStatus } from './outbox-item';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
-import { StatisticsReporter } from './statistics-reporter';
 import { TopLevelLink } from './top-level-link';
 
 export interface OutboxItemView {
@@ -32,7 +32,7 @@ export class UpstreamStatusService {
     private readonly link: TopLevelLink,
     private readonly enrolment: EnrolmentRepository,
     private readonly outboxRepository: OutboxRepository,
-    private readonly reporter: StatisticsReporter,
+    private readonly heartbeats: HeartbeatTask,
     private readonly outbox: OutboxWorker,
   ) {}
 
@@ -42,7 +42,7 @@ export class UpstreamStatusService {
       this.outboxRepository.lastReport(),
       this.link.configured ? this.enrolment.findEnrolment(this.config.nodeId) : Promise.resolve(null),
     ]);
-    const lastAck = this.reporter.lastHeartbeatAckAt ?? stored?.lastHeartbeatAckAt ?? undefined;
+    const lastAck = this.heartbeats.lastAckAt ?? stored?.lastHeartbeatAckAt ?? undefined;
     return {
       nodeId: this.config.nodeId,
       secondaryPrefix: this.config.secondaryPrefix,

@@ -4,6 +4,7 @@ import { EnrolmentRepository } from './enrolment.repository';
 import { FilingCheck } from './filing-check';
 import { FilingPoller } from './filing-poller';
 import { FilingRequests } from './filing-requests';
+import { HeartbeatTask } from './heartbeat-task';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
 import { StatisticsReporter } from './statistics-reporter';
@@ -31,8 +32,9 @@ import { UpstreamStatusService } from './upstream-status.service';
     OutboxWorker,
     FilingPoller,
     StatisticsReporter,
+    HeartbeatTask,
     UpstreamStatusService,
   ],
-  exports: [TopLevelLink, OutboxRepository, OutboxWorker, FilingPoller, StatisticsReporter],
+  exports: [TopLevelLink, OutboxRepository, OutboxWorker, FilingPoller, StatisticsReporter, HeartbeatTask],
 })
 export class UpstreamModule {}
