@@ -14,8 +14,14 @@ const root = path.resolve(__dirname, '..');
 const protoRoot = path.join(root, 'proto');
 const defaultOut = path.join(root, 'libs/contracts/src/generated');
 
+// nestJs=true: the controller interfaces and decorators of the top-level node's Nest server.
+// outputServices=grpc-js with outputClientImpl: typed grpc-js service definitions and clients
+// (XxxService, XxxClient) for the secondary node and the tests. Both name a service's client
+// interface XxxClient; the declarations merge, and callers use the grpc-js overloads.
 const TS_PROTO_OPTIONS = [
   'nestJs=true',
+  'outputServices=grpc-js',
+  'outputClientImpl=true',
   'outputEncodeMethods=true',
   'outputJsonMethods=false',
   'outputPartialMethods=true',

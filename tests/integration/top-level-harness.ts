@@ -1,7 +1,23 @@
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS, TOP_LEVEL_PROTO_FILES, methodPath, protoRoot, signCall } from '@idis/contracts';
+import {
+  AckRequest,
+  CheckPrefixesRequest,
+  CreateFilingRequest,
+  DeleteFilingRequest,
+  EnrolRequest,
+  FilingInfoRequest,
+  HeartbeatRequest,
+  NodeEnrolmentService,
+  PollRequest,
+  PrefixFilingService,
+  PrefixResolutionService,
+  ReportingService,
+  ResolvePrefixRequest,
+  signCall,
+  StatisticsReport,
+  topLevelChannelOptions,
+  UpdateFilingRequest,
+} from '@idis/contracts';
 import { createTopLevelApp, type RunningTopLevel } from '../../apps/top-level-node/src/bootstrap';
 import { loadTopLevelConfig } from '../../apps/top-level-node/src/config/top-level-config';
 import { type HttpReply, request, type RequestOptions } from '../support/http';
@@ -29,42 +45,72 @@ export function enterprise(orgName = 'Huangshi Tools Co.', creditCode = GOOD_CRE
   return { orgName, creditCode, contactName: 'Li Lei', contactPhone: '13800000000', contactEmail: 'li@example.com' };
 }
 
-const definition = protoLoader.loadSync(
-  TOP_LEVEL_PROTO_FILES.map((file) => join(protoRoot(), file)),
-  { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
-);
-const v1 = (grpc.loadPackageDefinition(definition) as any).idis.toplevel.v1;
+/** One method as the specs name it: its generated definition and request type. */
+interface UnaryMethod {
+  path: string;
+  /** Specs send partial and malformed requests on purpose: missing fields take their defaults. */
+  serialize(request: unknown): Buffer;
+  deserialize(bytes: Buffer): unknown;
+}
 
-/** A real grpc-js client of every top-level service, on one channel. */
+function unary<Request, Response>(
+  definition: { path: string; responseDeserialize(bytes: Buffer): Response },
+  requestType: { fromPartial(object: never): Request; encode(message: Request): { finish(): Uint8Array } },
+): UnaryMethod {
+  return {
+    path: definition.path,
+    serialize: (request) => Buffer.from(requestType.encode(requestType.fromPartial((request ?? {}) as never)).finish()),
+    deserialize: (bytes) => definition.responseDeserialize(bytes),
+  };
+}
+
+const METHODS: Record<ServiceName, Record<string, UnaryMethod>> = {
+  NodeEnrolment: { Enrol: unary(NodeEnrolmentService.enrol, EnrolRequest) },
+  PrefixFiling: {
+    Check: unary(PrefixFilingService.check, CheckPrefixesRequest),
+    Create: unary(PrefixFilingService.create, CreateFilingRequest),
+    Update: unary(PrefixFilingService.update, UpdateFilingRequest),
+    Delete: unary(PrefixFilingService.delete, DeleteFilingRequest),
+    Info: unary(PrefixFilingService.info, FilingInfoRequest),
+    Poll: unary(PrefixFilingService.poll, PollRequest),
+    Ack: unary(PrefixFilingService.ack, AckRequest),
+  },
+  PrefixResolution: { Resolve: unary(PrefixResolutionService.resolve, ResolvePrefixRequest) },
+  Reporting: {
+    ReportStatistics: unary(ReportingService.reportStatistics, StatisticsReport),
+    Heartbeat: unary(ReportingService.heartbeat, HeartbeatRequest),
+  },
+};
+
+/** A real grpc-js client of every top-level service (the generated definitions), on one channel. */
 export class TopLevelClient {
-  private readonly clients: Record<ServiceName, grpc.Client>;
+  private readonly client: grpc.Client;
 
   constructor(address: string) {
-    const credentials = grpc.credentials.createInsecure();
-    const enrolment = new v1.NodeEnrolment(address, credentials);
-    const channelOverride = enrolment.getChannel();
-    this.clients = {
-      NodeEnrolment: enrolment,
-      PrefixFiling: new v1.PrefixFiling(address, credentials, { channelOverride }),
-      PrefixResolution: new v1.PrefixResolution(address, credentials, { channelOverride }),
-      Reporting: new v1.Reporting(address, credentials, { channelOverride }),
-    };
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), topLevelChannelOptions());
+  }
+
+  private method(service: ServiceName, method: string): UnaryMethod {
+    const found = METHODS[service][method];
+    if (!found) throw new Error(`${service}/${method} is not a method of the top-level node`);
+    return found;
   }
 
   /** One unary call; rejects with the gRPC status error. */
   call<T = any>(service: ServiceName, method: string, request: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const { path, serialize, deserialize } = this.method(service, method);
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
-    const client = this.clients[service] as any;
-    const name = method.charAt(0).toLowerCase() + method.slice(1);
     return new Promise((resolve, reject) => {
-      client[name](request, metadata, { deadline: Date.now() + 20_000 }, (error: grpc.ServiceError | null, reply: T) => (error ? reject(error) : resolve(reply)));
+      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, { deadline: Date.now() + 20_000 }, (error, reply) =>
+        error ? reject(error) : resolve(reply as T),
+      );
     });
   }
 
   /** A call signed with the node's credentials (fresh nonce, current time). */
   signed<T = any>(credentials: Credentials, service: ServiceName, method: string, request: unknown, now = Date.now()): Promise<T> {
-    return this.call<T>(service, method, request, signCall(credentials, methodPath(service, method), request, now));
+    return this.call<T>(service, method, request, signCall(credentials, this.method(service, method).path, request, now));
   }
 
   async enrol(nodeId: string, prefix: string, endpoints: Array<{ kind: string; url: string }> = []): Promise<Credentials> {
@@ -73,7 +119,7 @@ export class TopLevelClient {
   }
 
   close(): void {
-    for (const client of Object.values(this.clients)) client.close();
+    this.client.close();
   }
 }
 

@@ -3,10 +3,11 @@ import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { topLevelGrpcServerOptions } from '@idis/contracts';
 import { TopLevelAppModule } from './app.module';
 import type { LogLevel, TopLevelConfig } from './config/top-level-config';
 import { migrateTopLevelDatabase } from './database/migrate';
-import { grpcAddress, topLevelGrpcOptions } from './grpc/grpc-options';
+import { grpcAddress } from './grpc/grpc-options';
 import { ProblemFilter, replyWithProblem } from './http/problem.filter';
 
 const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -40,7 +41,7 @@ export async function createTopLevelApp(config: TopLevelConfig, attemptsLeft = 3
 
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const grpcPort = config.grpcPort === 0 ? await freePort(config.host) : config.grpcPort;
-  app.connectMicroservice(topLevelGrpcOptions(grpcAddress(config.host, grpcPort)));
+  app.connectMicroservice(topLevelGrpcServerOptions(grpcAddress(config.host, grpcPort)));
   try {
     await app.startAllMicroservices();
   } catch (error) {

@@ -5,3 +5,4 @@ export * from './generated/idis/toplevel/v1/resolution';
 export * from './generated/idis/toplevel/v1/reporting';
 export * from './signing';
 export * from './proto-path';
+export * from './grpc-options';

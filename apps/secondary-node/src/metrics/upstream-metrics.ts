@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { OutboxRepository } from '../upstream/outbox.repository';
 import { TopLevelLink } from '../upstream/top-level-link';
-import { UpstreamRepository } from '../upstream/upstream.repository';
 import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /** Prometheus gauges of the upstream link, read at scrape time into the node's registry. */
 @Injectable()
 export class UpstreamMetrics {
-  constructor(metrics: NodeMetrics, link: TopLevelLink, repository: UpstreamRepository) {
+  constructor(metrics: NodeMetrics, link: TopLevelLink, repository: OutboxRepository) {
     new Gauge({
       name: `${METRIC_PREFIX}upstream_outbox_items`,
       help: 'Upstream outbox items waiting (pending) or given up (failed)',

@@ -8,7 +8,8 @@ import { UsageListener } from './usage-listener';
 
 /**
  * Counting for operators: UsageCounter (record resolutions and registrations, flushed to
- * usage_counts) and the /api/v1/stats series.
+ * usage_counts) and the /api/v1/stats series. UsageCountRepository is exported for upstream's
+ * statistics reports (volumes per prefix over a period).
  */
 @Module({
   controllers: [StatisticsController],
@@ -23,6 +24,6 @@ import { UsageListener } from './usage-listener';
     },
     UsageListener,
   ],
-  exports: [UsageCounter],
+  exports: [UsageCounter, UsageCountRepository],
 })
 export class StatisticsModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { UsageKind } from './usage-kinds';
 
 /** Counts to add, as parallel columns ready for unnest(); each (prefix, minute, kind, outcome) occurs once. */
@@ -29,6 +29,15 @@ export interface SeriesSelection {
   prefixKeys?: string[];
 }
 
+/** Usage of one enterprise prefix over a period (the '-' bucket: everything not homed here). */
+export interface PrefixVolumes {
+  prefix: string;
+  registrations: number;
+  resolutions: number;
+  notFound: number;
+  errors: number;
+}
+
 /** Where UsageCounter writes its counts and learns which prefixes it may count under their own key. */
 export interface UsageCountStore {
   addCounts(rows: UsageCountRows): Promise<void>;
@@ -36,8 +45,9 @@ export interface UsageCountStore {
 }
 
 /**
- * All SQL of the statistics module. The enterprise_prefixes table belongs to the registry; the two
- * read-only queries on it live here because the registry exports no service that lists prefixes.
+ * All SQL of the statistics module, and of the usage sums upstream reports to the top level. The
+ * enterprise_prefixes table belongs to the registry; the read-only queries on it live here because
+ * the registry exports no service that lists prefixes.
  */
 @Injectable()
 export class UsageCountRepository implements UsageCountStore {
@@ -110,5 +120,42 @@ export class UsageCountRepository implements UsageCountStore {
       params,
     );
     return rows.map((row) => ({ bucket: row.bucket, outcome: row.outcome, count: Number(row.count) }));
+  }
+
+  /** The first minute with any count, or undefined if nothing was counted. `manager`: read in the caller's transaction. */
+  async firstCountedMinute(manager: EntityManager = this.dataSource.manager): Promise<Date | undefined> {
+    const rows: Array<{ first: Date | null }> = await manager.query(`SELECT min(minute) AS first FROM usage_counts`);
+    return rows[0]?.first ?? undefined;
+  }
+
+  /**
+   * Volumes per enterprise prefix over [from, to), for the top level's statistics reports: each
+   * prefix homed here (it has a row in enterprise_prefixes) under its own name, everything else
+   * under '-' — the shared bucket, and foreign prefixes this node resolved through the top level
+   * (counted under their own key locally, for operators, but they are other nodes' prefixes, not
+   * this node's volumes). Homed prefixes first, '-' last. `manager`: read in the caller's transaction.
+   */
+  async volumesPerPrefix(from: Date, to: Date, manager: EntityManager = this.dataSource.manager): Promise<PrefixVolumes[]> {
+    const rows: Array<{ prefix: string; registrations: string | null; resolutions: string | null; not_found: string | null; errors: string | null }> = await manager.query(
+      `SELECT g.prefix,
+              sum(g.count) FILTER (WHERE g.kind = 'registration')::text AS registrations,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome IN ('l1', 'l2', 'db'))::text AS resolutions,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome = 'not_found')::text AS not_found,
+              sum(g.count) FILTER (WHERE g.kind = 'resolution' AND g.outcome = 'error')::text AS errors
+         FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = u.prefix_key) THEN u.prefix_key ELSE '-' END AS prefix,
+                      u.kind, u.outcome, u.count
+                 FROM usage_counts u
+                WHERE u.minute >= $1 AND u.minute < $2) g
+        GROUP BY g.prefix
+        ORDER BY g.prefix = '-', g.prefix`,
+      [from, to],
+    );
+    return rows.map((row) => ({
+      prefix: row.prefix,
+      registrations: Number(row.registrations ?? 0),
+      resolutions: Number(row.resolutions ?? 0),
+      notFound: Number(row.not_found ?? 0),
+      errors: Number(row.errors ?? 0),
+    }));
   }
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
 import type { FilingRequest } from '../events/node-events';
 import { FilingCheck } from './filing-check';
+import { OutboxRepository } from './outbox.repository';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
-import { UpstreamRepository } from './upstream.repository';
 
 /** How long an application waits for the top level's check before it is accepted unchecked. */
 const APPLY_CHECK_TIMEOUT_MS = 1000;
@@ -19,7 +20,7 @@ export class FilingRequests {
   constructor(
     @Inject(UPSTREAM_CONFIG) private readonly config: UpstreamConfig,
     private readonly filingCheck: FilingCheck,
-    private readonly outbox: UpstreamRepository,
+    private readonly outbox: OutboxRepository,
     events: EventHub,
   ) {
     events.on('prefix.requested', ({ prefix }) => this.checkAtTopLevel(prefix));
@@ -47,7 +48,7 @@ export class FilingRequests {
     }
   }
 
-  private async enqueue(manager: Parameters<UpstreamRepository['enqueue']>[0], filing: FilingRequest): Promise<void> {
+  private async enqueue(manager: EntityManager, filing: FilingRequest): Promise<void> {
     if (filing.action === 'create') {
       await this.outbox.enqueue(manager, {
         kind: 'filing-create',

@@ -1,29 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Enterprise, PrefixVolume } from '@idis/contracts';
+import type { FilingReceipt } from '@idis/contracts';
 import { PeriodicTask } from '@idis/runtime';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { EventHub } from '../events/event-hub';
 import { classifyFailure, describeFailure, retryDelayMs } from './backoff';
 import { FilingCheck, type TopLevelStanding } from './filing-check';
+import type { FilingPayload, OutboxItem, OutboxResponse } from './outbox-item';
+import { OutboxRepository } from './outbox.repository';
 import { TopLevelLink } from './top-level-link';
-import { type OutboxItem, UpstreamRepository } from './upstream.repository';
-
-/** What a filing item carries (written by the registry when an application is approved). */
-export interface FilingPayload {
-  prefix: string;
-  enterprise?: Enterprise;
-  reason?: string;
-  applicationId?: string;
-}
-
-/** What a statistics-report item carries (written by StatisticsReporter). */
-export interface ReportPayload {
-  sequence: number;
-  periodStartMs: number;
-  periodEndMs: number;
-  volumes: PrefixVolume[];
-}
 
 /** The check before a filing-create found the prefix filed or pending for another node: retrying cannot help. */
 class FiledElsewhere extends Error {
@@ -59,7 +44,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     private readonly link: TopLevelLink,
-    private readonly repository: UpstreamRepository,
+    private readonly repository: OutboxRepository,
     private readonly filingCheck: FilingCheck,
     private readonly events: EventHub,
   ) {
@@ -98,7 +83,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async deliver(item: OutboxItem): Promise<boolean> {
     try {
       const response = await this.send(item);
-      await this.repository.markDelivered(item.id, response as unknown as Record<string, unknown>);
+      await this.repository.markDelivered(item.id, response);
       return true;
     } catch (error) {
       if (error instanceof FiledElsewhere) {
@@ -122,7 +107,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async createAfterCheck(clientTransactionId: string, payload: FilingPayload): Promise<object> {
+  private async createAfterCheck(clientTransactionId: string, payload: FilingPayload): Promise<FilingReceipt> {
     const standing = await this.checkBeforeCreate(payload.prefix);
     if (standing?.kind === 'elsewhere') throw new FiledElsewhere(payload.prefix, standing);
     return this.link.call((client, credentials) => client.createFiling({ clientTransactionId, prefix: payload.prefix, enterprise: payload.enterprise }, credentials));
@@ -138,24 +123,22 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private send(item: OutboxItem): Promise<object> {
+  private send(item: OutboxItem): Promise<OutboxResponse> {
     const clientTransactionId = item.clientTransactionId;
     switch (item.kind) {
-      case 'filing-create': {
-        const payload = item.payload as unknown as FilingPayload;
-        return this.createAfterCheck(clientTransactionId, payload);
-      }
+      case 'filing-create':
+        return this.createAfterCheck(clientTransactionId, item.payload);
       case 'filing-update': {
-        const payload = item.payload as unknown as FilingPayload;
-        return this.link.call((client, credentials) => client.updateFiling({ clientTransactionId, prefix: payload.prefix, enterprise: payload.enterprise }, credentials));
+        const { prefix, enterprise } = item.payload;
+        return this.link.call((client, credentials) => client.updateFiling({ clientTransactionId, prefix, enterprise }, credentials));
       }
       case 'filing-delete': {
-        const payload = item.payload as unknown as FilingPayload;
-        return this.link.call((client, credentials) => client.deleteFiling({ clientTransactionId, prefix: payload.prefix, reason: payload.reason ?? '' }, credentials));
+        const { prefix, reason } = item.payload;
+        return this.link.call((client, credentials) => client.deleteFiling({ clientTransactionId, prefix, reason }, credentials));
       }
       case 'statistics-report': {
-        const payload = item.payload as unknown as ReportPayload;
-        return this.link.call((client, credentials) => client.reportStatistics(payload, credentials));
+        const report = item.payload;
+        return this.link.call((client, credentials) => client.reportStatistics(report, credentials));
       }
     }
   }

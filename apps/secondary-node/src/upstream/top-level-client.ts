@@ -1,30 +1,35 @@
-import { type Client, credentials as channelCredentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { type CallOptions, type Client, credentials as channelCredentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
-  type AckRequest,
+  AckRequest,
   type AckResponse,
-  type CheckPrefixesRequest,
+  CheckPrefixesRequest,
   type CheckPrefixesResponse,
-  type CreateFilingRequest,
-  type DeleteFilingRequest,
-  type EnrolRequest,
+  CreateFilingRequest,
+  DeleteFilingRequest,
+  EnrolRequest,
   type EnrolResponse,
   type Filing,
-  type FilingInfoRequest,
+  FilingInfoRequest,
   type FilingReceipt,
   type HeartbeatAck,
-  type HeartbeatRequest,
-  methodPath,
+  HeartbeatRequest,
+  NodeEnrolmentClient,
+  NodeEnrolmentService,
+  PollRequest,
   type PollResponse,
-  PROTO_LOADER_OPTIONS,
-  protoRoot,
+  PrefixFilingClient,
+  PrefixFilingService,
+  PrefixResolutionClient,
+  PrefixResolutionService,
   type ReportAck,
-  type ResolvePrefixRequest,
+  ReportingClient,
+  ReportingService,
+  ResolvePrefixRequest,
   type ResolvePrefixResponse,
   signCall,
-  type StatisticsReport,
-  TOP_LEVEL_PROTO_FILES,
-  type UpdateFilingRequest,
+  StatisticsReport,
+  topLevelChannelOptions,
+  UpdateFilingRequest,
 } from '@idis/contracts';
 
 /** What signs a call: the node id and the credentials issued at enrolment. */
@@ -34,26 +39,24 @@ export interface SigningCredentials {
   secret: string;
 }
 
-type ServiceName = 'NodeEnrolment' | 'PrefixFiling' | 'PrefixResolution' | 'Reporting';
-type UnaryMethod = (request: unknown, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, reply: unknown) => void) => void;
-
-let packageCache: Record<ServiceName, new (target: string, credentials: ReturnType<typeof channelCredentials.createInsecure>, options?: object) => Client> | undefined;
-
-function serviceConstructors() {
-  if (!packageCache) {
-    const definition = loadSync(TOP_LEVEL_PROTO_FILES, { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
-    const loaded = loadPackageDefinition(definition) as unknown as { idis: { toplevel: { v1: Record<ServiceName, never> } } };
-    packageCache = loaded.idis.toplevel.v1;
-  }
-  return packageCache;
-}
+type Callback<Response> = (error: ServiceError | null, response: Response) => void;
+/** Starts one unary call on a generated client with the given metadata, deadline and callback. */
+type Invoke<Response> = (metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Response>) => void;
 
 /**
- * The gRPC client of the top-level node (raw grpc-js on the shared contracts: promises, a deadline
- * per call, signed metadata on every call but Enrol). One channel per service client, reused.
+ * The gRPC client of the top-level node, on the clients generated in libs/contracts: promises, a
+ * deadline per call, signed metadata on every call but Enrol. One channel per service client,
+ * created at its first call and reused.
+ *
+ * Every request goes through its type's fromPartial first: an outbox payload written by an older
+ * version may lack a field, which then takes its protobuf default (and what is signed is exactly
+ * what is sent).
  */
 export class TopLevelClient {
-  private readonly clients = new Map<ServiceName, Client>();
+  private enrolmentClient: NodeEnrolmentClient | undefined;
+  private filingClient: PrefixFilingClient | undefined;
+  private resolutionClient: PrefixResolutionClient | undefined;
+  private reportingClient: ReportingClient | undefined;
 
   constructor(
     readonly target: string,
@@ -61,79 +64,100 @@ export class TopLevelClient {
   ) {}
 
   enrol(request: EnrolRequest): Promise<EnrolResponse> {
-    return this.call('NodeEnrolment', 'Enrol', request, undefined);
+    const message = EnrolRequest.fromPartial(request);
+    return this.unary(NodeEnrolmentService.enrol.path, message, undefined, this.timeoutMs, (metadata, options, callback) =>
+      this.enrolment.enrol(message, metadata, options, callback),
+    );
   }
 
   /** EPP check: whether each prefix may be filed by this node (and if not, why). `timeoutMs` overrides the call deadline. */
-  checkPrefixes(request: CheckPrefixesRequest, credentials: SigningCredentials, timeoutMs?: number): Promise<CheckPrefixesResponse> {
-    return this.call('PrefixFiling', 'Check', request, credentials, timeoutMs);
+  checkPrefixes(request: CheckPrefixesRequest, credentials: SigningCredentials, timeoutMs = this.timeoutMs): Promise<CheckPrefixesResponse> {
+    const message = CheckPrefixesRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.check.path, message, credentials, timeoutMs, (metadata, options, callback) => this.filing.check(message, metadata, options, callback));
   }
 
   /** EPP info: the filing of one prefix under this node's secondary prefix (NOT_FOUND when there is none). */
-  filingInfo(request: FilingInfoRequest, credentials: SigningCredentials, timeoutMs?: number): Promise<Filing> {
-    return this.call('PrefixFiling', 'Info', request, credentials, timeoutMs);
+  filingInfo(request: FilingInfoRequest, credentials: SigningCredentials, timeoutMs = this.timeoutMs): Promise<Filing> {
+    const message = FilingInfoRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.info.path, message, credentials, timeoutMs, (metadata, options, callback) => this.filing.info(message, metadata, options, callback));
   }
 
   createFiling(request: CreateFilingRequest, credentials: SigningCredentials): Promise<FilingReceipt> {
-    return this.call('PrefixFiling', 'Create', request, credentials);
+    const message = CreateFilingRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.create.path, message, credentials, this.timeoutMs, (metadata, options, callback) => this.filing.create(message, metadata, options, callback));
   }
 
   updateFiling(request: UpdateFilingRequest, credentials: SigningCredentials): Promise<FilingReceipt> {
-    return this.call('PrefixFiling', 'Update', request, credentials);
+    const message = UpdateFilingRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.update.path, message, credentials, this.timeoutMs, (metadata, options, callback) => this.filing.update(message, metadata, options, callback));
   }
 
   deleteFiling(request: DeleteFilingRequest, credentials: SigningCredentials): Promise<FilingReceipt> {
-    return this.call('PrefixFiling', 'Delete', request, credentials);
+    const message = DeleteFilingRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.delete.path, message, credentials, this.timeoutMs, (metadata, options, callback) => this.filing.delete(message, metadata, options, callback));
   }
 
   poll(credentials: SigningCredentials): Promise<PollResponse> {
-    return this.call('PrefixFiling', 'Poll', {}, credentials);
+    const message = PollRequest.fromPartial({});
+    return this.unary(PrefixFilingService.poll.path, message, credentials, this.timeoutMs, (metadata, options, callback) => this.filing.poll(message, metadata, options, callback));
   }
 
   ack(request: AckRequest, credentials: SigningCredentials): Promise<AckResponse> {
-    return this.call('PrefixFiling', 'Ack', request, credentials);
+    const message = AckRequest.fromPartial(request);
+    return this.unary(PrefixFilingService.ack.path, message, credentials, this.timeoutMs, (metadata, options, callback) => this.filing.ack(message, metadata, options, callback));
   }
 
   resolvePrefix(request: ResolvePrefixRequest, credentials: SigningCredentials): Promise<ResolvePrefixResponse> {
-    return this.call('PrefixResolution', 'Resolve', request, credentials);
+    const message = ResolvePrefixRequest.fromPartial(request);
+    return this.unary(PrefixResolutionService.resolve.path, message, credentials, this.timeoutMs, (metadata, options, callback) =>
+      this.resolution.resolve(message, metadata, options, callback),
+    );
   }
 
   reportStatistics(request: StatisticsReport, credentials: SigningCredentials): Promise<ReportAck> {
-    return this.call('Reporting', 'ReportStatistics', request, credentials);
+    const message = StatisticsReport.fromPartial(request);
+    return this.unary(ReportingService.reportStatistics.path, message, credentials, this.timeoutMs, (metadata, options, callback) =>
+      this.reporting.reportStatistics(message, metadata, options, callback),
+    );
   }
 
   heartbeat(request: HeartbeatRequest, credentials: SigningCredentials): Promise<HeartbeatAck> {
-    return this.call('Reporting', 'Heartbeat', request, credentials);
+    const message = HeartbeatRequest.fromPartial(request);
+    return this.unary(ReportingService.heartbeat.path, message, credentials, this.timeoutMs, (metadata, options, callback) =>
+      this.reporting.heartbeat(message, metadata, options, callback),
+    );
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    const clients: Array<Client | undefined> = [this.enrolmentClient, this.filingClient, this.resolutionClient, this.reportingClient];
+    for (const client of clients) client?.close();
+    this.enrolmentClient = this.filingClient = this.resolutionClient = this.reportingClient = undefined;
   }
 
-  private call<T>(service: ServiceName, method: string, request: object, credentials: SigningCredentials | undefined, timeoutMs = this.timeoutMs): Promise<T> {
-    const client = this.clientFor(service);
+  private get enrolment(): NodeEnrolmentClient {
+    return (this.enrolmentClient ??= new NodeEnrolmentClient(this.target, channelCredentials.createInsecure(), topLevelChannelOptions()));
+  }
+
+  private get filing(): PrefixFilingClient {
+    return (this.filingClient ??= new PrefixFilingClient(this.target, channelCredentials.createInsecure(), topLevelChannelOptions()));
+  }
+
+  private get resolution(): PrefixResolutionClient {
+    return (this.resolutionClient ??= new PrefixResolutionClient(this.target, channelCredentials.createInsecure(), topLevelChannelOptions()));
+  }
+
+  private get reporting(): ReportingClient {
+    return (this.reportingClient ??= new ReportingClient(this.target, channelCredentials.createInsecure(), topLevelChannelOptions()));
+  }
+
+  /** Signs the message for `path` (unless `credentials` is undefined: Enrol) and runs the call with a deadline. */
+  private unary<Response>(path: string, message: unknown, credentials: SigningCredentials | undefined, timeoutMs: number, invoke: Invoke<Response>): Promise<Response> {
     const metadata = new Metadata();
     if (credentials) {
-      for (const [key, value] of Object.entries(signCall(credentials, methodPath(service, method), request))) metadata.set(key, value);
+      for (const [key, value] of Object.entries(signCall(credentials, path, message))) metadata.set(key, value);
     }
-    const unary = (client as unknown as Record<string, UnaryMethod>)[method].bind(client);
-    return new Promise<T>((resolve, reject) => {
-      unary(request, metadata, { deadline: Date.now() + timeoutMs }, (error, reply) => (error ? reject(error) : resolve(reply as T)));
+    return new Promise<Response>((resolve, reject) => {
+      invoke(metadata, { deadline: Date.now() + timeoutMs }, (error, reply) => (error ? reject(error) : resolve(reply)));
     });
-  }
-
-  private clientFor(service: ServiceName): Client {
-    let client = this.clients.get(service);
-    if (!client) {
-      const Constructor = serviceConstructors()[service];
-      client = new Constructor(this.target, channelCredentials.createInsecure(), {
-        // Reconnect quickly after the top level comes back (the default backoff grows to 120 s).
-        'grpc.initial_reconnect_backoff_ms': 200,
-        'grpc.max_reconnect_backoff_ms': 2000,
-      });
-      this.clients.set(service, client);
-    }
-    return client;
   }
 }

@@ -10,8 +10,8 @@ import { DomainError } from '../errors/domain-errors';
 import { HealthBoard, type HealthReport } from '../health/health-board';
 import { classifyFailure, describeFailure, isUnreachable, retryDelayMs } from './backoff';
 import { SEALING_PURPOSE, SecretSealer } from '../auth/secret-sealer';
+import { EnrolmentRepository } from './enrolment.repository';
 import { type SigningCredentials, TopLevelClient } from './top-level-client';
-import { UpstreamRepository } from './upstream.repository';
 
 export type LinkState = 'not-configured' | 'enrolling' | 'linked' | 'unreachable';
 
@@ -57,7 +57,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     @Inject(NODE_SECRET) nodeSecret: string,
-    private readonly repository: UpstreamRepository,
+    private readonly repository: EnrolmentRepository,
     private readonly adapterHost: HttpAdapterHost,
     health: HealthBoard,
   ) {
@@ -222,8 +222,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     const client = this.client as TopLevelClient;
     const nodeId = this.config.nodeId;
     const refusedKey = this.credentials?.keyId;
-    return this.repository.transaction(async (manager) => {
-      await this.repository.lockNode(manager, nodeId, 'enrol');
+    return this.repository.underNodeLock(nodeId, 'enrol', async (manager) => {
       const stored = await this.repository.findEnrolment(nodeId, manager);
       const secret = stored ? this.sealer.unseal(stored.secretSealed) : undefined;
       // Reused whatever address the top level has now (the embedded one gets a new port each start);

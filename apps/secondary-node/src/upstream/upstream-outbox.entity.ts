@@ -1,14 +1,11 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-
-export type OutboxKind = 'filing-create' | 'filing-update' | 'filing-delete' | 'statistics-report';
-export type OutboxStatus = 'pending' | 'delivered' | 'failed';
-
-export const OUTBOX_KINDS: readonly OutboxKind[] = ['filing-create', 'filing-update', 'filing-delete', 'statistics-report'];
+import type { OutboxKind, OutboxPayload, OutboxResponse, OutboxStatus } from './outbox-item';
 
 /**
  * Calls to the top-level node that must happen because of a committed local change. A row is
  * written in the transaction of that change and delivered afterwards, with retries, by
  * OutboxWorker; `client_transaction_id` is sent with every attempt so a replay has no effect.
+ * The schema only: OutboxRepository reads and writes the rows as typed items (outbox-item.ts).
  */
 @Entity({ name: 'upstream_outbox' })
 @Check('ck_upstream_outbox_kind', `"kind" IN ('filing-create', 'filing-update', 'filing-delete', 'statistics-report')`)
@@ -22,7 +19,7 @@ export class UpstreamOutboxEntity {
   kind: OutboxKind;
 
   @Column({ type: 'jsonb' })
-  payload: Record<string, unknown>;
+  payload: OutboxPayload;
 
   @Index('uq_upstream_outbox_client_transaction', { unique: true })
   @Column({ name: 'client_transaction_id', type: 'varchar', length: 64 })
@@ -42,7 +39,7 @@ export class UpstreamOutboxEntity {
 
   /** What the top level answered to the delivered call. */
   @Column({ type: 'jsonb', nullable: true })
-  response: Record<string, unknown> | null;
+  response: OutboxResponse | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

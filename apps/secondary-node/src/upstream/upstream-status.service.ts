@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
-import type { ReportPayload } from './outbox-worker';
+import { EnrolmentRepository } from './enrolment.repository';
+import { HeartbeatTask } from './heartbeat-task';
+import type { OutboxItem, OutboxItemOf, OutboxPayload, OutboxResponse, OutboxStatus } from './outbox-item';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
-import { StatisticsReporter } from './statistics-reporter';
 import { TopLevelLink } from './top-level-link';
-import type { OutboxStatus } from './upstream-outbox.entity';
-import { type OutboxItem, UpstreamRepository } from './upstream.repository';
 
 export interface OutboxItemView {
   id: string;
@@ -19,8 +19,8 @@ export interface OutboxItemView {
   nextAttemptAt: string | null;
   createdAt: string;
   deliveredAt: string | null;
-  payload: Record<string, unknown>;
-  response: Record<string, unknown> | null;
+  payload: OutboxPayload;
+  response: OutboxResponse | null;
 }
 
 /** What the operator sees of the link to the top level: GET /api/v1/node/status and the outbox view. */
@@ -30,18 +30,19 @@ export class UpstreamStatusService {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     @Inject(UPSTREAM_CONFIG) private readonly upstreamConfig: UpstreamConfig,
     private readonly link: TopLevelLink,
-    private readonly repository: UpstreamRepository,
-    private readonly reporter: StatisticsReporter,
+    private readonly enrolment: EnrolmentRepository,
+    private readonly outboxRepository: OutboxRepository,
+    private readonly heartbeats: HeartbeatTask,
     private readonly outbox: OutboxWorker,
   ) {}
 
   async status() {
     const [depth, lastReport, stored] = await Promise.all([
-      this.repository.depth(),
-      this.repository.lastReport(),
-      this.link.configured ? this.repository.findEnrolment(this.config.nodeId) : Promise.resolve(null),
+      this.outboxRepository.depth(),
+      this.outboxRepository.lastReport(),
+      this.link.configured ? this.enrolment.findEnrolment(this.config.nodeId) : Promise.resolve(null),
     ]);
-    const lastAck = this.reporter.lastHeartbeatAckAt ?? stored?.lastHeartbeatAckAt ?? undefined;
+    const lastAck = this.heartbeats.lastAckAt ?? stored?.lastHeartbeatAckAt ?? undefined;
     return {
       nodeId: this.config.nodeId,
       secondaryPrefix: this.config.secondaryPrefix,
@@ -62,12 +63,12 @@ export class UpstreamStatusService {
   }
 
   async outboxItems(status: OutboxStatus | undefined, page: number, pageSize: number) {
-    const result = await this.repository.list(status, pageSize, (page - 1) * pageSize);
+    const result = await this.outboxRepository.list(status, pageSize, (page - 1) * pageSize);
     return { items: result.items.map(itemView), total: result.total, page, pageSize };
   }
 
   async retry(id: string): Promise<OutboxItemView> {
-    const result = await this.repository.retryNow(id);
+    const result = await this.outboxRepository.retryNow(id);
     if (result === undefined) throw new DomainError('NOT_FOUND', `outbox item ${id} not found`);
     if (result === false) throw new DomainError('ILLEGAL_TRANSITION', `outbox item ${id} was delivered already; there is nothing to retry`);
     this.outbox.kick();
@@ -91,8 +92,8 @@ function itemView(item: OutboxItem): OutboxItemView {
   };
 }
 
-function reportView(item: OutboxItem) {
-  const payload = item.payload as unknown as ReportPayload;
+function reportView(item: OutboxItemOf<'statistics-report'>) {
+  const payload = item.payload;
   return {
     sequence: payload.sequence,
     periodStart: new Date(payload.periodStartMs).toISOString(),

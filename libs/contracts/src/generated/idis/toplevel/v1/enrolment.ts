@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { Metadata } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Endpoint } from "./common";
@@ -372,6 +383,56 @@ export function NodeEnrolmentControllerMethods() {
 }
 
 export const NODE_ENROLMENT_SERVICE_NAME = "NodeEnrolment";
+
+/**
+ * Node enrolment: the only unauthenticated call. The enrolment token is a shared secret handed
+ * to the secondary node's operator out of band. The top level grants the requested secondary
+ * prefix when the token matches and no other node holds that prefix. Enrolling again with the
+ * same node id and prefix rotates the credentials (the old key stops working).
+ */
+export type NodeEnrolmentService = typeof NodeEnrolmentService;
+export const NodeEnrolmentService = {
+  enrol: {
+    path: "/idis.toplevel.v1.NodeEnrolment/Enrol" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnrolRequest): Buffer => Buffer.from(EnrolRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnrolRequest => EnrolRequest.decode(value),
+    responseSerialize: (value: EnrolResponse): Buffer => Buffer.from(EnrolResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnrolResponse => EnrolResponse.decode(value),
+  },
+} as const;
+
+export interface NodeEnrolmentServer extends UntypedServiceImplementation {
+  enrol: handleUnaryCall<EnrolRequest, EnrolResponse>;
+}
+
+export interface NodeEnrolmentClient extends Client {
+  enrol(
+    request: EnrolRequest,
+    callback: (error: ServiceError | null, response: EnrolResponse) => void,
+  ): ClientUnaryCall;
+  enrol(
+    request: EnrolRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnrolResponse) => void,
+  ): ClientUnaryCall;
+  enrol(
+    request: EnrolRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnrolResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const NodeEnrolmentClient = makeGenericClientConstructor(
+  NodeEnrolmentService,
+  "idis.toplevel.v1.NodeEnrolment",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): NodeEnrolmentClient;
+  service: typeof NodeEnrolmentService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { Metadata } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 
@@ -1427,6 +1438,202 @@ export function PrefixFilingControllerMethods() {
 }
 
 export const PREFIX_FILING_SERVICE_NAME = "PrefixFiling";
+
+/**
+ * Enterprise-prefix filing (备案), after the EPP mapping between the top-level business
+ * management system (BMS) and secondary nodes (draft-chen-top-level-interface-protocol):
+ * check before create; create/update/delete are answered "pending" at once (EPP result 1001,
+ * action pending); the review outcome is queued for the filing node, which collects it with Poll
+ * and removes it from the queue with Ack (EPP <poll op="req"/> / <poll op="ack"/>).
+ * Every mutating call carries a client transaction id: repeating a call with the same id has no
+ * further effect and returns the first answer (so an outbox may redeliver safely).
+ * A node may only touch filings under its own secondary prefix (else PERMISSION_DENIED).
+ */
+export type PrefixFilingService = typeof PrefixFilingService;
+export const PrefixFilingService = {
+  check: {
+    path: "/idis.toplevel.v1.PrefixFiling/Check" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckPrefixesRequest): Buffer => Buffer.from(CheckPrefixesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckPrefixesRequest => CheckPrefixesRequest.decode(value),
+    responseSerialize: (value: CheckPrefixesResponse): Buffer =>
+      Buffer.from(CheckPrefixesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckPrefixesResponse => CheckPrefixesResponse.decode(value),
+  },
+  create: {
+    path: "/idis.toplevel.v1.PrefixFiling/Create" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateFilingRequest): Buffer => Buffer.from(CreateFilingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateFilingRequest => CreateFilingRequest.decode(value),
+    responseSerialize: (value: FilingReceipt): Buffer => Buffer.from(FilingReceipt.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FilingReceipt => FilingReceipt.decode(value),
+  },
+  update: {
+    path: "/idis.toplevel.v1.PrefixFiling/Update" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateFilingRequest): Buffer => Buffer.from(UpdateFilingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateFilingRequest => UpdateFilingRequest.decode(value),
+    responseSerialize: (value: FilingReceipt): Buffer => Buffer.from(FilingReceipt.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FilingReceipt => FilingReceipt.decode(value),
+  },
+  delete: {
+    path: "/idis.toplevel.v1.PrefixFiling/Delete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteFilingRequest): Buffer => Buffer.from(DeleteFilingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteFilingRequest => DeleteFilingRequest.decode(value),
+    responseSerialize: (value: FilingReceipt): Buffer => Buffer.from(FilingReceipt.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FilingReceipt => FilingReceipt.decode(value),
+  },
+  info: {
+    path: "/idis.toplevel.v1.PrefixFiling/Info" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FilingInfoRequest): Buffer => Buffer.from(FilingInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FilingInfoRequest => FilingInfoRequest.decode(value),
+    responseSerialize: (value: Filing): Buffer => Buffer.from(Filing.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Filing => Filing.decode(value),
+  },
+  poll: {
+    path: "/idis.toplevel.v1.PrefixFiling/Poll" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PollRequest): Buffer => Buffer.from(PollRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PollRequest => PollRequest.decode(value),
+    responseSerialize: (value: PollResponse): Buffer => Buffer.from(PollResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PollResponse => PollResponse.decode(value),
+  },
+  ack: {
+    path: "/idis.toplevel.v1.PrefixFiling/Ack" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AckRequest): Buffer => Buffer.from(AckRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AckRequest => AckRequest.decode(value),
+    responseSerialize: (value: AckResponse): Buffer => Buffer.from(AckResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AckResponse => AckResponse.decode(value),
+  },
+} as const;
+
+export interface PrefixFilingServer extends UntypedServiceImplementation {
+  check: handleUnaryCall<CheckPrefixesRequest, CheckPrefixesResponse>;
+  create: handleUnaryCall<CreateFilingRequest, FilingReceipt>;
+  update: handleUnaryCall<UpdateFilingRequest, FilingReceipt>;
+  delete: handleUnaryCall<DeleteFilingRequest, FilingReceipt>;
+  info: handleUnaryCall<FilingInfoRequest, Filing>;
+  poll: handleUnaryCall<PollRequest, PollResponse>;
+  ack: handleUnaryCall<AckRequest, AckResponse>;
+}
+
+export interface PrefixFilingClient extends Client {
+  check(
+    request: CheckPrefixesRequest,
+    callback: (error: ServiceError | null, response: CheckPrefixesResponse) => void,
+  ): ClientUnaryCall;
+  check(
+    request: CheckPrefixesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckPrefixesResponse) => void,
+  ): ClientUnaryCall;
+  check(
+    request: CheckPrefixesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckPrefixesResponse) => void,
+  ): ClientUnaryCall;
+  create(
+    request: CreateFilingRequest,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  create(
+    request: CreateFilingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  create(
+    request: CreateFilingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateFilingRequest,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateFilingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateFilingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  delete(
+    request: DeleteFilingRequest,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  delete(
+    request: DeleteFilingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  delete(
+    request: DeleteFilingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FilingReceipt) => void,
+  ): ClientUnaryCall;
+  info(request: FilingInfoRequest, callback: (error: ServiceError | null, response: Filing) => void): ClientUnaryCall;
+  info(
+    request: FilingInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Filing) => void,
+  ): ClientUnaryCall;
+  info(
+    request: FilingInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Filing) => void,
+  ): ClientUnaryCall;
+  poll(request: PollRequest, callback: (error: ServiceError | null, response: PollResponse) => void): ClientUnaryCall;
+  poll(
+    request: PollRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PollResponse) => void,
+  ): ClientUnaryCall;
+  poll(
+    request: PollRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PollResponse) => void,
+  ): ClientUnaryCall;
+  ack(request: AckRequest, callback: (error: ServiceError | null, response: AckResponse) => void): ClientUnaryCall;
+  ack(
+    request: AckRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AckResponse) => void,
+  ): ClientUnaryCall;
+  ack(
+    request: AckRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AckResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const PrefixFilingClient = makeGenericClientConstructor(
+  PrefixFilingService,
+  "idis.toplevel.v1.PrefixFiling",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): PrefixFilingClient;
+  service: typeof PrefixFilingService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { Metadata } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Endpoint } from "./common";
@@ -553,6 +564,80 @@ export function ReportingControllerMethods() {
 }
 
 export const REPORTING_SERVICE_NAME = "Reporting";
+
+/**
+ * Statistics reports and heartbeats. Both carry a per-node sequence number that increases by one
+ * per message, so the top level can see gaps. A report is idempotent per (node, period): sending
+ * the same period again replaces nothing and is answered as a duplicate.
+ */
+export type ReportingService = typeof ReportingService;
+export const ReportingService = {
+  reportStatistics: {
+    path: "/idis.toplevel.v1.Reporting/ReportStatistics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StatisticsReport): Buffer => Buffer.from(StatisticsReport.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StatisticsReport => StatisticsReport.decode(value),
+    responseSerialize: (value: ReportAck): Buffer => Buffer.from(ReportAck.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportAck => ReportAck.decode(value),
+  },
+  heartbeat: {
+    path: "/idis.toplevel.v1.Reporting/Heartbeat" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HeartbeatRequest): Buffer => Buffer.from(HeartbeatRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HeartbeatRequest => HeartbeatRequest.decode(value),
+    responseSerialize: (value: HeartbeatAck): Buffer => Buffer.from(HeartbeatAck.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HeartbeatAck => HeartbeatAck.decode(value),
+  },
+} as const;
+
+export interface ReportingServer extends UntypedServiceImplementation {
+  reportStatistics: handleUnaryCall<StatisticsReport, ReportAck>;
+  heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatAck>;
+}
+
+export interface ReportingClient extends Client {
+  reportStatistics(
+    request: StatisticsReport,
+    callback: (error: ServiceError | null, response: ReportAck) => void,
+  ): ClientUnaryCall;
+  reportStatistics(
+    request: StatisticsReport,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportAck) => void,
+  ): ClientUnaryCall;
+  reportStatistics(
+    request: StatisticsReport,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportAck) => void,
+  ): ClientUnaryCall;
+  heartbeat(
+    request: HeartbeatRequest,
+    callback: (error: ServiceError | null, response: HeartbeatAck) => void,
+  ): ClientUnaryCall;
+  heartbeat(
+    request: HeartbeatRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HeartbeatAck) => void,
+  ): ClientUnaryCall;
+  heartbeat(
+    request: HeartbeatRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HeartbeatAck) => void,
+  ): ClientUnaryCall;
+}
+
+export const ReportingClient = makeGenericClientConstructor(
+  ReportingService,
+  "idis.toplevel.v1.Reporting",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ReportingClient;
+  service: typeof ReportingService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

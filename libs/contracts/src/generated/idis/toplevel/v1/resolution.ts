@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { Metadata } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { SiteRecord } from "./common";
@@ -208,6 +219,52 @@ export function PrefixResolutionControllerMethods() {
 }
 
 export const PREFIX_RESOLUTION_SERVICE_NAME = "PrefixResolution";
+
+/** Prefix resolution: which node serves an enterprise prefix (or a secondary prefix)? */
+export type PrefixResolutionService = typeof PrefixResolutionService;
+export const PrefixResolutionService = {
+  resolve: {
+    path: "/idis.toplevel.v1.PrefixResolution/Resolve" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolvePrefixRequest): Buffer => Buffer.from(ResolvePrefixRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolvePrefixRequest => ResolvePrefixRequest.decode(value),
+    responseSerialize: (value: ResolvePrefixResponse): Buffer =>
+      Buffer.from(ResolvePrefixResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolvePrefixResponse => ResolvePrefixResponse.decode(value),
+  },
+} as const;
+
+export interface PrefixResolutionServer extends UntypedServiceImplementation {
+  resolve: handleUnaryCall<ResolvePrefixRequest, ResolvePrefixResponse>;
+}
+
+export interface PrefixResolutionClient extends Client {
+  resolve(
+    request: ResolvePrefixRequest,
+    callback: (error: ServiceError | null, response: ResolvePrefixResponse) => void,
+  ): ClientUnaryCall;
+  resolve(
+    request: ResolvePrefixRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResolvePrefixResponse) => void,
+  ): ClientUnaryCall;
+  resolve(
+    request: ResolvePrefixRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResolvePrefixResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const PrefixResolutionClient = makeGenericClientConstructor(
+  PrefixResolutionService,
+  "idis.toplevel.v1.PrefixResolution",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): PrefixResolutionClient;
+  service: typeof PrefixResolutionService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { NewOutboxItem, OutboxItem, OutboxItemOf, OutboxResponse, OutboxStatus } from './outbox-item';
+
+export interface OutboxDepth {
+  pending: number;
+  failed: number;
+  delivered: number;
+}
+
+/** The columns of upstream_outbox under the names of OutboxItem: a row read with them is an item. */
+const ITEM_COLUMNS = `id, kind, payload, client_transaction_id AS "clientTransactionId", status, attempts,
+  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt"`;
+
+/** What TypeORM answers to an UPDATE … RETURNING: the rows and the number of rows changed. */
+type Updated<T> = [T[], number];
+
+/**
+ * All SQL of the upstream outbox (upstream_outbox): items are written in the transaction of the
+ * local change that needs them, and handed to OutboxWorker one at a time. The payload and
+ * response columns are jsonb; an item's kind says what they hold (outbox-item.ts).
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Adds an item in the caller's transaction; a repeated client transaction id adds nothing (false). */
+  async enqueue(manager: EntityManager, item: NewOutboxItem): Promise<boolean> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO upstream_outbox (kind, payload, client_transaction_id) VALUES ($1, $2::jsonb, $3)
+       ON CONFLICT (client_transaction_id) DO NOTHING RETURNING id`,
+      [item.kind, JSON.stringify(item.payload), item.clientTransactionId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Takes the oldest due pending item for delivery: SKIP LOCKED lets several replicas claim
+   * different items at once, and the lease (next_attempt_at pushed by leaseMs) keeps one attempt
+   * in flight per item, also after this process dies mid-call.
+   */
+  async claimDue(leaseMs: number): Promise<OutboxItem | undefined> {
+    const [claimed]: Updated<OutboxItem> = await this.dataSource.query(
+      `UPDATE upstream_outbox SET next_attempt_at = now() + ($1::int * interval '1 millisecond'), attempts = attempts + 1
+        WHERE id = (SELECT id FROM upstream_outbox WHERE status = 'pending' AND next_attempt_at <= now()
+                     ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING ${ITEM_COLUMNS}`,
+      [leaseMs],
+    );
+    return claimed[0];
+  }
+
+  async markDelivered(id: string, response: OutboxResponse): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE upstream_outbox SET status = 'delivered', delivered_at = now(), last_error = NULL, response = $2::jsonb WHERE id = $1`,
+      [id, JSON.stringify(response)],
+    );
+  }
+
+  async markRetry(id: string, delayMs: number, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE upstream_outbox SET next_attempt_at = now() + ($2::int * interval '1 millisecond'), last_error = $3 WHERE id = $1 AND status = 'pending'`,
+      [id, Math.round(delayMs), error],
+    );
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.dataSource.query(`UPDATE upstream_outbox SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'pending'`, [id, error]);
+  }
+
+  /** Puts a failed (or waiting) item back in line at once; undefined if there is no such item, false if it was delivered. */
+  async retryNow(id: string): Promise<OutboxItem | undefined | false> {
+    const rows: Array<{ status: OutboxStatus }> = await this.dataSource.query(`SELECT status FROM upstream_outbox WHERE id = $1`, [id]);
+    if (rows.length === 0) return undefined;
+    if (rows[0].status === 'delivered') return false;
+    const [updated]: Updated<OutboxItem> = await this.dataSource.query(
+      `UPDATE upstream_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING ${ITEM_COLUMNS}`,
+      [id],
+    );
+    return updated[0] ?? false;
+  }
+
+  async list(status: OutboxStatus | undefined, limit: number, offset: number): Promise<{ items: OutboxItem[]; total: number }> {
+    const where = status ? `WHERE status = $3` : '';
+    const params: unknown[] = [limit, offset];
+    if (status) params.push(status);
+    const items: OutboxItem[] = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM upstream_outbox ${where} ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`,
+      params,
+    );
+    const count: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*)::text AS n FROM upstream_outbox ${status ? 'WHERE status = $1' : ''}`, status ? [status] : []);
+    return { items, total: Number(count[0].n) };
+  }
+
+  async depth(): Promise<OutboxDepth> {
+    const rows: Array<{ status: OutboxStatus; n: string }> = await this.dataSource.query(`SELECT status, count(*)::text AS n FROM upstream_outbox GROUP BY status`);
+    const depth: OutboxDepth = { pending: 0, failed: 0, delivered: 0 };
+    for (const row of rows) depth[row.status] = Number(row.n);
+    return depth;
+  }
+
+  /** The newest statistics report, whatever its status. */
+  async lastReport(): Promise<OutboxItemOf<'statistics-report'> | undefined> {
+    const rows: Array<OutboxItemOf<'statistics-report'>> = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS} FROM upstream_outbox WHERE kind = 'statistics-report' ORDER BY created_at DESC, (payload->>'sequence')::bigint DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+}
