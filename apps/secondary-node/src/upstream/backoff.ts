@@ -1,14 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-
-/**
- * Delay before retry number `attempt` (1 = the first retry): exponential from `baseMs`, capped at
- * `maxMs`, with "full jitter" in the upper half so replicas retrying together spread out.
- */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exponent = Math.min(Math.max(attempt, 1) - 1, 30);
-  const ceiling = Math.min(maxMs, baseMs * 2 ** exponent);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
+import { describeFailure as describeAnyFailure } from '@idis/runtime';
 
 /**
  * What a failed top-level call means for its outbox item:
@@ -42,10 +33,7 @@ export function isUnreachable(error: unknown): boolean {
   return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || typeof code !== 'number';
 }
 
-/** A short, single-line description of a failed call, for last_error and the status page. */
+/** A short, single-line description of a failed top-level call (gRPC status names), for last_error and the status page. */
 export function describeFailure(error: unknown): string {
-  const e = error as { code?: number; details?: string; message?: string };
-  const name = typeof e?.code === 'number' ? (GrpcStatus[e.code] ?? `code ${e.code}`) : 'ERROR';
-  const detail = (e?.details || e?.message || String(error)).replace(/\s+/g, ' ');
-  return `${name}: ${detail}`.slice(0, 1000);
+  return describeAnyFailure(error, GrpcStatus);
 }
