@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrateDatabase } from '../../apps/secondary-node/src/database/migrate';
+import { PrefixDirectory } from '../../apps/secondary-node/src/registry/prefix-directory.service';
+import { PrefixRepository } from '../../apps/secondary-node/src/registry/prefix.repository';
 import { UsageCountRepository } from '../../apps/secondary-node/src/statistics/usage-count.repository';
 import { UsageCounter } from '../../apps/secondary-node/src/statistics/usage-counter';
 import { RESOLUTION_OUTCOMES, type ResolutionOutcome, REGISTRATION_OPERATIONS } from '../../apps/secondary-node/src/statistics/usage-kinds';
@@ -31,7 +33,7 @@ describe('usage counting with several replicas on one database', () => {
     const dataSource = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 2 }), logging: false });
     await dataSource.initialize();
     dataSources.push(dataSource);
-    const counter = new UsageCounter(new UsageCountRepository(dataSource), { flushIntervalMs: 60_000, now: () => clock });
+    const counter = new UsageCounter(new UsageCountRepository(dataSource, new PrefixDirectory(new PrefixRepository(dataSource))), { flushIntervalMs: 60_000, now: () => clock });
     await counter.refreshPrefixes();
     return counter;
   }

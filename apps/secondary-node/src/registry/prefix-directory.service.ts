@@ -28,6 +28,14 @@ export class PrefixDirectory {
     return this.homed;
   }
 
+  /**
+   * Every prefix assigned to an enterprise here, whatever its state (filing, active, disabled):
+   * statistics count these under their own key. The homed set above is its served (active) part.
+   */
+  assignedPrefixKeys(): Promise<string[]> {
+    return this.prefixes.listAssignedKeys();
+  }
+
   refresh(): Promise<void> {
     this.loading ??= this.prefixes
       .listActive()

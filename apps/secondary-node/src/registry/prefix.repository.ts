@@ -74,6 +74,16 @@ export class PrefixRepository {
     return updated.map((row) => ({ prefixKey: row.prefix_key, prefix: row.prefix, applicationId: row.application_id }));
   }
 
+  /**
+   * Keys of every prefix an operator has approved, whatever its state since (filing, active,
+   * disabled): the prefixes this node has assigned. Pending applications are left out: anyone may
+   * apply, so they must not grow anything keyed by prefix.
+   */
+  async listAssignedKeys(): Promise<string[]> {
+    const rows: Array<{ prefix_key: string }> = await this.dataSource.query(`SELECT prefix_key FROM enterprise_prefixes WHERE status <> 'pending_review'`);
+    return rows.map((row) => row.prefix_key);
+  }
+
   listActive(): Promise<EnterprisePrefixEntity[]> {
     return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { status: 'active' }, order: { prefixKey: 'ASC' } });
   }

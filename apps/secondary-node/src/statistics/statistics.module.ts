@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RegistryModule } from '../registry/registry.module';
 import { STATISTICS_CONFIG, type StatisticsConfig } from './statistics.config';
 import { StatisticsController } from './statistics.controller';
 import { StatisticsService } from './statistics.service';
@@ -12,6 +13,7 @@ import { UsageListener } from './usage-listener';
  * statistics reports (volumes per prefix over a period).
  */
 @Module({
+  imports: [RegistryModule],
   controllers: [StatisticsController],
   providers: [
     UsageCountRepository,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PrefixDirectory } from '../registry/prefix-directory.service';
 import type { UsageKind } from './usage-kinds';
 
 /** Counts to add, as parallel columns ready for unnest(); each (prefix, minute, kind, outcome) occurs once. */
@@ -51,7 +52,10 @@ export interface UsageCountStore {
  */
 @Injectable()
 export class UsageCountRepository implements UsageCountStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly directory: PrefixDirectory,
+  ) {}
 
   /**
    * One additive upsert for a whole flush, safe when many replicas flush at once: rows are applied
@@ -70,15 +74,9 @@ export class UsageCountRepository implements UsageCountStore {
     );
   }
 
-  /**
-   * Prefixes counted under their own key: every prefix an operator has approved, whatever its state
-   * since. Pending applications are left out: anyone may apply, so they must not grow the key space.
-   */
-  async homedPrefixKeys(): Promise<string[]> {
-    const rows: Array<{ prefix_key: string }> = await this.dataSource.query(
-      `SELECT prefix_key FROM enterprise_prefixes WHERE status <> 'pending_review'`,
-    );
-    return rows.map((row) => row.prefix_key);
+  /** Prefixes counted under their own key: the registry's assigned prefixes (PrefixDirectory.assignedPrefixKeys). */
+  homedPrefixKeys(): Promise<string[]> {
+    return this.directory.assignedPrefixKeys();
   }
 
   /** A prefix of this node, or one with counts of its own (a foreign prefix located through the top level). */
