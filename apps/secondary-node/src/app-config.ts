@@ -1,7 +1,8 @@
 import type { Provider } from '@nestjs/common';
-import { ConfigError, type Env } from '@idis/runtime';
+import type { Env } from '@idis/runtime';
 import { AUTH_CONFIG, type AuthConfig, checkAuthConfig, readAuthConfig } from './auth/auth.config';
-import { NODE_CONFIG, type NodeConfig, NodeEnvReader, readNodeConfig } from './config/node-config';
+import { composeConfig } from './config/compose';
+import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
@@ -26,22 +27,19 @@ export interface AppConfig extends NodeConfig, AuthConfig {
  * decides at start-up (the embedded profile's top-level node: TOP_LEVEL_URL, ENROLMENT_TOKEN).
  */
 export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppConfig {
-  const merged = { ...env, ...overrides };
-  const read = new NodeEnvReader(merged);
-  const node = readNodeConfig(read, merged);
-  const auth = readAuthConfig(read);
-  const config: AppConfig = {
-    ...node,
-    ...auth,
-    cache: readResolutionConfig(read),
-    statistics: readStatisticsConfig(read),
-    ingestion: readIngestionConfig(read, node),
-    upstream: readUpstreamConfig(read, node),
-  };
-  checkUpstreamConfig(read, config.upstream);
-  checkAuthConfig(read, auth);
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
+  return composeConfig(env, overrides, (read, node) => {
+    const auth = readAuthConfig(read);
+    const slices = {
+      ...auth,
+      cache: readResolutionConfig(read),
+      statistics: readStatisticsConfig(read),
+      ingestion: readIngestionConfig(read, node),
+      upstream: readUpstreamConfig(read, node),
+    };
+    checkUpstreamConfig(read, slices.upstream);
+    checkAuthConfig(read, auth);
+    return slices;
+  });
 }
 
 /** One provider per slice: each capability injects only its own. */
