@@ -26,6 +26,25 @@ export type FilingRequest =
   | { action: 'delete'; clientTransactionId: string; prefix: string; applicationId: string; reason: string };
 
 /**
+ * One change (or refusal) the audit log must record. The emitter says what happened; who asked
+ * (principal, role, API key), the request id and the client IP come from the request context.
+ * `before` and `after` are stored as digests, never as values (they may hold secrets).
+ */
+export interface AuditEntryInput {
+  /** Dotted verb, e.g. `handle.create`, `grant.create`, `enterprise.deactivate`, `auth.refused`. */
+  action: string;
+  /** What was acted on, e.g. a handle, `enterprise:<id>`, `account:<username>`, `api-key:<id>`. */
+  target: string;
+  /** The enterprise prefix (or enterprise id) that owns the target, when one does: enterprises see their own rows. */
+  owner?: string;
+  outcome: 'ok' | 'refused';
+  before?: unknown;
+  after?: unknown;
+  /** A short reason for a refusal (an error code), never a secret. */
+  reason?: string;
+}
+
+/**
  * The awaited events of the node: `EventHub.emit(name, payload)` resolves once every listener
  * has finished, and rejects (after all of them ran) when one failed. An emitter awaits before it
  * acknowledges, so whatever a listener does is done (or the request fails) by then.
@@ -58,6 +77,18 @@ export interface NodeEvents {
    * acknowledges the outcome to the top level only after this event has been handled.
    */
   'filing.completed': { prefix: string; outcome: 'approved' | 'rejected'; reason: string; filedElsewhere?: boolean };
+  /**
+   * Something the audit log records. With `manager`, inside the transaction of the change: the row
+   * commits (or not) with it. Without (a refused call, a change that has no transaction), the
+   * listener writes on its own.
+   */
+  'audit.recorded': { manager?: EntityManager; entry: AuditEntryInput };
+  /**
+   * Inside the transaction of an enterprise's deactivation: its sign-ins, tokens, API keys and
+   * MQTT credentials stop working. Listeners revoke what they own with `manager`, so the
+   * revocation commits with the deactivation (or neither does).
+   */
+  'enterprise.deactivated': { manager: EntityManager; enterpriseId: string; prefixes: readonly string[] };
 }
 
 /**

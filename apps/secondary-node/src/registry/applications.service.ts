@@ -297,6 +297,7 @@ export class ApplicationsService {
         }
       }
       const prefixes = await this.prefixes.listForEnterprise(enterpriseId, manager);
+      await this.events.emit('enterprise.deactivated', { manager, enterpriseId, prefixes: prefixes.map((p) => p.prefix) });
       const view: EnterpriseView = {
         id: enterprise.id,
         orgName: enterprise.orgName,
