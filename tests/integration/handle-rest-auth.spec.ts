@@ -212,6 +212,13 @@ describe('Handle REST authentication', () => {
       expectChallenged(await node.refused('PUT', '/api/sessions/this', { headers: { authorization: moved } }));
     });
 
+    it('the same answer sent several times at once authenticates exactly once', async () => {
+      const session = await openSession();
+      const header = answerHeader({ ...session, id: '301:88.118.8/ADMIN', privateKey: rsa.privateKey });
+      const replies = await Promise.all(Array.from({ length: 5 }, () => node.request('PUT', '/api/sessions/this', { headers: { authorization: header } })));
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
+    });
+
     it('refuses a session of enterprise A writing under B\'s prefix: 403 responseCode 400', async () => {
       const sessionId = await authenticatedSession();
       const reply = await node.refused('PUT', '/api/handles/88.118.9/from-acme', { headers: { authorization: sessionHeader(sessionId) }, body: URL_VALUE('https://evil.example.cn/') });

@@ -77,7 +77,7 @@ describe('loadAppConfig', () => {
         retryBaseMs: 200,
         retryMaxMs: 5000,
       },
-      handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000 },
+      handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000, redisUrl: undefined, redisKeyPrefix: 'idis:' },
     });
   });
 

@@ -5,7 +5,8 @@ import { AccountPasswordVerifier, HANDLE_CREDENTIAL_VERIFIERS, type HandleCreden
 import { HandleIdentityService } from './handle-auth/handle-identity.service';
 import { HandleRestAuthGuard } from './handle-auth/handle-rest-auth.guard';
 import { HandleSessionsController } from './handle-auth/handle-sessions.controller';
-import { HandleSessionStore } from './handle-auth/handle-sessions';
+import { HandleSessionStore, MemoryHandleSessionStore } from './handle-auth/handle-sessions';
+import { RedisHandleSessionStore } from './handle-auth/redis-handle-session-store';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
@@ -47,7 +48,12 @@ import { TemplatesService } from './templates.service';
     HandleAuthenticator,
     HandleIdentityService,
     HandleRestAuthGuard,
-    { provide: HandleSessionStore, inject: [HANDLE_AUTH_CONFIG], useFactory: (config: HandleAuthConfig) => new HandleSessionStore(config) },
+    {
+      provide: HandleSessionStore,
+      inject: [HANDLE_AUTH_CONFIG],
+      useFactory: (config: HandleAuthConfig): HandleSessionStore =>
+        config.redisUrl ? new RedisHandleSessionStore(config.redisUrl, config.redisKeyPrefix, config) : new MemoryHandleSessionStore(config),
+    },
     // The seam for secrets sent with a handle identity: the API-key verifier goes first in this list when it lands.
     {
       provide: HANDLE_CREDENTIAL_VERIFIERS,

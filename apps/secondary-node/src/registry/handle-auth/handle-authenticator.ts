@@ -94,7 +94,7 @@ export class HandleAuthenticator {
       }
       throw authenticationRefused('Authorization: Handle needs a sessionId (from POST /api/sessions or the challenge of a 401 reply)');
     }
-    const session = this.sessions.find(auth.sessionId);
+    const session = await this.sessions.find(auth.sessionId);
     if (!session) throw authenticationRefused('the session does not exist or has expired');
     if (isAuthenticating(auth)) return this.answer(session, auth);
     return this.resume(session);
@@ -130,7 +130,7 @@ export class HandleAuthenticator {
       if (!key || !verifyHandleSignature(key, digest, signed, signature)) continue;
       const principal = await this.enterprisePrincipal(resolved.enterpriseId);
       const id = `${value.index}:${identity.kind === 'stored' ? identity.handle.handle : identity.text}`;
-      if (!this.sessions.authenticate(session.id, nonce, { principal, id, keyFingerprint: fingerprint(key) })) {
+      if (!(await this.sessions.authenticate(session, nonce, { principal, id, keyFingerprint: fingerprint(key) }))) {
         throw authenticationRefused('this challenge was already answered or the session expired: sign the current nonce of a live session');
       }
       return { principal, identity: id, via: 'session' };
@@ -139,15 +139,15 @@ export class HandleAuthenticator {
   }
 
   /** A new session with a fresh challenge (POST /api/sessions, and the challenge of a 401). */
-  challenge(): HandleSession {
+  challenge(): Promise<HandleSession> {
     return this.sessions.open();
   }
 
-  findSession(id: string): HandleSession | undefined {
+  findSession(id: string): Promise<HandleSession | undefined> {
     return this.sessions.find(id);
   }
 
-  closeSession(id: string): boolean {
+  closeSession(id: string): Promise<boolean> {
     return this.sessions.close(id);
   }
 
@@ -165,7 +165,7 @@ export class HandleAuthenticator {
       return key !== undefined && fingerprint(key) === proven.keyFingerprint;
     });
     if (!resolved || resolved.enterpriseId !== proven.principal.enterpriseId || !keyStillThere) {
-      this.sessions.close(session.id);
+      await this.sessions.close(session.id);
       throw authenticationRefused('the key or the enterprise behind this session has changed: authenticate again');
     }
     return { principal: await this.enterprisePrincipal(resolved.enterpriseId), identity: proven.id, via: 'session' };

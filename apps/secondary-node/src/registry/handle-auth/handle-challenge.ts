@@ -5,8 +5,9 @@ import type { HandleSession } from './handle-sessions';
  * Basic for an identity and secret, and Handle with a session and its nonce, which the client
  * signs (followed by its cnonce) to answer on the next request or with PUT /api/sessions/this.
  */
-export function challengeHeaders(session: HandleSession, error?: string): string[] {
-  const handle = [`Handle realm="handle"`, `sessionId="${session.id}"`, `nonce="${session.nonce.toString('base64')}"`];
+export function challengeHeaders(session: HandleSession | undefined, error?: string): string[] {
+  // Without a session (the session store is unreachable) the Handle challenge carries no nonce.
+  const handle = session ? [`Handle realm="handle"`, `sessionId="${session.id}"`, `nonce="${session.nonce.toString('base64')}"`] : [`Handle realm="handle"`];
   if (error) handle.push(`error="${headerSafe(error)}"`);
   return ['Basic realm="handle"', handle.join(', ')];
 }

@@ -43,7 +43,8 @@ export class HandleRestAuthGuard implements CanActivate {
       return true;
     } catch (error) {
       if (error instanceof DomainError && httpStatusOf[error.code] === 401) {
-        void http.getResponse<FastifyReply>().header('www-authenticate', challengeHeaders(this.authenticator.challenge(), error.message));
+        const session = await this.authenticator.challenge().catch(() => undefined);
+        void http.getResponse<FastifyReply>().header('www-authenticate', challengeHeaders(session, error.message));
       }
       throw error;
     }

@@ -39,18 +39,18 @@ export class HandleSessionsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Open a Handle session: {sessionId, nonce}; sign nonce ‖ cnonce with the identity key to authenticate' })
-  open(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async open(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     if (headerParameters(request).sessionId !== undefined) {
       throw new DomainError('VALIDATION_FAILED', 'POST /api/sessions opens a new session: send no sessionId');
     }
     void reply.header('location', '/api/sessions/this');
-    return sessionView(this.authenticator.challenge());
+    return sessionView(await this.authenticator.challenge());
   }
 
   @Get('this')
   @ApiOperation({ summary: 'The session named by Authorization: Handle sessionId="…": its nonce, and the identity once authenticated' })
-  status(@Req() request: FastifyRequest) {
-    return sessionView(this.sessionOf(headerParameters(request)));
+  async status(@Req() request: FastifyRequest) {
+    return sessionView(await this.sessionOf(headerParameters(request)));
   }
 
   @Put('this')
@@ -72,9 +72,9 @@ export class HandleSessionsController {
   @Delete('this')
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session (204)' })
-  close(@Req() request: FastifyRequest): void {
-    const session = this.sessionOf(headerParameters(request));
-    this.authenticator.closeSession(session.id);
+  async close(@Req() request: FastifyRequest): Promise<void> {
+    const session = await this.sessionOf(headerParameters(request));
+    await this.authenticator.closeSession(session.id);
   }
 
   private async authenticate(request: FastifyRequest, reply: FastifyReply, body: unknown) {
@@ -86,7 +86,7 @@ export class HandleSessionsController {
       if (error instanceof HandleAuthorizationError) throw new DomainError('VALIDATION_FAILED', error.message);
       throw error;
     }
-    const session = this.sessionOf(parameters);
+    const session = await this.sessionOf(parameters);
     if (!isAuthenticating(parameters)) return sessionView(session);
     try {
       await this.authenticator.answer(session, parameters);
@@ -98,9 +98,9 @@ export class HandleSessionsController {
   }
 
   /** The live session the parameters name; 403 as in Handle.Net when there is none. */
-  private sessionOf(parameters: HandleAuthorization): HandleSession {
+  private async sessionOf(parameters: HandleAuthorization): Promise<HandleSession> {
     if (parameters.sessionId === undefined) throw new DomainError('FORBIDDEN', 'name the session with Authorization: Handle sessionId="…"');
-    const session = this.authenticator.findSession(parameters.sessionId);
+    const session = await this.authenticator.findSession(parameters.sessionId);
     if (!session) throw new DomainError('FORBIDDEN', 'the session does not exist or has expired');
     return session;
   }

@@ -33,12 +33,38 @@ export const CHALLENGE_SECONDS = 300;
 const NONCE_BYTES = 16;
 
 /**
- * The Handle.Net REST sessions (`/api/sessions`, `Authorization: Handle sessionId=…`), in memory
- * with a bound. Open challenges and authenticated sessions are kept apart, so that a flood of
- * anonymous challenges (anyone can ask for one) can only evict other challenges, never a session
- * someone authenticated. Sessions belong to the replica that issued them (see README).
+ * Where the Handle.Net REST sessions (`/api/sessions`, `Authorization: Handle sessionId=…`) live:
+ * in memory (MemoryHandleSessionStore, one replica) or in Redis when REDIS_URL is set
+ * (RedisHandleSessionStore, shared by every replica).
  */
-export class HandleSessionStore {
+export abstract class HandleSessionStore {
+  /** A new unauthenticated session with a fresh nonce. */
+  abstract open(): Promise<HandleSession>;
+  /** The live session with this id (an authenticated one is marked used), or undefined. */
+  abstract find(id: string): Promise<HandleSession | undefined>;
+  /**
+   * Marks the session authenticated if `signedNonce` is its current nonce, and replaces the nonce:
+   * the same signature cannot authenticate twice. False when the session or the nonce is gone.
+   */
+  abstract authenticate(session: HandleSession, signedNonce: Buffer, identity: SessionIdentity): Promise<boolean>;
+  /** Ends the session (DELETE /api/sessions/this, or a revoked key); false if it did not exist. */
+  abstract close(id: string): Promise<boolean>;
+}
+
+export function newNonce(): Buffer {
+  return randomBytes(NONCE_BYTES);
+}
+
+export function newSessionId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * The sessions in memory with a bound. Open challenges and authenticated sessions are kept apart,
+ * so that a flood of anonymous challenges (anyone can ask for one) can only evict other
+ * challenges, never a session someone authenticated. Sessions belong to the replica that issued them.
+ */
+export class MemoryHandleSessionStore extends HandleSessionStore {
   /** Both maps iterate oldest first: a touched session is re-inserted, so eviction takes the least recently used. */
   private readonly challenges = new Map<string, HandleSession>();
   private readonly sessions = new Map<string, HandleSession>();
@@ -46,20 +72,36 @@ export class HandleSessionStore {
   constructor(
     private readonly limits: HandleSessionLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** A new unauthenticated session with a fresh nonce. */
-  open(): HandleSession {
+  open(): Promise<HandleSession> {
+    return Promise.resolve(this.openNow());
+  }
+
+  find(id: string): Promise<HandleSession | undefined> {
+    return Promise.resolve(this.findNow(id));
+  }
+
+  authenticate(session: HandleSession, signedNonce: Buffer, identity: SessionIdentity): Promise<boolean> {
+    return Promise.resolve(this.authenticateNow(session.id, signedNonce, identity));
+  }
+
+  close(id: string): Promise<boolean> {
+    return Promise.resolve(this.challenges.delete(id) || this.sessions.delete(id));
+  }
+
+  private openNow(): HandleSession {
     this.dropExpired(this.challenges);
     while (this.challenges.size >= this.limits.maxSessions) this.challenges.delete(this.challenges.keys().next().value as string);
     const at = this.now();
-    const session: HandleSession = { id: randomBytes(24).toString('base64url'), nonce: randomBytes(NONCE_BYTES), createdAt: at, lastUsedAt: at };
+    const session: HandleSession = { id: newSessionId(), nonce: newNonce(), createdAt: at, lastUsedAt: at };
     this.challenges.set(session.id, session);
     return session;
   }
 
-  /** The live session with this id (an authenticated one is marked used), or undefined. */
-  find(id: string): HandleSession | undefined {
+  private findNow(id: string): HandleSession | undefined {
     const challenge = this.challenges.get(id);
     if (challenge) {
       if (this.expired(challenge)) {
@@ -77,27 +119,18 @@ export class HandleSessionStore {
     return session;
   }
 
-  /**
-   * Marks the session authenticated if `signedNonce` is its current nonce, and replaces the nonce:
-   * the same signature cannot authenticate twice. False when the session or the nonce is gone.
-   */
-  authenticate(id: string, signedNonce: Buffer, identity: SessionIdentity): boolean {
-    const session = this.find(id);
+  private authenticateNow(id: string, signedNonce: Buffer, identity: SessionIdentity): boolean {
+    const session = this.findNow(id);
     if (!session || session.nonce.length !== signedNonce.length || !timingSafeEqual(session.nonce, signedNonce)) return false;
     this.challenges.delete(id);
     this.sessions.delete(id);
     this.dropExpired(this.sessions);
     while (this.sessions.size >= this.limits.maxSessions) this.sessions.delete(this.sessions.keys().next().value as string);
     session.identity = identity;
-    session.nonce = randomBytes(NONCE_BYTES);
+    session.nonce = newNonce();
     session.lastUsedAt = this.now();
     this.sessions.set(id, session);
     return true;
-  }
-
-  /** Ends the session (DELETE /api/sessions/this, or a revoked key); false if it did not exist. */
-  close(id: string): boolean {
-    return this.challenges.delete(id) || this.sessions.delete(id);
   }
 
   get size(): { challenges: number; sessions: number } {
