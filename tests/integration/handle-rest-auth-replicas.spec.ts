@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
-import { answerHeader, publicKeyValue, sessionHeader } from '../support/handle-auth-client';
+import { answerHeader, publicKeyValue, pyhandleBasic, secretKeyMarker, sessionHeader } from '../support/handle-auth-client';
+import { freePort } from '../support/free-port';
 import { request } from '../support/http';
 import { type EnterpriseFixture, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 
@@ -98,5 +99,37 @@ describe('Handle sessions shared by replicas through Redis', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('Handle sessions while Redis is unreachable', () => {
+  let node: TestNode;
+  let acme: EnterpriseFixture;
+
+  beforeAll(async () => {
+    node = await TestNode.start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    acme = await node.approvedEnterprise('88.118.8', 'acme');
+    const admin = await node.request('PUT', '/api/handles/88.118.8/ADMIN', { token: acme.token, body: [secretKeyMarker(300)] });
+    expect(admin.status).toBe(200);
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('refuses session requests with 503 (never lets one through); Basic and bearer writes still work', async () => {
+    const opened = await node.request('POST', '/api/sessions');
+    expect(opened.status).toBe(503);
+    expect(opened.body).toEqual({ responseCode: 2, message: expect.stringContaining('Redis') });
+    const write = await node.refused('PUT', '/api/handles/88.118.8/no-redis', { headers: { authorization: sessionHeader('some-session') }, body: URL_VALUE('https://x.example.cn/') });
+    expect(write.status).toBe(503);
+
+    const anonymous = await node.refused('PUT', '/api/handles/88.118.8/no-redis', { body: URL_VALUE('https://x.example.cn/') });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="handle", Handle realm="handle", error="this operation needs a bearer token"');
+
+    const basic = await node.request('PUT', '/api/handles/88.118.8/no-redis', { headers: { authorization: pyhandleBasic('300:88.118.8/ADMIN', acme.password) }, body: URL_VALUE('https://x.example.cn/') });
+    expect(basic.status).toBe(200);
+    const bearer = await node.request('PUT', '/api/handles/88.118.8/no-redis-bearer', { token: acme.token, body: URL_VALUE('https://x.example.cn/') });
+    expect(bearer.status).toBe(200);
   });
 });
