@@ -172,6 +172,14 @@ describe('Handle REST authentication', () => {
       expect(reply.body).toMatchObject({ authenticated: true, id: '302:88.118.8/ADMIN' });
     });
 
+    it('GET /api/sessions/this with an answer in the header authenticates too, as in Handle.Net', async () => {
+      const { sessionId, nonce } = await openSession();
+      const reply = await node.request('GET', '/api/sessions/this', { headers: { authorization: answerHeader({ sessionId, nonce, id: '301:88.118.8/ADMIN', privateKey: rsa.privateKey }) } });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({ sessionId, nonce: expect.any(String), authenticated: true, id: '301:88.118.8/ADMIN' });
+      expect(reply.body.nonce).not.toBe(nonce);
+    });
+
     it('answers the challenge of a refused write on the write itself', async () => {
       const refused = await node.refused('PUT', '/api/handles/88.118.8/pk-inline', { body: URL_VALUE('https://acme.example.cn/i') });
       const { sessionId, nonce } = handleChallenge(refused.headers.get('www-authenticate'));

@@ -47,10 +47,11 @@ export class HandleSessionsController {
     return sessionView(await this.authenticator.challenge());
   }
 
+  /** As in Handle.Net, a GET whose header also answers the challenge authenticates the session. */
   @Get('this')
   @ApiOperation({ summary: 'The session named by Authorization: Handle sessionId="…": its nonce, and the identity once authenticated' })
-  async status(@Req() request: FastifyRequest) {
-    return sessionView(await this.sessionOf(headerParameters(request)));
+  status(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.authenticate(request, reply, undefined);
   }
 
   @Put('this')
