@@ -77,6 +77,7 @@ describe('loadAppConfig', () => {
         retryBaseMs: 200,
         retryMaxMs: 5000,
       },
+      handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000, redisUrl: undefined, redisKeyPrefix: 'idis:' },
     });
   });
 
@@ -191,6 +192,9 @@ describe('loadAppConfig', () => {
     ['CACHE_L2_ENABLED', '1', 'CACHE_L2_ENABLED must be true or false, got "1"'],
     ['CACHE_NEGATIVE_TTL_SECONDS', '-5', 'CACHE_NEGATIVE_TTL_SECONDS must be an integer from 0 to 3600, got "-5"'],
     ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
+    ['HANDLE_SESSION_IDLE_SECONDS', '10', 'HANDLE_SESSION_IDLE_SECONDS must be an integer from 60 to 86400, got "10"'],
+    ['HANDLE_SESSION_MAX_AGE_SECONDS', 'forever', 'HANDLE_SESSION_MAX_AGE_SECONDS must be an integer from 60 to 604800, got "forever"'],
+    ['HANDLE_SESSIONS_MAX', '0', 'HANDLE_SESSIONS_MAX must be an integer from 1 to 1000000, got "0"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });

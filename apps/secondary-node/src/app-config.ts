@@ -4,6 +4,7 @@ import { AUTH_CONFIG, type AuthConfig, checkAuthConfig, readAuthConfig } from '.
 import { composeConfig } from './config/compose';
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
+import { HANDLE_AUTH_CONFIG, type HandleAuthConfig, readHandleAuthConfig } from './registry/handle-auth/handle-auth.config';
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
@@ -20,6 +21,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
   ingestion: IngestionConfig;
   upstream: UpstreamConfig;
+  /** Handle.Net REST authentication: challenge–response session bounds (registry/handle-auth). */
+  handleAuth: HandleAuthConfig;
 }
 
 /**
@@ -35,6 +38,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
+      handleAuth: readHandleAuthConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -53,7 +57,8 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: INGESTION_CONFIG, useValue: config.ingestion },
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
+    { provide: HANDLE_AUTH_CONFIG, useValue: config.handleAuth },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG];

@@ -121,6 +121,12 @@ describe('valueFromJson: accepted input', () => {
     expect(valueFromJson(minimal({ data: { format: 'hex', value: '00'.repeat(30) } }), { limits: { maxDataBytes: 30 } }).data.value).toHaveLength(60);
   });
 
+  it('reads an HS_ADMIN index written as a decimal string (pyhandle sends "200") as the number', () => {
+    const v = valueFromJson(minimal({ type: 'HS_ADMIN', data: { format: 'admin', value: { handle: '0.NA/88.118.8', index: '200', permissions: '011111110011' } } }));
+    expect(v.data).toEqual({ format: 'admin', value: { handle: '0.NA/88.118.8', index: 200, permissions: '011111110011' } });
+    expect(valueToJson(v).data.value).toEqual({ handle: '0.NA/88.118.8', index: 200, permissions: '011111110011' });
+  });
+
   it('does not share objects with the input', () => {
     const input = {
       index: 1,
@@ -182,6 +188,10 @@ describe('valueFromJson: rejected input', () => {
     ['admin with invalid handle', minimal({ data: { format: 'admin', value: { handle: '88..1/x', index: 300, permissions: '011111111111' } } }), 'data.value.handle', 'prefix segment 2'],
     ['admin handle without slash', minimal({ data: { format: 'admin', value: { handle: '0.NA', index: 300, permissions: '011111111111' } } }), 'data.value.handle'],
     ['admin index 0', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: 0, permissions: '011111111111' } } }), 'data.value.index'],
+    ['admin index "0"', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: '0', permissions: '011111111111' } } }), 'data.value.index'],
+    ['admin index with a leading zero', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: '0200', permissions: '011111111111' } } }), 'data.value.index'],
+    ['admin index not decimal', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: '2e2', permissions: '011111111111' } } }), 'data.value.index'],
+    ['admin index above 2^32-1 as a string', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: '4294967296', permissions: '011111111111' } } }), 'data.value.index'],
     ['admin permissions too short', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: 300, permissions: '0111' } } }), 'data.value.permissions', '12 characters'],
     ['admin permissions not binary', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: 300, permissions: '01111111111x' } } }), 'data.value.permissions'],
     ['admin missing permissions', minimal({ data: { format: 'admin', value: { handle: '0.NA/88.1', index: 300 } } }), 'data.value.permissions', 'is required'],

@@ -272,9 +272,18 @@ function readAdmin(x: unknown, path: string): AdminValue {
   const obj = readObject(x, path, ADMIN_KEYS, 'an object {"handle", "index", "permissions"}');
   return {
     handle: readHandle(required(obj, 'handle', path), at(path, 'handle')),
-    index: readUint(required(obj, 'index', path), at(path, 'index'), 1),
+    index: readAdminIndex(required(obj, 'index', path), at(path, 'index')),
     permissions: readPattern(required(obj, 'permissions', path), at(path, 'permissions'), ADMIN_PERMISSIONS, '12 characters of 0/1'),
   };
+}
+
+/**
+ * pyhandle's RESTHandleClient writes the HS_ADMIN index as a string ("200"); Handle.Net reads it as a
+ * number. A canonical decimal string is therefore taken as that number (and stored as a number).
+ */
+function readAdminIndex(x: unknown, path: string): number {
+  if (typeof x === 'string' && /^[1-9][0-9]{0,9}$/.test(x)) return readUint(Number(x), path, 1);
+  return readUint(x, path, 1);
 }
 
 function readReferences(x: unknown, path: string, limits: ValueLimits): ValueReference[] {

@@ -38,6 +38,11 @@ export class AccountRepository {
     return result.raw.length > 0;
   }
 
+  /** An enterprise's accounts (normally one), oldest first; read by the Handle REST identity login. */
+  findByEnterprise(enterpriseId: string, limit = 5): Promise<AccountEntity[]> {
+    return this.dataSource.getRepository(AccountEntity).find({ where: { enterpriseId, role: 'enterprise' }, order: { createdAt: 'ASC' }, take: limit });
+  }
+
   async updateDigest(id: string, passwordDigestSealed: string): Promise<void> {
     await this.dataSource.getRepository(AccountEntity).update({ id }, { passwordDigestSealed });
   }

@@ -32,7 +32,9 @@ export type DomainErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_FAILED'
   | 'REFERRAL_LOOP'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** An authenticated Handle identity writing where it is no administrator (Handle RC_INVALID_ADMIN). */
+  | 'ADMIN_NOT_RECOGNIZED';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -86,4 +88,5 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   /** A cross-node resolution came back to a node it already passed, or took too many hops. */
   REFERRAL_LOOP: 508,
   INTERNAL: 500,
+  ADMIN_NOT_RECOGNIZED: 403,
 };

@@ -9,6 +9,7 @@ export type FrontDoor = 'handle-rest' | 'snms' | 'native';
 export function frontDoorOf(url: string): FrontDoor {
   const path = url.split('?', 1)[0];
   if (path === '/api/handles' || path.startsWith('/api/handles/') || path === '/api/prefixes') return 'handle-rest';
+  if (path === '/api/sessions' || path.startsWith('/api/sessions/')) return 'handle-rest';
   if (path.startsWith('/identity') || path.startsWith('/snms/')) return 'snms';
   return 'native';
 }
@@ -47,6 +48,7 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   UPSTREAM_UNAVAILABLE: [2, 503],
   UPSTREAM_FAILED: [2, 502],
   REFERRAL_LOOP: [6, 508],
+  ADMIN_NOT_RECOGNIZED: [400, 403],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

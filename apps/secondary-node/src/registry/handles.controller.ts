@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
+import { CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { queryBoolean, queryInteger, queryList, querySingle, type QueryValue } from '../http/query-params';
 import { handleFromPath, indexFromQuery } from '../http/identifier-input';
+import { HandleRestAuthGuard } from './handle-auth/handle-rest-auth.guard';
 import { HandlesService } from './handles.service';
 
 
@@ -15,7 +16,8 @@ import { HandlesService } from './handles.service';
  */
 @ApiTags('handle-rest')
 @Controller('api')
-@UseGuards(AuthGuard)
+// Bearer tokens as on every front door, plus the Handle.Net identities (Basic, Authorization: Handle).
+@UseGuards(HandleRestAuthGuard)
 export class HandlesController {
   constructor(private readonly handles: HandlesService) {}
 

@@ -1,4 +1,12 @@
 import { Module } from '@nestjs/common';
+import { HANDLE_AUTH_CONFIG, type HandleAuthConfig } from './handle-auth/handle-auth.config';
+import { HandleAuthenticator } from './handle-auth/handle-authenticator';
+import { AccountPasswordVerifier, HANDLE_CREDENTIAL_VERIFIERS, type HandleCredentialVerifier } from './handle-auth/handle-credential-verifier';
+import { HandleIdentityService } from './handle-auth/handle-identity.service';
+import { HandleRestAuthGuard } from './handle-auth/handle-rest-auth.guard';
+import { HandleSessionsController } from './handle-auth/handle-sessions.controller';
+import { HandleSessionStore, MemoryHandleSessionStore } from './handle-auth/handle-sessions';
+import { RedisHandleSessionStore } from './handle-auth/redis-handle-session-store';
 import { ApplicationRepository } from './application.repository';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
@@ -23,7 +31,7 @@ import { TemplatesService } from './templates.service';
  * the prefix directory and access rules.
  */
 @Module({
-  controllers: [ApplicationsController, EnterprisesController, HandlesController, SnmsDataController, SnmsTemplateController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, SnmsDataController, SnmsTemplateController, HandleSessionsController],
   providers: [
     ApplicationRepository,
     ApplicationsService,
@@ -35,7 +43,24 @@ import { TemplatesService } from './templates.service';
     SnmsIdentifiersService,
     TemplateRepository,
     TemplatesService,
+    // Handle.Net REST authentication (handle-auth/): Basic with a handle identity, HS_PUBKEY sessions.
+    AccountPasswordVerifier,
+    HandleAuthenticator,
+    HandleIdentityService,
+    HandleRestAuthGuard,
+    {
+      provide: HandleSessionStore,
+      inject: [HANDLE_AUTH_CONFIG],
+      useFactory: (config: HandleAuthConfig): HandleSessionStore =>
+        config.redisUrl ? new RedisHandleSessionStore(config.redisUrl, config.redisKeyPrefix, config) : new MemoryHandleSessionStore(config),
+    },
+    // The seam for secrets sent with a handle identity: the API-key verifier goes first in this list when it lands.
+    {
+      provide: HANDLE_CREDENTIAL_VERIFIERS,
+      inject: [AccountPasswordVerifier],
+      useFactory: (password: AccountPasswordVerifier): HandleCredentialVerifier[] => [password],
+    },
   ],
-  exports: [IdentifierRepository, HandlesService, PrefixAccessService, PrefixDirectory],
+  exports: [IdentifierRepository, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator],
 })
 export class RegistryModule {}

@@ -10,6 +10,7 @@ import { EventHub } from '../events/event-hub';
 import { replyWithError } from '../http/front-door-exception.filter';
 import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
 import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/identifier-input';
+import { HandleAuthenticator } from '../registry/handle-auth/handle-authenticator';
 import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import { notFoundPage, recordPage, redirectPage } from './proxy-page';
@@ -39,6 +40,7 @@ export class ResolutionRoutes implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly resolution: ResolutionService,
     private readonly tokens: TokenService,
+    private readonly handleAuth: HandleAuthenticator,
     private readonly access: PrefixAccessService,
     private readonly directory: PrefixDirectory,
     private readonly events: EventHub,
@@ -139,16 +141,19 @@ export class ResolutionRoutes implements OnModuleInit {
   private async viewFor(request: FastifyRequest, query: Query, parsed: ParsedHandle): Promise<ResolutionView> {
     const header = request.headers.authorization;
     if (header === undefined) return anonymousView(query);
-    const caller = this.principalFrom(header);
+    const caller = await this.principalFrom(header);
     const publicOnly = queryBoolean('publicOnly', query.publicOnly) === true;
     const privateAllowed = !publicOnly && (await this.access.canReadPrivate(caller, parsed.prefixKey));
     return { ...anonymousView(query), privateAllowed };
   }
 
-  private principalFrom(header: string): Principal {
+  /** A bearer token, or a Handle.Net identity (Basic, Authorization: Handle sessionId=…) as on the write door. */
+  private async principalFrom(header: string): Promise<Principal> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authorization header must be "Bearer <token>"');
-    return this.tokens.verify(match[1]);
+    if (match) return this.tokens.verify(match[1]);
+    const caller = await this.handleAuth.fromHeader(header);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authorization header must be "Bearer <token>", Basic with a handle identity, or Handle');
+    return caller.principal;
   }
 
   private send(request: FastifyRequest, reply: FastifyReply, rendered: RenderedReply, contentType: string): void {
