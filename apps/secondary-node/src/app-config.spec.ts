@@ -26,6 +26,12 @@ describe('loadAppConfig', () => {
       operatorPassword: undefined,
       jwtSecret: undefined,
       tokenTtlSeconds: 86400,
+      loginLockAfter: 10,
+      loginLockSeconds: 900,
+      loginDelayMaxMs: 2000,
+      authCacheMs: 2000,
+      apiKeyDefaultDays: 90,
+      apiKeyMaxDays: 365,
       bodyLimitBytes: 8 * 1024 * 1024,
       logLevel: 'log',
       cache: {
@@ -191,6 +197,10 @@ describe('loadAppConfig', () => {
     ['CACHE_L2_ENABLED', '1', 'CACHE_L2_ENABLED must be true or false, got "1"'],
     ['CACHE_NEGATIVE_TTL_SECONDS', '-5', 'CACHE_NEGATIVE_TTL_SECONDS must be an integer from 0 to 3600, got "-5"'],
     ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
+    ['LOGIN_LOCK_AFTER', '1', 'LOGIN_LOCK_AFTER must be an integer from 2 to 100, got "1"'],
+    ['LOGIN_LOCK_SECONDS', '0', 'LOGIN_LOCK_SECONDS must be an integer from 1 to 604800, got "0"'],
+    ['AUTH_CACHE_MS', '5001', 'AUTH_CACHE_MS must be an integer from 0 to 5000, got "5001"'],
+    ['API_KEY_MAX_DAYS', '30', 'API_KEY_DEFAULT_DAYS (90) must not exceed API_KEY_MAX_DAYS (30)'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });
