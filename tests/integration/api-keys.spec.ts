@@ -252,7 +252,13 @@ describe('API keys for machines', () => {
       const readB = await node.request('GET', '/epcis/events', bearer(keyB.secret));
       expect(readB.status).toBe(200);
       expect(readB.body.epcisBody.queryResults.resultsBody.eventList).toEqual([]);
-      expect((await node.request('GET', `/epcis/events/${encodeURIComponent(events[0].eventID as string)}`, bearer(keyB.secret))).status).toBe(404);
+      // A's event by id: refused to B's key exactly as to B's account, without the event.
+      const byId = `/epcis/events/${encodeURIComponent(events[0].eventID as string)}`;
+      const asKey = await node.request('GET', byId, bearer(keyB.secret));
+      const asAccount = await node.request('GET', byId, { token: entB.token });
+      expect([403, 404]).toContain(asKey.status);
+      expect(asKey.status).toBe(asAccount.status);
+      expect(asKey.text).not.toContain('KEY-EV-1');
     });
 
     it('records the last use, at most once a minute', async () => {
