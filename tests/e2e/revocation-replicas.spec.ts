@@ -27,7 +27,7 @@ describe('revocation across replicas', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('e2e');
-    const env = { DATABASE_URL: db.url, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', AUTH_CACHE_MS: '5000' };
+    const env = { DATABASE_URL: db.url, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', AUTH_CACHE_MS: '4000' };
     a = NodeProcess.spawn({ ...env, NODE_ID: 'replica-a' });
     b = NodeProcess.spawn({ ...env, NODE_ID: 'replica-b' });
     [baseA, baseB] = await Promise.all([a.ready(), b.ready()]);
@@ -68,7 +68,7 @@ describe('revocation across replicas', () => {
     const ent = await enterprise('replicated-gone');
     const other = await enterprise('replicated-stays');
     const key = (await call(baseB, 'POST', `/api/v1/enterprises/${ent.id}/api-keys`, { token: ent.token, body: { name: 'm', prefixes: [ent.prefix], operations: ['read-events'] } })).body.secret;
-    // B has read (and may cache for AUTH_CACHE_MS) the account and the key as valid.
+    // B has read (and may cache for AUTH_CACHE_MS, here the longest allowed) the account and the key as valid.
     expect((await call(baseB, 'GET', '/epcis/events', { token: ent.token })).status).toBe(200);
     expect((await call(baseB, 'GET', '/epcis/events', { headers: { 'x-api-key': key } })).status).toBe(200);
     const deactivated = await call(baseA, 'POST', `/api/v1/enterprises/${ent.id}/deactivate`, { token: operator, body: { reason: 'replica test' } });

@@ -199,7 +199,7 @@ describe('loadAppConfig', () => {
     ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
     ['LOGIN_LOCK_AFTER', '1', 'LOGIN_LOCK_AFTER must be an integer from 2 to 100, got "1"'],
     ['LOGIN_LOCK_SECONDS', '0', 'LOGIN_LOCK_SECONDS must be an integer from 1 to 604800, got "0"'],
-    ['AUTH_CACHE_MS', '5001', 'AUTH_CACHE_MS must be an integer from 0 to 5000, got "5001"'],
+    ['AUTH_CACHE_MS', '4001', 'AUTH_CACHE_MS must be an integer from 0 to 4000, got "4001"'],
     ['API_KEY_MAX_DAYS', '30', 'API_KEY_DEFAULT_DAYS (90) must not exceed API_KEY_MAX_DAYS (30)'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);

@@ -17,7 +17,7 @@ type Standing = Awaited<ReturnType<AccountRepository['standing']>>;
 /**
  * Who sent a request: `Authorization: Bearer <token or API key>` or `X-API-Key: <key>`. A token is
  * accepted only while its account is active and its token version is current; what a replica read
- * of that is trusted for AUTH_CACHE_MS (≤ 5 s), so a deactivation, a password change or a
+ * of that is trusted for AUTH_CACHE_MS (≤ 4 s), so a deactivation, a password change or a
  * revoked key takes effect on every replica within that.
  */
 @Injectable()
