@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrations } from '../../apps/secondary-node/src/database/migrations';
 import { CaseInsensitiveUsernames1796300000000 } from '../../apps/secondary-node/src/database/migrations/1796300000000-case-insensitive-usernames';
+import { EventHub } from '../../apps/secondary-node/src/events/event-hub';
+import type { AuditEntryInput } from '../../apps/secondary-node/src/events/node-events';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from '../support/test-database';
 import { applicationBody, type EnterpriseFixture, type HttpReply, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 import { waitFor } from '../support/wait-for';
@@ -497,5 +499,82 @@ describe('every 401 carries WWW-Authenticate', () => {
       expect({ path, status: reply.status }).toEqual({ path, status: 401 });
       expect(reply.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="idis", error="${error}", error_description="[ -~]+"$`));
     }
+  });
+});
+
+describe('account changes and refusals are announced to the audit log', () => {
+  let node: TestNode;
+  let operator: string;
+  const heard: Array<{ entry: AuditEntryInput; inTransaction: boolean }> = [];
+
+  beforeAll(async () => {
+    node = await TestNode.start({ LOGIN_LOCK_AFTER: '2', LOGIN_DELAY_MAX_MS: '0' });
+    // What the audit log (another capability) will hear; the node works the same without a listener.
+    node.app.get(EventHub).on('audit.recorded', ({ manager, entry }) => {
+      heard.push({ entry, inTransaction: manager !== undefined });
+    });
+    operator = await node.operatorToken();
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  function heardSince(mark: number) {
+    return heard.slice(mark);
+  }
+
+  it('announces refused authorisations without a transaction, with the error code as reason', async () => {
+    const ent = await node.approvedEnterprise('88.118.95', 'audited-ent', 'audited-pass-1');
+    let mark = heard.length;
+    await node.request('GET', APPLICATIONS);
+    expect(heardSince(mark)).toEqual([{ entry: { action: 'auth.refused', target: `GET ${APPLICATIONS}`, outcome: 'refused', reason: 'AUTHENTICATION_REQUIRED' }, inTransaction: false }]);
+    mark = heard.length;
+    await node.request('GET', '/api/v1/upstream/outbox', { token: ent.token });
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'auth.refused', outcome: 'refused', reason: 'FORBIDDEN' }), inTransaction: false }]);
+    mark = heard.length;
+    await node.request('GET', '/api/handles/88.118.95/x', { token: 'garbage' });
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'auth.refused', reason: 'AUTHENTICATION_REQUIRED' }), inTransaction: false }]);
+  });
+
+  it('announces password changes, resets, keys and deactivation inside their transactions, and locks and unlocks', async () => {
+    const ent = await node.approvedEnterprise('88.118.96', 'audited-two', 'audited-pass-1');
+    let mark = heard.length;
+    const changed = await node.request('POST', '/api/v1/auth/password', { token: ent.token, body: { currentPassword: 'audited-pass-1', newPassword: 'audited-pass-2' } });
+    expect(changed.status).toBe(200);
+    expect(heardSince(mark)).toEqual([
+      { entry: expect.objectContaining({ action: 'account.password-change', target: 'account:audited-two', owner: ent.enterpriseId, outcome: 'ok' }), inTransaction: true },
+    ]);
+    mark = heard.length;
+    expect((await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/account/password-reset`, { token: operator })).status).toBe(200);
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'account.password-reset', target: 'account:audited-two' }), inTransaction: true }]);
+    expect(JSON.stringify(heard)).not.toMatch(/audited-pass-2/);
+
+    mark = heard.length;
+    for (let i = 0; i < 2; i += 1) await node.request('POST', '/api/v1/auth/token', { body: { username: 'Audited-Two', password: 'wrong-password' } });
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'account.lock', target: 'account:audited-two', reason: 'LOGIN_LOCKED' }), inTransaction: false }]);
+    mark = heard.length;
+    expect((await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/account/unlock`, { token: operator })).status).toBe(200);
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'account.unlock', target: 'account:audited-two', after: { wasLocked: true, by: 'operator' } }), inTransaction: false }]);
+
+    const token = await node.token('audited-two', (await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/account/password-reset`, { token: operator })).body.temporaryPassword);
+    mark = heard.length;
+    const key = await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/api-keys`, { token, body: { name: 'k', prefixes: ['88.118.96'], operations: ['register'] } });
+    expect(key.status).toBe(201);
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'api-key.create', target: `api-key:${key.body.id}`, owner: ent.enterpriseId }), inTransaction: true }]);
+    expect(JSON.stringify(heardSince(mark))).not.toContain(key.body.secret);
+    const second = await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/api-keys`, { token, body: { name: 'k2', prefixes: ['88.118.96'], operations: ['register'] } });
+    mark = heard.length;
+    expect((await node.request('DELETE', `/api/v1/enterprises/${ent.enterpriseId}/api-keys/${key.body.id}`, { token })).status).toBe(204);
+    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'api-key.revoke', target: `api-key:${key.body.id}` }), inTransaction: true }]);
+
+    mark = heard.length;
+    expect((await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/deactivate`, { token: operator, body: { reason: 'audit test' } })).status).toBe(200);
+    const deactivation = heardSince(mark);
+    expect(deactivation).toEqual(
+      expect.arrayContaining([
+        { entry: expect.objectContaining({ action: 'account.disable', target: 'account:audited-two', owner: ent.enterpriseId }), inTransaction: true },
+        { entry: expect.objectContaining({ action: 'api-key.revoke', target: `api-key:${second.body.id}`, reason: 'enterprise deactivated' }), inTransaction: true },
+      ]),
+    );
   });
 });
