@@ -329,6 +329,25 @@ describe('API keys for machines', () => {
     });
   });
 
+  it('is documented in OpenAPI: the key routes, the account routes and the X-API-Key scheme on the routes that take keys', async () => {
+    const doc = (await node.request('GET', '/docs/openapi.json')).body;
+    expect(doc.components.securitySchemes['api-key']).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }));
+    expect(Object.keys(doc.paths['/api/v1/enterprises/{enterpriseId}/api-keys']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/v1/enterprises/{enterpriseId}/api-keys/{keyId}'])).toEqual(['delete']);
+    expect(doc.paths['/api/v1/enterprises/{enterpriseId}/api-keys'].post.requestBody.content['application/json'].schema.required).toEqual(['name', 'prefixes', 'operations']);
+    for (const path of ['/api/v1/auth/password', '/api/v1/enterprises/{enterpriseId}/account/unlock', '/api/v1/enterprises/{enterpriseId}/account/password-reset']) {
+      expect(doc.paths[path]?.post).toBeDefined();
+    }
+    expect(doc.paths['/api/v1/auth/token'].post.responses['429']).toBeDefined();
+    const keyed = Object.entries(doc.paths as Record<string, Record<string, { security?: Array<Record<string, unknown>> }>>).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.security?.some((s) => 'api-key' in s))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(keyed).toEqual(expect.arrayContaining(['POST /identityv2/data', 'POST /identityv2/data/batchCreate', 'POST /epcis/capture']));
+    expect(keyed.some((route) => route.startsWith('PUT /api/handles/'))).toBe(true);
+  });
+
   async function keyCount(): Promise<number> {
     return Number((await node.db.client.query(`SELECT count(*) AS n FROM api_keys`)).rows[0].n);
   }
