@@ -261,6 +261,31 @@ describe('API keys for machines', () => {
       expect(asKey.text).not.toContain('KEY-EV-1');
     });
 
+    it('reads the trace on the native API and private values on the read doors only under its prefixes', async () => {
+      const handle = `${A}/private-${randomUUID()}`;
+      const values = [
+        { index: 1, type: 'URL', data: 'https://public.example.cn' },
+        { index: 3, type: 'COST', data: '42.00', permissions: '1100' },
+      ];
+      expect((await node.request('PUT', `/api/handles/${handle}`, { token: entA.token, body: values })).status).toBe(200);
+      const keyB = await createKey(entB, { prefixes: [B], operations: ['register', 'read-events'] });
+      const types = (reply: HttpReply) => reply.body.values.map((v: { type: string }) => v.type);
+      for (const send of [bearer, header]) {
+        expect(types(await node.request('GET', `/api/handles/${handle}`, send(writer.secret)))).toEqual(['URL', 'COST']);
+        expect(types(await node.request('GET', `/api/handles/${handle}`, send(keyB.secret)))).toEqual(['URL']);
+        const proxied = await node.request('GET', `/${handle}?noredirect`, { ...send(writer.secret), headers: { ...send(writer.secret).headers, accept: 'application/json' } });
+        expect(types(proxied)).toEqual(['URL', 'COST']);
+      }
+      const detail = (secret: string) => node.request('GET', `/identityv2/data/detail?handle=${encodeURIComponent(handle)}`, header(secret));
+      expect(JSON.stringify((await detail(writer.secret)).body)).toContain('42.00');
+      const foreign = await detail(keyB.secret);
+      expect(foreign.body.status).toBe(1);
+      expect(JSON.stringify(foreign.body)).not.toContain('42.00');
+      const trace = await node.request('GET', `/api/v1/trace/${A}/KEY-EV-1`, bearer(reader.secret));
+      expect(trace.status).toBe(200);
+      expect((await node.refused('GET', `/api/v1/trace/${A}/KEY-EV-1`, bearer(writer.secret))).status).toBe(403);
+    });
+
     it('records the last use, at most once a minute', async () => {
       const key = await createKey(entA, { prefixes: [A], operations: ['read-events'] });
       expect((await node.request('GET', '/epcis/events', header(key.secret))).status).toBe(200);
