@@ -125,7 +125,7 @@ describe('Handle sessions while Redis is unreachable', () => {
 
     const anonymous = await node.refused('PUT', '/api/handles/88.118.8/no-redis', { body: URL_VALUE('https://x.example.cn/') });
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="handle", Handle realm="handle", error="this operation needs a bearer token"');
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="idis", Basic realm="handle", Handle realm="handle"');
 
     const basic = await node.request('PUT', '/api/handles/88.118.8/no-redis', { headers: { authorization: pyhandleBasic('300:88.118.8/ADMIN', acme.password) }, body: URL_VALUE('https://x.example.cn/') });
     expect(basic.status).toBe(200);

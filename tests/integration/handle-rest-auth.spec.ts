@@ -75,6 +75,29 @@ describe('Handle REST authentication', () => {
       expect((await node.request('GET', '/api/handles/88.118.8/basic-1')).status).toBe(404);
     });
 
+    it("takes an API key of the enterprise as the identity's secret, within the key's operations and prefixes", async () => {
+      const createKey = async (ent: EnterpriseFixture, operations: string[]) => {
+        const reply = await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/api-keys`, { token: ent.token, body: { name: 'pyhandle', prefixes: [ent.prefix], operations } });
+        expect(reply.status).toBe(201);
+        return reply.body.secret as string;
+      };
+      const writer = await createKey(acme, ['register', 'update', 'delete']);
+      const created = await node.request('PUT', '/api/handles/88.118.8/basic-key-1', { headers: basic('300:88.118.8/ADMIN', writer), body: URL_VALUE('https://acme.example.cn/k1') });
+      expect(created.status).toBe(200);
+      // A read-only key authenticates but may not register.
+      const reader = await createKey(acme, ['read-events']);
+      const refused = await node.refused('PUT', '/api/handles/88.118.8/basic-key-2', { headers: basic('300:88.118.8/ADMIN', reader), body: URL_VALUE('https://acme.example.cn/k2') });
+      expect(refused.status).toBe(403);
+      // Another enterprise's key is no secret of acme's identity.
+      const betaKey = await createKey(beta, ['register', 'update']);
+      expectChallenged(await node.refused('PUT', '/api/handles/88.118.8/basic-key-3', { headers: basic('300:88.118.8/ADMIN', betaKey), body: URL_VALUE('https://acme.example.cn/k3') }), '88.118.8/basic-key-3');
+      // A revoked key stops working.
+      const list = await node.request('GET', `/api/v1/enterprises/${acme.enterpriseId}/api-keys`, { token: acme.token });
+      const writerId = list.body.items.find((k: { operations: string[] }) => k.operations.includes('delete')).id;
+      expect((await node.request('DELETE', `/api/v1/enterprises/${acme.enterpriseId}/api-keys/${writerId}`, { token: acme.token })).status).toBe(204);
+      expectChallenged(await node.refused('PUT', '/api/handles/88.118.8/basic-key-4', { headers: basic('300:88.118.8/ADMIN', writer), body: URL_VALUE('https://acme.example.cn/k4') }), '88.118.8/basic-key-4');
+    });
+
     it('accepts the prefix handle 300:0.NA/<prefix> and the raw-colon form curl -u sends', async () => {
       const viaPrefix = await node.request('PUT', '/api/handles/88.118.8/basic-2', { headers: basic('300:0.NA/88.118.8', acme.password), body: URL_VALUE('https://acme.example.cn/2') });
       expect(viaPrefix.status).toBe(200);

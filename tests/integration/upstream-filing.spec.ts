@@ -227,8 +227,9 @@ describe('operator deactivation: filing delete, local stop, and other nodes forg
     expect(gone.body).toMatchObject({ responseCode: 100 });
     expect((await far.request('GET', '/api/handles/88.200.5/B')).status).toBe(404);
     expect((await far.request('GET', '/88.200.5/A?noredirect', { headers: { accept: 'application/json' } })).body).toMatchObject({ responseCode: 100, prefixKnown: false });
+    // The enterprise's own token is void from the deactivation on (401); an operator may not write under the disabled prefix either (403).
     const put = await far.refused('PUT', '/api/handles/88.200.5/C', { token: enterprise.token, body: { values: [URL_VALUE('https://far.example.cn/C')] } });
-    expect(put.status).toBe(403);
+    expect(put.status).toBe(401);
     expect((await far.refused('PUT', '/api/handles/88.200.5/C', { token: farOperator, body: { values: [URL_VALUE('https://far.example.cn/C')] } })).status).toBe(403);
     // The identifiers themselves are kept (the deactivation is a state, not an erasure).
     expect((await far.db.client.query(`SELECT count(*)::int AS n FROM identifiers WHERE prefix_key = '88.200.5'`)).rows[0].n).toBe(2);

@@ -26,6 +26,12 @@ describe('loadAppConfig', () => {
       operatorPassword: undefined,
       jwtSecret: undefined,
       tokenTtlSeconds: 86400,
+      loginLockAfter: 10,
+      loginLockSeconds: 900,
+      loginDelayMaxMs: 2000,
+      authCacheMs: 2000,
+      apiKeyDefaultDays: 90,
+      apiKeyMaxDays: 365,
       bodyLimitBytes: 8 * 1024 * 1024,
       logLevel: 'log',
       cache: {
@@ -195,6 +201,10 @@ describe('loadAppConfig', () => {
     ['HANDLE_SESSION_IDLE_SECONDS', '10', 'HANDLE_SESSION_IDLE_SECONDS must be an integer from 60 to 86400, got "10"'],
     ['HANDLE_SESSION_MAX_AGE_SECONDS', 'forever', 'HANDLE_SESSION_MAX_AGE_SECONDS must be an integer from 60 to 604800, got "forever"'],
     ['HANDLE_SESSIONS_MAX', '0', 'HANDLE_SESSIONS_MAX must be an integer from 1 to 1000000, got "0"'],
+    ['LOGIN_LOCK_AFTER', '1', 'LOGIN_LOCK_AFTER must be an integer from 2 to 100, got "1"'],
+    ['LOGIN_LOCK_SECONDS', '0', 'LOGIN_LOCK_SECONDS must be an integer from 1 to 604800, got "0"'],
+    ['AUTH_CACHE_MS', '4001', 'AUTH_CACHE_MS must be an integer from 0 to 4000, got "4001"'],
+    ['API_KEY_MAX_DAYS', '30', 'API_KEY_DEFAULT_DAYS (90) must not exceed API_KEY_MAX_DAYS (30)'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });

@@ -43,6 +43,7 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
       .setDescription('Handle.Net REST, SNMS-compatible and native APIs of an industrial-internet identifier resolution secondary node')
       .setVersion('0.1.0')
       .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An enterprise API key (idk_…); also accepted as a bearer token' }, 'api-key')
       .build(),
   );
   documentLeanRoutes(document);

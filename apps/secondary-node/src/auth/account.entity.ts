@@ -12,6 +12,8 @@ export class AccountEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  // Also unique regardless of case: uq_accounts_username_lower on lower(username), made by migration
+  // 1796300000000 (TypeORM cannot declare an index on an expression).
   @Index('uq_accounts_username', { unique: true })
   @Column({ type: 'varchar', length: 50 })
   username: string;
@@ -29,6 +31,13 @@ export class AccountEntity {
 
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: AccountStatus;
+
+  /**
+   * Tokens carry the version they were issued under (claim `ver`); a password change or reset and
+   * a deactivation move it on, so every older token is refused (see Authenticator).
+   */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
 
   /**
    * The enterprise of an enterprise account. A plain column: auth knows no registry entity. The

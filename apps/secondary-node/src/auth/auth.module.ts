@@ -1,9 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AccountRepository } from './account.repository';
+import { ApiKeyRepository } from './api-keys/api-key.repository';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuthHttpHooks } from './auth-http-hooks';
 import { NativeAuthController, SnmsAuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService, DIGEST_SEALER } from './auth.service';
+import { Authenticator } from './authenticator';
+import { EnterpriseAccountController } from './enterprise-account.controller';
+import { EnterpriseDeactivationListener } from './enterprise-deactivation.listener';
+import { LoginThrottleRepository } from './login-throttle/login-throttle.repository';
+import { LoginThrottle } from './login-throttle/login-throttle.service';
 import { DigestSealer } from './password-hasher';
 import { NODE_SECRET } from './node-secret';
 import { TokenService } from './token.service';
@@ -16,15 +25,21 @@ import { TokenService } from './token.service';
       useFactory: (secret: string) => ({ secret, signOptions: { algorithm: 'HS256' } }),
     }),
   ],
-  controllers: [NativeAuthController, SnmsAuthController],
+  controllers: [NativeAuthController, SnmsAuthController, EnterpriseAccountController, ApiKeysController],
   providers: [
     AccountRepository,
     AuthService,
     AuthGuard,
+    Authenticator,
     TokenService,
+    LoginThrottleRepository,
+    LoginThrottle,
+    ApiKeyRepository,
+    ApiKeysService,
+    EnterpriseDeactivationListener,
+    AuthHttpHooks,
     { provide: DIGEST_SEALER, inject: [NODE_SECRET], useFactory: (secret: string) => new DigestSealer(secret) },
   ],
-  exports: [AuthService, AuthGuard, TokenService, AccountRepository, DIGEST_SEALER],
+  exports: [AuthService, AuthGuard, Authenticator, TokenService, AccountRepository, ApiKeysService, DIGEST_SEALER],
 })
 export class AuthModule {}
-

@@ -10,6 +10,13 @@ export interface IssuedToken {
   expiresIn: number;
 }
 
+/** A token whose signature and expiry hold; whether its account still accepts it is the Authenticator's question. */
+export interface VerifiedToken {
+  principal: Principal;
+  /** The account's token version the token was issued under. */
+  version: number;
+}
+
 /** Bearer tokens: HS256 JWTs signed with the node secret, valid for 24 h by default. */
 @Injectable()
 export class TokenService {
@@ -18,13 +25,13 @@ export class TokenService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
-  issue(principal: Principal): IssuedToken {
-    const claims: TokenClaims = { sub: principal.accountId, usr: principal.username, role: principal.role, ent: principal.enterpriseId };
+  issue(principal: Principal, version: number): IssuedToken {
+    const claims: TokenClaims = { sub: principal.accountId, usr: principal.username, role: principal.role, ent: principal.enterpriseId, ver: version };
     const accessToken = this.jwt.sign(claims, { expiresIn: this.config.tokenTtlSeconds, algorithm: 'HS256' });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.tokenTtlSeconds };
   }
 
-  verify(token: string): Principal {
+  verify(token: string): VerifiedToken {
     let claims: unknown;
     try {
       claims = this.jwt.verify<TokenClaims & { exp?: unknown }>(token, { algorithms: ['HS256'] });
@@ -34,7 +41,7 @@ export class TokenService {
     }
     // Only tokens this node issued carry these claims, and every one of them expires.
     if (!isIssuedClaims(claims)) throw new DomainError('AUTHENTICATION_REQUIRED', 'the bearer token is not valid');
-    return { accountId: claims.sub, username: claims.usr, role: claims.role, enterpriseId: claims.ent };
+    return { principal: { accountId: claims.sub, username: claims.usr, role: claims.role, enterpriseId: claims.ent }, version: claims.ver ?? 0 };
   }
 }
 
@@ -42,6 +49,7 @@ function isIssuedClaims(claims: unknown): claims is TokenClaims & { exp: number 
   if (typeof claims !== 'object' || claims === null) return false;
   const c = claims as Record<string, unknown>;
   if (typeof c.exp !== 'number' || typeof c.sub !== 'string' || typeof c.usr !== 'string') return false;
+  if (c.ver !== undefined && !(typeof c.ver === 'number' && Number.isSafeInteger(c.ver) && c.ver >= 0)) return false;
   if (c.role === 'operator') return c.ent === null;
   if (c.role === 'enterprise') return typeof c.ent === 'string' && c.ent.length > 0;
   if (c.role === 'partner') return c.ent === null;

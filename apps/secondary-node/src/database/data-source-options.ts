@@ -1,6 +1,8 @@
 import type { DataSourceOptions } from 'typeorm';
 import { postgresDataSourceOptions } from '@idis/runtime/database';
 import { AccountEntity } from '../auth/account.entity';
+import { ApiKeyEntity } from '../auth/api-keys/api-key.entity';
+import { LoginThrottleEntity } from '../auth/login-throttle/login-throttle.entity';
 import { DataTemplateEntity } from '../registry/entities/data-template.entity';
 import { EnterpriseApplicationEntity } from '../registry/entities/enterprise-application.entity';
 import { EnterprisePrefixEntity } from '../registry/entities/enterprise-prefix.entity';
@@ -29,6 +31,8 @@ export const entities = [
   ...traceabilityEntities,
   PartnerEntity,
   PartnerGrantEntity,
+  LoginThrottleEntity,
+  ApiKeyEntity,
 ];
 
 /** The options used by the app, the migration scripts and the tests. */

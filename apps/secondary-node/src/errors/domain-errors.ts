@@ -34,7 +34,8 @@ export type DomainErrorCode =
   | 'REFERRAL_LOOP'
   | 'INTERNAL'
   /** An authenticated Handle identity writing where it is no administrator (Handle RC_INVALID_ADMIN). */
-  | 'ADMIN_NOT_RECOGNIZED';
+  | 'ADMIN_NOT_RECOGNIZED'
+  | 'LOGIN_LOCKED';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -89,4 +90,6 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   REFERRAL_LOOP: 508,
   INTERNAL: 500,
   ADMIN_NOT_RECOGNIZED: 403,
+  /** Too many failed sign-ins for one username: locked for a while (Retry-After says how long). */
+  LOGIN_LOCKED: 429,
 };

@@ -56,8 +56,12 @@ export class ApplicationRepository {
     return manager.getRepository(EnterpriseApplicationEntity).save(application);
   }
 
+  /** Usernames compare case-insensitively, as accounts do. */
   async pendingWith(manager: EntityManager, field: 'username' | 'creditCode', value: string): Promise<boolean> {
-    return (await manager.getRepository(EnterpriseApplicationEntity).count({ where: { [field]: value, status: 'pending_review' } })) > 0;
+    const query = manager.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a').where(`a.status = 'pending_review'`);
+    if (field === 'username') query.andWhere('lower(a.username) = lower(:value)', { value });
+    else query.andWhere('a.creditCode = :value', { value });
+    return (await query.getCount()) > 0;
   }
 
   async enterpriseWithCreditCode(manager: EntityManager, creditCode: string): Promise<boolean> {

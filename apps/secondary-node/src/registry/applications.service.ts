@@ -100,7 +100,7 @@ export class ApplicationsService {
     const passwordHash = await hashPassword(input.password);
     const passwordDigestSealed = this.sealer.seal(input.password);
     const saved = await this.applications.transaction(async (manager) => {
-      await this.applications.lockNames(manager, `user:${input.username}`, `credit:${input.creditCode}`);
+      await this.applications.lockNames(manager, `user:${input.username.toLowerCase()}`, `credit:${input.creditCode}`);
       if ((await this.accounts.usernameTaken(input.username, manager)) || (await this.applications.pendingWith(manager, 'username', input.username))) {
         throw new DomainError('CONFLICT', `username "${input.username}" is already taken`, [{ path: '/username', message: 'is already taken' }]);
       }
@@ -138,7 +138,7 @@ export class ApplicationsService {
   async approve(id: string, operator: Principal): Promise<ApplicationView> {
     const approved = await this.applications.transaction(async (manager) => {
       const application = await this.pendingForReview(id, 'approve', manager);
-      await this.applications.lockNames(manager, `user:${application.username}`, `credit:${application.creditCode}`);
+      await this.applications.lockNames(manager, `user:${application.username.toLowerCase()}`, `credit:${application.creditCode}`);
       if (await this.applications.enterpriseWithCreditCode(manager, application.creditCode)) {
         throw new DomainError('CONFLICT', `an enterprise with credit code ${application.creditCode} already exists`);
       }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
+import { AllowApiKey, AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { queryBoolean, queryInteger, queryList, querySingle, type QueryValue } from '../http/query-params';
@@ -23,6 +23,7 @@ export class HandlesController {
 
   @Put('handles/*')
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('register', 'update')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Create or replace a handle, or (with index=) add/replace values; overwrite=false refuses existing ones (409)' })
   @ApiBody({ schema: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'object' }] } })
@@ -53,6 +54,7 @@ export class HandlesController {
 
   @Delete('handles/*')
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('delete', 'update')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Delete a handle, or only the values at the given indexes' })
   async delete(@Req() request: FastifyRequest, @CurrentPrincipal() caller: Principal, @Query('index') index: QueryValue) {

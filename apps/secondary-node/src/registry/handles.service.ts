@@ -8,6 +8,7 @@ import {
   valuesFromJson,
   valueToJson,
 } from '@idis/identifier';
+import { type ApiKeyOperation, keyMay } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
 import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
@@ -50,7 +51,7 @@ export class HandlesService {
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
     const handleText = options.mintNewSuffix ? `${pathHandle}${randomUUID()}` : pathHandle;
     const parsed = parseHandleOrThrow(handleText);
-    await this.access.assertWritable(caller, parsed.prefixKey);
+    await this.access.assertWritable(caller, parsed.prefixKey, putOperation(caller, options));
     const now = new Date();
     let incoming: { values: HandleValue[]; handle?: string };
     try {
@@ -73,7 +74,7 @@ export class HandlesService {
         await this.written('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
         return { handle: handleText, created: true };
       }
-      const created = await this.identifiers.upsert(row);
+      const created = await this.createOrReplace(caller, row, handleText);
       await this.written(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return { handle: handleText, created };
     }
@@ -84,7 +85,8 @@ export class HandlesService {
 
   async delete(handleText: string, caller: Principal, indexes: number[] | undefined): Promise<void> {
     const parsed = parseHandleOrThrow(handleText);
-    await this.access.assertWritable(caller, parsed.prefixKey);
+    // Removing some values changes the record; removing the record is a deletion.
+    await this.access.assertWritable(caller, parsed.prefixKey, indexes === undefined ? 'delete' : 'update');
     if (indexes === undefined) {
       const deleted = await this.identifiers.deleteKeys([parsed.key]);
       if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
@@ -125,6 +127,22 @@ export class HandlesService {
     return (await this.prefixes.listActive()).map((p) => p.prefix);
   }
 
+  /**
+   * PUT with overwrite: creates or replaces. An API key allowed only one of the two does only that
+   * one, and is refused (nothing written) when the record's existence asks for the other.
+   */
+  private async createOrReplace(caller: Principal, row: ReturnType<typeof toRow>, handleText: string): Promise<boolean> {
+    const mayRegister = keyMay(caller, 'register');
+    const mayUpdate = keyMay(caller, 'update');
+    if (mayRegister && mayUpdate) return this.identifiers.upsert(row);
+    if (mayRegister) {
+      if ((await this.identifiers.insertMissing([row])).has(row.handleKey)) return true;
+      throw new DomainError('FORBIDDEN', `handle ${handleText} exists and this API key may not update identifiers`);
+    }
+    if ((await this.identifiers.updateExisting([row])).has(row.handleKey)) return false;
+    throw new DomainError('FORBIDDEN', `handle ${handleText} does not exist and this API key may not register identifiers`);
+  }
+
   private async putValues(parsed: ParsedHandle, handleText: string, values: HandleValue[], options: PutOptions) {
     if (options.indexes !== 'various') {
       const wanted = [...new Set(options.indexes)].sort((a, b) => a - b).join(',');
@@ -158,4 +176,11 @@ function toRow(parsed: ParsedHandle, values: HandleValue[]) {
 export function templateVersionOf(values: HandleJsonValue[]): string | null {
   const template = values.find((v) => v.index === TEMPLATE_VALUE_INDEX && v.type === 'TEMPLATE');
   return template && typeof template.data.value === 'string' && template.data.value.length <= 128 ? template.data.value : null;
+}
+
+/** What an API key needs for a PUT: adding values updates; a record without overwrite registers; with overwrite, either. */
+function putOperation(caller: Principal, options: PutOptions): ApiKeyOperation {
+  if (options.indexes !== undefined) return 'update';
+  if (!options.overwrite) return 'register';
+  return keyMay(caller, 'register') ? 'register' : 'update';
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type ApiKeyOperation, keyScopeProblem } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { type PrefixStanding, PrefixRepository } from './prefix.repository';
@@ -10,18 +11,19 @@ export class PrefixAccessService {
 
   /**
    * For each prefix key: undefined when the caller may write under it, otherwise the error to report.
-   * One query whatever the number of prefixes (a batch may span several).
+   * One query whatever the number of prefixes (a batch may span several). `operation`: what an
+   * API key caller must be allowed there (undefined: something no key may do).
    */
-  async writeProblems(caller: Principal, prefixKeys: string[]): Promise<Map<string, DomainError | undefined>> {
+  async writeProblems(caller: Principal, prefixKeys: string[], operation?: ApiKeyOperation): Promise<Map<string, DomainError | undefined>> {
     const standings = await this.prefixes.standings([...new Set(prefixKeys)]);
     const result = new Map<string, DomainError | undefined>();
-    for (const key of prefixKeys) result.set(key, writeProblem(caller, key, standings.get(key)));
+    for (const key of prefixKeys) result.set(key, writeProblem(caller, key, standings.get(key)) ?? keyScopeProblem(caller, operation, key));
     return result;
   }
 
-  async assertWritable(caller: Principal, prefixKey: string): Promise<PrefixStanding> {
+  async assertWritable(caller: Principal, prefixKey: string, operation?: ApiKeyOperation): Promise<PrefixStanding> {
     const standing = (await this.prefixes.standings([prefixKey])).get(prefixKey);
-    const problem = writeProblem(caller, prefixKey, standing);
+    const problem = writeProblem(caller, prefixKey, standing) ?? keyScopeProblem(caller, operation, prefixKey);
     if (problem) throw problem;
     return standing as PrefixStanding;
   }
@@ -30,6 +32,8 @@ export class PrefixAccessService {
   async canReadPrivate(caller: Principal | undefined, prefixKey: string): Promise<boolean> {
     if (!caller) return false;
     if (caller.role === 'operator') return true;
+    // An API key sees private values only under the prefixes it was scoped to.
+    if (caller.keyScope && !caller.keyScope.prefixes.includes(prefixKey)) return false;
     const standing = (await this.prefixes.standings([prefixKey])).get(prefixKey);
     return standing !== undefined && standing.enterpriseId !== null && standing.enterpriseId === caller.enterpriseId;
   }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HANDLE_AUTH_CONFIG, type HandleAuthConfig } from './handle-auth/handle-auth.config';
 import { HandleAuthenticator } from './handle-auth/handle-authenticator';
-import { AccountPasswordVerifier, HANDLE_CREDENTIAL_VERIFIERS, type HandleCredentialVerifier } from './handle-auth/handle-credential-verifier';
+import { AccountPasswordVerifier, ApiKeyCredentialVerifier, HANDLE_CREDENTIAL_VERIFIERS, type HandleCredentialVerifier } from './handle-auth/handle-credential-verifier';
 import { HandleIdentityService } from './handle-auth/handle-identity.service';
 import { HandleRestAuthGuard } from './handle-auth/handle-rest-auth.guard';
 import { HandleSessionsController } from './handle-auth/handle-sessions.controller';
@@ -54,11 +54,12 @@ import { TemplatesService } from './templates.service';
       useFactory: (config: HandleAuthConfig): HandleSessionStore =>
         config.redisUrl ? new RedisHandleSessionStore(config.redisUrl, config.redisKeyPrefix, config) : new MemoryHandleSessionStore(config),
     },
-    // The seam for secrets sent with a handle identity: the API-key verifier goes first in this list when it lands.
+    // Secrets sent with a handle identity: an API key (a hash lookup) before the password (scrypt).
+    ApiKeyCredentialVerifier,
     {
       provide: HANDLE_CREDENTIAL_VERIFIERS,
-      inject: [AccountPasswordVerifier],
-      useFactory: (password: AccountPasswordVerifier): HandleCredentialVerifier[] => [password],
+      inject: [ApiKeyCredentialVerifier, AccountPasswordVerifier],
+      useFactory: (key: ApiKeyCredentialVerifier, password: AccountPasswordVerifier): HandleCredentialVerifier[] => [key, password],
     },
   ],
   exports: [IdentifierRepository, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator],

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
+import { AllowApiKey, AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { compileSchema } from '../http/json-schema';
@@ -28,6 +28,7 @@ export class SnmsDataController {
   @Post()
   @HttpCode(200)
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('register')
   @ApiBearerAuth()
   @ApiBody({ schema: snmsRecordSchema })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
@@ -37,6 +38,7 @@ export class SnmsDataController {
 
   @Put()
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('update')
   @ApiBearerAuth()
   @ApiBody({ schema: snmsRecordSchema })
   async update(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
@@ -46,6 +48,7 @@ export class SnmsDataController {
 
   @Delete()
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('delete')
   @ApiBearerAuth()
   @ApiBody({ schema: deleteSchema })
   async delete(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
@@ -56,6 +59,7 @@ export class SnmsDataController {
   @Post('batchCreate')
   @HttpCode(200)
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('register')
   @ApiBearerAuth()
   @ApiOperation({ summary: `Register up to ${MAX_BATCH_ITEMS} identifiers; one result per item, good items stored` })
   @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: snmsRecordSchema } })
@@ -65,6 +69,7 @@ export class SnmsDataController {
 
   @Put('batchUpdate')
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('update')
   @ApiBearerAuth()
   @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: snmsRecordSchema } })
   async batchUpdate(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {
@@ -73,6 +78,7 @@ export class SnmsDataController {
 
   @Delete('batchDelete')
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('delete')
   @ApiBearerAuth()
   @ApiBody({ schema: { type: 'array', maxItems: MAX_BATCH_ITEMS, items: { type: 'string' } } })
   async batchDelete(@CurrentPrincipal() caller: Principal, @Body() body: unknown) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
+import type { ApiKeyOperation } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
 import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
@@ -142,7 +143,7 @@ export class SnmsIdentifiersService {
       if (!parsed.ok) results[position] = refused(item, 'INVALID_HANDLE', parsed.error.message);
       else candidates.push({ position, parsed: parsed.value });
     });
-    const allowed = await this.filterWritable(caller, candidates, results);
+    const allowed = await this.filterWritable(caller, candidates, results, 'delete');
     const deleted = await this.identifiers.deleteKeys([...new Set(allowed.map((c) => c.parsed.key))]);
     await this.written(
       'delete',
@@ -177,7 +178,7 @@ export class SnmsIdentifiersService {
       else candidates.push({ position, parsed: parsed.value, input: item as unknown as SnmsRecordInput });
     });
 
-    const writable = await this.filterWritable(caller, candidates, results);
+    const writable = await this.filterWritable(caller, candidates, results, mode === 'create' ? 'register' : 'update');
     const templates = await this.templatesFor(writable);
     const timestamp = isoSeconds(new Date());
     const rows: IdentifierRow[] = [];
@@ -213,9 +214,14 @@ export class SnmsIdentifiersService {
   }
 
   /** Drops (and reports) the items under prefixes the caller may not write. */
-  private async filterWritable<T extends { position: number; parsed: ParsedHandle }>(caller: Principal, candidates: T[], results: SnmsItemResult[]): Promise<T[]> {
+  private async filterWritable<T extends { position: number; parsed: ParsedHandle }>(
+    caller: Principal,
+    candidates: T[],
+    results: SnmsItemResult[],
+    operation: ApiKeyOperation,
+  ): Promise<T[]> {
     if (candidates.length === 0) return [];
-    const problems = await this.access.writeProblems(caller, candidates.map((c) => c.parsed.prefixKey));
+    const problems = await this.access.writeProblems(caller, candidates.map((c) => c.parsed.prefixKey), operation);
     return candidates.filter((candidate) => {
       const problem = problems.get(candidate.parsed.prefixKey);
       if (!problem) return true;

@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type ParsedHandle, visibleValues } from '@idis/identifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticator } from '../auth/authenticator';
+import { noteRefusedCredential } from '../auth/www-authenticate';
 import type { Principal } from '../auth/principal';
-import { TokenService } from '../auth/token.service';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
@@ -39,7 +40,7 @@ export class ResolutionRoutes implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly resolution: ResolutionService,
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
     private readonly handleAuth: HandleAuthenticator,
     private readonly access: PrefixAccessService,
     private readonly directory: PrefixDirectory,
@@ -65,7 +66,7 @@ export class ResolutionRoutes implements OnModuleInit {
       prefixKey = parsed.prefixKey;
       const query = request.query as Query;
       // Anonymous requests (the hot case) need no await before the lookup.
-      const view = request.headers.authorization === undefined ? anonymousView(query) : await this.viewFor(request, query, parsed);
+      const view = Authenticator.hasCredential(request) ? await this.viewFor(request, query, parsed) : anonymousView(query);
       const via = request.headers[VIA_HEADER];
       const { entry, tier } = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
       const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
@@ -139,25 +140,32 @@ export class ResolutionRoutes implements OnModuleInit {
 
   /** Anonymous callers see public values; the owner and operators also admin-readable ones. */
   private async viewFor(request: FastifyRequest, query: Query, parsed: ParsedHandle): Promise<ResolutionView> {
-    const header = request.headers.authorization;
-    if (header === undefined) return anonymousView(query);
-    const caller = await this.principalFrom(header);
+    const caller = await this.callerOf(request);
+    if (!caller) return anonymousView(query);
     const publicOnly = queryBoolean('publicOnly', query.publicOnly) === true;
     const privateAllowed = !publicOnly && (await this.access.canReadPrivate(caller, parsed.prefixKey));
     return { ...anonymousView(query), privateAllowed };
   }
 
-  /** A bearer token, or a Handle.Net identity (Basic, Authorization: Handle sessionId=…) as on the write door. */
-  private async principalFrom(header: string): Promise<Principal> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match) return this.tokens.verify(match[1]);
-    const caller = await this.handleAuth.fromHeader(header);
-    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authorization header must be "Bearer <token>", Basic with a handle identity, or Handle');
-    return caller.principal;
+  /** A bearer token or API key (the Authenticator), or a Handle.Net identity (Basic, Authorization: Handle sessionId=…) as on the write door. */
+  private async callerOf(request: FastifyRequest): Promise<Principal | undefined> {
+    const header = request.headers.authorization;
+    if (header !== undefined && !/^Bearer\s/i.test(header)) {
+      let caller;
+      try {
+        caller = await this.handleAuth.fromHeader(header);
+      } catch (error) {
+        // The scheme was not one this door can use, or its credential did not hold: say so in the challenge.
+        noteRefusedCredential(request, 'invalid_request', (error as Error).message);
+        throw error;
+      }
+      if (caller) return caller.principal;
+    }
+    return this.authenticator.authenticate(request);
   }
 
   private send(request: FastifyRequest, reply: FastifyReply, rendered: RenderedReply, contentType: string): void {
-    void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', 'Accept, Authorization');
+    void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', 'Accept, Authorization, X-API-Key');
     if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
       void reply.code(304).send();
       return;

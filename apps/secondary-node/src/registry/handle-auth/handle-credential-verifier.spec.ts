@@ -11,6 +11,7 @@ function account(overrides: Partial<AccountEntity>): AccountEntity {
     passwordDigestSealed: '',
     role: 'enterprise',
     status: 'active',
+    tokenVersion: 1,
     enterpriseId: 'ent-1',
     createdAt: new Date(0),
     updatedAt: new Date(0),

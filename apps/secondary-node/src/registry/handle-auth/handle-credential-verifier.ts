@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AccountEntity } from '../../auth/account.entity';
 import { AccountRepository } from '../../auth/account.repository';
+import { API_KEY_MARK } from '../../auth/api-keys/api-key-secret';
+import { ApiKeysService } from '../../auth/api-keys/api-keys.service';
 import { verifyPassword } from '../../auth/password-hasher';
 import type { Principal } from '../../auth/principal';
 
@@ -10,11 +12,10 @@ import type { Principal } from '../../auth/principal';
  * a secret). Each verifier in HANDLE_CREDENTIAL_VERIFIERS is asked in turn whether `secret` is a
  * credential of the enterprise the identity belongs to; the first principal returned wins.
  *
- * Today one verifier is registered: the enterprise account's password (AccountPasswordVerifier).
- * The API-key module (accounts work, not merged yet) plugs in here: a verifier that looks the key
- * up by its hash, checks that it belongs to `enterpriseId`, is not revoked or expired and allows the
- * operation, and returns a principal carrying the key's scope; list it BEFORE the password verifier
- * in the registry module's HANDLE_CREDENTIAL_VERIFIERS factory (a hash lookup is cheaper than scrypt).
+ * Two verifiers are registered, in this order: an API key of the enterprise (ApiKeyCredentialVerifier,
+ * a hash lookup, so it goes first) and the enterprise account's password (AccountPasswordVerifier,
+ * scrypt). A key's principal carries its scope; the registry's services check its operations and
+ * prefixes as for a key sent as a bearer token.
  */
 export interface HandleCredentialVerifier {
   /** For messages and logs: "account password", "API key", … */
@@ -30,6 +31,20 @@ export const MAX_SECRET_LENGTH = 256;
 /** A verified (account, password hash, secret) is remembered this long, so that Basic on every write does not cost an scrypt each. */
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 1000;
+
+/** An API key of the enterprise (`idk_…`), as the password of the handle identity. */
+@Injectable()
+export class ApiKeyCredentialVerifier implements HandleCredentialVerifier {
+  readonly kind = 'API key';
+
+  constructor(private readonly keys: ApiKeysService) {}
+
+  async verify(enterpriseId: string, secret: string): Promise<Principal | undefined> {
+    if (!secret.startsWith(API_KEY_MARK) || secret.length > MAX_SECRET_LENGTH) return undefined;
+    const outcome = await this.keys.authenticate(secret);
+    return typeof outcome !== 'string' && outcome.enterpriseId === enterpriseId ? outcome : undefined;
+  }
+}
 
 /** The enterprise's own account password (scrypt hash, auth/password-hasher.ts). */
 @Injectable()

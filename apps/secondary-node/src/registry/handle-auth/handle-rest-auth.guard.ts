@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../auth/account.entity';
+import { challengeFor } from '../../auth/www-authenticate';
 import { AuthGuard, RequireRoles } from '../../auth/auth.guard';
 import type { Principal } from '../../auth/principal';
 import { DomainError, httpStatusOf } from '../../errors/domain-errors';
@@ -43,8 +44,11 @@ export class HandleRestAuthGuard implements CanActivate {
       return true;
     } catch (error) {
       if (error instanceof DomainError && httpStatusOf[error.code] === 401) {
+        // Every scheme this door takes is offered (RFC 9110 §11.6.1); the error goes with the scheme that was tried.
         const session = await this.authenticator.challenge().catch(() => undefined);
-        void http.getResponse<FastifyReply>().header('www-authenticate', challengeHeaders(session, error.message));
+        const header = request.headers.authorization;
+        const handleTried = header !== undefined && !/^Bearer\s/i.test(header);
+        void http.getResponse<FastifyReply>().header('www-authenticate', [challengeFor(request), ...challengeHeaders(session, handleTried ? error.message : undefined)]);
       }
       throw error;
     }

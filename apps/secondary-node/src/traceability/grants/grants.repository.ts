@@ -108,13 +108,13 @@ export class GrantsRepository {
   }
 
   async accountIdOf(manager: EntityManager, username: string): Promise<string> {
-    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM accounts WHERE username = $1`, [username]);
+    const rows: Array<{ id: string }> = await manager.query(`SELECT id FROM accounts WHERE lower(username) = lower($1)`, [username]);
     return rows[0].id;
   }
 
   async lockUsername(manager: EntityManager, username: string): Promise<void> {
     // The same lock name the enterprise applications use, so a partner cannot take a name an approval is creating.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`application:user:${username}`]);
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`application:user:${username.toLowerCase()}`]);
   }
 
   async findPartner(accountId: string, manager: EntityManager = this.dataSource.manager): Promise<PartnerRow | null> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertKeyMay, keyReadablePrefixes } from '../../auth/api-keys/api-key-scope';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { GrantsRepository } from './grants.repository';
@@ -21,7 +22,10 @@ export class TraceabilityAccess {
   async visiblePrefixes(principal: Principal | undefined): Promise<VisiblePrefixes> {
     if (!principal) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
     if (principal.role === 'operator') return 'all';
-    return this.grants.readablePrefixes(principal.accountId, principal.role === 'enterprise' ? principal.enterpriseId : null);
+    assertKeyMay(principal, 'read-events');
+    const readable = await this.grants.readablePrefixes(principal.accountId, principal.role === 'enterprise' ? principal.enterpriseId : null);
+    // An API key reads only under the prefixes it was scoped to (never what others granted its enterprise).
+    return keyReadablePrefixes(principal, readable);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AuthGuard, CurrentPrincipal, RequireRoles } from '../../auth/auth.guard';
+import { AllowApiKey, AuthGuard, CurrentPrincipal, RequireRoles } from '../../auth/auth.guard';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { type QueryValue, querySingle } from '../../http/query-params';
@@ -20,6 +20,7 @@ export class CaptureController {
   @Post()
   @HttpCode(202)
   @RequireRoles('enterprise')
+  @AllowApiKey('capture-events')
   @ApiOperation({ summary: 'Capture an EPCISDocument (application/json): validated, stored all-or-nothing, 202 with Location /epcis/capture/{captureID}' })
   @ApiQuery({ name: 'prefix', required: false, description: 'The enterprise prefix owning the events; required only when the enterprise has several active prefixes' })
   async create(
@@ -39,6 +40,7 @@ export class CaptureController {
 
   @Get(':captureID')
   @RequireRoles('enterprise', 'operator')
+  @AllowApiKey('capture-events')
   @ApiOperation({ summary: 'A capture job: status accepted|succeeded|failed, counts and problems' })
   job(@CurrentPrincipal() caller: Principal, @Param('captureID') captureId: string) {
     return this.capture.job(caller, captureId);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
+import { assertKeyMay, keyScopeProblem } from '../../auth/api-keys/api-key-scope';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { CaptureJobRepository } from '../store/capture-job.repository';
@@ -43,6 +44,7 @@ export class CaptureService {
 
   async capture(caller: Principal, requestedPrefix: string | undefined, body: unknown): Promise<CaptureJobView> {
     const prefixKey = await this.capturingPrefix(caller, requestedPrefix);
+    assertKeyMay(caller, 'capture-events', prefixKey);
     if (typeof body !== 'object' || body === null || Array.isArray(body) || (body as { type?: unknown }).type !== 'EPCISDocument') {
       throw new DomainError('VALIDATION_FAILED', 'the body must be an EPCISDocument (JSON object with "type": "EPCISDocument")', [{ path: 'type', message: 'must be "EPCISDocument"' }]);
     }
@@ -75,6 +77,7 @@ export class CaptureService {
   private async mayRead(caller: Principal, job: CaptureJobEntity): Promise<boolean> {
     if (caller.role === 'operator') return true;
     if (caller.role !== 'enterprise' || !caller.enterpriseId) return false;
+    if (keyScopeProblem(caller, 'capture-events', job.enterprisePrefix)) return false;
     return (await this.jobs.prefixKeysOfEnterprise(caller.enterpriseId)).includes(job.enterprisePrefix);
   }
 
