@@ -55,7 +55,7 @@ export class EpcisQueryService {
     if (eventId.length === 0 || eventId.length > MAX_EVENT_ID_LENGTH) {
       throw new DomainError('VALIDATION_FAILED', `an eventID is 1 to ${MAX_EVENT_ID_LENGTH} characters`, [{ path: 'eventID', message: 'bad length' }]);
     }
-    const event = await this.events.byId(eventId);
+    const event = await this.events.byId(eventId, visible);
     if (!event) throw new DomainError('NOT_FOUND', `there is no event ${eventId}`);
     if (!isVisible(visible, event.enterprisePrefix)) throw new DomainError('FORBIDDEN', `event ${eventId} belongs to an enterprise that has not granted you access`);
     return queryDocument([event]);

@@ -70,11 +70,16 @@ export class EventQueryRepository {
     return rows.map(toStoredEvent);
   }
 
-  /** The event with this eventID, or else the one whose CBV 2.0 hash ID it is. */
-  async byId(eventId: string): Promise<StoredEvent | null> {
+  /**
+   * The event with this eventID (one node-wide), or else one whose CBV 2.0 hash ID it is: the same
+   * content may be published by several enterprises under their own eventIDs, so one the caller
+   * may read comes first.
+   */
+  async byId(eventId: string, visible: VisiblePrefixes = 'all'): Promise<StoredEvent | null> {
     const rows: RawEvent[] = await this.dataSource.query(
-      `SELECT ${EVENT_COLUMNS} FROM epcis_events e WHERE e.event_id = $1 OR e.hash_id = $1 ORDER BY (e.event_id = $1) DESC, e.event_id LIMIT 1`,
-      [eventId],
+      `SELECT ${EVENT_COLUMNS} FROM epcis_events e WHERE e.event_id = $1 OR e.hash_id = $1
+        ORDER BY (e.event_id = $1) DESC, ($2::text[] IS NULL OR e.enterprise_prefix = ANY($2::text[])) DESC, e.event_id LIMIT 1`,
+      [eventId, visible === 'all' ? null : visible],
     );
     return rows.length === 0 ? null : toStoredEvent(rows[0]);
   }
