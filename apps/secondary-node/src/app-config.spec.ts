@@ -77,6 +77,7 @@ describe('loadAppConfig', () => {
         retryBaseMs: 200,
         retryMaxMs: 5000,
       },
+      heavyReads: { poolSize: 2, statementTimeoutMs: 5000, traceMaxSteps: 2000 },
     });
   });
 

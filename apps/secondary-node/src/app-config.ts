@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { Env } from '@idis/runtime';
 import { AUTH_CONFIG, type AuthConfig, checkAuthConfig, readAuthConfig } from './auth/auth.config';
 import { composeConfig } from './config/compose';
+import { HEAVY_READ_CONFIG, type HeavyReadConfig, readHeavyReadConfig } from './config/heavy-read.config';
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
@@ -20,6 +21,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
   ingestion: IngestionConfig;
   upstream: UpstreamConfig;
+  /** The heavy-read pool: trace, EPCIS queries, listings, statistics (config/heavy-read.config.ts). */
+  heavyReads: HeavyReadConfig;
 }
 
 /**
@@ -35,6 +38,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
+      heavyReads: readHeavyReadConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -53,7 +57,8 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: INGESTION_CONFIG, useValue: config.ingestion },
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
+    { provide: HEAVY_READ_CONFIG, useValue: config.heavyReads },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HEAVY_READ_CONFIG];

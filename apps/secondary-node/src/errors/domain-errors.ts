@@ -32,7 +32,8 @@ export type DomainErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_FAILED'
   | 'REFERRAL_LOOP'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'QUERY_TOO_EXPENSIVE';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -86,4 +87,6 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   /** A cross-node resolution came back to a node it already passed, or took too many hops. */
   REFERRAL_LOOP: 508,
   INTERNAL: 500,
+  /** A heavy read (trace, EPCIS query, listing, statistics) ran into its statement timeout: narrow it. */
+  QUERY_TOO_EXPENSIVE: 422,
 };

@@ -47,6 +47,7 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   UPSTREAM_UNAVAILABLE: [2, 503],
   UPSTREAM_FAILED: [2, 502],
   REFERRAL_LOOP: [6, 508],
+  QUERY_TOO_EXPENSIVE: [2, 422],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

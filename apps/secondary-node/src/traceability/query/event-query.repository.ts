@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { HEAVY_READ_DATA_SOURCE } from '../../config/heavy-read.config';
 import type { VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from './event-query';
 import type { PagePosition } from './page-token';
@@ -39,7 +40,8 @@ export const EVENT_COLUMNS = `e.event_id, e.enterprise_prefix,
  */
 @Injectable()
 export class EventQueryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The heavy-read pool (config/heavy-read.config.ts): bounded, with a statement timeout. */
+  constructor(@InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** One page in (event_time, event_id) order, plus one extra row to tell whether another page follows. */
   async page(options: { filter: EventFilter; identifier: string | null; visible: VisiblePrefixes; after: PagePosition | null; limit: number }): Promise<StoredEvent[]> {
