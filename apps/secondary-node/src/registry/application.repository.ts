@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
@@ -14,9 +14,13 @@ export interface ApplicationPage {
 export class ApplicationRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    /** The search listing runs on the heavy-read pool (config/heavy-read.config.ts). */
-    @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReads: DataSource,
+    /** The search listing runs on the heavy-read pool (config/heavy-read.config.ts); the main pool where there is none (a partial test module). */
+    @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReadPool?: DataSource,
   ) {}
+
+  private get heavyReads(): DataSource {
+    return this.heavyReadPool ?? this.dataSource;
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -61,9 +61,13 @@ export interface ResolutionRow {
 export class IdentifierRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    /** Listings run on the heavy-read pool (config/heavy-read.config.ts), never on resolution's. */
-    @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReads: DataSource,
+    /** Listings run on the heavy-read pool (config/heavy-read.config.ts), never on resolution's; the main pool where there is none (a partial test module). */
+    @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReadPool?: DataSource,
   ) {}
+
+  private get heavyReads(): DataSource {
+    return this.heavyReadPool ?? this.dataSource;
+  }
 
   async findByKey(handleKey: string, manager: EntityManager = this.dataSource.manager, forUpdate = false): Promise<IdentifierRecord | undefined> {
     const rows: RecordRow[] = await manager.query(
