@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HEAVY_READ_DATA_SOURCE } from '../../apps/secondary-node/src/config/heavy-read.config';
@@ -8,8 +9,28 @@ const PREFIX = '88.118.8';
 const LAYERS = 20;
 const WIDTH = 10;
 const HANDLES = 100;
-const SAMPLES = 300;
+const SAMPLES = 200;
 const TRACERS = 10;
+
+/**
+ * The load generator: TRACERS loops of traces (each at most 200), the body read but not parsed;
+ * prints "running" after the first answers and the statuses when stdin closes or the loops end.
+ */
+const TRACER_SCRIPT = `
+let stop = false;
+const statuses = [];
+process.stdin.on('end', () => { stop = true; });
+process.stdin.resume();
+const loops = Array.from({ length: Number(process.env.TRACERS) }, async () => {
+  for (let n = 0; n < 200 && !stop; n += 1) {
+    const response = await fetch(process.env.TRACE_URL, { headers: { authorization: 'Bearer ' + process.env.TRACE_TOKEN } });
+    await response.arrayBuffer();
+    statuses.push(response.status);
+    if (statuses.length === Number(process.env.TRACERS)) process.stdout.write('running\\n');
+  }
+});
+Promise.all(loops).then(() => { process.stdout.write(JSON.stringify(statuses) + '\\n'); process.exit(0); });
+`;
 
 const lot = (layer: number, i: number) => `hdl:${PREFIX}/LOT-${layer}-${i}`;
 
@@ -81,45 +102,61 @@ describe('heavy reads run in their own bounded pool and cannot starve resolution
 
   it('keeps uncached resolution p99 within 2× of idle while ten heavy traces run in parallel', async () => {
     await resolutionLatencies(); // warm-up: connections, JIT, plans
-    const idleBefore = p99(await resolutionLatencies());
-
-    let stop = false;
+    const idle: number[] = [];
+    const loaded: number[] = [];
     const statuses: number[] = [];
     let peakHeavyBackends = 0;
-    const tracers = Array.from({ length: TRACERS }, async () => {
-      // Bounded: each tracer stops when told, or after 200 traces.
-      // The body is read but not parsed: the measurement is the node's, not this process's JSON work.
-      for (let n = 0; n < 200 && !stop; n += 1) {
-        const response = await fetch(`${node.baseUrl}/api/v1/trace/${PREFIX}/LOT-${LAYERS}-0?direction=back&depth=20`, { headers: { authorization: `Bearer ${operator}` } });
-        await response.arrayBuffer();
-        statuses.push(response.status);
+
+    /**
+     * Ten tracers looping (bounded) in a second process, the load generator apart from the measuring
+     * client as in the benchmarks, while SAMPLES resolutions are measured; they stop before it returns.
+     */
+    async function underLoad(): Promise<number[]> {
+      const tracers = spawn(process.execPath, ['-e', TRACER_SCRIPT], {
+        env: { ...process.env, TRACE_URL: `${node.baseUrl}/api/v1/trace/${PREFIX}/LOT-${LAYERS}-0?direction=back&depth=20`, TRACE_TOKEN: operator, TRACERS: String(TRACERS) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let output = '';
+      tracers.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<void>((resolve) => tracers.on('exit', () => resolve()));
+      let stop = false;
+      const watcher = (async () => {
+        while (!stop) {
+          const rows = await node.db.client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'idis-secondary-node-heavy-read' AND state = 'active'`);
+          peakHeavyBackends = Math.max(peakHeavyBackends, rows.rows[0].n);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      try {
+        // The traces are running: wait for their first answers before measuring.
+        const deadline = Date.now() + 60_000;
+        while (!output.includes('running') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(output).toContain('running');
+        return await resolutionLatencies();
+      } finally {
+        stop = true;
+        tracers.stdin.end();
+        await Promise.all([exited, watcher]);
+        const last = output.trim().split('\n').pop() as string;
+        statuses.push(...(JSON.parse(last) as number[]));
       }
-    });
-    const watcher = (async () => {
-      while (!stop) {
-        const rows = await node.db.client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'idis-secondary-node-heavy-read' AND state = 'active'`);
-        peakHeavyBackends = Math.max(peakHeavyBackends, rows.rows[0].n);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    let loaded: number;
-    try {
-      // The traces are running: wait for the first answers before measuring.
-      while (statuses.length < TRACERS && !stop) await new Promise((resolve) => setTimeout(resolve, 20));
-      loaded = p99(await resolutionLatencies());
-    } finally {
-      stop = true;
-      await Promise.all([...tracers, watcher]);
     }
 
-    const idleAfter = p99(await resolutionLatencies());
-    const idle = Math.max(idleBefore, idleAfter);
+    // Alternating phases, each percentile over all the samples of its kind, so that a passing
+    // disturbance of the (shared) machine does not decide the outcome.
+    idle.push(...(await resolutionLatencies()));
+    loaded.push(...(await underLoad()));
+    idle.push(...(await resolutionLatencies()));
+    loaded.push(...(await underLoad()));
+    idle.push(...(await resolutionLatencies()));
+
     // Every trace answered (partial or a clear 422), none failed.
-    expect(statuses.length).toBeGreaterThanOrEqual(TRACERS);
+    expect(statuses.length).toBeGreaterThanOrEqual(2 * TRACERS);
     expect(statuses.filter((s) => s !== 200 && s !== 422)).toEqual([]);
     // The heavy reads never held more backends than their pool.
     expect(peakHeavyBackends).toBeLessThanOrEqual(1);
-    expect({ idle, loaded, withinTwiceIdle: loaded <= 2 * idle }).toEqual({ idle, loaded, withinTwiceIdle: true });
+    const result = { idleP99: p99(idle), loadedP99: p99(loaded) };
+    expect({ ...result, withinTwiceIdle: result.loadedP99 <= 2 * result.idleP99 }).toEqual({ ...result, withinTwiceIdle: true });
   }, 300_000);
 
   it('gives the heavy-read connections the statement timeout (a query past it is cancelled, 57014)', async () => {

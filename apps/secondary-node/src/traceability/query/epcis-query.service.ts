@@ -6,6 +6,7 @@ import { DomainError } from '../../errors/domain-errors';
 import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
 import type { EventQuery } from './event-query';
 import { EventQueryRepository } from './event-query.repository';
+import { HeavyReadGate } from './heavy-read-gate';
 import { PageTokens, queryDigest } from './page-token';
 import { type EpcisQueryDocument, queryDocument } from './query-document';
 
@@ -26,6 +27,7 @@ export class EpcisQueryService {
     private readonly events: EventQueryRepository,
     private readonly access: TraceabilityAccess,
     @Inject(NODE_SECRET) nodeSecret: string,
+    private readonly gate: HeavyReadGate,
   ) {
     this.tokens = new PageTokens(nodeSecret);
   }
@@ -61,7 +63,11 @@ export class EpcisQueryService {
     return queryDocument([event]);
   }
 
-  private async page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
+  private page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
+    return this.gate.run(() => this.pageNow(query, identifier, visible));
+  }
+
+  private async pageNow(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
     const digest = queryDigest({ identifier, filter: normalised(query.filter) });
     const after = query.nextPageToken === null ? null : this.tokens.read(query.nextPageToken, digest);
     const rows = await this.events.page({ filter: query.filter, identifier, visible, after, limit: query.perPage + 1 });

@@ -4,6 +4,7 @@ import type { Principal } from '../../auth/principal';
 import { HEAVY_READ_CONFIG, type HeavyReadConfig } from '../../config/heavy-read.config';
 import { DomainError } from '../../errors/domain-errors';
 import { TraceabilityAccess } from '../grants/traceability-access.service';
+import { HeavyReadGate } from './heavy-read-gate';
 import { renderEvent } from './query-document';
 import { type NodeStanding, type TraceDirection, TraceRepository } from './trace.repository';
 
@@ -79,9 +80,14 @@ export class TraceService {
     private readonly traces: TraceRepository,
     private readonly access: TraceabilityAccess,
     @Inject(HEAVY_READ_CONFIG) private readonly heavyReads: HeavyReadConfig,
+    private readonly gate: HeavyReadGate,
   ) {}
 
-  async trace(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
+  trace(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
+    return this.gate.run(() => this.traceNow(caller, handle, direction, depth));
+  }
+
+  private async traceNow(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
     const visible = await this.access.visiblePrefixes(caller);
     const identifier = identifierOfHandle(handle);
     const root = (await this.traces.standings([identifier], visible)).get(identifier);
