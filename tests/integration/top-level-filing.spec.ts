@@ -227,7 +227,7 @@ describe('top-level node: manual review and restarts', () => {
   it('leaves filings pending until an operator approves or rejects them over HTTP', async () => {
     await top.client.signed(node, 'PrefixFiling', 'Create', { clientTransactionId: 'm-1', prefix: '88.118.1', enterprise: enterprise() });
     await top.client.signed(node, 'PrefixFiling', 'Create', { clientTransactionId: 'm-2', prefix: '88.118.2', enterprise: enterprise() });
-    const listed = await top.http('GET', '/api/v1/filings?status=pending&nodeId=node-88.118');
+    const listed = await top.http('GET', '/api/v1/filings?status=pending&nodeId=node-88.118', { token: ADMIN });
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((f: { prefix: string }) => f.prefix).sort()).toEqual(['88.118.1', '88.118.2']);
     expect((await top.client.signed(node, 'PrefixFiling', 'Poll', {})).queueCount).toBe(0);
@@ -248,7 +248,7 @@ describe('top-level node: manual review and restarts', () => {
     const again = await top.http('POST', '/api/v1/filings/88.118.1/approve', { token: ADMIN });
     expect(again.status).toBe(409);
     expect((await top.http('POST', '/api/v1/filings/88.118.77/approve', { token: ADMIN })).status).toBe(404);
-    expect((await top.http('GET', '/api/v1/filings?status=bogus')).status).toBe(400);
+    expect((await top.http('GET', '/api/v1/filings?status=bogus', { token: ADMIN })).status).toBe(400);
 
     const first = await top.client.signed(node, 'PrefixFiling', 'Poll', {});
     expect(first.queueCount).toBe(2);
@@ -258,7 +258,7 @@ describe('top-level node: manual review and restarts', () => {
     expect(second.message).toMatchObject({ clientTransactionId: 'm-2', outcome: FilingStatus.FILING_STATUS_REJECTED, reason: 'documents missing' });
     await top.client.signed(node, 'PrefixFiling', 'Ack', { messageId: second.message.messageId });
 
-    const detail = await top.http('GET', '/api/v1/filings/88.118.2');
+    const detail = await top.http('GET', '/api/v1/filings/88.118.2', { token: ADMIN });
     expect(detail.body.transactions[0]).toMatchObject({ clientTransactionId: 'm-2', outcome: 'rejected', reviewReason: 'documents missing' });
   });
 

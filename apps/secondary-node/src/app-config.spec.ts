@@ -84,6 +84,7 @@ describe('loadAppConfig', () => {
         retryMaxMs: 5000,
       },
       handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000, redisUrl: undefined, redisKeyPrefix: 'idis:' },
+      heavyReads: { poolSize: 2, statementTimeoutMs: 5000, traceMaxSteps: 2000 },
     });
   });
 

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { Env } from '@idis/runtime';
 import { AUTH_CONFIG, type AuthConfig, checkAuthConfig, readAuthConfig } from './auth/auth.config';
 import { composeConfig } from './config/compose';
+import { HEAVY_READ_CONFIG, type HeavyReadConfig, readHeavyReadConfig } from './config/heavy-read.config';
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
 import { HANDLE_AUTH_CONFIG, type HandleAuthConfig, readHandleAuthConfig } from './registry/handle-auth/handle-auth.config';
@@ -23,6 +24,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   upstream: UpstreamConfig;
   /** Handle.Net REST authentication: challenge–response session bounds (registry/handle-auth). */
   handleAuth: HandleAuthConfig;
+  /** The heavy-read pool: trace, EPCIS queries, listings, statistics (config/heavy-read.config.ts). */
+  heavyReads: HeavyReadConfig;
 }
 
 /**
@@ -39,6 +42,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
       handleAuth: readHandleAuthConfig(read),
+      heavyReads: readHeavyReadConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -58,7 +62,8 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
     { provide: HANDLE_AUTH_CONFIG, useValue: config.handleAuth },
+    { provide: HEAVY_READ_CONFIG, useValue: config.heavyReads },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG];

@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { NODE_SECRET, resolveNodeSecret } from './auth/node-secret';
 import { type AppConfig, CONFIG_TOKENS, configProviders } from './app-config';
 import { dataSourceOptions } from './database/data-source-options';
+import { heavyReadDataSourceOptions } from './database/heavy-read-data-source';
 import { EventsModule } from './events/events.module';
 import { HealthBoardModule } from './health/health-board';
 import { HealthController } from './health/health.controller';
@@ -37,7 +38,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule],
       controllers: [HealthController],
     };
   }

@@ -8,6 +8,7 @@ import type { AppConfig } from './app-config';
 import type { LogLevel } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
+import { refuseNulCharacters } from './http/nul-guard';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
 
 const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -31,6 +32,7 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
     bufferLogs: false,
   });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
+  refuseNulCharacters(adapter.getInstance());
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
   const ingestion = app.get(IngestionRuntime).transport();

@@ -7,7 +7,9 @@ export type IdentifierErrorCode =
   | 'CONTROL_CHARACTER'
   | 'HANDLE_TOO_LONG'
   | 'PREFIX_TOO_LONG'
-  | 'INVALID_UNICODE';
+  | 'INVALID_UNICODE'
+  | 'LOOK_ALIKE_PREFIX'
+  | 'DOT_SEGMENT';
 
 export class IdentifierError extends Error {
   override readonly name = 'IdentifierError';

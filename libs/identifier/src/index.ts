@@ -13,6 +13,7 @@ export {
   tryParseHandle,
 } from './handle';
 export type { ParsedHandle, ParsedPrefix, ParseHandleResult } from './handle';
+export { checkWritableSuffix, dotSegmentProblem, parseAssignablePrefix } from './unambiguous';
 export {
   DEFAULT_PERMISSIONS_STRING,
   isPublicReadable,

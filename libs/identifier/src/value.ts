@@ -109,7 +109,9 @@ export function valueFromJson(input: unknown, opts: ValueFromJsonOptions = {}): 
   const limits: ValueLimits = { ...DEFAULT_VALUE_LIMITS, ...opts.limits };
   const obj = readObject(input, path, VALUE_KEYS, 'a handle value object');
 
-  const index = readUint(required(obj, 'index', path), at(path, 'index'), 1);
+  // pyhandle sends its HS_ADMIN value's index as a string ("100"); other values keep the strict number.
+  const isAdmin = typeof obj.type === 'string' && asciiLower(obj.type) === 'hs_admin';
+  const index = (isAdmin ? readIndex : readUint)(required(obj, 'index', path), at(path, 'index'), 1);
   const type = readType(required(obj, 'type', path), at(path, 'type'), limits);
   const data = readData(required(obj, 'data', path), at(path, 'data'), limits);
   const ttl: Ttl =
@@ -272,18 +274,9 @@ function readAdmin(x: unknown, path: string): AdminValue {
   const obj = readObject(x, path, ADMIN_KEYS, 'an object {"handle", "index", "permissions"}');
   return {
     handle: readHandle(required(obj, 'handle', path), at(path, 'handle')),
-    index: readAdminIndex(required(obj, 'index', path), at(path, 'index')),
+    index: readIndex(required(obj, 'index', path), at(path, 'index'), 1),
     permissions: readPattern(required(obj, 'permissions', path), at(path, 'permissions'), ADMIN_PERMISSIONS, '12 characters of 0/1'),
   };
-}
-
-/**
- * pyhandle's RESTHandleClient writes the HS_ADMIN index as a string ("200"); Handle.Net reads it as a
- * number. A canonical decimal string is therefore taken as that number (and stored as a number).
- */
-function readAdminIndex(x: unknown, path: string): number {
-  if (typeof x === 'string' && /^[1-9][0-9]{0,9}$/.test(x)) return readUint(Number(x), path, 1);
-  return readUint(x, path, 1);
 }
 
 function readReferences(x: unknown, path: string, limits: ValueLimits): ValueReference[] {
@@ -370,6 +363,16 @@ function nowOf(opts: { now?: Date }): Date {
   const now = opts.now ?? new Date();
   if (Number.isNaN(now.getTime())) throw new RangeError('opts.now is an invalid Date');
   return now;
+}
+
+/**
+ * An HS_ADMIN index: a JSON number, or its decimal digits as a string ("200"), as pyhandle sends
+ * the index of its HS_ADMIN value and of the admin handle in it. Only canonical digits (no sign, space, exponent or
+ * leading zero) are read as a number; anything else is refused as readUint refuses it.
+ */
+function readIndex(x: unknown, path: string, min: number): number {
+  if (typeof x === 'string' && /^(0|[1-9][0-9]{0,9})$/.test(x)) return readUint(Number(x), path, min);
+  return readUint(x, path, min);
 }
 
 function readUint(x: unknown, path: string, min: number, max = MAX_VALUE_INDEX): number {

@@ -35,7 +35,8 @@ export type DomainErrorCode =
   | 'INTERNAL'
   /** An authenticated Handle identity writing where it is no administrator (Handle RC_INVALID_ADMIN). */
   | 'ADMIN_NOT_RECOGNIZED'
-  | 'LOGIN_LOCKED';
+  | 'LOGIN_LOCKED'
+  | 'QUERY_TOO_EXPENSIVE';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -92,4 +93,6 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   ADMIN_NOT_RECOGNIZED: 403,
   /** Too many failed sign-ins for one username: locked for a while (Retry-After says how long). */
   LOGIN_LOCKED: 429,
+  /** A heavy read (trace, EPCIS query, listing, statistics) ran into its statement timeout: narrow it. */
+  QUERY_TOO_EXPENSIVE: 422,
 };

@@ -49,6 +49,7 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   UPSTREAM_FAILED: [2, 502],
   REFERRAL_LOOP: [6, 508],
   ADMIN_NOT_RECOGNIZED: [400, 403],
+  QUERY_TOO_EXPENSIVE: [2, 422],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

@@ -1,4 +1,4 @@
-import { IdentifierError, type ParsedHandle, parseHandle, parsePrefix, ValueError } from '@idis/identifier';
+import { checkWritableSuffix, IdentifierError, type ParsedHandle, parseHandle, parsePrefix, ValueError } from '@idis/identifier';
 import { DomainError } from '../errors/domain-errors';
 
 /** parseHandle, with the library's error turned into the domain's INVALID_HANDLE. */
@@ -8,6 +8,17 @@ export function parseHandleOrThrow(text: string): ParsedHandle {
   } catch (error) {
     throw asDomainError(error);
   }
+}
+
+/** parseHandleOrThrow for a create or update: a suffix with a "." or ".." path segment is refused too. */
+export function parseWritableHandleOrThrow(text: string): ParsedHandle {
+  const parsed = parseHandleOrThrow(text);
+  try {
+    checkWritableSuffix(parsed.suffix);
+  } catch (error) {
+    throw asDomainError(error);
+  }
+  return parsed;
 }
 
 export function parsePrefixOrThrow(text: string): ReturnType<typeof parsePrefix> {

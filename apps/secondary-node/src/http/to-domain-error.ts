@@ -8,6 +8,10 @@ export function toDomainError(error: unknown): DomainError {
     const status = error.getStatus();
     return new DomainError(codeForStatus(status), error.message);
   }
+  // query_canceled: a heavy read ran into HEAVY_READ_STATEMENT_TIMEOUT_MS (config/heavy-read.config.ts).
+  if ((error as { code?: unknown })?.code === '57014') {
+    return new DomainError('QUERY_TOO_EXPENSIVE', 'the query took longer than this node allows; narrow it (a smaller depth, a shorter time range, a smaller page)');
+  }
   const fastify = error as { statusCode?: number; code?: string; message?: string };
   if (typeof fastify?.statusCode === 'number' && fastify.statusCode < 500) {
     if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
 import { type ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import { EnterpriseEntity, type EnterpriseStatus } from './entities/enterprise.entity';
 
@@ -11,7 +12,15 @@ export interface ApplicationPage {
 
 @Injectable()
 export class ApplicationRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    /** The search listing runs on the heavy-read pool (config/heavy-read.config.ts); the main pool where there is none (a partial test module). */
+    @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReadPool?: DataSource,
+  ) {}
+
+  private get heavyReads(): DataSource {
+    return this.heavyReadPool ?? this.dataSource;
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -73,7 +82,7 @@ export class ApplicationRepository {
   }
 
   async page(filter: { status?: ApplicationStatus; enterpriseId?: string; q?: string }, page: number, pageSize: number): Promise<ApplicationPage> {
-    const query = this.dataSource.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a');
+    const query = this.heavyReads.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a');
     if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
     if (filter.enterpriseId) query.andWhere('a.enterprise_id = :enterpriseId', { enterpriseId: filter.enterpriseId });
     if (filter.q) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { creditCodeProblem, parsePrefix } from '@idis/identifier';
+import { creditCodeProblem, parseAssignablePrefix, parsePrefix } from '@idis/identifier';
 import { AccountRepository } from '../auth/account.repository';
 import { DIGEST_SEALER } from '../auth/auth.service';
 import { type DigestSealer, hashPassword } from '../auth/password-hasher';
@@ -344,7 +344,7 @@ export class ApplicationsService {
   private checkRequestedPrefix(requested: string) {
     let parsed;
     try {
-      parsed = parsePrefix(requested);
+      parsed = parseAssignablePrefix(requested);
     } catch (error) {
       throw new DomainError('VALIDATION_FAILED', `requestedPrefix is invalid: ${(error as Error).message}`, [
         { path: '/requestedPrefix', message: (error as Error).message },

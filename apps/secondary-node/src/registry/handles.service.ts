@@ -14,7 +14,7 @@ import { EventHub } from '../events/event-hub';
 import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError } from '../errors/domain-errors';
 import { IdentifierRepository } from './identifier.repository';
-import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from '../http/identifier-input';
+import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow, parseWritableHandleOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixRepository } from './prefix.repository';
 import { TEMPLATE_VALUE_INDEX } from './templates.service';
@@ -50,7 +50,7 @@ export class HandlesService {
   /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
     const handleText = options.mintNewSuffix ? `${pathHandle}${randomUUID()}` : pathHandle;
-    const parsed = parseHandleOrThrow(handleText);
+    const parsed = parseWritableHandleOrThrow(handleText);
     await this.access.assertWritable(caller, parsed.prefixKey, putOperation(caller, options));
     const now = new Date();
     let incoming: { values: HandleValue[]; handle?: string };

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import { BatchedLookup } from '@idis/runtime';
+import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
 
 /** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
 const RESOLUTION_STATEMENTS_IN_FLIGHT = 4;
@@ -58,7 +59,15 @@ export interface ResolutionRow {
 
 @Injectable()
 export class IdentifierRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    /** Listings run on the heavy-read pool (config/heavy-read.config.ts), never on resolution's; the main pool where there is none (a partial test module). */
+    @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReadPool?: DataSource,
+  ) {}
+
+  private get heavyReads(): DataSource {
+    return this.heavyReadPool ?? this.dataSource;
+  }
 
   async findByKey(handleKey: string, manager: EntityManager = this.dataSource.manager, forUpdate = false): Promise<IdentifierRecord | undefined> {
     const rows: RecordRow[] = await manager.query(
@@ -171,7 +180,7 @@ export class IdentifierRepository {
    * scan: every key under prefix P lies in [P + '/', P + '0') since '0' follows '/' in ASCII.
    */
   async listUnderPrefix(prefixKey: string, offset: number, limit: number): Promise<string[]> {
-    const rows: Array<{ handle: string }> = await this.dataSource.query(
+    const rows: Array<{ handle: string }> = await this.heavyReads.query(
       `SELECT handle FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 ORDER BY handle_key OFFSET $3 LIMIT $4`,
       [`${prefixKey}/`, `${prefixKey}0`, offset, limit],
     );
@@ -179,7 +188,7 @@ export class IdentifierRepository {
   }
 
   async countUnderPrefix(prefixKey: string): Promise<number> {
-    const rows: Array<{ count: string }> = await this.dataSource.query(
+    const rows: Array<{ count: string }> = await this.heavyReads.query(
       `SELECT count(*) AS count FROM identifiers WHERE handle_key >= $1 AND handle_key < $2`,
       [`${prefixKey}/`, `${prefixKey}0`],
     );

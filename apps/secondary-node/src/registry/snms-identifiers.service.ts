@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
+import { dotSegmentProblem, type HandleJsonValue, type ParsedHandle, tryParseHandle } from '@idis/identifier';
 import type { ApiKeyOperation } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
@@ -174,7 +174,9 @@ export class SnmsIdentifiersService {
         return;
       }
       const parsed = tryParseHandle(handle);
+      const ambiguous = parsed.ok ? dotSegmentProblem(parsed.value.suffix) : null;
       if (!parsed.ok) results[position] = refused(handle, 'INVALID_HANDLE', parsed.error.message);
+      else if (ambiguous) results[position] = refused(handle, 'INVALID_HANDLE', ambiguous);
       else candidates.push({ position, parsed: parsed.value, input: item as unknown as SnmsRecordInput });
     });
 

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import type { UsageKind } from './usage-kinds';
 
@@ -55,6 +56,8 @@ export class UsageCountRepository implements UsageCountStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly directory: PrefixDirectory,
+    /** Series sums run on the heavy-read pool (config/heavy-read.config.ts); the main pool when absent. */
+    @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReads?: DataSource,
   ) {}
 
   /**
@@ -110,7 +113,7 @@ export class UsageCountRepository implements UsageCountStore {
       params.push(selection.prefixKeys);
       prefixFilter = 'AND prefix_key = ANY($5::text[])';
     }
-    const rows: Array<{ bucket: number; outcome: string; count: string }> = await this.dataSource.query(
+    const rows: Array<{ bucket: number; outcome: string; count: string }> = await (this.heavyReads ?? this.dataSource).query(
       `SELECT ((extract(epoch FROM minute)::bigint - $2::bigint) / $4::bigint)::int AS bucket, outcome, sum(count)::text AS count
          FROM usage_counts
         WHERE kind = $1 AND minute >= to_timestamp($2::bigint) AND minute < to_timestamp($3::bigint) ${prefixFilter}

@@ -11,7 +11,7 @@ import {
   type PrefixAvailability,
   type ReviewResult,
 } from '@idis/contracts';
-import { isDerivedPrefix, parsePrefix, type ParsedPrefix } from '@idis/identifier';
+import { isDerivedPrefix, parseAssignablePrefix, parsePrefix, type ParsedPrefix } from '@idis/identifier';
 import { TOP_LEVEL_CONFIG, type TopLevelConfig } from '../config/top-level-config';
 import { TopLevelError, invalid } from '../errors/top-level-errors';
 import type { AuthenticatedNode } from '../grpc/authenticated-node';
@@ -72,6 +72,7 @@ export class FilingService {
     if (earlier) return receiptOf(earlier, true);
 
     const prefix = this.ownPrefix(caller, command.prefix ?? '');
+    if (command.operation === 'create') assignable(prefix.prefix);
     const enterprise = command.operation === 'delete' ? null : enterpriseFrom(command.enterprise as never);
     const reason = command.reason ?? '';
     if (reason.length > 500) throw invalid('reason is longer than 500 characters');
@@ -196,6 +197,15 @@ function applySubmission(
     throw new TopLevelError('ILLEGAL_STATE', `prefix ${prefix} already has an operation under review (server transaction ${filing.pendingTransactionId})`);
   }
   return { ...filing, pendingTransactionId: transaction.serverTransactionId, updatedAt: now };
+}
+
+/** A new filing must not look like another prefix (88.118.08 beside 88.118.8); existing ones stay updatable. */
+function assignable(prefix: string): void {
+  try {
+    parseAssignablePrefix(prefix);
+  } catch (error) {
+    throw invalid(`prefix ${JSON.stringify(prefix.slice(0, 80))} cannot be filed: ${(error as Error).message}`);
+  }
 }
 
 function tryParse(raw: string): ParsedPrefix | undefined {

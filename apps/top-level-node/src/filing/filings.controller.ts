@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
+import { TOP_LEVEL_CONFIG, type TopLevelConfig } from '../config/top-level-config';
 import { TopLevelError, invalid } from '../errors/top-level-errors';
 import { AdminTokenGuard } from '../http/admin-token.guard';
 import { integerParam, nodeIdParam, oneOfParam, type QueryValue } from '../http/query';
+import type { EnterpriseRecord } from './enterprise';
 import type { FilingTransactionEntity } from './filing-transaction.entity';
 import type { FilingEntity } from './filing.entity';
 import { FilingReviewService } from './filing-review.service';
@@ -10,28 +12,43 @@ import { FilingRepository } from './filing.repository';
 
 const STATES = ['pending', 'approved', 'rejected', 'deleted'] as const;
 
-/** Operator view of filings and the manual review (FILING_REVIEW=manual, or to decide early in auto mode). */
+/**
+ * Operator view of filings and the manual review (FILING_REVIEW=manual, or to decide early in auto mode).
+ * Filings carry personal data (the enterprise's contact person, e-mail, phone) and the credit code,
+ * so reading them is an admin call like the review: with TOP_LEVEL_ADMIN_TOKEN set it needs that
+ * token; without it (a local simulator, open like every admin route) the enterprise is shown by its
+ * organisation name only, as the public IIIDAP view shows it.
+ */
 @Controller('api/v1/filings')
 export class FilingsController {
   constructor(
     private readonly filings: FilingRepository,
     private readonly reviews: FilingReviewService,
+    @Inject(TOP_LEVEL_CONFIG) private readonly config: TopLevelConfig,
   ) {}
 
   @Get()
+  @UseGuards(AdminTokenGuard)
   async list(@Query() query: Record<string, QueryValue>) {
     const page = integerParam(query, 'page', 1, 1, 100_000);
     const pageSize = integerParam(query, 'pageSize', 50, 1, 500);
     const result = await this.filings.list({ status: oneOfParam(query, 'status', STATES), nodeId: nodeIdParam(query, 'nodeId'), page, pageSize });
-    return { total: result.total, page, pageSize, items: result.items.map(filingView) };
+    return { total: result.total, page, pageSize, items: result.items.map((filing) => this.shown(filingView(filing))) };
   }
 
   @Get(':prefix')
+  @UseGuards(AdminTokenGuard)
   async get(@Param('prefix') prefix: string) {
     const key = prefixKeyOf(prefix);
     const filing = await this.filings.findFiling(key);
     if (!filing) throw new TopLevelError('NOT_FOUND', `no filing for prefix ${prefix}`);
-    return { ...filingView(filing), transactions: (await this.filings.transactionsOf(key, 50)).map(transactionView) };
+    return { ...this.shown(filingView(filing)), transactions: (await this.filings.transactionsOf(key, 50)).map((t) => this.shown(transactionView(t))) };
+  }
+
+  /** Contact details only for a caller the admin token authenticated (the guard ran before). */
+  private shown<T extends { enterprise: EnterpriseRecord | null }>(view: T): T {
+    if (this.config.adminToken !== undefined || view.enterprise === null) return view;
+    return { ...view, enterprise: { orgName: view.enterprise.orgName } as EnterpriseRecord };
   }
 
   @Post(':prefix/approve')

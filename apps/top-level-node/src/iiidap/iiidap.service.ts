@@ -15,8 +15,9 @@ export type IiidapAnswer =
 
 /**
  * Read-only registration data of prefixes, shaped after IIIDAP (draft-mcd-identifier-access-*)
- * and RDAP (RFC 9083): objectClassName, handle, status, events, entities, links. Contact details
- * of enterprises are not published.
+ * and RDAP (RFC 9083): objectClassName, handle, status, events, entities, links. Only public data:
+ * the organisation's name, the prefix, its status and dates, and the responsible node; contact
+ * details and credit codes of enterprises are not published.
  */
 @Injectable()
 export class IiidapService {
@@ -105,8 +106,9 @@ export class IiidapService {
         {
           objectClassName: 'entity',
           roles: ['registrant'],
+          // Public registration data only: the organisation's name. The contact person, e-mail,
+          // phone and credit code stay with the operator (GET /api/v1/filings, admin token).
           fn: filing.enterprise.orgName,
-          publicIds: [{ type: 'unified social credit code', identifier: filing.enterprise.creditCode }],
         },
         registrarEntity(node),
       ],

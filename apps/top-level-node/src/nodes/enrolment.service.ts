@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EnrolRequest, EnrolResponse } from '@idis/contracts';
-import { parsePrefix } from '@idis/identifier';
+import { parseAssignablePrefix } from '@idis/identifier';
 import { TOP_LEVEL_CONFIG, type TopLevelConfig } from '../config/top-level-config';
 import { TopLevelError, invalid } from '../errors/top-level-errors';
 import { endpointsFrom } from './endpoints';
@@ -33,7 +33,7 @@ export class EnrolmentService {
     const requested = request.requestedPrefix ?? '';
     let prefixKey: string;
     try {
-      prefixKey = parsePrefix(requested).prefixKey;
+      prefixKey = parseAssignablePrefix(requested).prefixKey;
     } catch (error) {
       throw invalid(`requested_prefix ${JSON.stringify(requested.slice(0, 80))} is not a prefix: ${(error as Error).message}`);
     }

@@ -35,6 +35,8 @@ export class CaptureController {
     if (unknown.length > 0) throw new DomainError('VALIDATION_FAILED', `unknown query parameter ${unknown.join(', ')}; expected prefix`);
     const job = await this.capture.capture(caller, querySingle('prefix', query.prefix), body);
     void reply.header('location', `/epcis/capture/${job.captureID}`);
+    // Another enterprise's eventID: refused as a conflict (nothing stored), the job says which events.
+    if (job.errorCode === 'EVENT_ID_CONFLICT') void reply.status(409);
     return job;
   }
 

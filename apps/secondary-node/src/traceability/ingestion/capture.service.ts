@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
 import { assertKeyMay, keyScopeProblem } from '../../auth/api-keys/api-key-scope';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { CaptureJobRepository } from '../store/capture-job.repository';
 import type { CaptureJobEntity } from '../store/entities/capture-job.entity';
-import { EventStore } from '../store/event-store';
-import { isDataError } from './ingest-pipeline';
+import { EventStore, isEventIdConflict } from '../store/event-store';
+import { EVENT_ID_CONFLICT_MESSAGE, eventIdConflictProblems, isDataError } from './ingest-pipeline';
 import { IngestionRuntime } from './ingestion-runtime';
 
 export interface CaptureJobView {
@@ -24,6 +24,8 @@ export interface CaptureJobView {
   stored: number;
   duplicates: number;
   errors: Array<{ path: string; message: string }>;
+  /** Set when the capture failed because an eventID is another enterprise's (the controller answers 409). */
+  errorCode?: 'EVENT_ID_CONFLICT';
 }
 
 /**
@@ -36,6 +38,8 @@ export interface CaptureJobView {
  */
 @Injectable()
 export class CaptureService {
+  private readonly logger = new Logger('Capture');
+
   constructor(
     private readonly runtime: IngestionRuntime,
     private readonly store: EventStore,
@@ -62,7 +66,12 @@ export class CaptureService {
       job = { status: 'succeeded' as const, stored: outcomes.length - duplicates, duplicates, problems: null };
     } catch (error) {
       if (!isDataError(error)) throw error;
-      job = { status: 'failed' as const, stored: 0, duplicates: 0, problems: [{ path: '', message: `the database refused the events: ${(error as Error).message}` }] };
+      // All or nothing: the job names the refused events, never the database's own text.
+      const problems = isEventIdConflict(error)
+        ? eventIdConflictProblems(items.map((i) => i.event.eventId), await this.store.foreignEventIds(prefixKey, items.map((i) => i.event.eventId)))
+        : [{ path: '', message: 'the events could not be stored: the database refused them as data' }];
+      this.logger.warn(`capture for ${prefixKey} refused by the database: ${(error as Error).message}`);
+      job = { status: 'failed' as const, stored: 0, duplicates: 0, problems };
     }
     await this.jobs.insert({ id, enterprisePrefix: prefixKey, accountId: caller.accountId, eventCount: items.length, finished: true, ...job });
     return this.job(caller, id);
@@ -103,7 +112,9 @@ export class CaptureService {
 }
 
 function view(job: CaptureJobEntity): CaptureJobView {
+  const conflict = (job.problems ?? []).some((p) => p.message === EVENT_ID_CONFLICT_MESSAGE);
   return {
+    ...(conflict ? { errorCode: 'EVENT_ID_CONFLICT' as const } : {}),
     captureID: job.id,
     status: job.status,
     running: job.status === 'accepted',

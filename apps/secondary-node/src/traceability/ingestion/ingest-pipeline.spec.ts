@@ -121,6 +121,30 @@ describe('IngestPipeline', () => {
     await pipe.close();
   });
 
+  it('keeps the database’s text out of a storage_error reject (it stays in the log)', async () => {
+    const { pipe, store } = pipeline();
+    store.failWith = (items) => (items.some((i) => i.event.eventId === 'poison') ? Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }) : undefined);
+    await pipe.submit(message('ok:poison'));
+    const [reject] = store.batches.flatMap((b) => b.rejects);
+    expect(reject.reason).toBe('storage_error');
+    expect(JSON.stringify(reject.problems)).not.toMatch(/byte sequence|0x00/);
+    await pipe.close();
+  });
+
+  it('rejects a message meeting another enterprise’s eventID as event_id_conflict, naming the event and nothing of the other owner', async () => {
+    const { pipe, store, announced } = pipeline();
+    const conflict = Object.assign(new Error('duplicate key value violates unique constraint "uq_epcis_events_event_id"'), { code: '23505', constraint: 'uq_epcis_events_event_id' });
+    store.failWith = (items) => (items.some((i) => i.event.eventId === 'taken') ? conflict : undefined);
+    (store as FakeStore & { foreignEventIds: BatchCommitter['foreignEventIds'] }).foreignEventIds = async (_prefix, ids) => new Set(ids.filter((id) => id === 'taken'));
+    await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('ok:taken')), pipe.submit(message('ok:c'))]);
+    expect(store.batches.flatMap((b) => b.items).sort()).toEqual(['a', 'c']);
+    const [reject] = store.batches.flatMap((b) => b.rejects);
+    expect(reject).toMatchObject({ reason: 'event_id_conflict', problems: [{ path: 'epcisBody.eventList[0].eventID', message: expect.stringMatching(/cannot be used/) }] });
+    expect(JSON.stringify(reject.problems)).not.toMatch(/violates|uq_epcis/);
+    expect(announced).toMatchObject([{ segment: '88.118.8', reason: 'event_id_conflict' }]);
+    await pipe.close();
+  });
+
   it('retries a batch PostgreSQL refuses for another reason, acknowledging nothing until it commits', async () => {
     const { pipe, store } = pipeline({ batchMaxEvents: 1 });
     let failures = 3;

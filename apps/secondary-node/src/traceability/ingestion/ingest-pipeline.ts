@@ -1,12 +1,31 @@
 import { Logger } from '@nestjs/common';
 import { backoffCeilingMs } from '@idis/runtime';
-import type { BatchResult, RejectRecord, StoreItem } from '../store/event-store';
+import { type BatchResult, isEventIdConflict, type RejectRecord, type StoreItem } from '../store/event-store';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
 /** What the pipeline needs from the store: one transaction for events and rejects. */
 export interface BatchCommitter {
   commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult>;
+  /** Which of these eventIDs another enterprise already uses (to name the events of a conflict). */
+  foreignEventIds?(prefixKey: string, eventIds: string[]): Promise<Set<string>>;
 }
+
+/** Why a message's events could not be stored, as its reject says it (never the database's own text). */
+interface StorageProblem {
+  reason: RejectReason;
+  problems: Array<{ path: string; message: string }>;
+}
+
+/** The problem of each event of a document whose eventID another enterprise uses; names nothing of that enterprise. */
+export function eventIdConflictProblems(eventIds: string[], foreign: Set<string>): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  eventIds.forEach((eventId, index) => {
+    if (foreign.has(eventId)) problems.push({ path: `epcisBody.eventList[${index}].eventID`, message: EVENT_ID_CONFLICT_MESSAGE });
+  });
+  return problems.length > 0 ? problems : [{ path: 'epcisBody.eventList', message: EVENT_ID_CONFLICT_MESSAGE }];
+}
+
+export const EVENT_ID_CONFLICT_MESSAGE = 'this eventID cannot be used by your enterprise (event_id_conflict): give the event another eventID';
 
 /** Where rejects are announced: `{root}/{prefix}/rejects`. Fire and forget (they are in the database already). */
 export type RejectAnnouncer = (prefixSegment: string, body: { reason: RejectReason; problems: Array<{ path: string; message: string }>; receivedAt: string; eventIds?: string[] }) => void;
@@ -28,7 +47,7 @@ interface Pending {
   receivedAt: Date;
   verdict: Verdict;
   /** Set when storing the message's events failed on its own: it is kept as a reject instead. */
-  storageProblem?: string;
+  storageProblem?: StorageProblem;
   resolve: () => void;
 }
 
@@ -195,8 +214,8 @@ export class IngestPipeline {
           const [only] = batch;
           if (only.storageProblem === undefined) {
             this.stats.isolatedPoisonMessages += 1;
-            only.storageProblem = (error as Error).message;
-            this.logger.warn(`message on ${only.message.topic} could not be stored and is rejected: ${only.storageProblem}`);
+            only.storageProblem = await this.storageProblemOf(only, error);
+            this.logger.warn(`message on ${only.message.topic} could not be stored and is rejected (${only.storageProblem.reason}): ${(error as Error).message}`);
             continue;
           }
           // Even the reject row is refused: give the message up rather than block the consumer.
@@ -211,6 +230,26 @@ export class IngestPipeline {
         await delay(wait);
       }
     }
+  }
+
+  /**
+   * The reject of a message the database refused on its own: another enterprise's eventID is a
+   * conflict named per event; anything else a storage error. The database's message stays in the
+   * log: it can quote the data and the schema.
+   */
+  private async storageProblemOf(pending: Pending, error: unknown): Promise<StorageProblem> {
+    const { verdict } = pending;
+    if (verdict.ok && isEventIdConflict(error)) {
+      const eventIds = verdict.events.map((e) => e.eventId);
+      let foreign = new Set<string>();
+      try {
+        foreign = (await this.store.foreignEventIds?.(verdict.prefixKey, eventIds)) ?? foreign;
+      } catch (lookupError) {
+        this.logger.warn(`conflicting eventIDs not looked up: ${(lookupError as Error).message}`);
+      }
+      return { reason: 'event_id_conflict', problems: eventIdConflictProblems(eventIds, foreign) };
+    }
+    return { reason: 'storage_error', problems: [{ path: '', message: 'the events could not be stored: the database refused them as data' }] };
   }
 
   private toRows(batch: Pending[]): { items: StoreItem[]; rejects: RejectRecord[]; owners: number[] } {
@@ -235,8 +274,8 @@ export class IngestPipeline {
   private rejectOf(pending: Pending): RejectRecord | null {
     const { verdict } = pending;
     if (verdict.ok && pending.storageProblem === undefined) return null;
-    const reason: RejectReason = verdict.ok ? 'storage_error' : verdict.reason;
-    const problems = verdict.ok ? [{ path: '', message: `the database refused the events: ${pending.storageProblem}` }] : verdict.problems;
+    const reason: RejectReason = verdict.ok ? (pending.storageProblem as StorageProblem).reason : verdict.reason;
+    const problems = verdict.ok ? (pending.storageProblem as StorageProblem).problems : verdict.problems;
     return {
       enterprisePrefix: verdict.prefixKey,
       source: 'mqtt',

@@ -1,8 +1,9 @@
 import { handleLookupKey, parsePrefix } from '@idis/identifier';
 import { type EpcisProblem, type NormalisedEvent, parseEpcisPayload } from '@idis/epcis';
+import { findNulPointer } from '../../http/nul-guard';
 
 /** Stable machine reasons of a rejected message or capture (epcis_rejects.reason, the rejects topic). */
-export type RejectReason = 'invalid_topic' | 'prefix_not_active' | 'payload_too_large' | 'invalid_payload' | 'foreign_commissioning' | 'storage_error';
+export type RejectReason = 'invalid_topic' | 'prefix_not_active' | 'payload_too_large' | 'invalid_payload' | 'foreign_commissioning' | 'storage_error' | 'event_id_conflict';
 
 export type Verdict =
   | { ok: true; prefixKey: string; events: NormalisedEvent[] }
@@ -66,12 +67,27 @@ export class MessageValidator {
     }
     const parsed = parseEpcisPayload(payload, { maxPayloadBytes: this.limits.maxPayloadBytes, maxEventsPerDocument: this.limits.maxEventsPerDocument });
     if (!parsed.ok) return { ok: false, prefixKey, reason: 'invalid_payload', problems: parsed.problems };
+    const nul = nulInDocument(payload);
+    if (nul) return { ok: false, prefixKey, reason: 'storage_error', problems: [nul], eventIds: parsed.events.map((e) => e.eventId) };
     const foreign = foreignCommissioning(parsed.events, prefixKey);
     if (foreign.length > 0) {
       return { ok: false, prefixKey, reason: 'foreign_commissioning', problems: foreign, eventIds: parsed.events.map((e) => e.eventId) };
     }
     return { ok: true, prefixKey, events: parsed.events };
   }
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, so a document with a NUL (the JSON escape \u0000)
+ * is refused as a whole before it reaches the database, with the place of the NUL. The text is
+ * searched for the escape first, so the usual document costs one scan.
+ */
+function nulInDocument(payload: Buffer | string): { path: string; message: string } | null {
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+  if (!/\\u0000/i.test(text)) return null;
+  const found = findNulPointer(JSON.parse(text));
+  if (!found) return null;
+  return { path: found.pointer || '/', message: `${found.pointer || '/'} contains the NUL character U+0000 at position ${found.position}, which cannot be stored` };
 }
 
 /**

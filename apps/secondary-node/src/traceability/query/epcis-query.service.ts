@@ -6,6 +6,7 @@ import { DomainError } from '../../errors/domain-errors';
 import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
 import type { EventQuery } from './event-query';
 import { EventQueryRepository } from './event-query.repository';
+import { HeavyReadGate } from './heavy-read-gate';
 import { PageTokens, queryDigest } from './page-token';
 import { type EpcisQueryDocument, queryDocument } from './query-document';
 
@@ -26,6 +27,7 @@ export class EpcisQueryService {
     private readonly events: EventQueryRepository,
     private readonly access: TraceabilityAccess,
     @Inject(NODE_SECRET) nodeSecret: string,
+    private readonly gate: HeavyReadGate,
   ) {
     this.tokens = new PageTokens(nodeSecret);
   }
@@ -55,13 +57,17 @@ export class EpcisQueryService {
     if (eventId.length === 0 || eventId.length > MAX_EVENT_ID_LENGTH) {
       throw new DomainError('VALIDATION_FAILED', `an eventID is 1 to ${MAX_EVENT_ID_LENGTH} characters`, [{ path: 'eventID', message: 'bad length' }]);
     }
-    const event = await this.events.byId(eventId);
+    const event = await this.events.byId(eventId, visible);
     if (!event) throw new DomainError('NOT_FOUND', `there is no event ${eventId}`);
     if (!isVisible(visible, event.enterprisePrefix)) throw new DomainError('FORBIDDEN', `event ${eventId} belongs to an enterprise that has not granted you access`);
     return queryDocument([event]);
   }
 
-  private async page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
+  private page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
+    return this.gate.run(() => this.pageNow(query, identifier, visible));
+  }
+
+  private async pageNow(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
     const digest = queryDigest({ identifier, filter: normalised(query.filter) });
     const after = query.nextPageToken === null ? null : this.tokens.read(query.nextPageToken, digest);
     const rows = await this.events.page({ filter: query.filter, identifier, visible, after, limit: query.perPage + 1 });

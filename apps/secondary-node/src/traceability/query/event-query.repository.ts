@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { HEAVY_READ_DATA_SOURCE } from '../../config/heavy-read.config';
 import type { VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from './event-query';
 import type { PagePosition } from './page-token';
@@ -39,7 +40,8 @@ export const EVENT_COLUMNS = `e.event_id, e.enterprise_prefix,
  */
 @Injectable()
 export class EventQueryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The heavy-read pool (config/heavy-read.config.ts): bounded, with a statement timeout. */
+  constructor(@InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** One page in (event_time, event_id) order, plus one extra row to tell whether another page follows. */
   async page(options: { filter: EventFilter; identifier: string | null; visible: VisiblePrefixes; after: PagePosition | null; limit: number }): Promise<StoredEvent[]> {
@@ -70,11 +72,16 @@ export class EventQueryRepository {
     return rows.map(toStoredEvent);
   }
 
-  /** The event with this eventID, or else the one whose CBV 2.0 hash ID it is. */
-  async byId(eventId: string): Promise<StoredEvent | null> {
+  /**
+   * The event with this eventID (one node-wide), or else one whose CBV 2.0 hash ID it is: the same
+   * content may be published by several enterprises under their own eventIDs, so one the caller
+   * may read comes first.
+   */
+  async byId(eventId: string, visible: VisiblePrefixes = 'all'): Promise<StoredEvent | null> {
     const rows: RawEvent[] = await this.dataSource.query(
-      `SELECT ${EVENT_COLUMNS} FROM epcis_events e WHERE e.event_id = $1 OR e.hash_id = $1 ORDER BY (e.event_id = $1) DESC, e.event_id LIMIT 1`,
-      [eventId],
+      `SELECT ${EVENT_COLUMNS} FROM epcis_events e WHERE e.event_id = $1 OR e.hash_id = $1
+        ORDER BY (e.event_id = $1) DESC, ($2::text[] IS NULL OR e.enterprise_prefix = ANY($2::text[])) DESC, e.event_id LIMIT 1`,
+      [eventId, visible === 'all' ? null : visible],
     );
     return rows.length === 0 ? null : toStoredEvent(rows[0]);
   }

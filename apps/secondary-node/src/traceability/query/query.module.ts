@@ -3,6 +3,7 @@ import { GrantsModule } from '../grants/grants.module';
 import { EpcisQueryController } from './epcis-query.controller';
 import { EpcisQueryService } from './epcis-query.service';
 import { EventQueryRepository } from './event-query.repository';
+import { HeavyReadGate } from './heavy-read-gate';
 import { TraceController } from './trace.controller';
 import { TraceRepository } from './trace.repository';
 import { TraceService } from './trace.service';
@@ -11,6 +12,6 @@ import { TraceService } from './trace.service';
 @Module({
   imports: [GrantsModule],
   controllers: [EpcisQueryController, TraceController],
-  providers: [EventQueryRepository, EpcisQueryService, TraceRepository, TraceService],
+  providers: [EventQueryRepository, EpcisQueryService, TraceRepository, TraceService, HeavyReadGate],
 })
 export class TraceabilityQueryModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { HEAVY_READ_DATA_SOURCE } from '../../config/heavy-read.config';
 import type { VisiblePrefixes } from '../grants/traceability-access.service';
 import { EVENT_COLUMNS, type StoredEvent, toStoredEvent } from './event-query.repository';
 
@@ -57,14 +58,18 @@ function stepSql(direction: TraceDirection, visibleParam: string, readable = tru
 /** Genealogy over epcis_derivations / epcis_containment (written by traceability/store). */
 @Injectable()
 export class TraceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The heavy-read pool (config/heavy-read.config.ts): bounded, with a statement timeout. */
+  constructor(@InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
    * The walk as one recursive CTE, breadth first: a node already on the path ends it (cycle), depth is
-   * bounded, and at most `maxSteps` rows are produced (PostgreSQL evaluates the CTE only as far as the LIMIT reads).
+   * bounded, and at most `maxSteps` rows are produced (PostgreSQL evaluates the CTE only as far as the LIMIT reads);
+   * `truncated` when the walk had more. Paths through a genealogy can be far more than its edges, so
+   * the rows are folded in SQL to one per (node, edge) with the node's smallest depth: the node reads
+   * each edge once, not once per path.
    */
-  async walk(start: string, direction: TraceDirection, maxDepth: number, visible: VisiblePrefixes, maxSteps: number): Promise<WalkStep[]> {
-    const rows: Array<{ node: string; depth: number; cycle: boolean; from_id: string | null; to_id: string | null; relation: 'input-of' | 'contains' | null; event_id: string | null; event_time: Date | null }> =
+  async walk(start: string, direction: TraceDirection, maxDepth: number, visible: VisiblePrefixes, maxSteps: number): Promise<{ steps: WalkStep[]; truncated: boolean }> {
+    const rows: Array<{ node: string; depth: number; cycle: boolean; from_id: string | null; to_id: string | null; relation: 'input-of' | 'contains' | null; event_id: string | null; event_time: Date | null; truncated: boolean }> =
       await this.dataSource.query(
         `WITH RECURSIVE walk (node, depth, path, cycle, from_id, to_id, relation, event_id, event_time) AS (
            SELECT $1::text, 0, ARRAY[$1::text], false, NULL::text, NULL::text, NULL::text, NULL::text, NULL::timestamptz
@@ -72,16 +77,22 @@ export class TraceRepository {
            SELECT s.next, w.depth + 1, w.path || s.next, s.next = ANY(w.path), s.from_id, s.to_id, s.relation, s.event_id, s.event_time
              FROM walk w CROSS JOIN LATERAL (${stepSql(direction, '$3')}) s
             WHERE w.depth < $2 AND NOT w.cycle
+         ), first_steps AS (
+           SELECT w.*, row_number() OVER () AS n FROM (SELECT * FROM walk LIMIT $4::int + 1) w
          )
-         SELECT node, depth, cycle, from_id, to_id, relation, event_id, event_time FROM walk LIMIT $4`,
+         SELECT node, min(depth) AS depth, bool_or(cycle) AS cycle, from_id, to_id, relation, event_id, event_time,
+                (SELECT max(n) FROM first_steps) > $4::int AS truncated
+           FROM first_steps WHERE n <= $4::int
+          GROUP BY node, from_id, to_id, relation, event_id, event_time`,
         [start, maxDepth, visible === 'all' ? null : visible, maxSteps],
       );
-    return rows.map((row) => ({
+    const steps = rows.map((row) => ({
       node: row.node,
       depth: row.depth,
       cycle: row.cycle,
       edge: row.from_id === null ? null : { from: row.from_id, to: row.to_id as string, relation: row.relation as 'input-of' | 'contains', eventId: row.event_id as string, eventTime: row.event_time as Date },
     }));
+    return { steps, truncated: rows.some((row) => row.truncated) };
   }
 
   /** Which of these nodes have edges the walk did not follow (to tell the caller the depth limit cut the graph). */

@@ -1,14 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { handleToIdentifier } from '@idis/epcis';
 import type { Principal } from '../../auth/principal';
+import { HEAVY_READ_CONFIG, type HeavyReadConfig } from '../../config/heavy-read.config';
 import { DomainError } from '../../errors/domain-errors';
 import { TraceabilityAccess } from '../grants/traceability-access.service';
+import { HeavyReadGate } from './heavy-read-gate';
 import { renderEvent } from './query-document';
 import { type NodeStanding, type TraceDirection, TraceRepository } from './trace.repository';
 
 export const DEFAULT_TRACE_DEPTH = 5;
 export const MAX_TRACE_DEPTH = 20;
-/** Rows the walk may produce (one per edge followed on one path); beyond it the graph is cut and marked truncated. */
+/**
+ * Rows the walk may produce (one per edge followed on one path) at most; beyond the configured
+ * budget (HEAVY_READ_TRACE_MAX_STEPS, default 2000) the graph is cut and marked truncated.
+ */
 export const MAX_WALK_STEPS = 10_000;
 export const MAX_TIMELINE_EVENTS = 1_000;
 
@@ -74,20 +79,27 @@ export class TraceService {
   constructor(
     private readonly traces: TraceRepository,
     private readonly access: TraceabilityAccess,
+    @Inject(HEAVY_READ_CONFIG) private readonly heavyReads: HeavyReadConfig,
+    private readonly gate: HeavyReadGate,
   ) {}
 
-  async trace(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
+  trace(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
+    return this.gate.run(() => this.traceNow(caller, handle, direction, depth));
+  }
+
+  private async traceNow(caller: Principal | undefined, handle: string, direction: TraceDirection, depth: number): Promise<TraceResult> {
     const visible = await this.access.visiblePrefixes(caller);
     const identifier = identifierOfHandle(handle);
     const root = (await this.traces.standings([identifier], visible)).get(identifier);
     if (!root) throw new DomainError('NOT_FOUND', `no traceability event mentions ${handle}`);
     if (root.visibleEventCount === 0) throw new DomainError('FORBIDDEN', `the events of ${handle} belong to enterprises that have not granted you access`);
 
-    const steps = await this.traces.walk(identifier, direction, depth, visible, MAX_WALK_STEPS + 1);
-    const truncated = steps.length > MAX_WALK_STEPS;
+    // The work budget: a crafted genealogy has exponentially many paths; the walk stops after maxSteps rows.
+    const maxSteps = Math.min(this.heavyReads.traceMaxSteps, MAX_WALK_STEPS);
+    const { steps, truncated } = await this.traces.walk(identifier, direction, depth, visible, maxSteps);
     const depths = new Map<string, number>();
     const edges = new Map<string, TraceEdge>();
-    for (const step of steps.slice(0, MAX_WALK_STEPS)) {
+    for (const step of steps) {
       if (!depths.has(step.node) || (depths.get(step.node) as number) > step.depth) depths.set(step.node, step.depth);
       if (step.edge) {
         const key = JSON.stringify([step.edge.from, step.edge.to, step.edge.relation, step.edge.eventId]);

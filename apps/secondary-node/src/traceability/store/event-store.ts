@@ -31,6 +31,25 @@ export interface BatchResult {
   counts: { stored: number; duplicates: number; errorDeclarations: number; rejected: number };
 }
 
+/** The unique eventID across owners: an insert that meets it reuses another enterprise's eventID. */
+export const EVENT_ID_CONSTRAINT = 'uq_epcis_events_event_id';
+
+/**
+ * Whether a failed write met another enterprise's eventID (unique_violation on the node-wide
+ * event_id). The batch is refused as a whole; the caller finds which events clashed with
+ * EventStore.foreignEventIds and refuses them with a reason that names neither the other owner nor
+ * its event.
+ */
+export function isEventIdConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; driverError?: { constraint?: unknown } } | null;
+  return e?.code === '23505' && (e.constraint === EVENT_ID_CONSTRAINT || e.driverError?.constraint === EVENT_ID_CONSTRAINT);
+}
+
+/** The key of an event within its owner's namespace (duplicates are per owner). */
+function ownedKey(item: StoreItem): string {
+  return `${item.enterprisePrefix}\u0000${item.event.eventId}`;
+}
+
 /** The first 64 KiB of a rejected payload are kept. */
 export const REJECT_PAYLOAD_CHARS = 64 * 1024;
 
@@ -40,8 +59,9 @@ export const COUNTER_NAMES = { stored: 'stored', duplicates: 'duplicates', error
  * All writes of the traceability store. One transaction per batch, with a constant number of
  * statements whatever its size: every table is written by one `INSERT … SELECT FROM unnest(…)`
  * (array parameters, so no 65,535-placeholder limit), events with
- * `ON CONFLICT (event_id) DO NOTHING RETURNING event_id` to learn which are new, the edges of the
- * new ones only. The counters are added in the same transaction, so they never disagree with the
+ * `ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING event_id` to learn which are new
+ * (duplicates are per owner; another owner's eventID fails the batch, see isEventIdConflict), the
+ * edges of the new ones only. The counters are added in the same transaction, so they never disagree with the
  * rows.
  *
  * A batch without error declarations (the usual case) is ONE statement: the events, their edges
@@ -71,6 +91,16 @@ export class EventStore {
     return this.dataSource.transaction((manager) => this.writeBatch(manager, items, rejects));
   }
 
+  /** Which of these eventIDs another enterprise than `prefixKey` already uses (they cannot be stored for it). */
+  async foreignEventIds(prefixKey: string, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows: Array<{ event_id: string }> = await this.dataSource.query(
+      `SELECT event_id FROM epcis_events WHERE event_id = ANY($1::text[]) AND enterprise_prefix <> $2`,
+      [eventIds, prefixKey],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  }
+
   /** Totals kept in ingestion_counters (exact, additive across replicas). */
   async counters(): Promise<Record<string, number>> {
     const rows: Array<{ name: string; value: string }> = await this.dataSource.query(`SELECT name, value FROM ingestion_counters`);
@@ -79,18 +109,23 @@ export class EventStore {
 
   private async writeBatch(manager: EntityManager, items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
     const outcomes: StoreOutcome[] = new Array(items.length);
-    // The first copy of an eventId in the batch is the candidate; later copies are duplicates of it.
+    // The first copy of an eventId of one owner in the batch is the candidate; later copies are
+    // duplicates of it. (The same eventId of two owners makes the insert fail: a conflict.)
     const plain = new Map<string, number>();
     const declarations = new Map<string, number>();
     items.forEach((item, index) => {
       const target = item.event.errorDeclaration ? declarations : plain;
-      if (target.has(item.event.eventId)) outcomes[index] = 'duplicate';
-      else target.set(item.event.eventId, index);
+      if (target.has(ownedKey(item))) outcomes[index] = 'duplicate';
+      else target.set(ownedKey(item), index);
     });
 
     const inserted = await this.insertEvents(manager, [...plain.values()].map((i) => items[i]), false);
-    for (const [eventId, index] of plain) outcomes[index] = inserted.has(eventId) ? 'stored' : 'duplicate';
-    const newEvents = [...inserted].map((eventId) => items[plain.get(eventId) as number]);
+    const newEvents: StoreItem[] = [];
+    for (const index of plain.values()) {
+      const isNew = inserted.has(items[index].event.eventId);
+      outcomes[index] = isNew ? 'stored' : 'duplicate';
+      if (isNew) newEvents.push(items[index]);
+    }
 
     if (declarations.size > 0) {
       const declared = [...declarations.values()].map((i) => items[i]);
@@ -99,7 +134,8 @@ export class EventStore {
       // Originals not here yet: store the declaration itself (already marked); when the original
       // arrives later it is a duplicate of this row.
       const insertedDeclarations = missing.length > 0 ? await this.insertEvents(manager, missing, true) : new Set<string>();
-      for (const [eventId, index] of declarations) {
+      for (const index of declarations.values()) {
+        const eventId = items[index].event.eventId;
         if (marked.get(eventId) === true || insertedDeclarations.has(eventId)) outcomes[index] = 'error-declared';
         else outcomes[index] = 'duplicate';
       }
@@ -132,11 +168,11 @@ export class EventStore {
     const first = new Map<string, number>();
     let duplicatesInBatch = 0;
     items.forEach((item, index) => {
-      if (first.has(item.event.eventId)) {
+      if (first.has(ownedKey(item))) {
         outcomes[index] = 'duplicate';
         duplicatesInBatch += 1;
       } else {
-        first.set(item.event.eventId, index);
+        first.set(ownedKey(item), index);
         candidates.push(item);
       }
     });
@@ -148,7 +184,7 @@ export class EventStore {
       [...events, ...edges, ...rejected, duplicatesInBatch, candidates.length, rejects.length],
     );
     const inserted = new Set(rows.map((row) => row.event_id));
-    for (const [eventId, index] of first) outcomes[index] = inserted.has(eventId) ? 'stored' : 'duplicate';
+    for (const index of first.values()) outcomes[index] = inserted.has(items[index].event.eventId) ? 'stored' : 'duplicate';
     const counts = {
       stored: inserted.size,
       duplicates: duplicatesInBatch + candidates.length - inserted.size,
@@ -166,14 +202,17 @@ export class EventStore {
   }
 
   /**
-   * Marks originals as declared erroneous. Returns, per eventId that exists: true when this
-   * declaration marked it, false when it was already declared (a redelivered declaration).
+   * Marks originals as declared erroneous, the declarer's own only: a declaration names an
+   * eventID, and an event of another enterprise is never touched (the declaration then finds no
+   * original, and storing it as the event itself meets the other owner's eventID: a conflict).
+   * Returns, per eventId of the declarer that exists: true when this declaration marked it, false
+   * when it was already declared (a redelivered declaration).
    */
   private async markDeclared(manager: EntityManager, items: StoreItem[]): Promise<Map<string, boolean>> {
     const rows: Array<{ event_id: string; marked: boolean }> = await manager.query(
       `WITH d AS (
-         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
-                AS u(event_id, declared_at, reason, corrective, declaration)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+                AS u(event_id, declared_at, reason, corrective, declaration, enterprise_prefix)
        ), marked AS (
          UPDATE epcis_events e
             SET error_declared_at = d.declared_at,
@@ -181,17 +220,19 @@ export class EventStore {
                 corrective_event_ids = ARRAY(SELECT jsonb_array_elements_text(d.corrective::jsonb)),
                 document = e.document || jsonb_build_object('errorDeclaration', d.declaration::jsonb)
            FROM d
-          WHERE e.event_id = d.event_id AND e.error_declared_at IS NULL
+          WHERE e.enterprise_prefix = d.enterprise_prefix AND e.event_id = d.event_id AND e.error_declared_at IS NULL
          RETURNING e.event_id
        )
        SELECT e.event_id, (m.event_id IS NOT NULL) AS marked
-         FROM epcis_events e JOIN d ON d.event_id = e.event_id LEFT JOIN marked m ON m.event_id = e.event_id`,
+         FROM epcis_events e JOIN d ON d.enterprise_prefix = e.enterprise_prefix AND d.event_id = e.event_id
+         LEFT JOIN marked m ON m.event_id = e.event_id`,
       [
         items.map((i) => i.event.eventId),
         items.map((i) => (i.event.errorDeclaration as NonNullable<NormalisedEvent['errorDeclaration']>).declarationTime.toISOString()),
         items.map((i) => i.event.errorDeclaration?.reason ?? null),
         items.map((i) => JSON.stringify(i.event.errorDeclaration?.correctiveEventIds ?? [])),
         items.map((i) => JSON.stringify(i.event.document.errorDeclaration ?? {})),
+        items.map((i) => i.enterprisePrefix),
       ],
     );
     // The SELECT sees the table as it was before the UPDATE (same statement snapshot): a row the
@@ -260,7 +301,7 @@ const INSERT_EVENTS_SQL = `INSERT INTO epcis_events (event_id, hash_id, event_ty
                      $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::text[])
               AS u(event_id, hash_id, event_type, enterprise_prefix, event_time, tz, action, biz_step, disposition, read_point, biz_location,
                    declared_at, reason, corrective, source, document)
-       ON CONFLICT (event_id) DO NOTHING
+       ON CONFLICT (enterprise_prefix, event_id) DO NOTHING
        RETURNING event_id`;
 
 /** Rejects from 7 array parameters ($1–$7, see rejectColumns). */

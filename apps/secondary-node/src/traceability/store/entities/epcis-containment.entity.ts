@@ -21,6 +21,6 @@ export class EpcisContainmentEntity {
   eventTime: Date;
 
   @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', foreignKeyConstraintName: 'fk_epcis_containment_event' })
+  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_containment_event' })
   event?: EpcisEventEntity;
 }

@@ -18,6 +18,6 @@ export class EpcisDerivationEntity {
   eventTime: Date;
 
   @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', foreignKeyConstraintName: 'fk_epcis_derivations_event' })
+  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_derivations_event' })
   event?: EpcisEventEntity;
 }

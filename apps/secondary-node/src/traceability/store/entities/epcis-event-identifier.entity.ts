@@ -16,6 +16,6 @@ export class EpcisEventIdentifierEntity {
   role: string;
 
   @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', foreignKeyConstraintName: 'fk_epcis_event_identifiers_event' })
+  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_event_identifiers_event' })
   event?: EpcisEventEntity;
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
 /** Where an event came in: the MQTT consumer or POST /epcis/capture. */
 export type EventSource = 'mqtt' | 'capture';
@@ -6,13 +6,20 @@ export type EventSource = 'mqtt' | 'capture';
 /**
  * One EPCIS event: the columns queries filter on, plus the document as received (with eventID
  * filled in when the node computed it). event_id is the publisher's eventID or the CBV 2.0 hash ID,
- * so a redelivered copy of the same message lands on the same row (ON CONFLICT DO NOTHING).
+ * keyed by its owner: a redelivered copy from the same enterprise lands on the same row
+ * (ON CONFLICT DO NOTHING); the same eventID from another enterprise meets the unique event_id and
+ * is refused (uq_epcis_events_event_id), so an eventID still names one event for readers and edges.
  * An error declaration does not get a row of its own: it fills the error_* columns of its original.
  */
 @Entity({ name: 'epcis_events' })
+@Unique('uq_epcis_events_event_id', ['eventId'])
 @Index('ix_epcis_events_prefix_time', ['enterprisePrefix', 'eventTime', 'eventId'])
 @Index('ix_epcis_events_time', ['eventTime', 'eventId'])
 export class EpcisEventEntity {
+  /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
+  @PrimaryColumn({ name: 'enterprise_prefix', type: 'text', primaryKeyConstraintName: 'pk_epcis_events' })
+  enterprisePrefix: string;
+
   @PrimaryColumn({ name: 'event_id', type: 'text', primaryKeyConstraintName: 'pk_epcis_events' })
   eventId: string;
 
@@ -23,10 +30,6 @@ export class EpcisEventEntity {
 
   @Column({ name: 'event_type', type: 'text' })
   eventType: string;
-
-  /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
-  @Column({ name: 'enterprise_prefix', type: 'text' })
-  enterprisePrefix: string;
 
   @Column({ name: 'event_time', type: 'timestamptz' })
   eventTime: Date;
