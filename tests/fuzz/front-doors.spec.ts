@@ -10,7 +10,7 @@ import { FuzzTarget } from './fuzz-target';
  * FUZZ_RUNS more cases per door); `npm run fuzz` is the long run with random seeds.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 
 describe('fuzzing the front doors of a live node', () => {
   let target: FuzzTarget;

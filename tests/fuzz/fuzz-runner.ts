@@ -74,11 +74,11 @@ export class FuzzRunner {
   private async checkMqtt(c: MqttCase): Promise<void> {
     const before = await this.target.ingestionTotals();
     await this.target.publishEvents(this.target.principals.own.prefix, c.payload);
-    // The broker acknowledged it; the node has handled it once its counters moved (a message is
-    // counted as rejected, or its events as stored or duplicates, in the transaction that stores them).
+    // The broker acknowledged it; the node has handled it once it acknowledged it in turn (after
+    // the transaction that stored or rejected it).
     const deadline = Date.now() + 30_000;
     let after = before;
-    while (after.all === before.all) {
+    while (after.acknowledged === before.acknowledged) {
       if (Date.now() > deadline) throw new Error('the node did not handle the MQTT message within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 10));
       after = await this.target.ingestionTotals();

@@ -410,9 +410,10 @@ function rejectColumns(rejects: RejectRecord[]): unknown[][] {
   return [
     rejects.map((r) => r.enterprisePrefix),
     rejects.map((r) => r.source),
-    rejects.map((r) => r.topic),
+    rejects.map((r) => (r.topic === null ? null : toStorableText(r.topic))),
     rejects.map((r) => r.reason),
-    rejects.map((r) => JSON.stringify(r.problems)),
+    // jsonb cannot hold \u0000 either, and a problem may quote the payload.
+    rejects.map((r) => JSON.stringify(r.problems, (_key, value: unknown) => (typeof value === 'string' ? toStorableText(value) : value))),
     rejects.map((r) => toStorableText(r.payload.slice(0, REJECT_PAYLOAD_CHARS))),
     rejects.map((r) => r.receivedAt.toISOString()),
   ];
