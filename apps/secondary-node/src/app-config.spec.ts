@@ -77,6 +77,33 @@ describe('loadAppConfig', () => {
         retryBaseMs: 200,
         retryMaxMs: 5000,
       },
+      limits: {
+        enabled: true,
+        families: {
+          resolution: { points: 300, windowSeconds: 1 },
+          authenticated: { points: 1000, windowSeconds: 1 },
+          registration: { points: 1_000_000, windowSeconds: 86_400 },
+          capture: { points: 50, windowSeconds: 1 },
+          mqtt: { points: 2000, windowSeconds: 1 },
+          'login-username': { points: 10, windowSeconds: 60 },
+          'login-ip': { points: 30, windowSeconds: 60 },
+        },
+        redisUrl: undefined,
+        redisKeyPrefix: 'idis:rl:',
+        redisTimeoutMs: 200,
+        syncIntervalMs: 100,
+        trustedProxies: [],
+      },
+      hardening: {
+        corsOrigins: [],
+        maxJsonDepth: 32,
+        maxUrlLength: 8192,
+        maxHeaderBytes: 16_384,
+        requestTimeoutMs: 60_000,
+        headersTimeoutMs: 20_000,
+        idleTimeoutMs: 120_000,
+        keepAliveTimeoutMs: 72_000,
+      },
     });
   });
 
@@ -191,6 +218,10 @@ describe('loadAppConfig', () => {
     ['CACHE_L2_ENABLED', '1', 'CACHE_L2_ENABLED must be true or false, got "1"'],
     ['CACHE_NEGATIVE_TTL_SECONDS', '-5', 'CACHE_NEGATIVE_TTL_SECONDS must be an integer from 0 to 3600, got "-5"'],
     ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
+    ['RATE_LIMIT_LOGIN_IP', '30 per minute', 'RATE_LIMIT_LOGIN_IP must be <points>/<window> such as 100/1s, 10/1m or 1000000/1d, or off, got "30 per minute"'],
+    ['CORS_ORIGINS', '*', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "*"'],
+    ['CORS_ORIGINS', 'https://console.example.cn/app', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "https://console.example.cn/app"'],
+    ['MAX_JSON_DEPTH', '1', 'MAX_JSON_DEPTH must be an integer from 2 to 1000, got "1"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });

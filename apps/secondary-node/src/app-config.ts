@@ -7,6 +7,8 @@ import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
+import { HARDENING_CONFIG, type HardeningConfig, readHardeningConfig } from './http/hardening.config';
+import { LIMITS_CONFIG, type LimitsConfig, readLimitsConfig } from './limits/limits.config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
 
 /**
@@ -20,6 +22,10 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
   ingestion: IngestionConfig;
   upstream: UpstreamConfig;
+  /** Rate limits and quotas (limits/limits.config.ts). */
+  limits: LimitsConfig;
+  /** HTTP hardening: CORS, security headers, size limits, timeouts (http/hardening.config.ts). */
+  hardening: HardeningConfig;
 }
 
 /**
@@ -29,12 +35,15 @@ export interface AppConfig extends NodeConfig, AuthConfig {
 export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppConfig {
   return composeConfig(env, overrides, (read, node) => {
     const auth = readAuthConfig(read);
+    const cache = readResolutionConfig(read);
     const slices = {
       ...auth,
-      cache: readResolutionConfig(read),
+      cache,
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
+      limits: readLimitsConfig(read, cache),
+      hardening: readHardeningConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -53,7 +62,9 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: INGESTION_CONFIG, useValue: config.ingestion },
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
+    { provide: LIMITS_CONFIG, useValue: config.limits },
+    { provide: HARDENING_CONFIG, useValue: config.hardening },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG];

@@ -32,7 +32,9 @@ export type DomainErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_FAILED'
   | 'REFERRAL_LOOP'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'RATE_LIMITED'
+  | 'URI_TOO_LONG';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -86,4 +88,7 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   /** A cross-node resolution came back to a node it already passed, or took too many hops. */
   REFERRAL_LOOP: 508,
   INTERNAL: 500,
+  /** A rate limit or quota of limits/ (Retry-After and RateLimit-* headers tell when to come back). */
+  RATE_LIMITED: 429,
+  URI_TOO_LONG: 414,
 };

@@ -47,6 +47,9 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   UPSTREAM_UNAVAILABLE: [2, 503],
   UPSTREAM_FAILED: [2, 502],
   REFERRAL_LOOP: [6, 508],
+  // RC 3: server too busy (RFC 3652), the Handle protocol's own way of saying "come back later".
+  RATE_LIMITED: [3, 429],
+  URI_TOO_LONG: [4, 414],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {
