@@ -34,7 +34,7 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
     bufferLogs: false,
   });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
-  // URL length, security headers, CORS, JSON depth: before any route (http/hardening.ts).
+  // Security headers, CORS, URL length, JSON depth: before any route (http/hardening.ts).
   await installHardening(app, config.hardening);
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
