@@ -44,7 +44,7 @@ export const LABELS: Record<StepId, string> = {
 export const CPU_TARGETS: Partial<Record<StepId, number>> = { 'b-rl': 0.95 };
 
 /** (b-rl): every rate limit on, the anonymous-resolution limit far above what autocannon offers. */
-export const LIMITER_ON_ENV: Record<string, string> = { RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_RESOLUTION: '1000000000/1s' };
+export const LIMITER_ON_ENV: Record<string, string> = { RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_RESOLUTION: '100000000/1s' };
 
 /** Minimum ratio to the baseline, and p99 bound, from the issue. */
 export const TARGETS: Partial<Record<StepId, { ratio: number; p99Ms?: number }>> = {
