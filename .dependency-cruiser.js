@@ -5,7 +5,7 @@
  * the test also refuses any import cycle between two folders.
  */
 const NODE = '^apps/secondary-node/src';
-const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database)';
+const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits)';
 
 /** A rule: files under `from` may not import files under any of `to`. */
 function forbid(name, comment, from, to) {
@@ -29,6 +29,7 @@ module.exports = {
     forbid('resolution-reports-through-the-hub', 'resolution signals each resolution; statistics and metrics listen', `${NODE}/resolution/`, `${NODE}/(statistics|metrics|traceability|database)/`),
     forbid('statistics-listens', 'statistics count what they hear and read the registry; nothing of resolution, upstream or metrics', `${NODE}/statistics/`, `${NODE}/(resolution|upstream|metrics|traceability|database)/`),
     forbid('traceability-stands-alone', 'traceability reads the registry and auth only', `${NODE}/traceability/`, `${NODE}/(resolution|upstream|statistics|metrics|database)/`),
+    forbid('limits-stand-on-auth', 'rate limits know the caller (auth) and nothing else; capabilities that count something of their own import them', `${NODE}/limits/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database)/`),
     forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
   ],
   options: {

@@ -7,7 +7,8 @@
  *   (a)  bare Fastify, the reply from a precomputed string         ┐ baselines: the physical limit
  *   (a2) bare Fastify, an ioredis GET of the reply                  │ of each tier on this machine,
  *   (a3) bare Fastify, a pg primary-key SELECT of the reply         ┘ measured in the same run
- *   (b) L1 hits   (c) L2 hits, L1 off   (d) database only   (e) Zipf over all identifiers, cold
+ *   (b) L1 hits   (b-rl) L1 hits with every rate limit on (compared to (b) by CPU µs/req)
+ *   (c) L2 hits, L1 off   (d) database only   (e) Zipf over all identifiers, cold
  *   (f) a flood of unknown identifiers under the known prefix (negative cache)
  *
  * in the interleaved order a, b, a2, c, a3, d, e, f, a so that drift on a noisy machine reaches
@@ -49,7 +50,7 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   let scaleFacts: ScaleFacts | undefined;
   if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
-      for (const step of options.steps ?? (['a', 'b', 'g', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
+      for (const step of options.steps ?? (['a', 'b', 'b-rl', 'g', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
         measurements.push(await measure(ctx, step, r, options.identifiers));
       }
     }

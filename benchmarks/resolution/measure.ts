@@ -14,6 +14,7 @@ import {
   type DatabaseActivity,
   FOREIGN_PREFIX,
   LABELS,
+  LIMITER_ON_ENV,
   log,
   type Measurement,
   PAD,
@@ -58,6 +59,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   else if (step === 'a3') server = await startBaseline(ctx, 'pg');
   else {
     env = step === 'b' || step === 'e' || step === 'f' || step === 'g' ? cacheEnv(true, true) : step === 'c' ? cacheEnv(false, true) : cacheEnv(false, false);
+    if (step === 'b-rl') env = { ...cacheEnv(true, true), ...LIMITER_ON_ENV };
     if (step === 'g') {
       if (!ctx.federation) throw new Error('(g) needs the federation set up');
       env = { ...env, ...ctx.federation.nearEnv };
@@ -72,7 +74,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   try {
     await checkReply(ctx, step, server.baseUrl, keys);
     // (b), (c) and (g) measure hits: every key of the working set is loaded once before the warm-up.
-    if (step === 'b' || step === 'c' || step === 'g') {
+    if (step === 'b' || step === 'b-rl' || step === 'c' || step === 'g') {
       await prewarm(server.baseUrl, ctx.workingSet, pathPrefixOf(step));
       requestsSent += ctx.workingSet.length;
     }

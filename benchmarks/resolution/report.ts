@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { round } from '../../tests/support/benchmark/stats';
-import { BASELINE_OF, BASELINE_TABLE, type Context, GUIDELINE_REQ_PER_SEC, LABELS, type Measurement, type ScaleFacts, type StepId, TARGETS } from './suite';
+import { BASELINE_OF, BASELINE_TABLE, type Context, CPU_TARGETS, GUIDELINE_REQ_PER_SEC, LABELS, type Measurement, type ScaleFacts, type StepId, TARGETS } from './suite';
 
 /** Each node row against the nearest run (in execution order) of its baseline; ties go to the earlier. */
 export function pairWithBaselines(measurements: Measurement[]): void {
@@ -97,12 +97,14 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     const baselineCpu = m.baselineIndex !== undefined ? measurements[m.baselineIndex].result.serverCpuUsPerReq : undefined;
     const cpuRatio = baselineCpu !== undefined && r(m).serverCpuUsPerReq ? baselineCpu / (r(m).serverCpuUsPerReq as number) : undefined;
     const baseline = m.baselineIndex !== undefined ? `${fmtRatio(m.ratio)} × ${measurements[m.baselineIndex].step} (#${m.baselineIndex + 1})` : m.step.startsWith('a') ? 'baseline' : '';
+    const cpuTarget = CPU_TARGETS[m.step];
+    const cpuVerdict = cpuTarget === undefined || options.scale ? '' : `≥ ${cpuTarget} by CPU: ${cpuRatio !== undefined && cpuRatio >= cpuTarget ? 'met' : '**not met**'}`;
     const unexpected = m.step === 'f' ? r(m).ok2xx : r(m).non2xx;
     const statuses = Object.entries(r(m).statusCodes).map(([code, n]) => `${code}: ${n.toLocaleString('en')}`).join(', ');
     return (
       `| ${i + 1} | ${m.label}${options.scale ? ` @ ${m.identifiers.toLocaleString('en')}` : ''} | ${m.keys} | ${fmt(r(m).reqPerSec)} | ${baseline} | ${fmtRatio(cpuRatio)} | ${r(m).latencyMs.p50} | ${r(m).latencyMs.p99} | ` +
       `${statuses}${unexpected > 0 ? ' ⚠' : ''} | ${r(m).errors} / ${r(m).timeouts} | ${fmt(r(m).serverCpuUsPerReq, 1)} | ${fmt(r(m).machineBusyCores, 2)} | ` +
-      `${fmt(m.database?.transactionsPerRequest, 2)} | ${fmt(m.database?.bufferHitPercent, 1)} | ${verdict} |`
+      `${fmt(m.database?.transactionsPerRequest, 2)} | ${fmt(m.database?.bufferHitPercent, 1)} | ${verdict || cpuVerdict} |`
     );
   });
 
@@ -134,6 +136,11 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     const ratios = (step: StepId) => measurements.filter((m) => m.step === step && m.ratio !== undefined).map((m) => m.ratio as number);
     const rates = (step: StepId) => measurements.filter((m) => m.step === step).map((m) => m.result.reqPerSec);
     const p99s = (step: StepId) => measurements.filter((m) => m.step === step).map((m) => m.result.latencyMs.p99);
+    const cpuRatios = (step: StepId) =>
+      measurements
+        .filter((m) => m.step === step && m.baselineIndex !== undefined && m.result.serverCpuUsPerReq)
+        .map((m) => (measurements[m.baselineIndex as number].result.serverCpuUsPerReq ?? NaN) / (m.result.serverCpuUsPerReq as number))
+        .filter(Number.isFinite);
     lines.push(options.rounds > 1 ? `Targets (medians over ${options.rounds} rounds):` : 'Targets:', '');
     for (const step of (['b', 'c', 'd', 'f', 'g'] as StepId[]).filter((st) => ratios(st).length > 0)) {
       const target = TARGETS[step] as { ratio: number; p99Ms?: number };
@@ -144,6 +151,12 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
       lines.push(
         `- ${LABELS[step]}: ${fmtRatio(ratio)} × (${BASELINE_OF[step]})${target.p99Ms ? `, p99 ${p99} ms` : ''} — target ≥ ${target.ratio}${target.p99Ms ? ` with p99 ≤ ${target.p99Ms} ms` : ''}: **${met ? 'met' : 'not met'}**`,
       );
+    }
+    for (const step of (Object.keys(CPU_TARGETS) as StepId[]).filter((st) => cpuRatios(st).length > 0)) {
+      const target = CPU_TARGETS[step] as number;
+      const ratio = median(cpuRatios(step));
+      summary[step] = { cpuRatio: round(ratio, 3), target: { cpuRatio: target }, met: ratio >= target };
+      lines.push(`- ${LABELS[step]}: ${fmtRatio(ratio)} × (${BASELINE_OF[step]}) by server CPU µs/req — target ≥ ${target}: **${ratio >= target ? 'met' : 'not met'}**`);
     }
     if (ratios('e').length > 0) lines.push(`- ${LABELS.e}: ${fmtRatio(median(ratios('e')))} × (a) (no target; the hit ratio of a Zipf workload from cold)`);
     lines.push('', `Guideline 10,000 resolutions/s × 3 headroom = ${GUIDELINE_REQ_PER_SEC.toLocaleString('en')} req/s on this co-located 2-core machine:`, '');

@@ -20,21 +20,31 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** The guideline for secondary nodes: 10,000 resolutions/s with 3× headroom. */
 export const GUIDELINE_REQ_PER_SEC = 30_000;
 
-export type StepId = 'a' | 'a2' | 'a3' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+export type StepId = 'a' | 'a2' | 'a3' | 'b' | 'b-rl' | 'c' | 'd' | 'e' | 'f' | 'g';
 
-export const BASELINE_OF: Partial<Record<StepId, StepId>> = { b: 'a', c: 'a2', d: 'a3', e: 'a', f: 'a', g: 'b' };
+export const BASELINE_OF: Partial<Record<StepId, StepId>> = { b: 'a', 'b-rl': 'b', c: 'a2', d: 'a3', e: 'a', f: 'a', g: 'b' };
 
 export const LABELS: Record<StepId, string> = {
   a: '(a) bare Fastify, precomputed string',
   a2: '(a2) bare Fastify, ioredis GET',
   a3: '(a3) bare Fastify, pg PK SELECT',
   b: '(b) node, L1 hits',
+  'b-rl': '(b-rl) node, L1 hits, limiter on',
   c: '(c) node, L2 hits (L1 off)',
   d: '(d) node, database only',
   e: '(e) node, Zipf over all, cold start',
   f: '(f) node, unknown identifiers',
   g: '(g) node, foreign identifiers, L1 hits (referral cached)',
 };
+
+/**
+ * Minimum ratio to the baseline by server CPU µs/req (the baseline's ÷ the row's). Issue 11 item 1:
+ * counting the rate limit (at a limit above the offered load) costs at most 5 % of (b).
+ */
+export const CPU_TARGETS: Partial<Record<StepId, number>> = { 'b-rl': 0.95 };
+
+/** (b-rl): every rate limit on, the anonymous-resolution limit far above what autocannon offers. */
+export const LIMITER_ON_ENV: Record<string, string> = { RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_RESOLUTION: '100000000/1s' };
 
 /** Minimum ratio to the baseline, and p99 bound, from the issue. */
 export const TARGETS: Partial<Record<StepId, { ratio: number; p99Ms?: number }>> = {

@@ -163,7 +163,7 @@ describe('resolution front doors', () => {
   });
 
   it('reports the cache state on /health', async () => {
-    const health = await node.request('GET', '/health');
+    const health = await node.request('GET', '/health', { token: await node.operatorToken() });
     expect(health.body).toMatchObject({ status: 'ok', checks: { cache: { redis: 'up', invalidationChannel: 'up' } } });
   });
 });

@@ -16,7 +16,7 @@ describe('a node whose Redis is unreachable', () => {
   });
 
   it('reports degraded on /health (200), naming the cache, while PostgreSQL is up', async () => {
-    const health = await node.request('GET', '/health');
+    const health = await node.request('GET', '/health', { token: await node.operatorToken() });
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'degraded', checks: { database: { status: 'up' }, cache: { redis: 'down', invalidationChannel: 'down' } } });
   });

@@ -58,7 +58,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
     const nodes = await top.http('GET', '/api/v1/nodes');
     expect(nodes.body.items.map((n: { nodeId: string }) => n.nodeId)).toContain('node-88.118');
 
-    const health = await node.request('GET', '/health');
+    const health = await node.request('GET', '/health', { token: await node.operatorToken() });
     expect(health.status).toBe(200);
     expect(health.body.checks.topLevel).toMatchObject({ status: 'up', state: 'linked' });
     const metrics = await node.request('GET', '/metrics');
@@ -143,7 +143,7 @@ describe('upstream link: enrolment, filing, outbox, status', () => {
       }, { timeoutMs: 20_000 });
       expect(down.outbox.pending).toBeGreaterThanOrEqual(1);
       expect(down.link.lastError).toMatch(/UNAVAILABLE/);
-      const health = await node.request('GET', '/health');
+      const health = await node.request('GET', '/health', { token: await node.operatorToken() });
       expect(health.status).toBe(200);
       expect(health.body.status).toBe('degraded');
       expect(health.body.checks.topLevel.status).toBe('down');
@@ -258,7 +258,7 @@ describe('upstream link: credentials reused across restarts, unlinked nodes', ()
       expect(body.enrolment).toBeNull();
       expect(body.link.state).toBe('enrolling');
       expect(body.link.lastError).toMatch(/^(PERMISSION_DENIED|UNAUTHENTICATED|INVALID_ARGUMENT)/);
-      expect((await node.request('GET', '/health')).body).toMatchObject({ status: 'degraded', checks: { topLevel: { status: 'down' } } });
+      expect((await node.request('GET', '/health', { token: await node.operatorToken() })).body).toMatchObject({ status: 'degraded', checks: { topLevel: { status: 'down' } } });
       expect((await node.db.client.query('SELECT 1 FROM node_enrolment')).rowCount).toBe(0);
     } finally {
       await node.stop();
@@ -272,7 +272,7 @@ describe('upstream link: credentials reused across restarts, unlinked nodes', ()
       const operator = await node.operatorToken();
       const status = await node.request('GET', '/api/v1/node/status', { token: operator });
       expect(status.body).toMatchObject({ topLevel: { configured: false, url: null }, enrolment: null, link: { state: 'not-configured', message: expect.stringMatching(/not configured/) } });
-      const health = await node.request('GET', '/health');
+      const health = await node.request('GET', '/health', { token: await node.operatorToken() });
       expect(health.body).toMatchObject({ status: 'ok', checks: { topLevel: { status: 'not-configured' } } });
       const enterprise = await node.approvedEnterprise('88.118.40', 'unlinked-ent');
       const application = await node.request('GET', `/api/v1/enterprises/applications/${enterprise.applicationId}`, { token: operator });

@@ -17,7 +17,7 @@ export class NodeProcess extends SpawnedProcess {
   static spawn(env: Record<string, string>): NodeProcess {
     if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: npm test builds it first (npm run build)`);
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'OPERATOR_PASSWORD', 'JWT_SECRET', 'PORT'].includes(key)));
-    return new NodeProcess(spawn(process.execPath, [...NODE_FLAGS, NODE_MAIN], { env: { ...clean, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'the node');
+    return new NodeProcess(spawn(process.execPath, [...NODE_FLAGS, NODE_MAIN], { env: { ...clean, LOG_LEVEL: 'warn', RATE_LIMITS_ENABLED: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'the node');
   }
 
   /** Waits until the start-up banner is printed and returns the base URL it names. */

@@ -26,6 +26,8 @@ export class TestNode {
       JWT_SECRET,
       LOG_LEVEL: 'error',
       SECONDARY_PREFIX: '88.118',
+      // Suites log in and resolve far faster than the default limits allow; rate-limit suites turn them on.
+      RATE_LIMITS_ENABLED: 'false',
       ...env,
     });
     const app = await createNodeApp(config, db.url);

@@ -85,6 +85,33 @@ describe('loadAppConfig', () => {
       },
       handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000, redisUrl: undefined, redisKeyPrefix: 'idis:' },
       heavyReads: { poolSize: 2, statementTimeoutMs: 5000, traceMaxSteps: 2000 },
+      limits: {
+        enabled: true,
+        families: {
+          resolution: { points: 300, windowSeconds: 1 },
+          authenticated: { points: 1000, windowSeconds: 1 },
+          registration: { points: 1_000_000, windowSeconds: 86_400 },
+          capture: { points: 50, windowSeconds: 1 },
+          mqtt: { points: 2000, windowSeconds: 1 },
+          'login-username': { points: 10, windowSeconds: 60 },
+          'login-ip': { points: 30, windowSeconds: 60 },
+        },
+        redisUrl: undefined,
+        redisKeyPrefix: 'idis:rl:',
+        redisTimeoutMs: 200,
+        syncIntervalMs: 100,
+        trustedProxies: [],
+      },
+      hardening: {
+        corsOrigins: [],
+        maxJsonDepth: 32,
+        maxUrlLength: 8192,
+        maxHeaderBytes: 16_384,
+        requestTimeoutMs: 60_000,
+        headersTimeoutMs: 20_000,
+        idleTimeoutMs: 120_000,
+        keepAliveTimeoutMs: 72_000,
+      },
     });
   });
 
@@ -206,6 +233,10 @@ describe('loadAppConfig', () => {
     ['LOGIN_LOCK_SECONDS', '0', 'LOGIN_LOCK_SECONDS must be an integer from 1 to 604800, got "0"'],
     ['AUTH_CACHE_MS', '4001', 'AUTH_CACHE_MS must be an integer from 0 to 4000, got "4001"'],
     ['API_KEY_MAX_DAYS', '30', 'API_KEY_DEFAULT_DAYS (90) must not exceed API_KEY_MAX_DAYS (30)'],
+    ['RATE_LIMIT_LOGIN_IP', '30 per minute', 'RATE_LIMIT_LOGIN_IP must be <points>/<window> such as 100/1s, 10/1m or 1000000/1d, or off, got "30 per minute"'],
+    ['CORS_ORIGINS', '*', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "*"'],
+    ['CORS_ORIGINS', 'https://console.example.cn/app', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "https://console.example.cn/app"'],
+    ['MAX_JSON_DEPTH', '1', 'MAX_JSON_DEPTH must be an integer from 2 to 1000, got "1"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });

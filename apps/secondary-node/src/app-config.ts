@@ -9,6 +9,8 @@ import { HANDLE_AUTH_CONFIG, type HandleAuthConfig, readHandleAuthConfig } from 
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
+import { HARDENING_CONFIG, type HardeningConfig, readHardeningConfig } from './http/hardening.config';
+import { LIMITS_CONFIG, type LimitsConfig, readLimitsConfig } from './limits/limits.config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
 
 /**
@@ -26,6 +28,10 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   handleAuth: HandleAuthConfig;
   /** The heavy-read pool: trace, EPCIS queries, listings, statistics (config/heavy-read.config.ts). */
   heavyReads: HeavyReadConfig;
+  /** Rate limits and quotas (limits/limits.config.ts). */
+  limits: LimitsConfig;
+  /** HTTP hardening: CORS, security headers, size limits, timeouts (http/hardening.config.ts). */
+  hardening: HardeningConfig;
 }
 
 /**
@@ -35,14 +41,17 @@ export interface AppConfig extends NodeConfig, AuthConfig {
 export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppConfig {
   return composeConfig(env, overrides, (read, node) => {
     const auth = readAuthConfig(read);
+    const cache = readResolutionConfig(read);
     const slices = {
       ...auth,
-      cache: readResolutionConfig(read),
+      cache,
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
       handleAuth: readHandleAuthConfig(read),
       heavyReads: readHeavyReadConfig(read),
+      limits: readLimitsConfig(read, cache),
+      hardening: readHardeningConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -63,7 +72,9 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: REGISTRY_CONFIG, useValue: registry },
     { provide: HANDLE_AUTH_CONFIG, useValue: config.handleAuth },
     { provide: HEAVY_READ_CONFIG, useValue: config.heavyReads },
+    { provide: LIMITS_CONFIG, useValue: config.limits },
+    { provide: HARDENING_CONFIG, useValue: config.hardening },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG];

@@ -9,6 +9,7 @@ import type { LogLevel } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
 import { refuseNulCharacters } from './http/nul-guard';
+import { hardenedServerOptions, installHardening } from './http/hardening';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
 
 const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -22,6 +23,8 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   await migrateDatabase(databaseUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    // Header size, request / header / idle / keep-alive timeouts (http/hardening.config.ts).
+    ...hardenedServerOptions(config.hardening),
     // Handles may contain characters routers like to rewrite; keep the path exactly as sent.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
     // Router errors (a path that is not valid percent-encoded UTF-8) get the envelope of their front door too.
@@ -33,6 +36,8 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
   refuseNulCharacters(adapter.getInstance());
+  // Security headers, CORS, URL length, JSON depth: before any route (http/hardening.ts).
+  await installHardening(app, config.hardening);
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
   const ingestion = app.get(IngestionRuntime).transport();

@@ -20,5 +20,5 @@ export {
 } from './problem';
 export { QueryReader, queryList, type QueryReaderOptions, type QueryRefusal, type QueryValue } from './query';
 export { AesGcmSealer, hkdfSha256Key, type SealedFormat, type SealedPart } from './secret-sealer';
-export { redactPassword, redactUrl } from './url';
+export { redactPassword, redactQuery, redactUrl } from './url';
 export { BatchedLookup } from './batched-lookup';

@@ -1,4 +1,4 @@
-import { redactPassword, redactUrl } from './url';
+import { redactPassword, redactQuery, redactUrl } from './url';
 
 describe('redactPassword', () => {
   it('hides the password and keeps the rest', () => {
@@ -28,5 +28,19 @@ describe('redactUrl', () => {
 
   it('says so for a malformed URL instead of throwing', () => {
     expect(redactUrl('not a url')).toBe('(unparseable URL)');
+  });
+});
+
+describe('redactQuery', () => {
+  it('hides the values of credential-like query parameters and keeps the rest', () => {
+    expect(redactQuery('/epcis/queries/q1/events?stream=true&access_token=eyJhbGc.x.y&perPage=5')).toBe('/epcis/queries/q1/events?stream=true&access_token=***&perPage=5');
+    expect(redactQuery('/x?apiKey=k1&signatureToken=s&password=p&sig=1&Authorization=Bearer%20t')).toBe('/x?apiKey=***&signatureToken=***&password=***&sig=***&Authorization=***');
+    expect(redactQuery('/x?to%6Ben=abc')).toBe('/x?to%6Ben=***');
+  });
+
+  it('leaves paths and harmless parameters alone', () => {
+    expect(redactQuery('/api/handles/88.118.8/token-1')).toBe('/api/handles/88.118.8/token-1');
+    expect(redactQuery('/api/handles?prefix=88.118.8&page=2')).toBe('/api/handles?prefix=88.118.8&page=2');
+    expect(redactQuery('/x?flag&%E0=1')).toBe('/x?flag&%E0=1');
   });
 });

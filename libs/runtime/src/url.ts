@@ -25,3 +25,30 @@ function masked(url: URL, hide: { username: boolean }): string {
   if (hide.username && url.username) url.username = MASK;
   return url.toString();
 }
+
+/** Query parameters whose value is a credential (tokens, keys, passwords, signatures). */
+const SECRET_PARAMETER = /token|secret|password|passwd|key|signature|sig$|auth|credential/i;
+
+/**
+ * A request target (`/path?a=1&token=…`) with the values of credential-like query parameters
+ * shown as `***`, for log lines: a token sent in a query string must not end up in the logs.
+ */
+export function redactQuery(target: string): string {
+  const query = target.indexOf('?');
+  if (query < 0) return target;
+  const parts = target
+    .slice(query + 1)
+    .split('&')
+    .map((part) => {
+      const equals = part.indexOf('=');
+      const name = equals < 0 ? part : part.slice(0, equals);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        decoded = name;
+      }
+      return equals >= 0 && SECRET_PARAMETER.test(decoded) ? `${name}=${MASK}` : part;
+    });
+  return `${target.slice(0, query)}?${parts.join('&')}`;
+}

@@ -36,7 +36,9 @@ export type DomainErrorCode =
   /** An authenticated Handle identity writing where it is no administrator (Handle RC_INVALID_ADMIN). */
   | 'ADMIN_NOT_RECOGNIZED'
   | 'LOGIN_LOCKED'
-  | 'QUERY_TOO_EXPENSIVE';
+  | 'QUERY_TOO_EXPENSIVE'
+  | 'RATE_LIMITED'
+  | 'URI_TOO_LONG';
 
 export interface FieldProblem {
   /** JSON pointer or dotted path of the offending field, e.g. "/3/value/0/data/value". */
@@ -95,4 +97,7 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   LOGIN_LOCKED: 429,
   /** A heavy read (trace, EPCIS query, listing, statistics) ran into its statement timeout: narrow it. */
   QUERY_TOO_EXPENSIVE: 422,
+  /** A rate limit or quota of limits/ (Retry-After and RateLimit-* headers tell when to come back). */
+  RATE_LIMITED: 429,
+  URI_TOO_LONG: 414,
 };

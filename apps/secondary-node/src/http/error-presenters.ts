@@ -50,6 +50,9 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   REFERRAL_LOOP: [6, 508],
   ADMIN_NOT_RECOGNIZED: [400, 403],
   QUERY_TOO_EXPENSIVE: [2, 422],
+  // RC 3: server too busy (RFC 3652), the Handle protocol's own way of saying "come back later".
+  RATE_LIMITED: [3, 429],
+  URI_TOO_LONG: [4, 414],
 };
 
 function presentHandleRest(error: DomainError, url: string): ErrorReply {

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import { sendJsonReply } from '@idis/runtime';
+import { redactQuery, sendJsonReply } from '@idis/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { frontDoorOf, presentError } from './error-presenters';
 import { toDomainError } from './to-domain-error';
@@ -22,7 +22,7 @@ export class FrontDoorExceptionFilter implements ExceptionFilter {
 export function replyWithError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const error = toDomainError(exception);
   if (error.code === 'INTERNAL') {
-    logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    logger.error(`${request.method} ${redactQuery(request.url)}: ${(exception as Error)?.stack ?? String(exception)}`);
   }
   sendJsonReply(reply, presentError(frontDoorOf(request.url), error, request.url));
 }

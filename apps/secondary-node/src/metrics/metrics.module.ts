@@ -4,6 +4,7 @@ import { StatisticsModule } from '../statistics/statistics.module';
 import { IngestionModule } from '../traceability/ingestion/ingestion.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { IngestionMetrics } from './ingestion-metrics';
+import { LimitsMetrics } from './limits-metrics';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
 import { ResolutionLatency } from './resolution-latency';
@@ -18,7 +19,7 @@ import { UpstreamMetrics } from './upstream-metrics';
 @Module({
   imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
   controllers: [MetricsController],
-  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics],
+  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

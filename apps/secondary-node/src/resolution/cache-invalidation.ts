@@ -3,6 +3,7 @@ import { EventHub } from '../events/event-hub';
 import { HealthBoard } from '../health/health-board';
 import { ResolutionCache } from './resolution-cache';
 import { ResolutionHealth } from './resolution-health';
+import { RedisTier } from './redis-tier';
 
 /**
  * Resolution's listeners: a committed write evicts its records from L1, Redis and every replica
@@ -12,12 +13,16 @@ import { ResolutionHealth } from './resolution-health';
  */
 @Injectable()
 export class CacheInvalidation {
-  constructor(events: EventHub, cache: ResolutionCache, health: ResolutionHealth, board: HealthBoard) {
+  constructor(events: EventHub, cache: ResolutionCache, health: ResolutionHealth, board: HealthBoard, redis: RedisTier) {
     events.on('identifiers.written', ({ records }) => cache.invalidate(records.map((record) => record.handleKey)));
     events.on('records.invalidate-all', () => cache.invalidateAll());
     board.register('cache', () => {
       const snapshot = health.snapshot();
       return { status: snapshot.redis === 'down' || snapshot.invalidationChannel === 'down' ? 'down' : 'up', detail: snapshot };
     });
+    // A frozen Redis keeps its connection "ready" and the breaker closed while nothing is sent: ask it.
+    if (redis.configured) {
+      board.registerProbe('redis', async () => ((await redis.ping()) ? { status: 'up', detail: { status: 'up' } } : { status: 'down', detail: { status: 'down' } }));
+    }
   }
 }

@@ -112,6 +112,17 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     return this.client.status === 'ready' && this.breaker.state === 'closed' ? 'up' : 'down';
   }
 
+  /** PING on the command connection, for /health: false when Redis does not answer within the command timeout. */
+  async ping(): Promise<boolean> {
+    if (!this.client) return true;
+    try {
+      await this.client.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Keys (or "all") whose invalidation Redis has not acknowledged yet. */
   get pendingInvalidations(): number | 'all' {
     return this.pendingAll ? 'all' : this.pendingKeys.size;

@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion-config';
 import { PrefixDirectory } from '../../registry/prefix-directory.service';
+import { refusalMessage } from '../../limits/refusal-reply';
+import { RequestLimits } from '../../limits/request-limits';
 import { EventStore } from '../store/event-store';
 import { EmbeddedBroker } from './embedded-broker';
 import { IngestionStats, IngestPipeline } from './ingest-pipeline';
@@ -26,6 +28,12 @@ class DirectoryActivePrefixes implements ActivePrefixes {
   }
 }
 
+/** MQTT messages per enterprise prefix (family mqtt): the refusal's text, or undefined when admitted. */
+function admitMessage(limits: RequestLimits, prefixKey: string): string | undefined {
+  const refusal = limits.takeNow('mqtt', `prefix:${prefixKey}`);
+  return refusal ? refusalMessage('mqtt', refusal) : undefined;
+}
+
 /**
  * Owns the ingestion pieces of one process: the validator, the batching pipeline, the MQTT
  * transport strategy (connected by bootstrap with app.connectMicroservice) and, in the embedded
@@ -45,12 +53,16 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
     directory: PrefixDirectory,
     store: EventStore,
+    @Optional() limits?: RequestLimits,
   ) {
     const ingestion = config;
-    this.validator = new MessageValidator(ingestion.topicRoot, new DirectoryActivePrefixes(directory), {
-      maxPayloadBytes: ingestion.maxPayloadBytes,
-      maxEventsPerDocument: ingestion.maxEventsPerDocument,
-    });
+    const admission = limits?.isLimited('mqtt') ? (prefixKey: string) => admitMessage(limits, prefixKey) : undefined;
+    this.validator = new MessageValidator(
+      ingestion.topicRoot,
+      new DirectoryActivePrefixes(directory),
+      { maxPayloadBytes: ingestion.maxPayloadBytes, maxEventsPerDocument: ingestion.maxEventsPerDocument },
+      admission,
+    );
     this.pipeline = new IngestPipeline(this.validator, store, ingestion, this.stats);
   }
 

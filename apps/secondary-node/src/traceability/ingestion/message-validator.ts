@@ -3,7 +3,10 @@ import { type EpcisProblem, type NormalisedEvent, parseEpcisPayload } from '@idi
 import { findNulPointer } from '../../http/nul-guard';
 
 /** Stable machine reasons of a rejected message or capture (epcis_rejects.reason, the rejects topic). */
-export type RejectReason = 'invalid_topic' | 'prefix_not_active' | 'payload_too_large' | 'invalid_payload' | 'foreign_commissioning' | 'storage_error' | 'event_id_conflict';
+export type RejectReason = 'invalid_topic' | 'prefix_not_active' | 'payload_too_large' | 'invalid_payload' | 'foreign_commissioning' | 'storage_error' | 'event_id_conflict' | 'rate_limited';
+
+/** A rate limit on messages per enterprise prefix (limits/): undefined admits, a text refuses with that reason. */
+export type MessageAdmission = (prefixKey: string) => string | undefined;
 
 export type Verdict =
   | { ok: true; prefixKey: string; events: NormalisedEvent[] }
@@ -31,6 +34,7 @@ export class MessageValidator {
     private readonly topicRoot: string,
     private readonly prefixes: ActivePrefixes,
     private readonly limits: ValidationLimits,
+    private readonly admission?: MessageAdmission,
   ) {}
 
   /** The enterprise prefix segment of `{root}/{prefix}/events`, or null when the topic is not of that shape. */
@@ -56,6 +60,9 @@ export class MessageValidator {
     if (!(await this.prefixes.isActive(prefixKey))) {
       return { ok: false, prefixKey, reason: 'prefix_not_active', problems: [{ path: 'topic', message: `enterprise prefix ${segment} is not active on this node` }] };
     }
+    // Counted before parsing, so a flood costs no parse; the message is kept as a reject (not lost) and acknowledged.
+    const refused = this.admission?.(prefixKey);
+    if (refused !== undefined) return { ok: false, prefixKey, reason: 'rate_limited', problems: [{ path: '', message: refused }] };
     return this.validatePayload(prefixKey, payload);
   }
 

@@ -17,7 +17,7 @@ export class EpcisRejectEntity {
   @Column({ type: 'text', nullable: true })
   topic: string | null;
 
-  /** Stable machine reason: invalid_topic, prefix_not_active, payload_too_large, invalid_payload, foreign_commissioning, storage_error, event_id_conflict */
+  /** Stable machine reason: invalid_topic, prefix_not_active, payload_too_large, invalid_payload, foreign_commissioning, storage_error, event_id_conflict, rate_limited */
   @Column({ type: 'text' })
   reason: string;
 
