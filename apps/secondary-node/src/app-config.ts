@@ -8,6 +8,8 @@ import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from '
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
+import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
+import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot: the node-wide
@@ -20,6 +22,10 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
   ingestion: IngestionConfig;
   upstream: UpstreamConfig;
+  /** Retention and export bounds of the audit log (audit/audit.config.ts). */
+  audit: AuditConfig;
+  /** LOG_LEVEL (as pino reads it), LOG_FORMAT, LOG_RESOLUTION_SAMPLE_RATE (logging/logging.config.ts). */
+  logging: LoggingConfig;
 }
 
 /**
@@ -35,6 +41,8 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
+      audit: readAuditConfig(read),
+      logging: readLoggingConfig(read, node),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -53,7 +61,9 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: INGESTION_CONFIG, useValue: config.ingestion },
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
+    { provide: AUDIT_CONFIG, useValue: config.audit },
+    { provide: LOGGING_CONFIG, useValue: config.logging },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG];

@@ -15,6 +15,7 @@ import { GrantsModule } from './traceability/grants/grants.module';
 import { IngestionModule } from './traceability/ingestion/ingestion.module';
 import { TraceabilityQueryModule } from './traceability/query/query.module';
 import { UpstreamModule } from './upstream/upstream.module';
+import { AuditModule } from './audit/audit.module';
 
 @Global()
 @Module({})
@@ -37,7 +38,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, AuditModule],
       controllers: [HealthController],
     };
   }

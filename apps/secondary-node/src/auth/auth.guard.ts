@@ -2,6 +2,7 @@ import { type CanActivate, createParamDecorator, type ExecutionContext, Injectab
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-errors';
+import { notePrincipal } from '../http/request-context';
 import type { Role } from './account.entity';
 import type { Principal } from './principal';
 import { TokenService } from './token.service';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authorization header must be "Bearer <token>"');
       request.principal = this.tokens.verify(match[1]);
+      notePrincipal(request.principal);
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
     if (!roles) return true;

@@ -10,8 +10,9 @@ import {
 } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
-import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
+import type { AuditEntryInput, RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError } from '../errors/domain-errors';
+import type { EntityManager } from 'typeorm';
 import { IdentifierRepository } from './identifier.repository';
 import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
@@ -46,6 +47,11 @@ export class HandlesService {
     if (records.length > 0) await this.events.emit('identifiers.written', { operation, records });
   }
 
+  /** Records the change in the audit log inside its transaction (last, just before the commit). */
+  private audited(manager: EntityManager, entry: AuditEntryInput): Promise<void> {
+    return this.events.emit('audit.recorded', { manager, entry });
+  }
+
   /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
     const handleText = options.mintNewSuffix ? `${pathHandle}${randomUUID()}` : pathHandle;
@@ -67,13 +73,22 @@ export class HandlesService {
     if (options.indexes === undefined) {
       if (stamped.length === 0) throw new DomainError('INVALID_VALUE', 'a handle record needs at least one value');
       const row = toRow(parsed, stamped);
+      const after = JSON.parse(row.valuesJson) as HandleJsonValue[];
       if (!options.overwrite) {
-        const inserted = await this.identifiers.insertMissing([row]);
-        if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+        await this.identifiers.transaction(async (manager) => {
+          const inserted = await this.identifiers.insertMissing([row], manager);
+          if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+          await this.audited(manager, { action: 'handle.create', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', after });
+        });
         await this.written('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
         return { handle: handleText, created: true };
       }
-      const created = await this.identifiers.upsert(row);
+      const created = await this.identifiers.transaction(async (manager) => {
+        const before = await this.identifiers.findByKey(parsed.key, manager, true);
+        const wasCreated = await this.identifiers.upsert(row, manager);
+        await this.audited(manager, { action: wasCreated ? 'handle.create' : 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: before?.values, after });
+        return wasCreated;
+      });
       await this.written(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return { handle: handleText, created };
     }
@@ -86,8 +101,11 @@ export class HandlesService {
     const parsed = parseHandleOrThrow(handleText);
     await this.access.assertWritable(caller, parsed.prefixKey);
     if (indexes === undefined) {
-      const deleted = await this.identifiers.deleteKeys([parsed.key]);
-      if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      await this.identifiers.transaction(async (manager) => {
+        const deleted = await this.identifiers.deleteKeys([parsed.key], manager);
+        if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+        await this.audited(manager, { action: 'handle.delete', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: deleted.get(parsed.key) });
+      });
       await this.written('delete', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return;
     }
@@ -103,6 +121,7 @@ export class HandlesService {
         throw new DomainError('INVALID_VALUE', `removing index ${indexes.join(', ')} would leave handle ${handleText} without values; delete the handle instead`);
       }
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
+      await this.audited(manager, { action: 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: record.values, after: remaining });
     });
     await this.written('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
   }
@@ -144,6 +163,7 @@ export class HandlesService {
       const merged = record.values.filter((v) => !incoming.has(v.index)).concat([...incoming.values()]);
       merged.sort((a, b) => a.index - b.index);
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(merged), templateVersionOf(merged));
+      await this.audited(manager, { action: 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: record.values, after: merged });
     });
     return { handle: handleText, created: false };
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { NewOutboxItem, OutboxItem, OutboxItemOf, OutboxResponse, OutboxStatus } from './outbox-item';
+import { currentRequestContext } from '../http/request-context';
 
 export interface OutboxDepth {
   pending: number;
@@ -11,7 +12,7 @@ export interface OutboxDepth {
 
 /** The columns of upstream_outbox under the names of OutboxItem: a row read with them is an item. */
 const ITEM_COLUMNS = `id, kind, payload, client_transaction_id AS "clientTransactionId", status, attempts,
-  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt"`;
+  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt", request_id AS "requestId"`;
 
 /** What TypeORM answers to an UPDATE … RETURNING: the rows and the number of rows changed. */
 type Updated<T> = [T[], number];
@@ -28,9 +29,10 @@ export class OutboxRepository {
   /** Adds an item in the caller's transaction; a repeated client transaction id adds nothing (false). */
   async enqueue(manager: EntityManager, item: NewOutboxItem): Promise<boolean> {
     const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO upstream_outbox (kind, payload, client_transaction_id) VALUES ($1, $2::jsonb, $3)
+      `INSERT INTO upstream_outbox (kind, payload, client_transaction_id, request_id) VALUES ($1, $2::jsonb, $3, $4)
        ON CONFLICT (client_transaction_id) DO NOTHING RETURNING id`,
-      [item.kind, JSON.stringify(item.payload), item.clientTransactionId],
+      // The request (or ingestion batch) that caused the item, so its delivery can be traced back to it.
+      [item.kind, JSON.stringify(item.payload), item.clientTransactionId, currentRequestContext()?.requestId ?? null],
     );
     return rows.length > 0;
   }

@@ -21,6 +21,8 @@ export interface OutboxItemView {
   deliveredAt: string | null;
   payload: OutboxPayload;
   response: OutboxResponse | null;
+  /** The request that wrote the item (its X-Request-Id): the same id is in its log line and audit row. */
+  requestId: string | null;
 }
 
 /** What the operator sees of the link to the top level: GET /api/v1/node/status and the outbox view. */
@@ -89,6 +91,7 @@ function itemView(item: OutboxItem): OutboxItemView {
     deliveredAt: item.deliveredAt ? item.deliveredAt.toISOString() : null,
     payload: item.payload,
     response: item.response,
+    requestId: item.requestId,
   };
 }
 
