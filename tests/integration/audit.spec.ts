@@ -394,6 +394,13 @@ describe('audit log: outbox items and MQTT batches carry the request id', () => 
       expect(outbox.rows).toEqual([{ kind: 'filing-create', request_id: 'approve-req-42' }]);
       const audit = await node.db.client.query(`SELECT action FROM audit_log WHERE request_id = 'approve-req-42'`);
       expect(audit.rows).toEqual([{ action: 'application.approve' }]);
+      // The operator's view of the outbox shows it too; putting the item back in line is an audited admin write.
+      const operator = await node.operatorToken();
+      const listed = await node.request('GET', '/api/v1/upstream/outbox', { token: operator });
+      const item = listed.body.items.find((i: { kind: string }) => i.kind === 'filing-create');
+      expect(item).toMatchObject({ requestId: 'approve-req-42' });
+      expect((await node.request('POST', `/api/v1/upstream/outbox/${item.id}/retry`, { token: operator, headers: { 'x-request-id': 'retry-req-1' } })).status).toBe(200);
+      expect((await node.db.client.query(`SELECT action, target, actor FROM audit_log WHERE request_id = 'retry-req-1'`)).rows).toEqual([{ action: 'outbox.retry', target: `outbox:${item.id}`, actor: 'operator' }]);
     } finally {
       await node.stop();
     }

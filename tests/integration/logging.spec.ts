@@ -20,6 +20,26 @@ interface LogLine {
   role?: string;
 }
 
+/** A node process (main.ts through ts-node, services profile) on `db`, its output captured. */
+async function spawnNode(db: TestDatabase, env: Record<string, string>): Promise<{ node: SpawnedProcess; baseUrl: string }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'PORT', 'MQTT_URL', 'REDIS_URL', 'TOP_LEVEL_URL', 'LOG_LEVEL'].includes(key)));
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/secondary-node/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...inherited, DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', JWT_SECRET, OPERATOR_PASSWORD, LOG_FORMAT: 'json', LOG_LEVEL: 'info', SECONDARY_PREFIX: '88.118', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  trackChild(child);
+  const node = new SpawnedProcess(child, 'the node');
+  return { node, baseUrl: (await node.waitForOutput(/Health\s+(http:\/\/\S+)\/health/, 120_000))[1] };
+}
+
+function jsonLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /**
  * The node's logs as an operator gets them: a real node process (main.ts, services profile) with
  * LOG_FORMAT=json, its stdout and stderr captured. One JSON line per write, admin call and refusal
@@ -33,15 +53,7 @@ describe('structured logs of a node process', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('logs');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'PORT', 'MQTT_URL', 'REDIS_URL', 'TOP_LEVEL_URL', 'LOG_LEVEL'].includes(key)));
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/secondary-node/src/main.ts'], {
-      cwd: ROOT,
-      env: { ...env, DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', JWT_SECRET, OPERATOR_PASSWORD, LOG_FORMAT: 'json', LOG_LEVEL: 'info', SECONDARY_PREFIX: '88.118' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackChild(child);
-    node = new SpawnedProcess(child, 'the node');
-    baseUrl = (await node.waitForOutput(/Health\s+(http:\/\/\S+)\/health/, 120_000))[1];
+    ({ node, baseUrl } = await spawnNode(db, {}));
   }, 150_000);
 
   afterAll(async () => {
@@ -49,11 +61,7 @@ describe('structured logs of a node process', () => {
     await db?.drop();
   });
 
-  const lines = (): LogLine[] =>
-    node.output
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
+  const lines = (): LogLine[] => jsonLines(node.output);
 
   it('one line per write, admin call and refusal, carrying the request id of the audit row; no secret in the output', async () => {
     const login = await request(baseUrl, 'POST', '/api/v1/auth/token', { body: { username: 'operator', password: OPERATOR_PASSWORD } });
@@ -96,4 +104,33 @@ describe('structured logs of a node process', () => {
     }
     expect(node.output).not.toMatch(/Bearer \S/);
   }, 120_000);
+});
+
+describe('resolution lines on request', () => {
+  let db: TestDatabase;
+  let node: SpawnedProcess | undefined;
+
+  afterAll(async () => {
+    await node?.stop();
+    await db?.drop();
+  });
+
+  it('LOG_RESOLUTION_SAMPLE_RATE=1 logs every resolution at info, without the request hooks of writes', async () => {
+    db = await createTestDatabase('logs');
+    const started = await spawnNode(db, { LOG_RESOLUTION_SAMPLE_RATE: '1' });
+    node = started.node;
+    for (let i = 0; i < 3; i += 1) {
+      const reply = await request(started.baseUrl, 'GET', `/api/handles/88.118.8/NOPE-${i}`, { headers: { 'x-request-id': `res-${i}` } });
+      expect(reply.status).toBe(404);
+      // The resolution routes get no per-request context: no X-Request-Id header is added to their replies.
+      expect(reply.headers.get('x-request-id')).toBeNull();
+    }
+    await node.stop();
+    const resolutions = jsonLines(node.output).filter((line) => line.msg === 'resolution');
+    expect(resolutions.map((line) => [line.level, line.reqId, line.status, line.route])).toEqual([
+      [30, 'res-0', 404, '/api/handles/*'],
+      [30, 'res-1', 404, '/api/handles/*'],
+      [30, 'res-2', 404, '/api/handles/*'],
+    ]);
+  }, 150_000);
 });

@@ -72,15 +72,19 @@ export class OutboxRepository {
   }
 
   /** Puts a failed (or waiting) item back in line at once; undefined if there is no such item, false if it was delivered. */
-  async retryNow(id: string): Promise<OutboxItem | undefined | false> {
-    const rows: Array<{ status: OutboxStatus }> = await this.dataSource.query(`SELECT status FROM upstream_outbox WHERE id = $1`, [id]);
-    if (rows.length === 0) return undefined;
-    if (rows[0].status === 'delivered') return false;
-    const [updated]: Updated<OutboxItem> = await this.dataSource.query(
-      `UPDATE upstream_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING ${ITEM_COLUMNS}`,
-      [id],
-    );
-    return updated[0] ?? false;
+  /** `within` runs last in the same transaction when the item was put back in line (its audit row). */
+  async retryNow(id: string, within?: (manager: EntityManager, before: OutboxStatus) => Promise<void>): Promise<OutboxItem | undefined | false> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ status: OutboxStatus }> = await manager.query(`SELECT status FROM upstream_outbox WHERE id = $1 FOR UPDATE`, [id]);
+      if (rows.length === 0) return undefined;
+      if (rows[0].status === 'delivered') return false;
+      const [updated]: Updated<OutboxItem> = await manager.query(
+        `UPDATE upstream_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING ${ITEM_COLUMNS}`,
+        [id],
+      );
+      if (updated[0] && within) await within(manager, rows[0].status);
+      return updated[0] ?? false;
+    });
   }
 
   async list(status: OutboxStatus | undefined, limit: number, offset: number): Promise<{ items: OutboxItem[]; total: number }> {
