@@ -60,34 +60,16 @@ export class AuditRepository {
     const at = new Date();
     const chained = chain(head, records.map((record) => ({ ...record, at })));
     const last = chained[chained.length - 1];
-    const column = <K extends keyof AuditRecord>(key: K) => chained.map((record) => record[key]);
+    // One JSON parameter rather than seventeen arrays: the driver escapes array literals element by
+    // element in JavaScript, JSON.stringify is native (a 2,000-row batch appends in about half the time).
     await manager.query(
       `WITH added AS (
          INSERT INTO audit_log (seq, at, actor, actor_id, role, api_key_id, action, target, owner, outcome, reason, before_digest, after_digest, request_id, client_ip, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+         SELECT seq, at, actor, actor_id, role, api_key_id, action, target, owner, outcome, reason, before_digest, after_digest, request_id, client_ip, prev_hash, hash
+           FROM json_populate_recordset(NULL::audit_log, $1::json)
        )
-       UPDATE audit_chain_head SET seq = $18, hash = $19 WHERE id = 1`,
-      [
-        column('seq'),
-        column('at'),
-        column('actor'),
-        column('actorId'),
-        column('role'),
-        column('apiKeyId'),
-        column('action'),
-        column('target'),
-        column('owner'),
-        column('outcome'),
-        column('reason'),
-        column('beforeDigest'),
-        column('afterDigest'),
-        column('requestId'),
-        column('clientIp'),
-        column('prevHash'),
-        column('hash'),
-        last.seq,
-        last.hash,
-      ],
+       UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1`,
+      [JSON.stringify(chained.map(toRaw)), last.seq, last.hash],
     );
     return chained;
   }
@@ -172,6 +154,29 @@ function whereOf(filter: AuditFilter, beforeSeq: string | undefined): { where: s
   if (filter.owner !== undefined) add((p) => `owner = ${p}`, filter.owner);
   if (filter.outcome !== undefined) add((p) => `outcome = ${p}`, filter.outcome);
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** A record as its row: column names as JSON keys (json_populate_recordset maps them). */
+function toRaw(record: AuditRecord): RawRecord {
+  return {
+    seq: record.seq,
+    at: record.at,
+    actor: record.actor,
+    actor_id: record.actorId,
+    role: record.role,
+    api_key_id: record.apiKeyId,
+    action: record.action,
+    target: record.target,
+    owner: record.owner,
+    outcome: record.outcome,
+    reason: record.reason,
+    before_digest: record.beforeDigest,
+    after_digest: record.afterDigest,
+    request_id: record.requestId,
+    client_ip: record.clientIp,
+    prev_hash: record.prevHash,
+    hash: record.hash,
+  };
 }
 
 export function toRecord(row: RawRecord): AuditRecord {
