@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createPino, NodeLogger } from './node-logger';
 
-function capture(level: 'info' | 'debug' = 'info'): { logger: NodeLogger; lines: () => Array<Record<string, unknown>> } {
+function capture(level: 'info' | 'debug' = 'info', format: 'json' | 'pretty' = 'json'): { logger: NodeLogger; text: () => string; lines: () => Array<Record<string, unknown>> } {
   let text = '';
   // Written synchronously, as pino writes: every line is there when the call returns.
   const sink = new Writable({
@@ -10,9 +10,10 @@ function capture(level: 'info' | 'debug' = 'info'): { logger: NodeLogger; lines:
       done();
     },
   });
-  const logger = new NodeLogger(createPino({ level, format: 'json', resolutionSampleRate: 0 }, sink));
+  const logger = new NodeLogger(createPino({ level, format, resolutionSampleRate: 0 }, sink));
   return {
     logger,
+    text: () => text,
     lines: () =>
       text
         .split('\n')
@@ -58,5 +59,14 @@ describe('NodeLogger (pino behind Nest)', () => {
     const text = JSON.stringify(lines());
     for (const secret of ['abc.def.ghi', 'hunter2', 'Zm9v', 'key-secret', 't0k3n']) expect(text).not.toContain(secret);
     expect(lines()[0]).toMatchObject({ authorization: '[redacted]', password: '[redacted]' });
+  });
+
+  it('writes human-readable lines in the pretty format (a terminal), still without credentials', () => {
+    const { logger, text } = capture('info', 'pretty');
+    logger.log({ msg: 'request', method: 'PUT', status: 200, authorization: 'Bearer abc.def.ghi' }, 'HTTP');
+    expect(text()).toMatch(/INFO.*request/);
+    expect(text()).toContain('method: "PUT"');
+    expect(() => JSON.parse(text())).toThrow();
+    expect(text()).not.toContain('abc.def.ghi');
   });
 });
