@@ -1,4 +1,4 @@
-import { acceptRequestId, currentRequestContext, notePrincipal, runWithRequestContext } from './request-context';
+import { acceptRequestId, currentRequestContext, notePrincipal, runWithRequestContext, withRequestContext } from './request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -25,5 +25,17 @@ describe('request context', () => {
     expect(currentRequestContext()).toBeUndefined();
     // Outside any context, noting a principal is a no-op (start-up code, periodic tasks).
     expect(() => notePrincipal({ accountId: 'a', username: 'b', role: 'operator', enterpriseId: null })).not.toThrow();
+  });
+
+  it('withRequestContext: the context lasts as long as the work, also when it fails', async () => {
+    const context = { requestId: 'batch-1', source: 'mqtt' as const };
+    await expect(withRequestContext(context, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return currentRequestContext()?.requestId;
+    })).resolves.toBe('batch-1');
+    await expect(withRequestContext(context, async () => {
+      throw new Error('refused');
+    })).rejects.toThrow('refused');
+    expect(currentRequestContext()).toBeUndefined();
   });
 });

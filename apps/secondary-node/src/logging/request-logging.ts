@@ -4,6 +4,8 @@ import { EventHub } from '../events/event-hub';
 import {
   acceptRequestId,
   attachRequestContext,
+  openRequestContext,
+  releaseRequestContext,
   type RequestContext,
   type RequestPrincipal,
   requestContextOf,
@@ -40,7 +42,7 @@ export function installRequestLogging(fastify: FastifyInstance, options: Request
   const traceResolutions = logger.isLevelEnabled('debug') || config.resolutionSampleRate > 0;
 
   const openContext: Hook = (request, reply, done) => {
-    const context: RequestContext = { requestId: acceptRequestId(request.headers['x-request-id']), source: 'http', clientIp: request.ip };
+    const context = openRequestContext({ requestId: acceptRequestId(request.headers['x-request-id']), source: 'http', clientIp: request.ip } as RequestContext);
     attachRequestContext(request, context);
     void reply.header('x-request-id', context.requestId);
     runWithRequestContext(context, done);
@@ -79,8 +81,15 @@ export function installRequestLogging(fastify: FastifyInstance, options: Request
     return payload;
   };
 
+  const release = (request: FastifyRequest, done: () => void) => {
+    const context = requestContextOf(request);
+    if (context) releaseRequestContext(context);
+    done();
+  };
+
   const logLine = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const context = requestContextOf(request);
+    if (context) releaseRequestContext(context);
     const principal = context?.principal ?? (request as PrincipalCarrier).principal;
     const status = reply.statusCode;
     const route = request.routeOptions.url ?? '';
@@ -136,6 +145,8 @@ export function installRequestLogging(fastify: FastifyInstance, options: Request
     route.preHandler = [enterContext, ...hooks(route.preHandler)] as RouteOptions['preHandler'];
     route.onSend = [...hooks(route.onSend), recordRefusal] as RouteOptions['onSend'];
     route.onResponse = [...hooks(route.onResponse), logLine] as RouteOptions['onResponse'];
+    // A request whose client went away may never reach onResponse: its context is released here.
+    route.onRequestAbort = [...hooks(route.onRequestAbort), release] as RouteOptions['onRequestAbort'];
   });
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { backoffCeilingMs } from '@idis/runtime';
-import { runWithRequestContext } from '../../http/request-context';
+import { withRequestContext } from '../../http/request-context';
 import type { BatchAudit, BatchResult, RejectRecord, StoreItem } from '../store/event-store';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
@@ -183,7 +183,7 @@ export class IngestPipeline {
         const { items, rejects, owners } = this.toRows(batch);
         // A batch has no HTTP request: its own id stands in for one, in the audit row and the log line.
         const batchId = randomUUID();
-        const result = await runWithRequestContext({ requestId: batchId, source: 'mqtt' }, () =>
+        const result = await withRequestContext({ requestId: batchId, source: 'mqtt' }, () =>
           this.store.commitBatch(items, rejects, { action: 'epcis.ingest', target: `mqtt-batch:${batchId}` }),
         );
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
