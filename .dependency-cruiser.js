@@ -30,6 +30,15 @@ module.exports = {
     forbid('statistics-listens', 'statistics count what they hear and read the registry; nothing of resolution, upstream or metrics', `${NODE}/statistics/`, `${NODE}/(resolution|upstream|metrics|traceability|database)/`),
     forbid('traceability-stands-alone', 'traceability reads the registry and auth only', `${NODE}/traceability/`, `${NODE}/(resolution|upstream|statistics|metrics|database)/`),
     forbid('limits-stand-on-auth', 'rate limits know the caller (auth) and nothing else; capabilities that count something of their own import them', `${NODE}/limits/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database)/`),
+    forbid('logging-is-base', 'logging/ (pino behind Nest, the request hooks) stands on the base folders only', `${NODE}/logging/`, `${NODE}/(auth|registry|resolution|upstream|statistics|metrics|traceability|database|audit)/`),
+    forbid('audit-listens', 'the audit log hears the event hub and reads the request context; it imports no capability but auth (the principal, the node secret)', `${NODE}/audit/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database|logging)/`),
+    {
+      name: 'nothing-imports-audit',
+      comment: 'writes announce what the audit log records on the event hub; only the app root sees audit/',
+      severity: 'error',
+      from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/audit/` },
+      to: { path: `${NODE}/audit/` },
+    },
     forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
   ],
   options: {

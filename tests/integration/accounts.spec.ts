@@ -557,7 +557,11 @@ describe('account changes and refusals are announced to the audit log', () => {
 
     mark = heard.length;
     for (let i = 0; i < 2; i += 1) await node.request('POST', '/api/v1/auth/token', { body: { username: 'Audited-Two', password: 'wrong-password' } });
-    expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'account.lock', target: 'account:audited-two', reason: 'LOGIN_LOCKED' }), inTransaction: false }]);
+    // The first failure is a refused call (401, recorded by the request log's hook); the second locks the name (429).
+    expect(heardSince(mark)).toEqual([
+      { entry: expect.objectContaining({ action: 'auth.refused', target: 'POST /api/v1/auth/token', outcome: 'refused', reason: 'INVALID_CREDENTIALS' }), inTransaction: false },
+      { entry: expect.objectContaining({ action: 'account.lock', target: 'account:audited-two', reason: 'LOGIN_LOCKED' }), inTransaction: false },
+    ]);
     mark = heard.length;
     expect((await node.request('POST', `/api/v1/enterprises/${ent.enterpriseId}/account/unlock`, { token: operator })).status).toBe(200);
     expect(heardSince(mark)).toEqual([{ entry: expect.objectContaining({ action: 'account.unlock', target: 'account:audited-two', after: { wasLocked: true, by: 'operator' } }), inTransaction: false }]);

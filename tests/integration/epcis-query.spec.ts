@@ -307,10 +307,9 @@ describe('EPCIS 2.0 REST queries', () => {
   async function seedDeclaration(event: Record<string, unknown>): Promise<string> {
     const { parseEpcisPayload } = await import('@idis/epcis');
     const { EventStore } = await import('../../apps/secondary-node/src/traceability/store/event-store');
-    const { DataSource } = await import('typeorm');
     const parsed = parseEpcisPayload(JSON.stringify(event));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const [outcome] = await new EventStore(node.app.get(DataSource)).storeBatch([{ event: parsed.events[0], enterprisePrefix: A, source: 'capture' }]);
+    const [outcome] = await node.app.get(EventStore).storeBatch([{ event: parsed.events[0], enterprisePrefix: A, source: 'capture' }]);
     return outcome;
   }
 

@@ -1,5 +1,4 @@
 import { type NormalisedEvent, parseEpcisPayload } from '@idis/epcis';
-import { DataSource } from 'typeorm';
 import { EventStore } from '../../apps/secondary-node/src/traceability/store/event-store';
 import type { TestNode } from './test-node';
 
@@ -24,7 +23,7 @@ export async function seedEvents(node: TestNode, enterprisePrefix: string, event
   for (let start = 0; start < events.length; start += 500) {
     const parsed = parseEpcisPayload(JSON.stringify(epcisDocument(events.slice(start, start + 500))));
     if (!parsed.ok) throw new Error(`test events do not parse: ${JSON.stringify(parsed.problems.slice(0, 5))}`);
-    const store = new EventStore(node.app.get(DataSource));
+    const store = node.app.get(EventStore);
     const outcomes = await store.storeBatch(parsed.events.map((event) => ({ event, enterprisePrefix: enterprisePrefix.toLowerCase(), source: 'capture' as const })));
     if (outcomes.some((outcome) => outcome === 'duplicate')) throw new Error(`duplicate test events: ${JSON.stringify(outcomes)}`);
     stored.push(...parsed.events);

@@ -33,7 +33,7 @@ describe('loadAppConfig', () => {
       apiKeyDefaultDays: 90,
       apiKeyMaxDays: 365,
       bodyLimitBytes: 8 * 1024 * 1024,
-      logLevel: 'log',
+      logLevel: 'info',
       cache: {
         redisUrl: undefined,
         l1Enabled: true,
@@ -112,7 +112,24 @@ describe('loadAppConfig', () => {
         idleTimeoutMs: 120_000,
         keepAliveTimeoutMs: 72_000,
       },
+      audit: { retentionDays: 365, pruneIntervalMs: 3_600_000, exportMaxRows: 100_000 },
+      // pretty only when stdout is a terminal (the embedded profile of `npm start` watched by someone).
+      logging: { level: 'info', format: process.stdout.isTTY === true ? 'pretty' : 'json', resolutionSampleRate: 0 },
     });
+  });
+
+  it('reads the logging and audit variables', () => {
+    const config = loadAppConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', LOG_RESOLUTION_SAMPLE_RATE: '0.01', AUDIT_RETENTION_DAYS: '30', AUDIT_PRUNE_INTERVAL_MS: '60000', AUDIT_EXPORT_MAX_ROWS: '5000' });
+    expect(config.logging).toEqual({ level: 'debug', format: 'pretty', resolutionSampleRate: 0.01 });
+    expect(config.audit).toEqual({ retentionDays: 30, pruneIntervalMs: 60_000, exportMaxRows: 5000 });
+    // Nest's level names are still accepted: log is info, verbose is trace.
+    expect(loadAppConfig({ LOG_LEVEL: 'log' }).logging.level).toBe('info');
+    expect(loadAppConfig({ LOG_LEVEL: 'verbose' }).logging.level).toBe('trace');
+    // The services profile logs JSON unless asked otherwise.
+    expect(loadAppConfig({ DATABASE_URL: 'postgres://localhost/idis' }).logging.format).toBe('json');
+    expect(problemsOf({ LOG_FORMAT: 'xml' })).toEqual(['LOG_FORMAT must be one of pretty, json, got "xml"']);
+    expect(problemsOf({ LOG_RESOLUTION_SAMPLE_RATE: '2' })).toEqual(['LOG_RESOLUTION_SAMPLE_RATE must be a number from 0 to 1, got "2"']);
+    expect(problemsOf({ AUDIT_RETENTION_DAYS: '-1' })).toEqual(['AUDIT_RETENTION_DAYS must be an integer from 0 to 36500, got "-1"']);
   });
 
   it('reads the top-level link variables and refuses bad ones by name', () => {
@@ -207,7 +224,7 @@ describe('loadAppConfig', () => {
     expect(config.port).toBe(8080);
     expect(config.operatorPassword).toBeUndefined();
     expect(config.jwtSecret).toBeUndefined();
-    expect(config.logLevel).toBe('log');
+    expect(config.logLevel).toBe('info');
   });
 
   it.each([
@@ -217,7 +234,7 @@ describe('loadAppConfig', () => {
     ['PORT', '80.5', 'PORT must be an integer from 0 to 65535, got "80.5"'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a URL starting with postgres:// or postgresql://'],
     ['DATABASE_URL', 'not a url', 'DATABASE_URL must be a URL starting with postgres:// or postgresql://'],
-    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of error, warn, log, debug, verbose, got "loud"'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, log, debug, verbose, trace, got "loud"'],
     ['JWT_SECRET', 'short-secret', 'JWT_SECRET must be at least 32 characters'],
     ['OPERATOR_PASSWORD', 'short', 'OPERATOR_PASSWORD must be at least 8 characters'],
     ['OPERATOR_USERNAME', 'bad name', 'OPERATOR_USERNAME must be 1-50 letters, digits, ".", "_" or "-"'],

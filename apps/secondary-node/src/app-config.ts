@@ -12,6 +12,8 @@ import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './t
 import { HARDENING_CONFIG, type HardeningConfig, readHardeningConfig } from './http/hardening.config';
 import { LIMITS_CONFIG, type LimitsConfig, readLimitsConfig } from './limits/limits.config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
+import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
+import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot: the node-wide
@@ -32,6 +34,10 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   limits: LimitsConfig;
   /** HTTP hardening: CORS, security headers, size limits, timeouts (http/hardening.config.ts). */
   hardening: HardeningConfig;
+  /** Retention and export bounds of the audit log (audit/audit.config.ts). */
+  audit: AuditConfig;
+  /** LOG_LEVEL (as pino reads it), LOG_FORMAT, LOG_RESOLUTION_SAMPLE_RATE (logging/logging.config.ts). */
+  logging: LoggingConfig;
 }
 
 /**
@@ -52,6 +58,8 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       heavyReads: readHeavyReadConfig(read),
       limits: readLimitsConfig(read, cache),
       hardening: readHardeningConfig(read),
+      audit: readAuditConfig(read),
+      logging: readLoggingConfig(read, node),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -74,7 +82,9 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: HEAVY_READ_CONFIG, useValue: config.heavyReads },
     { provide: LIMITS_CONFIG, useValue: config.limits },
     { provide: HARDENING_CONFIG, useValue: config.hardening },
+    { provide: AUDIT_CONFIG, useValue: config.audit },
+    { provide: LOGGING_CONFIG, useValue: config.logging },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG];

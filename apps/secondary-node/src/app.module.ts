@@ -17,6 +17,7 @@ import { GrantsModule } from './traceability/grants/grants.module';
 import { IngestionModule } from './traceability/ingestion/ingestion.module';
 import { TraceabilityQueryModule } from './traceability/query/query.module';
 import { UpstreamModule } from './upstream/upstream.module';
+import { AuditModule } from './audit/audit.module';
 
 @Global()
 @Module({})
@@ -39,7 +40,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule],
       controllers: [HealthController],
     };
   }

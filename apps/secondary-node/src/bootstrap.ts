@@ -1,22 +1,18 @@
-import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import type { AppConfig } from './app-config';
-import type { LogLevel } from './config/node-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
 import { refuseNulCharacters } from './http/nul-guard';
 import { hardenedServerOptions, installHardening } from './http/hardening';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
-
-const LEVELS: NestLogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-
-function levelsUpTo(level: LogLevel): NestLogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
+import { EventHub } from './events/event-hub';
+import { createPino, NodeLogger } from './logging/node-logger';
+import { installRequestLogging } from './logging/request-logging';
 
 /** Builds the secondary node's HTTP application on a migrated database (used by main and by tests). */
 export async function createNodeApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -30,10 +26,14 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
     // Router errors (a path that is not valid percent-encoded UTF-8) get the envelope of their front door too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => replyWithError(error, request, reply, new Logger('HTTP')),
   });
+  // pino behind Nest's Logger: structured lines (JSON, or pino-pretty on a terminal), LOG_LEVEL.
+  const logger = new NodeLogger(createPino(config.logging));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, databaseUrl), adapter, {
-    logger: levelsUpTo(config.logLevel),
+    logger,
     bufferLogs: false,
   });
+  // Before the routes are registered (app.init): request ids, request lines, refusals audited.
+  installRequestLogging(app.getHttpAdapter().getInstance(), { logger: logger.pino, events: app.get(EventHub), config: config.logging });
   app.useGlobalFilters(new FrontDoorExceptionFilter());
   refuseNulCharacters(adapter.getInstance());
   // Security headers, CORS, URL length, JSON depth: before any route (http/hardening.ts).

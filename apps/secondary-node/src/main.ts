@@ -6,6 +6,7 @@ import { loadAppConfig } from './app-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
+import { createPino, NodeLogger } from './logging/node-logger';
 
 /**
  * `npm start`: with DATABASE_URL the node uses that PostgreSQL (services profile); without it a
@@ -13,6 +14,8 @@ import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
  */
 async function main(): Promise<void> {
   const booting = loadConfigOrExit(() => loadAppConfig());
+  // Structured from the first line (embedded PostgreSQL, the top-level node), not only once the app exists.
+  Logger.overrideLogger(new NodeLogger(createPino(booting.logging)));
   const logger = new Logger('Node');
   let embedded: EmbeddedDatabase | undefined;
   if (!booting.databaseUrl) {

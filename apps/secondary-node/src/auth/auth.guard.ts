@@ -4,6 +4,7 @@ import { ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
+import { notePrincipal } from '../http/request-context';
 import type { Role } from './account.entity';
 import type { ApiKeyOperation } from './api-keys/api-key-scope';
 import { Authenticator } from './authenticator';
@@ -48,6 +49,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request.principal = await this.authenticator.authenticate(request);
+    if (request.principal) notePrincipal(request.principal, request.principal.apiKeyId);
     const targets = [context.getHandler(), context.getClass()];
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (!roles) return true;

@@ -20,7 +20,8 @@ export interface NodeConfig {
   logLevel: LogLevel;
 }
 
-export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+/** pino's levels, plus Nest's names `log` (= info) and `verbose` (= trace) accepted as before. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'log' | 'debug' | 'verbose' | 'trace';
 
 /** Thrown with every problem at once; `main` exits with code 2 (loadConfigOrExit). */
 export { ConfigError, type Env };
@@ -67,7 +68,7 @@ export function readNodeConfig(read: NodeEnvReader, env: Env): NodeConfig {
     secondaryPrefix: read.prefix('SECONDARY_PREFIX', '88.118'),
     nodeId: read.string('NODE_ID', 'secondary-1'),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
-    logLevel: read.oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'log', 'debug', 'verbose', 'trace'] as const, 'info'),
   };
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.nodeId)) {
     read.problem('NODE_ID must be 1-64 letters, digits, ".", "_" or "-"');

@@ -84,6 +84,11 @@ export interface NodeEvents {
    */
   'audit.recorded': { manager?: EntityManager; entry: AuditEntryInput };
   /**
+   * Many entries of one change (a batch of identifiers: one row per item), appended with one
+   * statement inside the transaction of the change.
+   */
+  'audit.batch-recorded': { manager: EntityManager; entries: readonly AuditEntryInput[] };
+  /**
    * Inside the transaction of an enterprise's deactivation: its sign-ins, tokens, API keys and
    * MQTT credentials stop working. Listeners revoke what they own with `manager`, so the
    * revocation commits with the deactivation (or neither does).

@@ -3,6 +3,7 @@ import { redactQuery, sendJsonReply } from '@idis/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { frontDoorOf, presentError } from './error-presenters';
 import { toDomainError } from './to-domain-error';
+import { requestContextOf } from './request-context';
 
 /**
  * The one HTTP exception filter: it maps any error to the envelope of the front door the request
@@ -21,6 +22,8 @@ export class FrontDoorExceptionFilter implements ExceptionFilter {
 
 export function replyWithError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const error = toDomainError(exception);
+  const context = requestContextOf(request);
+  if (context) context.errorCode = error.code;
   if (error.code === 'INTERNAL') {
     logger.error(`${request.method} ${redactQuery(request.url)}: ${(exception as Error)?.stack ?? String(exception)}`);
   }

@@ -7,7 +7,8 @@ import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
-import type { NodeEvents } from '../events/node-events';
+import type { AuditEntryInput, NodeEvents } from '../events/node-events';
+import type { EntityManager } from 'typeorm';
 import { ApplicationRepository } from './application.repository';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import type { EnterpriseStatus } from './entities/enterprise.entity';
@@ -130,6 +131,8 @@ export class ApplicationsService {
           { path: '/requestedPrefix', message: 'is already assigned or requested' },
         ]);
       }
+      // No owner: the applicant is nobody yet, and a rejected prefix may later go to someone else.
+      await this.audited(manager, { action: 'application.create', target: `application:${application.id}`, outcome: 'ok', after: applicationState(application) });
       return application;
     });
     return toView(saved);
@@ -191,7 +194,16 @@ export class ApplicationsService {
       application.enterpriseId = enterprise.id;
       application.reviewedBy = operator.username;
       application.reviewedAt = new Date();
-      return this.applications.save(manager, application);
+      const saved = await this.applications.save(manager, application);
+      await this.audited(manager, {
+        action: 'application.approve',
+        target: `application:${application.id}`,
+        owner: enterprise.id,
+        outcome: 'ok',
+        before: { status: 'pending_review' },
+        after: { ...applicationState(saved), enterpriseId: enterprise.id },
+      });
+      return saved;
     });
     if (approved.status === 'active') await this.notePrefixServed(approved.requestedPrefix);
     return toView(approved);
@@ -238,7 +250,17 @@ export class ApplicationsService {
         application.status = 'rejected';
         application.reviewReason = rejectionReason.slice(0, 1000);
       }
-      return this.applications.save(manager, application);
+      const saved = await this.applications.save(manager, application);
+      // Decided by the top-level node, not by a caller of this node: the row has no actor.
+      await this.audited(manager, {
+        action: outcome === 'approved' ? 'filing.approved' : 'filing.rejected',
+        target: `application:${application.id}`,
+        owner: application.enterpriseId ?? undefined,
+        outcome: 'ok',
+        before: { status: 'filing' },
+        after: applicationState(saved),
+      });
+      return saved;
     });
     if (completed?.status === 'active') await this.notePrefixServed(completed.requestedPrefix);
     return completed ? toView(completed) : undefined;
@@ -258,7 +280,9 @@ export class ApplicationsService {
       application.reviewReason = reason;
       application.reviewedBy = operator.username;
       application.reviewedAt = new Date();
-      return this.applications.save(manager, application);
+      const saved = await this.applications.save(manager, application);
+      await this.audited(manager, { action: 'application.reject', target: `application:${application.id}`, outcome: 'ok', before: { status: 'pending_review' }, after: applicationState(saved) });
+      return saved;
     });
     return toView(rejected);
   }
@@ -298,6 +322,15 @@ export class ApplicationsService {
       }
       const prefixes = await this.prefixes.listForEnterprise(enterpriseId, manager);
       await this.events.emit('enterprise.deactivated', { manager, enterpriseId, prefixes: prefixes.map((p) => p.prefix) });
+      await this.audited(manager, {
+        action: 'enterprise.deactivate',
+        target: `enterprise:${enterpriseId}`,
+        owner: enterpriseId,
+        outcome: 'ok',
+        reason: reason.slice(0, 200),
+        before: { status: enterprise.status, prefixes: disabled.map((p) => p.prefix) },
+        after: { status: 'suspended', prefixes: prefixes.map((p) => ({ prefix: p.prefix, status: p.status })), filingDeletes },
+      });
       const view: EnterpriseView = {
         id: enterprise.id,
         orgName: enterprise.orgName,
@@ -312,6 +345,11 @@ export class ApplicationsService {
     await this.directory.refresh();
     await this.events.emit('prefix.unhomed', { prefixes: view.disabled.map((p) => ({ prefix: p.prefix, prefixKey: p.prefixKey })) });
     return view.view;
+  }
+
+  /** Records the change in the audit log inside its transaction (last, just before the commit). */
+  private audited(manager: EntityManager, entry: AuditEntryInput): Promise<void> {
+    return this.events.emit('audit.recorded', { manager, entry });
   }
 
   async get(id: string, caller: Principal): Promise<ApplicationView> {
@@ -360,6 +398,12 @@ export class ApplicationsService {
     }
     return parsed;
   }
+}
+
+/** An application as the audit log digests it: what was applied for and decided, never the password hash. */
+function applicationState(a: EnterpriseApplicationEntity) {
+  const { passwordHash: _hash, passwordDigestSealed: _sealed, ...rest } = a;
+  return rest;
 }
 
 function toView(a: EnterpriseApplicationEntity): ApplicationView {

@@ -11,8 +11,9 @@ import {
 import { type ApiKeyOperation, keyMay } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
-import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
+import type { AuditEntryInput, RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError } from '../errors/domain-errors';
+import type { EntityManager } from 'typeorm';
 import { IdentifierRepository } from './identifier.repository';
 import { asDomainError, isoSeconds, parseHandleOrThrow, parsePrefixOrThrow, parseWritableHandleOrThrow } from '../http/identifier-input';
 import { PrefixAccessService } from './prefix-access.service';
@@ -47,6 +48,11 @@ export class HandlesService {
     if (records.length > 0) await this.events.emit('identifiers.written', { operation, records });
   }
 
+  /** Records the change in the audit log inside its transaction (last, just before the commit). */
+  private audited(manager: EntityManager, entry: AuditEntryInput): Promise<void> {
+    return this.events.emit('audit.recorded', { manager, entry });
+  }
+
   /** Returns the handle written (differs from the path with mintNewSuffix) and whether it was created. */
   async put(pathHandle: string, body: unknown, caller: Principal, options: PutOptions): Promise<{ handle: string; created: boolean }> {
     const handleText = options.mintNewSuffix ? `${pathHandle}${randomUUID()}` : pathHandle;
@@ -68,13 +74,22 @@ export class HandlesService {
     if (options.indexes === undefined) {
       if (stamped.length === 0) throw new DomainError('INVALID_VALUE', 'a handle record needs at least one value');
       const row = toRow(parsed, stamped);
+      const after = JSON.parse(row.valuesJson) as HandleJsonValue[];
       if (!options.overwrite) {
-        const inserted = await this.identifiers.insertMissing([row]);
-        if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+        await this.identifiers.transaction(async (manager) => {
+          const inserted = await this.identifiers.insertMissing([row], manager);
+          if (!inserted.has(parsed.key)) throw new DomainError('HANDLE_ALREADY_EXISTS', `handle ${handleText} already exists`);
+          await this.audited(manager, { action: 'handle.create', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', after });
+        });
         await this.written('create', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
         return { handle: handleText, created: true };
       }
-      const created = await this.createOrReplace(caller, row, handleText);
+      const created = await this.identifiers.transaction(async (manager) => {
+        const before = await this.identifiers.findByKey(parsed.key, manager, true);
+        const wasCreated = await this.createOrReplace(caller, row, handleText, manager);
+        await this.audited(manager, { action: wasCreated ? 'handle.create' : 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: before?.values, after });
+        return wasCreated;
+      });
       await this.written(created ? 'create' : 'update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return { handle: handleText, created };
     }
@@ -88,8 +103,11 @@ export class HandlesService {
     // Removing some values changes the record; removing the record is a deletion.
     await this.access.assertWritable(caller, parsed.prefixKey, indexes === undefined ? 'delete' : 'update');
     if (indexes === undefined) {
-      const deleted = await this.identifiers.deleteKeys([parsed.key]);
-      if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+      await this.identifiers.transaction(async (manager) => {
+        const deleted = await this.identifiers.deleteKeys([parsed.key], manager);
+        if (!deleted.has(parsed.key)) throw new DomainError('HANDLE_NOT_FOUND', `handle ${handleText} not found`);
+        await this.audited(manager, { action: 'handle.delete', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: deleted.get(parsed.key) });
+      });
       await this.written('delete', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
       return;
     }
@@ -105,6 +123,7 @@ export class HandlesService {
         throw new DomainError('INVALID_VALUE', `removing index ${indexes.join(', ')} would leave handle ${handleText} without values; delete the handle instead`);
       }
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(remaining), templateVersionOf(remaining));
+      await this.audited(manager, { action: 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: record.values, after: remaining });
     });
     await this.written('update', [{ handleKey: parsed.key, prefixKey: parsed.prefixKey }]);
   }
@@ -131,15 +150,15 @@ export class HandlesService {
    * PUT with overwrite: creates or replaces. An API key allowed only one of the two does only that
    * one, and is refused (nothing written) when the record's existence asks for the other.
    */
-  private async createOrReplace(caller: Principal, row: ReturnType<typeof toRow>, handleText: string): Promise<boolean> {
+  private async createOrReplace(caller: Principal, row: ReturnType<typeof toRow>, handleText: string, manager: EntityManager): Promise<boolean> {
     const mayRegister = keyMay(caller, 'register');
     const mayUpdate = keyMay(caller, 'update');
-    if (mayRegister && mayUpdate) return this.identifiers.upsert(row);
+    if (mayRegister && mayUpdate) return this.identifiers.upsert(row, manager);
     if (mayRegister) {
-      if ((await this.identifiers.insertMissing([row])).has(row.handleKey)) return true;
+      if ((await this.identifiers.insertMissing([row], manager)).has(row.handleKey)) return true;
       throw new DomainError('FORBIDDEN', `handle ${handleText} exists and this API key may not update identifiers`);
     }
-    if ((await this.identifiers.updateExisting([row])).has(row.handleKey)) return false;
+    if ((await this.identifiers.updateExisting([row], manager)).has(row.handleKey)) return false;
     throw new DomainError('FORBIDDEN', `handle ${handleText} does not exist and this API key may not register identifiers`);
   }
 
@@ -162,6 +181,7 @@ export class HandlesService {
       const merged = record.values.filter((v) => !incoming.has(v.index)).concat([...incoming.values()]);
       merged.sort((a, b) => a.index - b.index);
       await this.identifiers.replaceValues(manager, parsed.key, JSON.stringify(merged), templateVersionOf(merged));
+      await this.audited(manager, { action: 'handle.update', target: parsed.key, owner: parsed.prefixKey, outcome: 'ok', before: record.values, after: merged });
     });
     return { handle: handleText, created: false };
   }

@@ -129,24 +129,28 @@ export class IdentifierRepository {
     return new Set(inserted.map((row) => row.handle_key));
   }
 
-  /** Replaces the values of the rows that exist; returns the keys actually updated. */
-  async updateExisting(rows: IdentifierRow[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
+  /**
+   * Replaces the values of the rows that exist; returns the keys actually updated, each with the
+   * values it had before (the audit log keeps their digest). The self-join reads the row as it was
+   * before this statement.
+   */
+  async updateExisting(rows: IdentifierRow[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, HandleJsonValue[]>> {
+    if (rows.length === 0) return new Map();
     // TypeORM answers an UPDATE/DELETE with [rows, rowCount], not with the rows alone.
-    const [updated]: [Array<{ handle_key: string }>, number] = await manager.query(
+    const [updated]: [Array<{ handle_key: string; before: HandleJsonValue[] }>, number] = await manager.query(
       `UPDATE identifiers AS i
           SET "values" = u.values, template_version = u.template_version, version = i.version + 1, updated_at = now()
-         FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version)
-        WHERE i.handle_key = u.handle_key
-        RETURNING i.handle_key`,
+         FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version), identifiers AS old
+        WHERE i.handle_key = u.handle_key AND old.handle_key = u.handle_key
+        RETURNING i.handle_key, old."values" AS before`,
       [rows.map((r) => r.handleKey), rows.map((r) => r.valuesJson), rows.map((r) => r.templateVersion)],
     );
-    return new Set(updated.map((row) => row.handle_key));
+    return new Map(updated.map((row) => [row.handle_key, row.before]));
   }
 
   /** Creates or replaces one record; returns whether it was created. */
-  async upsert(row: IdentifierRow): Promise<boolean> {
-    const result: Array<{ created: boolean }> = await this.dataSource.query(
+  async upsert(row: IdentifierRow, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result: Array<{ created: boolean }> = await manager.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
        VALUES ($1, $2, $3, $4::jsonb, $5)
        ON CONFLICT (handle_key) DO UPDATE
@@ -165,14 +169,14 @@ export class IdentifierRepository {
     );
   }
 
-  /** Deletes the given keys; returns the keys actually deleted. */
-  async deleteKeys(handleKeys: string[]): Promise<Set<string>> {
-    if (handleKeys.length === 0) return new Set();
-    const [deleted]: [Array<{ handle_key: string }>, number] = await this.dataSource.query(
-      `DELETE FROM identifiers WHERE handle_key = ANY($1::text[]) RETURNING handle_key`,
+  /** Deletes the given keys; returns the keys actually deleted, each with the values it held. */
+  async deleteKeys(handleKeys: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, HandleJsonValue[]>> {
+    if (handleKeys.length === 0) return new Map();
+    const [deleted]: [Array<{ handle_key: string; values: HandleJsonValue[] }>, number] = await manager.query(
+      `DELETE FROM identifiers WHERE handle_key = ANY($1::text[]) RETURNING handle_key, "values"`,
       [handleKeys],
     );
-    return new Set(deleted.map((row) => row.handle_key));
+    return new Map(deleted.map((row) => [row.handle_key, row.values]));
   }
 
   /**

@@ -3,8 +3,9 @@ import { dotSegmentProblem, type HandleJsonValue, type ParsedHandle, tryParseHan
 import type { ApiKeyOperation } from '../auth/api-keys/api-key-scope';
 import type { Principal } from '../auth/principal';
 import { EventHub } from '../events/event-hub';
-import type { RegistrationOperation, WrittenIdentifier } from '../events/node-events';
+import type { AuditEntryInput, RegistrationOperation, WrittenIdentifier } from '../events/node-events';
 import { DomainError, type DomainErrorCode } from '../errors/domain-errors';
+import type { EntityManager } from 'typeorm';
 import { compileChecker } from '../http/json-schema';
 import { type IdentifierRow, IdentifierRepository } from './identifier.repository';
 import { isoSeconds, parseHandleOrThrow } from '../http/identifier-input';
@@ -144,7 +145,13 @@ export class SnmsIdentifiersService {
       else candidates.push({ position, parsed: parsed.value });
     });
     const allowed = await this.filterWritable(caller, candidates, results, 'delete');
-    const deleted = await this.identifiers.deleteKeys([...new Set(allowed.map((c) => c.parsed.key))]);
+    const owners = new Map(allowed.map((c) => [c.parsed.key, c.parsed.prefixKey]));
+    const deleted: { has(key: string): boolean } = owners.size === 0 ? new Set<string>() : await this.identifiers.transaction(async (manager) => {
+      const gone = await this.identifiers.deleteKeys([...owners.keys()], manager);
+      const entries: AuditEntryInput[] = [...gone].map(([key, before]) => ({ action: 'handle.delete', target: key, owner: owners.get(key), outcome: 'ok', before }));
+      await this.events.emit('audit.batch-recorded', { manager, entries });
+      return gone;
+    });
     await this.written(
       'delete',
       allowed.filter((c) => deleted.has(c.parsed.key)).map((c) => ({ handleKey: c.parsed.key, prefixKey: c.parsed.prefixKey })),
@@ -184,6 +191,7 @@ export class SnmsIdentifiersService {
     const templates = await this.templatesFor(writable);
     const timestamp = isoSeconds(new Date());
     const rows: IdentifierRow[] = [];
+    const stored = new Map<string, HandleJsonValue[]>();
     const rowOwners = new Map<string, CheckedItem>();
     for (const item of writable) {
       if (rowOwners.has(item.parsed.key)) {
@@ -198,9 +206,20 @@ export class SnmsIdentifiersService {
       }
       rowOwners.set(item.parsed.key, item);
       rows.push({ handleKey: item.parsed.key, handle: item.parsed.handle, prefixKey: item.parsed.prefixKey, valuesJson: JSON.stringify(built.values), templateVersion: item.input.templateVersion });
+      stored.set(item.parsed.key, built.values);
     }
 
-    const written = mode === 'create' ? await this.identifiers.insertMissing(rows) : await this.identifiers.updateExisting(rows);
+    // One transaction: the rows and their audit rows (one per stored item, one statement) commit together.
+    const written: { has(key: string): boolean } = rows.length === 0 ? new Set<string>() : await this.identifiers.transaction(async (manager) => {
+      if (mode === 'create') {
+        const inserted = await this.identifiers.insertMissing(rows, manager);
+        await this.auditBatch(manager, rows, (row) => (inserted.has(row.handleKey) ? { action: 'handle.create', after: stored.get(row.handleKey) } : undefined));
+        return inserted;
+      }
+      const updated = await this.identifiers.updateExisting(rows, manager);
+      await this.auditBatch(manager, rows, (row) => (updated.has(row.handleKey) ? { action: 'handle.update', before: updated.get(row.handleKey), after: stored.get(row.handleKey) } : undefined));
+      return updated;
+    });
     await this.written(
       mode,
       rows.filter((row) => written.has(row.handleKey)).map((row) => ({ handleKey: row.handleKey, prefixKey: row.prefixKey })),
@@ -213,6 +232,20 @@ export class SnmsIdentifiersService {
           : refused(item.input.handle, 'HANDLE_NOT_FOUND', MSG_MISSING);
     }
     return results;
+  }
+
+  /** One audit row per row actually written (`change` says how, or undefined when it was not). */
+  private async auditBatch(
+    manager: EntityManager,
+    rows: IdentifierRow[],
+    change: (row: IdentifierRow) => { action: string; before?: unknown; after?: unknown } | undefined,
+  ): Promise<void> {
+    const entries: AuditEntryInput[] = [];
+    for (const row of rows) {
+      const done = change(row);
+      if (done) entries.push({ ...done, target: row.handleKey, owner: row.prefixKey, outcome: 'ok' });
+    }
+    await this.events.emit('audit.batch-recorded', { manager, entries });
   }
 
   /** Drops (and reports) the items under prefixes the caller may not write. */

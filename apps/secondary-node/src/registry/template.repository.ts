@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
+
+/** Work to do last inside a write's transaction (the audit row of the change). */
+export type WithinTransaction = (manager: EntityManager) => Promise<void>;
 import { DataTemplateEntity } from './entities/data-template.entity';
 import { TemplateItemEntity } from './entities/template-item.entity';
 
@@ -36,7 +39,7 @@ export class TemplateRepository {
   }
 
   /** Inserts the template and its items in one transaction; false if (prefix, version) exists. */
-  async create(template: Omit<DataTemplateEntity, 'id' | 'createdAt' | 'updatedAt' | 'items'>, items: Omit<TemplateItemEntity, 'templateId'>[]): Promise<boolean> {
+  async create(template: Omit<DataTemplateEntity, 'id' | 'createdAt' | 'updatedAt' | 'items'>, items: Omit<TemplateItemEntity, 'templateId'>[], within?: WithinTransaction): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = await manager
         .createQueryBuilder()
@@ -49,6 +52,7 @@ export class TemplateRepository {
       if (inserted.raw.length === 0) return false;
       const templateId = (inserted.raw[0] as { id: string }).id;
       await manager.getRepository(TemplateItemEntity).insert(items.map((item) => ({ ...item, templateId })));
+      await within?.(manager);
       return true;
     });
   }
@@ -58,6 +62,7 @@ export class TemplateRepository {
     templateId: string,
     fields: Pick<DataTemplateEntity, 'industryCategory' | 'industrySpecific' | 'industryTrade' | 'industrySubclass' | 'type' | 'description'>,
     items: Omit<TemplateItemEntity, 'templateId'>[],
+    within?: WithinTransaction,
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(DataTemplateEntity).update({ id: templateId }, fields);
@@ -72,10 +77,14 @@ export class TemplateRepository {
         items.map((item) => ({ ...item, templateId })),
         ['templateId', 'idIndex'],
       );
+      await within?.(manager);
     });
   }
 
-  async delete(templateId: string): Promise<void> {
-    await this.dataSource.getRepository(DataTemplateEntity).delete({ id: templateId });
+  async delete(templateId: string, within?: WithinTransaction): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(DataTemplateEntity).delete({ id: templateId });
+      await within?.(manager);
+    });
   }
 }

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
+import { EventHub } from '../events/event-hub';
+import type { AuditEntryInput } from '../events/node-events';
 import type { DataTemplateEntity } from './entities/data-template.entity';
 import type { TemplateItemEntity } from './entities/template-item.entity';
 import { IdentifierRepository } from './identifier.repository';
 import { PrefixAccessService } from './prefix-access.service';
-import { TemplateRepository, type TemplateWithItems } from './template.repository';
+import { TemplateRepository, type TemplateWithItems, type WithinTransaction } from './template.repository';
 
 /** Index 1001 of every SNMS record holds the template version; template items start at 2000. */
 export const TEMPLATE_VALUE_INDEX = 1001;
@@ -58,7 +60,13 @@ export class TemplatesService {
     private readonly templates: TemplateRepository,
     private readonly access: PrefixAccessService,
     private readonly identifiers: IdentifierRepository,
+    private readonly events: EventHub,
   ) {}
+
+  /** The audit row of a template change, written last inside its transaction. */
+  private audited(entry: Omit<AuditEntryInput, 'outcome'>): WithinTransaction {
+    return (manager) => this.events.emit('audit.recorded', { manager, entry: { ...entry, outcome: 'ok' } });
+  }
 
   async get(caller: Principal, prefix: string, version: string): Promise<TemplateView> {
     const prefixKey = prefixKeyOf(prefix);
@@ -71,19 +79,17 @@ export class TemplatesService {
     const standing = await this.access.assertWritable(caller, prefixKey);
     checkIndustry(input);
     const items = assignIndexes(input.items, []);
-    const created = await this.templates.create(
-      {
-        prefixKey,
-        version: input.version,
-        industryCategory: input.industryCategory,
-        industrySpecific: input.industrySpecific,
-        industryTrade: input.industryTrade,
-        industrySubclass: input.industrySubclass,
-        type: input.type,
-        description: input.description ?? '',
-      },
-      items,
-    );
+    const template = {
+      prefixKey,
+      version: input.version,
+      industryCategory: input.industryCategory,
+      industrySpecific: input.industrySpecific,
+      industryTrade: input.industryTrade,
+      industrySubclass: input.industrySubclass,
+      type: input.type,
+      description: input.description ?? '',
+    };
+    const created = await this.templates.create(template, items, this.audited({ action: 'template.create', target: templateTarget(prefixKey, input.version), owner: prefixKey, after: { ...template, items } }));
     if (!created) throw new DomainError('TEMPLATE_ALREADY_EXISTS', `template version "${input.version}" already exists for prefix ${standing.prefix}; versions are immutable, use PUT to add or disable items`);
     return toView(standing.prefix, await this.mustFind(prefixKey, input.version));
   }
@@ -102,17 +108,19 @@ export class TemplatesService {
         `template items cannot be deleted, only disabled with state 0: missing ${dropped.map((i) => `${i.idType} (index ${i.idIndex})`).join(', ')}`,
       );
     }
+    const fields = {
+      industryCategory: input.industryCategory,
+      industrySpecific: input.industrySpecific,
+      industryTrade: input.industryTrade,
+      industrySubclass: input.industrySubclass,
+      type: input.type,
+      description: input.description ?? existing.description,
+    };
     await this.templates.update(
       existing.id,
-      {
-        industryCategory: input.industryCategory,
-        industrySpecific: input.industrySpecific,
-        industryTrade: input.industryTrade,
-        industrySubclass: input.industrySubclass,
-        type: input.type,
-        description: input.description ?? existing.description,
-      },
+      fields,
       items,
+      this.audited({ action: 'template.update', target: templateTarget(prefixKey, input.version), owner: prefixKey, before: templateState(existing), after: { ...fields, items } }),
     );
     return toView(standing.prefix, await this.mustFind(prefixKey, input.version));
   }
@@ -124,7 +132,7 @@ export class TemplatesService {
     if (await this.identifiers.anyUsesTemplate(prefixKey, version)) {
       throw new DomainError('TEMPLATE_IN_USE', `template version "${version}" is used by registered identifiers; disable its items instead`);
     }
-    await this.templates.delete(existing.id);
+    await this.templates.delete(existing.id, this.audited({ action: 'template.delete', target: templateTarget(prefixKey, version), owner: prefixKey, before: templateState(existing) }));
   }
 
   private async mustFind(prefixKey: string, version: string): Promise<TemplateWithItems> {
@@ -132,6 +140,18 @@ export class TemplatesService {
     if (!template) throw new DomainError('TEMPLATE_NOT_FOUND', `no template version "${version}" for prefix ${prefixKey}`);
     return template;
   }
+}
+
+/** How the audit log names a template: its prefix and version. */
+function templateTarget(prefixKey: string, version: string): string {
+  return `template:${prefixKey}@${version}`;
+}
+
+/** A stored template as plain data (its digest goes in the audit log). */
+function templateState(template: TemplateWithItems) {
+  const { industryCategory, industrySpecific, industryTrade, industrySubclass, type, description } = template;
+  const items = template.items.map(({ templateId: _templateId, ...item }) => item);
+  return { industryCategory, industrySpecific, industryTrade, industrySubclass, type, description, items };
 }
 
 function prefixKeyOf(prefix: string): string {

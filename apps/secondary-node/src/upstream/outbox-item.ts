@@ -53,6 +53,8 @@ export interface OutboxItemOf<K extends OutboxKind> {
   response: OutboxKinds[K]['response'] | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  /** The request (X-Request-Id) or ingestion batch that wrote the item; null for the node's own tasks. */
+  requestId: string | null;
 }
 
 /** A stored item: switch on `kind` to get its payload and response types. */

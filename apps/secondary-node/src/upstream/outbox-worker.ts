@@ -85,6 +85,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const response = await this.send(item);
       await this.repository.markDelivered(item.id, response);
+      // reqId: the request that wrote the item, so its delivery can be found from its log line or audit row.
+      this.logger.log({ msg: 'outbox item delivered', kind: item.kind, clientTransactionId: item.clientTransactionId, attempts: item.attempts, reqId: item.requestId ?? undefined });
       return true;
     } catch (error) {
       if (error instanceof FiledElsewhere) {
@@ -92,14 +94,14 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
         // same answer and marks the item then (rejecting an already rejected application changes nothing).
         await this.events.emit('filing.completed', { prefix: error.prefix, outcome: 'rejected', reason: error.message, filedElsewhere: true });
         await this.repository.markFailed(item.id, error.message);
-        this.logger.warn(`${item.kind} ${item.clientTransactionId}: ${error.message}`);
+        this.logger.warn(`${item.kind} ${item.clientTransactionId} (request ${item.requestId ?? '-'}): ${error.message}`);
         return false;
       }
       const description = describeFailure(error);
       const kind = classifyFailure(error);
       if (kind === 'permanent' || item.attempts >= this.upstreamConfig.maxAttempts) {
         await this.repository.markFailed(item.id, description);
-        this.logger.error(`${item.kind} ${item.clientTransactionId} failed for good after ${item.attempts} attempt(s): ${description}`);
+        this.logger.error(`${item.kind} ${item.clientTransactionId} (request ${item.requestId ?? '-'}) failed for good after ${item.attempts} attempt(s): ${description}`);
       } else {
         const delay = retryDelayMs(item.attempts, this.upstreamConfig.retryBaseMs, this.upstreamConfig.retryMaxMs);
         await this.repository.markRetry(item.id, delay, description);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { NewOutboxItem, OutboxItem, OutboxItemOf, OutboxResponse, OutboxStatus } from './outbox-item';
+import { currentRequestContext } from '../http/request-context';
 
 export interface OutboxDepth {
   pending: number;
@@ -11,7 +12,7 @@ export interface OutboxDepth {
 
 /** The columns of upstream_outbox under the names of OutboxItem: a row read with them is an item. */
 const ITEM_COLUMNS = `id, kind, payload, client_transaction_id AS "clientTransactionId", status, attempts,
-  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt"`;
+  next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt", request_id AS "requestId"`;
 
 /** What TypeORM answers to an UPDATE … RETURNING: the rows and the number of rows changed. */
 type Updated<T> = [T[], number];
@@ -28,9 +29,10 @@ export class OutboxRepository {
   /** Adds an item in the caller's transaction; a repeated client transaction id adds nothing (false). */
   async enqueue(manager: EntityManager, item: NewOutboxItem): Promise<boolean> {
     const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO upstream_outbox (kind, payload, client_transaction_id) VALUES ($1, $2::jsonb, $3)
+      `INSERT INTO upstream_outbox (kind, payload, client_transaction_id, request_id) VALUES ($1, $2::jsonb, $3, $4)
        ON CONFLICT (client_transaction_id) DO NOTHING RETURNING id`,
-      [item.kind, JSON.stringify(item.payload), item.clientTransactionId],
+      // The request (or ingestion batch) that caused the item, so its delivery can be traced back to it.
+      [item.kind, JSON.stringify(item.payload), item.clientTransactionId, currentRequestContext()?.requestId ?? null],
     );
     return rows.length > 0;
   }
@@ -70,15 +72,19 @@ export class OutboxRepository {
   }
 
   /** Puts a failed (or waiting) item back in line at once; undefined if there is no such item, false if it was delivered. */
-  async retryNow(id: string): Promise<OutboxItem | undefined | false> {
-    const rows: Array<{ status: OutboxStatus }> = await this.dataSource.query(`SELECT status FROM upstream_outbox WHERE id = $1`, [id]);
-    if (rows.length === 0) return undefined;
-    if (rows[0].status === 'delivered') return false;
-    const [updated]: Updated<OutboxItem> = await this.dataSource.query(
-      `UPDATE upstream_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING ${ITEM_COLUMNS}`,
-      [id],
-    );
-    return updated[0] ?? false;
+  /** `within` runs last in the same transaction when the item was put back in line (its audit row). */
+  async retryNow(id: string, within?: (manager: EntityManager, before: OutboxStatus) => Promise<void>): Promise<OutboxItem | undefined | false> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ status: OutboxStatus }> = await manager.query(`SELECT status FROM upstream_outbox WHERE id = $1 FOR UPDATE`, [id]);
+      if (rows.length === 0) return undefined;
+      if (rows[0].status === 'delivered') return false;
+      const [updated]: Updated<OutboxItem> = await manager.query(
+        `UPDATE upstream_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status <> 'delivered' RETURNING ${ITEM_COLUMNS}`,
+        [id],
+      );
+      if (updated[0] && within) await within(manager, rows[0].status);
+      return updated[0] ?? false;
+    });
   }
 
   async list(status: OutboxStatus | undefined, limit: number, offset: number): Promise<{ items: OutboxItem[]; total: number }> {

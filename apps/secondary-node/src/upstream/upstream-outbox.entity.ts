@@ -46,4 +46,8 @@ export class UpstreamOutboxEntity {
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
+
+  /** The X-Request-Id of the request (or the id of the ingestion batch) that wrote the item. */
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId: string | null;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
+import { EventHub } from '../events/event-hub';
 import { EnrolmentRepository } from './enrolment.repository';
 import { HeartbeatTask } from './heartbeat-task';
 import type { OutboxItem, OutboxItemOf, OutboxPayload, OutboxResponse, OutboxStatus } from './outbox-item';
@@ -21,6 +22,8 @@ export interface OutboxItemView {
   deliveredAt: string | null;
   payload: OutboxPayload;
   response: OutboxResponse | null;
+  /** The request that wrote the item (its X-Request-Id): the same id is in its log line and audit row. */
+  requestId: string | null;
 }
 
 /** What the operator sees of the link to the top level: GET /api/v1/node/status and the outbox view. */
@@ -34,6 +37,7 @@ export class UpstreamStatusService {
     private readonly outboxRepository: OutboxRepository,
     private readonly heartbeats: HeartbeatTask,
     private readonly outbox: OutboxWorker,
+    private readonly events: EventHub,
   ) {}
 
   async status() {
@@ -68,7 +72,9 @@ export class UpstreamStatusService {
   }
 
   async retry(id: string): Promise<OutboxItemView> {
-    const result = await this.outboxRepository.retryNow(id);
+    const result = await this.outboxRepository.retryNow(id, (manager, before) =>
+      this.events.emit('audit.recorded', { manager, entry: { action: 'outbox.retry', target: `outbox:${id}`, outcome: 'ok', before: { status: before }, after: { status: 'pending', attempts: 0 } } }),
+    );
     if (result === undefined) throw new DomainError('NOT_FOUND', `outbox item ${id} not found`);
     if (result === false) throw new DomainError('ILLEGAL_TRANSITION', `outbox item ${id} was delivered already; there is nothing to retry`);
     this.outbox.kick();
@@ -89,6 +95,7 @@ function itemView(item: OutboxItem): OutboxItemView {
     deliveredAt: item.deliveredAt ? item.deliveredAt.toISOString() : null,
     payload: item.payload,
     response: item.response,
+    requestId: item.requestId,
   };
 }
 

@@ -70,18 +70,18 @@ export class GrantsRepository {
   }
 
   /** Inserts a grant unless the same enterprise already granted the same account (then null). */
-  async insertGrant(grant: { enterpriseId: string; granteeAccountId: string; grantedBy: string }): Promise<GrantRow | null> {
-    const inserted: Array<{ id: string }> = await this.dataSource.query(
+  async insertGrant(grant: { enterpriseId: string; granteeAccountId: string; grantedBy: string }, manager: EntityManager = this.dataSource.manager): Promise<GrantRow | null> {
+    const inserted: Array<{ id: string }> = await manager.query(
       `INSERT INTO partner_grants (enterprise_id, grantee_account_id, granted_by) VALUES ($1, $2, $3)
        ON CONFLICT (enterprise_id, grantee_account_id) DO NOTHING RETURNING id`,
       [grant.enterpriseId, grant.granteeAccountId, grant.grantedBy],
     );
     if (inserted.length === 0) return null;
-    return this.findGrant(grant.enterpriseId, inserted[0].id);
+    return this.findGrant(grant.enterpriseId, inserted[0].id, manager);
   }
 
-  async findGrant(enterpriseId: string, grantId: string): Promise<GrantRow | null> {
-    const rows: RawGrant[] = await this.dataSource.query(
+  async findGrant(enterpriseId: string, grantId: string, manager: EntityManager = this.dataSource.manager): Promise<GrantRow | null> {
+    const rows: RawGrant[] = await manager.query(
       `SELECT ${GRANT_COLUMNS} FROM partner_grants g ${GRANT_JOINS} WHERE g.enterprise_id = $1 AND g.id = $2`,
       [enterpriseId, grantId],
     );
@@ -96,8 +96,8 @@ export class GrantsRepository {
     return rows.map(toGrant);
   }
 
-  async deleteGrant(enterpriseId: string, grantId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`DELETE FROM partner_grants WHERE enterprise_id = $1 AND id = $2 RETURNING id`, [enterpriseId, grantId]);
+  async deleteGrant(enterpriseId: string, grantId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`DELETE FROM partner_grants WHERE enterprise_id = $1 AND id = $2 RETURNING id`, [enterpriseId, grantId]);
     // pg returns [rows, count] for DELETE … RETURNING through TypeORM's query()
     const deleted = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
     return deleted.length > 0;

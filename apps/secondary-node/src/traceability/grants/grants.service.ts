@@ -4,6 +4,7 @@ import { DIGEST_SEALER } from '../../auth/auth.service';
 import { type DigestSealer, hashPassword } from '../../auth/password-hasher';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
+import { EventHub } from '../../events/event-hub';
 import { type GrantRow, GrantsRepository, type PartnerRow } from './grants.repository';
 
 export interface GrantView {
@@ -37,6 +38,7 @@ export class GrantsService {
     private readonly grants: GrantsRepository,
     private readonly accounts: AccountRepository,
     @Inject(DIGEST_SEALER) private readonly sealer: DigestSealer,
+    private readonly events: EventHub,
   ) {}
 
   async grant(caller: Principal, enterpriseId: string, granteeUsername: string): Promise<GrantView> {
@@ -53,9 +55,14 @@ export class GrantsService {
     if (grantee.enterpriseId === enterpriseId) {
       throw new DomainError('VALIDATION_FAILED', 'an enterprise reads its own events already', [{ path: '/granteeUsername', message: 'is this enterprise' }]);
     }
-    const created = await this.grants.insertGrant({ enterpriseId, granteeAccountId: grantee.id, grantedBy: caller.username });
-    if (!created) throw new DomainError('CONFLICT', `"${granteeUsername}" has already been granted access to this enterprise's events`);
-    return toGrantView(created);
+    const created = await this.grants.transaction(async (manager) => {
+      const grant = await this.grants.insertGrant({ enterpriseId, granteeAccountId: grantee.id, grantedBy: caller.username }, manager);
+      if (!grant) throw new DomainError('CONFLICT', `"${granteeUsername}" has already been granted access to this enterprise's events`);
+      const after = toGrantView(grant);
+      await this.events.emit('audit.recorded', { manager, entry: { action: 'grant.create', target: `grant:${grant.id}`, owner: enterpriseId, outcome: 'ok', after } });
+      return after;
+    });
+    return created;
   }
 
   async list(caller: Principal, enterpriseId: string): Promise<{ items: GrantView[] }> {
@@ -65,9 +72,13 @@ export class GrantsService {
 
   async revoke(caller: Principal, enterpriseId: string, grantId: string): Promise<void> {
     await this.assertManages(caller, enterpriseId);
-    if (!(await this.grants.deleteGrant(enterpriseId, grantId))) {
-      throw new DomainError('NOT_FOUND', `enterprise ${enterpriseId} has no grant ${grantId}`);
-    }
+    await this.grants.transaction(async (manager) => {
+      const before = await this.grants.findGrant(enterpriseId, grantId, manager);
+      if (!before || !(await this.grants.deleteGrant(enterpriseId, grantId, manager))) {
+        throw new DomainError('NOT_FOUND', `enterprise ${enterpriseId} has no grant ${grantId}`);
+      }
+      await this.events.emit('audit.recorded', { manager, entry: { action: 'grant.revoke', target: `grant:${grantId}`, owner: enterpriseId, outcome: 'ok', before: toGrantView(before) } });
+    });
   }
 
   async createPartner(operator: Principal, input: PartnerInput): Promise<PartnerView> {
@@ -79,7 +90,9 @@ export class GrantsService {
       if (!created) throw new DomainError('CONFLICT', `username "${input.username}" is taken`, [{ path: '/username', message: 'is taken' }]);
       const accountId = await this.grants.accountIdOf(manager, input.username);
       await this.grants.insertPartner(manager, { accountId, orgName: input.orgName, createdBy: operator.username });
-      return this.grants.findPartner(accountId, manager);
+      const row = await this.grants.findPartner(accountId, manager);
+      await this.events.emit('audit.recorded', { manager, entry: { action: 'partner.create', target: `account:${input.username}`, outcome: 'ok', after: row ? toPartnerView(row) : undefined } });
+      return row;
     });
     return toPartnerView(partner as PartnerRow);
   }

@@ -61,7 +61,7 @@ export class CaptureService {
     const items = verdict.events.map((event) => ({ event, enterprisePrefix: prefixKey, source: 'capture' as const }));
     let job;
     try {
-      const outcomes = await this.store.storeBatch(items);
+      const outcomes = await this.store.storeBatch(items, { action: 'epcis.capture', target: `capture:${id}` });
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
       job = { status: 'succeeded' as const, stored: outcomes.length - duplicates, duplicates, problems: null };
     } catch (error) {

@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { backoffCeilingMs } from '@idis/runtime';
-import { type BatchResult, isEventIdConflict, type RejectRecord, type StoreItem } from '../store/event-store';
+import { withRequestContext } from '../../http/request-context';
+import { type BatchAudit, type BatchResult, isEventIdConflict, type RejectRecord, type StoreItem } from '../store/event-store';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
 /** What the pipeline needs from the store: one transaction for events and rejects. */
 export interface BatchCommitter {
-  commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult>;
+  commitBatch(items: StoreItem[], rejects: RejectRecord[], audit?: BatchAudit): Promise<BatchResult>;
   /** Which of these eventIDs another enterprise already uses (to name the events of a conflict). */
   foreignEventIds?(prefixKey: string, eventIds: string[]): Promise<Set<string>>;
 }
@@ -198,8 +200,14 @@ export class IngestPipeline {
       try {
         const started = process.hrtime.bigint();
         const { items, rejects, owners } = this.toRows(batch);
-        const result = await this.store.commitBatch(items, rejects);
-        this.stats.commitSecondsSum += Number(process.hrtime.bigint() - started) / 1e9;
+        // A batch has no HTTP request: its own id stands in for one, in the audit row and the log line.
+        const batchId = randomUUID();
+        const result = await withRequestContext({ requestId: batchId, source: 'mqtt' }, () =>
+          this.store.commitBatch(items, rejects, { action: 'epcis.ingest', target: `mqtt-batch:${batchId}` }),
+        );
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.stats.commitSecondsSum += seconds;
+        this.logger.log({ msg: 'ingestion batch committed', batchId, messages: batch.length, ...result.counts, durationMs: Math.round(seconds * 10_000) / 10 });
         this.committed(batch, result, owners);
         return;
       } catch (error) {

@@ -3,8 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NormalisedEvent } from '@idis/epcis';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EventSource } from './entities/epcis-event.entity';
+import { EventHub } from '../../events/event-hub';
+import type { AuditEntryInput } from '../../events/node-events';
 
 export type StoreOutcome = 'stored' | 'duplicate' | 'error-declared';
+
+/** How the audit log names a stored batch: one row per enterprise prefix in it, never per event. */
+export interface BatchAudit {
+  /** `epcis.capture` (POST /epcis/capture) or `epcis.ingest` (an MQTT batch). */
+  action: string;
+  /** The capture job or the ingestion batch, e.g. `capture:<id>`, `mqtt-batch:<id>`. */
+  target: string;
+}
 
 export interface StoreItem {
   event: NormalisedEvent;
@@ -73,22 +83,34 @@ export const COUNTER_NAMES = { stored: 'stored', duplicates: 'duplicates', error
  */
 @Injectable()
 export class EventStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventHub,
+  ) {}
 
   /**
    * Stores a batch: new events with their edges; an error declaration whose original exists marks
    * the original (error_* columns, and errorDeclaration in its document) instead of inserting; a
    * declaration whose original is not here yet is stored as the event itself (it is a copy of it).
    */
-  async storeBatch(items: StoreItem[]): Promise<StoreOutcome[]> {
-    return (await this.commitBatch(items, [])).outcomes;
+  async storeBatch(items: StoreItem[], audit?: BatchAudit): Promise<StoreOutcome[]> {
+    return (await this.commitBatch(items, [], audit)).outcomes;
   }
 
-  /** storeBatch plus rejects, in one transaction (the MQTT consumer acknowledges after it). */
-  async commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+  /**
+   * storeBatch plus rejects, in one transaction (the MQTT consumer acknowledges after it). With
+   * `audit`, the batch's audit rows (one per enterprise prefix) are appended in that transaction.
+   */
+  async commitBatch(items: StoreItem[], rejects: RejectRecord[], audit?: BatchAudit): Promise<BatchResult> {
     if (items.length === 0 && rejects.length === 0) return { outcomes: [], counts: { stored: 0, duplicates: 0, errorDeclarations: 0, rejected: 0 } };
-    if (!items.some((item) => item.event.errorDeclaration)) return this.writePlainBatch(items, rejects);
-    return this.dataSource.transaction((manager) => this.writeBatch(manager, items, rejects));
+    const plain = !items.some((item) => item.event.errorDeclaration);
+    const audited = audit !== undefined && items.length > 0 && this.events.hasListeners('audit.batch-recorded');
+    if (plain && !audited) return this.writePlainBatch(items, rejects);
+    return this.dataSource.transaction(async (manager) => {
+      const result = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
+      if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, result.outcomes, audit) });
+      return result;
+    });
   }
 
   /** Which of these eventIDs another enterprise than `prefixKey` already uses (they cannot be stored for it). */
@@ -162,7 +184,7 @@ export class EventStore {
    * the insert does not return was stored before (a redelivery). Edges are sent for every
    * candidate and kept for the new events only.
    */
-  private async writePlainBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+  private async writePlainBatch(items: StoreItem[], rejects: RejectRecord[], manager: EntityManager = this.dataSource.manager): Promise<BatchResult> {
     const outcomes: StoreOutcome[] = new Array(items.length);
     const candidates: StoreItem[] = [];
     const first = new Map<string, number>();
@@ -179,7 +201,7 @@ export class EventStore {
     const events = eventColumns(candidates, false);
     const edges = edgeColumns(candidates);
     const rejected = rejectColumns(rejects);
-    const rows: Array<{ event_id: string }> = await this.dataSource.query(
+    const rows: Array<{ event_id: string }> = await manager.query(
       PLAIN_BATCH_SQL,
       [...events, ...edges, ...rejected, duplicatesInBatch, candidates.length, rejects.length],
     );
@@ -422,4 +444,17 @@ function rejectColumns(rejects: RejectRecord[]): unknown[][] {
 /** PostgreSQL text cannot hold NUL; a rejected payload may contain anything. */
 function toStorableText(text: string): string {
   return text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
+}
+
+/** One audit entry per enterprise prefix of the batch: the ids of the events it stored (as a digest) and its counts. */
+function batchEntries(items: StoreItem[], outcomes: StoreOutcome[], audit: BatchAudit): AuditEntryInput[] {
+  const byOwner = new Map<string, { stored: string[]; duplicates: number; errorDeclarations: number }>();
+  items.forEach((item, index) => {
+    const owner = byOwner.get(item.enterprisePrefix) ?? { stored: [], duplicates: 0, errorDeclarations: 0 };
+    byOwner.set(item.enterprisePrefix, owner);
+    if (outcomes[index] === 'stored') owner.stored.push(item.event.eventId);
+    else if (outcomes[index] === 'duplicate') owner.duplicates += 1;
+    else owner.errorDeclarations += 1;
+  });
+  return [...byOwner].map(([owner, after]) => ({ action: audit.action, target: audit.target, owner, outcome: 'ok' as const, after }));
 }
