@@ -5,7 +5,7 @@ import { migrateDatabase } from '../../apps/secondary-node/src/database/migrate'
 import { migrations } from '../../apps/secondary-node/src/database/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-const APP_TABLES = ['accounts', 'data_templates', 'enterprise_applications', 'enterprise_prefixes', 'enterprises', 'identifiers', 'node_enrolment', 'partner_grants', 'partners', 'template_items', 'upstream_outbox', 'usage_counts', 'epcis_events', 'epcis_event_identifiers', 'epcis_containment', 'epcis_derivations', 'epcis_rejects', 'epcis_capture_jobs', 'ingestion_counters'].sort();
+const APP_TABLES = ['accounts', 'data_templates', 'enterprise_applications', 'enterprise_prefixes', 'enterprises', 'identifiers', 'node_enrolment', 'partner_grants', 'partners', 'template_items', 'upstream_outbox', 'usage_counts', 'epcis_events', 'epcis_event_identifiers', 'epcis_containment', 'epcis_derivations', 'epcis_rejects', 'epcis_capture_jobs', 'ingestion_counters', 'mqtt_credentials'].sort();
 
 async function tablesOf(db: TestDatabase): Promise<string[]> {
   const result = await db.client.query<{ table_name: string }>(

@@ -77,6 +77,15 @@ describe('loadAppConfig', () => {
         retryBaseMs: 200,
         retryMaxMs: 5000,
       },
+      mqttAccess: {
+        brokerAccounts: 'none',
+        adminUsername: undefined,
+        adminPassword: undefined,
+        dynsecControlTopic: '$CONTROL/dynamic-security/v1',
+        authSecret: undefined,
+        maxCredentialsPerEnterprise: 10,
+        reconcileIntervalMs: 60_000,
+      },
     });
   });
 
@@ -191,8 +200,20 @@ describe('loadAppConfig', () => {
     ['CACHE_L2_ENABLED', '1', 'CACHE_L2_ENABLED must be true or false, got "1"'],
     ['CACHE_NEGATIVE_TTL_SECONDS', '-5', 'CACHE_NEGATIVE_TTL_SECONDS must be an integer from 0 to 3600, got "-5"'],
     ['STATS_FLUSH_INTERVAL_MS', '10', 'STATS_FLUSH_INTERVAL_MS must be an integer from 50 to 600000, got "10"'],
+    ['MQTT_BROKER_ACCOUNTS', 'passwd', 'MQTT_BROKER_ACCOUNTS must be none, dynsec or http, got "passwd"'],
+    ['MQTT_BROKER_ACCOUNTS', 'http', 'MQTT_BROKER_ACCOUNTS=http needs MQTT_AUTH_SECRET of at least 32 characters (the broker sends it as X-MQTT-Auth-Secret)'],
+    ['MQTT_MAX_CREDENTIALS_PER_ENTERPRISE', '0', 'MQTT_MAX_CREDENTIALS_PER_ENTERPRISE must be an integer from 1 to 1000, got "0"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
+  });
+
+  it('needs the admin account and the broker for MQTT_BROKER_ACCOUNTS=dynsec', () => {
+    expect(problemsOf({ MQTT_BROKER_ACCOUNTS: 'dynsec' })).toEqual([
+      'MQTT_BROKER_ACCOUNTS=dynsec needs MQTT_ADMIN_USERNAME and MQTT_ADMIN_PASSWORD (the dynamic-security admin account)',
+      'MQTT_BROKER_ACCOUNTS=dynsec needs MQTT_URL (the Mosquitto whose accounts the node manages)',
+    ]);
+    const config = loadAppConfig({ MQTT_BROKER_ACCOUNTS: 'dynsec', MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_ADMIN_USERNAME: 'admin', MQTT_ADMIN_PASSWORD: 'admin-pass' });
+    expect(config.mqttAccess).toMatchObject({ brokerAccounts: 'dynsec', adminUsername: 'admin', adminPassword: 'admin-pass' });
   });
 
   it.each(['88..1', '88.1 18', '.88', '88.118/x', 'x'.repeat(65)])('refuses SECONDARY_PREFIX=%s', (value) => {

@@ -7,6 +7,7 @@ import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
+import { MQTT_ACCESS_CONFIG, type MqttAccessConfig, readMqttAccessConfig } from './traceability/mqtt-access/mqtt-access.config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
 
 /**
@@ -20,6 +21,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   /** EPCIS ingestion over MQTT and capture (traceability/ingestion/ingestion-config.ts). */
   ingestion: IngestionConfig;
   upstream: UpstreamConfig;
+  /** Enterprises' MQTT credentials and how the broker learns them (traceability/mqtt-access/mqtt-access.config.ts). */
+  mqttAccess: MqttAccessConfig;
 }
 
 /**
@@ -35,6 +38,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
+      mqttAccess: readMqttAccessConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -53,7 +57,8 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: INGESTION_CONFIG, useValue: config.ingestion },
     { provide: UPSTREAM_CONFIG, useValue: config.upstream },
     { provide: REGISTRY_CONFIG, useValue: registry },
+    { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, MQTT_ACCESS_CONFIG];

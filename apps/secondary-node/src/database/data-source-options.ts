@@ -13,6 +13,7 @@ import { UpstreamOutboxEntity } from '../upstream/upstream-outbox.entity';
 import { traceabilityEntities } from '../traceability/store/entities';
 import { PartnerGrantEntity } from '../traceability/grants/partner-grant.entity';
 import { PartnerEntity } from '../traceability/grants/partner.entity';
+import { MqttCredentialEntity } from '../traceability/mqtt-access/mqtt-credential.entity';
 import { migrations } from './migrations';
 
 export const entities = [
@@ -29,6 +30,7 @@ export const entities = [
   ...traceabilityEntities,
   PartnerEntity,
   PartnerGrantEntity,
+  MqttCredentialEntity,
 ];
 
 /** The options used by the app, the migration scripts and the tests. */
