@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { EventHub } from '../../events/event-hub';
 import { INGESTION_CONFIG, type IngestionConfig } from '../ingestion/ingestion-config';
 import { type DynsecCommand, DynsecClient } from './dynsec-client';
@@ -74,6 +75,7 @@ export class MosquittoDynsecSync implements BrokerAccountSync, OnModuleInit, OnA
   private reconciling: Promise<ReconcileReport> | undefined;
   private again = false;
   private stopped = false;
+  private nodeAccountChecked = false;
   lastReport: ReconcileReport | undefined;
 
   constructor(
@@ -167,7 +169,12 @@ export class MosquittoDynsecSync implements BrokerAccountSync, OnModuleInit, OnA
     return run;
   }
 
-  private async reconcileOnce(): Promise<ReconcileReport> {
+  /** Under the accounts lock: no credential commits (or rolls back) its broker account meanwhile. */
+  private reconcileOnce(): Promise<ReconcileReport> {
+    return this.credentials.withAccountsLocked((manager) => this.compareAndFix(manager));
+  }
+
+  private async compareAndFix(manager: EntityManager): Promise<ReconcileReport> {
     const client = this.requireClient();
     const report: ReconcileReport = { deletedClients: [], enabledClients: [], rolesChanged: 0, deletedRoles: [], unknownToBroker: [] };
     await client.run({
@@ -179,7 +186,7 @@ export class MosquittoDynsecSync implements BrokerAccountSync, OnModuleInit, OnA
     });
     await this.ensureNodeAccount();
 
-    const inForce = await this.credentials.listInForce();
+    const inForce = await this.credentials.listInForce(manager);
     const wanted = new Map(inForce.map((c) => [c.username, c]));
     const neededRoles = new Map<string, { prefix: string; prefixKey: string }>();
     for (const credential of inForce) for (const prefix of credential.prefixes) neededRoles.set(prefixRoleName(prefix.prefixKey), prefix);
@@ -230,7 +237,14 @@ export class MosquittoDynsecSync implements BrokerAccountSync, OnModuleInit, OnA
       { command: 'createClient', username, password, textname: 'IDIS secondary node consumer', roles: [{ rolename: NODE_ROLE }] },
       EXISTS,
     );
-    if (created.error) await this.sendAll([{ command: 'setClientPassword', username, password }, { command: 'addClientRole', username, rolename: NODE_ROLE }], EXISTS);
+    // Once per start: changing a password makes Mosquitto disconnect the client, which the consumer must not suffer every minute.
+    const checkedBefore = this.nodeAccountChecked;
+    this.nodeAccountChecked = true;
+    if (!created.error || checkedBefore) return;
+    await this.requireClient().run({ command: 'setClientPassword', username, password });
+    // (Adding a role the client has already is an "Internal error" in Mosquitto 2.0.11: look first.)
+    const detail = (await this.requireClient().run({ command: 'getClient', username })).data?.client as { roles?: Array<{ rolename: string }> } | undefined;
+    if (!(detail?.roles ?? []).some((r) => r.rolename === NODE_ROLE)) await this.requireClient().run({ command: 'addClientRole', username, rolename: NODE_ROLE });
   }
 
   private ensurePrefixRole(prefix: { prefix: string; prefixKey: string }): Promise<void> {

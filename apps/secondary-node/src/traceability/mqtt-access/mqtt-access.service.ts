@@ -112,6 +112,7 @@ export class MqttAccessService {
     const { row, prefixes } = await this.credentials.transaction(async (manager) => {
       // Locked: a deactivation running now either commits first (refused here) or waits for this.
       const status = await this.credentials.enterpriseStatus(enterpriseId, manager, true);
+      await this.credentials.lockAccountsShared(manager);
       if (status === undefined) throw new DomainError('NOT_FOUND', `there is no enterprise ${enterpriseId}`);
       if (status !== 'active') throw new DomainError('ILLEGAL_TRANSITION', 'the enterprise is deactivated: it cannot get MQTT credentials');
       const prefixes = await this.credentials.activePrefixes(enterpriseId, manager);
@@ -155,6 +156,7 @@ export class MqttAccessService {
 
   /** Inside the deactivation's transaction: every credential of the enterprise stops working with it. */
   private async revokeForDeactivation(manager: EntityManager, enterpriseId: string): Promise<void> {
+    await this.credentials.lockAccountsShared(manager);
     const revoked = await this.credentials.revokeAllOfEnterprise(manager, enterpriseId, 'system', 'enterprise_deactivated');
     if (revoked.length > 0) await this.announceRevoked(revoked.map((r) => r.username), false);
   }

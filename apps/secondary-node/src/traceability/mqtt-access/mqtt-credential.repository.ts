@@ -31,6 +31,9 @@ interface RawCredential {
   revoked_at: Date | null;
 }
 
+/** Advisory lock key of the broker accounts ("mqtt" in ASCII). */
+const ACCOUNTS_LOCK = 0x6d717474;
+
 const COLUMNS = `id, enterprise_id, username, label, created_by, created_at, revoked_at`;
 
 function toRow(raw: RawCredential): CredentialRow {
@@ -54,6 +57,23 @@ export class MqttCredentialRepository {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Changes to broker accounts (a credential created or revoked with its enterprise) hold this lock
+   * shared until they commit; a reconciliation holds it exclusively while it compares the broker
+   * with the database. So a reconciliation never sees an account on the broker whose row is not
+   * committed yet (and deletes it), on any replica.
+   */
+  async lockAccountsShared(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock_shared($1)`, [ACCOUNTS_LOCK]);
+  }
+
+  withAccountsLocked<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ACCOUNTS_LOCK]);
+      return work(manager);
+    });
   }
 
   /** The enterprise's status, or undefined when there is no such enterprise. Locks its row in a transaction. */
@@ -162,8 +182,8 @@ export class MqttCredentialRepository {
    * Every credential in force with its enterprise's active prefixes: what the broker must know
    * (the Mosquitto reconciliation).
    */
-  async listInForce(): Promise<Array<{ id: string; enterpriseId: string; username: string; prefixes: Array<{ prefix: string; prefixKey: string }> }>> {
-    const rows: Array<{ id: string; enterprise_id: string; username: string; prefixes: Array<{ prefix: string; prefixKey: string }> | null }> = await this.dataSource.query(
+  async listInForce(manager: EntityManager = this.dataSource.manager): Promise<Array<{ id: string; enterpriseId: string; username: string; prefixes: Array<{ prefix: string; prefixKey: string }> }>> {
+    const rows: Array<{ id: string; enterprise_id: string; username: string; prefixes: Array<{ prefix: string; prefixKey: string }> | null }> = await manager.query(
       `SELECT c.id, c.enterprise_id, c.username,
               (SELECT json_agg(json_build_object('prefix', p.prefix, 'prefixKey', p.prefix_key) ORDER BY p.prefix_key)
                  FROM enterprise_prefixes p WHERE p.enterprise_id = c.enterprise_id AND p.status = 'active') AS prefixes
