@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SimMessage } from '../../apps/enterprise-sim/src/messages';
 import { publishMessages } from '../../apps/enterprise-sim/src/publisher';
 import { freePort } from '../support/free-port';
+import { bootstrapDynsec } from '../support/mosquitto-dynsec';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { SpawnedProcess } from '../support/spawned-process';
@@ -15,8 +16,8 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * Item 9 of the traceability issue: no loss, no duplicates, proven. N events are published at
- * QoS 1 (the simulator's publisher) through a Mosquitto of our own, configured as
- * deploy/mosquitto/mosquitto.conf; the secondary node (the built dist, a real process) is
+ * QoS 1 (the simulator's publisher, with the enterprise's node-issued MQTT credential) through a
+ * Mosquitto of our own, configured as deploy/mosquitto/mosquitto.conf (dynamic security, no anonymous client); the secondary node (the built dist, a real process) is
  * SIGKILLed mid-stream and started again; afterwards exactly the N acknowledged events are stored
  * and queryable.
  */
@@ -60,8 +61,15 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     // The broker: deploy/mosquitto/mosquitto.conf on a free loopback port.
     const mqttPort = await freePort();
     confDir = mkdtempSync(join(tmpdir(), 'idis-mosquitto-'));
-    const conf = readFileSync(join(__dirname, '..', '..', 'deploy', 'mosquitto', 'mosquitto.conf'), 'utf8').replace(/^listener 1883$/m, `listener ${mqttPort} 127.0.0.1`);
+    // Its dynamic-security file bootstrapped as the file's comments say: an admin account, which the node uses to manage the rest.
+    const admin = { username: 'idis-admin', password: randomBytes(12).toString('hex') };
+    const dynsecFile = bootstrapDynsec(confDir, admin);
+    const conf = readFileSync(join(__dirname, '..', '..', 'deploy', 'mosquitto', 'mosquitto.conf'), 'utf8')
+      .replace(/^listener 1883$/m, `listener ${mqttPort} 127.0.0.1`)
+      .replace(/^plugin_opt_config_file .*$/m, `plugin_opt_config_file ${dynsecFile}`);
     expect(conf).toContain(`listener ${mqttPort} 127.0.0.1`);
+    expect(conf).toContain(`plugin_opt_config_file ${dynsecFile}`);
+    expect(conf).toMatch(/^allow_anonymous false$/m);
     writeFileSync(join(confDir, 'mosquitto.conf'), conf);
     broker = new SpawnedProcess(spawn('/usr/sbin/mosquitto', ['-c', join(confDir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }), 'mosquitto');
     await broker.waitForOutput(new RegExp(`port ${mqttPort}`), 10_000);
@@ -79,6 +87,12 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
       MQTT_CLIENT_ID: `kill-${randomBytes(3).toString('hex')}`,
       MQTT_CONNECTIONS: '8',
       MQTT_SESSION_EXPIRY_SECONDS: '300',
+      // The node manages the broker's accounts; its consumer has an account of its own.
+      MQTT_BROKER_ACCOUNTS: 'dynsec',
+      MQTT_ADMIN_USERNAME: admin.username,
+      MQTT_ADMIN_PASSWORD: admin.password,
+      MQTT_USERNAME: 'idis-node-consumer',
+      MQTT_PASSWORD: randomBytes(12).toString('hex'),
     };
     node = NodeProcess.spawn(env);
     const base = await node.ready();
@@ -87,18 +101,25 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     const application = await http(base, 'POST', '/api/v1/enterprises/applications', applicationBody('88.118.8', 'acme'));
     expect(application.status).toBe(201);
     const operator = (await http(base, 'POST', '/api/v1/auth/token', { username: 'operator', password: OPERATOR_PASSWORD })).body.accessToken as string;
-    expect((await http(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator)).status).toBe(200);
+    const approved = await http(base, 'POST', `/api/v1/enterprises/applications/${application.body.id}/approve`, {}, operator);
+    expect(approved.status).toBe(200);
     const consumerUp = async (url: string) => {
       const status = await http(url, 'GET', '/api/v1/ingestion/status', undefined, operator);
       return status.status === 200 && status.body.consumer?.connections.subscribed === 8 ? status.body : undefined;
     };
     await waitFor('the consumer to subscribe', () => consumerUp(base), { timeoutMs: 20_000, intervalMs: 100 });
+    // The enterprise's own MQTT credential: the broker admits no anonymous publisher.
+    const enterpriseToken = (await http(base, 'POST', '/api/v1/auth/token', { username: 'acme', password: 'enterprise-pass-1' })).body.accessToken as string;
+    const credential = await http(base, 'POST', `/api/v1/enterprises/${approved.body.enterpriseId}/mqtt-credentials`, {}, enterpriseToken);
+    expect(credential.status).toBe(201);
 
     const storedCount = async () => Number((await db.client.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
 
     // Publish at a steady rate, so that the kill lands mid-stream.
     const publishing = publishMessages(eventMessages(topicRoot, '88.118.8', N), {
       mqttUrl,
+      username: credential.body.username,
+      password: credential.body.password,
       protocolVersion: 5,
       ratePerSecond: Math.max(200, Math.round(N / 6)),
       inFlight: 100,

@@ -3,6 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { type EnterpriseFixture, TestNode } from '../support/test-node';
 import { waitFor } from '../support/wait-for';
 import { countRows, endClient, epcisDocument, ingestionStatus, objectEvent, publish, testClient } from './ingestion-harness';
+import { createCredential } from './mqtt-access-harness';
 
 /** POST /epcis/capture (HTTP intake) and the node without a broker (services profile, no MQTT_URL). */
 describe('EPCIS capture over HTTP', () => {
@@ -82,11 +83,12 @@ describe('EPCIS capture over HTTP', () => {
 
 describe('EPCIS ingestion through the embedded aedes broker (MQTT 3.1.1, plain subscription)', () => {
   let node: TestNode;
+  let acme: EnterpriseFixture;
   let publisher: MqttClient | undefined;
 
   beforeAll(async () => {
     node = await TestNode.start({ MQTT_EMBEDDED: 'true', MQTT_PORT: '0' });
-    await node.approvedEnterprise('88.118.8', 'acme');
+    acme = await node.approvedEnterprise('88.118.8', 'acme');
   });
 
   afterAll(async () => {
@@ -102,7 +104,9 @@ describe('EPCIS ingestion through the embedded aedes broker (MQTT 3.1.1, plain s
     expect(status.consumer).toMatchObject({ protocolVersion: 4, subscription: 'idis/v1/+/events', embeddedBroker: true, connections: { total: 1 } });
     expect(status.consumerLag).toBeNull();
     expect(status.consumerLagNote).toMatch(/does not publish/);
-    publisher = await testClient({ protocolVersion: 4 }, undefined, status.consumer.brokerUrl);
+    // The embedded broker admits only credentials the node issued.
+    const credential = await createCredential(node, acme);
+    publisher = await testClient({ protocolVersion: 4, username: credential.username, password: credential.password }, undefined, status.consumer.brokerUrl);
     const event = objectEvent({ epcs: ['hdl:88.118.8/AEDES-1'] });
     for (let i = 0; i < 3; i += 1) await publish(publisher, 'idis/v1/88.118.8/events', JSON.stringify(event));
     await waitFor('stored with two duplicates', async () => (await ingestionStatus(node)).duplicatesTotal === 2);

@@ -85,6 +85,20 @@ describe('simulator configuration', () => {
     expect(problems).toHaveLength(14);
   });
 
+  it('gets MQTT credentials per enterprise from the node unless shared ones are given', () => {
+    expect(loadSimConfig({}, [], NOW).mqttCredentials).toBe('node');
+    expect(loadSimConfig({ MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' }, [], NOW).mqttCredentials).toBe('shared');
+    expect(loadSimConfig({ MQTT_USERNAME: 'u' }, ['--mqtt-credentials=node'], NOW).mqttCredentials).toBe('node');
+    expect(problemsOf({ SIM_MQTT_CREDENTIALS: 'mine' })).toEqual(['SIM_MQTT_CREDENTIALS must be node or shared, got "mine"']);
+  });
+
+  it('draws broken messages from every kind, or from those listed', () => {
+    expect(loadSimConfig({}, [], NOW).invalidKinds).toHaveLength(6);
+    expect(loadSimConfig({}, ['--invalid-kinds=malformed-json, bad-time-zone'], NOW).invalidKinds).toEqual(['malformed-json', 'bad-time-zone']);
+    expect(problemsOf({ SIM_INVALID_KINDS: 'malformed-json,teleport' })[0]).toMatch(/^SIM_INVALID_KINDS must be a comma-separated list of malformed-json/);
+    expect(problemsOf({ SIM_INVALID_KINDS: ',' })[0]).toMatch(/^SIM_INVALID_KINDS/);
+  });
+
   it('refuses unknown or malformed flags', () => {
     expect(problemsOf({}, ['--max-event=5'])[0]).toMatch(/unknown argument "--max-event=5"/);
     expect(problemsOf({}, ['--max-events'])[0]).toMatch(/unknown argument/);

@@ -1,6 +1,6 @@
 import { ConfigError, type Env, EnvReader } from '@idis/runtime';
 import { type Tier } from './flow';
-import { INVALID_KINDS } from './messages';
+import { INVALID_KINDS, type InvalidKind } from './messages';
 
 /**
  * The simulator's settings, from the environment and `--name=value` flags (a flag wins over its
@@ -15,6 +15,8 @@ export interface SimConfig {
   mqttProtocol: 4 | 5 | 'auto';
   mqttUsername: string | undefined;
   mqttPassword: string | undefined;
+  /** 'node': each enterprise publishes with its own credential from the node's API; 'shared': MQTT_USERNAME / MQTT_PASSWORD (or none) for all. */
+  mqttCredentials: 'node' | 'shared';
   clientId: string;
   secondaryPrefix: string;
   firstCode: number;
@@ -32,6 +34,7 @@ export interface SimConfig {
   eventIdFraction: number;
   digitalLinkFraction: number;
   invalidFraction: number;
+  invalidKinds: InvalidKind[];
   duplicateFraction: number;
   register: boolean;
   registerBatchSize: number;
@@ -73,6 +76,8 @@ const FLAGS: Record<string, string> = {
   'register-batch': 'SIM_REGISTER_BATCH',
   'activation-timeout': 'SIM_ACTIVATION_TIMEOUT_SECONDS',
   'client-id': 'SIM_CLIENT_ID',
+  'mqtt-credentials': 'SIM_MQTT_CREDENTIALS',
+  'invalid-kinds': 'SIM_INVALID_KINDS',
 };
 
 export const SIM_USAGE = `enterprise simulator: registers supply-chain enterprises and their identifiers on a secondary node
@@ -82,6 +87,9 @@ Variables (flags in brackets win over them):
   SIM_NODE_URL [--node-url]           secondary node (default http://127.0.0.1:8080)
   SIM_OPERATOR_USERNAME / SIM_OPERATOR_PASSWORD   approve the simulated enterprises (default operator / $OPERATOR_PASSWORD)
   MQTT_URL [--mqtt-url]               broker (default mqtt://127.0.0.1:1883); MQTT_USERNAME / MQTT_PASSWORD
+  SIM_MQTT_CREDENTIALS [--mqtt-credentials]   node | shared: each enterprise gets its own MQTT credential from the
+                                      node (revoked at the end), or all use MQTT_USERNAME / MQTT_PASSWORD
+                                      (default: node, or shared when MQTT_USERNAME is set)
   MQTT_TOPIC_ROOT                     topics are {root}/{prefix}/events (default idis/v1, as on the node)
   SIM_MQTT_PROTOCOL [--mqtt-protocol] auto | 5 | 4 (default auto: MQTT 5, else 3.1.1)
   SIM_SECONDARY_PREFIX                the node's prefix (default 88.118)
@@ -100,6 +108,8 @@ Variables (flags in brackets win over them):
   SIM_EVENT_ID_FRACTION               events with an eventID, 0-1 (default 0.5; the others get the hash ID)
   SIM_DIGITAL_LINK_FRACTION           lots whose raw materials use GS1 Digital Link URIs, 0-1 (default 0.2)
   SIM_INVALID_FRACTION [--invalid-fraction]     broken messages mixed in, 0-0.5 (default 0; kinds: ${INVALID_KINDS.join(', ')})
+  SIM_INVALID_KINDS [--invalid-kinds] comma-separated kinds to draw from (default all; leave out inactive-prefix on a broker
+                                      that enforces credentials: it refuses that publish at the door)
   SIM_DUPLICATE_FRACTION [--duplicate-fraction] re-published copies mixed in, 0-0.5 (default 0)
   SIM_REGISTER [--register]           register identifiers through the SNMS batch API first, true|false (default true)
   SIM_REGISTER_BATCH                  identifiers per SNMS batch, 1-2000 (default 500)
@@ -139,6 +149,11 @@ export function loadSimConfig(environment: Env = process.env, argv: readonly str
     problems.push(`MQTT_TOPIC_ROOT must be topic levels of letters, digits, ".", "_" or "-" separated by "/", got "${topicRoot}"`);
   }
   const register = read.boolean('SIM_REGISTER', true);
+  const invalidKinds = (read.optional('SIM_INVALID_KINDS') ?? INVALID_KINDS.join(',')).split(',').map((kind) => kind.trim()).filter((kind) => kind.length > 0);
+  const unknownKinds = invalidKinds.filter((kind) => !(INVALID_KINDS as readonly string[]).includes(kind));
+  if (unknownKinds.length > 0 || invalidKinds.length === 0) problems.push(`SIM_INVALID_KINDS must be a comma-separated list of ${INVALID_KINDS.join(', ')}, got "${read.optional('SIM_INVALID_KINDS')}"`);
+  const credentialsMode = read.string('SIM_MQTT_CREDENTIALS', read.optional('MQTT_USERNAME') === undefined ? 'node' : 'shared');
+  if (credentialsMode !== 'node' && credentialsMode !== 'shared') problems.push(`SIM_MQTT_CREDENTIALS must be node or shared, got "${credentialsMode}"`);
 
   let startTime: Date;
   const startRaw = read.optional('SIM_START_TIME');
@@ -172,6 +187,7 @@ export function loadSimConfig(environment: Env = process.env, argv: readonly str
     mqttProtocol: protocolRaw === '4' ? 4 : protocolRaw === '5' ? 5 : 'auto',
     mqttUsername: read.optional('MQTT_USERNAME'),
     mqttPassword: read.optional('MQTT_PASSWORD'),
+    mqttCredentials: credentialsMode === 'shared' ? 'shared' : 'node',
     clientId,
     secondaryPrefix,
     firstCode: read.integer('SIM_PREFIX_BASE', 9101, 1, 999_999_000),
@@ -194,6 +210,7 @@ export function loadSimConfig(environment: Env = process.env, argv: readonly str
     eventIdFraction: read.fraction('SIM_EVENT_ID_FRACTION', 0.5),
     digitalLinkFraction: read.fraction('SIM_DIGITAL_LINK_FRACTION', 0.2),
     invalidFraction: read.fraction('SIM_INVALID_FRACTION', 0, 0.5),
+    invalidKinds: invalidKinds as InvalidKind[],
     duplicateFraction: read.fraction('SIM_DUPLICATE_FRACTION', 0, 0.5),
     register,
     registerBatchSize: read.integer('SIM_REGISTER_BATCH', 500, 1, 2000),

@@ -29,6 +29,8 @@ export interface ReadyEnterprise extends SimEnterprise {
   /** SNMS token from /identity/token (templates and batch registration use it, as enterprise systems do). */
   snmsToken: string;
   applicationId: string;
+  /** The enterprise the active application created (its MQTT credentials are asked for under it). */
+  enterpriseId: string | null;
   /** 'created' (applied and approved now), 'approved' (an earlier application approved now) or 'reused'. */
   setup: 'created' | 'approved' | 'reused';
 }
@@ -93,7 +95,7 @@ export async function ensureEnterprise(client: NodeClient, enterprise: SimEnterp
   application = await waitUntilActive(client, application, token ?? (await operator()), options);
   token ??= await client.login(username, options.password);
   const snmsToken = await client.snmsLogin(username, options.password);
-  return { ...enterprise, username, token, snmsToken, applicationId: application.id, setup };
+  return { ...enterprise, username, token, snmsToken, applicationId: application.id, enterpriseId: application.enterpriseId ?? null, setup };
 }
 
 async function applyWithFreshCreditCode(client: NodeClient, enterprise: SimEnterprise, username: string, password: string): Promise<Application> {

@@ -35,6 +35,8 @@ export interface SimMessage {
   invalidKind?: InvalidKind;
   /** Enterprise prefix of the topic. */
   enterprisePrefix: string;
+  /** The enterprise that sends it, when not the topic's (the inactive-prefix kind): its credential is used. */
+  publisherPrefix?: string;
   /** For 'events' and 'duplicate': the ids the node stores these events under. */
   eventIds: string[];
   /** Number of flow events in the message (0 for invalid ones; duplicates count the copies). */
@@ -152,6 +154,7 @@ function brokenMessage(rng: SeededRandom, kind: InvalidKind, basis: FlowEvent, p
     kind: 'invalid',
     invalidKind: kind,
     enterprisePrefix: topicPrefix,
+    ...(topicPrefix === prefix ? {} : { publisherPrefix: prefix }),
     eventIds: [],
     eventCount: 0,
   };

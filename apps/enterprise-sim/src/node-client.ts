@@ -70,6 +70,13 @@ export interface TemplateItem {
   metadata: { type: 'string'; minLength: number; maxLength: number };
 }
 
+export interface MqttCredential {
+  id: string;
+  username: string;
+  password: string;
+  label: string | null;
+}
+
 export const MAX_SNMS_BATCH = 2000;
 
 export class NodeClient {
@@ -166,6 +173,24 @@ export class NodeClient {
 
   async createTemplate(token: string, template: Record<string, unknown>): Promise<void> {
     await this.expect('POST', '/snms/api/v5/template', [200], { token, body: template });
+  }
+
+  /** A new MQTT credential of the enterprise (the password is in this reply only); undefined when the node has no such API (404). */
+  async createMqttCredential(token: string, enterpriseId: string, label: string): Promise<MqttCredential | undefined> {
+    const path = `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/mqtt-credentials`;
+    const reply = await this.request<MqttCredential>('POST', path, { token, body: { label } });
+    if (reply.status === 404) return undefined;
+    if (reply.status !== 201) throw new NodeApiError(`POST ${path}: HTTP ${reply.status}`, reply.status, reply.body);
+    return reply.body;
+  }
+
+  async listMqttCredentials(token: string, enterpriseId: string): Promise<Array<Omit<MqttCredential, 'password'>>> {
+    const body = await this.expect<{ items: Array<Omit<MqttCredential, 'password'>> }>('GET', `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/mqtt-credentials`, [200], { token });
+    return body.items;
+  }
+
+  async revokeMqttCredential(token: string, enterpriseId: string, credentialId: string): Promise<void> {
+    await this.expect('DELETE', `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/mqtt-credentials/${encodeURIComponent(credentialId)}`, [204, 404], { token });
   }
 
   async batchCreate(token: string, records: SnmsRecord[]): Promise<SnmsItemResult[]> {

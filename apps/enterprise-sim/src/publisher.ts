@@ -14,6 +14,13 @@ export interface PublisherOptions {
   clientId?: string;
   username?: string;
   password?: string;
+  /**
+   * Per-enterprise MQTT credentials (from the node's POST /api/v1/enterprises/{id}/mqtt-credentials),
+   * keyed by lower-cased enterprise prefix: each enterprise's messages go through a connection of
+   * its own, as a broker that pins every account to its prefix requires. Messages of a prefix not
+   * in the map use `username` / `password` (or none).
+   */
+  credentials?: ReadonlyMap<string, { username: string; password: string }>;
   /** MQTT 5 (Mosquitto, EMQX), 3.1.1 (the embedded aedes broker) or 'auto' (5, falling back to 3.1.1). Default 'auto'. */
   protocolVersion?: 4 | 5 | 'auto';
   /** Events per second (a broken message counts as one); omitted = as fast as the window allows. */
@@ -90,7 +97,9 @@ export async function publishMessages(messages: Iterable<SimMessage>, options: P
     throw new PublishError(`ratePerSecond must be a number above 0 and at most 10000000, got ${options.ratePerSecond}`);
   }
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
-  const { client, protocolVersion } = await connectPublisher(options);
+  const connections = new Connections(options);
+  // The shared connection at once (a broker that cannot be reached fails the call before anything is published), unless enterprises publish with their own credentials.
+  const protocolVersion = options.credentials ? undefined : (await connections.forPrefix(undefined)).protocolVersion;
 
   const started = performance.now();
   const deadline = started + options.maxDurationMs;
@@ -156,6 +165,7 @@ export async function publishMessages(messages: Iterable<SimMessage>, options: P
         stoppedBy = options.signal?.aborted ? 'aborted' : 'max-duration';
         break;
       }
+      const { client } = await connections.forPrefix(message.publisherPrefix ?? message.enterprisePrefix);
       const slot = { kind: message.kind, eventIds: message.eventIds, ok: undefined as boolean | undefined };
       ordered.push(slot);
       outstanding += 1;
@@ -183,7 +193,7 @@ export async function publishMessages(messages: Iterable<SimMessage>, options: P
   } finally {
     if (timer) clearInterval(timer);
     options.signal?.removeEventListener('abort', signalWake);
-    await client.endAsync(outstanding > 0).catch(() => undefined);
+    await connections.endAll(outstanding > 0);
   }
 
   const seen = new Set<string>();
@@ -199,7 +209,7 @@ export async function publishMessages(messages: Iterable<SimMessage>, options: P
   }
   return {
     ...progress(),
-    protocolVersion,
+    protocolVersion: protocolVersion ?? connections.protocolVersion ?? (options.protocolVersion === 4 ? 4 : 5),
     messagesFailed: failed,
     unacknowledged: outstanding,
     duplicatesAcked,
@@ -208,4 +218,40 @@ export async function publishMessages(messages: Iterable<SimMessage>, options: P
     stoppedBy,
     errors,
   };
+}
+
+/**
+ * The publisher's connections: one shared (options.username / password) and, with per-enterprise
+ * credentials, one per enterprise prefix, each opened when its first message comes.
+ */
+class Connections {
+  private readonly open = new Map<string, Promise<{ client: MqttClient; protocolVersion: 4 | 5 }>>();
+  protocolVersion: 4 | 5 | undefined;
+
+  constructor(private readonly options: PublisherOptions) {}
+
+  forPrefix(prefix: string | undefined): Promise<{ client: MqttClient; protocolVersion: 4 | 5 }> {
+    const credential = prefix === undefined ? undefined : this.options.credentials?.get(prefix.toLowerCase());
+    const key = credential ? `enterprise:${prefix?.toLowerCase()}` : 'shared';
+    let connection = this.open.get(key);
+    if (!connection) {
+      const index = this.open.size;
+      connection = connectPublisher({
+        ...this.options,
+        clientId: this.options.clientId && index > 0 ? `${this.options.clientId}-${index}` : this.options.clientId,
+        username: credential?.username ?? this.options.username,
+        password: credential?.password ?? this.options.password,
+      }).then((opened) => {
+        this.protocolVersion ??= opened.protocolVersion;
+        return opened;
+      });
+      this.open.set(key, connection);
+    }
+    return connection;
+  }
+
+  async endAll(force: boolean): Promise<void> {
+    const settled = await Promise.allSettled(this.open.values());
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.client.endAsync(force).catch(() => undefined) : undefined)));
+  }
 }

@@ -2,7 +2,7 @@ import type { SimConfig } from './config';
 import { ensureEnterprise, ensureTemplate, type ReadyEnterprise, registerIdentifiers, type RegistrationResult } from './enterprises';
 import { type FlowOptions, flowEvents, flowIdentifiers, type SimEnterprise, simEnterprises } from './flow';
 import { flowMessages, type MessageOptions } from './messages';
-import { NodeClient } from './node-client';
+import { type MqttCredential, NodeClient } from './node-client';
 import { publishMessages, type PublisherOptions, type PublishResult } from './publisher';
 
 /** Everything a library caller needs to publish a simulated stream (engineer D's kill test and benchmark). */
@@ -98,29 +98,67 @@ export async function runSimulation(config: SimConfig, options: { log?: (line: s
       for (const failure of r.failures) log(`  ${failure}`);
     }
   }
+  const credentials = config.mqttCredentials === 'node' ? await issueMqttCredentials(client, ready, log) : undefined;
   log(`publishing up to ${config.maxEvents} events to ${config.mqttUrl} at ${config.ratePerSecond ?? 'unlimited'} events/s for at most ${config.maxDurationMs / 1000} s`);
-  report.publish = await publishMessages(
-    flowMessages(flowEvents(flowOptions), {
-      seed: config.seed,
-      topicRoot: config.topicRoot,
-      maxEventsPerMessage: config.maxEventsPerMessage,
-      invalidFraction: config.invalidFraction,
-      duplicateFraction: config.duplicateFraction,
-    }),
-    {
-      mqttUrl: config.mqttUrl,
-      clientId: config.clientId,
-      username: config.mqttUsername,
-      password: config.mqttPassword,
-      protocolVersion: config.mqttProtocol,
-      ratePerSecond: config.ratePerSecond,
-      maxDurationMs: config.maxDurationMs,
-      inFlight: config.inFlight,
-      signal: options.signal,
-      onProgress: (p) => log(`  ${p.eventsAcked} events acknowledged (${p.messagesAcked}/${p.messagesPublished} messages) after ${(p.elapsedMs / 1000).toFixed(1)} s`),
-      progressIntervalMs: 5000,
-    },
-  );
+  try {
+    report.publish = await publishMessages(
+      flowMessages(flowEvents(flowOptions), {
+        seed: config.seed,
+        topicRoot: config.topicRoot,
+        maxEventsPerMessage: config.maxEventsPerMessage,
+        invalidFraction: config.invalidFraction,
+        duplicateFraction: config.duplicateFraction,
+        invalidKinds: config.invalidKinds,
+      }),
+      {
+        mqttUrl: config.mqttUrl,
+        clientId: config.clientId,
+        username: config.mqttUsername,
+        password: config.mqttPassword,
+        credentials: credentials && new Map([...credentials].map(([prefix, issued]) => [prefix, { username: issued.credential.username, password: issued.credential.password }])),
+        protocolVersion: config.mqttProtocol,
+        ratePerSecond: config.ratePerSecond,
+        maxDurationMs: config.maxDurationMs,
+        inFlight: config.inFlight,
+        signal: options.signal,
+        onProgress: (p) => log(`  ${p.eventsAcked} events acknowledged (${p.messagesAcked}/${p.messagesPublished} messages) after ${(p.elapsedMs / 1000).toFixed(1)} s`),
+        progressIntervalMs: 5000,
+      },
+    );
+  } finally {
+    // The simulator's credentials live for one run: revoked whatever happened.
+    for (const issued of credentials?.values() ?? []) await client.revokeMqttCredential(issued.enterprise.token, issued.enterprise.enterpriseId as string, issued.credential.id).catch(() => undefined);
+  }
   report.sampleProduct = soldProductSample(flowOptions, report.publish.eventsAcked);
   return report;
+}
+
+const SIM_CREDENTIAL_LABEL = 'enterprise-simulator';
+
+/**
+ * One MQTT credential per enterprise from the node, keyed by lower-cased prefix (earlier runs'
+ * leftovers, recognised by their label, are revoked first). Undefined when the node has no
+ * credentials API: then the shared MQTT_USERNAME / MQTT_PASSWORD (or none) are used.
+ */
+async function issueMqttCredentials(
+  client: NodeClient,
+  ready: readonly ReadyEnterprise[],
+  log: (line: string) => void,
+): Promise<Map<string, { enterprise: ReadyEnterprise; credential: MqttCredential }> | undefined> {
+  const issued = new Map<string, { enterprise: ReadyEnterprise; credential: MqttCredential }>();
+  for (const enterprise of ready) {
+    const enterpriseId = enterprise.enterpriseId;
+    if (!enterpriseId) throw new Error(`the node names no enterprise for the active prefix ${enterprise.prefix}: cannot ask for its MQTT credential`);
+    for (const old of await client.listMqttCredentials(enterprise.token, enterpriseId).catch(() => [])) {
+      if (old.label === SIM_CREDENTIAL_LABEL) await client.revokeMqttCredential(enterprise.token, enterpriseId, old.id);
+    }
+    const credential = await client.createMqttCredential(enterprise.token, enterpriseId, SIM_CREDENTIAL_LABEL);
+    if (!credential) {
+      log('the node issues no MQTT credentials (no such API): publishing with MQTT_USERNAME / MQTT_PASSWORD, if any');
+      return undefined;
+    }
+    issued.set(enterprise.prefix.toLowerCase(), { enterprise, credential });
+  }
+  log(`MQTT credentials issued by the node for ${issued.size} enterprise(s)`);
+  return issued;
 }

@@ -115,6 +115,15 @@ describe('loadAppConfig', () => {
       audit: { retentionDays: 365, pruneIntervalMs: 3_600_000, exportMaxRows: 100_000 },
       // pretty only when stdout is a terminal (the embedded profile of `npm start` watched by someone).
       logging: { level: 'info', format: process.stdout.isTTY === true ? 'pretty' : 'json', resolutionSampleRate: 0 },
+      mqttAccess: {
+        brokerAccounts: 'none',
+        adminUsername: undefined,
+        adminPassword: undefined,
+        dynsecControlTopic: '$CONTROL/dynamic-security/v1',
+        authSecret: undefined,
+        maxCredentialsPerEnterprise: 10,
+        reconcileIntervalMs: 60_000,
+      },
     });
   });
 
@@ -254,8 +263,20 @@ describe('loadAppConfig', () => {
     ['CORS_ORIGINS', '*', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "*"'],
     ['CORS_ORIGINS', 'https://console.example.cn/app', 'CORS_ORIGINS must list origins such as https://console.example.cn (scheme://host[:port], no path, no "*"), got "https://console.example.cn/app"'],
     ['MAX_JSON_DEPTH', '1', 'MAX_JSON_DEPTH must be an integer from 2 to 1000, got "1"'],
+    ['MQTT_BROKER_ACCOUNTS', 'passwd', 'MQTT_BROKER_ACCOUNTS must be none, dynsec or http, got "passwd"'],
+    ['MQTT_BROKER_ACCOUNTS', 'http', 'MQTT_BROKER_ACCOUNTS=http needs MQTT_AUTH_SECRET of at least 32 characters (the broker sends it as X-MQTT-Auth-Secret)'],
+    ['MQTT_MAX_CREDENTIALS_PER_ENTERPRISE', '0', 'MQTT_MAX_CREDENTIALS_PER_ENTERPRISE must be an integer from 1 to 1000, got "0"'],
   ])('refuses %s=%s, naming the variable and what it expects', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
+  });
+
+  it('needs the admin account and the broker for MQTT_BROKER_ACCOUNTS=dynsec', () => {
+    expect(problemsOf({ MQTT_BROKER_ACCOUNTS: 'dynsec' })).toEqual([
+      'MQTT_BROKER_ACCOUNTS=dynsec needs MQTT_ADMIN_USERNAME and MQTT_ADMIN_PASSWORD (the dynamic-security admin account)',
+      'MQTT_BROKER_ACCOUNTS=dynsec needs MQTT_URL (the Mosquitto whose accounts the node manages)',
+    ]);
+    const config = loadAppConfig({ MQTT_BROKER_ACCOUNTS: 'dynsec', MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_ADMIN_USERNAME: 'admin', MQTT_ADMIN_PASSWORD: 'admin-pass' });
+    expect(config.mqttAccess).toMatchObject({ brokerAccounts: 'dynsec', adminUsername: 'admin', adminPassword: 'admin-pass' });
   });
 
   it.each(['88..1', '88.1 18', '.88', '88.118/x', 'x'.repeat(65)])('refuses SECONDARY_PREFIX=%s', (value) => {

@@ -11,6 +11,7 @@ import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from '
 import { INGESTION_CONFIG, type IngestionConfig, readIngestionConfig } from './traceability/ingestion/ingestion-config';
 import { HARDENING_CONFIG, type HardeningConfig, readHardeningConfig } from './http/hardening.config';
 import { LIMITS_CONFIG, type LimitsConfig, readLimitsConfig } from './limits/limits.config';
+import { MQTT_ACCESS_CONFIG, type MqttAccessConfig, readMqttAccessConfig } from './traceability/mqtt-access/mqtt-access.config';
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
 import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
 import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
@@ -38,6 +39,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   audit: AuditConfig;
   /** LOG_LEVEL (as pino reads it), LOG_FORMAT, LOG_RESOLUTION_SAMPLE_RATE (logging/logging.config.ts). */
   logging: LoggingConfig;
+  /** Enterprises' MQTT credentials and how the broker learns them (traceability/mqtt-access/mqtt-access.config.ts). */
+  mqttAccess: MqttAccessConfig;
 }
 
 /**
@@ -60,6 +63,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       hardening: readHardeningConfig(read),
       audit: readAuditConfig(read),
       logging: readLoggingConfig(read, node),
+      mqttAccess: readMqttAccessConfig(read),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);
@@ -84,7 +88,8 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: HARDENING_CONFIG, useValue: config.hardening },
     { provide: AUDIT_CONFIG, useValue: config.audit },
     { provide: LOGGING_CONFIG, useValue: config.logging },
+    { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG];

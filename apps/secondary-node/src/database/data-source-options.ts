@@ -15,6 +15,7 @@ import { UpstreamOutboxEntity } from '../upstream/upstream-outbox.entity';
 import { traceabilityEntities } from '../traceability/store/entities';
 import { PartnerGrantEntity } from '../traceability/grants/partner-grant.entity';
 import { PartnerEntity } from '../traceability/grants/partner.entity';
+import { MqttCredentialEntity } from '../traceability/mqtt-access/mqtt-credential.entity';
 import { migrations } from './migrations';
 
 export const entities = [
@@ -33,6 +34,7 @@ export const entities = [
   PartnerGrantEntity,
   LoginThrottleEntity,
   ApiKeyEntity,
+  MqttCredentialEntity,
 ];
 
 /** The options used by the app, the migration scripts and the tests. */

@@ -80,10 +80,16 @@ export class LoginThrottleRepository {
     );
   }
 
+  /**
+   * The row of `username`, created when missing, locked until the transaction ends. One statement:
+   * an INSERT followed by a SELECT could find no row when a concurrent success cleared it between
+   * the two (seen as a 500 under parallel sign-ins).
+   */
   private async lockRow(manager: EntityManager, username: string): Promise<RawState> {
-    await manager.query(`INSERT INTO login_throttle (username_key, attempts, last_attempt_at) VALUES (lower($1), 0, now()) ON CONFLICT DO NOTHING`, [username]);
     const rows: RawState[] = await manager.query(
-      `SELECT attempts, last_attempt_at, locked_until, now() AS now FROM login_throttle WHERE username_key = lower($1) FOR UPDATE`,
+      `INSERT INTO login_throttle (username_key, attempts, last_attempt_at) VALUES (lower($1), 0, now())
+       ON CONFLICT (username_key) DO UPDATE SET username_key = EXCLUDED.username_key
+       RETURNING attempts, last_attempt_at, locked_until, now() AS now`,
       [username],
     );
     return rows[0];

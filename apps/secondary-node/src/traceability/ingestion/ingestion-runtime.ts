@@ -4,6 +4,7 @@ import { PrefixDirectory } from '../../registry/prefix-directory.service';
 import { refusalMessage } from '../../limits/refusal-reply';
 import { RequestLimits } from '../../limits/request-limits';
 import { EventStore } from '../store/event-store';
+import { MqttAccessService } from '../mqtt-access/mqtt-access.service';
 import { EmbeddedBroker } from './embedded-broker';
 import { IngestionStats, IngestPipeline } from './ingest-pipeline';
 import { type ActivePrefixes, MessageValidator } from './message-validator';
@@ -53,6 +54,7 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
     directory: PrefixDirectory,
     store: EventStore,
+    private readonly access: MqttAccessService,
     @Optional() limits?: RequestLimits,
   ) {
     const ingestion = config;
@@ -77,7 +79,7 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const ingestion = this.config;
     if (ingestion.enabled && ingestion.mqttUrl === undefined) {
-      this.broker = new EmbeddedBroker(ingestion.embeddedBrokerPort);
+      this.broker = new EmbeddedBroker(ingestion.embeddedBrokerPort, this.access);
       await this.broker.start();
     }
   }
@@ -94,8 +96,11 @@ export class IngestionRuntime implements OnModuleInit, OnApplicationShutdown {
   /** The transport strategy to pass to app.connectMicroservice; undefined when ingestion is off. */
   transport(): MqttIngestionServer | undefined {
     if (!this.enabled) return undefined;
+    // The embedded broker refuses anonymous clients: the consumer is the node's own identity there.
+    // (Decided from the configuration: bootstrap asks for the transport before the broker starts.)
+    const consumerConfig = this.config.mqttUrl === undefined ? { ...this.config, ...this.access.nodeIdentity() } : this.config;
     this.server ??= new MqttIngestionServer(
-      this.config,
+      consumerConfig,
       () => {
         const url = this.brokerUrl();
         if (!url) throw new Error('no MQTT broker URL');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryModule } from '../../registry/registry.module';
+import { MqttAccessModule } from '../mqtt-access/mqtt-access.module';
 import { TraceabilityStoreModule } from '../store/traceability-store.module';
 import { CaptureController } from './capture.controller';
 import { CaptureService } from './capture.service';
@@ -13,7 +14,7 @@ import { IngestionStatusService } from './ingestion-status.service';
  * POST /epcis/capture and GET /api/v1/ingestion/status (metrics/ reads its counters).
  */
 @Module({
-  imports: [RegistryModule, TraceabilityStoreModule],
+  imports: [RegistryModule, TraceabilityStoreModule, MqttAccessModule],
   controllers: [IngestionController, IngestionStatusController, CaptureController],
   providers: [IngestionRuntime, IngestionStatusService, CaptureService],
   exports: [IngestionRuntime],
