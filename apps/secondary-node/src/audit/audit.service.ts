@@ -16,25 +16,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export interface AuditEntryView {
-  seq: string;
-  at: string;
-  actor: string | null;
-  actorId: string | null;
-  role: string | null;
-  apiKeyId: string | null;
-  action: string;
-  target: string;
-  owner: string | null;
-  outcome: 'ok' | 'refused';
-  reason: string | null;
-  beforeDigest: string | null;
-  afterDigest: string | null;
-  requestId: string | null;
-  clientIp: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** A row as the API shows it: the stored record with its time in ISO 8601. */
+export type AuditEntryView = Omit<AuditRecord, 'at'> & { at: string };
 
 export const CSV_COLUMNS: Array<keyof AuditEntryView> = ['seq', 'at', 'actor', 'actorId', 'role', 'apiKeyId', 'action', 'target', 'owner', 'outcome', 'reason', 'beforeDigest', 'afterDigest', 'requestId', 'clientIp', 'prevHash', 'hash'];
 
