@@ -2,6 +2,7 @@
  * `npm run bench -- <suite>`: runs one benchmark suite and writes its results to
  * benchmarks/results/<suite>-<timestamp>.json and <suite>-latest.md.
  */
+import { runHeavyReadsBenchmark } from './heavy-reads';
 import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
 import { runResolutionBenchmark } from './resolution';
@@ -10,6 +11,7 @@ const suites: Record<string, (args: string[]) => Promise<void>> = {
   registration: runRegistrationBenchmark,
   resolution: runResolutionBenchmark,
   ingestion: runIngestionBenchmark,
+  'heavy-reads': runHeavyReadsBenchmark,
 };
 
 async function main(): Promise<void> {
