@@ -451,6 +451,26 @@ describe('the sign-in routes take strict JSON only', () => {
     expectProblem(reply, 413, 'PAYLOAD_TOO_LARGE');
   });
 
+  it('answers every oversized sign-in body on a kept-alive connection, and the connection serves the next request (found by the fuzzer: it stopped answering)', async () => {
+    for (const size of [140_000, 70_000, 140_000, 70_000, 300_000, 70_000]) {
+      const body = JSON.stringify({ password: 'x'.repeat(size) });
+      // Sequential fetches reuse one keep-alive connection; with and without a Content-Length.
+      const sized = await fetch(`${node.baseUrl}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+      expect(sized.status).toBe(413);
+      await sized.text();
+      const streamed = await fetch(`${node.baseUrl}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new Blob([body]).stream(),
+        duplex: 'half',
+        signal: AbortSignal.timeout(10_000),
+      } as RequestInit);
+      expect(streamed.status).toBe(413);
+      await streamed.text();
+    }
+    expect((await node.request('POST', '/api/v1/auth/token', { body: { username: 'operator', password: OPERATOR_PASSWORD } })).status).toBe(200);
+  });
+
   it('still takes a plain JSON body, with a charset', async () => {
     const reply = await node.request('POST', '/api/v1/auth/token', {
       rawBody: JSON.stringify({ username: 'operator', password: OPERATOR_PASSWORD }),

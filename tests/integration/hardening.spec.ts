@@ -117,6 +117,15 @@ describe('HTTP hardening', () => {
       expect(handleRest.body).toMatchObject({ responseCode: 4, handle: '88.118.8/deep' });
     });
 
+    it('refuses large too-deep bodies one after another on a kept-alive connection, which then serves the next request', async () => {
+      for (let i = 0; i < 4; i += 1) {
+        const reply = await fetch(`${node.baseUrl}/identityv2/data`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.token}` }, body: `[${'['.repeat(200_000)}`, signal: AbortSignal.timeout(10_000) });
+        expect(reply.status).toBe(400);
+        await reply.text();
+      }
+      expect((await node.request('GET', '/health')).status).toBe(200);
+    });
+
     it('still parses a body within the limit (and still refuses __proto__ keys)', async () => {
       const within = await node.request('POST', '/api/v1/auth/token', { rawBody: nested(8) });
       expect(within.status).toBe(400);

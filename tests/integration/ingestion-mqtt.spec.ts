@@ -213,6 +213,9 @@ describe('EPCIS ingestion over MQTT (Mosquitto, MQTT 5, shared subscription)', (
       // A raw NUL byte (not JSON): the reject keeps the payload and problems with U+FFFD in its place (found by the fuzzer: it was dropped).
       const nul = await expectRejected(eventsTopic('88.118.8'), Buffer.from([0x00, 0x3d, 0x6b, 0x56]), 'invalid_payload', '88.118.8');
       expect(nul.payload).toBe('\ufffd=kV');
+      // Not JSON, starting with an astral character: the parser's message quotes half of it (a lone surrogate, which jsonb refuses).
+      const astral = await expectRejected(eventsTopic('88.118.8'), '😀 not json', 'invalid_payload', '88.118.8');
+      expect(astral.payload).toBe('😀 not json');
       const row = await expectRejected(eventsTopic('88.118.8'), Buffer.alloc(1024 * 1024 + 10, 0x20), 'payload_too_large', '88.118.8');
       expect(row.payload.length).toBe(64 * 1024);
       const after = objectEvent({ epcs: ['hdl:88.118.8/AFTER-POISON'] });

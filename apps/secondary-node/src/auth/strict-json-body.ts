@@ -19,7 +19,7 @@ export function installStrictJsonBodies(fastify: FastifyInstance): void {
       done(null, payload);
       return;
     }
-    strictJsonBody(request, payload).then(
+    strictJsonBody(request, payload as Readable).then(
       (replay) => done(null, replay),
       (error: Error) => done(error),
     );
@@ -27,12 +27,12 @@ export function installStrictJsonBodies(fastify: FastifyInstance): void {
 }
 
 /** The body again, as a stream, once it is known to be a JSON object without a repeated key. */
-async function strictJsonBody(request: FastifyRequest, payload: AsyncIterable<Buffer | string>): Promise<Readable> {
+async function strictJsonBody(request: FastifyRequest, payload: Readable): Promise<Readable> {
   const contentType = request.headers['content-type'];
   if (contentType === undefined || !/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `this route takes a JSON body: Content-Type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 100))}`);
   }
-  const raw = await readAtMost(payload, MAX_BYTES);
+  const raw = await readAtMost(request, payload, MAX_BYTES);
   const duplicate = duplicateKeyPath(raw.toString('utf8'));
   if (duplicate !== undefined) {
     throw new DomainError('VALIDATION_FAILED', `the JSON body names ${duplicate} more than once`, [{ path: duplicate, message: 'appears more than once' }]);
@@ -47,16 +47,49 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-async function readAtMost(stream: AsyncIterable<Buffer | string>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > limit) throw new DomainError('PAYLOAD_TOO_LARGE', `this route takes a JSON body of at most ${limit} bytes`);
-    chunks.push(buffer);
+/**
+ * The body, when it is at most `limit` bytes. A larger one is refused at once (by its
+ * Content-Length when it has one) and the rest of it is read and dropped rather than left in the
+ * socket: ending the stream early left a keep-alive connection that never answered again.
+ */
+function readAtMost(request: FastifyRequest, stream: Readable, limit: number): Promise<Buffer> {
+  const tooLarge = () => new DomainError('PAYLOAD_TOO_LARGE', `this route takes a JSON body of at most ${limit} bytes`);
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    stream.resume();
+    return Promise.reject(tooLarge());
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size <= limit) {
+        chunks.push(buffer);
+        return;
+      }
+      stop();
+      stream.resume();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
 }
 
 class Malformed extends Error {}

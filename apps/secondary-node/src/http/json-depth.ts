@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 
 const OPEN_OBJECT = 0x7b; // {
 const OPEN_ARRAY = 0x5b; // [
@@ -56,10 +56,18 @@ export function depthLimitedBody(payload: Readable, maxDepth: number): Readable 
   const scanner = new JsonDepthScanner(maxDepth);
   const guard = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      if (scanner.exceeded(chunk)) callback(Object.assign(new Error(`the JSON body nests objects and arrays deeper than ${maxDepth} levels`), { statusCode: 400 }));
-      else callback(null, chunk);
+      if (!scanner.exceeded(chunk)) {
+        callback(null, chunk);
+        return;
+      }
+      // Refused: the rest of the upload is read and dropped, not left in the socket (destroying the
+      // request's stream instead left a keep-alive connection that never answered again).
+      payload.unpipe(guard);
+      payload.resume();
+      callback(Object.assign(new Error(`the JSON body nests objects and arrays deeper than ${maxDepth} levels`), { statusCode: 400 }));
     },
   });
-  // pipeline forwards an aborted upload to the guard and a refusal back to the socket's stream.
-  return pipeline(payload, guard, () => undefined);
+  // An aborted upload fails the body the parser reads.
+  payload.once('error', (error) => guard.destroy(error));
+  return payload.pipe(guard);
 }

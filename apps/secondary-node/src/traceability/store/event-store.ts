@@ -434,11 +434,16 @@ function rejectColumns(rejects: RejectRecord[]): unknown[][] {
     rejects.map((r) => r.source),
     rejects.map((r) => (r.topic === null ? null : toStorableText(r.topic))),
     rejects.map((r) => r.reason),
-    // jsonb cannot hold \u0000 either, and a problem may quote the payload.
-    rejects.map((r) => JSON.stringify(r.problems, (_key, value: unknown) => (typeof value === 'string' ? toStorableText(value) : value))),
+    // jsonb cannot hold \u0000 nor a lone surrogate either, and a problem may quote (a cut piece of) the payload.
+    rejects.map((r) => JSON.stringify(r.problems, (_key, value: unknown) => (typeof value === 'string' ? toStorableJsonText(value) : value))),
     rejects.map((r) => toStorableText(r.payload.slice(0, REJECT_PAYLOAD_CHARS))),
     rejects.map((r) => r.receivedAt.toISOString()),
   ];
+}
+
+/** jsonb also refuses an unpaired surrogate (\udac6 escaped alone): such halves become U+FFFD as well. */
+function toStorableJsonText(text: string): string {
+  return toStorableText(text).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\uFFFD');
 }
 
 /** PostgreSQL text cannot hold NUL; a rejected payload may contain anything. */
