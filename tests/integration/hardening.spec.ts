@@ -22,6 +22,44 @@ function rawExchange(port: number, request: string, timeoutMs: number): Promise<
   });
 }
 
+/**
+ * Sends raw HTTP/1.1 requests one after another on one connection, each once the previous reply
+ * has arrived in full (by its Content-Length); the status of each reply, or a failure when one
+ * does not come within `timeoutMs`.
+ */
+function inSequenceOnOneConnection(port: number, requests: string[], timeoutMs: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const statuses: number[] = [];
+    let received = Buffer.alloc(0);
+    const socket = connect(port, '127.0.0.1', () => socket.write(requests[0]));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`reply ${statuses.length + 1} of ${requests.length} did not come within ${timeoutMs} ms (got ${statuses.join(', ') || 'none'})`));
+    }, timeoutMs);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      const headEnd = received.indexOf('\r\n\r\n');
+      if (headEnd < 0) return;
+      const head = received.subarray(0, headEnd).toString();
+      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+      if (received.length < headEnd + 4 + length) return;
+      statuses.push(Number(head.split(' ', 2)[1]));
+      received = received.subarray(headEnd + 4 + length);
+      if (statuses.length < requests.length) socket.write(requests[statuses.length]);
+      else {
+        clearTimeout(timer);
+        socket.end();
+        resolve(statuses);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (statuses.length < requests.length) reject(new Error(`the connection closed after ${statuses.length} of ${requests.length} replies (${statuses.join(', ')})`));
+    });
+  });
+}
+
 function nested(depth: number): string {
   return `{"username":"u","password":"p","x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
 }
@@ -124,6 +162,16 @@ describe('HTTP hardening', () => {
         await reply.text();
       }
       expect((await node.request('GET', '/health')).status).toBe(200);
+    });
+
+    it('answers a route that never reads its JSON body (deep, large or both) and serves the next request on the same connection', async () => {
+      const port = Number(new URL(node.baseUrl).port);
+      const health = 'GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n';
+      // POST on the handle collection: no such route (405), so nothing parses the body.
+      const unread = (body: string) => `POST /api/handles HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/ld+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      const bodies = [`[${'['.repeat(200_000)}`, JSON.stringify(Array.from({ length: 40_000 }, (_, i) => ({ i, v: 'x'.repeat(20) }))), `[${nested(9)}]`];
+      const statuses = await inSequenceOnOneConnection(port, bodies.flatMap((body) => [unread(body), health]), 10_000);
+      expect(statuses).toEqual([405, 200, 405, 200, 405, 200]);
     });
 
     it('still parses a body within the limit (and still refuses __proto__ keys)', async () => {

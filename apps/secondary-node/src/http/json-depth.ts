@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 const OPEN_OBJECT = 0x7b; // {
 const OPEN_ARRAY = 0x5b; // [
@@ -51,23 +51,69 @@ export function exceedsJsonDepth(text: string, maxDepth: number): boolean {
  * checked while the body arrives, before anything is parsed, so a deeply nested body is never
  * built in full (and never reaches the recursive walkers after JSON.parse: schema validation,
  * canonicalisation).
+ *
+ * The request is not touched until the body is read. A route that never reads it (405, 415) leaves
+ * the request to Node, which drains it when the reply ends, so a kept-alive connection serves its
+ * next request. A refused body is read to its end and dropped, never left in the socket.
  */
 export function depthLimitedBody(payload: Readable, maxDepth: number): Readable {
-  const scanner = new JsonDepthScanner(maxDepth);
-  const guard = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (!scanner.exceeded(chunk)) {
-        callback(null, chunk);
-        return;
-      }
-      // Refused: the rest of the upload is read and dropped, not left in the socket (destroying the
-      // request's stream instead left a keep-alive connection that never answered again).
-      payload.unpipe(guard);
-      payload.resume();
-      callback(Object.assign(new Error(`the JSON body nests objects and arrays deeper than ${maxDepth} levels`), { statusCode: 400 }));
-    },
-  });
-  // An aborted upload fails the body the parser reads.
-  payload.once('error', (error) => guard.destroy(error));
-  return payload.pipe(guard);
+  return new DepthLimitedBody(payload, new JsonDepthScanner(maxDepth), maxDepth);
 }
+
+class DepthLimitedBody extends Readable {
+  private reading = false;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly scanner: JsonDepthScanner,
+    private readonly maxDepth: number,
+  ) {
+    super();
+    // A reader listens for the refusal itself; one that never reads must not end the process.
+    this.on('error', ignoreUnread);
+  }
+
+  override _read(): void {
+    if (this.reading) {
+      this.source.resume();
+      return;
+    }
+    this.reading = true;
+    this.source.on('data', this.onData);
+    this.source.on('end', this.onEnd);
+    this.source.on('error', this.onError);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.detach();
+    callback(error);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.scanner.exceeded(chunk)) {
+      this.detach();
+      this.source.resume(); // the rest of the upload is read and dropped
+      this.destroy(Object.assign(new Error(`the JSON body nests objects and arrays deeper than ${this.maxDepth} levels`), { statusCode: 400 }));
+      return;
+    }
+    if (!this.push(chunk)) this.source.pause();
+  };
+
+  private readonly onEnd = (): void => {
+    this.detach();
+    this.push(null);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.detach();
+    this.destroy(error);
+  };
+
+  private detach(): void {
+    this.source.off('data', this.onData);
+    this.source.off('end', this.onEnd);
+    this.source.off('error', this.onError);
+  }
+}
+
+function ignoreUnread(): void {}
