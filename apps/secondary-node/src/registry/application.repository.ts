@@ -5,6 +5,23 @@ import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
 import { type ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import { EnterpriseEntity, type EnterpriseStatus } from './entities/enterprise.entity';
 
+/** What the applications listing filters on; `enterpriseId` scopes it to one enterprise's own. */
+export interface ApplicationFilter {
+  status?: ApplicationStatus;
+  enterpriseId?: string;
+  q?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+}
+
+/** Where an export page resumes: the last row's created_at (PostgreSQL text) and id. */
+export interface ApplicationCursor {
+  createdAt: string;
+  id: string;
+}
+
 export interface ApplicationPage {
   items: EnterpriseApplicationEntity[];
   total: number;
@@ -81,20 +98,39 @@ export class ApplicationRepository {
     return manager.getRepository(EnterpriseEntity).save(manager.getRepository(EnterpriseEntity).create(enterprise));
   }
 
-  async page(filter: { status?: ApplicationStatus; enterpriseId?: string; q?: string }, page: number, pageSize: number): Promise<ApplicationPage> {
-    const query = this.heavyReads.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a');
-    if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
-    if (filter.enterpriseId) query.andWhere('a.enterprise_id = :enterpriseId', { enterpriseId: filter.enterpriseId });
-    if (filter.q) {
-      query.andWhere('(a.org_name ILIKE :q OR a.requested_prefix ILIKE :q OR a.credit_code ILIKE :q)', { q: `%${escapeLike(filter.q)}%` });
-    }
-    const [items, total] = await query
+  async page(filter: ApplicationFilter, page: number, pageSize: number): Promise<ApplicationPage> {
+    const [items, total] = await this.filtered(filter)
       .orderBy('a.created_at', 'DESC')
       .addOrderBy('a.id', 'ASC')
       .skip(page * pageSize)
       .take(pageSize)
       .getManyAndCount();
     return { items, total };
+  }
+
+  /**
+   * One page of an export in the listing's order (newest first), after the keyset cursor of the
+   * previous page. The cursor carries created_at as PostgreSQL's own text (microseconds), which a
+   * JavaScript Date would round to milliseconds and so skip or repeat rows.
+   */
+  async exportPage(filter: ApplicationFilter, after: ApplicationCursor | undefined, limit: number): Promise<Array<{ application: EnterpriseApplicationEntity; cursor: ApplicationCursor }>> {
+    const query = this.filtered(filter).addSelect('a.created_at::text', 'cursor_at');
+    if (after) query.andWhere('(a.created_at < CAST(:afterAt AS timestamptz) OR (a.created_at = CAST(:afterAt AS timestamptz) AND a.id > :afterId))', { afterAt: after.createdAt, afterId: after.id });
+    const { entities, raw } = await query.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'ASC').limit(limit).getRawAndEntities<{ a_id: string; cursor_at: string }>();
+    const cursors = new Map(raw.map((row) => [row.a_id, row.cursor_at]));
+    return entities.map((application) => ({ application, cursor: { createdAt: cursors.get(application.id) as string, id: application.id } }));
+  }
+
+  private filtered(filter: ApplicationFilter) {
+    const query = this.heavyReads.getRepository(EnterpriseApplicationEntity).createQueryBuilder('a');
+    if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
+    if (filter.enterpriseId) query.andWhere('a.enterprise_id = :enterpriseId', { enterpriseId: filter.enterpriseId });
+    if (filter.q) {
+      query.andWhere('(a.org_name ILIKE :q OR a.requested_prefix ILIKE :q OR a.credit_code ILIKE :q)', { q: `%${escapeLike(filter.q)}%` });
+    }
+    if (filter.from) query.andWhere('a.created_at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('a.created_at < :to', { to: filter.to });
+    return query;
   }
 }
 

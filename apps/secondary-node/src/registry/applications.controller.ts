@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
-import { DomainError } from '../errors/domain-errors';
+import { type CsvColumn, sendCsv } from '../http/csv-reply';
 import { compileSchema } from '../http/json-schema';
-import { queryEnum, queryInteger, querySingle, type QueryValue } from '../http/query-params';
+import { readFormat, readPaging, readText, readTimeRange, refuseUnknownParameters } from '../http/listing-query';
+import { queryEnum, type QueryValue } from '../http/query-params';
 import { type ApplicationInput, ApplicationsService } from './applications.service';
 
 /** Single-line text: no control characters (PostgreSQL also refuses NUL, which would otherwise surface as a 500). */
@@ -38,6 +40,13 @@ const readReject = compileSchema<{ reason: string }>(rejectSchema, 'rejection');
 
 const STATUSES = ['pending_review', 'approved', 'filing', 'active', 'rejected'] as const;
 
+const LIST_PARAMETERS = ['status', 'q', 'from', 'to', 'page', 'pageSize', 'format'] as const;
+
+/** The export's columns: the listing's fields, in its order. */
+const CSV_COLUMNS: CsvColumn[] = [
+  'id', 'status', 'orgName', 'creditCode', 'contactName', 'contactPhone', 'contactEmail', 'requestedPrefix', 'username', 'enterpriseId', 'reviewReason', 'reviewedBy', 'reviewedAt', 'createdAt', 'updatedAt',
+].map((key) => ({ key, header: key }));
+
 @ApiTags('enterprises')
 @Controller('api/v1/enterprises/applications')
 @UseGuards(AuthGuard)
@@ -54,25 +63,31 @@ export class ApplicationsController {
   @Get()
   @RequireRoles('operator', 'enterprise')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'List applications (operators see all, an enterprise its own); newest first' })
+  @ApiOperation({
+    summary: 'List applications (operators see all, an enterprise its own); newest first',
+    description: '`format=csv` sends every matching application (no paging) as a CSV download, streamed a page of the database at a time; X-Total-Count names the number of rows.',
+  })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
-  @ApiQuery({ name: 'q', required: false, description: 'Substring of organisation name, prefix or credit code' })
+  @ApiQuery({ name: 'q', required: false, description: 'Substring of organisation name, prefix or credit code (at most 100 characters)' })
+  @ApiQuery({ name: 'from', required: false, description: 'Applied at or after: ISO 8601 date or date-time with offset' })
+  @ApiQuery({ name: 'to', required: false, description: 'Applied before: ISO 8601 date or date-time with offset' })
   @ApiQuery({ name: 'page', required: false, description: '1-based page number' })
   @ApiQuery({ name: 'pageSize', required: false, description: '1 to 200, default 20' })
-  list(
-    @CurrentPrincipal() caller: Principal,
-    @Query('status') status: QueryValue,
-    @Query('q') q: QueryValue,
-    @Query('page') page: QueryValue,
-    @Query('pageSize') pageSize: QueryValue,
-  ) {
-    const text = querySingle('q', q);
-    if (text !== undefined && text.length > 100) throw new DomainError('VALIDATION_FAILED', 'query parameter q must be at most 100 characters');
-    const pageNumber = queryInteger('page', page, { min: 1, max: 1_000_000, fallback: 1 });
-    const size = queryInteger('pageSize', pageSize, { min: 1, max: 200, fallback: 20 });
-    return this.applications
-      .list(caller, { status: queryEnum('status', status, STATUSES), q: text || undefined }, pageNumber - 1, size)
-      .then((result) => ({ ...result, page: pageNumber }));
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({ status: 200, description: '{items: [application], total, page, pageSize}, or text/csv' })
+  @ApiResponse({ status: 400, description: 'an unknown, repeated or malformed query parameter' })
+  async list(@CurrentPrincipal() caller: Principal, @Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {
+    const query = refuseUnknownParameters(rawQuery, LIST_PARAMETERS);
+    const filter = { status: queryEnum('status', query.status, STATUSES), q: readText('q', query.q), ...readTimeRange(query) };
+    const { page, pageSize } = readPaging(query);
+    if (readFormat(query) === 'csv') {
+      const { total, rows } = await this.applications.exportList(caller, filter);
+      sendCsv(reply, { filename: 'applications.csv', columns: CSV_COLUMNS, rows, total });
+      return;
+    }
+    const result = await this.applications.list(caller, filter, page - 1, pageSize);
+    void reply.header('cache-control', 'no-store').send({ ...result, page });
   }
 
   @Get(':id')

@@ -6,10 +6,11 @@ import { type DigestSealer, hashPassword } from '../auth/password-hasher';
 import type { Principal } from '../auth/principal';
 import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { DomainError } from '../errors/domain-errors';
+import { keysetRows } from '../http/keyset-rows';
 import { EventHub } from '../events/event-hub';
 import type { AuditEntryInput, NodeEvents } from '../events/node-events';
 import type { EntityManager } from 'typeorm';
-import { ApplicationRepository } from './application.repository';
+import { type ApplicationCursor, type ApplicationFilter, ApplicationRepository } from './application.repository';
 import type { ApplicationStatus, EnterpriseApplicationEntity } from './entities/enterprise-application.entity';
 import type { EnterpriseStatus } from './entities/enterprise.entity';
 import type { PrefixStatus } from './entities/enterprise-prefix.entity';
@@ -27,6 +28,9 @@ export interface ApplicationInput {
   username: string;
   password: string;
 }
+
+/** What an operator (or an enterprise, within its own) filters the applications listing on. */
+export type ApplicationListFilter = Omit<ApplicationFilter, 'enterpriseId'>;
 
 /** The application's review reason when the outbox finds the prefix filed by another node. */
 export const FILED_ELSEWHERE_REASON = 'prefix already filed at the top level by another node';
@@ -360,14 +364,34 @@ export class ApplicationsService {
     return toView(application);
   }
 
-  async list(caller: Principal, filter: { status?: ApplicationStatus; q?: string }, page: number, pageSize: number) {
-    if (caller.role !== 'operator' && !caller.enterpriseId) {
-      // Never fall back to an unscoped listing for a non-operator.
-      return { items: [], total: 0, page, pageSize };
-    }
-    const scoped = caller.role === 'operator' ? filter : { ...filter, enterpriseId: caller.enterpriseId ?? undefined };
+  async list(caller: Principal, filter: ApplicationListFilter, page: number, pageSize: number) {
+    const scoped = this.scopedFilter(caller, filter);
+    if (!scoped) return { items: [], total: 0, page, pageSize };
     const result = await this.applications.page(scoped, page, pageSize);
     return { items: result.items.map(toView), total: result.total, page, pageSize };
+  }
+
+  /**
+   * Every application the listing would show (same scope and filter, newest first) for a CSV
+   * export, read a page at a time; `total` is counted first so the reply can announce it.
+   */
+  async exportList(caller: Principal, filter: ApplicationListFilter): Promise<{ total: number; rows: AsyncIterable<ApplicationView> }> {
+    const scoped = this.scopedFilter(caller, filter);
+    if (!scoped) return { total: 0, rows: noRows() };
+    const repository = this.applications;
+    const { total } = await repository.page(scoped, 0, 1);
+    async function* rows(): AsyncGenerator<ApplicationView> {
+      const pages = keysetRows((after: ApplicationCursor | undefined, limit) => repository.exportPage(scoped as ApplicationFilter, after, limit), (row) => row.cursor);
+      for await (const row of pages) yield toView(row.application);
+    }
+    return { total, rows: rows() };
+  }
+
+  /** Operators see every application, an enterprise its own; anyone else nothing (never an unscoped listing). */
+  private scopedFilter(caller: Principal, filter: ApplicationListFilter): ApplicationFilter | undefined {
+    if (caller.role === 'operator') return filter;
+    if (!caller.enterpriseId) return undefined;
+    return { ...filter, enterpriseId: caller.enterpriseId };
   }
 
   private async pendingForReview(id: string, action: 'approve' | 'reject', manager: Parameters<ApplicationRepository['findById']>[1]): Promise<EnterpriseApplicationEntity> {
@@ -425,4 +449,8 @@ function toView(a: EnterpriseApplicationEntity): ApplicationView {
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };
+}
+
+async function* noRows(): AsyncGenerator<ApplicationView> {
+  // An empty export: nothing to read.
 }
