@@ -5,7 +5,7 @@
  * the test also refuses any import cycle between two folders.
  */
 const NODE = '^apps/secondary-node/src';
-const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits)';
+const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits|reports)';
 
 /** A rule: files under `from` may not import files under any of `to`. */
 function forbid(name, comment, from, to) {
@@ -38,6 +38,14 @@ module.exports = {
       severity: 'error',
       from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/audit/` },
       to: { path: `${NODE}/audit/` },
+    },
+    forbid('reports-only-read', 'reports/ reads what the registry and statistics hold for the operator (enterprise listing, monthly report); it is no part of resolving, the top-level link, traceability, metrics or the audit log', `${NODE}/reports/`, `${NODE}/(resolution|upstream|metrics|traceability|database|audit|logging|limits)/`),
+    {
+      name: 'nothing-imports-reports',
+      comment: 'reports read across capabilities; no capability depends on them (only the app root sees reports/)',
+      severity: 'error',
+      from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/reports/` },
+      to: { path: `${NODE}/reports/` },
     },
     forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
   ],

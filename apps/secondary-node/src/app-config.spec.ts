@@ -124,6 +124,7 @@ describe('loadAppConfig', () => {
         maxCredentialsPerEnterprise: 10,
         reconcileIntervalMs: 60_000,
       },
+      reports: { timeZone: 'Asia/Shanghai' },
     });
   });
 
@@ -283,6 +284,13 @@ describe('loadAppConfig', () => {
     const problems = problemsOf({ SECONDARY_PREFIX: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^SECONDARY_PREFIX must be a handle prefix such as 88\.118: /);
+  });
+
+  it('reads REPORT_TIME_ZONE as an IANA zone name', () => {
+    expect(loadAppConfig({ REPORT_TIME_ZONE: 'UTC' }).reports).toEqual({ timeZone: 'UTC' });
+    expect(loadAppConfig({ REPORT_TIME_ZONE: 'Europe/Berlin' }).reports).toEqual({ timeZone: 'Europe/Berlin' });
+    expect(problemsOf({ REPORT_TIME_ZONE: 'Mars/Olympus' })).toEqual(['REPORT_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "Mars/Olympus"']);
+    expect(problemsOf({ REPORT_TIME_ZONE: "UTC'; DROP TABLE x" })).toHaveLength(1);
   });
 
   it('does not echo DATABASE_URL, which may carry a password', () => {

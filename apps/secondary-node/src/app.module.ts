@@ -18,6 +18,7 @@ import { IngestionModule } from './traceability/ingestion/ingestion.module';
 import { TraceabilityQueryModule } from './traceability/query/query.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Global()
 @Module({})
@@ -40,7 +41,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule, ReportsModule],
       controllers: [HealthController],
     };
   }

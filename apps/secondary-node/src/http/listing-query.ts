@@ -23,7 +23,7 @@ export function refuseUnknownParameters(query: Record<string, QueryValue> | unde
   if (unknown.length > 0) {
     throw new DomainError(
       'VALIDATION_FAILED',
-      `unknown query parameter ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}; expected ${allowed.join(', ')}`,
+      `unknown query parameter ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}; ${allowed.length > 0 ? `expected ${allowed.join(', ')}` : 'this operation takes none'}`,
       unknown.map((name) => ({ path: name.slice(0, 40), message: 'unknown parameter' })),
     );
   }

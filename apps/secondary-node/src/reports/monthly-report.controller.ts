@@ -1,0 +1,57 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AuthGuard, RequireRoles } from '../auth/auth.guard';
+import { sendCsv } from '../http/csv-reply';
+import { refuseUnknownParameters } from '../http/listing-query';
+import { queryEnum, type QueryValue } from '../http/query-params';
+import { MonthlyReportService, REPORT_COLUMNS, reportCsvRows } from './monthly-report.service';
+import { monthlyReportWorkbook, XLSX_CONTENT_TYPE } from './monthly-report.xlsx';
+import { readReportMonth } from './report-month';
+
+const PARAMETERS = ['month', 'format'] as const;
+const FORMATS = ['json', 'csv', 'xlsx'] as const;
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('api/v1/reports')
+@UseGuards(AuthGuard)
+export class MonthlyReportController {
+  constructor(private readonly reports: MonthlyReportService) {}
+
+  @Get('monthly')
+  @RequireRoles('operator')
+  @ApiOperation({
+    summary: 'Monthly report (operator): per enterprise, identifiers registered, updated and deleted and resolutions by outcome in one calendar month',
+    description:
+      'The month is a calendar month of REPORT_TIME_ZONE (default Asia/Shanghai), from 2000-01 up to the current month (which is partial: `complete: false`). One row per enterprise that existed before the month ended, by organisation name. JSON: `{month, timeZone, from, to, complete, items: [{enterpriseId, organisation, creditCode, status, prefixes: [..], identifiers: {registered, updated, deleted}, resolutions: {l1, l2, db, notFound, error, total}}], totals: {identifiers, resolutions}}`; `csv` and `xlsx` are downloads of the same rows (columns: ' +
+      REPORT_COLUMNS.map((c) => c.header).join(', ') +
+      ').',
+  })
+  @ApiQuery({ name: 'month', required: true, description: 'YYYY-MM' })
+  @ApiQuery({ name: 'format', required: false, enum: FORMATS, description: 'default json' })
+  @ApiProduces('application/json', 'text/csv', XLSX_CONTENT_TYPE)
+  @ApiResponse({ status: 400, description: 'month missing, malformed or in the future; an unknown parameter' })
+  @ApiResponse({ status: 403, description: 'not an operator' })
+  async monthly(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {
+    const query = refuseUnknownParameters(rawQuery, PARAMETERS);
+    const format = queryEnum('format', query.format, FORMATS) ?? 'json';
+    const month = readReportMonth(query.month, this.reports.timeZone, new Date());
+    const report = await this.reports.report(month);
+    const filename = `idis-monthly-report-${month}`;
+    if (format === 'csv') {
+      sendCsv(reply, { filename: `${filename}.csv`, columns: REPORT_COLUMNS.map((c) => ({ key: c.key, header: c.header })), rows: reportCsvRows(report), total: report.items.length });
+      return;
+    }
+    if (format === 'xlsx') {
+      void reply
+        .header('content-type', XLSX_CONTENT_TYPE)
+        .header('content-disposition', `attachment; filename="${filename}.xlsx"`)
+        .header('cache-control', 'no-store')
+        .header('x-total-count', String(report.items.length))
+        .send(await monthlyReportWorkbook(report));
+      return;
+    }
+    void reply.header('cache-control', 'no-store').send(report);
+  }
+}
