@@ -14,6 +14,12 @@ export interface OutboxDepth {
 const ITEM_COLUMNS = `id, kind, payload, client_transaction_id AS "clientTransactionId", status, attempts,
   next_attempt_at AS "nextAttemptAt", last_error AS "lastError", response, created_at AS "createdAt", delivered_at AS "deliveredAt", request_id AS "requestId"`;
 
+/** Where an export page resumes: the last item's created_at (PostgreSQL text) and id. */
+export interface OutboxCursor {
+  createdAt: string;
+  id: string;
+}
+
 /** What TypeORM answers to an UPDATE … RETURNING: the rows and the number of rows changed. */
 type Updated<T> = [T[], number];
 
@@ -95,8 +101,35 @@ export class OutboxRepository {
       `SELECT ${ITEM_COLUMNS} FROM upstream_outbox ${where} ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`,
       params,
     );
-    const count: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*)::text AS n FROM upstream_outbox ${status ? 'WHERE status = $1' : ''}`, status ? [status] : []);
-    return { items, total: Number(count[0].n) };
+    return { items, total: await this.count(status) };
+  }
+
+  /**
+   * The listing's order (newest first) after a keyset cursor, for an export a page at a time. The
+   * cursor's created_at is PostgreSQL's own text: a Date would round its microseconds.
+   */
+  async listAfter(status: OutboxStatus | undefined, after: OutboxCursor | undefined, limit: number): Promise<Array<{ item: OutboxItem; cursor: OutboxCursor }>> {
+    const conditions: string[] = [];
+    const params: unknown[] = [limit];
+    if (status) {
+      params.push(status);
+      conditions.push(`status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.createdAt, after.id);
+      conditions.push(`(created_at < $${params.length - 1}::timestamptz OR (created_at = $${params.length - 1}::timestamptz AND id > $${params.length}::uuid))`);
+    }
+    const rows: Array<OutboxItem & { cursor_at: string }> = await this.dataSource.query(
+      `SELECT ${ITEM_COLUMNS}, created_at::text AS cursor_at FROM upstream_outbox ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id LIMIT $1`,
+      params,
+    );
+    return rows.map(({ cursor_at: createdAt, ...item }) => ({ item: item as OutboxItem, cursor: { createdAt, id: item.id } }));
+  }
+
+  async count(status: OutboxStatus | undefined): Promise<number> {
+    const rows: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*)::text AS n FROM upstream_outbox ${status ? 'WHERE status = $1' : ''}`, status ? [status] : []);
+    return Number(rows[0].n);
   }
 
   async depth(): Promise<OutboxDepth> {

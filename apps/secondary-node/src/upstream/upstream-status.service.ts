@@ -3,16 +3,19 @@ import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
+import { keysetRows } from '../http/keyset-rows';
 import { EnrolmentRepository } from './enrolment.repository';
 import { HeartbeatTask } from './heartbeat-task';
 import type { OutboxItem, OutboxItemOf, OutboxPayload, OutboxResponse, OutboxStatus } from './outbox-item';
-import { OutboxRepository } from './outbox.repository';
+import { type OutboxCursor, OutboxRepository } from './outbox.repository';
 import { OutboxWorker } from './outbox-worker';
 import { TopLevelLink } from './top-level-link';
 
 export interface OutboxItemView {
   id: string;
   kind: string;
+  /** What the item is about: the prefix of a filing, the period (ISO 8601 interval) of a statistics report. */
+  target: string;
   clientTransactionId: string;
   status: OutboxStatus;
   attempts: number;
@@ -71,6 +74,17 @@ export class UpstreamStatusService {
     return { items: result.items.map(itemView), total: result.total, page, pageSize };
   }
 
+  /** Every item of the listing (same filter, newest first), a page of the database at a time, for the CSV export. */
+  async exportOutbox(status: OutboxStatus | undefined): Promise<{ total: number; rows: AsyncIterable<OutboxItemView> }> {
+    const repository = this.outboxRepository;
+    const total = await repository.count(status);
+    async function* rows(): AsyncGenerator<OutboxItemView> {
+      const pages = keysetRows((after: OutboxCursor | undefined, limit) => repository.listAfter(status, after, limit), (row) => row.cursor);
+      for await (const row of pages) yield itemView(row.item);
+    }
+    return { total, rows: rows() };
+  }
+
   async retry(id: string): Promise<OutboxItemView> {
     const result = await this.outboxRepository.retryNow(id, (manager, before) =>
       this.events.emit('audit.recorded', { manager, entry: { action: 'outbox.retry', target: `outbox:${id}`, outcome: 'ok', before: { status: before }, after: { status: 'pending', attempts: 0 } } }),
@@ -86,6 +100,7 @@ function itemView(item: OutboxItem): OutboxItemView {
   return {
     id: item.id,
     kind: item.kind,
+    target: targetOf(item),
     clientTransactionId: item.clientTransactionId,
     status: item.status,
     attempts: item.attempts,
@@ -97,6 +112,11 @@ function itemView(item: OutboxItem): OutboxItemView {
     response: item.response,
     requestId: item.requestId,
   };
+}
+
+function targetOf(item: OutboxItem): string {
+  if (item.kind === 'statistics-report') return `${new Date(item.payload.periodStartMs).toISOString()}/${new Date(item.payload.periodEndMs).toISOString()}`;
+  return item.payload.prefix;
 }
 
 function reportView(item: OutboxItemOf<'statistics-report'>) {

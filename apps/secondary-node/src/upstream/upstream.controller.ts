@@ -1,10 +1,31 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AuthGuard, RequireRoles } from '../auth/auth.guard';
-import { queryEnum, queryInteger, type QueryValue } from '../http/query-params';
+import { DomainError } from '../errors/domain-errors';
+import { type CsvColumn, sendCsv } from '../http/csv-reply';
+import { readFormat, readPaging, refuseUnknownParameters } from '../http/listing-query';
+import { queryEnum, type QueryValue } from '../http/query-params';
+import type { OutboxStatus } from './outbox-item';
 import { UpstreamStatusService } from './upstream-status.service';
 
 const STATUSES = ['pending', 'failed', 'delivered'] as const;
+const OUTBOX_PARAMETERS = ['state', 'status', 'page', 'pageSize', 'format'] as const;
+
+const OUTBOX_CSV_COLUMNS: CsvColumn[] = ['id', 'kind', 'target', 'status', 'attempts', 'lastError', 'nextAttemptAt', 'createdAt', 'deliveredAt', 'clientTransactionId', 'requestId'].map((key) => ({
+  key,
+  header: key,
+}));
+
+/** `state` (the console's name) or `status` (the older one); both given must agree. */
+function readState(query: Record<string, QueryValue>): OutboxStatus | undefined {
+  const state = queryEnum('state', query.state, STATUSES);
+  const status = queryEnum('status', query.status, STATUSES);
+  if (state !== undefined && status !== undefined && state !== status) {
+    throw new DomainError('VALIDATION_FAILED', `query parameters state and status name the same filter; give one (got state=${state}, status=${status})`, [{ path: 'state', message: 'disagrees with status' }]);
+  }
+  return state ?? status;
+}
 
 @ApiTags('node')
 @Controller('api/v1')
@@ -23,16 +44,28 @@ export class UpstreamController {
   @Get('upstream/outbox')
   @RequireRoles('operator')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Upstream items (filings, statistics reports) with attempts, last error and next attempt; newest first' })
-  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiOperation({
+    summary: 'Upstream items (filings, statistics reports) with attempts, last error and next attempt; newest first',
+    description:
+      'JSON: `{items: [{id, kind, target, clientTransactionId, status, attempts, lastError, nextAttemptAt, createdAt, deliveredAt, payload, response, requestId}], total, page, pageSize}`. `format=csv` sends every matching item (paging ignored; payload and response left out), streamed; X-Total-Count names the rows.',
+  })
+  @ApiQuery({ name: 'state', required: false, enum: STATUSES, description: 'Only items in this state (`status` is the same parameter under its older name)' })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES, description: 'Older name of `state`' })
   @ApiQuery({ name: 'page', required: false, description: '1-based page number' })
   @ApiQuery({ name: 'pageSize', required: false, description: '1 to 200, default 50' })
-  outbox(@Query('status') status: QueryValue, @Query('page') page: QueryValue, @Query('pageSize') pageSize: QueryValue) {
-    return this.status.outboxItems(
-      queryEnum('status', status, STATUSES),
-      queryInteger('page', page, { min: 1, max: 1_000_000, fallback: 1 }),
-      queryInteger('pageSize', pageSize, { min: 1, max: 200, fallback: 50 }),
-    );
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({ status: 400, description: 'an unknown, repeated or malformed query parameter, or state and status that disagree' })
+  async outbox(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {
+    const query = refuseUnknownParameters(rawQuery, OUTBOX_PARAMETERS);
+    const state = readState(query);
+    const { page, pageSize } = readPaging(query, 50);
+    if (readFormat(query) === 'csv') {
+      const { total, rows } = await this.status.exportOutbox(state);
+      sendCsv(reply, { filename: 'upstream-outbox.csv', columns: OUTBOX_CSV_COLUMNS, rows, total });
+      return;
+    }
+    void reply.header('cache-control', 'no-store').send(await this.status.outboxItems(state, page, pageSize));
   }
 
   @Post('upstream/outbox/:id/retry')
