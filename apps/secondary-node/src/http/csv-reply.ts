@@ -55,9 +55,10 @@ async function* capped(rows: AsyncIterable<object>, cap: number): AsyncGenerator
 }
 
 /**
- * Cells as text: dates in ISO 8601, arrays joined with spaces, objects as JSON, null empty. A cell
- * a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote (OWASP CSV
- * injection): an organisation name or a reject reason is data, never a formula.
+ * Cells as text: dates in ISO 8601, lists of plain values joined with spaces, objects (and lists
+ * of them) as JSON, null empty. A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR
+ * first) gets a leading quote (OWASP CSV injection): an organisation name or a reject reason is
+ * data, never a formula.
  */
 export function csvCells(row: object): Record<string, string> {
   const cells: Record<string, string> = {};
@@ -71,7 +72,7 @@ export function csvCells(row: object): Record<string, string> {
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(cellText).join(' ');
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) return value.map(cellText).join(' ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
