@@ -62,7 +62,7 @@ export function readTime(name: string, value: QueryValue): Date | undefined {
   const raw = querySingle(name, value);
   if (raw === undefined || raw === '') return undefined;
   const text = raw.replace(/ (\d{2}:\d{2})$/, '+$1');
-  const date = ISO_TIME.test(text) ? new Date(text) : new Date(NaN);
+  const date = ISO_TIME.test(text) && isCalendarDate(text.slice(0, 10)) ? new Date(text) : new Date(NaN);
   const year = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || year < 1970 || year > 9999) {
     throw new DomainError('VALIDATION_FAILED', `query parameter ${name} must be an ISO 8601 date or date-time with an offset, got "${raw.slice(0, 40)}"`, [
@@ -70,6 +70,13 @@ export function readTime(name: string, value: QueryValue): Date | undefined {
     ]);
   }
   return date;
+}
+
+/** Whether YYYY-MM-DD names a day that exists (Date would read 2025-02-30 as 2 March). */
+function isCalendarDate(day: string): boolean {
+  const [year, month, date] = day.split('-').map(Number);
+  const probe = new Date(Date.UTC(year, month - 1, date));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
 }
 
 /** `from` (inclusive) and `to` (exclusive); from must come before to. */
