@@ -286,6 +286,9 @@ describe('audit log', () => {
       expect(records.length).toBeGreaterThanOrEqual(total);
       expect(Object.keys(records[0])).toEqual(['seq', 'at', 'actor', 'actorId', 'role', 'apiKeyId', 'action', 'target', 'owner', 'outcome', 'reason', 'beforeDigest', 'afterDigest', 'requestId', 'clientIp', 'prevHash', 'hash']);
       expect(records.find((r) => r.requestId === 'client-req-0001')).toMatchObject({ action: 'handle.create', actor: 'acme', target: '88.118.8/aud-1' });
+      // UTF-8 with a BOM, so that Excel does not read it as GBK (fetch's text() above drops the BOM).
+      const raw = await fetch(`${node.baseUrl}/api/v1/audit?format=csv&limit=1`, { headers: { authorization: `Bearer ${operator}` } });
+      expect([...Buffer.from(await raw.arrayBuffer()).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
       const bounded = await node.request('GET', '/api/v1/audit?format=csv&limit=5', { token: operator });
       const five = parse(bounded.text, { columns: true }) as Array<Record<string, string>>;

@@ -63,7 +63,8 @@ export class AuditService {
         cursor = page[page.length - 1].seq;
       }
     }
-    const csv = stringify({ header: true, columns: CSV_COLUMNS as string[] });
+    // A UTF-8 BOM first, as every CSV export of the node (http/csv-reply.ts): Excel then reads it as UTF-8.
+    const csv = stringify({ bom: true, header: true, columns: CSV_COLUMNS as string[] });
     const source = Readable.from(rows());
     source.on('error', (error) => csv.destroy(error));
     source.pipe(csv);
