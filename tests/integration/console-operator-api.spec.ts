@@ -69,6 +69,18 @@ describe('operator console APIs: enterprises, applications export, upstream outb
     expect([200, 201]).toContain(reply.status);
   }
 
+  it('documents every route with its query parameters and formats in OpenAPI', async () => {
+    const doc = (await node.request('GET', '/docs/openapi.json')).body;
+    const parameters = (path: string) => (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`).sort();
+    expect(parameters('/api/v1/enterprises')).toEqual(['query:format', 'query:page', 'query:pageSize', 'query:q', 'query:status']);
+    expect(parameters('/api/v1/enterprises/{id}')).toEqual(['path:id']);
+    expect(parameters('/api/v1/enterprises/applications')).toEqual(['query:format', 'query:from', 'query:page', 'query:pageSize', 'query:q', 'query:status', 'query:to']);
+    expect(parameters('/api/v1/upstream/outbox')).toEqual(['query:format', 'query:page', 'query:pageSize', 'query:state', 'query:status']);
+    expect(parameters('/api/v1/ingestion/rejects')).toEqual(['query:format', 'query:from', 'query:page', 'query:pageSize', 'query:prefix', 'query:reason', 'query:to']);
+    expect(parameters('/api/v1/reports/monthly')).toEqual(['query:format', 'query:month']);
+    expect(Object.keys(doc.paths['/api/v1/reports/monthly'].get.responses['200'].content)).toEqual(['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+  });
+
   describe('GET /api/v1/enterprises', () => {
     beforeAll(async () => {
       for (const suffix of ['A1', 'A2', 'A3']) await register(acme, suffix);

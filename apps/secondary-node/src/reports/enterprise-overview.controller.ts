@@ -34,6 +34,7 @@ export class EnterpriseOverviewController {
   @ApiQuery({ name: 'pageSize', required: false, description: '1 to 200, default 20' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({ status: 200, description: '{items, total, page, pageSize}, or text/csv with a UTF-8 BOM' })
   @ApiResponse({ status: 400, description: 'an unknown, repeated or malformed query parameter' })
   @ApiResponse({ status: 403, description: 'not an operator' })
   async list(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {

@@ -31,6 +31,15 @@ export class MonthlyReportController {
   @ApiQuery({ name: 'month', required: true, description: 'YYYY-MM' })
   @ApiQuery({ name: 'format', required: false, enum: FORMATS, description: 'default json' })
   @ApiProduces('application/json', 'text/csv', XLSX_CONTENT_TYPE)
+  @ApiResponse({
+    status: 200,
+    description: 'the report as JSON, or a CSV (UTF-8 with a BOM) or XLSX download (Content-Disposition: attachment)',
+    content: {
+      'application/json': { schema: { type: 'object' } },
+      'text/csv': { schema: { type: 'string' } },
+      [XLSX_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiResponse({ status: 400, description: 'month missing, malformed or in the future; an unknown parameter' })
   @ApiResponse({ status: 403, description: 'not an operator' })
   async monthly(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {

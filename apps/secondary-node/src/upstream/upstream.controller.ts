@@ -55,6 +55,7 @@ export class UpstreamController {
   @ApiQuery({ name: 'pageSize', required: false, description: '1 to 200, default 50' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
+  @ApiResponse({ status: 200, description: '{items, total, page, pageSize}, or text/csv with a UTF-8 BOM' })
   @ApiResponse({ status: 400, description: 'an unknown, repeated or malformed query parameter, or state and status that disagree' })
   async outbox(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {
     const query = refuseUnknownParameters(rawQuery, OUTBOX_PARAMETERS);
