@@ -28,7 +28,7 @@ function csvRecords(download: Download, filename: string): Array<Record<string, 
   return parse(download.bytes.subarray(3).toString('utf8'), { columns: true }) as Array<Record<string, string>>;
 }
 
-/** The current calendar month in Beijing time (REPORT_TIME_ZONE's default). */
+/** The current calendar month in Beijing time (STATS_TIME_ZONE's default). */
 function beijingMonth(at = new Date()): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
 }

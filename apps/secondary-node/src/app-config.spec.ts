@@ -286,11 +286,11 @@ describe('loadAppConfig', () => {
     expect(problems[0]).toMatch(/^SECONDARY_PREFIX must be a handle prefix such as 88\.118: /);
   });
 
-  it('reads REPORT_TIME_ZONE as an IANA zone name', () => {
-    expect(loadAppConfig({ REPORT_TIME_ZONE: 'UTC' }).reports).toEqual({ timeZone: 'UTC' });
-    expect(loadAppConfig({ REPORT_TIME_ZONE: 'Europe/Berlin' }).reports).toEqual({ timeZone: 'Europe/Berlin' });
-    expect(problemsOf({ REPORT_TIME_ZONE: 'Mars/Olympus' })).toEqual(['REPORT_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "Mars/Olympus"']);
-    expect(problemsOf({ REPORT_TIME_ZONE: "UTC'; DROP TABLE x" })).toHaveLength(1);
+  it('reads STATS_TIME_ZONE as an IANA zone name', () => {
+    expect(loadAppConfig({ STATS_TIME_ZONE: 'UTC' }).reports).toEqual({ timeZone: 'UTC' });
+    expect(loadAppConfig({ STATS_TIME_ZONE: 'Europe/Berlin' }).reports).toEqual({ timeZone: 'Europe/Berlin' });
+    expect(problemsOf({ STATS_TIME_ZONE: 'Mars/Olympus' })).toEqual(['STATS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "Mars/Olympus"']);
+    expect(problemsOf({ STATS_TIME_ZONE: "UTC'; DROP TABLE x" })).toHaveLength(1);
   });
 
   it('does not echo DATABASE_URL, which may carry a password', () => {

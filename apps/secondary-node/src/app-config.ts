@@ -42,7 +42,7 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   logging: LoggingConfig;
   /** Enterprises' MQTT credentials and how the broker learns them (traceability/mqtt-access/mqtt-access.config.ts). */
   mqttAccess: MqttAccessConfig;
-  /** The calendar of operator reports: REPORT_TIME_ZONE (reports/reports.config.ts). */
+  /** The calendar of operator reports: STATS_TIME_ZONE (reports/reports.config.ts). */
   reports: ReportsConfig;
 }
 

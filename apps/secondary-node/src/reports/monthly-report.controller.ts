@@ -24,7 +24,7 @@ export class MonthlyReportController {
   @ApiOperation({
     summary: 'Monthly report (operator): per enterprise, identifiers registered, updated and deleted and resolutions by outcome in one calendar month',
     description:
-      'The month is a calendar month of REPORT_TIME_ZONE (default Asia/Shanghai), from 2000-01 up to the current month (which is partial: `complete: false`). One row per enterprise that existed before the month ended, by organisation name. JSON: `{month, timeZone, from, to, complete, items: [{enterpriseId, organisation, creditCode, status, prefixes: [..], identifiers: {registered, updated, deleted}, resolutions: {l1, l2, db, notFound, error, total}}], totals: {identifiers, resolutions}}`; `csv` and `xlsx` are downloads of the same rows (columns: ' +
+      'The month is a calendar month of STATS_TIME_ZONE (default Asia/Shanghai), from 2000-01 up to the current month (which is partial: `complete: false`). One row per enterprise that existed before the month ended, by organisation name. JSON: `{month, timeZone, from, to, complete, items: [{enterpriseId, organisation, creditCode, status, prefixes: [..], identifiers: {registered, updated, deleted}, resolutions: {l1, l2, db, notFound, error, total}}], totals: {identifiers, resolutions}}`; `csv` and `xlsx` are downloads of the same rows (columns: ' +
       REPORT_COLUMNS.map((c) => c.header).join(', ') +
       ').',
   })

@@ -37,7 +37,7 @@ export interface MonthlyReport {
 
 /**
  * The monthly report (月报): per enterprise, the identifiers registered, updated and deleted and
- * the resolutions by outcome in one calendar month of REPORT_TIME_ZONE, summed from the
+ * the resolutions by outcome in one calendar month of STATS_TIME_ZONE, summed from the
  * statistics' per-minute counts of its prefixes. One row per enterprise, also when it did nothing.
  */
 @Injectable()

@@ -3,8 +3,10 @@ import type { EnvReader } from '@idis/runtime';
 /** Operator reports (reports/): the calendar they count in, and the bound of their exports. */
 export interface ReportsConfig {
   /**
-   * REPORT_TIME_ZONE: the IANA time zone whose calendar months a monthly report covers (default
+   * STATS_TIME_ZONE: the IANA time zone whose calendar months a monthly report covers (default
    * Asia/Shanghai: a Chinese secondary node reports in Beijing time, whatever its servers run in).
+   * The same variable sets the statistics' reporting day and month, so the report's month and the
+   * console's "this month" are one calendar.
    */
   timeZone: string;
 }
@@ -12,9 +14,9 @@ export interface ReportsConfig {
 export const DEFAULT_REPORT_TIME_ZONE = 'Asia/Shanghai';
 
 export function readReportsConfig(read: EnvReader): ReportsConfig {
-  const timeZone = read.string('REPORT_TIME_ZONE', DEFAULT_REPORT_TIME_ZONE);
+  const timeZone = read.string('STATS_TIME_ZONE', DEFAULT_REPORT_TIME_ZONE);
   if (!isTimeZone(timeZone)) {
-    read.problem(`REPORT_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "${timeZone.slice(0, 64)}"`);
+    read.problem(`STATS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "${timeZone.slice(0, 64)}"`);
     return { timeZone: DEFAULT_REPORT_TIME_ZONE };
   }
   return { timeZone };
