@@ -9,7 +9,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export const CONSOLE_PATH = '/console/';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** A missing file with one of these endings is a 404, not a page route: the browser asked for a file. */
+/**
+ * A missing file with one of these endings is a 404, not a page route: the browser asked for a file
+ * (as it did for anything under assets/ or with a dot segment, which page routes never have).
+ */
 const FILE_ENDING = /\.(?:m?js|css|map|png|jpe?g|gif|svg|ico|webp|avif|woff2?|ttf|otf|json|txt|wasm|webmanifest)$/i;
 /**
  * The page's own files only: scripts and styles from here, Element Plus's inline style attributes,
@@ -69,7 +72,7 @@ function sendConsoleFile(root: string, request: FastifyRequest, reply: FastifyRe
     void reply.sendFile(file, root, { cacheControl: false });
     return;
   }
-  if (wanted.startsWith('assets/') || FILE_ENDING.test(wanted)) {
+  if (wanted.startsWith('assets/') || FILE_ENDING.test(wanted) || /(^|\/)\./.test(wanted)) {
     void reply.header('cache-control', 'no-cache');
     sendProblem(reply, codeProblem('NOT_FOUND', 404, `the console has no file ${JSON.stringify(wanted.slice(0, 120))}`, request.url));
     return;
