@@ -1,4 +1,4 @@
-import { canReview, reviewReasonProblem, timeAgo } from './format';
+import { canReview, formatCount, reviewReasonProblem, timeAgo } from './format';
 import { errorOf } from './problem';
 
 describe('the top-level console’s formatting and review rules', () => {
@@ -9,6 +9,11 @@ describe('the top-level console’s formatting and review rules', () => {
     expect(timeAgo('2026-12-05T11:57:00Z', now, 'zh-CN')).toBe('3分钟前');
     expect(timeAgo('2026-12-03T12:00:00Z', now, 'en')).toBe('2 days ago');
     expect(timeAgo('2026-12-05T12:00:05Z', now, 'en')).toBe('now');
+  });
+
+  it('groups the digits of counts', () => {
+    expect(formatCount(1850, 'en')).toBe('1,850');
+    expect(formatCount(1234567, 'zh-CN')).toBe('1,234,567');
   });
 
   it('offers approve and reject only in manual review and only while an operation awaits one', () => {
