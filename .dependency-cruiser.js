@@ -43,7 +43,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|generated)/' },
+    // The top level's page (Vue, built by Vite with its own tsconfig) is browser code, not the node's.
+    exclude: { path: '(^|/)(node_modules|dist|generated)/|^apps/top-level-node/console/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,
