@@ -38,16 +38,6 @@ export function unprintableCharacters(text: string): string[] {
   return [...new Set(text.match(NOT_PRINTABLE) ?? [])];
 }
 
-/**
- * The handle as printed under its code: as it is when the font can print it, otherwise in the
- * form the code holds (every character outside Latin-1, and "%", percent-encoded as UTF-8), which
- * is exact and which the proxy reads back.
- */
-export function printableHandle(handle: string): string {
-  if (unprintableCharacters(handle).length === 0) return handle;
-  return handle.replace(/%/g, '%25').replace(NOT_PRINTABLE, (c) => encodeURIComponent(c));
-}
-
 export function pagesNeeded(labels: number, rows: number, columns: number): number {
   return Math.ceil(labels / (rows * columns));
 }

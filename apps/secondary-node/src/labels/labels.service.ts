@@ -4,10 +4,10 @@ import { type ParsedHandle, tryParseHandle } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { parseHandleOrThrow } from '../http/identifier-input';
-import { IdentifierListingService } from '../registry/identifier-listing.service';
+import { IdentifierListingService, type OwnedIdentifier } from '../registry/identifier-listing.service';
 import { TopLevelLink } from '../upstream/top-level-link';
-import { drawLabelSheet, pagesNeeded, printableHandle, unprintableCharacters } from './label-sheet';
-import { proxyUrl } from './proxy-url';
+import { drawLabelSheet, pagesNeeded, unprintableCharacters } from './label-sheet';
+import { proxyPath, proxyUrl } from './proxy-url';
 import { type QrFormat, renderQr } from './qr-code';
 
 export interface LabelSheetRequest {
@@ -74,7 +74,7 @@ export class LabelsService {
     }
     const base = this.publicUrl();
     const document = drawLabelSheet({
-      labels: owned.map((identifier) => ({ text: printableHandle(identifier.handle), url: proxyUrl(base, identifier.prefix, identifier.suffix) })),
+      labels: owned.map((identifier) => ({ text: printedHandle(identifier), url: proxyUrl(base, identifier.prefix, identifier.suffix) })),
       rows: request.rows,
       columns: request.columns,
       title,
@@ -96,6 +96,15 @@ export class LabelsService {
     if (!url) throw new DomainError('INTERNAL', 'the node does not know its public URL yet; set PUBLIC_URL');
     return url;
   }
+}
+
+/**
+ * The handle as printed under its code: as it is when the font can print it, otherwise as the
+ * path its code holds after the public URL (percent-encoded UTF-8), which is exact and which the
+ * proxy reads back.
+ */
+function printedHandle(identifier: OwnedIdentifier): string {
+  return unprintableCharacters(identifier.handle).length === 0 ? identifier.handle : proxyPath(identifier.prefix, identifier.suffix);
 }
 
 /** Every handle parsed, or one refusal naming those that are not handles (by position). */

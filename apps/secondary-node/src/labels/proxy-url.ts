@@ -9,6 +9,11 @@ const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
  * "/" is encoded too (the proxy decodes %2F as it decodes the rest).
  */
 export function proxyUrl(publicUrl: string, prefix: string, suffix: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/${proxyPath(prefix, suffix)}`;
+}
+
+/** The part of the proxy URL after the public URL: the handle, path-encoded. */
+export function proxyPath(prefix: string, suffix: string): string {
   const encodedSuffix = DOT_SEGMENT.test(suffix) ? encodeURIComponent(suffix) : encodeURIComponent(suffix).replace(/%2F/g, '/');
-  return `${publicUrl.replace(/\/+$/, '')}/${encodeURIComponent(prefix)}/${encodedSuffix}`;
+  return `${encodeURIComponent(prefix)}/${encodedSuffix}`;
 }
