@@ -4,7 +4,7 @@ import { SaxesParser } from 'saxes';
 import { type HttpReply, request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from '../support/test-database';
-import { applicationBody, JWT_SECRET, OPERATOR_PASSWORD } from '../support/test-node';
+import { applicationBody, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 
 // pngjs comes with qrcode (it writes the PNGs); it has no types of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -371,7 +371,21 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
     it('pages 2,000 labels at 20 × 10 into 10 pages; a third sheet while two are drawn is refused with 429', async () => {
       const handles = Array.from({ length: 2000 }, (_, i) => acmeHandles[i % acmeHandles.length]);
       const body = { handles, rows: 20, columns: 10 };
-      const replies = await Promise.all([0, 1, 2].map(() => fetchBytes(base, '/api/v1/identifiers/labels', acme, {}, { method: 'POST', body })));
+      let drawing = true;
+      const sheets = Promise.all([0, 1, 2].map(() => fetchBytes(base, '/api/v1/identifiers/labels', acme, {}, { method: 'POST', body }))).finally(() => {
+        drawing = false;
+      });
+      // Drawing gives the event loop a turn every few labels: resolutions keep being answered meanwhile.
+      const latencies: number[] = [];
+      while (drawing) {
+        const started = Date.now();
+        const resolved = await request(base, 'GET', `/${ACME}/SKU-0001?noredirect`, { headers: { accept: 'application/json' } });
+        expect(resolved.status).toBe(200);
+        latencies.push(Date.now() - started);
+      }
+      const replies = await sheets;
+      expect(latencies.length).toBeGreaterThan(5);
+      expect(Math.max(...latencies)).toBeLessThan(1000);
       const drawn = replies.filter((r) => r.status === 200);
       const refused = replies.filter((r) => r.status === 429);
       expect(drawn).toHaveLength(2);
@@ -427,5 +441,71 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
         expect(bad.body.errors).toEqual([{ path: '/handles/1', message: expect.stringContaining('no "/"') }]);
       });
     });
+  });
+
+  describe('GET /api/v1/templates', () => {
+    it('lists a prefix\'s templates newest first with every item the registration form needs', async () => {
+      const second = await call('POST', '/snms/api/v5/template', acme, {
+        prefix: ACME,
+        version: 'v2',
+        industryCategory: 'C',
+        industrySpecific: '38',
+        industryTrade: '384',
+        industrySubclass: '3841',
+        type: 1,
+        items: [
+          { name: '名称', idType: 'name', required: true, metadata: { type: 'string', minLength: 2, maxLength: 32 } },
+          { name: '批次', idType: 'batch', state: 0, metadata: { type: 'string', minLength: 0, maxLength: 20 } },
+        ],
+      });
+      expect(second.body.status).toBe(1);
+      const reply = await call('GET', `/api/v1/templates?prefix=${ACME}`, acme);
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ total: 2, page: 1, pageSize: 20 });
+      expect(reply.body.items.map((t: { version: string }) => t.version)).toEqual(['v2', 'v1']);
+      expect(reply.body.items[0]).toMatchObject({ prefix: ACME, version: 'v2', type: 1, industryCategory: 'C' });
+      expect(reply.body.items[0].items).toEqual([
+        { name: '名称', idType: 'name', idIndex: 2000, required: true, state: 1, metadata: { type: 'string', minLength: 2, maxLength: 32 } },
+        { name: '批次', idType: 'batch', idIndex: 2001, required: false, state: 0, metadata: { type: 'string', minLength: 0, maxLength: 20 } },
+      ]);
+      // Each item as the SNMS API gives it for one version.
+      const one = await call('GET', `/snms/api/v5/template?prefix=${ACME}&version=v1`, acme);
+      expect(reply.body.items[1]).toEqual(one.body.data);
+      const paged = await call('GET', `/api/v1/templates?prefix=${ACME}&page=2&pageSize=1`, operator);
+      expect(paged.body.items.map((t: { version: string }) => t.version)).toEqual(['v1']);
+    });
+
+    it('refuses another enterprise\'s prefix, partners and bad parameters, changing nothing', async () => {
+      await unchangedBy(async () => {
+        expectProblem(await call('GET', `/api/v1/templates?prefix=${ACME}`, bolt), 403, 'PREFIX_NOT_OWNED');
+        expectProblem(await call('GET', `/api/v1/templates?prefix=${ACME}`, partner), 403, 'FORBIDDEN');
+        expectProblem(await call('GET', '/api/v1/templates?prefix=88.118.77', acme), 404, 'PREFIX_NOT_FOUND');
+        for (const query of ['', 'prefix=', `prefix=${ACME}&pageSize=0`, `prefix=${ACME}&pageSize=201`, `prefix=${ACME}&version=v1`, 'prefix=88..1', `prefix=${'8'.repeat(65)}`]) {
+          const reply = await call('GET', `/api/v1/templates?${query}`, acme);
+          expect({ query, status: reply.status, code: reply.body?.code }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED' });
+        }
+      });
+    });
+  });
+});
+
+/** Without PUBLIC_URL on a free port, the code holds the address the node listens on. */
+describe('QR codes of a node without PUBLIC_URL', () => {
+  let node: TestNode;
+
+  beforeAll(async () => {
+    node = await TestNode.start({ PORT: '0' });
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('encodes the listening address', async () => {
+    const acme = await node.approvedEnterprise(ACME, 'qr-acme');
+    const put = await node.request('PUT', `/api/handles/${ACME}/Crate-9`, { token: acme.token, body: { values: [{ index: 1, type: 'URL', data: { format: 'string', value: 'https://example.cn/crate/9' } }] } });
+    expect(put.status).toBe(200);
+    const reply = await fetchBytes(node.baseUrl, `/api/v1/identifiers/${ACME}/Crate-9/qr`, acme.token);
+    expect(reply.status).toBe(200);
+    expect(decodeQr(reply.bytes)).toBe(`${node.baseUrl}/${ACME}/Crate-9`);
   });
 });

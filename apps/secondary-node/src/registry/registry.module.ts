@@ -23,6 +23,7 @@ import { SnmsDataController } from './snms-data.controller';
 import { SnmsIdentifiersService } from './snms-identifiers.service';
 import { SnmsTemplateController } from './snms-template.controller';
 import { TemplateRepository } from './template.repository';
+import { TemplatesController } from './templates.controller';
 import { TemplatesService } from './templates.service';
 
 /**
@@ -33,7 +34,7 @@ import { TemplatesService } from './templates.service';
  * the prefix directory and access rules.
  */
 @Module({
-  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, SnmsDataController, SnmsTemplateController, HandleSessionsController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
   providers: [
     ApplicationRepository,
     ApplicationsService,
