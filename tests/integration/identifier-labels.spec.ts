@@ -443,6 +443,15 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
     });
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const paths = (await call('GET', '/docs/openapi.json', undefined)).body.paths;
+    expect(Object.keys(paths['/api/v1/identifiers'])).toEqual(['get']);
+    expect(Object.keys(paths['/api/v1/identifiers/labels'])).toEqual(['post']);
+    expect(Object.keys(paths['/api/v1/identifiers/{path}'])).toEqual(['get']);
+    expect(paths['/api/v1/identifiers/{path}'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['format', 'path', 'size']);
+    expect(Object.keys(paths['/api/v1/templates'])).toEqual(['get']);
+  });
+
   describe('GET /api/v1/templates', () => {
     it('lists a prefix\'s templates newest first with every item the registration form needs', async () => {
       const second = await call('POST', '/snms/api/v5/template', acme, {

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { compileSchema } from '../http/json-schema';
 import { queryEnum, queryInteger, type QueryValue } from '../http/query-params';
-import { type LabelSheetRequest, LabelsService, SHEET_RETRY_AFTER_SECONDS } from './labels.service';
+import { type LabelSheetRequest, LabelsService, SHEET_RETRY_AFTER_SECONDS, SHEETS_AT_ONCE } from './labels.service';
 import { QR_CONTENT_TYPES, QR_DEFAULT_SIZE, QR_FORMATS, QR_MAX_SIZE, QR_MIN_SIZE } from './qr-code';
 
 const BASE = '/api/v1/identifiers/';
@@ -60,7 +60,7 @@ export class LabelsController {
     description:
       'Every handle must be the caller\'s (any, for an operator), or nothing is drawn: 404 HANDLE_NOT_FOUND names the unknown ones (another enterprise\'s count as unknown). ' +
       'A handle with characters outside Latin-1 is printed in its percent-encoded form (what its code holds). ' +
-      `The document streams while it is drawn; when ${2} sheets are being drawn on the node, another is refused with 429 and Retry-After.`,
+      `The document streams while it is drawn; when ${SHEETS_AT_ONCE} sheets are being drawn on the process, another is refused with 429 and Retry-After.`,
   })
   @ApiBody({ schema: labelsSchema })
   @ApiProduces('application/pdf')
@@ -83,7 +83,8 @@ export class LabelsController {
     summary: 'The QR code of an identifier\'s proxy URL ({PUBLIC_URL}/{prefix}/{suffix}, path-encoded), as PNG or SVG',
     description: 'For the owner of the prefix or an operator; to anyone else the identifier is unknown (404, as for a missing one). Path: /api/v1/identifiers/{handle}/qr, the handle with its slashes.',
   })
-  @ApiParam({ name: '*', description: 'the handle, slashes included, followed by /qr, e.g. 88.118.8/SKU-1/qr' })
+  // Nest names the wildcard `path` in the OpenAPI document: /api/v1/identifiers/{path}.
+  @ApiParam({ name: 'path', description: 'the handle, slashes included (other characters percent-encoded), followed by /qr, e.g. 88.118.8/SKU-1/qr' })
   @ApiQuery({ name: 'format', required: false, enum: QR_FORMATS, description: 'default png' })
   @ApiQuery({ name: 'size', required: false, description: `width and height in pixels, ${QR_MIN_SIZE} to ${QR_MAX_SIZE}, default ${QR_DEFAULT_SIZE} (a PNG of a code with more modules comes out one pixel per module)` })
   @ApiProduces('image/png', 'image/svg+xml')
