@@ -5,7 +5,7 @@
  * the test also refuses any import cycle between two folders.
  */
 const NODE = '^apps/secondary-node/src';
-const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits|reports)';
+const CAPABILITIES = '(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits|labels|reports)';
 
 /** A rule: files under `from` may not import files under any of `to`. */
 function forbid(name, comment, from, to) {
@@ -23,15 +23,16 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$1/' },
     },
     forbid('base-imports-no-capability', 'config/, errors/, http/, events/ and health/ are the base every capability stands on', `${NODE}/(config|errors|http|events|health)/`, `${NODE}/${CAPABILITIES}/`),
-    forbid('auth-imports-no-capability', 'accounts and tokens know no capability (an enterprise id is a plain column)', `${NODE}/auth/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database)/`),
-    forbid('registry-announces', 'the registry announces its writes on the event hub; caches, statistics and upstream listen', `${NODE}/registry/`, `${NODE}/(resolution|upstream|statistics|metrics|traceability|database)/`),
-    forbid('upstream-imports-no-reader', 'the top-level link hears the registry on the event hub and is read by resolution', `${NODE}/upstream/`, `${NODE}/(registry|resolution|metrics|traceability|database)/`),
-    forbid('resolution-reports-through-the-hub', 'resolution signals each resolution; statistics and metrics listen', `${NODE}/resolution/`, `${NODE}/(statistics|metrics|traceability|database)/`),
-    forbid('statistics-listens', 'statistics count what they hear and read the registry; nothing of resolution, upstream or metrics', `${NODE}/statistics/`, `${NODE}/(resolution|upstream|metrics|traceability|database)/`),
-    forbid('traceability-stands-alone', 'traceability reads the registry and auth only', `${NODE}/traceability/`, `${NODE}/(resolution|upstream|statistics|metrics|database)/`),
-    forbid('limits-stand-on-auth', 'rate limits know the caller (auth) and nothing else; capabilities that count something of their own import them', `${NODE}/limits/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database)/`),
-    forbid('logging-is-base', 'logging/ (pino behind Nest, the request hooks) stands on the base folders only', `${NODE}/logging/`, `${NODE}/(auth|registry|resolution|upstream|statistics|metrics|traceability|database|audit)/`),
-    forbid('audit-listens', 'the audit log hears the event hub and reads the request context; it imports no capability but auth (the principal, the node secret)', `${NODE}/audit/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database|logging)/`),
+    forbid('auth-imports-no-capability', 'accounts and tokens know no capability (an enterprise id is a plain column)', `${NODE}/auth/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database|labels)/`),
+    forbid('registry-announces', 'the registry announces its writes on the event hub; caches, statistics and upstream listen', `${NODE}/registry/`, `${NODE}/(resolution|upstream|statistics|metrics|traceability|database|labels)/`),
+    forbid('upstream-imports-no-reader', 'the top-level link hears the registry on the event hub and is read by resolution', `${NODE}/upstream/`, `${NODE}/(registry|resolution|metrics|traceability|database|labels)/`),
+    forbid('resolution-reports-through-the-hub', 'resolution signals each resolution; statistics and metrics listen', `${NODE}/resolution/`, `${NODE}/(statistics|metrics|traceability|database|labels)/`),
+    forbid('statistics-listens', 'statistics count what they hear and read the registry; nothing of resolution, upstream or metrics', `${NODE}/statistics/`, `${NODE}/(resolution|upstream|metrics|traceability|database|labels)/`),
+    forbid('traceability-stands-alone', 'traceability reads the registry and auth only', `${NODE}/traceability/`, `${NODE}/(resolution|upstream|statistics|metrics|database|labels)/`),
+    forbid('limits-stand-on-auth', 'rate limits know the caller (auth) and nothing else; capabilities that count something of their own import them', `${NODE}/limits/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database|labels)/`),
+    forbid('logging-is-base', 'logging/ (pino behind Nest, the request hooks) stands on the base folders only', `${NODE}/logging/`, `${NODE}/(auth|registry|resolution|upstream|statistics|metrics|traceability|database|audit|labels)/`),
+    forbid('audit-listens', 'the audit log hears the event hub and reads the request context; it imports no capability but auth (the principal, the node secret)', `${NODE}/audit/`, `${NODE}/(registry|resolution|upstream|statistics|metrics|traceability|database|logging|labels)/`),
+    forbid('labels-print', 'QR codes and label sheets read the registry (who may print what) and upstream (the public URL) only; nothing imports them', `${NODE}/labels/`, `${NODE}/(resolution|statistics|metrics|traceability|database|limits)/`),
     {
       name: 'nothing-imports-audit',
       comment: 'writes announce what the audit log records on the event hub; only the app root sees audit/',
@@ -39,7 +40,7 @@ module.exports = {
       from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/audit/` },
       to: { path: `${NODE}/audit/` },
     },
-    forbid('reports-only-read', 'reports/ reads what the registry and statistics hold for the operator (enterprise listing, monthly report); it is no part of resolving, the top-level link, traceability, metrics or the audit log', `${NODE}/reports/`, `${NODE}/(resolution|upstream|metrics|traceability|database|audit|logging|limits)/`),
+    forbid('reports-only-read', 'reports/ reads what the registry and statistics hold for the operator (enterprise listing, monthly report); it is no part of resolving, the top-level link, traceability, metrics or the audit log', `${NODE}/reports/`, `${NODE}/(resolution|upstream|metrics|traceability|database|audit|logging|limits|labels)/`),
     {
       name: 'nothing-imports-reports',
       comment: 'reports read across capabilities; no capability depends on them (only the app root sees reports/)',
@@ -51,7 +52,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|generated)/' },
+    // The top level's page (Vue, built by Vite with its own tsconfig) is browser code, not the node's.
+    exclude: { path: '(^|/)(node_modules|dist|generated)/|^apps/top-level-node/console/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TOP_LEVEL_CONFIG, type TopLevelConfig } from './config/top-level-config';
+import { SettingsController } from './console/settings.controller';
 import { dataSourceOptions } from './database/data-source-options';
 import { FilingReviewService } from './filing/filing-review.service';
 import { FilingRepository } from './filing/filing.repository';
@@ -94,7 +95,7 @@ export class TopLevelAppModule {
         ReportingModule,
         GrpcFrontDoorModule,
       ],
-      controllers: [SimulationController, HealthController],
+      controllers: [SimulationController, HealthController, SettingsController],
     };
   }
 }

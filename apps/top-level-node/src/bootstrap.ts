@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { topLevelGrpcServerOptions } from '@idis/contracts';
 import { TopLevelAppModule } from './app.module';
 import type { LogLevel, TopLevelConfig } from './config/top-level-config';
+import { CONSOLE_PATH, consoleIsBuilt, defaultConsoleDir, serveConsole } from './console/console-files';
 import { migrateTopLevelDatabase } from './database/migrate';
 import { grpcAddress } from './grpc/grpc-options';
 import { ProblemFilter, replyWithProblem } from './http/problem.filter';
@@ -21,6 +23,8 @@ export interface RunningTopLevel {
   grpcPort: number;
   /** Base URL of the HTTP API. */
   httpUrl: string;
+  /** The operator's page: its URL, and whether it is built (otherwise it answers 503). */
+  console: { url: string; dir: string; built: boolean };
   close(): Promise<void>;
 }
 
@@ -34,10 +38,12 @@ export async function createTopLevelApp(config: TopLevelConfig, attemptsLeft = 3
     bodyLimit: HTTP_BODY_LIMIT_BYTES,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => replyWithProblem(error, request, reply, new Logger('HTTP')),
   });
+  const consoleDir = resolve(config.consoleDir ?? defaultConsoleDir());
   const app = await NestFactory.create<NestFastifyApplication>(TopLevelAppModule.register(config), adapter, {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1),
   });
   app.useGlobalFilters(new ProblemFilter());
+  await serveConsole(app, consoleDir);
 
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const grpcPort = config.grpcPort === 0 ? await freePort(config.host) : config.grpcPort;
@@ -65,6 +71,7 @@ export async function createTopLevelApp(config: TopLevelConfig, attemptsLeft = 3
     grpcAddress: grpcAddress(displayHost, grpcPort),
     grpcPort,
     httpUrl: `http://${httpHost}:${httpPort}`,
+    console: { url: `http://${httpHost}:${httpPort}${CONSOLE_PATH}`, dir: consoleDir, built: consoleIsBuilt(consoleDir) },
     close: () => (closed ??= app.close()),
   };
 }

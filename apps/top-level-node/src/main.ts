@@ -28,9 +28,11 @@ async function main(): Promise<void> {
   const lines = [
     `IDIS national top-level node (simulated), filing review ${config.filingReview}${config.filingReview === 'auto' ? ` after ${config.filingReviewDelayMs} ms` : ''}`,
     `  gRPC             ${running.grpcAddress} (idis.toplevel.v1: NodeEnrolment, PrefixFiling, PrefixResolution, Reporting)`,
+    `  Console          ${running.console.url}${running.console.built ? '' : ` (not built: npm run build:top-level-console)`}`,
     `  Nodes            ${http}/api/v1/nodes`,
     `  Filings          ${http}/api/v1/filings`,
     `  Volumes          ${http}/api/v1/volumes`,
+    `  Settings         ${http}/api/v1/settings`,
     `  Simulation       ${http}/api/v1/simulation`,
     `  IIIDAP           ${http}/iiidap/identifier/{prefix}`,
     `  Health           ${http}/health`,

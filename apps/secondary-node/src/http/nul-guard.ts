@@ -21,11 +21,20 @@ const MAX_DEPTH = 64;
  */
 export function refuseNulCharacters(fastify: FastifyInstance): void {
   const logger = new Logger('HTTP');
-  fastify.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback style, with the common case first: a NUL in the path or query string can only come
+  // from a percent-encoded %00 (the HTTP parser refuses a raw one), so a body-less request without
+  // one passes without walking its parameters (every resolution pays this hook).
+  fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    if ((request.body === undefined || request.body === null) && !request.url.includes('%00')) {
+      done();
+      return;
+    }
     const problem = nulProblem(request);
-    if (problem === null) return;
+    if (problem === null) {
+      done();
+      return;
+    }
     replyWithError(new DomainError('VALIDATION_FAILED', problem.message, [problem]), request, reply, logger);
-    return reply;
   });
 }
 

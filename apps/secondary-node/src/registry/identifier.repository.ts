@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import { BatchedLookup } from '@idis/runtime';
 import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
+import type { IdentifierSearch, KeyRange } from './identifier-search';
 
 /** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
 const RESOLUTION_STATEMENTS_IN_FLIGHT = 4;
@@ -199,6 +200,60 @@ export class IdentifierRepository {
     return Number(rows[0].count);
   }
 
+  /**
+   * One page of a search (registry/identifier-search.ts says how it is bounded): the scope's key
+   * ranges are disjoint and given in key order, so the result in key order is each range's rows in
+   * turn; every range is read in primary-key order and stops after `offset + limit` matches.
+   */
+  async searchPage(search: IdentifierSearch, offset: number, limit: number): Promise<SearchRow[]> {
+    const sql = new SqlParameters();
+    const wanted = sql.add(offset + limit);
+    const branches = scopeParts(search).map(
+      (part, position) =>
+        `(SELECT ${position} AS part, s.handle_key, s.handle, s."values", s.template_version, s.updated_at
+            FROM ${source(sql, part, search)} s ${matchCondition(sql, search)}
+           ORDER BY s.handle_key LIMIT ${wanted})`,
+    );
+    const rows: Array<{ handle: string; values: HandleJsonValue[]; template_version: string | null; updated_at: Date }> = await this.heavyReads.query(
+      `SELECT u.handle, u."values", u.template_version, u.updated_at FROM (${branches.join(' UNION ALL ')}) u
+        ORDER BY u.part, u.handle_key OFFSET ${sql.add(offset)} LIMIT ${sql.add(limit)}`,
+      sql.values,
+    );
+    return rows.map((row) => ({ handle: row.handle, values: row.values, templateVersion: row.template_version, updatedAt: row.updated_at }));
+  }
+
+  /**
+   * How many identifiers match, counted up to `cap` + 1 per range (`capped` when the sum passes
+   * `cap`), and, for a value search, whether some range held more identifiers than it examines.
+   */
+  async searchCount(search: IdentifierSearch, cap: number): Promise<{ total: number; capped: boolean; scanLimited: boolean }> {
+    const sql = new SqlParameters();
+    const counted = sql.add(cap + 1);
+    const parts = scopeParts(search);
+    const matches = parts.map((part) => `(SELECT count(*) FROM (SELECT 1 FROM ${source(sql, part, search)} s ${matchCondition(sql, search)} LIMIT ${counted}) m)`);
+    const beyond = search.value
+      ? parts.map((part) => `(SELECT count(*) FROM (SELECT 1 FROM identifiers i ${rangeCondition(sql, part)} LIMIT ${sql.add(search.value!.scanLimit + 1)}) r) > ${sql.add(search.value!.scanLimit)}`)
+      : ['false'];
+    const rows: Array<{ total: string; scan_limited: boolean }> = await this.heavyReads.query(
+      `SELECT ${matches.join(' + ')} AS total, ${beyond.join(' OR ')} AS scan_limited`,
+      sql.values,
+    );
+    const total = Number(rows[0].total);
+    return { total: Math.min(total, cap), capped: total > cap, scanLimited: rows[0].scan_limited };
+  }
+
+  /** The identifiers of the given keys that exist, each with the enterprise owning its prefix (null: none). */
+  async findWithOwner(handleKeys: string[]): Promise<Map<string, { handle: string; prefixKey: string; enterpriseId: string | null }>> {
+    if (handleKeys.length === 0) return new Map();
+    const rows: Array<{ handle_key: string; handle: string; prefix_key: string; enterprise_id: string | null }> = await this.dataSource.query(
+      `SELECT i.handle_key, i.handle, i.prefix_key, p.enterprise_id
+         FROM identifiers i LEFT JOIN enterprise_prefixes p ON p.prefix_key = i.prefix_key
+        WHERE i.handle_key = ANY($1::varchar[])`,
+      [handleKeys],
+    );
+    return new Map(rows.map((row) => [row.handle_key, { handle: row.handle, prefixKey: row.prefix_key, enterpriseId: row.enterprise_id }]));
+  }
+
   async anyUsesTemplate(prefixKey: string, templateVersion: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 AND template_version = $3 LIMIT 1`,
@@ -210,6 +265,55 @@ export class IdentifierRepository {
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
+}
+
+/** One row of a search page. */
+export interface SearchRow {
+  handle: string;
+  values: HandleJsonValue[];
+  templateVersion: string | null;
+  updatedAt: Date;
+}
+
+/** Positional parameters collected while a statement is put together. */
+class SqlParameters {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The scope's ranges, or one part without bounds (the whole table, for an operator). */
+function scopeParts(search: IdentifierSearch): Array<KeyRange | undefined> {
+  return search.ranges ?? [undefined];
+}
+
+function rangeCondition(sql: SqlParameters, range: KeyRange | undefined): string {
+  return range ? `WHERE i.handle_key >= ${sql.add(range.from)} AND i.handle_key < ${sql.add(range.to)}` : '';
+}
+
+/**
+ * The rows one range offers to the filter: the range itself, or for a value search its first
+ * `scanLimit` identifiers in key order (what bounds the work of a search that matches little).
+ */
+function source(sql: SqlParameters, range: KeyRange | undefined, search: IdentifierSearch): string {
+  if (!search.value) return `(SELECT i.* FROM identifiers i ${rangeCondition(sql, range)})`;
+  return `(SELECT i.* FROM identifiers i ${rangeCondition(sql, range)} ORDER BY i.handle_key LIMIT ${sql.add(search.value.scanLimit)})`;
+}
+
+/**
+ * A value search: some string value's text contains the term (ILIKE). The jsonb text of the whole
+ * record is tested first when it can only be a superset (the term holds nothing that JSON
+ * escapes), which spares unpacking the values of most rows.
+ */
+function matchCondition(sql: SqlParameters, search: IdentifierSearch): string {
+  const value = search.value;
+  if (!value) return '';
+  const prefilter = value.recordTextPattern === undefined ? '' : `s."values"::text ILIKE ${sql.add(value.recordTextPattern)} AND `;
+  return `WHERE ${prefilter}EXISTS (SELECT 1 FROM jsonb_array_elements(s."values") v
+                    WHERE v->'data'->>'format' = 'string' AND jsonb_typeof(v->'data'->'value') = 'string' AND v->'data'->>'value' ILIKE ${sql.add(value.pattern)})`;
 }
 
 function columns(rows: IdentifierRow[]): unknown[] {

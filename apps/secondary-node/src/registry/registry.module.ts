@@ -13,7 +13,9 @@ import { ApplicationsService } from './applications.service';
 import { EnterprisesController } from './enterprises.controller';
 import { HandlesController } from './handles.controller';
 import { HandlesService } from './handles.service';
+import { IdentifierListingService } from './identifier-listing.service';
 import { IdentifierRepository } from './identifier.repository';
+import { IdentifiersController } from './identifiers.controller';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
@@ -21,6 +23,7 @@ import { SnmsDataController } from './snms-data.controller';
 import { SnmsIdentifiersService } from './snms-identifiers.service';
 import { SnmsTemplateController } from './snms-template.controller';
 import { TemplateRepository } from './template.repository';
+import { TemplatesController } from './templates.controller';
 import { TemplatesService } from './templates.service';
 
 /**
@@ -31,11 +34,12 @@ import { TemplatesService } from './templates.service';
  * the prefix directory and access rules.
  */
 @Module({
-  controllers: [ApplicationsController, EnterprisesController, HandlesController, SnmsDataController, SnmsTemplateController, HandleSessionsController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
   providers: [
     ApplicationRepository,
     ApplicationsService,
     HandlesService,
+    IdentifierListingService,
     IdentifierRepository,
     PrefixAccessService,
     PrefixDirectory,
@@ -62,6 +66,6 @@ import { TemplatesService } from './templates.service';
       useFactory: (key: ApiKeyCredentialVerifier, password: AccountPasswordVerifier): HandleCredentialVerifier[] => [key, password],
     },
   ],
-  exports: [IdentifierRepository, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator],
+  exports: [IdentifierRepository, IdentifierListingService, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator],
 })
 export class RegistryModule {}

@@ -34,6 +34,16 @@ export class TemplateRepository {
     return found as TemplateWithItems[];
   }
 
+  /** One page of a prefix's templates with their items, newest first (the page is chosen first, then its items read). */
+  async pageForPrefix(prefixKey: string, offset: number, limit: number): Promise<{ items: TemplateWithItems[]; total: number }> {
+    const templates = this.dataSource.getRepository(DataTemplateEntity);
+    const [page, total] = await templates.findAndCount({ select: { id: true }, where: { prefixKey }, order: { createdAt: 'DESC', version: 'ASC' }, skip: offset, take: limit });
+    if (page.length === 0) return { items: [], total };
+    const found = await templates.find({ where: { id: In(page.map((t) => t.id)) }, relations: { items: true }, order: { items: { idIndex: 'ASC' } } });
+    const byId = new Map(found.map((t) => [t.id, t as TemplateWithItems]));
+    return { items: page.map((t) => byId.get(t.id)).filter((t): t is TemplateWithItems => t !== undefined), total };
+  }
+
   async listForPrefix(prefixKey: string): Promise<DataTemplateEntity[]> {
     return this.dataSource.getRepository(DataTemplateEntity).find({ where: { prefixKey }, order: { version: 'ASC' } });
   }

@@ -74,6 +74,17 @@ export class TemplatesService {
     return toView(prefix, await this.mustFind(prefixKey, version));
   }
 
+  /**
+   * A prefix's templates, newest first, each with every item (disabled ones too, state 0): what
+   * the console offers to choose from before it builds a registration form from the items.
+   */
+  async list(caller: Principal, prefix: string, page: number, pageSize: number): Promise<{ items: TemplateView[]; total: number; page: number; pageSize: number }> {
+    const prefixKey = prefixKeyOf(prefix);
+    const standing = await this.access.assertWritable(caller, prefixKey);
+    const found = await this.templates.pageForPrefix(prefixKey, (page - 1) * pageSize, pageSize);
+    return { items: found.items.map((template) => toView(standing.prefix, template)), total: found.total, page, pageSize };
+  }
+
   async create(caller: Principal, input: TemplateInput): Promise<TemplateView> {
     const prefixKey = prefixKeyOf(input.prefix);
     const standing = await this.access.assertWritable(caller, prefixKey);

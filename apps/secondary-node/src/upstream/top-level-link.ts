@@ -106,25 +106,27 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     ];
   }
 
-  /** The base URL announced to the top level (PUBLIC_URL, or the listening address). */
+  /**
+   * The base URL announced to the top level and printed in QR codes (PUBLIC_URL, or the listening
+   * address); '' only before a server on a free port (PORT=0) listens.
+   */
   get publicUrl(): string {
     return this.publicBaseUrl;
   }
 
   onApplicationBootstrap(): void {
-    if (!this.client) return;
     if (this.publicBaseUrl) {
-      this.startEnrolment();
+      if (this.client) this.startEnrolment();
       return;
     }
-    // PORT=0 without PUBLIC_URL: announce the address once the server listens.
+    // PORT=0 without PUBLIC_URL: the address is known once the server listens (linked or not: labels print it too).
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server) return;
     const announce = () => {
       const address = server.address() as AddressInfo;
       const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address;
       this.publicBaseUrl = `http://${host}:${address.port}`;
-      if (!this.stopped) this.startEnrolment();
+      if (this.client && !this.stopped) this.startEnrolment();
     };
     if (server.listening) announce();
     else server.once('listening', announce);

@@ -16,6 +16,8 @@ export interface TopLevelConfig {
   secretSealingKey: string | undefined;
   /** When set, mutating HTTP endpoints (review, simulation) require `Authorization: Bearer <token>`. */
   adminToken: string | undefined;
+  /** The built operator's page served at /console/ (TOP_LEVEL_CONSOLE_DIR); undefined: dist/top-level-console of this checkout. */
+  consoleDir: string | undefined;
   filingReview: 'auto' | 'manual';
   filingReviewDelayMs: number;
   /** How often pending filings whose delay has elapsed are looked for (also after a restart). */
@@ -64,6 +66,7 @@ export function loadTopLevelConfig(env: Env = process.env): TopLevelConfig {
     enrolmentToken: enrolmentToken ?? '',
     secretSealingKey,
     adminToken,
+    consoleDir: read.optional('TOP_LEVEL_CONSOLE_DIR'),
     filingReview: read.oneOf('FILING_REVIEW', ['auto', 'manual'] as const, 'auto'),
     filingReviewDelayMs: read.integer('FILING_REVIEW_DELAY_MS', 1000, 0, 7 * 86_400_000),
     reviewSweepIntervalMs: read.integer('FILING_REVIEW_SWEEP_INTERVAL_MS', 1000, 20, 3_600_000),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { FilingTransactionEntity, type ReviewOutcome } from './filing-transaction.entity';
+import { type FilingOperationName, FilingTransactionEntity, type ReviewOutcome } from './filing-transaction.entity';
 import { FilingEntity, type FilingState } from './filing.entity';
 import { ReviewMessageEntity } from './review-message.entity';
 
@@ -109,10 +109,11 @@ export class FilingRepository {
       .getOne();
   }
 
-  async list(filter: { status?: FilingState; nodeId?: string; page: number; pageSize: number }): Promise<FilingPage> {
+  async list(filter: { status?: FilingState; nodeId?: string; awaitingReview?: boolean; page: number; pageSize: number }): Promise<FilingPage> {
     const query = this.dataSource.getRepository(FilingEntity).createQueryBuilder('f');
     if (filter.status) query.andWhere('f.status = :status', { status: filter.status });
     if (filter.nodeId) query.andWhere('f.node_id = :nodeId', { nodeId: filter.nodeId });
+    if (filter.awaitingReview !== undefined) query.andWhere(`f.pending_transaction_id IS ${filter.awaitingReview ? 'NOT ' : ''}NULL`);
     const [items, total] = await query
       .orderBy('f.updated_at', 'DESC')
       .addOrderBy('f.prefix_key', 'ASC')
@@ -120,6 +121,15 @@ export class FilingRepository {
       .take(filter.pageSize)
       .getManyAndCount();
     return { items, total };
+  }
+
+  /** The operation (create, update, delete) of each transaction id given, for those that exist. */
+  async operationsOf(serverTransactionIds: string[]): Promise<Map<string, FilingOperationName>> {
+    if (serverTransactionIds.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(FilingTransactionEntity)
+      .find({ select: { serverTransactionId: true, operation: true }, where: { serverTransactionId: In(serverTransactionIds) } });
+    return new Map(rows.map((row) => [row.serverTransactionId, row.operation]));
   }
 
   async oldestMessage(nodeId: string): Promise<{ message: ReviewMessageEntity | null; count: number }> {

@@ -3,14 +3,15 @@ import { parsePrefix } from '@idis/identifier';
 import { TOP_LEVEL_CONFIG, type TopLevelConfig } from '../config/top-level-config';
 import { TopLevelError, invalid } from '../errors/top-level-errors';
 import { AdminTokenGuard } from '../http/admin-token.guard';
-import { integerParam, nodeIdParam, oneOfParam, type QueryValue } from '../http/query';
+import { booleanParam, integerParam, knownParams, nodeIdParam, oneOfParam, type QueryValue } from '../http/query';
 import type { EnterpriseRecord } from './enterprise';
-import type { FilingTransactionEntity } from './filing-transaction.entity';
+import type { FilingOperationName, FilingTransactionEntity } from './filing-transaction.entity';
 import type { FilingEntity } from './filing.entity';
 import { FilingReviewService } from './filing-review.service';
 import { FilingRepository } from './filing.repository';
 
 const STATES = ['pending', 'approved', 'rejected', 'deleted'] as const;
+const LIST_PARAMETERS = ['status', 'nodeId', 'awaitingReview', 'page', 'pageSize'];
 
 /**
  * Operator view of filings and the manual review (FILING_REVIEW=manual, or to decide early in auto mode).
@@ -27,13 +28,25 @@ export class FilingsController {
     @Inject(TOP_LEVEL_CONFIG) private readonly config: TopLevelConfig,
   ) {}
 
+  /**
+   * `?status=&nodeId=&awaitingReview=true|false&page=&pageSize=` (pageSize 1-500), newest change
+   * first. `pendingOperation` names the operation under review (create, update, delete), if any.
+   */
   @Get()
   @UseGuards(AdminTokenGuard)
   async list(@Query() query: Record<string, QueryValue>) {
+    knownParams(query, LIST_PARAMETERS);
     const page = integerParam(query, 'page', 1, 1, 100_000);
     const pageSize = integerParam(query, 'pageSize', 50, 1, 500);
-    const result = await this.filings.list({ status: oneOfParam(query, 'status', STATES), nodeId: nodeIdParam(query, 'nodeId'), page, pageSize });
-    return { total: result.total, page, pageSize, items: result.items.map((filing) => this.shown(filingView(filing))) };
+    const result = await this.filings.list({
+      status: oneOfParam(query, 'status', STATES),
+      nodeId: nodeIdParam(query, 'nodeId'),
+      awaitingReview: booleanParam(query, 'awaitingReview'),
+      page,
+      pageSize,
+    });
+    const operations = await this.filings.operationsOf(result.items.flatMap((f) => (f.pendingTransactionId ? [f.pendingTransactionId] : [])));
+    return { total: result.total, page, pageSize, items: result.items.map((filing) => this.shown(filingView(filing, operations))) };
   }
 
   @Get(':prefix')
@@ -42,7 +55,8 @@ export class FilingsController {
     const key = prefixKeyOf(prefix);
     const filing = await this.filings.findFiling(key);
     if (!filing) throw new TopLevelError('NOT_FOUND', `no filing for prefix ${prefix}`);
-    return { ...this.shown(filingView(filing)), transactions: (await this.filings.transactionsOf(key, 50)).map((t) => this.shown(transactionView(t))) };
+    const operations = await this.filings.operationsOf(filing.pendingTransactionId ? [filing.pendingTransactionId] : []);
+    return { ...this.shown(filingView(filing, operations)), transactions: (await this.filings.transactionsOf(key, 50)).map((t) => this.shown(transactionView(t))) };
   }
 
   /** Contact details only for a caller the admin token authenticated (the guard ran before). */
@@ -57,7 +71,7 @@ export class FilingsController {
   async approve(@Param('prefix') prefix: string, @Body() body: unknown) {
     const reason = optionalReason(body);
     const transaction = await this.reviews.decideManually(prefix, { approve: true, reason });
-    return { transaction: transactionView(transaction), filing: filingView((await this.filings.findFiling(transaction.prefixKey))!) };
+    return { transaction: this.shown(transactionView(transaction)), filing: this.shown(filingView((await this.filings.findFiling(transaction.prefixKey))!)) };
   }
 
   @Post(':prefix/reject')
@@ -67,7 +81,7 @@ export class FilingsController {
     const reason = optionalReason(body);
     if (reason.trim().length === 0) throw invalid('reject needs {"reason": "..."}');
     const transaction = await this.reviews.decideManually(prefix, { approve: false, reason });
-    return { transaction: transactionView(transaction), filing: filingView((await this.filings.findFiling(transaction.prefixKey))!) };
+    return { transaction: this.shown(transactionView(transaction)), filing: this.shown(filingView((await this.filings.findFiling(transaction.prefixKey))!)) };
   }
 }
 
@@ -90,7 +104,8 @@ function optionalReason(body: unknown): string {
   return reason;
 }
 
-export function filingView(filing: FilingEntity) {
+/** A filing as the HTTP API shows it; `operations` names the pending transaction's operation when known. */
+function filingView(filing: FilingEntity, operations: ReadonlyMap<string, FilingOperationName> = new Map()) {
   return {
     prefix: filing.prefix,
     nodeId: filing.nodeId,
@@ -98,6 +113,7 @@ export function filingView(filing: FilingEntity) {
     enterprise: filing.enterprise,
     reviewReason: filing.reviewReason,
     pendingTransactionId: filing.pendingTransactionId,
+    pendingOperation: (filing.pendingTransactionId && operations.get(filing.pendingTransactionId)) || null,
     createdAt: filing.createdAt.toISOString(),
     updatedAt: filing.updatedAt.toISOString(),
     approvedAt: filing.approvedAt?.toISOString() ?? null,

@@ -5,8 +5,10 @@ import { TOP_LEVEL_CONFIG, type TopLevelConfig } from '../config/top-level-confi
 import { TopLevelError } from '../errors/top-level-errors';
 
 /**
- * Mutating admin endpoints (manual review, simulation knobs): when TOP_LEVEL_ADMIN_TOKEN is set they
- * require `Authorization: Bearer <that token>`; when unset they are open (a local simulator).
+ * The operator of the top level: the admin endpoints (manual review, simulation knobs) and the
+ * operator's reads (nodes, filings, volumes, settings — what the console at /console/ shows). When
+ * TOP_LEVEL_ADMIN_TOKEN is set they require `Authorization: Bearer <that token>`; when unset they are
+ * open (a local simulator).
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {

@@ -40,5 +40,7 @@ export function replyWithProblem(exception: unknown, request: FastifyRequest, re
     detail = 'internal error of the top-level node';
     logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
   }
+  // RFC 9110: a 401 names the scheme that would be accepted.
+  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="idis-top-level"');
   sendProblem(reply, codeProblem(code, status, detail, request.url));
 }

@@ -26,8 +26,23 @@ export function single(query: Record<string, QueryValue>, name: string): string 
   return value === '' ? undefined : value;
 }
 
+/** A misspelt parameter (`?pageSzie=10`) would silently give the default; refuse every name not in `allowed`. */
+export function knownParams(query: Record<string, QueryValue>, allowed: readonly string[]): void {
+  const unknown = Object.keys(query ?? {}).filter((name) => !allowed.includes(name));
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 40)));
+    if (unknown.length > 5) named.push(`and ${unknown.length - 5} more`);
+    const expected = allowed.length > 0 ? `expected ${allowed.join(', ')}` : 'this route takes none';
+    throw invalid(`unknown query parameter ${named.join(', ')}; ${expected}`);
+  }
+}
+
 export function integerParam(query: Record<string, QueryValue>, name: string, fallback: number, min: number, max: number): number {
   return reader.integer(name, query[name], { min, max, fallback });
+}
+
+export function booleanParam(query: Record<string, QueryValue>, name: string): boolean | undefined {
+  return reader.boolean(name, query[name]);
 }
 
 export function oneOfParam<T extends string>(query: Record<string, QueryValue>, name: string, allowed: readonly T[]): T | undefined {

@@ -35,9 +35,10 @@ export class NodeDirectoryService {
     @Inject(TOP_LEVEL_CONFIG) private readonly config: TopLevelConfig,
   ) {}
 
-  async list(): Promise<NodeView[]> {
+  async list(page: number, pageSize: number): Promise<{ items: NodeView[]; total: number }> {
     const now = Date.now();
-    return (await this.nodes.listAll()).map((node) => this.view(node, now));
+    const { items, total } = await this.nodes.listPage((page - 1) * pageSize, pageSize);
+    return { items: items.map((node) => this.view(node, now)), total };
   }
 
   async get(nodeId: string): Promise<NodeView & { recentGaps: Array<{ stream: string; firstMissing: number; lastMissing: number; detectedAt: Date }> }> {

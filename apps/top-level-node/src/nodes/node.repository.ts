@@ -64,8 +64,9 @@ export class NodeRepository {
     return this.dataSource.getRepository(NodeEntity).findOne({ where: { prefixKey } });
   }
 
-  listAll(): Promise<NodeEntity[]> {
-    return this.dataSource.getRepository(NodeEntity).find({ order: { nodeId: 'ASC' } });
+  async listPage(offset: number, limit: number): Promise<{ items: NodeEntity[]; total: number }> {
+    const [items, total] = await this.dataSource.getRepository(NodeEntity).findAndCount({ order: { nodeId: 'ASC' }, skip: offset, take: limit });
+    return { items, total };
   }
 
   /** Remembers a nonce; false when it was already used (a replay). */
