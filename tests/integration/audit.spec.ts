@@ -369,7 +369,7 @@ describe('audit log', () => {
       } finally {
         await node.db.client.query(`SET session_replication_role = origin`);
       }
-    });
+    }, 300_000); // six runs of npm run audit:verify (ts-node each): slow on a busy machine
 
     it('a 2,000-item batch appends its 2,000 rows in its own transaction (timed for the report)', async () => {
       const items = Array.from({ length: 2000 }, (_, i) => ({ handle: `88.118.8/perf-${i}`, templateVersion: '1.0', value: [{ index: 2000, type: 'name', data: { format: 'string', value: `perf ${i}` } }] }));
