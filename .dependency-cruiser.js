@@ -53,7 +53,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // The top level's page (Vue, built by Vite with its own tsconfig) is browser code, not the node's.
-    exclude: { path: '(^|/)(node_modules|dist|generated)/|^apps/top-level-node/console/' },
+    exclude: { path: '(^|/)(node_modules|dist|generated)/|^apps/top-level-node/console/|^apps/console/|^libs/console-kit/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,

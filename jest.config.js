@@ -12,6 +12,7 @@ module.exports = {
     '^@idis/epcis/(.*)$': '<rootDir>/libs/epcis/src/$1',
     '^@idis/contracts$': '<rootDir>/libs/contracts/src',
     '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
+    '^@idis/console-kit/(.*)$': '<rootDir>/libs/console-kit/src/$1',
     '^@idis/runtime$': '<rootDir>/libs/runtime/src',
     '^@idis/runtime/(.*)$': '<rootDir>/libs/runtime/src/$1',
   },

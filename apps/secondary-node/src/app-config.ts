@@ -44,6 +44,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   mqttAccess: MqttAccessConfig;
   /** The calendar of operator reports: STATS_TIME_ZONE (reports/reports.config.ts). */
   reports: ReportsConfig;
+  /** The built web console served at /console/ (CONSOLE_DIR); undefined: dist/console of this checkout. */
+  consoleDir: string | undefined;
 }
 
 /**
@@ -68,6 +70,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       logging: readLoggingConfig(read, node),
       mqttAccess: readMqttAccessConfig(read),
       reports: readReportsConfig(read),
+      consoleDir: read.optional('CONSOLE_DIR'),
     };
     checkUpstreamConfig(read, slices.upstream);
     checkAuthConfig(read, auth);

@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { defaultConsoleDir, serveConsole } from '@idis/runtime/console-files';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import type { AppConfig } from './app-config';
@@ -55,7 +57,14 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   );
   documentLeanRoutes(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // The web console (apps/console, built by npm run build:console) at /console/.
+  await serveConsole(app, { dir: consoleDirOf(config), buildCommand: 'npm run build:console' });
   return app;
+}
+
+/** Where the built console is: CONSOLE_DIR, or dist/console of this checkout. */
+export function consoleDirOf(config: AppConfig): string {
+  return resolve(config.consoleDir ?? defaultConsoleDir('console'));
 }
 
 /** The hot GET routes are registered on Fastify directly (see ResolutionRoutes), so they are described here. */

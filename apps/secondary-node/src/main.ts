@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfigOrExit, redactPassword, redactUrl } from '@idis/runtime';
-import { createNodeApp } from './bootstrap';
+import { consoleIsBuilt } from '@idis/runtime/console-files';
+import { consoleDirOf, createNodeApp } from './bootstrap';
 import { loadAppConfig } from './app-config';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     `  Handle REST      ${base}/api/handles/{prefix}/{suffix}`,
     `  SNMS API         ${base}/identityv2/data  ·  ${base}/snms/api/v5/template  ·  ${base}/identity/token`,
     `  Native API       ${base}/api/v1`,
+    `  Console          ${base}/console/${consoleIsBuilt(consoleDirOf(config)) ? '' : ' (not built: npm run build:console)'}`,
     `  OpenAPI          ${base}/docs`,
     `  Health           ${base}/health`,
     `  PostgreSQL       ${redactPassword(databaseUrl)}${embedded ? ` (embedded, data in ${config.dataDir}/pg)` : ''}`,

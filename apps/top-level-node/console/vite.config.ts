@@ -15,6 +15,7 @@ export default defineConfig({
   root: here,
   base: '/console/',
   publicDir: false,
+  resolve: { alias: { '@idis/console-kit': fileURLToPath(new URL('../../../libs/console-kit/src', import.meta.url)) } },
   plugins: [vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false, dirs: [] })],
   define: {
     __VUE_PROD_DEVTOOLS__: 'false',

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { topLevelGrpcServerOptions } from '@idis/contracts';
 import { TopLevelAppModule } from './app.module';
 import type { LogLevel, TopLevelConfig } from './config/top-level-config';
-import { CONSOLE_PATH, consoleIsBuilt, defaultConsoleDir, serveConsole } from './console/console-files';
+import { CONSOLE_PATH, consoleIsBuilt, defaultConsoleDir, serveConsole } from '@idis/runtime/console-files';
 import { migrateTopLevelDatabase } from './database/migrate';
 import { grpcAddress } from './grpc/grpc-options';
 import { ProblemFilter, replyWithProblem } from './http/problem.filter';
@@ -38,12 +38,12 @@ export async function createTopLevelApp(config: TopLevelConfig, attemptsLeft = 3
     bodyLimit: HTTP_BODY_LIMIT_BYTES,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => replyWithProblem(error, request, reply, new Logger('HTTP')),
   });
-  const consoleDir = resolve(config.consoleDir ?? defaultConsoleDir());
+  const consoleDir = resolve(config.consoleDir ?? defaultConsoleDir('top-level-console'));
   const app = await NestFactory.create<NestFastifyApplication>(TopLevelAppModule.register(config), adapter, {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1),
   });
   app.useGlobalFilters(new ProblemFilter());
-  await serveConsole(app, consoleDir);
+  await serveConsole(app, { dir: consoleDir, buildCommand: 'npm run build:top-level-console' });
 
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const grpcPort = config.grpcPort === 0 ? await freePort(config.host) : config.grpcPort;

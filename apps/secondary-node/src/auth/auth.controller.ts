@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { compileSchema } from '../http/json-schema';
@@ -74,6 +74,17 @@ export class NativeAuthController {
   token(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<IssuedToken> {
     const { username, password } = readCredentials(body);
     return withRetryAfter(reply, () => this.auth.loginWithPassword(username, password));
+  }
+
+  @Get('me')
+  @UseGuards(AuthGuard)
+  @RequireRoles('operator', 'enterprise', 'partner')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Who the token (or API key) is: the console asks this at sign-in to choose its menu (the API still checks every call)' })
+  @ApiResponse({ status: 200, description: '{accountId, username, role: "operator" | "enterprise" | "partner", enterpriseId (null unless an enterprise), apiKey: boolean}' })
+  @ApiResponse({ status: 401, description: 'no token, or an expired, revoked or unknown one' })
+  me(@CurrentPrincipal() caller: Principal) {
+    return { accountId: caller.accountId, username: caller.username, role: caller.role, enterpriseId: caller.enterpriseId, apiKey: caller.apiKeyId !== undefined };
   }
 
   @Post('password')

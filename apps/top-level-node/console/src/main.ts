@@ -2,7 +2,7 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import { applyLocaleToDocument, i18n } from './i18n';
 import { router } from './router';
-import './styles.css';
+import '@idis/console-kit/theme.css';
 
 applyLocaleToDocument();
 createApp(App).use(i18n).use(router).mount('#app');

@@ -1,5 +1,5 @@
 import { reactive } from 'vue';
-import { ApiError, errorOf } from './logic/problem';
+import { ApiError, errorOf } from '@idis/console-kit/problem';
 import type { Settings } from './logic/types';
 
 const TOKEN_KEY = 'idis-top-level-operator';

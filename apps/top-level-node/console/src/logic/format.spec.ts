@@ -1,5 +1,5 @@
 import { canReview, formatCount, reviewReasonProblem, timeAgo } from './format';
-import { errorOf } from './problem';
+import { errorOf } from '@idis/console-kit/problem';
 
 describe('the top-level console’s formatting and review rules', () => {
   const now = new Date('2026-12-05T12:00:00Z');

@@ -4,12 +4,7 @@ export type LinkStatus = 'online' | 'stale' | 'offline';
 export type FilingState = 'pending' | 'approved' | 'rejected' | 'deleted';
 export type FilingOperation = 'create' | 'update' | 'delete';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+export type { Page } from '@idis/console-kit/usePaged';
 
 /** GET /api/v1/settings */
 export interface Settings {

@@ -1,6 +1,12 @@
 import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
-import type { Page } from '../logic/types';
+/** One page of a server-paged listing, as the nodes' APIs send it. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
 
 /**
  * A server-paged table: the current page, its loading state and error, and `load` (also run every

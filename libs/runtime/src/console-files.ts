@@ -26,15 +26,21 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** `dist/top-level-console` of the checkout this code runs from (source under ts-node, or the built dist). */
-export function defaultConsoleDir(from = __dirname): string {
+/** What a node serves at /console/: the built page's folder and the command that builds it (named in a 503). */
+export interface ConsoleFiles {
+  dir: string;
+  buildCommand: string;
+}
+
+/** `dist/<name>` of the checkout this code runs from (source under ts-node, or the built dist). */
+export function defaultConsoleDir(name: string, from = __dirname): string {
   let dir = from;
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) return resolve('dist', 'top-level-console');
+    if (parent === dir) return resolve('dist', name);
     dir = parent;
   }
-  return join(dir, 'dist', 'top-level-console');
+  return join(dir, 'dist', name);
 }
 
 export function consoleIsBuilt(dir: string): boolean {
@@ -42,27 +48,27 @@ export function consoleIsBuilt(dir: string): boolean {
 }
 
 /**
- * Serves the operator's page (built by `npm run build:top-level-console`) at /console/: its files
+ * Serves a node's single-page console (built by Vite with `base: '/console/'`) at /console/: its files
  * as they are, hashed `assets/` for a year (immutable: a new build has new names), and every other
  * path (a page route such as /console/filings) as index.html, which is never cached so that a new
  * build is seen at once. Not built: 503 with the command that builds it. Sending (ETag,
  * Last-Modified, ranges, HEAD) is @fastify/static's.
  */
-export async function serveConsole(app: NestFastifyApplication, dir: string): Promise<void> {
-  const root = resolve(dir);
+export async function serveConsole(app: NestFastifyApplication, files: ConsoleFiles): Promise<void> {
+  const root = resolve(files.dir);
   await app.register(fastifyStatic, { serve: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.get(CONSOLE_PATH.slice(0, -1), (request, reply) => {
     const query = request.url.indexOf('?');
     void reply.redirect(CONSOLE_PATH + (query >= 0 ? request.url.slice(query) : ''), 301);
   });
-  fastify.get(`${CONSOLE_PATH}*`, (request, reply) => sendConsoleFile(root, request, reply));
+  fastify.get(`${CONSOLE_PATH}*`, (request, reply) => sendConsoleFile(root, files.buildCommand, request, reply));
 }
 
-function sendConsoleFile(root: string, request: FastifyRequest, reply: FastifyReply): void {
+function sendConsoleFile(root: string, buildCommand: string, request: FastifyRequest, reply: FastifyReply): void {
   void reply.headers(SECURITY_HEADERS);
   if (!consoleIsBuilt(root)) {
-    sendProblem(reply, codeProblem('UNAVAILABLE', 503, 'the top-level console is not built: run npm run build:top-level-console (or npm run build)', request.url));
+    sendProblem(reply, codeProblem('UNAVAILABLE', 503, `the console is not built: run ${buildCommand} (or npm run build)`, request.url));
     return;
   }
   const wanted = (request.params as { '*'?: string })['*'] ?? '';

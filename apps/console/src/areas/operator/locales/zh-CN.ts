@@ -1,0 +1,1 @@
+export default { nav: { welcome: '首页' } };

@@ -1,0 +1,33 @@
+/** English, chosen with the header's button (the shell's words; each area has its own). */
+export default {
+  app: {
+    title: 'IDIS Secondary Node',
+    subtitle: 'Console',
+    nav: 'Menu',
+    language: 'Switch language',
+    switchTo: '中文',
+    signOut: 'Sign out',
+    refresh: 'Refresh',
+    updatedAt: 'Updated {time}',
+    loadFailed: 'Could not load: {detail}',
+    empty: 'No data',
+  },
+  roles: { operator: 'Operator', enterprise: 'Enterprise', partner: 'Partner' },
+  signIn: {
+    title: 'Sign in',
+    intro: "Sign in with an account of this node: operator, enterprise or partner.",
+    username: 'Username',
+    password: 'Password',
+    submit: 'Sign in',
+    needUsername: 'Enter your username.',
+    needPassword: 'Enter your password.',
+    wrong: 'Wrong username or password.',
+    locked: 'Too many attempts; try again later ({detail}).',
+    expired: 'Your session has ended (the token expired, the password changed or the account was deactivated). Sign in again.',
+    unavailable: 'Could not confirm your session; sign in again.',
+    unreachable: 'Cannot reach the node: {detail}',
+    accounts: 'The operator account is created at the first start of the node; an enterprise chooses its account when it applies for a prefix and can sign in once an operator approves it; partner accounts are created by an operator.',
+  },
+  welcome: { title: 'Welcome', signedInAs: 'Signed in as {user} ({role})' },
+  notFound: { title: 'Page not found', detail: 'The page does not exist or has moved.', home: 'Back to the start' },
+};

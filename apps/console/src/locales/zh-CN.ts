@@ -1,0 +1,33 @@
+/** Simplified Chinese, the default language of the console (the shell's words; each area has its own). */
+export default {
+  app: {
+    title: '工业互联网标识解析二级节点',
+    subtitle: '管理控制台',
+    nav: '功能菜单',
+    language: '切换语言',
+    switchTo: 'English',
+    signOut: '退出登录',
+    refresh: '刷新',
+    updatedAt: '更新于 {time}',
+    loadFailed: '加载失败：{detail}',
+    empty: '暂无数据',
+  },
+  roles: { operator: '运营人员', enterprise: '企业用户', partner: '合作伙伴' },
+  signIn: {
+    title: '登录',
+    intro: '使用本节点的账号登录：运营人员、企业用户或合作伙伴。',
+    username: '用户名',
+    password: '密码',
+    submit: '登录',
+    needUsername: '请输入用户名。',
+    needPassword: '请输入密码。',
+    wrong: '用户名或密码不正确。',
+    locked: '登录尝试过多，请稍后再试（{detail}）。',
+    expired: '登录已失效（令牌过期、密码已修改或账号已停用），请重新登录。',
+    unavailable: '暂时无法确认登录状态，请重新登录。',
+    unreachable: '无法连接节点：{detail}',
+    accounts: '运营人员账号在节点首次启动时生成；企业在申请前缀时设定账号，经运营人员审核通过后即可登录；合作伙伴账号由运营人员创建。',
+  },
+  welcome: { title: '欢迎', signedInAs: '当前登录：{user}（{role}）' },
+  notFound: { title: '页面不存在', detail: '您访问的页面不存在或已被移动。', home: '返回首页' },
+};

@@ -1,0 +1,9 @@
+import { createApp } from 'vue';
+import '@idis/console-kit/theme.css';
+import App from './App.vue';
+import { applyLocaleToDocument, i18n } from './i18n';
+import { router } from './router';
+import './layout.css';
+
+applyLocaleToDocument();
+createApp(App).use(i18n).use(router).mount('#app');
