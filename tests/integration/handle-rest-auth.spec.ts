@@ -156,6 +156,31 @@ describe('Handle REST authentication', () => {
     it('a write with no credentials gets 401 with a Basic and a Handle challenge', async () => {
       expectChallenged(await node.refused('PUT', '/api/handles/88.118.8/anonymous', { body: URL_VALUE('https://x.example.cn/') }), '88.118.8/anonymous');
     });
+
+    it('throttles guessed secrets like sign-ins: wrong secrets slow down, then lock the identity (429), even for the right secret; other identities are untouched', async () => {
+      const path = '/api/handles/88.118.9/guessed';
+      const guess = (password: string) => node.refused('PUT', path, { headers: basic('300:88.118.9/ADMIN', password), body: URL_VALUE('https://beta.example.cn/g') });
+      const statuses: number[] = [];
+      const started = Date.now();
+      for (let attempt = 1; attempt <= 10; attempt += 1) statuses.push((await guess(`wrong-${attempt}`)).status);
+      // The default policy: the first nine answered 401 (from the third on after a pause), the tenth locks.
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250 + 500 + 1000 + 2000);
+      const locked = await guess(beta.password);
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual({ responseCode: 3, handle: '88.118.9/guessed', message: expect.stringContaining('locked') });
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await node.request('GET', path)).status).toBe(404);
+      // Another identity (acme's) writes on.
+      const other = await node.request('PUT', '/api/handles/88.118.8/not-locked?overwrite=false', { headers: basic('300:88.118.8/ADMIN', acme.password), body: URL_VALUE('https://acme.example.cn/n') });
+      expect(other.status).toBe(201);
+      // Unlocked (as an operator's unlock does), the right secret writes again and clears the count.
+      await node.db.client.query(`DELETE FROM login_throttle WHERE username_key = 'handle:300:88.118.9/admin'`);
+      expect((await node.request('PUT', `${path}?overwrite=false`, { headers: basic('300:88.118.9/ADMIN', beta.password), body: URL_VALUE('https://beta.example.cn/g') })).status).toBe(201);
+      expect((await guess('wrong-again')).status).toBe(401);
+      expect((await node.request('PUT', `${path}?overwrite=true`, { headers: basic('300:88.118.9/ADMIN', beta.password), body: URL_VALUE('https://beta.example.cn/g2') })).status).toBe(200);
+      expect((await node.db.client.query(`SELECT count(*)::int AS n FROM login_throttle WHERE username_key = 'handle:300:88.118.9/admin'`)).rows[0].n).toBe(0);
+    }, 60_000);
   });
 
   describe('Authorization: Handle challenge–response with an HS_PUBKEY', () => {

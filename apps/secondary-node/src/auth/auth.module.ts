@@ -40,6 +40,6 @@ import { TokenService } from './token.service';
     AuthHttpHooks,
     { provide: DIGEST_SEALER, inject: [NODE_SECRET], useFactory: (secret: string) => new DigestSealer(secret) },
   ],
-  exports: [AuthService, AuthGuard, Authenticator, TokenService, AccountRepository, ApiKeysService, DIGEST_SEALER],
+  exports: [AuthService, AuthGuard, Authenticator, TokenService, AccountRepository, ApiKeysService, LoginThrottle, DIGEST_SEALER],
 })
 export class AuthModule {}

@@ -52,6 +52,8 @@ const handleResponseCode: Partial<Record<DomainErrorCode, [number, number]>> = {
   QUERY_TOO_EXPENSIVE: [2, 422],
   // RC 3: server too busy (RFC 3652), the Handle protocol's own way of saying "come back later".
   RATE_LIMITED: [3, 429],
+  // A handle identity locked after guessed secrets (HTTP Basic): come back later, as for a limit.
+  LOGIN_LOCKED: [3, 429],
   URI_TOO_LONG: [4, 414],
 };
 

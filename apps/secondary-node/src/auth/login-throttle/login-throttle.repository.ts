@@ -62,6 +62,12 @@ export class LoginThrottleRepository {
     return (Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows).length > 0;
   }
 
+  /** Forgets failures counted for the name, without a write when there are none (the common case). */
+  async clearIfCounted(username: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM login_throttle WHERE username_key = lower($1)`, [username]);
+    if (rows.length > 0) await this.clear(username);
+  }
+
   /** Whether the username is locked now (for an operator's view). */
   async lockedUntil(username: string): Promise<Date | null> {
     const rows: Array<{ locked_until: Date }> = await this.dataSource.query(

@@ -83,6 +83,23 @@ export class LoginThrottle implements OnApplicationBootstrap, OnApplicationShutd
     return this.rows.lockedUntil(username);
   }
 
+  /**
+   * For credentials sent with every request (HTTP Basic at the Handle REST front door), where
+   * `attempt`'s write per call would tax every legitimate write: one read before the check
+   * (locked → LoginLockedError), and the count written only when the check fails — then the same
+   * pause and lock as a failed sign-in. A success clears earlier failures.
+   */
+  async everyRequest<T>(name: string, check: () => Promise<T | undefined>, failure: () => DomainError): Promise<T> {
+    const locked = await this.rows.lockedUntil(name);
+    if (locked !== null) throw new LoginLockedError(Math.max(1, Math.ceil((locked.getTime() - Date.now()) / 1000)));
+    const result = await check();
+    if (result !== undefined) {
+      await this.rows.clearIfCounted(name);
+      return result;
+    }
+    return this.attempt<T>(name, async () => undefined, failure);
+  }
+
   private async announceLock(username: string, seconds: number): Promise<void> {
     // The target is the name as typed (lower-cased): it may be no account at all.
     await this.events.emit('audit.recorded', {

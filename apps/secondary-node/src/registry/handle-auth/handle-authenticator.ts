@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, type KeyObject } from 'node:crypto';
 import type { HandleJsonValue } from '@idis/identifier';
 import { AccountRepository } from '../../auth/account.repository';
+import { LoginThrottle } from '../../auth/login-throttle/login-throttle.service';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { type HandleAuthorization, HandleAuthorizationError, isAuthenticating, isHandleScheme, parseHandleAuthorization } from './handle-authorization-header';
@@ -41,6 +42,7 @@ export class HandleAuthenticator {
     private readonly accounts: AccountRepository,
     private readonly sessions: HandleSessionStore,
     @Inject(HANDLE_CREDENTIAL_VERIFIERS) private readonly verifiers: HandleCredentialVerifier[],
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
@@ -73,17 +75,26 @@ export class HandleAuthenticator {
       if (error instanceof HandleIdentityError) throw authenticationRefused(error.message);
       throw error;
     }
+    // Guessing secrets is throttled like sign-ins, per identity (its own names: `handle:300:88.118.8/admin`).
+    const principal = await this.throttle.everyRequest(
+      `handle:${identity.text}`,
+      () => this.verifySecret(identity, passwords),
+      // One message for an unknown identity and a wrong secret: the refusal tells nothing apart.
+      () => authenticationRefused(`handle identity ${identity.text} was not verified: unknown identity or wrong secret`),
+    );
+    return { principal, identity: identity.text, via: 'basic' };
+  }
+
+  private async verifySecret(identity: HandleIdentity, passwords: string[]): Promise<Principal | undefined> {
     const resolved = await this.identities.resolve(identity, 'HS_SECKEY');
-    if (resolved) {
-      for (const password of passwords) {
-        for (const verifier of this.verifiers) {
-          const principal = await verifier.verify(resolved.enterpriseId, password);
-          if (principal) return { principal, identity: identity.text, via: 'basic' };
-        }
+    if (!resolved) return undefined;
+    for (const password of passwords) {
+      for (const verifier of this.verifiers) {
+        const principal = await verifier.verify(resolved.enterpriseId, password);
+        if (principal) return principal;
       }
     }
-    // One message for an unknown identity and a wrong secret: the refusal tells nothing apart.
-    throw authenticationRefused(`handle identity ${identity.text} was not verified: unknown identity or wrong secret`);
+    return undefined;
   }
 
   /** `Authorization: Handle …`: a session id, with or without an answer to the session's challenge. */

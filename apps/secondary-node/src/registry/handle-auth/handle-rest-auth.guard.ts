@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../auth/account.entity';
 import { challengeFor } from '../../auth/www-authenticate';
 import { AuthGuard, RequireRoles } from '../../auth/auth.guard';
+import { LoginLockedError } from '../../auth/login-throttle/login-throttle.service';
 import type { Principal } from '../../auth/principal';
 import { DomainError, httpStatusOf } from '../../errors/domain-errors';
 import { handleFromPath } from '../../http/identifier-input';
@@ -50,6 +51,7 @@ export class HandleRestAuthGuard implements CanActivate {
         const handleTried = header !== undefined && !/^Bearer\s/i.test(header);
         void http.getResponse<FastifyReply>().header('www-authenticate', [challengeFor(request), ...challengeHeaders(session, handleTried ? error.message : undefined)]);
       }
+      if (error instanceof LoginLockedError) void http.getResponse<FastifyReply>().header('retry-after', String(error.retryAfterSeconds));
       throw error;
     }
   }
