@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import jsQR from 'jsqr';
 import { SaxesParser } from 'saxes';
@@ -12,6 +13,7 @@ const { PNG } = require('pngjs') as { PNG: { sync: { read(buffer: Buffer): { wid
 
 /** The node's public URL, with a path: the proxy is published under it behind a reverse proxy. */
 const PUBLIC_URL = 'https://id.example.cn/idis';
+const CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
 const ACME = '88.118.8';
 const BOLT = '88.118.9';
 
@@ -134,7 +136,8 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('labels');
-    node = NodeProcess.spawn({ DATABASE_URL: db.url, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL });
+    // No CJK font here, whatever the machine has: Latin-1 labels as with a bare `npm start` (a node with one is below).
+    node = NodeProcess.spawn({ DATABASE_URL: db.url, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL, LABEL_FONT: 'none' });
     base = await node.ready();
     operator = (await call('POST', '/api/v1/auth/token', undefined, { username: 'operator', password: OPERATOR_PASSWORD })).body.accessToken;
     acme = await enterprise(ACME, 'labels-acme');
@@ -368,6 +371,29 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
       expect(text).toContain(`${BOLT}/LOT-A1`);
     });
 
+    it('with a CJK font (LABEL_FONT), prints Chinese handles and titles as they are, embedding only the glyphs used; refuses what no font has', async () => {
+      expect(existsSync(CJK_FONT)).toBe(true); // apt-get install -y fonts-wqy-zenhei (.ci/run does)
+      const withFont = NodeProcess.spawn({ DATABASE_URL: db.url, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL, LABEL_FONT: CJK_FONT });
+      try {
+        const other = await withFont.ready();
+        const reply = await fetchBytes(other, '/api/v1/identifiers/labels', acme, {}, { method: 'POST', body: { handles: [`${ACME}/红色/批次 1`, `${ACME}/SKU-0001`], rows: 1, columns: 2, title: '产品标签 Lot A' } });
+        expect(reply.status).toBe(200);
+        expect(pageCount(reply.bytes)).toBe(1);
+        const raw = reply.bytes.toString('latin1');
+        // A subset of the font (a six-letter tag + its PostScript name), well under the 17 MB file.
+        expect(raw).toMatch(/\/BaseFont \/[A-Z]{6}\+WenQuanYiZenHei/);
+        expect(reply.bytes.length).toBeLessThan(200_000);
+        const text = pdfText(reply.bytes);
+        expect(text).not.toContain('%E7%BA%A2');
+        expect(text).toContain(`${ACME}/SKU-0001`);
+        const emoji = await request(other, 'POST', '/api/v1/identifiers/labels', { token: acme, body: { handles: [`${ACME}/SKU-0001`], rows: 1, columns: 1, title: '标签 😀' } });
+        expect(emoji.status).toBe(400);
+        expect(emoji.body.detail).toMatch(/^title: 😀 cannot be printed with the label fonts \(Helvetica and .*wqy-zenhei.ttc\)/);
+      } finally {
+        await withFont.stop();
+      }
+    }, 120_000);
+
     it('pages 2,000 labels at 20 × 10 into 10 pages; a third sheet while two are drawn is refused with 429', async () => {
       const handles = Array.from({ length: 2000 }, (_, i) => acmeHandles[i % acmeHandles.length]);
       const body = { handles, rows: 20, columns: 10 };
@@ -436,7 +462,7 @@ describe('identifiers: list and search, QR codes, label sheets', () => {
           expect({ label, status: reply.status, code: reply.body?.code }).toEqual({ label, status: 400, code });
         }
         const cjk = await request(base, 'POST', '/api/v1/identifiers/labels', { token: acme, body: { ...good, title: '产品标签' } });
-        expect(cjk.body.detail).toMatch(/产 品 标 签 cannot be printed: .*Latin-1 only/);
+        expect(cjk.body.detail).toMatch(/产 品 标 签 cannot be printed with the label fonts \(Helvetica \(Latin-1 only; no CJK font is configured: LABEL_FONT\)\)/);
         const bad = await request(base, 'POST', '/api/v1/identifiers/labels', { token: acme, body: { ...good, handles: [`${ACME}/SKU-0001`, 'no-slash'] } });
         expect(bad.body.errors).toEqual([{ path: '/handles/1', message: expect.stringContaining('no "/"') }]);
       });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { SYSTEM_CJK_FONTS } from './labels/labels.config';
 import { ConfigError } from '@idis/runtime';
 import { loadAppConfig } from './app-config';
 
@@ -125,6 +127,9 @@ describe('loadAppConfig', () => {
         reconcileIntervalMs: 60_000,
       },
       reports: { timeZone: 'Asia/Shanghai' },
+      // The first system CJK font this machine has (labels/label-font.spec.ts tests the choice).
+      labels: { fontPath: SYSTEM_CJK_FONTS.find((path) => existsSync(path)) },
+      consoleDir: undefined,
     });
   });
 

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
+import type { EmbeddedFont, LabelFont } from './label-font';
 import { QR_QUIET_ZONE_MODULES, qrModules } from './qr-code';
 
 /** One label: the text printed under the code, and what the code holds. */
@@ -13,6 +14,8 @@ export interface LabelSheet {
   rows: number;
   columns: number;
   title?: string;
+  /** Chooses the font of each text: Helvetica for Latin-1, the embedded CJK font for the rest. */
+  font: LabelFont;
 }
 
 /** A4 in PostScript points. */
@@ -25,18 +28,6 @@ const CELL_PADDING = 3;
 const TEXT_FONT_SIZES = { largest: 9, smallest: 4 };
 /** Labels drawn before the event loop gets a turn (about 2 ms each, most of it choosing the QR mask): a 2,000-label sheet must not stall resolution. */
 const LABELS_PER_TURN = 5;
-
-/**
- * pdfkit's built-in fonts (Helvetica here) print Latin-1 only (WinAnsi encoding) and this node
- * embeds no other font: any other character would come out as a wrong glyph. What may be printed
- * as it is: printable ASCII and printable Latin-1.
- */
-const NOT_PRINTABLE = /[^\u0020-\u007e\u00a0-\u00ff]/gu;
-
-/** The characters of `text` the label font cannot print (each once, in order of appearance). */
-export function unprintableCharacters(text: string): string[] {
-  return [...new Set(text.match(NOT_PRINTABLE) ?? [])];
-}
 
 export function pagesNeeded(labels: number, rows: number, columns: number): number {
   return Math.ceil(labels / (rows * columns));
@@ -68,12 +59,12 @@ async function drawPages(doc: PDFKit.PDFDocument, sheet: LabelSheet): Promise<vo
     const slot = position % perPage;
     if (slot === 0) {
       doc.addPage({ size: 'A4', margin: 0 });
-      if (sheet.title) drawTitle(doc, sheet.title);
+      if (sheet.title) drawTitle(doc, sheet.title, sheet.font);
       drawGuides(doc, top, cell, sheet.rows, sheet.columns);
     }
     const x = MARGIN + (slot % sheet.columns) * cell.width;
     const y = top + Math.floor(slot / sheet.columns) * cell.height;
-    drawLabel(doc, label, x, y, cell);
+    drawLabel(doc, label, x, y, cell, sheet.font);
     if ((position + 1) % LABELS_PER_TURN === 0) {
       await nextTurn();
       if (doc.destroyed) return;
@@ -83,10 +74,10 @@ async function drawPages(doc: PDFKit.PDFDocument, sheet: LabelSheet): Promise<vo
 }
 
 /** The title on one line, in a smaller size when it is long. */
-function drawTitle(doc: PDFKit.PDFDocument, title: string): void {
+function drawTitle(doc: PDFKit.PDFDocument, title: string, font: LabelFont): void {
   const width = PAGE.width - 2 * MARGIN;
   let size = TITLE_FONT_SIZE;
-  doc.font('Helvetica-Bold').fillColor('#000000');
+  useFont(doc, font.fontFor(title), 'Helvetica-Bold').fillColor('#000000');
   while (size > 6 && doc.fontSize(size).widthOfString(title) > width) size -= 0.5;
   doc.fontSize(size).text(title, MARGIN, MARGIN + (TITLE_HEIGHT - size) / 2 - 2, { width, height: TITLE_HEIGHT, align: 'center', ellipsis: true });
 }
@@ -99,7 +90,7 @@ function drawGuides(doc: PDFKit.PDFDocument, top: number, cell: { width: number;
   doc.stroke().undash().restore();
 }
 
-function drawLabel(doc: PDFKit.PDFDocument, label: Label, x: number, y: number, cell: { width: number; height: number }): void {
+function drawLabel(doc: PDFKit.PDFDocument, label: Label, x: number, y: number, cell: { width: number; height: number }, font: LabelFont): void {
   const textWidth = cell.width - 2 * CELL_PADDING;
   // The text gets a fifth of the cell (at least two small lines), the code the largest square above it.
   const textHeight = Math.max(cell.height * 0.2, 2.4 * TEXT_FONT_SIZES.smallest);
@@ -107,10 +98,16 @@ function drawLabel(doc: PDFKit.PDFDocument, label: Label, x: number, y: number, 
   drawCode(doc, label.url, x + (cell.width - side) / 2, y + CELL_PADDING, side);
   const textTop = y + CELL_PADDING + side;
   const available = y + cell.height - CELL_PADDING - textTop;
-  doc.font('Helvetica').fillColor('#000000');
+  useFont(doc, font.fontFor(label.text), 'Helvetica').fillColor('#000000');
   let size = TEXT_FONT_SIZES.largest;
   while (size > TEXT_FONT_SIZES.smallest && doc.fontSize(size).heightOfString(label.text, { width: textWidth, align: 'center' }) > available) size -= 0.5;
   doc.fontSize(size).text(label.text, x + CELL_PADDING, textTop, { width: textWidth, height: available, align: 'center', ellipsis: true });
+}
+
+/** The embedded font when the text needs it (pdfkit subsets it: only the glyphs used are embedded), else a built-in one. */
+function useFont(doc: PDFKit.PDFDocument, embedded: EmbeddedFont | undefined, builtIn: string): PDFKit.PDFDocument {
+  if (embedded === undefined) return doc.font(builtIn);
+  return embedded.family === undefined ? doc.font(embedded.path) : doc.font(embedded.path, embedded.family);
 }
 
 /** The code as filled rectangles, one per run of dark modules in a row, inside its quiet zone. */

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type ParsedHandle, tryParseHandle } from '@idis/identifier';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { parseHandleOrThrow } from '../http/identifier-input';
 import { IdentifierListingService, type OwnedIdentifier } from '../registry/identifier-listing.service';
 import { TopLevelLink } from '../upstream/top-level-link';
-import { drawLabelSheet, pagesNeeded, unprintableCharacters } from './label-sheet';
+import { LabelFont } from './label-font';
+import { drawLabelSheet, pagesNeeded } from './label-sheet';
+import { LABELS_CONFIG, type LabelsConfig } from './labels.config';
 import { proxyPath, proxyUrl } from './proxy-url';
 import { type QrFormat, renderQr } from './qr-code';
 
@@ -44,11 +46,15 @@ const NAMED_IN_REFUSAL = 20;
 @Injectable()
 export class LabelsService {
   private sheetsDrawing = 0;
+  private readonly font: LabelFont;
 
   constructor(
     private readonly identifiers: IdentifierListingService,
     private readonly link: TopLevelLink,
-  ) {}
+    @Inject(LABELS_CONFIG) config: LabelsConfig,
+  ) {
+    this.font = new LabelFont(config.fontPath);
+  }
 
   async qrCode(caller: Principal, handleText: string, format: QrFormat, size: number): Promise<RenderedQr> {
     const [owned] = await this.identifiers.ownedByCaller(caller, [parseHandleOrThrow(handleText)]);
@@ -60,12 +66,12 @@ export class LabelsService {
   /** The sheet as a stream that is drawn while it is read, and its page count. Nothing is drawn unless every handle may be printed. */
   async labelSheet(caller: Principal, request: LabelSheetRequest): Promise<{ document: NodeJS.ReadableStream; pages: number }> {
     const title = request.title === undefined || request.title.trim() === '' ? undefined : request.title;
-    const unprintable = title === undefined ? [] : unprintableCharacters(title);
+    const unprintable = title === undefined ? [] : this.font.unprintable(title);
     if (unprintable.length > 0) {
       throw new DomainError(
         'VALIDATION_FAILED',
-        `title: ${unprintable.slice(0, 10).join(' ')} cannot be printed: the label font (Helvetica, built into pdfkit) covers Latin-1 only and this node embeds no CJK font; write the title in Latin letters or leave it out`,
-        [{ path: '/title', message: 'characters outside Latin-1' }],
+        `title: ${unprintable.slice(0, 10).map((char) => JSON.stringify(char).slice(1, -1)).join(' ')} cannot be printed with the label fonts (${this.font.describe()}); leave these characters out`,
+        [{ path: '/title', message: 'characters the label fonts cannot print' }],
       );
     }
     const owned = await this.identifiers.ownedByCaller(caller, parseAll(request.handles));
@@ -74,10 +80,11 @@ export class LabelsService {
     }
     const base = this.publicUrl();
     const document = drawLabelSheet({
-      labels: owned.map((identifier) => ({ text: printedHandle(identifier), url: proxyUrl(base, identifier.prefix, identifier.suffix) })),
+      labels: owned.map((identifier) => ({ text: this.printedHandle(identifier), url: proxyUrl(base, identifier.prefix, identifier.suffix) })),
       rows: request.rows,
       columns: request.columns,
       title,
+      font: this.font,
     });
     this.sheetsDrawing += 1;
     let released = false;
@@ -90,21 +97,21 @@ export class LabelsService {
     return { document, pages: pagesNeeded(owned.length, request.rows, request.columns) };
   }
 
+  /**
+   * The handle as printed under its code: as it is when the fonts can print it, otherwise as the
+   * path its code holds after the public URL (percent-encoded UTF-8), which is exact and which the
+   * proxy reads back.
+   */
+  private printedHandle(identifier: OwnedIdentifier): string {
+    return this.font.unprintable(identifier.handle).length === 0 ? identifier.handle : proxyPath(identifier.prefix, identifier.suffix);
+  }
+
   private publicUrl(): string {
     const url = this.link.publicUrl;
     // Only between start-up and listening on a free port (PORT=0 without PUBLIC_URL).
     if (!url) throw new DomainError('INTERNAL', 'the node does not know its public URL yet; set PUBLIC_URL');
     return url;
   }
-}
-
-/**
- * The handle as printed under its code: as it is when the font can print it, otherwise as the
- * path its code holds after the public URL (percent-encoded UTF-8), which is exact and which the
- * proxy reads back.
- */
-function printedHandle(identifier: OwnedIdentifier): string {
-  return unprintableCharacters(identifier.handle).length === 0 ? identifier.handle : proxyPath(identifier.prefix, identifier.suffix);
 }
 
 /** Every handle parsed, or one refusal naming those that are not handles (by position). */
