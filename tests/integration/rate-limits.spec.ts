@@ -186,11 +186,12 @@ describe('rate limits and quotas (real Redis), a node trusting 127.0.0.1 as its 
 describe('rate limits of a node behind no trusted proxy, and per credential', () => {
   let node: TestNode;
   let enterpriseToken: string;
+  let enterpriseId: string;
 
   beforeAll(async () => {
     node = await TestNode.start(limitedEnv({ RATE_LIMIT_RESOLUTION: '3/1m', RATE_LIMIT_AUTHENTICATED: '3/1m', RATE_LIMIT_LOGIN_USERNAME: 'off', RATE_LIMIT_LOGIN_IP: 'off' }));
     // The approval is the operator's first authenticated call.
-    enterpriseToken = (await node.approvedEnterprise('88.118.8', 'acme')).token;
+    ({ token: enterpriseToken, enterpriseId } = await node.approvedEnterprise('88.118.8', 'acme'));
   });
 
   afterAll(async () => {
@@ -222,5 +223,36 @@ describe('rate limits of a node behind no trusted proxy, and per credential', ()
     expect((await node.request('GET', '/api/handles/88.118.8/a-1', { token: enterpriseToken })).status).toBe(404);
     // An invalid token is no credential: it is counted by address (spent) rather than getting a budget of its own.
     expect((await node.request('GET', '/api/handles/88.118.8/a-4', { token: 'not-a-token' })).status).toBe(429);
+  });
+
+  it('on the direct routes, a known API key spends its own budget; a token made stale by a password change spends the address’s, not its account’s', async () => {
+    // acme's account has spent 1 of its 3 above; creating the key spends the 2nd.
+    const key = await node.request('POST', `/api/v1/enterprises/${enterpriseId}/api-keys`, { token: enterpriseToken, body: { name: 'reader', prefixes: ['88.118.8'], operations: ['read-events'] } });
+    expect(key.status).toBe(201);
+    const secret = key.body.secret as string;
+    // A Nest route authenticates the key (the key's first call), so this replica knows it.
+    expect((await node.request('GET', '/epcis/events', { headers: { 'x-api-key': secret } })).status).toBe(200);
+    // The address's budget is spent above; the key's is not: two more reads on the direct routes pass, the third is refused.
+    expect((await node.request('GET', '/api/handles/88.118.8/k-1', { headers: { 'x-api-key': secret } })).status).toBe(404);
+    expect((await node.request('GET', '/api/handles/88.118.8/k-2', { token: secret })).status).toBe(404);
+    const keySpent = await node.request('GET', '/api/handles/88.118.8/k-3', { headers: { 'x-api-key': secret } });
+    expectRateLimitHeaders(keySpent, 3, 60);
+    expect(keySpent.body.message).toMatch(/requests with this credential/);
+    // A well-formed key nobody issued gets no budget of its own: the address's (spent).
+    const madeUp = await node.request('GET', '/api/handles/88.118.8/k-4', { token: `idk_${'A'.repeat(43)}` });
+    expect(madeUp.status).toBe(429);
+    expect(madeUp.body.message).toMatch(/anonymous requests from this address/);
+
+    const changed = await node.request('POST', '/api/v1/auth/password', { token: enterpriseToken, body: { currentPassword: 'enterprise-pass-1', newPassword: 'acme-pass-2' } });
+    expect(changed.status).toBe(200);
+    // Once this replica has seen the old token refused, the old token spends the address's budget, not the account's.
+    expect((await node.request('GET', '/api/v1/enterprises/applications', { token: enterpriseToken })).status).toBe(401);
+    const stale = await node.request('GET', '/api/handles/88.118.8/s-1', { token: enterpriseToken });
+    expect(stale.status).toBe(429);
+    expect(stale.body.message).toMatch(/anonymous requests from this address/);
+    // The new token is the same account, whose three calls are spent (the key creation, the password change and the first).
+    const fresh = await node.request('GET', '/api/handles/88.118.8/f-1', { token: changed.body.accessToken });
+    expect(fresh.status).toBe(429);
+    expect(fresh.body.message).toMatch(/requests with this credential/);
   });
 });

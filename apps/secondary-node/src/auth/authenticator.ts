@@ -54,6 +54,35 @@ export class Authenticator {
     }
   }
 
+  /**
+   * Whose budget a request spends on the routes that bypass Nest (the resolution limiter's hook,
+   * which cannot await): `account:<id>` for a signed token whose account this replica has not
+   * found disabled or re-versioned, `key:<id>` for an API key it recently found valid; undefined
+   * (count the client address) for anything else — so a revoked or made-up credential never gets
+   * a budget of its own, nor spends its account's. The route itself then checks the credential.
+   */
+  limitKeyNow(headers: FastifyRequest['headers']): string | undefined {
+    const keyHeader = headers['x-api-key'];
+    if (typeof keyHeader === 'string') return this.keyLimitKey(keyHeader.trim());
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+    if (!match) return undefined;
+    if (match[1].startsWith(API_KEY_MARK)) return this.keyLimitKey(match[1]);
+    let verified: VerifiedToken;
+    try {
+      verified = this.tokens.verify(match[1]);
+    } catch {
+      return undefined;
+    }
+    const standing = this.standings.peek(verified.principal.accountId);
+    if (standing !== undefined && (!standing.value || standing.value.status !== 'active' || standing.value.tokenVersion !== verified.version)) return undefined;
+    return `account:${verified.principal.accountId}`;
+  }
+
+  private keyLimitKey(secret: string): string | undefined {
+    const id = this.apiKeys.knownKeyId(secret);
+    return id === undefined ? undefined : `key:${id}`;
+  }
+
   /** This replica changed the account (password, reset): read its standing again on its next request. */
   forgetAccount(accountId: string): void {
     this.standings.forget(accountId);

@@ -41,4 +41,26 @@ describe('ShortCache', () => {
     for (let i = 0; i < 10; i += 1) await cache.get(`k${i}`, async () => i);
     expect((cache as unknown as { entries: Map<string, unknown> }).entries.size).toBeLessThanOrEqual(3);
   });
+
+  it('peeks at a loaded, fresh entry without loading: nothing while loading, after it fails, or once expired', async () => {
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const cache = new ShortCache<string | null>(2_000);
+      expect(cache.peek('a')).toBeUndefined();
+      let release: (value: string) => void = () => undefined;
+      const loading = cache.get('a', () => new Promise<string>((resolve) => (release = resolve)));
+      expect(cache.peek('a')).toBeUndefined();
+      release('standing');
+      await loading;
+      expect(cache.peek('a')).toEqual({ value: 'standing' });
+      await cache.get('gone', async () => null);
+      expect(cache.peek('gone')).toEqual({ value: null });
+      await expect(cache.get('f', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+      expect(cache.peek('f')).toBeUndefined();
+      jest.advanceTimersByTime(2_001);
+      expect(cache.peek('a')).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TokenService } from '../auth/token.service';
+import { Authenticator } from '../auth/authenticator';
 import { replyWithError } from '../http/front-door-exception.filter';
 import { rateLimitedError, setRefusalHeaders } from './refusal-reply';
 import { RequestLimits } from './request-limits';
@@ -24,7 +24,7 @@ export class ResolutionLimitHook implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly limits: RequestLimits,
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
   ) {}
 
   onModuleInit(): void {
@@ -48,11 +48,8 @@ export class ResolutionLimitHook implements OnModuleInit {
     if (headers.authorization !== undefined || headers['x-api-key'] !== undefined) {
       // Nest routes count credentialed calls after their guard; an unverifiable credential counts by address.
       if (!direct) return true;
-      const account = this.accountOf(headers.authorization);
-      if (account !== undefined) {
-        family = 'authenticated';
-        key = `account:${account}`;
-      }
+      key = this.authenticator.limitKeyNow(headers);
+      if (key !== undefined) family = 'authenticated';
     }
     key ??= this.limits.clientKey(request.socket.remoteAddress, headers['x-forwarded-for']);
     const refusal = this.limits.takeNow(family, key);
@@ -60,16 +57,5 @@ export class ResolutionLimitHook implements OnModuleInit {
     setRefusalHeaders(reply, refusal);
     replyWithError(rateLimitedError(family, refusal), request, reply, this.logger);
     return false;
-  }
-
-  /** The account of a valid bearer token; undefined for anything else (the route refuses it itself). */
-  private accountOf(authorization: string | undefined): string | undefined {
-    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) return undefined;
-    try {
-      return this.tokens.verify(match[1]).principal.accountId;
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -145,6 +145,16 @@ export class ApiKeysService {
   }
 
   /** The principal of a key, or why it is refused (a message for the 401). */
+  /**
+   * The id of a key this replica recently found valid, without waiting (the rate limiter's hook);
+   * undefined for one it has not seen, or found unknown, revoked or expired.
+   */
+  knownKeyId(secret: string): string | undefined {
+    if (!isApiKeySecret(secret)) return undefined;
+    const key = this.byHash.peek(apiKeyHash(secret))?.value;
+    return key && !key.revokedAt && key.expiresAt.getTime() > Date.now() ? key.id : undefined;
+  }
+
   async authenticate(secret: string): Promise<Principal | string> {
     if (!isApiKeySecret(secret)) return 'not a well-formed API key (idk_ followed by 43 base64url characters)';
     const hash = apiKeyHash(secret);
