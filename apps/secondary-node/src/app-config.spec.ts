@@ -47,7 +47,7 @@ describe('loadAppConfig', () => {
         breakerFailureThreshold: 3,
         breakerCooldownMs: 2000,
       },
-      statistics: { flushIntervalMs: 5000 },
+      statistics: { flushIntervalMs: 5000, timeZone: 'Asia/Shanghai', enterpriseTarget: 100 },
       upstream: {
         topLevelUrl: undefined,
         enrolmentToken: undefined,
@@ -124,7 +124,6 @@ describe('loadAppConfig', () => {
         maxCredentialsPerEnterprise: 10,
         reconcileIntervalMs: 60_000,
       },
-      reports: { timeZone: 'Asia/Shanghai' },
     });
   });
 
