@@ -5,7 +5,7 @@ import { UsageCounter } from '../statistics/usage-counter';
 import { EventHub } from '../events/event-hub';
 import { type CacheStatsSource, NodeMetrics } from './node-metrics';
 import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
-import { LATENCY_BUCKETS, ResolutionLatency } from './resolution-latency';
+import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-latency';
 import { ResolutionRecorder } from './resolution-recorder';
 import { parsePrometheus } from '../../../../tests/support/prometheus';
 

@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { EventHub } from '../events/event-hub';
 import type { ResolutionDoor, ResolutionOutcome } from '../events/node-events';
 import { UsageCounter } from '../statistics/usage-counter';
-import { ResolutionLatency } from './resolution-latency';
+import { ResolutionLatency } from '../statistics/resolution-latency';
 
 /**
  * Listens to every resolution the front doors signal ('resolution.observed'): counts it per prefix
