@@ -134,18 +134,26 @@ export class UsageCountRepository implements UsageCountStore {
   async sumByBucket(selection: SeriesSelection): Promise<BucketCount[]> {
     const segments = selection.segments ?? [{ source: 'minute', fromMs: selection.fromMs, toMs: selection.toMs }];
     if (selection.prefixKeys !== undefined && selection.prefixKeys.length === 0) return [];
-    const params: unknown[] = [selection.kind, selection.fromMs / 1000, selection.stepMs / 1000, selection.prefixKeys ?? null];
+    // Parameters are numbered as they are first used: PostgreSQL refuses one no statement uses.
+    const params: unknown[] = [selection.kind];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const minuteFilter = selection.prefixKeys === undefined ? '' : 'AND prefix_key = ANY($4::text[])';
-    const rollupFilter = selection.prefixKeys === undefined ? `prefix_key = '${ROLLUP_ALL_PREFIXES}'` : 'prefix_key = ANY($4::text[])';
+    const once = (value: () => unknown) => {
+      let placeholder: string | undefined;
+      return () => (placeholder ??= param(value()));
+    };
+    const fromSeconds = once(() => selection.fromMs / 1000);
+    const stepSeconds = once(() => selection.stepMs / 1000);
+    const prefixKeys = once(() => selection.prefixKeys);
+    const rollupFilter = () => (selection.prefixKeys === undefined ? `prefix_key = '${ROLLUP_ALL_PREFIXES}'` : `prefix_key = ANY(${prefixKeys()}::text[])`);
+    const minuteFilter = () => (selection.prefixKeys === undefined ? '' : `AND prefix_key = ANY(${prefixKeys()}::text[])`);
     const parts = segments.map((segment) => {
       if (segment.source === 'daily') {
         const from = param(segment.fromDate);
         return `SELECT (day - ${from}::date)::int AS bucket, outcome, count FROM usage_counts_daily
-                 WHERE ${rollupFilter} AND kind = $1 AND day >= ${from}::date AND day < ${param(segment.toDate)}::date`;
+                 WHERE ${rollupFilter()} AND kind = $1 AND day >= ${from}::date AND day < ${param(segment.toDate)}::date`;
       }
-      const [table, column, filter] = segment.source === 'hourly' ? ['usage_counts_hourly', 'hour', rollupFilter] : ['usage_counts', 'minute', `kind = $1 ${minuteFilter}`];
-      return `SELECT ((extract(epoch FROM ${column})::bigint - $2::bigint) / $3::bigint)::int AS bucket, outcome, count FROM ${table}
+      const [table, column, filter] = segment.source === 'hourly' ? ['usage_counts_hourly', 'hour', rollupFilter()] : ['usage_counts', 'minute', `kind = $1 ${minuteFilter()}`];
+      return `SELECT ((extract(epoch FROM ${column})::bigint - ${fromSeconds()}::bigint) / ${stepSeconds()}::bigint)::int AS bucket, outcome, count FROM ${table}
                WHERE ${filter} AND kind = $1 AND ${column} >= to_timestamp(${param(segment.fromMs / 1000)}::bigint) AND ${column} < to_timestamp(${param(segment.toMs / 1000)}::bigint)`;
     });
     const rows: Array<{ bucket: number; outcome: string; count: string }> = await (this.heavyReads ?? this.dataSource).query(
