@@ -108,17 +108,24 @@ const OUTCOME_CHECK_WITH_DOORS =
 
 /**
  * Adds the deltas of `deltas` (prefix_key, minute, kind, outcome, delta) to the hour and the day
- * of each minute, under its prefix_key and under '*'. Rows are locked in key order (ORDER BY), so
- * concurrent flushes of several replicas cannot deadlock on the shared '*' rows.
+ * of each minute, under its prefix_key and under '*'. Increases are upserted with rows locked in
+ * key order (ORDER BY), so concurrent flushes of several replicas cannot deadlock on the shared
+ * '*' rows; decreases (an update that lowers a count, a delete) update rows that exist already
+ * (an INSERT … ON CONFLICT would check the negative row against ck_…_count before the conflict).
  */
 function addToRollups(deltas: string, zone = 'zone'): string {
-  const upsert = (table: string, period: string, bucket: string) => `
+  const statements = (table: string, period: string, bucket: string) => {
+    const grouped = (having: string) => `
+          SELECT k.prefix_key, ${bucket} AS period, d.kind, d.outcome, sum(d.delta) AS delta
+            FROM (${deltas}) d CROSS JOIN LATERAL (VALUES (d.prefix_key), ('*')) AS k(prefix_key)
+           GROUP BY 1, 2, 3, 4
+          HAVING sum(d.delta) ${having} 0`;
+    return `
         INSERT INTO ${table} AS t (prefix_key, ${period}, kind, outcome, count)
-        SELECT k.prefix_key, ${bucket}, d.kind, d.outcome, sum(d.delta)
-          FROM (${deltas}) d CROSS JOIN LATERAL (VALUES (d.prefix_key), ('*')) AS k(prefix_key)
-         GROUP BY 1, 2, 3, 4
-        HAVING sum(d.delta) <> 0
-         ORDER BY 1, 2, 3, 4
-        ON CONFLICT (prefix_key, ${period}, kind, outcome) DO UPDATE SET count = t.count + EXCLUDED.count;`;
-  return upsert('usage_counts_hourly', 'hour', `date_trunc('hour', d.minute, 'UTC')`) + upsert('usage_counts_daily', 'day', `(d.minute AT TIME ZONE ${zone})::date`);
+        SELECT * FROM (${grouped('>')}) g ORDER BY 1, 2, 3, 4
+        ON CONFLICT (prefix_key, ${period}, kind, outcome) DO UPDATE SET count = t.count + EXCLUDED.count;
+        UPDATE ${table} AS t SET count = t.count + g.delta FROM (${grouped('<')}) g
+         WHERE t.prefix_key = g.prefix_key AND t.${period} = g.period AND t.kind = g.kind AND t.outcome = g.outcome;`;
+  };
+  return statements('usage_counts_hourly', 'hour', `date_trunc('hour', d.minute, 'UTC')`) + statements('usage_counts_daily', 'day', `(d.minute AT TIME ZONE ${zone})::date`);
 }
