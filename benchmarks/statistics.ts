@@ -245,7 +245,7 @@ async function rollupSeries(db: Client, fromMs: number, toMs: number, stepMs: nu
     stepMs === DAY_MS
       ? `SELECT (day - (to_timestamp($1::bigint) AT TIME ZONE '${TIME_ZONE}')::date)::int AS bucket, count FROM usage_counts_daily
           WHERE prefix_key = $4 AND kind = 'resolution' AND day >= (to_timestamp($1::bigint) AT TIME ZONE '${TIME_ZONE}')::date AND day < (to_timestamp($5::bigint) AT TIME ZONE '${TIME_ZONE}')::date`
-      : `SELECT ((extract(epoch FROM hour)::bigint - $1::bigint) / $3::bigint)::int, count FROM usage_counts_hourly
+      : `SELECT ((extract(epoch FROM hour)::bigint - $1::bigint) / $3::bigint)::int AS bucket, count FROM usage_counts_hourly
           WHERE prefix_key = $4 AND kind = 'resolution' AND hour >= to_timestamp($1::bigint) AND hour < to_timestamp($5::bigint)`;
   const rows = await db.query<{ bucket: number; n: string }>(
     `SELECT bucket, sum(count)::text AS n FROM (${head}

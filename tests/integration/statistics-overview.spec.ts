@@ -223,6 +223,18 @@ describe('statistics: front doors, roll-ups, top prefixes', () => {
       }
     });
 
+    it('documents the endpoints in OpenAPI with their parameters and refusals', async () => {
+      const doc = (await node.request('GET', '/docs/openapi.json')).body;
+      const parameters = (path: string) => ((doc.paths[path].get.parameters ?? []) as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`).sort();
+      expect(parameters('/api/v1/stats/doors')).toEqual(['query:from', 'query:prefix', 'query:step', 'query:to']);
+      expect(parameters('/api/v1/stats/top-prefixes')).toEqual(['query:limit', 'query:month']);
+      expect(parameters('/api/v1/stats/overview')).toEqual([]);
+      for (const path of ['/api/v1/stats/overview', '/api/v1/stats/top-prefixes', '/api/v1/stats/doors']) {
+        expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['400', '403']));
+        expect(doc.paths[path].get.description ?? '').toMatch(/JSON/);
+      }
+    });
+
     it.each([
       ['overview?from=2025-11-01', 'from', /unknown parameter/],
       ['top-prefixes?monht=2025-11', 'monht', /unknown parameter/],
