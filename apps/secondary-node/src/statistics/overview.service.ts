@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { QueryValue } from '../http/query-params';
 import { parseTopPrefixesQuery } from './overview-query';
-import { latencyQuantile, ResolutionLatency } from './resolution-latency';
+import { latencyQuantile, latencySince, ResolutionLatency, type TierLatency } from './resolution-latency';
 import { StatsCalendar } from './stats-calendar';
 import { STATISTICS_CONFIG, type StatisticsConfig } from './statistics.config';
 import { type PrefixRanking, UsageCountRepository } from './usage-count.repository';
@@ -39,8 +39,11 @@ export interface StatisticsOverview {
   outcomeSharesToday: { l1: number; l2: number; db: number; notFound: number; error: number } | null;
   /** (l1 + l2) / (l1 + l2 + db) today; null without lookups. */
   cacheHitRatioToday: number | null;
-  /** From this process's latency histogram since it started (`since`); null before any resolution. */
-  latency: { p99Seconds: number | null; observations: number; since: string };
+  /**
+   * From this process's latency histogram over [from, to): the last few minutes (LATENCY_WINDOW_MS)
+   * once the overview has been asked that long, since the process started before; p99 null without observations.
+   */
+  latency: { p99Seconds: number | null; observations: number; from: string; to: string };
   /** Active enterprises against STATS_ENTERPRISE_TARGET. */
   enterprises: { connected: number; target: number };
   /** The first local date with any count (cumulative figures start there); null when nothing was counted. */
@@ -57,6 +60,10 @@ export interface TopPrefixes {
   items: Array<{ rank: number } & PrefixRanking>;
 }
 
+/** The p99 covers about the last five minutes: snapshots of the histogram, at most one a minute, are kept that long. */
+export const LATENCY_WINDOW_MS = 5 * 60_000;
+const LATENCY_SNAPSHOT_EVERY_MS = 60_000;
+
 const OUTCOME_FIELD: Readonly<Record<string, keyof Omit<OutcomeCounts, 'total'>>> = { l1: 'l1', l2: 'l2', db: 'db', not_found: 'notFound', error: 'error' };
 
 /**
@@ -68,6 +75,8 @@ const OUTCOME_FIELD: Readonly<Record<string, keyof Omit<OutcomeCounts, 'total'>>
 export class OverviewService implements OnModuleInit {
   private readonly logger = new Logger('Statistics');
   private readonly calendar: StatsCalendar;
+  /** Snapshots of the latency histogram, oldest first, none older than LATENCY_WINDOW_MS. */
+  private readonly latencyHistory: Array<{ atMs: number; tiers: TierLatency[] }> = [];
 
   constructor(
     private readonly repository: UsageCountRepository,
@@ -115,7 +124,7 @@ export class OverviewService implements OnModuleInit {
     }
     const { total } = outcomesToday;
     const lookups = outcomesToday.l1 + outcomesToday.l2 + outcomesToday.db;
-    const tiers = this.latency.snapshot();
+    const latency = this.recentLatency(nowMs);
     return {
       timeZone: this.config.timeZone,
       generatedAt: new Date(nowMs).toISOString(),
@@ -134,7 +143,7 @@ export class OverviewService implements OnModuleInit {
           ? null
           : { l1: outcomesToday.l1 / total, l2: outcomesToday.l2 / total, db: outcomesToday.db / total, notFound: outcomesToday.notFound / total, error: outcomesToday.error / total },
       cacheHitRatioToday: lookups === 0 ? null : (outcomesToday.l1 + outcomesToday.l2) / lookups,
-      latency: { p99Seconds: latencyQuantile(tiers, 0.99), observations: tiers.reduce((sum, tier) => sum + tier.count, 0), since: this.latency.since.toISOString() },
+      latency,
       enterprises: { connected, target: this.config.enterpriseTarget },
       countingSince: firstDay,
     };
@@ -151,6 +160,22 @@ export class OverviewService implements OnModuleInit {
       to: new Date(this.calendar.startOfDate(query.toDate)).toISOString(),
       limit: query.limit,
       items: ranked.map((item, i) => ({ rank: i + 1, ...item })),
+    };
+  }
+
+  /** The p99 of the resolutions since the oldest snapshot kept (or since the process started). */
+  private recentLatency(nowMs: number): StatisticsOverview['latency'] {
+    const current = this.latency.snapshot();
+    while (this.latencyHistory.length > 0 && this.latencyHistory[0].atMs < nowMs - LATENCY_WINDOW_MS) this.latencyHistory.shift();
+    const oldest = this.latencyHistory[0];
+    const window = oldest === undefined ? current : latencySince(current, oldest.tiers);
+    const newest = this.latencyHistory[this.latencyHistory.length - 1];
+    if (newest === undefined || nowMs - newest.atMs >= LATENCY_SNAPSHOT_EVERY_MS) this.latencyHistory.push({ atMs: nowMs, tiers: current });
+    return {
+      p99Seconds: latencyQuantile(window, 0.99),
+      observations: window.reduce((sum, tier) => sum + tier.count, 0),
+      from: oldest === undefined ? this.latency.since.toISOString() : new Date(oldest.atMs).toISOString(),
+      to: new Date(nowMs).toISOString(),
     };
   }
 

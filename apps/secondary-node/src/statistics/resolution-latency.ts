@@ -74,3 +74,13 @@ export function latencyQuantile(tiers: readonly TierLatency[], q: number): numbe
   }
   return LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1];
 }
+
+/** What was observed between two snapshots of the same histogram (`earlier` taken first). */
+export function latencySince(current: readonly TierLatency[], earlier: readonly TierLatency[]): TierLatency[] {
+  return current.map((tier, i) => ({
+    tier: tier.tier,
+    cumulative: tier.cumulative.map((count, bucket) => count - earlier[i].cumulative[bucket]),
+    count: tier.count - earlier[i].count,
+    sum: tier.sum - earlier[i].sum,
+  }));
+}

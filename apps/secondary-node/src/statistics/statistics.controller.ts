@@ -65,8 +65,8 @@ export class StatisticsController {
   @ApiOperation({
     summary: 'The operator overview: today, cumulative, live rate, outcome shares, p99 latency, enterprises connected',
     description:
-      '"Today" is the current day of STATS_TIME_ZONE (`today.from`–`today.to`). JSON: `{timeZone, generatedAt, today: {date, from, to}, resolutions: {today, cumulative, averageDailyLast30Days, perSecond, liveWindow: {from, to}}, registrations: {today, cumulative}, outcomesToday: {l1, l2, db, notFound, error, total}, outcomeSharesToday: {l1, l2, db, notFound, error} | null, cacheHitRatioToday, latency: {p99Seconds, observations, since}, enterprises: {connected, target}, countingSince}`. ' +
-      'perSecond: resolutions of the last whole minute ÷ 60. averageDailyLast30Days: the 30 whole days before today ÷ 30. registrations: identifiers created. latency: this process since `since`. Operators only: an enterprise gets 403 (its own figures are in the series with its prefixes).',
+      '"Today" is the current day of STATS_TIME_ZONE (`today.from`–`today.to`). JSON: `{timeZone, generatedAt, today: {date, from, to}, resolutions: {today, cumulative, averageDailyLast30Days, perSecond, liveWindow: {from, to}}, registrations: {today, cumulative}, outcomesToday: {l1, l2, db, notFound, error, total}, outcomeSharesToday: {l1, l2, db, notFound, error} | null, cacheHitRatioToday, latency: {p99Seconds, observations, from, to}, enterprises: {connected, target}, countingSince}`. ' +
+      'perSecond: resolutions of the last whole minute ÷ 60. averageDailyLast30Days: the 30 whole days before today ÷ 30. registrations: identifiers created. latency: resolutions answered by this process (replica) over [from, to), about the last five minutes (since the process started until the overview has been asked for that long). Operators only: an enterprise gets 403 (its own figures are in the series with its prefixes).',
   })
   @ApiResponse({ status: 200, description: 'the overview' })
   @ApiResponse({ status: 400, description: 'any query parameter (it takes none)' })
