@@ -59,7 +59,7 @@ export class MonthlyReportService {
     if (!complete) await this.flushOwnCounts();
     const enterprises = await this.repository.existingBefore(to);
     const ids = enterprises.map((e) => e.id);
-    const [prefixes, usage] = await Promise.all([this.repository.prefixesOf(ids), this.repository.usagePerEnterprise(from, to)]);
+    const [prefixes, usage] = await Promise.all([this.repository.prefixesOf(ids), this.repository.usagePerEnterpriseInMonth(month)]);
     const usageOf = new Map<string, UsageSum[]>();
     for (const sum of usage) usageOf.set(sum.enterpriseId, [...(usageOf.get(sum.enterpriseId) ?? []), sum]);
     const totals = { identifiers: zeroWrites(), resolutions: zeroResolutions() };
