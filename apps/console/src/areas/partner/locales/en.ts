@@ -20,7 +20,7 @@ export default {
       failed: 'The trace failed: {detail}',
     },
     refusedTitle: 'Traceability cannot be shown',
-    product: 'Product {handle}',
+    product: 'Product',
     events: 'Events',
     nodes: 'Genealogy nodes',
     relations: 'Relations',

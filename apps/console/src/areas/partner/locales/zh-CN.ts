@@ -20,7 +20,7 @@ export default {
       failed: '查询失败：{detail}',
     },
     refusedTitle: '无法显示追溯信息',
-    product: '产品 {handle}',
+    product: '产品',
     events: '事件数',
     nodes: '谱系节点',
     relations: '关联关系',
