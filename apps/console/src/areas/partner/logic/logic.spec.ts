@@ -60,7 +60,6 @@ describe('the partner area: timeline', () => {
       {
         key: 'ni:///sha-256;abc',
         time: '2025-01-15T09:10:00.000+08:00',
-        zone: '+08:00',
         type: 'TransformationEvent',
         action: null,
         bizStep: 'assembling',
@@ -73,7 +72,6 @@ describe('the partner area: timeline', () => {
       {
         key: 'event-1',
         time: '2025-01-15T10:00:00Z',
-        zone: null,
         type: 'ObjectEvent',
         action: 'OBSERVE',
         bizStep: null,

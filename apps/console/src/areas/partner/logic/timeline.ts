@@ -3,8 +3,6 @@ export interface TimelineItem {
   key: string;
   /** ISO 8601 eventTime */
   time: string;
-  /** the event's own time-zone offset (+08:00), as the enterprise recorded it */
-  zone: string | null;
   type: string;
   action: string | null;
   bizStep: string | null;
@@ -34,7 +32,6 @@ export function timelineItems(events: Record<string, unknown>[], identifier: str
   return events.map((event, i) => ({
     key: typeof event.eventID === 'string' ? event.eventID : `event-${i}`,
     time: String(event.eventTime ?? ''),
-    zone: typeof event.eventTimeZoneOffset === 'string' ? event.eventTimeZoneOffset : null,
     type: String(event.type ?? 'Event'),
     action: typeof event.action === 'string' ? event.action : null,
     bizStep: cbvShortName(event.bizStep),
