@@ -84,6 +84,15 @@ export class PrefixRepository {
     return rows.map((row) => row.prefix_key);
   }
 
+  /** The organisation name of the enterprise that owns the prefix (null: no such prefix, or not yet assigned). */
+  async ownerOrgName(prefixKey: string): Promise<string | null> {
+    const rows: Array<{ org_name: string }> = await this.dataSource.query(
+      `SELECT e.org_name FROM enterprise_prefixes p JOIN enterprises e ON e.id = p.enterprise_id WHERE p.prefix_key = $1`,
+      [prefixKey],
+    );
+    return rows[0]?.org_name ?? null;
+  }
+
   listActive(): Promise<EnterprisePrefixEntity[]> {
     return this.dataSource.getRepository(EnterprisePrefixEntity).find({ where: { status: 'active' }, order: { prefixKey: 'ASC' } });
   }

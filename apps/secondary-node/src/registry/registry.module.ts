@@ -19,6 +19,7 @@ import { IdentifiersController } from './identifiers.controller';
 import { PrefixAccessService } from './prefix-access.service';
 import { PrefixDirectory } from './prefix-directory.service';
 import { PrefixRepository } from './prefix.repository';
+import { RecordLabelsService } from './record-labels.service';
 import { SnmsDataController } from './snms-data.controller';
 import { SnmsIdentifiersService } from './snms-identifiers.service';
 import { SnmsTemplateController } from './snms-template.controller';
@@ -44,6 +45,7 @@ import { TemplatesService } from './templates.service';
     PrefixAccessService,
     PrefixDirectory,
     PrefixRepository,
+    RecordLabelsService,
     SnmsIdentifiersService,
     TemplateRepository,
     TemplatesService,
@@ -66,6 +68,6 @@ import { TemplatesService } from './templates.service';
       useFactory: (key: ApiKeyCredentialVerifier, password: AccountPasswordVerifier): HandleCredentialVerifier[] => [key, password],
     },
   ],
-  exports: [IdentifierRepository, IdentifierListingService, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator],
+  exports: [IdentifierRepository, IdentifierListingService, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator, RecordLabelsService],
 })
 export class RegistryModule {}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type ParsedHandle, visibleValues } from '@idis/identifier';
@@ -15,7 +16,8 @@ import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/iden
 import { HandleAuthenticator } from '../registry/handle-auth/handle-authenticator';
 import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
-import { notFoundPage, recordPage, redirectPage } from './proxy-page';
+import { RecordLabelsService } from '../registry/record-labels.service';
+import { notFoundPage, productPage, redirectPage } from './proxy-page';
 import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
 import { ResolutionService } from './resolution.service';
@@ -45,6 +47,7 @@ export class ResolutionRoutes implements OnModuleInit {
     private readonly handleAuth: HandleAuthenticator,
     private readonly access: PrefixAccessService,
     private readonly directory: PrefixDirectory,
+    private readonly labels: RecordLabelsService,
     private readonly events: EventHub,
     @Inject(RESOLUTION_CONFIG) private readonly config: ResolutionConfig,
   ) {}
@@ -132,8 +135,11 @@ export class ResolutionRoutes implements OnModuleInit {
       if (wantsJson) {
         this.send(request, reply, rendered, JSON_TYPE);
       } else {
+        // The product page: the values the caller may see, named by the record's template, with its enterprise.
         const shown = JSON.parse(rendered.body) as { values: FoundRecord['values'] };
-        this.send(request, reply, { ...rendered, body: recordPage(handle, shown.values) }, HTML_TYPE);
+        const labels = await this.labels.labelsOf(entry.prefixKey, entry.templateVersion);
+        const body = productPage(handle, shown.values, { ...labels, templateVersion: entry.templateVersion });
+        this.send(request, reply, { ...rendered, body, etag: pageEtag(body) }, HTML_TYPE);
       }
     } catch (error) {
       this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started), door);
@@ -214,6 +220,11 @@ function redirectTarget(record: FoundRecord, view: ResolutionView): string | und
     if (value.data.format === 'string' && typeof url === 'string' && wantedType.includes(value.type.toUpperCase()) && REDIRECT_SCHEMES.test(url)) return url;
   }
   return undefined;
+}
+
+/** The page also shows names and the enterprise, which change without the record: its validator is of its own bytes. */
+function pageEtag(body: string): string {
+  return `"p-${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
 function prefersJson(accept: string | undefined): boolean {

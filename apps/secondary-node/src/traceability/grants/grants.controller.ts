@@ -62,7 +62,7 @@ export class GrantsController {
   }
 }
 
-/** Partner accounts (role `partner`): created by an operator, they read what enterprises grant them. */
+/** Partner accounts (role `partner`): created by an operator, they read what enterprises grant them (and list those grants). */
 @ApiTags('traceability')
 @ApiBearerAuth()
 @Controller('api/v1/partners')
@@ -76,6 +76,13 @@ export class PartnersController {
   @ApiBody({ schema: partnerSchema })
   create(@CurrentPrincipal() operator: Principal, @Body() body: unknown) {
     return this.grants.createPartner(operator, readPartner(body));
+  }
+
+  @Get('me/grants')
+  @RequireRoles('partner')
+  @ApiOperation({ summary: 'The grants the signed-in partner holds: which enterprises (organisation, prefixes) let it read their traceability events, oldest first' })
+  myGrants(@CurrentPrincipal() partner: Principal) {
+    return this.grants.received(partner);
   }
 
   @Get()

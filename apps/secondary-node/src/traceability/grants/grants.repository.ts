@@ -22,6 +22,15 @@ export interface PartnerRow {
   createdAt: Date;
 }
 
+/** A grant as its grantee sees it: which enterprise, under which prefixes. */
+export interface ReceivedGrantRow {
+  id: string;
+  enterpriseId: string;
+  orgName: string;
+  prefixes: string[];
+  createdAt: Date;
+}
+
 interface RawGrant {
   id: string;
   enterprise_id: string;
@@ -94,6 +103,20 @@ export class GrantsRepository {
       [enterpriseId],
     );
     return rows.map(toGrant);
+  }
+
+  /** The grants an account holds, oldest first, with each grantor's organisation and assigned prefixes. */
+  async listGrantsReceived(accountId: string): Promise<ReceivedGrantRow[]> {
+    const rows: Array<{ id: string; enterprise_id: string; org_name: string; prefixes: string[]; created_at: Date }> = await this.dataSource.query(
+      `SELECT g.id, g.enterprise_id, e.org_name, g.created_at,
+              coalesce(array_agg(p.prefix ORDER BY p.prefix_key) FILTER (WHERE p.prefix IS NOT NULL AND p.status <> 'pending_review'), '{}') AS prefixes
+         FROM partner_grants g JOIN enterprises e ON e.id = g.enterprise_id
+         LEFT JOIN enterprise_prefixes p ON p.enterprise_id = g.enterprise_id
+        WHERE g.grantee_account_id = $1
+        GROUP BY g.id, e.org_name ORDER BY g.created_at, g.id`,
+      [accountId],
+    );
+    return rows.map((row) => ({ id: row.id, enterpriseId: row.enterprise_id, orgName: row.org_name, prefixes: row.prefixes, createdAt: row.created_at }));
   }
 
   async deleteGrant(enterpriseId: string, grantId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {

@@ -15,6 +15,16 @@ export interface GrantView {
   createdAt: string;
 }
 
+/** A grant the caller holds: whose events it may read. */
+export interface ReceivedGrantView {
+  id: string;
+  enterpriseId: string;
+  orgName: string;
+  /** the enterprise's prefixes (events under them are readable) */
+  prefixes: string[];
+  createdAt: string;
+}
+
 export interface PartnerView {
   id: string;
   username: string;
@@ -68,6 +78,12 @@ export class GrantsService {
   async list(caller: Principal, enterpriseId: string): Promise<{ items: GrantView[] }> {
     await this.assertManages(caller, enterpriseId);
     return { items: (await this.grants.listGrants(enterpriseId)).map(toGrantView) };
+  }
+
+  /** The grants the caller itself holds (its own account only: nothing of other grantees). */
+  async received(caller: Principal): Promise<{ items: ReceivedGrantView[] }> {
+    const rows = await this.grants.listGrantsReceived(caller.accountId);
+    return { items: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })) };
   }
 
   async revoke(caller: Principal, enterpriseId: string, grantId: string): Promise<void> {
