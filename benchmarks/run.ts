@@ -6,12 +6,14 @@ import { runHeavyReadsBenchmark } from './heavy-reads';
 import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
 import { runResolutionBenchmark } from './resolution';
+import { runStatisticsBenchmark } from './statistics';
 
 const suites: Record<string, (args: string[]) => Promise<void>> = {
   registration: runRegistrationBenchmark,
   resolution: runResolutionBenchmark,
   ingestion: runIngestionBenchmark,
   'heavy-reads': runHeavyReadsBenchmark,
+  statistics: runStatisticsBenchmark,
 };
 
 async function main(): Promise<void> {

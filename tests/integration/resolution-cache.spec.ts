@@ -413,18 +413,18 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
 
   describe('observer and health', () => {
     it('delivers front-door observations to a listener of another module through the event hub', async () => {
-      const seen: Array<[string, string, number]> = [];
+      const seen: Array<[string, string, number, string]> = [];
       const hub = main.moduleRef.get(EventHub);
-      const unsubscribe = hub.onSignal('resolution.observed', (prefixKey, outcome, seconds) => seen.push([prefixKey, outcome, seconds]));
-      hub.signal('resolution.observed', PREFIX, 'l1', 0.00002);
-      hub.signal('resolution.observed', PREFIX, 'not_found', 0.001);
+      const unsubscribe = hub.onSignal('resolution.observed', (prefixKey, outcome, seconds, door) => seen.push([prefixKey, outcome, seconds, door]));
+      hub.signal('resolution.observed', PREFIX, 'l1', 0.00002, 'handle_rest');
+      hub.signal('resolution.observed', PREFIX, 'not_found', 0.001, 'proxy');
       unsubscribe();
       expect(seen).toEqual([
-        [PREFIX, 'l1', 0.00002],
-        [PREFIX, 'not_found', 0.001],
+        [PREFIX, 'l1', 0.00002, 'handle_rest'],
+        [PREFIX, 'not_found', 0.001, 'proxy'],
       ]);
       // Without a listener a signal is a no-op.
-      expect(() => hub.signal('resolution.observed', PREFIX, 'db', 0.001)).not.toThrow();
+      expect(() => hub.signal('resolution.observed', PREFIX, 'db', 0.001, 'snms')).not.toThrow();
       expect(seen).toHaveLength(2);
     });
 

@@ -102,6 +102,9 @@ describe('cross-node resolution', () => {
     const operator = await near.operatorToken();
     const series = async (prefix: string) => near.request('GET', `/api/v1/stats/resolutions?prefix=${encodeURIComponent(prefix)}&step=1h`, { token: operator });
     const before = (await series('88.200.5')).body.totals ?? { l1: 0, db: 0, notFound: 0 };
+    const farOperator = await far.operatorToken();
+    const farDoors = async () => (await far.request('GET', '/api/v1/stats/doors?prefix=88.200.5&step=1h', { token: farOperator })).body.totals;
+    const farBefore = await farDoors();
 
     expect((await near.request('GET', '/api/handles/88.200.5/Y')).status).toBe(200); // fetched from the far node
     expect((await near.request('GET', '/api/handles/88.200.5/Y')).status).toBe(200); // from L1
@@ -114,6 +117,9 @@ describe('cross-node resolution', () => {
     expect(after.body.totals.db - (before.db ?? 0)).toBe(1);
     expect(after.body.totals.l1 - (before.l1 ?? 0)).toBe(1);
     expect(after.body.totals.notFound - (before.notFound ?? 0)).toBe(1);
+    // The far node answered the two lookups the near node could not (Y, COUNT-NONE): cross-node, by X-IDIS-Via.
+    const farAfter = await farDoors();
+    expect([farAfter.crossNode - farBefore.crossNode, farAfter.handleRest - farBefore.handleRest]).toEqual([2, 0]);
     // A prefix nobody filed is not counted on its own (callers cannot grow the key space), and enterprises see only their own.
     const unknown = await series('88.999.7');
     expect(unknown.status).toBe(404);

@@ -47,7 +47,7 @@ describe('loadAppConfig', () => {
         breakerFailureThreshold: 3,
         breakerCooldownMs: 2000,
       },
-      statistics: { flushIntervalMs: 5000 },
+      statistics: { flushIntervalMs: 5000, timeZone: 'Asia/Shanghai', enterpriseTarget: 100 },
       upstream: {
         topLevelUrl: undefined,
         enrolmentToken: undefined,
@@ -124,7 +124,6 @@ describe('loadAppConfig', () => {
         maxCredentialsPerEnterprise: 10,
         reconcileIntervalMs: 60_000,
       },
-      reports: { timeZone: 'Asia/Shanghai' },
     });
   });
 
@@ -287,10 +286,17 @@ describe('loadAppConfig', () => {
   });
 
   it('reads STATS_TIME_ZONE as an IANA zone name', () => {
-    expect(loadAppConfig({ STATS_TIME_ZONE: 'UTC' }).reports).toEqual({ timeZone: 'UTC' });
-    expect(loadAppConfig({ STATS_TIME_ZONE: 'Europe/Berlin' }).reports).toEqual({ timeZone: 'Europe/Berlin' });
+    expect(loadAppConfig({}).statistics.timeZone).toBe('Asia/Shanghai');
+    expect(loadAppConfig({ STATS_TIME_ZONE: 'UTC' }).statistics.timeZone).toBe('UTC');
+    expect(loadAppConfig({ STATS_TIME_ZONE: 'Europe/Berlin' }).statistics.timeZone).toBe('Europe/Berlin');
     expect(problemsOf({ STATS_TIME_ZONE: 'Mars/Olympus' })).toEqual(['STATS_TIME_ZONE must be an IANA time zone such as Asia/Shanghai or UTC, got "Mars/Olympus"']);
     expect(problemsOf({ STATS_TIME_ZONE: "UTC'; DROP TABLE x" })).toHaveLength(1);
+  });
+
+  it('reads STATS_ENTERPRISE_TARGET as a positive integer, 100 by default', () => {
+    expect(loadAppConfig({}).statistics.enterpriseTarget).toBe(100);
+    expect(loadAppConfig({ STATS_ENTERPRISE_TARGET: '250' }).statistics.enterpriseTarget).toBe(250);
+    for (const bad of ['0', '-5', 'many', '1.5']) expect(problemsOf({ STATS_ENTERPRISE_TARGET: bad }).join()).toMatch(/STATS_ENTERPRISE_TARGET/);
   });
 
   it('does not echo DATABASE_URL, which may carry a password', () => {

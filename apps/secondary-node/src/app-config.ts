@@ -15,7 +15,6 @@ import { MQTT_ACCESS_CONFIG, type MqttAccessConfig, readMqttAccessConfig } from 
 import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type UpstreamConfig } from './upstream/upstream.config';
 import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
 import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
-import { readReportsConfig, REPORTS_CONFIG, type ReportsConfig } from './reports/reports.config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot: the node-wide
@@ -42,8 +41,6 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   logging: LoggingConfig;
   /** Enterprises' MQTT credentials and how the broker learns them (traceability/mqtt-access/mqtt-access.config.ts). */
   mqttAccess: MqttAccessConfig;
-  /** The calendar of operator reports: STATS_TIME_ZONE (reports/reports.config.ts). */
-  reports: ReportsConfig;
   /** The built web console served at /console/ (CONSOLE_DIR); undefined: dist/console of this checkout. */
   consoleDir: string | undefined;
 }
@@ -69,7 +66,6 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       audit: readAuditConfig(read),
       logging: readLoggingConfig(read, node),
       mqttAccess: readMqttAccessConfig(read),
-      reports: readReportsConfig(read),
       consoleDir: read.optional('CONSOLE_DIR'),
     };
     checkUpstreamConfig(read, slices.upstream);
@@ -96,8 +92,7 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: AUDIT_CONFIG, useValue: config.audit },
     { provide: LOGGING_CONFIG, useValue: config.logging },
     { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
-    { provide: REPORTS_CONFIG, useValue: config.reports },
   ];
 }
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, REPORTS_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG];

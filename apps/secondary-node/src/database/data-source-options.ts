@@ -10,6 +10,7 @@ import { EnterpriseEntity } from '../registry/entities/enterprise.entity';
 import { IdentifierEntity } from '../registry/entities/identifier.entity';
 import { TemplateItemEntity } from '../registry/entities/template-item.entity';
 import { UsageCountEntity } from '../statistics/usage-count.entity';
+import { UsageDailyCountEntity, UsageHourlyCountEntity, UsageRollupSettingsEntity } from '../statistics/usage-rollup.entities';
 import { NodeEnrolmentEntity } from '../upstream/node-enrolment.entity';
 import { UpstreamOutboxEntity } from '../upstream/upstream-outbox.entity';
 import { traceabilityEntities } from '../traceability/store/entities';
@@ -27,6 +28,9 @@ export const entities = [
   TemplateItemEntity,
   IdentifierEntity,
   UsageCountEntity,
+  UsageHourlyCountEntity,
+  UsageDailyCountEntity,
+  UsageRollupSettingsEntity,
   NodeEnrolmentEntity,
   UpstreamOutboxEntity,
   ...traceabilityEntities,

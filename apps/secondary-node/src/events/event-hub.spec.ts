@@ -51,11 +51,11 @@ describe('EventHub', () => {
   it('delivers signals synchronously with their positional arguments', () => {
     const hub = new EventHub();
     const seen: unknown[][] = [];
-    hub.onSignal('resolution.observed', (prefixKey, outcome, seconds) => seen.push([prefixKey, outcome, seconds]));
+    hub.onSignal('resolution.observed', (prefixKey, outcome, seconds, door) => seen.push([prefixKey, outcome, seconds, door]));
     hub.onSignal('foreign-prefix.located', (prefixKey) => seen.push([prefixKey]));
-    hub.signal('resolution.observed', '88.118.8', 'l1', 0.00003);
+    hub.signal('resolution.observed', '88.118.8', 'l1', 0.00003, 'handle_rest');
     hub.signal('foreign-prefix.located', '88.200.5');
-    expect(seen).toEqual([['88.118.8', 'l1', 0.00003], ['88.200.5']]);
+    expect(seen).toEqual([['88.118.8', 'l1', 0.00003, 'handle_rest'], ['88.200.5']]);
   });
 
   it('lets a listener subscribed during an emit wait for the next one', async () => {

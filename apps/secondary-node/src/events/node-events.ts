@@ -4,6 +4,12 @@ import type { EntityManager } from 'typeorm';
 export type RegistrationOperation = 'create' | 'update' | 'delete';
 /** What one resolution ended in: the tier that answered a found record, a not-found, or an error. */
 export type ResolutionOutcome = 'l1' | 'l2' | 'db' | 'not_found' | 'error';
+/**
+ * The front door a resolution came through: Handle REST `/api/handles/…`, SNMS
+ * `/identityv2/data/detail`, the proxy `/{prefix}/{suffix}`, another secondary node (either HTTP
+ * door with an X-IDIS-Via header), or the Handle native protocol.
+ */
+export type ResolutionDoor = 'handle_rest' | 'snms' | 'proxy' | 'cross_node' | 'handle';
 
 /** One committed identifier write: its lookup key and its enterprise prefix key. */
 export interface WrittenIdentifier {
@@ -102,8 +108,8 @@ export interface NodeEvents {
  * must not throw.
  */
 export interface NodeSignals {
-  /** One resolution answered by a front door: enterprise prefix key ('-' if unparsable), outcome, seconds from request to answer. */
-  'resolution.observed': [prefixKey: string, outcome: ResolutionOutcome, seconds: number];
+  /** One resolution answered by a front door: enterprise prefix key ('-' if unparsable), outcome, seconds from request to answer, the door. */
+  'resolution.observed': [prefixKey: string, outcome: ResolutionOutcome, seconds: number, door: ResolutionDoor];
   /** The top-level node located a foreign enterprise prefix: a real prefix filed by another node. */
   'foreign-prefix.located': [prefixKey: string];
 }

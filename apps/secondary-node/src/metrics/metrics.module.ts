@@ -7,7 +7,6 @@ import { IngestionMetrics } from './ingestion-metrics';
 import { LimitsMetrics } from './limits-metrics';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
-import { ResolutionLatency } from './resolution-latency';
 import { ResolutionRecorder } from './resolution-recorder';
 import { UpstreamMetrics } from './upstream-metrics';
 
@@ -19,7 +18,7 @@ import { UpstreamMetrics } from './upstream-metrics';
 @Module({
   imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
   controllers: [MetricsController],
-  providers: [ResolutionLatency, ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

@@ -5,7 +5,7 @@ import { UsageCounter } from '../statistics/usage-counter';
 import { EventHub } from '../events/event-hub';
 import { type CacheStatsSource, NodeMetrics } from './node-metrics';
 import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
-import { LATENCY_BUCKETS, ResolutionLatency } from './resolution-latency';
+import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-latency';
 import { ResolutionRecorder } from './resolution-recorder';
 import { parsePrometheus } from '../../../../tests/support/prometheus';
 
@@ -65,7 +65,7 @@ describe('NodeMetrics', () => {
     recorder.observeResolution('88.118.8', 'l1', 0.0002);
     recorder.observeResolution('88.118.8', 'db', 0.002);
     recorder.observeResolution('88.118.8', 'not_found', 0.0001); // on a bound: counted in le="0.0001"
-    module.get(EventHub).signal('resolution.observed', '88.200.1', 'error', 10); // what the front doors send: the recorder listens
+    module.get(EventHub).signal('resolution.observed', '88.200.1', 'error', 10, 'proxy'); // what the front doors send: the recorder listens
 
     const { samples } = parsePrometheus(await module.get(NodeMetrics).metrics());
     const bucket = (tier: string, le: string) => samples.get(`idis_resolution_duration_seconds_bucket{le="${le}",tier="${tier}"}`);

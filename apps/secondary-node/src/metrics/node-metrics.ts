@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'pr
 import { UsageCounter } from '../statistics/usage-counter';
 import { REGISTRATION_OPERATIONS, RESOLUTION_OUTCOMES } from '../statistics/usage-kinds';
 import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
-import { LATENCY_BUCKETS, ResolutionLatency } from './resolution-latency';
+import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-latency';
 
 export const METRIC_PREFIX = 'idis_';
 

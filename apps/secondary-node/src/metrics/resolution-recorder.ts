@@ -1,8 +1,8 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventHub } from '../events/event-hub';
-import type { ResolutionOutcome } from '../events/node-events';
+import type { ResolutionDoor, ResolutionOutcome } from '../events/node-events';
 import { UsageCounter } from '../statistics/usage-counter';
-import { ResolutionLatency } from './resolution-latency';
+import { ResolutionLatency } from '../statistics/resolution-latency';
 
 /**
  * Listens to every resolution the front doors signal ('resolution.observed'): counts it per prefix
@@ -17,16 +17,17 @@ export class ResolutionRecorder {
     private readonly latency: ResolutionLatency,
     @Optional() events?: EventHub,
   ) {
-    events?.onSignal('resolution.observed', (prefixKey, outcome, seconds) => this.observeResolution(prefixKey, outcome, seconds));
+    events?.onSignal('resolution.observed', (prefixKey, outcome, seconds, door) => this.observeResolution(prefixKey, outcome, seconds, door));
   }
 
   /**
    * @param prefixKey ASCII-lower-cased enterprise prefix of the identifier ('-' if unparsable)
    * @param outcome the tier that answered, or not_found / error
    * @param seconds time from request to answer, e.g. Number(process.hrtime.bigint() - start) / 1e9
+   * @param door the front door it came through (statistics count resolutions per door)
    */
-  observeResolution(prefixKey: string, outcome: ResolutionOutcome, seconds: number): void {
-    this.usage.recordResolution(prefixKey, outcome);
+  observeResolution(prefixKey: string, outcome: ResolutionOutcome, seconds: number, door?: ResolutionDoor): void {
+    this.usage.recordResolution(prefixKey, outcome, door);
     this.latency.observe(outcome, seconds);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { UsageCounter } from '../statistics/usage-counter';
 import { EnterpriseOverviewRepository, type EnterpriseStatus, type UsageSum } from './enterprise-overview.repository';
 import { monthIn } from './report-month';
-import { REPORTS_CONFIG, type ReportsConfig } from './reports.config';
+import { STATISTICS_CONFIG, type StatisticsConfig } from '../statistics/statistics.config';
 import { addUsage, type ResolutionTotals, zeroRegistrations, zeroResolutions } from './usage-totals';
 
 export interface IdentifierWrites {
@@ -45,7 +45,7 @@ export class MonthlyReportService {
   constructor(
     private readonly repository: EnterpriseOverviewRepository,
     private readonly counter: UsageCounter,
-    @Inject(REPORTS_CONFIG) private readonly config: ReportsConfig,
+    @Inject(STATISTICS_CONFIG) private readonly config: StatisticsConfig,
   ) {}
 
   get timeZone(): string {

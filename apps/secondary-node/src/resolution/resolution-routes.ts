@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
+import type { ResolutionDoor } from '../events/node-events';
 import { replyWithError } from '../http/front-door-exception.filter';
 import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
 import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/identifier-input';
@@ -60,6 +61,7 @@ export class ResolutionRoutes implements OnModuleInit {
   private async handleRest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = process.hrtime.bigint();
     let prefixKey = '-';
+    const door = doorOf(request, 'handle_rest');
     try {
       const handle = handleFromPath(request.url);
       const parsed = parseHandleOrThrow(handle);
@@ -71,9 +73,9 @@ export class ResolutionRoutes implements OnModuleInit {
       const { entry, tier } = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
       const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
       this.send(request, reply, rendered, JSON_TYPE);
-      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
     } catch (error) {
-      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started), door);
       replyWithError(error, request, reply, this.logger);
     }
   }
@@ -91,6 +93,7 @@ export class ResolutionRoutes implements OnModuleInit {
     }
     const started = process.hrtime.bigint();
     let prefixKey = '-';
+    const door = doorOf(request, 'proxy');
     const wantsJson = prefersJson(request.headers.accept);
     try {
       let handle: string;
@@ -105,7 +108,7 @@ export class ResolutionRoutes implements OnModuleInit {
       const view = await this.viewFor(request, query, parsed);
       const via = request.headers[VIA_HEADER];
       const { entry, tier } = await this.resolution.resolve(parsed, via === undefined ? undefined : viaFrom(via));
-      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
       if (entry.kind === 'missing') {
         // A foreign prefix: known when its node answered, unknown when the top level does not know it.
         const prefixKnown = entry.servedBy !== undefined ? true : entry.prefixUnknown ? false : await this.directory.isHomed(parsed.prefixKey);
@@ -133,7 +136,7 @@ export class ResolutionRoutes implements OnModuleInit {
         this.send(request, reply, { ...rendered, body: recordPage(handle, shown.values) }, HTML_TYPE);
       }
     } catch (error) {
-      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started));
+      this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started), door);
       replyWithError(error, request, reply, this.logger);
     }
   }
@@ -172,6 +175,11 @@ export class ResolutionRoutes implements OnModuleInit {
     }
     void reply.code(rendered.status).header('content-type', contentType).send(rendered.body);
   }
+}
+
+/** Another secondary node resolving for its own caller says so with X-IDIS-Via: counted as cross-node, whichever HTTP door it used. */
+function doorOf(request: FastifyRequest, door: ResolutionDoor): ResolutionDoor {
+  return request.headers[VIA_HEADER] === undefined ? door : 'cross_node';
 }
 
 /** X-IDIS-Via: comma-separated node ids, bounded (a longer list is a loop anyway). */

@@ -52,7 +52,7 @@ export class SnmsDetailController {
         })),
       };
     } finally {
-      this.events.signal('resolution.observed', parsed.prefixKey, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      this.events.signal('resolution.observed', parsed.prefixKey, outcome, Number(process.hrtime.bigint() - started) / 1e9, 'snms');
     }
   }
 }

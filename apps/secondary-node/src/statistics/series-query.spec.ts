@@ -1,5 +1,6 @@
 import { DomainError } from '../errors/domain-errors';
 import { MAX_POINTS, parseSeriesQuery, type RawSeriesQuery } from './series-query';
+import { StatsCalendar } from './stats-calendar';
 
 const NOW = Date.parse('2026-11-23T12:34:56.789Z');
 
@@ -31,6 +32,17 @@ describe('parseSeriesQuery', () => {
     expect(parseSeriesQuery({ step: '1h' }, NOW).points).toBe(24);
     const daily = parseSeriesQuery({ step: '1d', to: '2026-11-23' }, NOW);
     expect([new Date(daily.fromMs).toISOString(), daily.points]).toEqual(['2026-10-24T00:00:00.000Z', 30]);
+  });
+
+  it('with a calendar, starts default 1h series on a whole hour and 1d series at a local midnight', () => {
+    const beijing = new StatsCalendar('Asia/Shanghai');
+    const hourly = parseSeriesQuery({ step: '1h' }, NOW, beijing);
+    // NOW is 12:34 UTC: 24 points from 13:00 the day before, the last one the current hour so far.
+    expect([new Date(hourly.fromMs).toISOString(), new Date(hourly.toMs).toISOString(), hourly.points]).toEqual(['2026-11-22T13:00:00.000Z', '2026-11-23T12:35:00.000Z', 24]);
+    const daily = parseSeriesQuery({ step: '1d' }, NOW, beijing);
+    // 20:34 on 23 November in Beijing: 30 days from Beijing midnight of 25 October.
+    expect([new Date(daily.fromMs).toISOString(), daily.points]).toEqual(['2026-10-24T16:00:00.000Z', 30]);
+    expect(parseSeriesQuery({ step: '1m' }, NOW, beijing).fromMs).toBe(Date.parse('2026-11-23T11:35:00Z'));
   });
 
   it('reads dates, date-times with Z or an offset, fractions, and a "+" that arrived as a space', () => {

@@ -1,6 +1,7 @@
 import { parsePrefix } from '@idis/identifier';
 import { DomainError, type FieldProblem } from '../errors/domain-errors';
 import { querySingle, type QueryValue } from '../http/query-params';
+import { DAY_MS, HOUR_MS, type StatsCalendar } from './stats-calendar';
 import { MINUTE_MS, OTHER_PREFIXES } from './usage-kinds';
 
 export type SeriesStep = '1m' | '1h' | '1d';
@@ -37,8 +38,12 @@ export interface SeriesQuery {
   prefix?: { prefix: string; prefixKey: string };
 }
 
-/** Reads ?from=&to=&step=&prefix=, reporting every bad parameter at once. */
-export function parseSeriesQuery(raw: RawSeriesQuery, nowMs: number): SeriesQuery {
+/**
+ * Reads ?from=&to=&step=&prefix=, reporting every bad parameter at once. With a `calendar`, a
+ * missing `from` starts on a whole hour (1h) or a local midnight of the calendar (1d), so the
+ * default series are read from the roll-ups and their last point is the current hour or day.
+ */
+export function parseSeriesQuery(raw: RawSeriesQuery, nowMs: number, calendar?: StatsCalendar): SeriesQuery {
   const problems: FieldProblem[] = [];
   const read = (name: keyof RawSeriesQuery): string | undefined => {
     try {
@@ -78,7 +83,7 @@ export function parseSeriesQuery(raw: RawSeriesQuery, nowMs: number): SeriesQuer
 
   // Without `to`, the series ends after the current (partial) minute.
   const toMs = toParsed !== undefined ? ceilToMinute(toParsed) : floorToMinute(nowMs) + MINUTE_MS;
-  const fromMs = fromParsed !== undefined ? floorToMinute(fromParsed) : toMs - DEFAULT_POINTS[step] * stepMs;
+  const fromMs = fromParsed !== undefined ? floorToMinute(fromParsed) : defaultFrom(toMs, step, calendar);
   const timesValid = (fromText === undefined || fromParsed !== undefined) && (toText === undefined || toParsed !== undefined);
   let points = 0;
   if (timesValid) {
@@ -136,6 +141,14 @@ export function parseTimestamp(name: string, text: string, problems: FieldProble
   }
   const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
   return Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis) - offsetMinutes * MINUTE_MS;
+}
+
+/** DEFAULT_POINTS points before `to`, the last one holding `to`; aligned to hours or local days when a calendar is given. */
+function defaultFrom(toMs: number, step: SeriesStep, calendar: StatsCalendar | undefined): number {
+  const points = DEFAULT_POINTS[step];
+  if (calendar === undefined || step === '1m') return toMs - points * STEP_MS[step];
+  if (step === '1h') return Math.floor((toMs - 1) / HOUR_MS) * HOUR_MS - (points - 1) * HOUR_MS;
+  return calendar.startOfDay(calendar.startOfDay(toMs - 1) - (points - 1) * DAY_MS + 12 * HOUR_MS);
 }
 
 function floorToMinute(ms: number): number {

@@ -2,15 +2,18 @@ import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module';
 import { STATISTICS_CONFIG, type StatisticsConfig } from './statistics.config';
 import { StatisticsController } from './statistics.controller';
+import { OverviewService } from './overview.service';
+import { ResolutionLatency } from './resolution-latency';
 import { StatisticsService } from './statistics.service';
 import { UsageCountRepository } from './usage-count.repository';
 import { UsageCounter } from './usage-counter';
 import { UsageListener } from './usage-listener';
 
 /**
- * Counting for operators: UsageCounter (record resolutions and registrations, flushed to
- * usage_counts) and the /api/v1/stats series. UsageCountRepository is exported for upstream's
- * statistics reports (volumes per prefix over a period).
+ * Counting for operators: UsageCounter (record resolutions, their front doors and registrations,
+ * flushed to usage_counts, rolled up by hour and day), ResolutionLatency (the histogram metrics
+ * export and the overview's p99), the /api/v1/stats series, overview and top prefixes.
+ * UsageCountRepository is exported for upstream's statistics reports (volumes per prefix over a period).
  */
 @Module({
   imports: [RegistryModule],
@@ -25,7 +28,9 @@ import { UsageListener } from './usage-listener';
         new UsageCounter(repository, { flushIntervalMs: config.flushIntervalMs }),
     },
     UsageListener,
+    ResolutionLatency,
+    OverviewService,
   ],
-  exports: [UsageCounter, UsageCountRepository],
+  exports: [UsageCounter, UsageCountRepository, ResolutionLatency],
 })
 export class StatisticsModule {}

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { parseSeriesQuery, type RawSeriesQuery, type SeriesQuery, type SeriesStep } from './series-query';
+import { type CountSource, planSources, StatsCalendar } from './stats-calendar';
+import { STATISTICS_CONFIG, type StatisticsConfig } from './statistics.config';
 import { UsageCountRepository } from './usage-count.repository';
 import { UsageCounter } from './usage-counter';
 import { OTHER_PREFIXES, type UsageKind } from './usage-kinds';
@@ -51,8 +53,26 @@ export interface RegistrationSeries extends SeriesEnvelope {
   totals: RegistrationCounts;
 }
 
+/** Resolutions by the front door they came through (handleProtocol: the Handle native protocol). */
+export interface DoorCounts {
+  handleRest: number;
+  snms: number;
+  proxy: number;
+  crossNode: number;
+  handleProtocol: number;
+  total: number;
+}
+
+export interface DoorSeries extends SeriesEnvelope {
+  series: Array<{ t: string } & DoorCounts>;
+  totals: DoorCounts;
+}
+
 const RESOLUTION_FIELD: Readonly<Record<string, keyof ResolutionCounts>> = { l1: 'l1', l2: 'l2', db: 'db', not_found: 'notFound', error: 'error' };
 const REGISTRATION_FIELD: Readonly<Record<string, keyof RegistrationCounts>> = { create: 'create', update: 'update', delete: 'delete' };
+const DOOR_FIELD: Readonly<Record<string, keyof DoorCounts>> = { handle_rest: 'handleRest', snms: 'snms', proxy: 'proxy', cross_node: 'crossNode', handle: 'handleProtocol' };
+/** The coarsest source a series of each step may read without a row straddling two points. */
+const COARSEST: Readonly<Record<SeriesStep, CountSource>> = { '1m': 'minute', '1h': 'hourly', '1d': 'daily' };
 
 interface Selection {
   envelope: SeriesEnvelope;
@@ -62,14 +82,20 @@ interface Selection {
 /**
  * Resolution and registration series for operators (any prefix, the whole node) and enterprises
  * (their own prefixes only). This replica's counts are flushed before answering; other replicas'
- * counts arrive within their flush interval (STATS_FLUSH_INTERVAL_MS, 5 s by default).
+ * counts arrive within their flush interval (STATS_FLUSH_INTERVAL_MS, 5 s by default). Hours and
+ * days are read from the roll-ups when the points allow (planSources), minutes otherwise.
  */
 @Injectable()
 export class StatisticsService {
+  private readonly calendar: StatsCalendar;
+
   constructor(
     private readonly repository: UsageCountRepository,
     private readonly counter: UsageCounter,
-  ) {}
+    @Inject(STATISTICS_CONFIG) config: StatisticsConfig,
+  ) {
+    this.calendar = new StatsCalendar(config.timeZone);
+  }
 
   async resolutions(caller: Principal, raw: RawSeriesQuery): Promise<ResolutionSeries> {
     const { query, selection, sums } = await this.load(caller, raw, 'resolution');
@@ -84,11 +110,18 @@ export class StatisticsService {
     return { ...selection.envelope, series, totals };
   }
 
+  async doors(caller: Principal, raw: RawSeriesQuery): Promise<DoorSeries> {
+    const { query, selection, sums } = await this.load(caller, raw, 'door');
+    const { series, totals } = accumulate(query, sums, (): DoorCounts => ({ handleRest: 0, snms: 0, proxy: 0, crossNode: 0, handleProtocol: 0, total: 0 }), DOOR_FIELD);
+    return { ...selection.envelope, series, totals };
+  }
+
   private async load(caller: Principal, raw: RawSeriesQuery, kind: UsageKind) {
-    const query = parseSeriesQuery(raw, Date.now());
+    const query = parseSeriesQuery(raw, Date.now(), this.calendar);
     const selection = await this.select(caller, query);
     await this.flushOwnCounts();
-    const sums = await this.repository.sumByBucket({ kind, fromMs: query.fromMs, toMs: query.toMs, stepMs: query.stepMs, prefixKeys: selection.prefixKeys });
+    const segments = planSources(query.fromMs, query.toMs, COARSEST[query.step], this.calendar, true);
+    const sums = await this.repository.sumByBucket({ kind, fromMs: query.fromMs, toMs: query.toMs, stepMs: query.stepMs, prefixKeys: selection.prefixKeys, segments });
     return { query, selection, sums };
   }
 

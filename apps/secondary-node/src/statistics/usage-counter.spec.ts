@@ -58,6 +58,30 @@ describe('UsageCounter', () => {
     await counter.refreshPrefixes();
   });
 
+  it('counts the front door of each resolution in the same cell, as kind door', async () => {
+    counter.recordResolution('88.118.8', 'l1', 'handle_rest');
+    counter.recordResolution('88.118.8', 'db', 'handle_rest');
+    counter.recordResolution('88.118.8', 'not_found', 'proxy');
+    counter.recordResolution('86.100.1', 'error', 'cross_node'); // not homed: the '-' cell
+    counter.recordResolution('88.118.9', 'l2', 'snms');
+    counter.recordResolution('88.118.9', 'l2', 'handle');
+    counter.recordResolution('88.118.9', 'l2'); // no door given: only the outcome
+
+    await counter.flush();
+
+    const doors = rowsOf(store.flushed[0]).filter(([, , kind]) => kind === 'door');
+    expect(doors).toEqual([
+      ['-', '2026-11-23T12:00:00.000Z', 'door', 'cross_node', 1],
+      ['88.118.8', '2026-11-23T12:00:00.000Z', 'door', 'handle_rest', 2],
+      ['88.118.8', '2026-11-23T12:00:00.000Z', 'door', 'proxy', 1],
+      ['88.118.9', '2026-11-23T12:00:00.000Z', 'door', 'handle', 1],
+      ['88.118.9', '2026-11-23T12:00:00.000Z', 'door', 'snms', 1],
+    ]);
+    expect(rowsOf(store.flushed[0]).filter(([, , kind]) => kind === 'resolution').reduce((sum, row) => sum + row[4], 0)).toBe(7);
+    // Doors are not resolutions of their own in the lifetime totals.
+    expect(Object.values(counter.resolutionTotals()).reduce((a, b) => a + b, 0)).toBe(7);
+  });
+
   it('adds up resolutions per prefix, minute and outcome and writes them in one statement', async () => {
     for (let i = 0; i < 5; i += 1) counter.recordResolution('88.118.8', 'l1');
     counter.recordResolution('88.118.8', 'l2');

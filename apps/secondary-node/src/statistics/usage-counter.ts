@@ -1,11 +1,13 @@
 import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
 import type { UsageCountRows, UsageCountStore } from './usage-count.repository';
 import {
+  DOOR_SLOT,
   MINUTE_MS,
   OTHER_PREFIXES,
   REGISTRATION_OPERATIONS,
   REGISTRATION_SLOT,
   type RegistrationOperation,
+  type ResolutionDoor,
   RESOLUTION_OUTCOMES,
   RESOLUTION_SLOT,
   type ResolutionOutcome,
@@ -109,12 +111,15 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
 
   /**
    * One resolution. `prefixKey` is the ASCII-lower-cased enterprise prefix of the identifier
-   * (ParsedHandle.prefixKey); pass '-' when the handle could not be parsed.
+   * (ParsedHandle.prefixKey); pass '-' when the handle could not be parsed. `door`: the front door
+   * it came through, counted in the same cell (every front door gives one; without, only the outcome is counted).
    */
-  recordResolution(prefixKey: string, outcome: ResolutionOutcome): void {
+  recordResolution(prefixKey: string, outcome: ResolutionOutcome, door?: ResolutionDoor): void {
     const slot = RESOLUTION_SLOT[outcome];
-    this.cellOf(prefixKey)[slot] += 1;
+    const cell = this.cellOf(prefixKey);
+    cell[slot] += 1;
     this.lifetime[slot] += 1;
+    if (door !== undefined) cell[DOOR_SLOT[door]] += 1;
   }
 
   /** `count` identifiers created, updated or deleted under one prefix (a batch calls once per prefix). */
