@@ -122,14 +122,16 @@ export interface EnterpriseDetail extends EnterpriseSummary {
   volumes: { from: string; to: string; resolutions30d: number; registrations30d: number; resolutions: OutcomeCounts; registrations: RegistrationCounts };
 }
 
+export type LinkState = 'not-configured' | 'enrolling' | 'linked' | 'unreachable';
+
 /** GET /api/v1/node/status */
 export interface NodeStatus {
   nodeId: string;
   secondaryPrefix: string;
   publicUrl: string | null;
   topLevel: { configured: boolean; url: string | null };
-  enrolment: Record<string, unknown> | null;
-  link: { state: string; message?: string; lastHeartbeatAckAt: string | null; lastSuccessAt: string | null; lastError: string | null; lastErrorAt: string | null };
+  enrolment: { nodeId: string; assignedPrefix: string; keyId: string; enrolledAt: string } | null;
+  link: { state: LinkState; message?: string; lastHeartbeatAckAt: string | null; lastSuccessAt: string | null; lastError: string | null; lastErrorAt: string | null };
   outbox: { pending: number; failed: number; delivered: number };
   lastReport: Record<string, unknown> | null;
 }
