@@ -49,9 +49,19 @@ describe('operator console in a browser', () => {
       `INSERT INTO upstream_outbox (kind, payload, client_transaction_id, status, attempts, last_error, next_attempt_at) VALUES ('filing-create', $1, 'ctx-failed-1', 'failed', 3, 'UNAVAILABLE: top level down', '2030-01-01T00:00:00Z')`,
       [JSON.stringify({ prefix: '88.118.79', enterprise: { orgName: 'x', creditCode: '91110108000000000X', contactName: 'Z', contactPhone: '+86 1', contactEmail: 'x@example.cn' } })],
     );
+    // A refused MQTT message, as the consumer records one (ingestion itself is off in this node).
+    await node.db.client.query(
+      `INSERT INTO epcis_rejects (enterprise_prefix, source, topic, reason, problems, payload) VALUES ($1, 'mqtt', $2, 'invalid_payload', $3, '{"type":"ObjectEvent","bad":true}')`,
+      [PREFIX, `epcis/${PREFIX}/events`, JSON.stringify([{ path: '/eventTime', message: 'is required' }])],
+    );
     browser = await ConsoleBrowser.launch('operator');
     page = browser.page;
   }, 180_000);
+
+  // Each page leaves no script error behind (a CSP refusal, an exception in a chart).
+  afterEach(() => {
+    expect(browser.errors).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -111,10 +121,10 @@ describe('operator console in a browser', () => {
     await browser.check('overview');
 
     // New resolutions show within a refresh or two, on the same page (no navigation, no reload).
-    await page.evaluate('window.__sameDocument = true');
+    await page.evaluate(() => ((globalThis as Record<string, unknown>).__sameDocument = true));
     for (let i = 0; i < 4; i += 1) expect((await node.call('GET', `/api/handles/${PREFIX}/op-1`)).status).toBe(200);
     await page.locator(`[data-test=card-resolutionsToday] [data-test=card-value][data-raw="${RESOLVED + 4}"]`).waitFor({ timeout: 15_000 });
-    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__sameDocument)).toBe(true);
     expect((await stats('/api/v1/stats/overview')).resolutions.today).toBe(RESOLVED + 4);
 
     for (const range of ['7d', '30d']) {
@@ -134,7 +144,7 @@ describe('operator console in a browser', () => {
 
     await page.locator(`[data-test="approve-${APPROVE}"]`).click();
     await page.locator('.el-message-box').getByRole('button', { name: '通过' }).click();
-    await browser.expectText('已通过');
+    await page.locator('.el-message').getByText('op-to-approve 有限公司：已通过').waitFor();
     await page.locator(`[data-test="approve-${APPROVE}"]`).waitFor({ state: 'detached' });
     const approved = await node.call('GET', `/api/v1/enterprises/applications/${applicationIds[APPROVE]}`, node.operator);
     expect(approved.body).toMatchObject({ status: 'active', reviewedBy: 'operator' });
@@ -148,7 +158,7 @@ describe('operator console in a browser', () => {
     const reason = '营业执照副本不清晰，请重新上传。\nLicence copy unreadable.';
     await page.locator('[data-test=reason]').fill(reason);
     await page.locator('[data-test=reason-submit]').click();
-    await browser.expectText('已驳回。');
+    await page.locator('.el-message').getByText('op-to-reject 有限公司：已驳回。').waitFor();
     const rejected = await node.call('GET', `/api/v1/enterprises/applications/${applicationIds[REJECT]}`, node.operator);
     expect(rejected.body).toMatchObject({ status: 'rejected', reviewReason: reason });
 
@@ -198,7 +208,7 @@ describe('operator console in a browser', () => {
     await browser.check('node');
     const [failed] = (await node.call('GET', '/api/v1/upstream/outbox?state=failed', node.operator)).body.items;
     await page.locator(`[data-test=retry-${failed.id}]`).click();
-    await browser.expectText('已重新排队。');
+    await page.locator('.el-message').getByText('已重新排队。').waitFor();
     const after = await node.call('GET', '/api/v1/upstream/outbox', node.operator);
     expect(after.body.items.find((item: { id: string }) => item.id === failed.id)).toMatchObject({ status: 'pending', attempts: 0 });
     // the table shows failed items only: the retried one has left it
@@ -211,7 +221,11 @@ describe('operator console in a browser', () => {
     const status = (await node.call('GET', '/api/v1/ingestion/status', node.operator)).body;
     expect(await page.locator('[data-test=card-stored] .card-value').innerText()).toBe(String(status.storedTotal));
     await page.locator('[data-test=ingestion-enabled]').getByText('未开启').waitFor();
-    await page.locator('[data-test=rejects-table]').waitFor();
+    await page.locator('[data-test=rejects-table]').getByText('/eventTime: is required').waitFor();
+    expect(await page.locator('[data-test=rejects-table]').innerText()).toContain('内容无效');
+    const csv = await downloaded(() => page.locator('[data-test=export-csv]').click());
+    expect(csv.name).toBe('ingestion-rejects.csv');
+    expect(csv.bytes.toString('utf8')).toContain('invalid_payload');
     await expectTranslated();
     await browser.check('ingestion');
   }, 60_000);
@@ -241,7 +255,8 @@ describe('operator console in a browser', () => {
     await expectTranslated();
     await browser.check('overview-en');
     await page.locator('[data-test="menu-/operator/applications"]').click();
-    await browser.expectText('Organisation, prefix or credit code');
+    await browser.expectText('Enterprises apply for a prefix');
+    expect(await page.locator('[data-test=q]').getAttribute('placeholder')).toBe('Organisation, prefix or credit code');
     await expectTranslated();
     await browser.check('applications-en');
     await page.locator('[data-test=language]').click();

@@ -33,6 +33,7 @@ export default {
     trendTitle: 'Resolutions and registrations',
     range: 'Range',
     ranges: { '24h': '24 h, per minute', '7d': '7 days, per hour', '30d': '30 days, per day' },
+    rangesShort: { '24h': 'last 24 h', '7d': 'last 7 days', '30d': 'last 30 days' },
     trendLabel: 'Line chart, {range}: {resolutions} resolutions and {registrations} registrations in all.',
     topTitle: 'Top 10 enterprise prefixes by resolutions, {month}',
     topEmpty: 'No resolutions of enterprise prefixes this month yet.',

@@ -33,6 +33,7 @@ export default {
     trendTitle: '解析量与注册量趋势',
     range: '时间范围',
     ranges: { '24h': '近 24 小时（每分钟）', '7d': '近 7 天（每小时）', '30d': '近 30 天（每天）' },
+    rangesShort: { '24h': '近 24 小时', '7d': '近 7 天', '30d': '近 30 天' },
     trendLabel: '折线图，{range}：共解析 {resolutions} 次，注册 {registrations} 个。',
     topTitle: '{month} 企业前缀解析量前 10',
     topEmpty: '本月企业前缀尚无解析。',
