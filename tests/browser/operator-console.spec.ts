@@ -233,6 +233,9 @@ describe('operator console in a browser', () => {
   it('shows the monthly report and downloads it as CSV and XLSX', async () => {
     await page.locator('[data-test="menu-/operator/reports"]').click();
     await page.locator('[data-test=report-table]').getByText('武汉测试装备有限公司').waitFor();
+    // the month's totals under a server-paged table
+    await page.getByText('共 2 条').waitFor();
+    expect(await page.locator('[data-test=report-table] .el-table__footer').innerText()).toContain(String(RESOLVED + 4));
     await expectTranslated();
     await browser.check('reports');
     const csv = await downloaded(() => page.locator('[data-test=download-csv]').click());

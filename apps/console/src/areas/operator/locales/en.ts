@@ -176,6 +176,6 @@ export default {
     downloadXlsx: 'Download XLSX',
     complete: 'Complete month ({zone})',
     partial: 'Month in progress ({zone}): figures still grow',
-    total: 'Total',
+    total: 'Month total',
   },
 };

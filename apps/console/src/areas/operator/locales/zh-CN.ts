@@ -176,6 +176,6 @@ export default {
     downloadXlsx: '下载 XLSX',
     complete: '完整月份（{zone}）',
     partial: '本月进行中（{zone}）：数字仍在增长',
-    total: '合计',
+    total: '本月合计',
   },
 };

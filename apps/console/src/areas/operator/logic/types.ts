@@ -204,3 +204,10 @@ export interface MonthlyReport {
 }
 
 export const REJECT_REASONS = ['invalid_topic', 'prefix_not_active', 'payload_too_large', 'invalid_payload', 'foreign_commissioning', 'storage_error', 'event_id_conflict', 'rate_limited'] as const;
+
+/** GET /api/v1/reports/monthly?format=json&page&pageSize: one page of the rows, the month's totals. */
+export interface PagedMonthlyReport extends MonthlyReport {
+  total: number;
+  page: number;
+  pageSize: number;
+}
