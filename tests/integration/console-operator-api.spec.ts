@@ -77,7 +77,7 @@ describe('operator console APIs: enterprises, applications export, upstream outb
     expect(parameters('/api/v1/enterprises/applications')).toEqual(['query:format', 'query:from', 'query:page', 'query:pageSize', 'query:q', 'query:status', 'query:to']);
     expect(parameters('/api/v1/upstream/outbox')).toEqual(['query:format', 'query:page', 'query:pageSize', 'query:state', 'query:status']);
     expect(parameters('/api/v1/ingestion/rejects')).toEqual(['query:format', 'query:from', 'query:page', 'query:pageSize', 'query:prefix', 'query:reason', 'query:to']);
-    expect(parameters('/api/v1/reports/monthly')).toEqual(['query:format', 'query:month']);
+    expect(parameters('/api/v1/reports/monthly')).toEqual(['query:format', 'query:month', 'query:page', 'query:pageSize']);
     expect(Object.keys(doc.paths['/api/v1/reports/monthly'].get.responses['200'].content)).toEqual(['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
   });
 
@@ -464,6 +464,21 @@ describe('operator console APIs: enterprises, applications export, upstream outb
       expect(values(3)).toMatchObject({ Organisation: '黄石工具有限公司', Prefixes: '88.118.8', 'Identifiers registered': 2500, 'Resolutions L1 cache': 33, 'Resolutions L2 cache': 7, 'Resolutions database': 5, 'Resolutions error': 2, 'Resolutions total': 51 });
     });
 
+    it('pages the JSON rows on request, with the whole month\'s totals; without paging sends every row', async () => {
+      const whole = (await get(`${REPORT}?month=2025-11`)).body;
+      expect(whole).not.toHaveProperty('total');
+      const first = await get(`${REPORT}?month=2025-11&page=1&pageSize=1`);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ month: '2025-11', total: 2, page: 1, pageSize: 1, totals: whole.totals });
+      expect(first.body.items).toEqual([whole.items[0]]);
+      expect((await get(`${REPORT}?month=2025-11&page=2&pageSize=1`)).body.items).toEqual([whole.items[1]]);
+      expect((await get(`${REPORT}?month=2025-11&page=3&pageSize=1`)).body).toMatchObject({ items: [], total: 2, page: 3 });
+      expect((await get(`${REPORT}?month=2025-11&page=1`)).body).toMatchObject({ items: whole.items, total: 2, pageSize: 20 });
+      // the downloads hold every row whatever the page
+      const csv = csvRecords(await download(`${REPORT}?month=2025-11&format=csv&page=2&pageSize=1`), 'idis-monthly-report-2025-11.csv');
+      expect(csv).toHaveLength(2);
+    });
+
     it('is for operators only', async () => {
       expectProblem(await get(`${REPORT}?month=2025-11`, acme.token), 403, 'FORBIDDEN');
       expectProblem(await get(`${REPORT}?month=2025-11&format=xlsx`, acme.token), 403, 'FORBIDDEN');
@@ -480,6 +495,9 @@ describe('operator console APIs: enterprises, applications export, upstream outb
       ['month=2025-11&month=2025-10', 'month'],
       ['month=2025-11&format=pdf', 'format'],
       ['month=2025-11&prefix=88.118.8', 'prefix'],
+      ['month=2025-11&page=0', 'page'],
+      ['month=2025-11&pageSize=201', 'pageSize'],
+      ['month=2025-11&format=csv&page=x', 'page'],
     ])('refuses ?%s with a 400 naming %s', async (query, name) => {
       const reply = await node.refused('GET', `${REPORT}?${query}`, { token: operator });
       expectProblem(reply, 400, 'VALIDATION_FAILED');

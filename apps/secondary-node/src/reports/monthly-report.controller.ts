@@ -3,13 +3,13 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTag
 import type { FastifyReply } from 'fastify';
 import { AuthGuard, RequireRoles } from '../auth/auth.guard';
 import { sendCsv } from '../http/csv-reply';
-import { refuseUnknownParameters } from '../http/listing-query';
+import { type Paging, readPaging, refuseUnknownParameters } from '../http/listing-query';
 import { queryEnum, type QueryValue } from '../http/query-params';
-import { MonthlyReportService, REPORT_COLUMNS, reportCsvRows } from './monthly-report.service';
+import { type MonthlyReport, MonthlyReportService, REPORT_COLUMNS, reportCsvRows } from './monthly-report.service';
 import { monthlyReportWorkbook, XLSX_CONTENT_TYPE } from './monthly-report.xlsx';
 import { readReportMonth } from './report-month';
 
-const PARAMETERS = ['month', 'format'] as const;
+const PARAMETERS = ['month', 'format', 'page', 'pageSize'] as const;
 const FORMATS = ['json', 'csv', 'xlsx'] as const;
 
 @ApiTags('reports')
@@ -30,6 +30,8 @@ export class MonthlyReportController {
   })
   @ApiQuery({ name: 'month', required: true, description: 'YYYY-MM' })
   @ApiQuery({ name: 'format', required: false, enum: FORMATS, description: 'default json' })
+  @ApiQuery({ name: 'page', required: false, description: 'JSON only: 1-based page of `items` (with either page or pageSize the reply adds total, page and pageSize; totals stay those of the whole month). csv and xlsx always hold every row' })
+  @ApiQuery({ name: 'pageSize', required: false, description: 'JSON only: 1 to 200, default 20 when page is given' })
   @ApiProduces('application/json', 'text/csv', XLSX_CONTENT_TYPE)
   @ApiResponse({
     status: 200,
@@ -45,6 +47,8 @@ export class MonthlyReportController {
   async monthly(@Query() rawQuery: Record<string, QueryValue>, @Res() reply: FastifyReply): Promise<void> {
     const query = refuseUnknownParameters(rawQuery, PARAMETERS);
     const format = queryEnum('format', query.format, FORMATS) ?? 'json';
+    // checked before the month is summed, whatever the format (a malformed page is refused, not ignored)
+    const paging = query.page === undefined && query.pageSize === undefined ? undefined : readPaging(query);
     const month = readReportMonth(query.month, this.reports.timeZone, new Date());
     const report = await this.reports.report(month);
     const filename = `idis-monthly-report-${month}`;
@@ -61,6 +65,17 @@ export class MonthlyReportController {
         .send(await monthlyReportWorkbook(report));
       return;
     }
-    void reply.header('cache-control', 'no-store').send(report);
+    void reply.header('cache-control', 'no-store').send(paged(report, paging));
   }
+}
+
+/**
+ * The JSON report, or one page of its rows (the console's table pages on the server like every
+ * other) when the caller asks for one; without paging parameters the reply is the whole month, as before.
+ */
+function paged(report: MonthlyReport, paging: Paging | undefined) {
+  if (paging === undefined) return report;
+  const { page, pageSize } = paging;
+  const start = (page - 1) * pageSize;
+  return { ...report, items: report.items.slice(start, start + pageSize), total: report.items.length, page, pageSize };
 }
