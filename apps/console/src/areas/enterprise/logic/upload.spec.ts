@@ -16,10 +16,11 @@ describe('bulk upload rows', () => {
     expect(m.suffixColumn).toBe(1);
     expect(m.columns.map((c) => [c.column, c.item.idType])).toEqual([[0, 'colour'], [2, 'name']]);
     expect(mapping(['后缀', 'name']).suffixColumn).toBe(0);
+    expect(mapping(['suffix', 'name', '', ' ']).columns).toHaveLength(1);
   });
 
   it('refuses a header with unknown, disabled, repeated or empty columns, or without the suffix or a required item', () => {
-    expect(mapHeader(['suffix', 'name', 'weight', 'legacy', 'NAME', ''], template)).toEqual({
+    expect(mapHeader(['suffix', 'name', 'weight', 'legacy', 'NAME', '', 'colour'], template)).toEqual({
       problems: [
         { code: 'unknownColumn', params: { column: 3, name: 'weight' } },
         { code: 'disabledColumn', params: { column: 4, name: 'legacy' } },

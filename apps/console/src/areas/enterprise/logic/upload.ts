@@ -26,7 +26,10 @@ export function mapHeader(header: string[], template: Template): { mapping: Colu
   const taken = new Map<string, number>();
   let suffixColumn = -1;
   const columns: ColumnMapping['columns'] = [];
-  header.forEach((raw, column) => {
+  // Spreadsheets often carry empty cells after the last named column.
+  let width = header.length;
+  while (width > 0 && header[width - 1].trim() === '') width--;
+  header.slice(0, width).forEach((raw, column) => {
     const name = raw.trim().toLowerCase();
     if (name === '') {
       problems.push({ code: 'emptyHeader', params: { column: column + 1 } });
