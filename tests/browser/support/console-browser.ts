@@ -81,6 +81,11 @@ export class ConsoleNode {
   }
 }
 
+/** What `check` reads in the page (this project compiles without the DOM library). */
+interface PageWithAnimations {
+  document: { getAnimations(): Array<{ playState: string }> };
+}
+
 /** One browser with its own profile; everything the page logs as an error, and every reply ≥ 400. */
 export class ConsoleBrowser {
   readonly errors: string[] = [];
@@ -135,7 +140,8 @@ export class ConsoleBrowser {
    * transitions (a dialog fading in is judged by its final colours, not half-way).
    */
   async check(name: string): Promise<void> {
-    await this.page.waitForFunction("document.getAnimations().every((animation) => animation.playState !== 'running')", undefined, { timeout: 5_000 }).catch(() => undefined);
+    // A function, not a string: Playwright evaluates a string predicate with eval, which the node's CSP refuses (a page error).
+    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 5_000 }).catch(() => undefined);
     await this.page.screenshot({ path: join(SCREENSHOTS, `${this.prefix}-${name}.png`), fullPage: true, animations: 'disabled' });
     const results = await new AxeBuilder({ page: this.page }).analyze();
     const serious = results.violations
