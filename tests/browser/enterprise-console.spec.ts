@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import jsQR from 'jsqr';
 import Papa from 'papaparse';
 import type { Download } from 'playwright-core';
+import { epcisDocument, objectEvent } from '../integration/ingestion-harness';
 import { ConsoleBrowser, ConsoleNode, ENTERPRISE_PASSWORD } from './support/console-browser';
 
 // pngjs comes with qrcode (it writes the PNGs); it has no types of its own.
@@ -84,6 +85,13 @@ describe('enterprise console in a browser', () => {
     const boltOwn = await node.call('POST', '/identityv2/data', bolt.token, { handle: `${BOLT}/BOLT-SECRET`, templateVersion: 'v1', value: [{ index: 2000, type: 'name', data: { format: 'string', value: 'Bolt' } }] });
     if (boltOwn.status !== 200) throw new Error(`bolt identifier: ${boltOwn.status} ${boltOwn.text}`);
     await node.partner('acme-partner');
+    const events = [
+      objectEvent({ epcs: [`hdl:${ACME}/SKU-00001`], action: 'ADD', bizStep: 'commissioning' }),
+      objectEvent({ epcs: [`hdl:${ACME}/SKU-00001`], bizStep: 'shipping' }),
+      objectEvent({ epcs: [`hdl:${ACME}/SKU-00002`], bizStep: 'receiving' }),
+    ];
+    const captured = await node.call('POST', '/epcis/capture', acme.token, epcisDocument(events));
+    if (captured.status !== 202 || captured.body.stored !== 3) throw new Error(`capture: ${captured.status} ${captured.text}`);
     work = mkdtempSync(join(tmpdir(), 'enterprise-console-'));
     browser = await ConsoleBrowser.launch('enterprise');
   }, 180_000);
@@ -271,7 +279,13 @@ describe('enterprise console in a browser', () => {
     await check('stats');
 
     await page.locator('[data-test="menu-/enterprise/events"]').click();
-    await browser.expectText('没有事件');
+    await browser.expectText('commissioning');
+    expect(await page.locator('[data-test=events-table] tbody tr').count()).toBe(3);
+    await page.locator('[data-test=event-bizstep]').fill('shipping');
+    await page.locator('[data-test=event-search]').click();
+    await browser.expectText('hdl:88.118.71/SKU-00001');
+    await page.locator('[data-test=events-table] tbody tr >> nth=1').waitFor({ state: 'detached' });
+    expect(await page.locator('[data-test=events-table] tbody tr').count()).toBe(1);
     await check('events');
 
     await page.locator('[data-test=language]').click();
@@ -302,6 +316,9 @@ describe('enterprise console in a browser', () => {
     expect((await node.call('GET', `/api/v1/identifiers/${ACME}/SKU-00001/qr`, bolt.token)).status).toBe(404);
     expect((await node.call('POST', '/api/v1/identifiers/labels', bolt.token, { handles: [`${ACME}/SKU-00001`], rows: 1, columns: 1 })).status).toBe(404);
     expect((await node.call('GET', `/api/v1/enterprises/${acme.enterpriseId}/grants`, bolt.token)).status).toBeGreaterThanOrEqual(403);
+    // Bolt's events page lists none of Acme's events.
+    await page.locator('[data-test="menu-/enterprise/events"]').click();
+    await browser.expectText('没有事件');
     expect(browser.errors).toEqual([]);
   }, 120_000);
 });
