@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Workbook } from 'exceljs';
 import jsQR from 'jsqr';
 import Papa from 'papaparse';
 import type { Download } from 'playwright-core';
@@ -180,10 +181,29 @@ describe('enterprise console in a browser', () => {
     await page.unroute('**/identityv2/data/batchCreate');
     await check('upload-interrupted');
 
+    // A new page (the tab was closed, say): the file's progress is still in localStorage.
+    await page.reload();
+    await page.locator('[data-test=upload-file]').setInputFiles(path);
+    await browser.expectText('上次上传中断（已完成 1 批');
     expect(await uploadAndWait(path, 'upload-resume')).toEqual({ ok: '4,500', exists: '0', failed: '0' });
     await browser.expectText('已发送 2 批，恢复 1 批');
     expect((await node.call('GET', '/api/v1/identifiers?pageSize=1&suffix=R-', acme.token)).body.total).toBe(4500);
   }, 300_000);
+
+  it('uploads an XLSX file the same way', async () => {
+    const { page } = browser;
+    const workbook = new Workbook();
+    const sheet = workbook.addWorksheet('codes');
+    sheet.addRow(['suffix', '产品名称', 'colour']);
+    for (let i = 0; i < 300; i++) sheet.addRow([`X-${i}`, i === 7 ? '' : `Sheet ${i}`, i % 3 === 0 ? 'green' : '']);
+    const path = join(work, 'codes.xlsx');
+    await workbook.xlsx.writeFile(path);
+    await page.reload();
+    expect(await uploadAndWait(path)).toEqual({ ok: '299', exists: '0', failed: '1' });
+    await browser.expectText('name：必填');
+    expect(await page.locator('[data-test=results-table] tbody tr td').first().innerText()).toBe('9');
+    expect((await node.call('GET', '/api/v1/identifiers?pageSize=1&suffix=X-', acme.token)).body.total).toBe(299);
+  }, 120_000);
 
   it('shows an identifier with a QR code that decodes to its proxy URL, and prints labels of a selection', async () => {
     const { page } = browser;
