@@ -50,6 +50,7 @@ export function useUploader() {
     const batcher = new Batcher();
     let checker: RowChecker | undefined;
     let read = 0;
+    let rowsRead = 0;
 
     const settle = async (batch: Batch): Promise<void> => {
       if (batch.index < progress.batches.length) {
@@ -79,6 +80,7 @@ export function useUploader() {
           checker = new RowChecker(prefix, template, mapped.mapping);
           continue;
         }
+        rowsRead += 1;
         const checked = checker.check(row);
         if ('problem' in checked) {
           results.push({ row: checked.row, handle: checked.handle, status: 'failed', problem: checked.problem });
@@ -87,7 +89,8 @@ export function useUploader() {
         const batch = batcher.add(checked);
         if (batch) {
           await settle(batch);
-          state.percent = Math.min(99, Math.floor(read * 100));
+          // The share of the file read, times the share of the rows read so far that have their result.
+          state.percent = Math.min(99, Math.floor(read * (results.length / rowsRead) * 100));
           state.counts = countResults(results);
         }
       }
