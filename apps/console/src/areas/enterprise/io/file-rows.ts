@@ -42,10 +42,14 @@ async function* csvRows(file: File): AsyncGenerator<ReadRow> {
     },
   });
   let row = 0;
+  let start = 0;
   for (;;) {
     const chunk = chunks.shift();
     if (chunk) {
-      for (const cells of chunk.rows) yield { row: ++row, cells, read: file.size === 0 ? 1 : chunk.cursor / file.size };
+      // A chunk's rows share its bytes evenly: how far into the file each row is, roughly.
+      const span = chunk.cursor - start;
+      for (const [i, cells] of chunk.rows.entries()) yield { row: ++row, cells, read: file.size === 0 ? 1 : (start + (span * (i + 1)) / chunk.rows.length) / file.size };
+      start = chunk.cursor;
       continue;
     }
     if (failure) throw failure;

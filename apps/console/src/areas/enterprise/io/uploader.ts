@@ -50,7 +50,6 @@ export function useUploader() {
     const batcher = new Batcher();
     let checker: RowChecker | undefined;
     let read = 0;
-    let rowsRead = 0;
 
     const settle = async (batch: Batch): Promise<void> => {
       if (batch.index < progress.batches.length) {
@@ -80,7 +79,6 @@ export function useUploader() {
           checker = new RowChecker(prefix, template, mapped.mapping);
           continue;
         }
-        rowsRead += 1;
         const checked = checker.check(row);
         if ('problem' in checked) {
           results.push({ row: checked.row, handle: checked.handle, status: 'failed', problem: checked.problem });
@@ -89,8 +87,7 @@ export function useUploader() {
         const batch = batcher.add(checked);
         if (batch) {
           await settle(batch);
-          // The share of the file read, times the share of the rows read so far that have their result.
-          state.percent = Math.min(99, Math.floor(read * (results.length / rowsRead) * 100));
+          state.percent = Math.min(99, Math.floor(read * 100));
           state.counts = countResults(results);
         }
       }
