@@ -97,3 +97,15 @@ async function request<T>(method: string, path: string, body: unknown, token: st
   if (!response.ok) throw errorOf(response.status, response.statusText, text);
   return (text ? JSON.parse(text) : undefined) as T;
 }
+
+/** A GET of JSON that also answers the reply's headers (the EPCIS query's `Link: <…>; rel="next"`, say). */
+export async function apiWithHeaders<T>(path: string): Promise<{ body: T; headers: Headers }> {
+  return guarded(async () => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (session.token) headers.authorization = `Bearer ${session.token}`;
+    const response = await fetch(path, { headers, cache: 'no-store' });
+    const text = await response.text();
+    if (!response.ok) throw errorOf(response.status, response.statusText, text);
+    return { body: JSON.parse(text) as T, headers: response.headers };
+  });
+}

@@ -15,11 +15,13 @@ export class ApiError extends Error {
   }
 }
 
-/** The error of a reply that is not ok: its problem detail when it sent one, else its status line. */
+/** The error of a reply that is not ok: its problem detail (or SNMS message) when it sent one, else its status line. */
 export function errorOf(status: number, statusText: string, body: string): ApiError {
   try {
-    const problem = JSON.parse(body) as { code?: unknown; detail?: unknown };
+    const problem = JSON.parse(body) as { code?: unknown; detail?: unknown; message?: unknown };
     if (typeof problem.detail === 'string') return new ApiError(status, typeof problem.code === 'string' ? problem.code : '', problem.detail);
+    // The SNMS front door answers with its envelope {status, message, data} instead.
+    if (typeof problem.message === 'string') return new ApiError(status, '', problem.message);
   } catch {
     // not JSON: a proxy's page, say
   }
