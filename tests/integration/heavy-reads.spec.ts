@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HEAVY_READ_DATA_SOURCE } from '../../apps/secondary-node/src/config/heavy-read.config';
@@ -107,7 +108,20 @@ describe('a heavy read over its statement timeout is a clear 422, not a 500', ()
   });
 
   it('answers QUERY_TOO_EXPENSIVE in problem details', async () => {
-    const reply = await node.request('GET', HEAVY_TRACE_PATH, { token: operator });
+    // On a fast, quiet machine each statement of the crafted walk can finish within 100 ms; holding
+    // the events table locked from another session makes the walk's statement wait past its timeout
+    // whatever the machine's speed (waiting for a lock counts towards statement_timeout).
+    const blocker = new Client({ connectionString: node.db.url });
+    await blocker.connect();
+    let reply;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE epcis_events IN ACCESS EXCLUSIVE MODE');
+      reply = await node.request('GET', HEAVY_TRACE_PATH, { token: operator });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+    }
     expect(reply.status).toBe(422);
     expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(reply.body).toMatchObject({ status: 422, code: 'QUERY_TOO_EXPENSIVE' });
