@@ -82,9 +82,22 @@ describe('HTTP hardening', () => {
   });
 
   describe('security headers', () => {
-    it('are on API replies, including the resolution routes that bypass Nest and errors', async () => {
-      for (const path of ['/api/v1/limits', '/api/handles/88.118.8/page', '/api/handles/88.118.8/absent', '/api/v1/nothing-here']) {
+    it('are on API replies, including the resolution routes that bypass Nest and errors: the strict set of a reply that is never a document', async () => {
+      for (const path of ['/api/v1/limits', '/api/handles/88.118.8/page', '/api/handles/88.118.8/absent', '/api/v1/nothing-here', '/identityv2/data/detail?identity=88.118.8/page', '/epcis/events', '/health']) {
         const reply = await node.request('GET', path);
+        expect({ path, csp: reply.headers.get('content-security-policy') }).toEqual({ path, csp: "default-src 'none'; frame-ancestors 'none'" });
+        expect({ path, nosniff: reply.headers.get('x-content-type-options') }).toEqual({ path, nosniff: 'nosniff' });
+        expect({ path, frame: reply.headers.get('x-frame-options') }).toEqual({ path, frame: 'DENY' });
+        expect(reply.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+        expect(reply.headers.get('referrer-policy')).toBe('no-referrer');
+        // The headers that only act on documents are left out of machine replies (they cost every resolution their bytes).
+        expect({ path, coop: reply.headers.get('cross-origin-opener-policy') }).toEqual({ path, coop: null });
+      }
+    });
+
+    it('are the full document set on pages: the proxy page, its redirect, an unknown page', async () => {
+      for (const path of ['/88.118.8/page?noredirect', '/88.118.8/page', '/88.118.8/absent', '/docs']) {
+        const reply = await node.request('GET', path, { headers: { accept: 'text/html' } });
         expect({ path, csp: reply.headers.get('content-security-policy') }).toEqual({ path, csp: expect.stringContaining("default-src 'self'") });
         expect(reply.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
         expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
