@@ -19,7 +19,8 @@
  *
  * Options: --duration=10 --warmup=3 --connections=50 --identifiers=100000 --working-set=1000
  * --unknown=1000 --zipf-s=1 --rounds=1 --seed=1 --scale --scale-identifiers=1000000
- * --time-limit-minutes=60. Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS.
+ * --time-limit-minutes=60 --compare=<another checkout>/dist/apps/secondary-node/apps/secondary-node/src/main.js
+ * (every node row also runs on that build, back to back with this one). Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS.
  */
 import { installExitHandlers, runCleanup } from '../../tests/support/benchmark/cleanup';
 import { measure } from './measure';
@@ -47,11 +48,22 @@ export async function runResolutionBenchmark(args: string[]): Promise<void> {
 async function runSuite(options: Options, args: string[]): Promise<void> {
   const ctx = await prepareSuite(options);
   const measurements: Measurement[] = [];
+  /** `--compare`: the other build's run of each node row, paired with this build's run of the same round. */
+  const comparisons: Measurement[] = [];
+  let pairs = 0;
   let scaleFacts: ScaleFacts | undefined;
   if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
       for (const step of options.steps ?? (['a', 'b', 'b-rl', 'g', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
+        if (options.compare === undefined || step.startsWith('a')) {
+          measurements.push(await measure(ctx, step, r, options.identifiers));
+          continue;
+        }
+        // The two builds back to back, taking turns at going first, so that drift of a shared machine reaches both.
+        const comparedFirst = (pairs += 1) % 2 === 1;
+        if (comparedFirst) comparisons.push(await measure(ctx, step, r, options.identifiers, true));
         measurements.push(await measure(ctx, step, r, options.identifiers));
+        if (!comparedFirst) comparisons.push(await measure(ctx, step, r, options.identifiers, true));
       }
     }
   } else {
@@ -64,5 +76,5 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
     }
   }
   pairWithBaselines(measurements);
-  await report(ctx, measurements, args, scaleFacts);
+  await report(ctx, measurements, args, scaleFacts, comparisons);
 }

@@ -48,7 +48,7 @@ function keysFor(ctx: Context, step: StepId, identifiers: number): { keys: LoadK
   }
 }
 
-export async function measure(ctx: Context, step: StepId, roundNo: number, identifiers: number): Promise<Measurement> {
+export async function measure(ctx: Context, step: StepId, roundNo: number, identifiers: number, compared = false): Promise<Measurement> {
   const { keys, distribution, describe } = keysFor(ctx, step, identifiers);
   let server: RunningNode;
   let env: Record<string, string> | undefined;
@@ -66,7 +66,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
     }
     // (e) starts cold: nothing of earlier runs in L2 (L1 is new with the process anyway).
     if (step === 'e') await deleteKeys(ctx.redis, `${ctx.nodeEnv.REDIS_KEY_PREFIX}*`);
-    server = await startNode({ ...ctx.nodeEnv, ...env });
+    server = await startNode({ ...ctx.nodeEnv, ...env }, compared ? ctx.options.compare : undefined);
     if (step === 'g') await waitUntilLinked(server.baseUrl);
   }
   let m: Measurement;
@@ -96,7 +96,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
     );
     const countersAfter = isNode ? await scrapeCounters(server.baseUrl) : undefined;
     requestsSent += result.warmupRequests + result.requests;
-    m = { step, label: LABELS[step], round: roundNo, identifiers, keys: describe, env, result, nodeCounters: counterDeltas(countersBefore, countersAfter) };
+    m = { step, label: `${LABELS[step]}${compared ? ' [compared build]' : ''}`, compared, round: roundNo, identifiers, keys: describe, env, result, nodeCounters: counterDeltas(countersBefore, countersAfter) };
   } finally {
     await server.stop();
   }

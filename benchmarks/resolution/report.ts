@@ -79,9 +79,9 @@ export async function machineFacts(ctx: Context): Promise<Record<string, string>
   };
 }
 
-export async function report(ctx: Context, measurements: Measurement[], args: string[], scaleFacts?: ScaleFacts): Promise<void> {
+export async function report(ctx: Context, measurements: Measurement[], args: string[], scaleFacts?: ScaleFacts, comparisons: Measurement[] = []): Promise<void> {
   const { options } = ctx;
-  const suite = options.scale ? 'resolution-scale' : options.steps ? 'resolution-steps' : 'resolution';
+  const suite = options.scale ? 'resolution-scale' : options.compare !== undefined ? 'resolution-compare' : options.steps ? 'resolution-steps' : 'resolution';
   const at = new Date().toISOString();
   const stamp = at.replace(/[:.]/g, '-');
   const command = `npm run bench -- resolution${args.length ? ` ${args.join(' ')}` : ''}`;
@@ -208,6 +208,23 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
       );
     }
   }
+  if (comparisons.length > 0) {
+    const compared = compareBuilds(measurements, comparisons);
+    summary.compare = { build: options.compare, rows: compared };
+    lines.push(
+      '',
+      `Compared with another build (\`--compare=${options.compare}\`): each node row ran on both builds back to back (taking turns at going first), with the same data, services and load. ` +
+        'Server CPU µs/req of this build ÷ the other build\'s, per pair and as the median over pairs (below 1: this build spends less; 1.05: 5 % more):',
+      '',
+      '| row | pairs | this build µs/req | other build µs/req | this ÷ other by CPU (per pair) | median | this build req/s | other build req/s |',
+      '|---|---:|---|---|---|---:|---|---|',
+      ...compared.map(
+        (c) =>
+          `| ${c.label} | ${c.pairs} | ${c.thisCpu.map((x) => fmt(x, 1)).join(', ')} | ${c.otherCpu.map((x) => fmt(x, 1)).join(', ')} | ${c.cpuRatios.map((x) => fmtRatio(x)).join(', ')} | **${fmtRatio(c.medianCpuRatio)}** | ` +
+          `${c.thisRate.map((x) => fmt(x)).join(', ')} | ${c.otherRate.map((x) => fmt(x)).join(', ')} |`,
+      ),
+    );
+  }
   const mixes = measurements.map((m, i) => ({ i, mix: tierMix(m.nodeCounters) })).filter((x) => x.mix);
   if (mixes.length > 0) {
     lines.push('', 'Who answered, from the node\'s own counters at `/metrics` over warm-up + run (all counters are in the JSON file):', '');
@@ -238,9 +255,47 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
         baseline: m.baselineIndex !== undefined ? m.baselineIndex + 1 : undefined,
       };
     }),
+    comparisons,
     summary,
   };
   writeFileSync(join(dir, `${suite}-${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(dir, `${suite}-latest.md`), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+export interface BuildComparison {
+  step: StepId;
+  label: string;
+  pairs: number;
+  thisCpu: number[];
+  otherCpu: number[];
+  cpuRatios: number[];
+  medianCpuRatio: number;
+  thisRate: number[];
+  otherRate: number[];
+}
+
+/** Pairs each node row of this build with the other build's run of the same step and round (`--compare`). */
+export function compareBuilds(measurements: Measurement[], comparisons: Measurement[]): BuildComparison[] {
+  const steps = [...new Set(comparisons.map((m) => m.step))];
+  return steps.map((step) => {
+    const pairs = comparisons
+      .filter((other) => other.step === step)
+      .map((other) => ({ other, mine: measurements.find((m) => m.step === step && m.round === other.round && !m.compared) }))
+      .filter((p): p is { other: Measurement; mine: Measurement } => p.mine !== undefined);
+    const thisCpu = pairs.map((p) => p.mine.result.serverCpuUsPerReq ?? NaN);
+    const otherCpu = pairs.map((p) => p.other.result.serverCpuUsPerReq ?? NaN);
+    const cpuRatios = thisCpu.map((x, i) => x / otherCpu[i]).filter(Number.isFinite);
+    return {
+      step,
+      label: LABELS[step],
+      pairs: pairs.length,
+      thisCpu,
+      otherCpu,
+      cpuRatios,
+      medianCpuRatio: median(cpuRatios),
+      thisRate: pairs.map((p) => p.mine.result.reqPerSec),
+      otherRate: pairs.map((p) => p.other.result.reqPerSec),
+    };
+  });
 }

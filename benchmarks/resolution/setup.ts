@@ -129,8 +129,9 @@ export async function growTables(ctx: Context): Promise<ScaleFacts> {
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-export async function startNode(env: Record<string, string>): Promise<RunningNode> {
-  return startNodeProcess(env, await freePort());
+/** This build's node, or another build's (`--compare`: the main.js of another checkout's `npm run build`). */
+export async function startNode(env: Record<string, string>, script?: string): Promise<RunningNode> {
+  return startNodeProcess(env, await freePort(), script);
 }
 
 export async function startBaseline(ctx: Context, mode: 'static' | 'redis' | 'pg'): Promise<RunningNode> {

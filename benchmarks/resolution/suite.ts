@@ -70,6 +70,8 @@ export interface Options {
   scaleIdentifiers: number;
   timeLimitMinutes: number;
   steps: StepId[] | undefined;
+  /** Another build's node main.js: every node row also runs on it, right before or after this build's. */
+  compare: string | undefined;
 }
 
 export interface Measurement {
@@ -87,6 +89,8 @@ export interface Measurement {
   database?: DatabaseActivity;
   baselineIndex?: number;
   ratio?: number;
+  /** Measured on the `--compare` build, not this one (kept out of the main table and its targets). */
+  compared?: boolean;
 }
 
 export interface Context {
@@ -140,7 +144,7 @@ function parseSteps(arg: string | undefined): StepId[] | undefined {
 }
 
 export function parseOptions(args: string[]): Options {
-  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps']);
+  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps', 'compare']);
   for (const arg of args) {
     const name = arg.replace(/^--/, '').split('=')[0];
     if (!arg.startsWith('--') || !known.has(name)) throw new Error(`unknown option ${arg}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
@@ -165,7 +169,9 @@ export function parseOptions(args: string[]): Options {
     scaleIdentifiers: Math.floor(number('scale-identifiers', 1_000_000, 1000, 9_999_999)),
     timeLimitMinutes: number('time-limit-minutes', 60, 1, 24 * 60),
     steps: parseSteps(args.find((a) => a.startsWith('--steps='))),
+    compare: args.find((a) => a.startsWith('--compare='))?.slice('--compare='.length) || undefined,
   };
+  if (options.compare !== undefined && options.scale) throw new Error('--compare cannot be combined with --scale');
   if (options.workingSet > options.identifiers) throw new Error('--working-set must not exceed --identifiers');
   if (options.scale && options.steps) throw new Error('--steps cannot be combined with --scale');
   if (options.scale && options.scaleIdentifiers <= options.identifiers) throw new Error('--scale-identifiers must exceed --identifiers');

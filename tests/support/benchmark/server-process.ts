@@ -81,10 +81,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 }
 
 /** Starts the built secondary node as its own process and waits until /health answers. */
-export async function startNodeProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: run npm run build first`);
+export async function startNodeProcess(env: Record<string, string>, port: number, script = NODE_MAIN): Promise<ServerProcess> {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   // Benchmarks offer far more load from one address than the default rate limits allow: off unless a row asks.
-  return startServerProcess({ script: NODE_MAIN, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: 'node' });
+  return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})` });
 }
 
 /** CPU time (user + system) a process has used, in ms, read from /proc. */
