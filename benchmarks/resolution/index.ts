@@ -20,7 +20,8 @@
  * Options: --duration=10 --warmup=3 --connections=50 --identifiers=100000 --working-set=1000
  * --unknown=1000 --zipf-s=1 --rounds=1 --seed=1 --scale --scale-identifiers=1000000
  * --time-limit-minutes=60 --compare=<another checkout>/dist/apps/secondary-node/apps/secondary-node/src/main.js
- * (every node row also runs on that build, back to back with this one). Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS.
+ * (every node row also runs on that build, back to back with this one). Environment: BENCH_NODE_MAIN (measure
+ * another build's main.js as "this build", e.g. two earlier commits against each other), BENCH_PG_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS.
  */
 import { installExitHandlers, runCleanup } from '../../tests/support/benchmark/cleanup';
 import { measure } from './measure';

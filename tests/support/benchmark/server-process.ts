@@ -81,7 +81,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 }
 
 /** Starts the built secondary node as its own process and waits until /health answers. */
-export async function startNodeProcess(env: Record<string, string>, port: number, script = NODE_MAIN): Promise<ServerProcess> {
+export async function startNodeProcess(env: Record<string, string>, port: number, script = process.env.BENCH_NODE_MAIN || NODE_MAIN): Promise<ServerProcess> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   // Benchmarks offer far more load from one address than the default rate limits allow: off unless a row asks.
   return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})` });
