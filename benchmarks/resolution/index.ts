@@ -55,13 +55,15 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   let scaleFacts: ScaleFacts | undefined;
   if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
+      pairs = 0;
       for (const step of options.steps ?? (['a', 'b', 'b-rl', 'g', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
         if (options.compare === undefined || step.startsWith('a')) {
           measurements.push(await measure(ctx, step, r, options.identifiers));
           continue;
         }
-        // The two builds back to back, taking turns at going first, so that drift of a shared machine reaches both.
-        const comparedFirst = (pairs += 1) % 2 === 1;
+        // The two builds back to back, taking turns at going first (row by row, and for each row round
+        // by round), so that drift of a shared machine and what the previous row left behind reach both.
+        const comparedFirst = ((pairs += 1) + r) % 2 === 0;
         if (comparedFirst) comparisons.push(await measure(ctx, step, r, options.identifiers, true));
         measurements.push(await measure(ctx, step, r, options.identifiers));
         if (!comparedFirst) comparisons.push(await measure(ctx, step, r, options.identifiers, true));

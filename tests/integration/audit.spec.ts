@@ -224,6 +224,14 @@ describe('audit log', () => {
       expect(all.body.items.every((i: { action: string; owner: string }) => i.action.startsWith('handle.') && i.owner === '88.118.8')).toBe(true);
       const seqs = all.body.items.map((i: { seq: string }) => Number(i.seq));
       expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+      // An exact action, and a prefix holding LIKE's own wildcards: they match literally, not as patterns.
+      const creates = await node.request('GET', '/api/v1/audit?action=handle.create&owner=88.118.8&limit=1000', { token: operator });
+      expect(creates.body.items.length).toBeGreaterThan(0);
+      expect(creates.body.items.every((i: { action: string }) => i.action === 'handle.create')).toBe(true);
+      for (const pattern of ['hand%.*', 'h_ndle.*', '%.*', 'handle\\.*']) {
+        const literal = await node.request('GET', `/api/v1/audit?action=${encodeURIComponent(pattern)}&limit=10`, { token: operator });
+        expect({ pattern, status: literal.status, items: literal.body.items }).toEqual({ pattern, status: 200, items: [] });
+      }
 
       const refused = await node.request('GET', '/api/v1/audit?outcome=refused&actor=bolt', { token: operator });
       expect(refused.body.items.map((i: { requestId: string }) => i.requestId)).toContain('refused-bolt');

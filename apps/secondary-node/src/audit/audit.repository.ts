@@ -147,7 +147,8 @@ function whereOf(filter: AuditFilter, beforeSeq: string | undefined): { where: s
   if (filter.to) add((p) => `at < ${p}`, filter.to);
   if (filter.actor !== undefined) add((p) => `actor = ${p}`, filter.actor);
   if (filter.action !== undefined) {
-    if (filter.action.endsWith('.*')) add((p) => `starts_with(action, ${p})`, filter.action.slice(0, -1));
+    // LIKE with the prefix's own % _ \ escaped: the (action text_pattern_ops, seq) index serves it.
+    if (filter.action.endsWith('.*')) add((p) => `action LIKE ${p}`, `${filter.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     else add((p) => `action = ${p}`, filter.action);
   }
   if (filter.target !== undefined) add((p) => `target = ${p}`, filter.target);
