@@ -2,9 +2,11 @@
  * The report of the resolution benchmark: each node row paired with its nearest baseline, the
  * ratios against the targets, and the Markdown table and JSON file under benchmarks/results.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { NODE_MAIN } from '../../tests/support/node-process';
 import { round } from '../../tests/support/benchmark/stats';
 import { BASELINE_OF, BASELINE_TABLE, type Context, CPU_TARGETS, GUIDELINE_REQ_PER_SEC, LABELS, type Measurement, type ScaleFacts, type StepId, TARGETS } from './suite';
 
@@ -213,7 +215,8 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     summary.compare = { build: options.compare, rows: compared };
     lines.push(
       '',
-      `Compared with another build (\`--compare=${options.compare}\`): each node row ran on both builds back to back (taking turns at going first), with the same data, services and load. ` +
+      `Compared with another build (\`--compare=${options.compare}\`): this build is ${buildOf(process.env.BENCH_NODE_MAIN || NODE_MAIN)}, the other ${buildOf(options.compare ?? '')}. ` +
+        'Each node row ran on both builds back to back (taking turns at going first), with the same data, services and load. ' +
         'Server CPU µs/req of this build ÷ the other build\'s, per pair and as the median over pairs (below 1: this build spends less; 1.05: 5 % more):',
       '',
       '| row | pairs | this build µs/req | other build µs/req | this ÷ other by CPU (per pair) | median | this build req/s | other build req/s |',
@@ -298,4 +301,16 @@ export function compareBuilds(measurements: Measurement[], comparisons: Measurem
       otherRate: pairs.map((p) => p.other.result.reqPerSec),
     };
   });
+}
+
+/** "the build of commit abc1234 (path)": the commit of the checkout a main.js was built in, when git can tell. */
+function buildOf(mainJs: string): string {
+  let dir = dirname(mainJs);
+  while (dir !== dirname(dir) && !existsSync(join(dir, '.git'))) dir = dirname(dir);
+  try {
+    const commit = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    return `the build of commit ${commit} (${mainJs})`;
+  } catch {
+    return mainJs;
+  }
 }

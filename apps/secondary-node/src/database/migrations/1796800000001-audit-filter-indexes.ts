@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * action index uses text_pattern_ops so that the dotted-prefix filter (`LIKE 'handle.%'`) can use
  * it as well as an exact action.
  */
-export class AuditFilterIndexes1796800000000 implements MigrationInterface {
-  name = 'AuditFilterIndexes1796800000000';
+export class AuditFilterIndexes1796800000001 implements MigrationInterface {
+  name = 'AuditFilterIndexes1796800000001';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE INDEX "ix_audit_log_actor_seq" ON "audit_log" ("actor", "seq")`);
