@@ -205,11 +205,138 @@ describe('CBV 2.0 event hash ID', () => {
         },
       ],
     });
+    // CBV 2.0: no sensorElementList wrapper; measurement types as GS1 web vocabulary IRIs on ref.gs1.org
+    // (reference generator, expected/CBV2.0/epcisDocWithSensorComponent and CertificationInfoAndSensorReportWithCRS)
     expect(pre).toContain(
-      'sensorElementListsensorElementsensorMetadatatime=2019-04-02T13:05:00.000ZdeviceID=https://id.gs1.org/8004/4000001111' +
-        'sensorReporttype=https://gs1.org/voc/AbsoluteHumidityvalue=12.1uom=A93' +
-        'sensorReporttype=https://gs1.org/voc/Temperaturevalue=26uom=CEL',
+      'action=OBSERVE' +
+        'sensorElementsensorMetadatatime=2019-04-02T13:05:00.000ZdeviceID=https://id.gs1.org/8004/4000001111' +
+        'sensorReporttype=https://ref.gs1.org/voc/AbsoluteHumidityvalue=12.1uom=A93' +
+        'sensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=26uom=CEL',
     );
+  });
+
+  describe('CBV 2.0 rules checked against the reference generator', () => {
+    const SENSOR_BASE = {
+      type: 'ObjectEvent',
+      eventTime: '2022-04-07T10:00:00.000Z',
+      eventTimeZoneOffset: '+01:00',
+      readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0' },
+    };
+
+    it('writes user extensions found inside standard structures after the standard fields', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:dock': '7' },
+          sensorElementList: [
+            {
+              sensorMetadata: { time: '2022-04-07T10:05:00Z', 'ex:m': 'meta' },
+              sensorReport: [{ type: 'Temperature', value: 3, uom: 'CEL', 'ex:r': 'rep' }],
+            },
+          ],
+          'ex:top': 'x',
+        },
+        { namespaces: { ex: 'https://ns.example.com/' } },
+      );
+      expect(pre).toBe(
+        'eventType=ObjectEventeventTime=2022-04-07T10:00:00.000ZeventTimeZoneOffset=+01:00' +
+          'readPointid=https://id.gs1.org/414/4012345000054' +
+          'sensorElementsensorMetadatatime=2022-04-07T10:05:00.000ZsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=3uom=CEL' +
+          // the tail, sorted: readPoint…, sensorElement…, then the event's own extensions
+          'readPoint{https://ns.example.com/}dock=7' +
+          'sensorElementsensorMetadata{https://ns.example.com/}m=metasensorReport{https://ns.example.com/}r=rep' +
+          '{https://ns.example.com/}top=x',
+      );
+    });
+
+    it('writes each sensor element without a sensorElementList wrapper, elements and reports sorted', () => {
+      const element = (value: number) => ({ sensorReport: [{ type: 'Temperature', value, uom: 'CEL' }] });
+      const pre = eventHashPreimage({ ...SENSOR_BASE, sensorElementList: [element(9), element(10)] });
+      expect(pre.slice(pre.indexOf('sensorElement'))).toBe(
+        'sensorElementsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=10uom=CEL' +
+          'sensorElementsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=9uom=CEL',
+      );
+    });
+
+    it.each([
+      ['Temperature'],
+      ['gs1:Temperature'],
+      ['https://gs1.org/voc/Temperature'],
+      ['https://ref.gs1.org/voc/Temperature'],
+    ])('expands the measurement type %s to https://ref.gs1.org/voc/Temperature', (type) => {
+      const pre = eventHashPreimage({ ...SENSOR_BASE, sensorElementList: [{ sensorReport: [{ type, exception: 'ALARM_CONDITION' }] }] });
+      expect(pre).toContain('sensorReporttype=https://ref.gs1.org/voc/Temperatureexception=https://ref.gs1.org/voc/ALARM_CONDITION');
+    });
+
+    it.each([['latitude'], ['cbv:Comp-latitude'], ['https://ref.gs1.org/cbv/Comp-latitude']])(
+      'expands the sensor component %s to the CBV web URI',
+      (component) => {
+        const pre = eventHashPreimage({
+          ...SENSOR_BASE,
+          sensorElementList: [{ sensorReport: [{ type: 'gs1:Angle', value: 42.5, component, uom: 'DD' }] }],
+        });
+        expect(pre).toContain('sensorReporttype=https://ref.gs1.org/voc/Anglevalue=42.5component=https://ref.gs1.org/cbv/Comp-latitudeuom=DD');
+      },
+    );
+
+    it('expands CURIEs declared in the context in IRI-valued sensor fields, and leaves undeclared ones', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          sensorElementList: [
+            { sensorMetadata: { deviceID: 'dev:thermo-1', rawData: 'unknown:raw' }, sensorReport: [{ type: 'Temperature' }] },
+          ],
+        },
+        { namespaces: { dev: 'https://devices.example.com/' } },
+      );
+      expect(pre).toContain('sensorMetadatadeviceID=https://devices.example.com/thermo-1rawData=unknown:raw');
+    });
+
+    it.each([['receiving'], ['cbv:BizStep-receiving'], ['urn:epcglobal:cbv:bizstep:receiving'], ['https://ref.gs1.org/cbv/BizStep-receiving']])(
+      'writes the bizStep %s as https://ref.gs1.org/cbv/BizStep-receiving',
+      (bizStep) => {
+        expect(eventHashPreimage({ ...BASE, bizStep })).toContain('bizStep=https://ref.gs1.org/cbv/BizStep-receiving');
+      },
+    );
+
+    it('writes sourceList before destinationList, each entry type first, entries sorted whatever their input order', () => {
+      const destinations = [
+        { type: 'possessing_party', destination: 'urn:epc:id:pgln:4000001.98765' },
+        { type: 'location', destination: 'urn:epc:id:sgln:4012345.00012.0' },
+      ];
+      const event = {
+        ...BASE,
+        destinationList: destinations,
+        sourceList: [{ type: 'possessing_party', source: 'urn:epc:id:pgln:5200001.00000' }],
+      };
+      const expected =
+        'sourceListtype=https://ref.gs1.org/cbv/SDT-possessing_partysource=https://id.gs1.org/417/5200001000008' +
+        'destinationListtype=https://ref.gs1.org/cbv/SDT-locationdestination=https://id.gs1.org/414/4012345000122' +
+        'type=https://ref.gs1.org/cbv/SDT-possessing_partydestination=https://id.gs1.org/417/4000001987658';
+      expect(eventHashPreimage(event)).toContain(expected);
+      expect(eventHashPreimage({ ...event, destinationList: [...destinations].reverse() })).toContain(expected);
+    });
+
+    it('leaves certificationInfo out, as the current reference generator and OpenEPCIS do', () => {
+      const pre = eventHashPreimage({ ...BASE, certificationInfo: 'https://accreditation-council.example.org/certificate/ABC12345' });
+      expect(pre).not.toContain('certificationInfo');
+      expect(pre).not.toContain('ABC12345');
+    });
+
+    it('gives class-level and pattern identifiers in quantity lists their Digital Link forms', () => {
+      const pre = eventHashPreimage({
+        ...BASE,
+        epcList: undefined,
+        quantityList: [
+          { epcClass: 'urn:epc:idpat:cpi:4012345.ABC.*', quantity: 2 },
+          { epcClass: 'urn:epc:idpat:sgtin:4012345.*.*', quantity: 1 },
+        ],
+      });
+      expect(pre).toContain(
+        'quantityListquantityElementepcClass=https://id.gs1.org/8010/4012345ABCquantity=2' +
+          'quantityElementepcClass=urn:epc:idpat:sgtin:4012345.*.*quantity=1',
+      );
+    });
   });
 
   describe('properties', () => {

@@ -4,20 +4,32 @@ import { formatUtcMillis, parseDateTime } from './time';
 import { CbvVocabulary, expandCbvUrn, expandVocabularyValue } from './vocabulary';
 
 /**
- * CBV 2.0 §8.9.2 "EPCIS event hash ID" (reference: RalphTro/epcis-event-hash-generator; epcis-mqtt.md §1.5).
+ * CBV 2.0 §8.9.2 "EPCIS event hash ID", as the public reference generator computes it (RalphTro/epcis-event-hash-generator,
+ * `expected/CBV2.0` profile; its published vectors are in libs/epcis/test-vectors/reference and
+ * reference-vectors.spec.ts checks every one).
  *
  * Pre-hash string = `eventType=<type>` followed by `key=value` pairs in the canonical property order, with no
- * separators; a structure contributes its name then its children; members of a list are sorted (UTF-16 code
- * unit order, equal to code point order for the ASCII that identifiers use) and the list name appears once.
- * Values are trimmed; numbers lose trailing zeros; date-times become UTC `…sss Z` with millisecond precision
- * (half-up); CBV bare words and URNs become `https://ref.gs1.org/cbv/…` URIs; EPC URNs and Digital Links become
- * canonical Digital Links on id.gs1.org; `hdl:` handles get their canonical form. ILMD and extension fields follow,
- * sorted, as `{namespace}localName=value`.
+ * separators: eventTime, eventTimeZoneOffset, epcList, parentID, inputEPCList, childEPCs, quantityList,
+ * childQuantityList, inputQuantityList, outputEPCList, outputQuantityList, action, transformationID, bizStep,
+ * disposition, persistentDisposition, readPoint, bizLocation, bizTransactionList, sourceList, destinationList,
+ * sensor elements, then the tail. A structure contributes its name then its children; members of a list are
+ * sorted (code point order) and the list name appears once; in bizTransaction/source/destination entries `type`
+ * precedes the value.
  *
- * Decisions where implementations disagree (epcis-mqtt.md §1.5): `certificationInfo` is excluded (as in
- * OpenEPCIS and the reference generator's current property order); `epcList` precedes `parentID`; `sourceList`
- * precedes `destinationList`; in bizTransaction/source/destination entries `type` precedes the value (as in the
- * published test vector). Excluded: `eventID`, `recordTime`, `errorDeclaration`, `@context`, `certificationInfo`.
+ * Values are trimmed; numbers lose trailing zeros; date-times become UTC `…sssZ` with millisecond precision
+ * (half-up); CBV bare words, CURIEs (`cbv:BizStep-…`) and URNs become `https://ref.gs1.org/cbv/…` URIs; EPC URNs
+ * (pure identities, LGTIN classes, patterns, CPI) and Digital Links become canonical Digital Links on id.gs1.org
+ * with their percent-escapes kept; `hdl:` handles get their canonical form. Sensor elements are written without a
+ * `sensorElementList` wrapper; measurement/alert types become `https://ref.gs1.org/voc/…`, components
+ * `https://ref.gs1.org/cbv/Comp-…`.
+ *
+ * The tail, sorted: ILMD, the event's user extensions (`{namespace}localName=value`) and the user extensions found
+ * inside standard structures, written under the structure's name (`readPoint{ns}x=…`,
+ * `sensorElementsensorMetadata{ns}x=…`).
+ *
+ * Excluded: `eventID`, `recordTime`, `errorDeclaration` (so an error declaration has the hash of the event it
+ * declares), `@context`, `certificationInfo` (left out by the current reference generator, "not in CBV property
+ * order", and by OpenEPCIS's DEFAULT_FIELDS_TO_EXCLUDE_IN_PREHASH; only the generator's 2023 vectors had it).
  */
 
 export interface EventHashOptions {
@@ -66,6 +78,8 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
   const push = (s: string) => {
     if (s) parts.push(s);
   };
+  /** user extensions found inside standard structures; CBV 2.0 writes them after the standard fields */
+  const tail: string[] = [];
 
   push(pair('eventTime', event.eventTime));
   push(pair('eventTimeZoneOffset', event.eventTimeZoneOffset));
@@ -73,24 +87,23 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
   push(pair('parentID', event.parentID));
   push(epcList('inputEPCList', event.inputEPCList));
   push(epcList('childEPCs', event.childEPCs));
-  push(quantityList('quantityList', event.quantityList, ns));
-  push(quantityList('childQuantityList', event.childQuantityList, ns));
-  push(quantityList('inputQuantityList', event.inputQuantityList, ns));
+  push(quantityList('quantityList', event.quantityList, ns, tail));
+  push(quantityList('childQuantityList', event.childQuantityList, ns, tail));
+  push(quantityList('inputQuantityList', event.inputQuantityList, ns, tail));
   push(epcList('outputEPCList', event.outputEPCList));
-  push(quantityList('outputQuantityList', event.outputQuantityList, ns));
+  push(quantityList('outputQuantityList', event.outputQuantityList, ns, tail));
   push(pair('action', event.action));
   push(pair('transformationID', event.transformationID));
-  push(vocabularyPair('bizStep', 'bizStep', event.bizStep));
-  push(vocabularyPair('disposition', 'disposition', event.disposition));
-  push(persistentDisposition(event.persistentDisposition));
-  push(location('readPoint', event.readPoint, ns));
-  push(location('bizLocation', event.bizLocation, ns));
-  push(typedList('bizTransactionList', 'bizTransaction', 'bizTransactionType', event.bizTransactionList, ns));
-  push(typedList('sourceList', 'source', 'sourceDestinationType', event.sourceList, ns));
-  push(typedList('destinationList', 'destination', 'sourceDestinationType', event.destinationList, ns));
-  push(sensorElementList(event.sensorElementList, ns));
+  push(vocabularyPair('bizStep', 'bizStep', event.bizStep, ns));
+  push(vocabularyPair('disposition', 'disposition', event.disposition, ns));
+  push(persistentDisposition(event.persistentDisposition, ns, tail));
+  push(location('readPoint', event.readPoint, ns, tail));
+  push(location('bizLocation', event.bizLocation, ns, tail));
+  push(typedList('bizTransactionList', 'bizTransaction', 'bizTransactionType', event.bizTransactionList, ns, tail));
+  push(typedList('sourceList', 'source', 'sourceDestinationType', event.sourceList, ns, tail));
+  push(typedList('destinationList', 'destination', 'sourceDestinationType', event.destinationList, ns, tail));
+  push(sensorElementList(event.sensorElementList, ns, tail));
 
-  const tail: string[] = [];
   for (const [key, value] of Object.entries(event)) {
     if (EXCLUDED.has(key) || ORDERED.has(key)) continue;
     tail.push(...genericEntries(expandName(key, ns), key, value, ns));
@@ -117,9 +130,23 @@ function pair(name: string, value: unknown): string {
   return text === null ? '' : `${name}=${text}`;
 }
 
-function vocabularyPair(name: string, vocabulary: CbvVocabulary, value: unknown): string {
+function vocabularyPair(name: string, vocabulary: CbvVocabulary, value: unknown, ns: Record<string, string>): string {
   if (typeof value !== 'string' || value.trim() === '') return '';
-  return `${name}=${expandVocabularyValue(vocabulary, value.trim())}`;
+  return `${name}=${expandVocabularyValue(vocabulary, expandCurie(value.trim(), ns))}`;
+}
+
+/** Schemes that look like CURIE prefixes but never are one. */
+const URI_SCHEMES = new Set(['http', 'https', 'urn', 'hdl', 'geo', 'ni', 'mailto', 'tag', 'did']);
+
+/**
+ * A compact IRI whose prefix the context declares (`cbv:Comp-latitude`, `gs1:Angle`) as its full IRI; anything
+ * else unchanged. Used for values the EPCIS context types as vocabulary terms or IRIs, not for free text.
+ */
+function expandCurie(value: string, ns: Record<string, string>): string {
+  const m = /^([A-Za-z][A-Za-z0-9_.-]*):([^/].*)?$/.exec(value);
+  if (!m || URI_SCHEMES.has(m[1].toLowerCase())) return value;
+  const iri = ns[m[1]];
+  return iri === undefined ? value : iri + (m[2] ?? '');
 }
 
 function epcList(name: string, list: unknown): string {
@@ -127,26 +154,40 @@ function epcList(name: string, list: unknown): string {
   return prefixed(name, sortedJoin(list.map((epc) => pair('epc', epc))));
 }
 
-function quantityList(name: string, list: unknown, ns: Record<string, string>): string {
+function quantityList(name: string, list: unknown, ns: Record<string, string>, tail: string[]): string {
   if (!Array.isArray(list)) return '';
-  const elements = list.map((q) => (isObject(q) ? prefixed('quantityElement', orderedObject(q, QUANTITY_ORDER, ns)) : ''));
+  const residual: string[] = [];
+  const elements = list.map((q) => {
+    if (!isObject(q)) return '';
+    residual.push(prefixed('quantityElement', extensionsOf(q, QUANTITY_ORDER, ns)));
+    return prefixed('quantityElement', knownFields(q, QUANTITY_ORDER));
+  });
+  pushResidual(tail, name, residual);
   return prefixed(name, sortedJoin(elements));
 }
 
-function persistentDisposition(value: unknown): string {
+function persistentDisposition(value: unknown, ns: Record<string, string>, tail: string[]): string {
   if (!isObject(value)) return '';
   const group = (key: string) =>
     sortedJoin(
       (Array.isArray(value[key]) ? (value[key] as unknown[]) : []).map((v) =>
-        typeof v === 'string' && v.trim() ? `${key}=${expandVocabularyValue('disposition', v.trim())}` : '',
+        typeof v === 'string' && v.trim() ? `${key}=${expandVocabularyValue('disposition', expandCurie(v.trim(), ns))}` : '',
       ),
     );
+  pushResidual(tail, 'persistentDisposition', [extensionsOf(value, ['set', 'unset'], ns)]);
   return prefixed('persistentDisposition', group('set') + group('unset'));
 }
 
-function location(name: string, value: unknown, ns: Record<string, string>): string {
+function location(name: string, value: unknown, ns: Record<string, string>, tail: string[]): string {
   if (!isObject(value)) return '';
-  return prefixed(name, orderedObject(value, ['id'], ns));
+  pushResidual(tail, name, [extensionsOf(value, ['id'], ns)]);
+  return prefixed(name, knownFields(value, ['id']));
+}
+
+/** The user extensions found inside a standard structure, written (CBV 2.0) after the standard fields under its name. */
+function pushResidual(tail: string[], name: string, residual: string[]): void {
+  const content = sortedJoin(residual);
+  if (content !== '') tail.push(name + content);
 }
 
 /** bizTransactionList / sourceList / destinationList: per entry `type=…` then `<valueKey>=…`, entries sorted. */
@@ -156,64 +197,101 @@ function typedList(
   vocabulary: CbvVocabulary,
   list: unknown,
   ns: Record<string, string>,
+  tail: string[],
 ): string {
   if (!Array.isArray(list)) return '';
+  const residual: string[] = [];
   const entries = list.map((entry) => {
     if (!isObject(entry)) return '';
-    const type = vocabularyPair('type', vocabulary, entry.type);
-    const rest = orderedObject(entry, [valueKey], ns, new Set(['type']));
-    return type + rest;
+    residual.push(extensionsOf(entry, ['type', valueKey], ns));
+    return vocabularyPair('type', vocabulary, entry.type, ns) + knownFields(entry, [valueKey]);
   });
+  pushResidual(tail, name, residual);
   return prefixed(name, sortedJoin(entries));
 }
 
-function sensorElementList(list: unknown, ns: Record<string, string>): string {
+/**
+ * CBV 2.0: each sensor element is written as `sensorElement…` without the list's name (the `sensorElementList`
+ * wrapper is CBV 2.1's), and user extensions inside sensor metadata, reports and elements go to the tail as
+ * `sensorElement` + `sensorMetadata{ns}name=…` / `sensorReport{ns}name=…` (reference vector
+ * CertificationInfoAndSensorReportWithCRS).
+ */
+function sensorElementList(list: unknown, ns: Record<string, string>, tail: string[]): string {
   if (!Array.isArray(list)) return '';
   const elements = list.map((element) => {
     if (!isObject(element)) return '';
-    const metadata = isObject(element.sensorMetadata)
-      ? prefixed('sensorMetadata', orderedObject(element.sensorMetadata, SENSOR_METADATA_ORDER, ns))
-      : '';
-    const reports = Array.isArray(element.sensorReport)
-      ? sortedJoin(
-          element.sensorReport.map((r) =>
-            isObject(r) ? prefixed('sensorReport', orderedObject(sensorReportTerms(r), SENSOR_REPORT_ORDER, ns)) : '',
-          ),
-        )
-      : '';
-    const extensions = sortedJoin(
-      Object.entries(element)
-        .filter(([k]) => k !== 'sensorMetadata' && k !== 'sensorReport')
-        .flatMap(([k, v]) => genericEntries(expandName(k, ns), k, v, ns)),
-    );
-    return prefixed('sensorElement', metadata + reports + extensions);
+    const residual: string[] = [];
+    let metadata = '';
+    if (isObject(element.sensorMetadata)) {
+      const terms = sensorTerms(element.sensorMetadata, ns);
+      metadata = prefixed('sensorMetadata', knownFields(terms, SENSOR_METADATA_ORDER));
+      residual.push(prefixed('sensorMetadata', extensionsOf(terms, SENSOR_METADATA_ORDER, ns)));
+    }
+    let reports = '';
+    if (Array.isArray(element.sensorReport)) {
+      reports = sortedJoin(
+        element.sensorReport.map((r) => {
+          if (!isObject(r)) return '';
+          const terms = sensorTerms(r, ns);
+          residual.push(prefixed('sensorReport', extensionsOf(terms, SENSOR_REPORT_ORDER, ns)));
+          return prefixed('sensorReport', knownFields(terms, SENSOR_REPORT_ORDER));
+        }),
+      );
+    }
+    residual.push(extensionsOf(element, ['sensorMetadata', 'sensorReport'], ns));
+    pushResidual(tail, 'sensorElement', residual);
+    return prefixed('sensorElement', metadata + reports);
   });
-  return prefixed('sensorElementList', sortedJoin(elements));
+  return sortedJoin(elements);
 }
 
-/** Measurement types and sensor alert types are GS1 web vocabulary terms: bare words expand to gs1:… */
-function sensorReportTerms(report: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...report };
-  for (const key of ['type', 'exception']) {
-    const v = out[key];
-    if (typeof v === 'string' && v.trim() && !v.includes(':')) out[key] = `${DEFAULT_NAMESPACES.gs1}${v.trim()}`;
-    else if (typeof v === 'string' && v.trim().startsWith('gs1:')) out[key] = `${DEFAULT_NAMESPACES.gs1}${v.trim().slice(4)}`;
+const GS1_VOC = 'https://ref.gs1.org/voc/';
+const CBV_COMPONENT = 'https://ref.gs1.org/cbv/Comp-';
+/** Sensor fields whose values are IRIs (CURIEs are expanded before the GS1 key normalisation). */
+const SENSOR_IRI_FIELDS = new Set([
+  'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules', 'microorganism', 'chemicalSubstance',
+  'uriValue', 'coordinateReferenceSystem',
+]);
+
+/**
+ * Sensor report terms as IRIs: measurement and alert types (`type`, `exception`) are GS1 web vocabulary terms,
+ * bare (`Temperature`), as CURIE (`gs1:Temperature`) or as IRI, all written `https://ref.gs1.org/voc/Temperature`
+ * as the reference generator does; `component` is a CBV term (`latitude`, `cbv:Comp-latitude` →
+ * `https://ref.gs1.org/cbv/Comp-latitude`); IRI-valued fields have their CURIEs expanded.
+ */
+function sensorTerms(report: Record<string, unknown>, ns: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...report };
+  for (const [key, v] of Object.entries(report)) {
+    if (typeof v !== 'string' || v.trim() === '') continue;
+    const value = v.trim();
+    if (key === 'type' || key === 'exception') {
+      if (!value.includes(':')) out[key] = GS1_VOC + value;
+      else if (value.startsWith('gs1:')) out[key] = GS1_VOC + value.slice(4);
+      else if (value.startsWith(DEFAULT_NAMESPACES.gs1)) out[key] = GS1_VOC + value.slice(DEFAULT_NAMESPACES.gs1.length);
+      else out[key] = expandCurie(value, ns);
+    } else if (key === 'component') {
+      out[key] = value.includes(':') ? expandCurie(value, ns) : CBV_COMPONENT + value;
+    } else if (SENSOR_IRI_FIELDS.has(key)) {
+      out[key] = expandCurie(value, ns);
+    }
   }
   return out;
 }
 
-/** Known keys in the given order (each a pair), then the remaining keys as sorted generic entries. */
-function orderedObject(
-  obj: Record<string, unknown>,
-  order: string[],
-  ns: Record<string, string>,
-  skip: ReadonlySet<string> = new Set(),
-): string {
-  const known = order.map((key) => (Array.isArray(obj[key]) ? sortedJoin((obj[key] as unknown[]).map((v) => pair(key, v))) : pair(key, obj[key])));
-  const rest = Object.entries(obj)
-    .filter(([k]) => !order.includes(k) && !skip.has(k))
-    .flatMap(([k, v]) => genericEntries(expandName(k, ns), k, v, ns));
-  return known.join('') + sortedJoin(rest);
+/** The standard fields of a structure, in their order (each a pair; list values sorted). */
+function knownFields(obj: Record<string, unknown>, order: string[]): string {
+  return order
+    .map((key) => (Array.isArray(obj[key]) ? sortedJoin((obj[key] as unknown[]).map((v) => pair(key, v))) : pair(key, obj[key])))
+    .join('');
+}
+
+/** The other (extension) fields of a structure as sorted generic entries. */
+function extensionsOf(obj: Record<string, unknown>, standard: string[], ns: Record<string, string>): string {
+  return sortedJoin(
+    Object.entries(obj)
+      .filter(([k]) => !standard.includes(k))
+      .flatMap(([k, v]) => genericEntries(expandName(k, ns), k, v, ns)),
+  );
 }
 
 /** ILMD / extension content: scalars as `name=value`, objects as name + sorted children, arrays as repeats. */
