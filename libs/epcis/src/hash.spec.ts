@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { computeEventHashId, eventHashPreimage } from './hash';
+import { computeEventHashId, eventHashPreimage, undeclaredPrefixes } from './hash';
 import { parseEpcisPayload } from './parse';
 
 /** tests/examples/epcisDocWithSingleEvent.jsonld of the reference generator (epcis-mqtt.md §1.5) */
@@ -336,6 +336,21 @@ describe('CBV 2.0 event hash ID', () => {
         'quantityListquantityElementepcClass=https://id.gs1.org/8010/4012345ABCquantity=2' +
           'quantityElementepcClass=urn:epc:idpat:sgtin:4012345.*.*quantity=1',
       );
+    });
+  });
+
+  describe('undeclaredPrefixes', () => {
+    it('lists the CURIE prefixes of field names that neither the defaults, the event @context nor the caller declare', () => {
+      const event = {
+        ...BASE,
+        'ex:a': { 'other:b': 1, 'cbvmda:lotNumber': 'L1' },
+        ilmd: { 'gs1:x': 1 },
+        readPoint: { id: 'urn:epc:id:sgln:0614141.00777.0', 'mine:dock': 'x' },
+        'https://ns.example.com/full': 1,
+      };
+      expect(undeclaredPrefixes(event)).toEqual(['ex', 'mine', 'other']);
+      expect(undeclaredPrefixes(event, { ex: 'https://ex/', other: 'https://other/' })).toEqual(['mine']);
+      expect(undeclaredPrefixes({ ...event, '@context': [{ mine: 'https://mine/' }] }, { ex: 'e', other: 'o' })).toEqual([]);
     });
   });
 

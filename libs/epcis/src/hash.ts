@@ -112,6 +112,31 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
   return parts.join('');
 }
 
+/**
+ * The CURIE prefixes an event's field names use that `namespaces` does not declare (besides the defaults). Its
+ * hash ID can only be recomputed from the stored event when this is empty: the document-level `@context` that
+ * declared them at capture is not part of the stored event.
+ */
+export function undeclaredPrefixes(event: Record<string, unknown>, namespaces: Record<string, string> = {}): string[] {
+  const known = { ...DEFAULT_NAMESPACES, ...namespacesFromContext(event['@context']), ...namespaces };
+  const found = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 64 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v, depth + 1);
+      return;
+    }
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key === '@context') continue;
+      const m = /^([A-Za-z][A-Za-z0-9_.-]*):(?!\/\/)/.exec(key);
+      if (m && !URI_SCHEMES.has(m[1].toLowerCase()) && known[m[1]] === undefined) found.add(m[1]);
+      visit(v, depth + 1);
+    }
+  };
+  visit(event, 0);
+  return [...found].sort();
+}
+
 /** CURIE prefixes declared by objects inside a JSON-LD `@context` (string entries are ignored). */
 export function namespacesFromContext(context: unknown): Record<string, string> {
   const out: Record<string, string> = {};
