@@ -172,7 +172,8 @@ describe('CBV 2.0 event hash ID', () => {
     );
     expect(pre).toMatch(/action=ADD/);
     expect(pre.slice(pre.indexOf('action=ADD') + 'action=ADD'.length)).toBe(
-      'ilmd{urn:epcglobal:cbv:mda:}itemExpirationDate=2026-01-01{urn:epcglobal:cbv:mda:}lotNumber=LOT1' +
+      // cbvmda as the EPCIS context defines it, without a trailing colon (reference vector ObjectEvent_all_possible_fields)
+      'ilmd{urn:epcglobal:cbv:mda}itemExpirationDate=2026-01-01{urn:epcglobal:cbv:mda}lotNumber=LOT1' +
         '{http://ns.example.com/epcis/}alpha{http://ns.example.com/epcis/}first=a{http://ns.example.com/epcis/}inner=2' +
         '{http://ns.example.com/epcis/}zeta=z',
     );

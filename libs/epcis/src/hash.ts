@@ -40,7 +40,8 @@ export interface EventHashOptions {
 export const DEFAULT_NAMESPACES: Readonly<Record<string, string>> = {
   gs1: 'https://gs1.org/voc/',
   cbv: 'https://ref.gs1.org/cbv/',
-  cbvmda: 'urn:epcglobal:cbv:mda:',
+  // as the EPCIS context defines it (no trailing colon): reference vector ObjectEvent_all_possible_fields
+  cbvmda: 'urn:epcglobal:cbv:mda',
   epcis: 'https://ref.gs1.org/epcis/',
 };
 
