@@ -243,7 +243,7 @@ describe('CBV 2.0 event hash ID', () => {
         'eventType=ObjectEventeventTime=2022-04-07T10:00:00.000ZeventTimeZoneOffset=+01:00' +
           'readPointid=https://id.gs1.org/414/4012345000054' +
           'sensorElementsensorMetadatatime=2022-04-07T10:05:00.000ZsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=3uom=CEL' +
-          // the tail, sorted: readPoint…, sensorElement…, then the event's own extensions
+          // the tail: nested extensions in property order (readPoint…, sensorElement…), then the event's own
           'readPoint{https://ns.example.com/}dock=7' +
           'sensorElementsensorMetadata{https://ns.example.com/}m=metasensorReport{https://ns.example.com/}r=rep' +
           '{https://ns.example.com/}top=x',
@@ -280,17 +280,37 @@ describe('CBV 2.0 event hash ID', () => {
       },
     );
 
-    it('expands CURIEs declared in the context in IRI-valued sensor fields, and leaves undeclared ones', () => {
+    it('leaves user CURIEs in values as written, even when the context declares their prefix', () => {
       const pre = eventHashPreimage(
         {
           ...SENSOR_BASE,
           sensorElementList: [
-            { sensorMetadata: { deviceID: 'dev:thermo-1', rawData: 'unknown:raw' }, sensorReport: [{ type: 'Temperature' }] },
+            { sensorMetadata: { deviceID: 'dev:thermo-1' }, sensorReport: [{ type: 'dev:Viscosity', component: 'dev:core' }] },
           ],
         },
         { namespaces: { dev: 'https://devices.example.com/' } },
       );
-      expect(pre).toContain('sensorMetadatadeviceID=https://devices.example.com/thermo-1rawData=unknown:raw');
+      expect(pre).toContain('sensorMetadatadeviceID=dev:thermo-1sensorReporttype=dev:Viscositycomponent=dev:core');
+    });
+
+    it('writes ILMD first in the tail, then nested extensions in property order, then the event extensions', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          action: 'ADD',
+          readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:r': '1' },
+          bizLocation: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:b': '2' },
+          ilmd: { 'ex:lot': 'L1' },
+          'ex:a': '3',
+        },
+        { namespaces: { ex: 'https://ns.example.com/' } },
+      );
+      expect(pre.slice(pre.indexOf('bizLocationid='))).toBe(
+        'bizLocationid=https://id.gs1.org/414/4012345000054' +
+          'ilmd{https://ns.example.com/}lot=L1' +
+          'readPoint{https://ns.example.com/}r=1bizLocation{https://ns.example.com/}b=2' +
+          '{https://ns.example.com/}a=3',
+      );
     });
 
     it.each([['receiving'], ['cbv:BizStep-receiving'], ['urn:epcglobal:cbv:bizstep:receiving'], ['https://ref.gs1.org/cbv/BizStep-receiving']])(

@@ -23,9 +23,9 @@ import { CbvVocabulary, expandCbvUrn, expandVocabularyValue } from './vocabulary
  * `sensorElementList` wrapper; measurement/alert types become `https://ref.gs1.org/voc/…`, components
  * `https://ref.gs1.org/cbv/Comp-…`.
  *
- * The tail, sorted: ILMD, the event's user extensions (`{namespace}localName=value`) and the user extensions found
- * inside standard structures, written under the structure's name (`readPoint{ns}x=…`,
- * `sensorElementsensorMetadata{ns}x=…`).
+ * The tail: ILMD; then the user extensions found inside standard structures, in property order, each under its
+ * structure's name (`readPoint{ns}x=…`, `sensorElementsensorMetadata{ns}x=…`); then the event's own user
+ * extensions (`{namespace}localName=value`), sorted.
  *
  * Excluded: `eventID`, `recordTime`, `errorDeclaration` (so an error declaration has the hash of the event it
  * declares), `@context`, `certificationInfo` (left out by the current reference generator, "not in CBV property
@@ -50,11 +50,11 @@ const EXCLUDED = new Set(['type', 'eventID', 'recordTime', 'errorDeclaration', '
 const EPC_LISTS = ['epcList', 'inputEPCList', 'childEPCs', 'outputEPCList'];
 const QUANTITY_LISTS = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'];
 
-/** Properties written in the fixed order; everything else (ilmd, extensions) goes to the sorted tail. */
+/** Properties written in the fixed order (ILMD first in the tail); everything else is a user extension. */
 const ORDERED = new Set([
   'eventTime', 'eventTimeZoneOffset', 'parentID', ...EPC_LISTS, ...QUANTITY_LISTS, 'action', 'transformationID',
   'bizStep', 'disposition', 'persistentDisposition', 'readPoint', 'bizLocation', 'bizTransactionList', 'sourceList',
-  'destinationList', 'sensorElementList',
+  'destinationList', 'sensorElementList', 'ilmd',
 ]);
 
 const SENSOR_METADATA_ORDER = [
@@ -79,8 +79,8 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
   const push = (s: string) => {
     if (s) parts.push(s);
   };
-  /** user extensions found inside standard structures; CBV 2.0 writes them after the standard fields */
-  const tail: string[] = [];
+  /** user extensions found inside standard structures, in property order; CBV 2.0 writes them after ILMD */
+  const nested: string[] = [];
 
   push(pair('eventTime', event.eventTime));
   push(pair('eventTimeZoneOffset', event.eventTimeZoneOffset));
@@ -88,28 +88,33 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
   push(pair('parentID', event.parentID));
   push(epcList('inputEPCList', event.inputEPCList));
   push(epcList('childEPCs', event.childEPCs));
-  push(quantityList('quantityList', event.quantityList, ns, tail));
-  push(quantityList('childQuantityList', event.childQuantityList, ns, tail));
-  push(quantityList('inputQuantityList', event.inputQuantityList, ns, tail));
+  push(quantityList('quantityList', event.quantityList, ns, nested));
+  push(quantityList('childQuantityList', event.childQuantityList, ns, nested));
+  push(quantityList('inputQuantityList', event.inputQuantityList, ns, nested));
   push(epcList('outputEPCList', event.outputEPCList));
-  push(quantityList('outputQuantityList', event.outputQuantityList, ns, tail));
+  push(quantityList('outputQuantityList', event.outputQuantityList, ns, nested));
   push(pair('action', event.action));
   push(pair('transformationID', event.transformationID));
   push(vocabularyPair('bizStep', 'bizStep', event.bizStep, ns));
   push(vocabularyPair('disposition', 'disposition', event.disposition, ns));
-  push(persistentDisposition(event.persistentDisposition, ns, tail));
-  push(location('readPoint', event.readPoint, ns, tail));
-  push(location('bizLocation', event.bizLocation, ns, tail));
-  push(typedList('bizTransactionList', 'bizTransaction', 'bizTransactionType', event.bizTransactionList, ns, tail));
-  push(typedList('sourceList', 'source', 'sourceDestinationType', event.sourceList, ns, tail));
-  push(typedList('destinationList', 'destination', 'sourceDestinationType', event.destinationList, ns, tail));
-  push(sensorElementList(event.sensorElementList, ns, tail));
+  push(persistentDisposition(event.persistentDisposition, ns, nested));
+  push(location('readPoint', event.readPoint, ns, nested));
+  push(location('bizLocation', event.bizLocation, ns, nested));
+  push(typedList('bizTransactionList', 'bizTransaction', 'bizTransactionType', event.bizTransactionList, ns, nested));
+  push(typedList('sourceList', 'source', 'sourceDestinationType', event.sourceList, ns, nested));
+  push(typedList('destinationList', 'destination', 'sourceDestinationType', event.destinationList, ns, nested));
+  push(sensorElementList(event.sensorElementList, ns, nested));
 
+  // The tail: ILMD, then the user extensions inside standard structures (in property order), then the event's own
+  // user extensions, sorted (reference vectors TransformationEventWithUserExtensions, ObjectEvent_all_possible_fields).
+  if (event.ilmd !== undefined) push(sortedJoin(genericEntries('ilmd', 'ilmd', event.ilmd, ns)));
+  push(nested.join(''));
+  const extensions: string[] = [];
   for (const [key, value] of Object.entries(event)) {
     if (EXCLUDED.has(key) || ORDERED.has(key)) continue;
-    tail.push(...genericEntries(expandName(key, ns), key, value, ns));
+    extensions.push(...genericEntries(expandName(key, ns), key, value, ns));
   }
-  push(sortedJoin(tail));
+  push(sortedJoin(extensions));
   return parts.join('');
 }
 
@@ -158,21 +163,21 @@ function pair(name: string, value: unknown): string {
 
 function vocabularyPair(name: string, vocabulary: CbvVocabulary, value: unknown, ns: Record<string, string>): string {
   if (typeof value !== 'string' || value.trim() === '') return '';
-  return `${name}=${expandVocabularyValue(vocabulary, expandCurie(value.trim(), ns))}`;
+  return `${name}=${expandVocabularyValue(vocabulary, expandCurie(value.trim()))}`;
 }
 
 /** Schemes that look like CURIE prefixes but never are one. */
 const URI_SCHEMES = new Set(['http', 'https', 'urn', 'hdl', 'geo', 'ni', 'mailto', 'tag', 'did']);
 
+const CBV_WEB = 'https://ref.gs1.org/cbv/';
+
 /**
- * A compact IRI whose prefix the context declares (`cbv:Comp-latitude`, `gs1:Angle`) as its full IRI; anything
- * else unchanged. Used for values the EPCIS context types as vocabulary terms or IRIs, not for free text.
+ * A CURIE of the CBV (`cbv:Comp-latitude`, `cbv:BizStep-receiving`) as its web URI; anything else unchanged. User
+ * CURIEs in values stay as written even when the context declares their prefix (`example:someSensorProperty`):
+ * the reference generator expands only the standard vocabularies' (vector TransformationEventWithUserExtensions).
  */
-function expandCurie(value: string, ns: Record<string, string>): string {
-  const m = /^([A-Za-z][A-Za-z0-9_.-]*):([^/].*)?$/.exec(value);
-  if (!m || URI_SCHEMES.has(m[1].toLowerCase())) return value;
-  const iri = ns[m[1]];
-  return iri === undefined ? value : iri + (m[2] ?? '');
+function expandCurie(value: string): string {
+  return value.startsWith('cbv:') ? CBV_WEB + value.slice(4) : value;
 }
 
 function epcList(name: string, list: unknown): string {
@@ -197,7 +202,7 @@ function persistentDisposition(value: unknown, ns: Record<string, string>, tail:
   const group = (key: string) =>
     sortedJoin(
       (Array.isArray(value[key]) ? (value[key] as unknown[]) : []).map((v) =>
-        typeof v === 'string' && v.trim() ? `${key}=${expandVocabularyValue('disposition', expandCurie(v.trim(), ns))}` : '',
+        typeof v === 'string' && v.trim() ? `${key}=${expandVocabularyValue('disposition', expandCurie(v.trim()))}` : '',
       ),
     );
   pushResidual(tail, 'persistentDisposition', [extensionsOf(value, ['set', 'unset'], ns)]);
@@ -249,7 +254,7 @@ function sensorElementList(list: unknown, ns: Record<string, string>, tail: stri
     const residual: string[] = [];
     let metadata = '';
     if (isObject(element.sensorMetadata)) {
-      const terms = sensorTerms(element.sensorMetadata, ns);
+      const terms = sensorTerms(element.sensorMetadata);
       metadata = prefixed('sensorMetadata', knownFields(terms, SENSOR_METADATA_ORDER));
       residual.push(prefixed('sensorMetadata', extensionsOf(terms, SENSOR_METADATA_ORDER, ns)));
     }
@@ -258,7 +263,7 @@ function sensorElementList(list: unknown, ns: Record<string, string>, tail: stri
       reports = sortedJoin(
         element.sensorReport.map((r) => {
           if (!isObject(r)) return '';
-          const terms = sensorTerms(r, ns);
+          const terms = sensorTerms(r);
           residual.push(prefixed('sensorReport', extensionsOf(terms, SENSOR_REPORT_ORDER, ns)));
           return prefixed('sensorReport', knownFields(terms, SENSOR_REPORT_ORDER));
         }),
@@ -273,19 +278,13 @@ function sensorElementList(list: unknown, ns: Record<string, string>, tail: stri
 
 const GS1_VOC = 'https://ref.gs1.org/voc/';
 const CBV_COMPONENT = 'https://ref.gs1.org/cbv/Comp-';
-/** Sensor fields whose values are IRIs (CURIEs are expanded before the GS1 key normalisation). */
-const SENSOR_IRI_FIELDS = new Set([
-  'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules', 'microorganism', 'chemicalSubstance',
-  'uriValue', 'coordinateReferenceSystem',
-]);
-
 /**
  * Sensor report terms as IRIs: measurement and alert types (`type`, `exception`) are GS1 web vocabulary terms,
  * bare (`Temperature`), as CURIE (`gs1:Temperature`) or as IRI, all written `https://ref.gs1.org/voc/Temperature`
  * as the reference generator does; `component` is a CBV term (`latitude`, `cbv:Comp-latitude` →
- * `https://ref.gs1.org/cbv/Comp-latitude`); IRI-valued fields have their CURIEs expanded.
+ * `https://ref.gs1.org/cbv/Comp-latitude`); other CURIEs (`example:someSensorProperty`) stay as written.
  */
-function sensorTerms(report: Record<string, unknown>, ns: Record<string, string>): Record<string, unknown> {
+function sensorTerms(report: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...report };
   for (const [key, v] of Object.entries(report)) {
     if (typeof v !== 'string' || v.trim() === '') continue;
@@ -294,11 +293,8 @@ function sensorTerms(report: Record<string, unknown>, ns: Record<string, string>
       if (!value.includes(':')) out[key] = GS1_VOC + value;
       else if (value.startsWith('gs1:')) out[key] = GS1_VOC + value.slice(4);
       else if (value.startsWith(DEFAULT_NAMESPACES.gs1)) out[key] = GS1_VOC + value.slice(DEFAULT_NAMESPACES.gs1.length);
-      else out[key] = expandCurie(value, ns);
     } else if (key === 'component') {
-      out[key] = value.includes(':') ? expandCurie(value, ns) : CBV_COMPONENT + value;
-    } else if (SENSOR_IRI_FIELDS.has(key)) {
-      out[key] = expandCurie(value, ns);
+      out[key] = value.includes(':') ? expandCurie(value) : CBV_COMPONENT + value;
     }
   }
   return out;
