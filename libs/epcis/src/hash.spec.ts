@@ -83,8 +83,15 @@ describe('CBV 2.0 event hash ID', () => {
     ['errorDeclaration', { errorDeclaration: { declarationTime: '2025-02-01T00:00:00Z', reason: 'incorrect_data' } }],
     ['@context', { '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld' }],
     ['certificationInfo', { certificationInfo: 'https://cert.example.com/1' }],
+    ['rdfs:comment', { 'rdfs:comment': 'a note for people' }],
+    ['rdfs:comment as a full IRI', { 'http://www.w3.org/2000/01/rdf-schema#comment': 'a note' }],
   ])('ignores %s', (_name, extra) => {
     expect(computeEventHashId({ ...BASE, ...extra })).toBe(computeEventHashId(BASE));
+  });
+
+  it('ignores rdfs:comment inside extension structures too', () => {
+    const data = { 'ex:v': 1 };
+    expect(computeEventHashId({ ...BASE, 'ex:data': { ...data, 'rdfs:comment': 'n' } })).toBe(computeEventHashId({ ...BASE, 'ex:data': data }));
   });
 
   it.each([

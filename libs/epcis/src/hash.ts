@@ -28,7 +28,7 @@ import { CbvVocabulary, expandCbvUrn, expandVocabularyValue } from './vocabulary
  * extensions (`{namespace}localName=value`), sorted.
  *
  * Excluded: `eventID`, `recordTime`, `errorDeclaration` (so an error declaration has the hash of the event it
- * declares), `@context`, `certificationInfo` (left out by the current reference generator, "not in CBV property
+ * declares), `@context`, `rdfs:comment` anywhere, `certificationInfo` (left out by the current reference generator, "not in CBV property
  * order", and by OpenEPCIS's DEFAULT_FIELDS_TO_EXCLUDE_IN_PREHASH; only the generator's 2023 vectors had it).
  */
 
@@ -40,6 +40,7 @@ export interface EventHashOptions {
 export const DEFAULT_NAMESPACES: Readonly<Record<string, string>> = {
   gs1: 'https://gs1.org/voc/',
   cbv: 'https://ref.gs1.org/cbv/',
+  rdfs: 'http://www.w3.org/2000/01/rdf-schema#',
   // as the EPCIS context defines it (no trailing colon): reference vector ObjectEvent_all_possible_fields
   cbvmda: 'urn:epcglobal:cbv:mda',
   epcis: 'https://ref.gs1.org/epcis/',
@@ -318,7 +319,7 @@ function extensionsOf(obj: Record<string, unknown>, standard: string[], ns: Reco
 
 /** ILMD / extension content: scalars as `name=value`, objects as name + sorted children, arrays as repeats. */
 function genericEntries(name: string, rawKey: string, value: unknown, ns: Record<string, string>, depth = 0): string[] {
-  if (depth > 64) return [];
+  if (depth > 64 || name === RDFS_COMMENT) return [];
   if (Array.isArray(value)) return value.flatMap((v) => genericEntries(name, rawKey, v, ns, depth + 1));
   if (isObject(value)) {
     const children = Object.entries(value).flatMap(([k, v]) => genericEntries(expandName(k, ns), k, v, ns, depth + 1));
@@ -327,6 +328,12 @@ function genericEntries(name: string, rawKey: string, value: unknown, ns: Record
   const text = canonicalValue(rawKey, value);
   return text === null ? [] : [`${name}=${text}`];
 }
+
+/**
+ * `rdfs:comment` is a human annotation, not event data: the reference generator and OpenEPCIS leave it out
+ * (reference vector epcisDocHavingEventWithComment).
+ */
+const RDFS_COMMENT = '{http://www.w3.org/2000/01/rdf-schema#}comment';
 
 /** `example:foo` → `{http://ns.example.com/epcis/}foo`; full IRIs split after their last `/`, `#` or `:`. */
 function expandName(key: string, ns: Record<string, string>): string {
