@@ -17,7 +17,21 @@ const QueryDocs = (withAnyEpc: boolean) => (target: object, key: string | symbol
     ApiQuery({ name: 'GE_eventTime', required: false, description: 'ISO 8601 date-time with zone; events at or after it' }),
     ApiQuery({ name: 'LT_eventTime', required: false, description: 'ISO 8601 date-time with zone; events before it' }),
     ApiQuery({ name: 'EQ_bizStep', required: false, isArray: true, description: 'CBV word (shipping) or URI; either spelling matches both' }),
+    ApiQuery({ name: 'GE_recordTime', required: false, description: 'ISO 8601 date-time with zone; events recorded at or after it' }),
+    ApiQuery({ name: 'LT_recordTime', required: false, description: 'ISO 8601 date-time with zone; events recorded before it' }),
+    ApiQuery({ name: 'EQ_disposition', required: false, isArray: true, description: 'CBV word (in_transit) or URI; either spelling matches both' }),
+    ApiQuery({ name: 'EQ_readPoint', required: false, isArray: true, description: 'readPoint id (identifier as published); repeatable or "|"-separated' }),
+    ApiQuery({ name: 'EQ_bizLocation', required: false, isArray: true, description: 'bizLocation id (identifier as published); repeatable or "|"-separated' }),
     ...(withAnyEpc ? [ApiQuery({ name: 'MATCH_anyEPC', required: false, isArray: true, description: 'identifier in any role (hdl:, Digital Link, EPC URN); repeatable or "|"-separated' })] : []),
+    ApiQuery({ name: 'MATCH_epc', required: false, isArray: true, description: 'in epcList or childEPCs; an identifier or an EPC pattern (urn:epc:idpat:sgtin:0614141.107346.*)' }),
+    ApiQuery({ name: 'MATCH_parentID', required: false, isArray: true, description: 'the parentID; identifier or EPC pattern' }),
+    ApiQuery({ name: 'MATCH_inputEPC', required: false, isArray: true, description: 'in inputEPCList; identifier or EPC pattern' }),
+    ApiQuery({ name: 'MATCH_outputEPC', required: false, isArray: true, description: 'in outputEPCList; identifier or EPC pattern' }),
+    ApiQuery({ name: 'EQ_eventID', required: false, isArray: true, description: 'eventID or CBV 2.0 hash ID; repeatable or "|"-separated' }),
+    ApiQuery({ name: 'EXISTS_errorDeclaration', required: false, description: 'EXISTS_<field> (no value): events that have the field, e.g. errorDeclaration, bizLocation, ilmd or an extension' }),
+    ApiQuery({ name: 'orderBy', required: false, enum: ['eventTime', 'recordTime'], description: 'default: eventTime, oldest first' }),
+    ApiQuery({ name: 'orderDirection', required: false, enum: ['ASC', 'DESC'], description: 'DESC by default once orderBy is given' }),
+    ApiQuery({ name: 'eventCountLimit', required: false, description: 'at most this many events over all pages; needs orderBy' }),
     ApiQuery({ name: 'perPage', required: false, description: `1 to ${MAX_PER_PAGE}, default ${DEFAULT_PER_PAGE}` }),
     ApiQuery({ name: 'nextPageToken', required: false, description: 'from the Link rel="next" header of the previous page (valid 24 h, for the same query)' }),
   ];
@@ -26,7 +40,9 @@ const QueryDocs = (withAnyEpc: boolean) => (target: object, key: string | symbol
 
 /**
  * EPCIS 2.0 REST query interface (reference epcis-mqtt.md §1.7): answers are EPCISQueryDocuments,
- * in (eventTime, eventID) order, paged with perPage / nextPageToken and a `Link: <…>; rel="next"` header.
+ * in (eventTime, eventID) order unless orderBy/orderDirection say otherwise, paged with perPage /
+ * nextPageToken and a `Link: <…>; rel="next"` header. Unknown or malformed parameters are refused with a
+ * QueryParameterException (400), never ignored.
  */
 @ApiTags('epcis')
 @ApiBearerAuth()
