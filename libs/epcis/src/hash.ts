@@ -126,6 +126,26 @@ export function eventHashPreimage(event: Record<string, unknown>, options: Event
  */
 export function undeclaredPrefixes(event: Record<string, unknown>, namespaces: Record<string, string> = {}): string[] {
   const known = { ...DEFAULT_NAMESPACES, ...namespacesFromContext(event['@context']), ...namespaces };
+  return [...prefixesUsed(event)].filter((prefix) => known[prefix] === undefined).sort();
+}
+
+/**
+ * The prefixes the event's field names use that only the capturing document declares (or declares differently from
+ * the defaults), with their IRIs; null when there are none. Stored with the event as its own `@context`, they keep it
+ * self-describing: its hash ID can be recomputed from it alone, and a query result shows it as valid JSON-LD.
+ */
+export function documentPrefixesOf(event: Record<string, unknown>, namespaces: Record<string, string>): Record<string, string> | null {
+  const own = namespacesFromContext(event['@context']);
+  const needed: Record<string, string> = {};
+  for (const prefix of prefixesUsed(event)) {
+    const iri = namespaces[prefix];
+    if (own[prefix] === undefined && iri !== undefined && iri !== DEFAULT_NAMESPACES[prefix]) needed[prefix] = iri;
+  }
+  return Object.keys(needed).length > 0 ? needed : null;
+}
+
+/** The CURIE prefixes of an event's field names (values are not names), at any depth. */
+function prefixesUsed(event: Record<string, unknown>): Set<string> {
   const found = new Set<string>();
   const visit = (value: unknown, depth: number): void => {
     if (depth > 64 || value === null || typeof value !== 'object') return;
@@ -136,12 +156,12 @@ export function undeclaredPrefixes(event: Record<string, unknown>, namespaces: R
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (key === '@context') continue;
       const m = /^([A-Za-z][A-Za-z0-9_.-]*):(?!\/\/)/.exec(key);
-      if (m && !URI_SCHEMES.has(m[1].toLowerCase()) && known[m[1]] === undefined) found.add(m[1]);
+      if (m && !URI_SCHEMES.has(m[1].toLowerCase())) found.add(m[1]);
       visit(v, depth + 1);
     }
   };
   visit(event, 0);
-  return [...found].sort();
+  return found;
 }
 
 /** CURIE prefixes declared by objects inside a JSON-LD `@context` (string entries are ignored). */

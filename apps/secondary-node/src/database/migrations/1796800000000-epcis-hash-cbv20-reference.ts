@@ -29,7 +29,8 @@ interface Row {
  *   unless another event of the node already has that ID (two spellings the new rules consider the same
  *   event), in which case only its hash_id changes;
  * - an event whose field names use a CURIE prefix that only the capturing document's @context declared (not
- *   kept with the event) cannot be re-hashed here and keeps its values; the count is logged.
+ *   kept with events stored before this release) cannot be re-hashed here and keeps its values; the count is
+ *   logged. Events stored from now on carry such prefixes in their own @context (@idis/epcis documentPrefixesOf).
  *
  * Irreversible (the previous rules are not kept); down() leaves the rows as they are.
  */
