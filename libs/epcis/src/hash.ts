@@ -135,6 +135,8 @@ export function undeclaredPrefixes(event: Record<string, unknown>, namespaces: R
  * self-describing: its hash ID can be recomputed from it alone, and a query result shows it as valid JSON-LD.
  */
 export function documentPrefixesOf(event: Record<string, unknown>, namespaces: Record<string, string>): Record<string, string> | null {
+  // The usual document declares no prefix of its own: nothing to look for (this runs for every ingested event).
+  if (Object.keys(namespaces).length === 0) return null;
   const own = namespacesFromContext(event['@context']);
   const needed: Record<string, string> = {};
   for (const prefix of prefixesUsed(event)) {
