@@ -239,6 +239,48 @@ describe('EPCIS 2.0 named query parameters', () => {
     expectQueryParameterException(await get(`/epcis/events?${query}`), detail);
   });
 
+  describe('discovery resources', () => {
+    const set = (reply: HttpReply) => {
+      expect(reply.status).toBe(200);
+      return reply.body['@set'] as string[];
+    };
+
+    it('list the values found in the events the caller may read', async () => {
+      expect(set(await get('/epcis/eventTypes'))).toEqual(['AggregationEvent', 'ObjectEvent', 'TransformationEvent']);
+      expect(set(await get('/epcis/eventTypes', ownerB))).toEqual(['ObjectEvent']);
+      expect(set(await get('/epcis/readPoints', ownerB))).toEqual([DOCK]);
+      expect(set(await get('/epcis/bizLocations', ownerB))).toEqual([]);
+      expect(set(await get('/epcis/bizLocations', ownerA))).toEqual([STORE, 'urn:epc:id:sgln:0614141.00999.0'].sort());
+      expect(set(await get('/epcis/dispositions', ownerA))).toEqual(['active', 'in_transit', 'urn:epcglobal:cbv:disp:in_transit']);
+      expect(set(await get('/epcis/bizSteps', ownerB))).toEqual([]);
+      expect(set(await get('/epcis/epcs', ownerB))).toEqual([SGTIN('9')]);
+      const epcsA = set(await get('/epcis/epcs?perPage=100', ownerA));
+      expect(epcsA).toContain(CASE);
+      expect(epcsA).toContain(OUTPUT);
+      expect(epcsA).not.toContain(SGTIN('9'));
+    });
+
+    it('page with perPage and a Link to the next page', async () => {
+      const all = set(await get('/epcis/epcs?perPage=100', ownerA));
+      const seen: string[] = [];
+      let url: string | null = '/epcis/epcs?perPage=3';
+      while (url) {
+        const reply = await get(url, ownerA);
+        seen.push(...set(reply));
+        url = nextLink(reply);
+      }
+      expect(seen).toEqual(all);
+      expect(all.length).toBeGreaterThan(3);
+    });
+
+    it('refuse other parameters and a token of another resource', async () => {
+      expectQueryParameterException(await get('/epcis/eventTypes?eventType=ObjectEvent'), /eventType/);
+      const link = nextLink(await get('/epcis/epcs?perPage=1', ownerA)) as string;
+      const token = new URL(link, 'http://x').searchParams.get('nextPageToken') as string;
+      expectQueryParameterException(await get(`/epcis/readPoints?nextPageToken=${encodeURIComponent(token)}`, ownerA), /different query/);
+    });
+  });
+
   it('answers the same parameters on /epcis/epcs/{epc}/events', async () => {
     expect(ids(await get(`/epcis/epcs/${encodeURIComponent(SGTIN('1'))}/events?MATCH_parentID=${encodeURIComponent(CASE)}`))).toEqual([idOf(3)]);
     expect(ids(await get(`/epcis/epcs/${encodeURIComponent(SGTIN('1'))}/events?orderBy=eventTime`))).toEqual([idOf(3), idOf(0)]);

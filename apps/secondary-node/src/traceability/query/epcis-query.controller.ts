@@ -5,7 +5,8 @@ import { AuthGuard, CurrentPrincipal } from '../../auth/auth.guard';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import type { QueryValue } from '../../http/query-params';
-import { DEFAULT_PER_PAGE, EPC_EVENTS_PARAMETERS, EVENT_TYPES, MAX_PER_PAGE, parseEventQuery } from './event-query';
+import { DEFAULT_PER_PAGE, EPC_EVENTS_PARAMETERS, EVENT_TYPES, MAX_PER_PAGE, parseEventQuery, parsePaging } from './event-query';
+import type { DiscoveryResource } from './event-query.repository';
 import { EpcisProblemFilter } from './epcis-problem.filter';
 import { EpcisQueryService, type QueryPage } from './epcis-query.service';
 
@@ -71,6 +72,51 @@ export class EpcisQueryController {
     return this.queries.event(caller, eventId);
   }
 
+  @Get('eventTypes')
+  @ApiOperation({ summary: 'The event types of the events the caller may read, as {"@set": [...]}' })
+  eventTypes(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('eventTypes', caller, query, request, reply);
+  }
+
+  @Get('bizSteps')
+  @ApiOperation({ summary: 'The business steps (as published) of the events the caller may read' })
+  bizSteps(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('bizSteps', caller, query, request, reply);
+  }
+
+  @Get('bizLocations')
+  @ApiOperation({ summary: 'The business locations of the events the caller may read' })
+  bizLocations(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('bizLocations', caller, query, request, reply);
+  }
+
+  @Get('readPoints')
+  @ApiOperation({ summary: 'The read points of the events the caller may read' })
+  readPoints(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('readPoints', caller, query, request, reply);
+  }
+
+  @Get('dispositions')
+  @ApiOperation({ summary: 'The dispositions (as published) of the events the caller may read' })
+  dispositions(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('dispositions', caller, query, request, reply);
+  }
+
+  @Get('epcs')
+  @ApiOperation({ summary: 'The identifiers of objects (EPC lists, parents, children, inputs, outputs) in the events the caller may read' })
+  epcs(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('epcs', caller, query, request, reply);
+  }
+
+  private async discover(resource: DiscoveryResource, caller: Principal | undefined, query: Record<string, QueryValue>, request: FastifyRequest, reply: FastifyReply) {
+    const paging = parsePaging(query);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
+    const page = await this.queries.discover(caller, resource, paging.perPage, paging.nextPageToken);
+    void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
+    if (page.next) linkNext(reply, request, page.next, paging.perPage);
+    return page.body;
+  }
+
   @Get('epcs/*')
   @ApiOperation({ summary: 'GET /epcis/epcs/{epc}/events: the events mentioning an identifier (any role), URL-encoded; same filters and paging as /epcis/events' })
   @ApiParam({ name: '*', description: '{epc}/events, the identifier URL-encoded (hdl:88.118.8/ABC, a Digital Link URI or an EPC URN)' })
@@ -85,16 +131,18 @@ export class EpcisQueryController {
 
 function send(reply: FastifyReply, request: FastifyRequest, page: QueryPage, perPage: number) {
   void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
-  if (page.next) {
-    const [path, search = ''] = request.url.split(/\?(.*)/s, 2);
-    const params = new URLSearchParams(search);
-    params.delete('nextPageToken');
-    params.set('perPage', String(perPage));
-    params.set('nextPageToken', page.next.token);
-    void reply.header('link', `<${path}?${params.toString()}>; rel="next"`);
-    void reply.header('GS1-Next-Page-Token-Expires', page.next.expiresAt.toISOString());
-  }
+  if (page.next) linkNext(reply, request, page.next, perPage);
   return page.document;
+}
+
+function linkNext(reply: FastifyReply, request: FastifyRequest, next: NonNullable<QueryPage['next']>, perPage: number): void {
+  const [path, search = ''] = request.url.split(/\?(.*)/s, 2);
+  const params = new URLSearchParams(search);
+  params.delete('nextPageToken');
+  params.set('perPage', String(perPage));
+  params.set('nextPageToken', next.token);
+  void reply.header('link', `<${path}?${params.toString()}>; rel="next"`);
+  void reply.header('GS1-Next-Page-Token-Expires', next.expiresAt.toISOString());
 }
 
 function decodedRest(url: string, prefix: string, what: string): string {

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
 import type { EventQuery } from './event-query';
-import { EventQueryRepository } from './event-query.repository';
+import { type DiscoveryResource, EventQueryRepository } from './event-query.repository';
 import { HeavyReadGate } from './heavy-read-gate';
 import { PageTokens, queryDigest } from './page-token';
 import { type EpcisQueryDocument, queryDocument } from './query-document';
@@ -61,6 +61,28 @@ export class EpcisQueryService {
     if (!event) throw new DomainError('NOT_FOUND', `there is no event ${eventId}`);
     if (!isVisible(visible, event.enterprisePrefix)) throw new DomainError('FORBIDDEN', `event ${eventId} belongs to an enterprise that has not granted you access`);
     return queryDocument([event]);
+  }
+
+  /**
+   * `GET /epcis/eventTypes`, `/bizSteps`, `/bizLocations`, `/readPoints`, `/dispositions`, `/epcs`: the values found
+   * in the events the caller may read (never another tenant's), as `{"@set": [...]}`, paged like the events.
+   */
+  async discover(
+    caller: Principal | undefined,
+    resource: DiscoveryResource,
+    perPage: number,
+    nextPageToken: string | null,
+  ): Promise<{ body: { '@set': string[] }; next: QueryPage['next'] }> {
+    const visible = await this.access.readableScope(caller);
+    return this.gate.run(async () => {
+      const digest = queryDigest({ discover: resource });
+      // The token's position is the last value listed (its time slot is unused here).
+      const after = nextPageToken === null ? null : this.tokens.read(nextPageToken, digest).eventId;
+      const values = await this.events.distinctValues(resource, visible, after, perPage + 1);
+      const page = values.slice(0, perPage);
+      const next = values.length > perPage ? this.tokens.issue(digest, { eventTime: '', eventId: page[page.length - 1] }) : null;
+      return { body: { '@set': page }, next };
+    });
   }
 
   private page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {

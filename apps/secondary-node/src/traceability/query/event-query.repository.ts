@@ -6,6 +6,20 @@ import type { VisiblePrefixes } from '../grants/traceability-access.service';
 import { type EventFilter, existsCondition, type OrderBy, type OrderDirection } from './event-query';
 import type { PagePosition } from './page-token';
 
+/** The top-level resources of the EPCIS 2.0 REST binding that list values (GET /eventTypes, /bizSteps, …, /epcs). */
+export type DiscoveryResource = 'eventTypes' | 'bizSteps' | 'bizLocations' | 'readPoints' | 'dispositions' | 'epcs';
+
+const DISCOVERY_COLUMNS: Record<Exclude<DiscoveryResource, 'epcs'>, string> = {
+  eventTypes: 'event_type',
+  bizSteps: 'biz_step',
+  bizLocations: 'biz_location',
+  readPoints: 'read_point',
+  dispositions: 'disposition',
+};
+
+/** /epcs lists the identifiers of objects (EPC lists, parent, children, inputs, outputs), not classes in quantity lists. */
+const INSTANCE_ROLES = ['epc', 'parent', 'child', 'input', 'output'];
+
 /** One stored event as the query side reads it. */
 export interface StoredEvent {
   eventId: string;
@@ -104,6 +118,29 @@ export class EventQueryRepository {
       params,
     );
     return rows.map(toStoredEvent);
+  }
+
+  /**
+   * One page of the distinct values of a discovery resource (event types, business steps, …, identifiers) among
+   * the events the caller may read, in code point order, plus one extra to tell whether another page follows.
+   */
+  async distinctValues(resource: DiscoveryResource, visible: VisiblePrefixes, after: string | null, limit: number): Promise<string[]> {
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const scope = visible === 'all' ? 'TRUE' : `e.enterprise_prefix = ANY(${p(visible)}::text[])`;
+    const sql =
+      resource === 'epcs'
+        ? `SELECT DISTINCT i.identifier AS value FROM epcis_event_identifiers i JOIN epcis_events e ON e.event_id = i.event_id
+            WHERE ${scope} AND i.role = ANY(${p(INSTANCE_ROLES)}::text[])`
+        : `SELECT DISTINCT e.${DISCOVERY_COLUMNS[resource]} AS value FROM epcis_events e WHERE ${scope} AND e.${DISCOVERY_COLUMNS[resource]} IS NOT NULL`;
+    const rows: Array<{ value: string }> = await this.dataSource.query(
+      `SELECT value FROM (${sql}) v ${after === null ? '' : `WHERE value COLLATE "C" > ${p(after)}`} ORDER BY value COLLATE "C" LIMIT ${p(limit)}`,
+      params,
+    );
+    return rows.map((row) => row.value);
   }
 
   /**

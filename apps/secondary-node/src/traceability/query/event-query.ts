@@ -161,6 +161,20 @@ export function parseEventQuery(query: Record<string, QueryValue> | undefined, a
   };
 }
 
+/** The discovery resources (GET /epcis/eventTypes, /epcs, …) take the paging parameters only. */
+export function parsePaging(query: Record<string, QueryValue> | undefined): { perPage: number; nextPageToken: string | null } {
+  const params = query ?? {};
+  const unknown = Object.keys(params).filter((name) => name !== 'perPage' && name !== 'nextPageToken');
+  if (unknown.length > 0) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `unsupported query parameter ${unknown.map((n) => JSON.stringify(n)).join(', ')}; this resource takes perPage and nextPageToken`,
+      unknown.map((name) => ({ path: name, message: 'unsupported parameter' })),
+    );
+  }
+  return { perPage: perPage(params.perPage), nextPageToken: token(params.nextPageToken) };
+}
+
 /** A MATCH_ value: an identifier, or an EPC pattern (`urn:epc:idpat:…*`) matching the identifiers it covers. */
 function matchValue(name: string, value: string): { exact: string[]; prefixes: string[] } {
   const pattern = /^urn:epc:idpat:([a-z0-9]+):(.*)$/.exec(value);
