@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { computeEventHashId, eventHashPreimage } from './hash';
+import { computeEventHashId, eventHashPreimage, undeclaredPrefixes } from './hash';
 import { parseEpcisPayload } from './parse';
 
 /** tests/examples/epcisDocWithSingleEvent.jsonld of the reference generator (epcis-mqtt.md §1.5) */
@@ -83,8 +83,15 @@ describe('CBV 2.0 event hash ID', () => {
     ['errorDeclaration', { errorDeclaration: { declarationTime: '2025-02-01T00:00:00Z', reason: 'incorrect_data' } }],
     ['@context', { '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld' }],
     ['certificationInfo', { certificationInfo: 'https://cert.example.com/1' }],
+    ['rdfs:comment', { 'rdfs:comment': 'a note for people' }],
+    ['rdfs:comment as a full IRI', { 'http://www.w3.org/2000/01/rdf-schema#comment': 'a note' }],
   ])('ignores %s', (_name, extra) => {
     expect(computeEventHashId({ ...BASE, ...extra })).toBe(computeEventHashId(BASE));
+  });
+
+  it('ignores rdfs:comment inside extension structures too', () => {
+    const data = { 'ex:v': 1 };
+    expect(computeEventHashId({ ...BASE, 'ex:data': { ...data, 'rdfs:comment': 'n' } })).toBe(computeEventHashId({ ...BASE, 'ex:data': data }));
   });
 
   it.each([
@@ -172,7 +179,8 @@ describe('CBV 2.0 event hash ID', () => {
     );
     expect(pre).toMatch(/action=ADD/);
     expect(pre.slice(pre.indexOf('action=ADD') + 'action=ADD'.length)).toBe(
-      'ilmd{urn:epcglobal:cbv:mda:}itemExpirationDate=2026-01-01{urn:epcglobal:cbv:mda:}lotNumber=LOT1' +
+      // cbvmda as the EPCIS context defines it, without a trailing colon (reference vector ObjectEvent_all_possible_fields)
+      'ilmd{urn:epcglobal:cbv:mda}itemExpirationDate=2026-01-01{urn:epcglobal:cbv:mda}lotNumber=LOT1' +
         '{http://ns.example.com/epcis/}alpha{http://ns.example.com/epcis/}first=a{http://ns.example.com/epcis/}inner=2' +
         '{http://ns.example.com/epcis/}zeta=z',
     );
@@ -205,11 +213,173 @@ describe('CBV 2.0 event hash ID', () => {
         },
       ],
     });
+    // CBV 2.0: no sensorElementList wrapper; measurement types as GS1 web vocabulary IRIs on ref.gs1.org
+    // (reference generator, expected/CBV2.0/epcisDocWithSensorComponent and CertificationInfoAndSensorReportWithCRS)
     expect(pre).toContain(
-      'sensorElementListsensorElementsensorMetadatatime=2019-04-02T13:05:00.000ZdeviceID=https://id.gs1.org/8004/4000001111' +
-        'sensorReporttype=https://gs1.org/voc/AbsoluteHumidityvalue=12.1uom=A93' +
-        'sensorReporttype=https://gs1.org/voc/Temperaturevalue=26uom=CEL',
+      'action=OBSERVE' +
+        'sensorElementsensorMetadatatime=2019-04-02T13:05:00.000ZdeviceID=https://id.gs1.org/8004/4000001111' +
+        'sensorReporttype=https://ref.gs1.org/voc/AbsoluteHumidityvalue=12.1uom=A93' +
+        'sensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=26uom=CEL',
     );
+  });
+
+  describe('CBV 2.0 rules checked against the reference generator', () => {
+    const SENSOR_BASE = {
+      type: 'ObjectEvent',
+      eventTime: '2022-04-07T10:00:00.000Z',
+      eventTimeZoneOffset: '+01:00',
+      readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0' },
+    };
+
+    it('writes user extensions found inside standard structures after the standard fields', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:dock': '7' },
+          sensorElementList: [
+            {
+              sensorMetadata: { time: '2022-04-07T10:05:00Z', 'ex:m': 'meta' },
+              sensorReport: [{ type: 'Temperature', value: 3, uom: 'CEL', 'ex:r': 'rep' }],
+            },
+          ],
+          'ex:top': 'x',
+        },
+        { namespaces: { ex: 'https://ns.example.com/' } },
+      );
+      expect(pre).toBe(
+        'eventType=ObjectEventeventTime=2022-04-07T10:00:00.000ZeventTimeZoneOffset=+01:00' +
+          'readPointid=https://id.gs1.org/414/4012345000054' +
+          'sensorElementsensorMetadatatime=2022-04-07T10:05:00.000ZsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=3uom=CEL' +
+          // the tail: nested extensions in property order (readPoint…, sensorElement…), then the event's own
+          'readPoint{https://ns.example.com/}dock=7' +
+          'sensorElementsensorMetadata{https://ns.example.com/}m=metasensorReport{https://ns.example.com/}r=rep' +
+          '{https://ns.example.com/}top=x',
+      );
+    });
+
+    it('writes each sensor element without a sensorElementList wrapper, elements and reports sorted', () => {
+      const element = (value: number) => ({ sensorReport: [{ type: 'Temperature', value, uom: 'CEL' }] });
+      const pre = eventHashPreimage({ ...SENSOR_BASE, sensorElementList: [element(9), element(10)] });
+      expect(pre.slice(pre.indexOf('sensorElement'))).toBe(
+        'sensorElementsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=10uom=CEL' +
+          'sensorElementsensorReporttype=https://ref.gs1.org/voc/Temperaturevalue=9uom=CEL',
+      );
+    });
+
+    it.each([
+      ['Temperature'],
+      ['gs1:Temperature'],
+      ['https://gs1.org/voc/Temperature'],
+      ['https://ref.gs1.org/voc/Temperature'],
+    ])('expands the measurement type %s to https://ref.gs1.org/voc/Temperature', (type) => {
+      const pre = eventHashPreimage({ ...SENSOR_BASE, sensorElementList: [{ sensorReport: [{ type, exception: 'ALARM_CONDITION' }] }] });
+      expect(pre).toContain('sensorReporttype=https://ref.gs1.org/voc/Temperatureexception=https://ref.gs1.org/voc/ALARM_CONDITION');
+    });
+
+    it.each([['latitude'], ['cbv:Comp-latitude'], ['https://ref.gs1.org/cbv/Comp-latitude']])(
+      'expands the sensor component %s to the CBV web URI',
+      (component) => {
+        const pre = eventHashPreimage({
+          ...SENSOR_BASE,
+          sensorElementList: [{ sensorReport: [{ type: 'gs1:Angle', value: 42.5, component, uom: 'DD' }] }],
+        });
+        expect(pre).toContain('sensorReporttype=https://ref.gs1.org/voc/Anglevalue=42.5component=https://ref.gs1.org/cbv/Comp-latitudeuom=DD');
+      },
+    );
+
+    it('leaves user CURIEs in values as written, even when the context declares their prefix', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          sensorElementList: [
+            { sensorMetadata: { deviceID: 'dev:thermo-1' }, sensorReport: [{ type: 'dev:Viscosity', component: 'dev:core' }] },
+          ],
+        },
+        { namespaces: { dev: 'https://devices.example.com/' } },
+      );
+      expect(pre).toContain('sensorMetadatadeviceID=dev:thermo-1sensorReporttype=dev:Viscositycomponent=dev:core');
+    });
+
+    it('writes ILMD first in the tail, then nested extensions in property order, then the event extensions', () => {
+      const pre = eventHashPreimage(
+        {
+          ...SENSOR_BASE,
+          action: 'ADD',
+          readPoint: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:r': '1' },
+          bizLocation: { id: 'urn:epc:id:sgln:4012345.00005.0', 'ex:b': '2' },
+          ilmd: { 'ex:lot': 'L1' },
+          'ex:a': '3',
+        },
+        { namespaces: { ex: 'https://ns.example.com/' } },
+      );
+      expect(pre.slice(pre.indexOf('bizLocationid='))).toBe(
+        'bizLocationid=https://id.gs1.org/414/4012345000054' +
+          'ilmd{https://ns.example.com/}lot=L1' +
+          'readPoint{https://ns.example.com/}r=1bizLocation{https://ns.example.com/}b=2' +
+          '{https://ns.example.com/}a=3',
+      );
+    });
+
+    it.each([['receiving'], ['cbv:BizStep-receiving'], ['urn:epcglobal:cbv:bizstep:receiving'], ['https://ref.gs1.org/cbv/BizStep-receiving']])(
+      'writes the bizStep %s as https://ref.gs1.org/cbv/BizStep-receiving',
+      (bizStep) => {
+        expect(eventHashPreimage({ ...BASE, bizStep })).toContain('bizStep=https://ref.gs1.org/cbv/BizStep-receiving');
+      },
+    );
+
+    it('writes sourceList before destinationList, each entry type first, entries sorted whatever their input order', () => {
+      const destinations = [
+        { type: 'possessing_party', destination: 'urn:epc:id:pgln:4000001.98765' },
+        { type: 'location', destination: 'urn:epc:id:sgln:4012345.00012.0' },
+      ];
+      const event = {
+        ...BASE,
+        destinationList: destinations,
+        sourceList: [{ type: 'possessing_party', source: 'urn:epc:id:pgln:5200001.00000' }],
+      };
+      const expected =
+        'sourceListtype=https://ref.gs1.org/cbv/SDT-possessing_partysource=https://id.gs1.org/417/5200001000008' +
+        'destinationListtype=https://ref.gs1.org/cbv/SDT-locationdestination=https://id.gs1.org/414/4012345000122' +
+        'type=https://ref.gs1.org/cbv/SDT-possessing_partydestination=https://id.gs1.org/417/4000001987658';
+      expect(eventHashPreimage(event)).toContain(expected);
+      expect(eventHashPreimage({ ...event, destinationList: [...destinations].reverse() })).toContain(expected);
+    });
+
+    it('leaves certificationInfo out, as the current reference generator and OpenEPCIS do', () => {
+      const pre = eventHashPreimage({ ...BASE, certificationInfo: 'https://accreditation-council.example.org/certificate/ABC12345' });
+      expect(pre).not.toContain('certificationInfo');
+      expect(pre).not.toContain('ABC12345');
+    });
+
+    it('gives class-level and pattern identifiers in quantity lists their Digital Link forms', () => {
+      const pre = eventHashPreimage({
+        ...BASE,
+        epcList: undefined,
+        quantityList: [
+          { epcClass: 'urn:epc:idpat:cpi:4012345.ABC.*', quantity: 2 },
+          { epcClass: 'urn:epc:idpat:sgtin:4012345.*.*', quantity: 1 },
+        ],
+      });
+      expect(pre).toContain(
+        'quantityListquantityElementepcClass=https://id.gs1.org/8010/4012345ABCquantity=2' +
+          'quantityElementepcClass=urn:epc:idpat:sgtin:4012345.*.*quantity=1',
+      );
+    });
+  });
+
+  describe('undeclaredPrefixes', () => {
+    it('lists the CURIE prefixes of field names that neither the defaults, the event @context nor the caller declare', () => {
+      const event = {
+        ...BASE,
+        'ex:a': { 'other:b': 1, 'cbvmda:lotNumber': 'L1' },
+        ilmd: { 'gs1:x': 1 },
+        readPoint: { id: 'urn:epc:id:sgln:0614141.00777.0', 'mine:dock': 'x' },
+        'https://ns.example.com/full': 1,
+      };
+      expect(undeclaredPrefixes(event)).toEqual(['ex', 'mine', 'other']);
+      expect(undeclaredPrefixes(event, { ex: 'https://ex/', other: 'https://other/' })).toEqual(['mine']);
+      expect(undeclaredPrefixes({ ...event, '@context': [{ mine: 'https://mine/' }] }, { ex: 'e', other: 'o' })).toEqual([]);
+    });
   });
 
   describe('properties', () => {

@@ -109,7 +109,8 @@ describe('gs1DigitalLinkForm', () => {
   // GS1 EPC Tag Data Standard examples
   it.each([
     ['urn:epc:id:sgtin:0614141.812345.6789', 'https://id.gs1.org/01/80614141123458/21/6789'],
-    ['urn:epc:id:sgtin:0614141.107346.A!(1)', 'https://id.gs1.org/01/10614141073464/21/A%21%281%29'],
+    // the serial is carried over as written, as in the reference generator's epclist_normalisation vector
+    ['urn:epc:id:sgtin:0614141.107346.A!(1)', 'https://id.gs1.org/01/10614141073464/21/A!(1)'],
     ['urn:epc:id:sscc:0614141.1234567890', 'https://id.gs1.org/00/106141412345678908'],
     ['urn:epc:id:sgln:0614141.12345.400', 'https://id.gs1.org/414/0614141123452/254/400'],
     ['urn:epc:id:sgln:0614141.12345.0', 'https://id.gs1.org/414/0614141123452'],
@@ -126,6 +127,46 @@ describe('gs1DigitalLinkForm', () => {
     ['http://id.gs1.org/00/106141412345678908#top', 'https://id.gs1.org/00/106141412345678908'],
   ])('%s → %s', (input, expected) => {
     expect(gs1DigitalLinkForm(input)).toBe(expected);
+  });
+
+  // class-level and pattern URNs, CPI (reference generator vectors epcisDocWithAllGS1Keys, epclist_normalisation)
+  it.each([
+    ['urn:epc:id:cpi:4012345.ABC.123', 'https://id.gs1.org/8010/4012345ABC/8011/123'],
+    ['urn:epc:id:cpi:0614141.11111111111111-A%23%2F.1234', 'https://id.gs1.org/8010/061414111111111111111-A%23%2F/8011/1234'],
+    ['urn:epc:idpat:cpi:4012345.ABC.*', 'https://id.gs1.org/8010/4012345ABC'],
+    ['urn:epc:idpat:gdti:4012345.55555.*', 'https://id.gs1.org/253/4012345555554'],
+    ['urn:epc:idpat:sgcn:4012345.99999.*', 'https://id.gs1.org/255/4012345999990'],
+    ['urn:epc:idpat:itip:4012345.012345.01.02.*', 'https://id.gs1.org/8006/040123451234560102'],
+    ['urn:epc:idpat:grai:4012345.66666.*', 'https://id.gs1.org/8003/04012345666663'],
+    ['urn:epc:idpat:upui:4012345.012345.*', 'https://id.gs1.org/01/04012345123456'],
+    ['urn:epc:id:upui:4012345.012345.AB12', 'https://id.gs1.org/01/04012345123456/235/AB12'],
+    ['urn:epc:id:pgln:999999999999.', 'https://id.gs1.org/417/9999999999994'],
+    ['urn:epc:id:gdti:987659999999..9', 'https://id.gs1.org/253/98765999999929'],
+  ])('converts the class, pattern or CPI URN %s → %s', (input, expected) => {
+    expect(gs1DigitalLinkForm(input)).toBe(expected);
+  });
+
+  // percent-escapes are kept: decoding %2F would add a path segment, %25 would become a stray escape
+  it.each([
+    ['urn:epc:id:sgtin:0614141.812345.6789%2F%26%25%22!%3F()', 'https://id.gs1.org/01/80614141123458/21/6789%2F%26%25%22!%3F()'],
+    ['urn:epc:id:ginc:0614141.xyz47%2F11', 'https://id.gs1.org/401/0614141xyz47%2F11'],
+    ['https://example.com/8004/0614141AB%2F12', 'https://id.gs1.org/8004/0614141AB%2F12'],
+    ['https://example.com/01/04012345111118/21/98%22', 'https://id.gs1.org/01/04012345111118/21/98%22'],
+    ['https://example.com/8010/061414111111111111111-A%23%2F/8011/1234', 'https://id.gs1.org/8010/061414111111111111111-A%23%2F/8011/1234'],
+  ])('keeps the percent-escapes of %s', (input, expected) => {
+    expect(gs1DigitalLinkForm(input)).toBe(expected);
+  });
+
+  it.each(['urn:epc:idpat:sgtin:4012345.*.*', 'urn:epc:idpat:sscc:*.*', 'urn:epc:idpat:giai:4012345.*'])(
+    'accepts the wider pattern %s as a class identifier and keeps it as written (no Digital Link form)',
+    (input) => {
+      expect(checkIdentifier(input)).toMatchObject({ ok: true, granularity: 'class' });
+      expect(gs1DigitalLinkForm(input)).toBeNull();
+    },
+  );
+
+  it.each(['urn:epc:idpat:sgtin:4012345.*.1', 'urn:epc:idpat:sgtin:40 12.*.*', 'urn:epc:id:cpi:4012345.abc.1'])('still rejects %s', (input) => {
+    expect(checkIdentifier(input)).toMatchObject({ ok: false });
   });
 
   it.each(['hdl:88.1/x', 'urn:uuid:6b1f0c2e-6a43-4d0b-9a53-0f3f8a7c2d11', 'https://example.com/po/1', 'urn:epc:id:gid:1.2.3'])(

@@ -89,6 +89,8 @@ function checkHandle(bare: string): IdentifierCheck {
 /** One character of a GS1 AI-82 serial as written in an EPC URN (percent escapes allowed). */
 const S = `(?:%[0-9A-Fa-f]{2}|[!'()*+,.0-9:;=A-Za-z_-])`;
 const CP = '(\\d{6,12})';
+/** One character of a CPI part reference (AI 8010): digits, capitals, '-', and '#' and '/' escaped as %23 / %2F. */
+const CPI_PART = '(?:%2[3Ff]|[0-9A-Z-])';
 
 interface EpcScheme {
   re: RegExp;
@@ -103,7 +105,7 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
     re: new RegExp(`^urn:epc:id:sgtin:${CP}\\.(\\d{1,7})\\.(${S}{1,20})$`),
     digits: 13,
     granularity: 'instance',
-    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/21/${dlEncode(m[3])}`,
+    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/21/${m[3]}`,
   },
   'id:sscc': {
     re: new RegExp(`^urn:epc:id:sscc:${CP}\\.(\\d{5,11})$`),
@@ -115,18 +117,18 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
     re: new RegExp(`^urn:epc:id:sgln:${CP}\\.(\\d{0,6})\\.(${S}{1,20})$`),
     digits: 12,
     granularity: 'instance',
-    toDl: (m) => `/414/${withCheckDigit(m[1] + m[2])}${m[3] === '0' ? '' : `/254/${dlEncode(m[3])}`}`,
+    toDl: (m) => `/414/${withCheckDigit(m[1] + m[2])}${m[3] === '0' ? '' : `/254/${m[3]}`}`,
   },
   'id:grai': {
     re: new RegExp(`^urn:epc:id:grai:${CP}\\.(\\d{0,6})\\.(${S}{1,16})$`),
     digits: 12,
     granularity: 'instance',
-    toDl: (m) => `/8003/0${withCheckDigit(m[1] + m[2])}${dlEncode(m[3])}`,
+    toDl: (m) => `/8003/0${withCheckDigit(m[1] + m[2])}${m[3]}`,
   },
   'id:giai': {
     re: new RegExp(`^urn:epc:id:giai:${CP}\\.(${S}{1,24})$`),
     granularity: 'instance',
-    toDl: (m) => `/8004/${m[1]}${dlEncode(m[2])}`,
+    toDl: (m) => `/8004/${m[1]}${m[2]}`,
   },
   'id:gsrn': {
     re: new RegExp(`^urn:epc:id:gsrn:${CP}\\.(\\d{5,11})$`),
@@ -144,7 +146,7 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
     re: new RegExp(`^urn:epc:id:gdti:${CP}\\.(\\d{0,6})\\.(${S}{0,17})$`),
     digits: 12,
     granularity: 'instance',
-    toDl: (m) => `/253/${withCheckDigit(m[1] + m[2])}${dlEncode(m[3])}`,
+    toDl: (m) => `/253/${withCheckDigit(m[1] + m[2])}${m[3]}`,
   },
   'id:sgcn': {
     re: new RegExp(`^urn:epc:id:sgcn:${CP}\\.(\\d{0,6})\\.(\\d{1,12})$`),
@@ -155,7 +157,7 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
   'id:ginc': {
     re: new RegExp(`^urn:epc:id:ginc:${CP}\\.(${S}{1,24})$`),
     granularity: 'instance',
-    toDl: (m) => `/401/${m[1]}${dlEncode(m[2])}`,
+    toDl: (m) => `/401/${m[1]}${m[2]}`,
   },
   'id:gsin': {
     re: new RegExp(`^urn:epc:id:gsin:${CP}\\.(\\d{4,10})$`),
@@ -173,19 +175,24 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
     re: new RegExp(`^urn:epc:id:itip:${CP}\\.(\\d{1,7})\\.(\\d{2})\\.(\\d{2})\\.(${S}{1,20})$`),
     digits: 13,
     granularity: 'instance',
-    toDl: (m) => `/8006/${gtinFrom(m[1], m[2])}${m[3]}${m[4]}/21/${dlEncode(m[5])}`,
+    toDl: (m) => `/8006/${gtinFrom(m[1], m[2])}${m[3]}${m[4]}/21/${m[5]}`,
   },
   'id:upui': {
     re: new RegExp(`^urn:epc:id:upui:${CP}\\.(\\d{1,7})\\.(${S}{1,28})$`),
     digits: 13,
     granularity: 'instance',
-    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/235/${dlEncode(m[3])}`,
+    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/235/${m[3]}`,
+  },
+  'id:cpi': {
+    re: new RegExp(`^urn:epc:id:cpi:${CP}\\.(${CPI_PART}{1,24})\\.(\\d{1,12})$`),
+    granularity: 'instance',
+    toDl: (m) => `/8010/${m[1]}${m[2]}/8011/${m[3]}`,
   },
   'class:lgtin': {
     re: new RegExp(`^urn:epc:class:lgtin:${CP}\\.(\\d{1,7})\\.(${S}{1,20})$`),
     digits: 13,
     granularity: 'class',
-    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/10/${dlEncode(m[3])}`,
+    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}/10/${m[3]}`,
   },
   'idpat:sgtin': {
     re: new RegExp(`^urn:epc:idpat:sgtin:${CP}\\.(\\d{1,7})\\.\\*$`),
@@ -198,6 +205,35 @@ const EPC_SCHEMES: Record<string, EpcScheme> = {
     digits: 12,
     granularity: 'class',
     toDl: (m) => `/8003/0${withCheckDigit(m[1] + m[2])}`,
+  },
+  'idpat:gdti': {
+    re: new RegExp(`^urn:epc:idpat:gdti:${CP}\\.(\\d{0,6})\\.\\*$`),
+    digits: 12,
+    granularity: 'class',
+    toDl: (m) => `/253/${withCheckDigit(m[1] + m[2])}`,
+  },
+  'idpat:sgcn': {
+    re: new RegExp(`^urn:epc:idpat:sgcn:${CP}\\.(\\d{0,6})\\.\\*$`),
+    digits: 12,
+    granularity: 'class',
+    toDl: (m) => `/255/${withCheckDigit(m[1] + m[2])}`,
+  },
+  'idpat:cpi': {
+    re: new RegExp(`^urn:epc:idpat:cpi:${CP}\\.(${CPI_PART}{1,24})\\.\\*$`),
+    granularity: 'class',
+    toDl: (m) => `/8010/${m[1]}${m[2]}`,
+  },
+  'idpat:itip': {
+    re: new RegExp(`^urn:epc:idpat:itip:${CP}\\.(\\d{1,7})\\.(\\d{2})\\.(\\d{2})\\.\\*$`),
+    digits: 13,
+    granularity: 'class',
+    toDl: (m) => `/8006/${gtinFrom(m[1], m[2])}${m[3]}${m[4]}`,
+  },
+  'idpat:upui': {
+    re: new RegExp(`^urn:epc:idpat:upui:${CP}\\.(\\d{1,7})\\.\\*$`),
+    digits: 13,
+    granularity: 'class',
+    toDl: (m) => `/01/${gtinFrom(m[1], m[2])}`,
   },
 };
 
@@ -217,11 +253,27 @@ function checkEpcUrn(value: string): IdentifierCheck {
   const scheme = EPC_SCHEMES[`${generic[1]}:${generic[2]}`];
   if (scheme) {
     const m = scheme.re.exec(value);
-    if (!m || (scheme.digits !== undefined && m[1].length + m[2].length !== scheme.digits)) {
+    const valid = m !== null && (scheme.digits === undefined || m[1].length + m[2].length === scheme.digits);
+    if (!valid && !(generic[1] === 'idpat' && isWiderPattern(generic[3]))) {
       return { ok: false, reason: `${JSON.stringify(value)} is not a valid ${generic[1]}:${generic[2]} EPC URN` };
     }
   }
   return { ok: true, value: { kind: 'epc', canonical: value, handle: null }, granularity };
+}
+
+/**
+ * An EPC pattern whose wildcard starts before its last component (TDS §8: `urn:epc:idpat:sgtin:0614141.*.*`,
+ * `urn:epc:idpat:sscc:*.*`): every component from the first `*` on is `*`. Such patterns name more than one class;
+ * they have no Digital Link form (the hash keeps them as written).
+ */
+function isWiderPattern(body: string): boolean {
+  const parts = body.split('.');
+  const first = parts.indexOf('*');
+  if (first < 0) return false;
+  return (
+    parts.slice(first).every((p) => p === '*') &&
+    parts.slice(0, first).every((p) => /^(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z_-])*$/.test(p))
+  );
 }
 
 function epcToDigitalLinkPath(value: string): string | null {
@@ -308,7 +360,10 @@ const QUALIFIER_AIS = new Set(['22', '10', '21', '235', '254', '7040', '8011', '
 
 interface ParsedDigitalLink {
   primaryKey: string;
+  /** the key value percent-decoded (checked against the AI's syntax) */
   value: string;
+  /** the key value as written in the path, percent-escapes kept */
+  rawValue: string;
   qualifiers: [string, string][];
   granularity: IdentifierGranularity;
 }
@@ -368,13 +423,16 @@ function parseDigitalLinkUncached(value: string): ParsedDigitalLink | { error: s
     last = position;
   }
   const names = qualifiers.map(([ai]) => ai);
-  return { primaryKey, value: keyValue, qualifiers, granularity: spec.granularity(names, keyValue) };
+  return { primaryKey, value: keyValue, rawValue: segments[keyIndex + 1], qualifiers, granularity: spec.granularity(names, keyValue) };
 }
 
 /**
  * The canonical GS1 Digital Link of a GS1 key (CBV 2.0 hash normalisation): EPC URNs converted, host replaced by
  * https://id.gs1.org, short names replaced by AIs, GTINs padded to 14 digits, query/fragment and CPV (22) dropped,
- * and the lot (10) dropped when a serial (21) is present. Null when the value is no GS1 key.
+ * and the lot (10) dropped when a serial (21) is present. Class-level and pattern URNs (LGTIN, `idpat` SGTIN, GRAI,
+ * GDTI, SGCN, CPI, ITIP, UPUI) become the Digital Link of their class; wider patterns (`…*.*`) have none. Serials
+ * and percent-escapes are carried over exactly as written (no decoding, no re-encoding), as the reference
+ * generator does. Null when the value is no GS1 key.
  */
 export function gs1DigitalLinkForm(value: string): string | null {
   if (value.startsWith('urn:epc:')) {
@@ -384,7 +442,8 @@ export function gs1DigitalLinkForm(value: string): string | null {
   if (!/^https?:\/\//i.test(value)) return null;
   const parsed = parseDigitalLink(value);
   if (!parsed || 'error' in parsed) return null;
-  let keyValue = parsed.value;
+  // Percent-escapes stay as written: decoding "%2F" in a serial would change the path's structure.
+  let keyValue = parsed.rawValue;
   if (parsed.primaryKey === '01') keyValue = keyValue.padStart(14, '0');
   let qualifiers = parsed.qualifiers.filter(([ai]) => ai !== '22');
   if (qualifiers.some(([ai]) => ai === '21')) qualifiers = qualifiers.filter(([ai]) => ai !== '10');
@@ -426,9 +485,4 @@ function withCheckDigit(digits: string): string {
 /** GTIN-14 from an EPC company prefix and item reference (whose first digit is the indicator). */
 function gtinFrom(companyPrefix: string, itemRef: string): string {
   return withCheckDigit(itemRef[0] + companyPrefix + itemRef.slice(1));
-}
-
-/** Characters an EPC URN serial may carry raw that a Digital Link path must percent-encode. */
-function dlEncode(serial: string): string {
-  return serial.replace(/[!()*+,:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -1,4 +1,4 @@
-export { computeEventHashId, DEFAULT_NAMESPACES, eventHashPreimage, namespacesFromContext } from './hash';
+export { computeEventHashId, DEFAULT_NAMESPACES, eventHashPreimage, namespacesFromContext, undeclaredPrefixes } from './hash';
 export type { EventHashOptions } from './hash';
 export { canonicalIdentifier, checkIdentifier, gs1DigitalLinkForm, handleToIdentifier } from './identifiers';
 export type { CanonicalIdentifier, IdentifierCheck, IdentifierGranularity, IdentifierKind } from './identifiers';

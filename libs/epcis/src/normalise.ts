@@ -1,4 +1,4 @@
-import { computeEventHashId } from './hash';
+import { computeEventHashId, documentPrefixesOf } from './hash';
 import { ProblemList } from './problems';
 import { EpcisLimits, IdentifierRef, IdentifierRole, NormalisedEvent } from './types';
 import { EventFacts } from './validate';
@@ -53,6 +53,9 @@ export function normaliseEvent(
 
   const hashId = computeEventHashId(raw, { namespaces });
   const eventId = facts.eventId ?? hashId;
+  // Prefixes only the document declared travel with the event (its hash stays recomputable from what is stored).
+  const prefixes = documentPrefixesOf(raw, namespaces);
+  const contextual = prefixes === null ? raw : { ...raw, '@context': [...contextEntries(raw['@context']), prefixes] };
   return {
     eventId,
     hashId,
@@ -70,8 +73,13 @@ export function normaliseEvent(
     containment,
     derivations,
     commissioned,
-    document: facts.eventId !== null ? raw : { ...raw, eventID: hashId },
+    document: facts.eventId !== null ? contextual : { ...contextual, eventID: hashId },
   };
+}
+
+function contextEntries(context: unknown): unknown[] {
+  if (context === undefined || context === null) return [];
+  return Array.isArray(context) ? context : [context];
 }
 
 function unique(ids: string[]): string[] {

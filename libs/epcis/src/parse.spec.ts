@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { computeEventHashId } from './hash';
 import { parseEpcisPayload } from './parse';
 import { DEFAULT_EPCIS_LIMITS, EpcisLimits, EpcisProblem, NormalisedEvent } from './types';
 
@@ -579,6 +580,16 @@ describe('parseEpcisPayload: normalised events', () => {
     ]);
     expect(accepted({ ...OBJECT, action: 'OBSERVE', epcList })[0].commissioned).toEqual([]);
     expect(accepted({ ...OBJECT, action: 'DELETE', epcList })[0].commissioned).toEqual([]);
+  });
+
+  it('keeps the prefixes only the document declares with the event, so its hash ID can be recomputed from it', () => {
+    const event = { ...OBJECT, 'ex:f': 'v', ilmd: undefined, 'gs1:g': { 'ex:h': 1 } };
+    const [a] = accepted({ ...doc(event), '@context': [CONTEXT, { ex: 'https://ns.example.com/', unused: 'https://u/' }, { gs1: 'https://gs1.org/voc/' }] });
+    // only `ex`: gs1 is declared as the default declares it, `unused` is not used
+    expect(a.document['@context']).toEqual([{ ex: 'https://ns.example.com/' }]);
+    expect(computeEventHashId(a.document)).toBe(a.hashId);
+    const [plain] = accepted(doc(OBJECT));
+    expect(plain.document['@context']).toBeUndefined();
   });
 
   it('uses the document @context for extension names in the hash', () => {

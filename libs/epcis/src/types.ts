@@ -59,7 +59,10 @@ export interface NormalisedEvent {
   derivations: { input: string; output: string }[];
   /** canonical `hdl:` identifiers in the epcList of an ObjectEvent with action ADD (commissioning) */
   commissioned: string[];
-  /** the event JSON as received, with eventID filled in when it was computed */
+  /**
+   * the event JSON as received, with eventID filled in when it was computed, and with an `@context` entry for the
+   * namespace prefixes its field names use that only the document declared
+   */
   document: Record<string, unknown>;
 }
 

@@ -5,7 +5,8 @@ import { AuthGuard, CurrentPrincipal } from '../../auth/auth.guard';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import type { QueryValue } from '../../http/query-params';
-import { DEFAULT_PER_PAGE, EPC_EVENTS_PARAMETERS, EVENT_TYPES, MAX_PER_PAGE, parseEventQuery } from './event-query';
+import { DEFAULT_PER_PAGE, EPC_EVENTS_PARAMETERS, EVENT_TYPES, MAX_PER_PAGE, parseEventQuery, parsePaging } from './event-query';
+import type { DiscoveryResource } from './event-query.repository';
 import { EpcisProblemFilter } from './epcis-problem.filter';
 import { EpcisQueryService, type QueryPage } from './epcis-query.service';
 
@@ -17,7 +18,21 @@ const QueryDocs = (withAnyEpc: boolean) => (target: object, key: string | symbol
     ApiQuery({ name: 'GE_eventTime', required: false, description: 'ISO 8601 date-time with zone; events at or after it' }),
     ApiQuery({ name: 'LT_eventTime', required: false, description: 'ISO 8601 date-time with zone; events before it' }),
     ApiQuery({ name: 'EQ_bizStep', required: false, isArray: true, description: 'CBV word (shipping) or URI; either spelling matches both' }),
+    ApiQuery({ name: 'GE_recordTime', required: false, description: 'ISO 8601 date-time with zone; events recorded at or after it' }),
+    ApiQuery({ name: 'LT_recordTime', required: false, description: 'ISO 8601 date-time with zone; events recorded before it' }),
+    ApiQuery({ name: 'EQ_disposition', required: false, isArray: true, description: 'CBV word (in_transit) or URI; either spelling matches both' }),
+    ApiQuery({ name: 'EQ_readPoint', required: false, isArray: true, description: 'readPoint id (identifier as published); repeatable or "|"-separated' }),
+    ApiQuery({ name: 'EQ_bizLocation', required: false, isArray: true, description: 'bizLocation id (identifier as published); repeatable or "|"-separated' }),
     ...(withAnyEpc ? [ApiQuery({ name: 'MATCH_anyEPC', required: false, isArray: true, description: 'identifier in any role (hdl:, Digital Link, EPC URN); repeatable or "|"-separated' })] : []),
+    ApiQuery({ name: 'MATCH_epc', required: false, isArray: true, description: 'in epcList or childEPCs; an identifier or an EPC pattern (urn:epc:idpat:sgtin:0614141.107346.*)' }),
+    ApiQuery({ name: 'MATCH_parentID', required: false, isArray: true, description: 'the parentID; identifier or EPC pattern' }),
+    ApiQuery({ name: 'MATCH_inputEPC', required: false, isArray: true, description: 'in inputEPCList; identifier or EPC pattern' }),
+    ApiQuery({ name: 'MATCH_outputEPC', required: false, isArray: true, description: 'in outputEPCList; identifier or EPC pattern' }),
+    ApiQuery({ name: 'EQ_eventID', required: false, isArray: true, description: 'eventID or CBV 2.0 hash ID; repeatable or "|"-separated' }),
+    ApiQuery({ name: 'EXISTS_errorDeclaration', required: false, description: 'EXISTS_<field> (no value): events that have the field, e.g. errorDeclaration, bizLocation, ilmd or an extension' }),
+    ApiQuery({ name: 'orderBy', required: false, enum: ['eventTime', 'recordTime'], description: 'default: eventTime, oldest first' }),
+    ApiQuery({ name: 'orderDirection', required: false, enum: ['ASC', 'DESC'], description: 'DESC by default once orderBy is given' }),
+    ApiQuery({ name: 'eventCountLimit', required: false, description: 'at most this many events over all pages; needs orderBy' }),
     ApiQuery({ name: 'perPage', required: false, description: `1 to ${MAX_PER_PAGE}, default ${DEFAULT_PER_PAGE}` }),
     ApiQuery({ name: 'nextPageToken', required: false, description: 'from the Link rel="next" header of the previous page (valid 24 h, for the same query)' }),
   ];
@@ -26,7 +41,9 @@ const QueryDocs = (withAnyEpc: boolean) => (target: object, key: string | symbol
 
 /**
  * EPCIS 2.0 REST query interface (reference epcis-mqtt.md §1.7): answers are EPCISQueryDocuments,
- * in (eventTime, eventID) order, paged with perPage / nextPageToken and a `Link: <…>; rel="next"` header.
+ * in (eventTime, eventID) order unless orderBy/orderDirection say otherwise, paged with perPage /
+ * nextPageToken and a `Link: <…>; rel="next"` header. Unknown or malformed parameters are refused with a
+ * QueryParameterException (400), never ignored.
  */
 @ApiTags('epcis')
 @ApiBearerAuth()
@@ -55,6 +72,51 @@ export class EpcisQueryController {
     return this.queries.event(caller, eventId);
   }
 
+  @Get('eventTypes')
+  @ApiOperation({ summary: 'The event types of the events the caller may read, as {"@set": [...]}' })
+  eventTypes(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('eventTypes', caller, query, request, reply);
+  }
+
+  @Get('bizSteps')
+  @ApiOperation({ summary: 'The business steps (as published) of the events the caller may read' })
+  bizSteps(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('bizSteps', caller, query, request, reply);
+  }
+
+  @Get('bizLocations')
+  @ApiOperation({ summary: 'The business locations of the events the caller may read' })
+  bizLocations(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('bizLocations', caller, query, request, reply);
+  }
+
+  @Get('readPoints')
+  @ApiOperation({ summary: 'The read points of the events the caller may read' })
+  readPoints(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('readPoints', caller, query, request, reply);
+  }
+
+  @Get('dispositions')
+  @ApiOperation({ summary: 'The dispositions (as published) of the events the caller may read' })
+  dispositions(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('dispositions', caller, query, request, reply);
+  }
+
+  @Get('epcs')
+  @ApiOperation({ summary: 'The identifiers of objects (EPC lists, parents, children, inputs, outputs) in the events the caller may read' })
+  epcs(@CurrentPrincipal() caller: Principal | undefined, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.discover('epcs', caller, query, request, reply);
+  }
+
+  private async discover(resource: DiscoveryResource, caller: Principal | undefined, query: Record<string, QueryValue>, request: FastifyRequest, reply: FastifyReply) {
+    const paging = parsePaging(query);
+    if (!caller) throw new DomainError('AUTHENTICATION_REQUIRED', 'traceability data needs a bearer token');
+    const page = await this.queries.discover(caller, resource, paging.perPage, paging.nextPageToken);
+    void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
+    if (page.next) linkNext(reply, request, page.next, paging.perPage);
+    return page.body;
+  }
+
   @Get('epcs/*')
   @ApiOperation({ summary: 'GET /epcis/epcs/{epc}/events: the events mentioning an identifier (any role), URL-encoded; same filters and paging as /epcis/events' })
   @ApiParam({ name: '*', description: '{epc}/events, the identifier URL-encoded (hdl:88.118.8/ABC, a Digital Link URI or an EPC URN)' })
@@ -69,16 +131,18 @@ export class EpcisQueryController {
 
 function send(reply: FastifyReply, request: FastifyRequest, page: QueryPage, perPage: number) {
   void reply.headers(EPCIS_HEADERS).type('application/json; charset=utf-8');
-  if (page.next) {
-    const [path, search = ''] = request.url.split(/\?(.*)/s, 2);
-    const params = new URLSearchParams(search);
-    params.delete('nextPageToken');
-    params.set('perPage', String(perPage));
-    params.set('nextPageToken', page.next.token);
-    void reply.header('link', `<${path}?${params.toString()}>; rel="next"`);
-    void reply.header('GS1-Next-Page-Token-Expires', page.next.expiresAt.toISOString());
-  }
+  if (page.next) linkNext(reply, request, page.next, perPage);
   return page.document;
+}
+
+function linkNext(reply: FastifyReply, request: FastifyRequest, next: NonNullable<QueryPage['next']>, perPage: number): void {
+  const [path, search = ''] = request.url.split(/\?(.*)/s, 2);
+  const params = new URLSearchParams(search);
+  params.delete('nextPageToken');
+  params.set('perPage', String(perPage));
+  params.set('nextPageToken', next.token);
+  void reply.header('link', `<${path}?${params.toString()}>; rel="next"`);
+  void reply.header('GS1-Next-Page-Token-Expires', next.expiresAt.toISOString());
 }
 
 function decodedRest(url: string, prefix: string, what: string): string {

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
 import type { EventQuery } from './event-query';
-import { EventQueryRepository } from './event-query.repository';
+import { type DiscoveryResource, EventQueryRepository } from './event-query.repository';
 import { HeavyReadGate } from './heavy-read-gate';
 import { PageTokens, queryDigest } from './page-token';
 import { type EpcisQueryDocument, queryDocument } from './query-document';
@@ -63,30 +63,88 @@ export class EpcisQueryService {
     return queryDocument([event]);
   }
 
+  /**
+   * `GET /epcis/eventTypes`, `/bizSteps`, `/bizLocations`, `/readPoints`, `/dispositions`, `/epcs`: the values found
+   * in the events the caller may read (never another tenant's), as `{"@set": [...]}`, paged like the events.
+   */
+  async discover(
+    caller: Principal | undefined,
+    resource: DiscoveryResource,
+    perPage: number,
+    nextPageToken: string | null,
+  ): Promise<{ body: { '@set': string[] }; next: QueryPage['next'] }> {
+    const visible = await this.access.readableScope(caller);
+    return this.gate.run(async () => {
+      const digest = queryDigest({ discover: resource });
+      // The token's position is the last value listed (its time slot is unused here).
+      const after = nextPageToken === null ? null : this.tokens.read(nextPageToken, digest).eventId;
+      const values = await this.events.distinctValues(resource, visible, after, perPage + 1);
+      const page = values.slice(0, perPage);
+      const next = values.length > perPage ? this.tokens.issue(digest, { eventTime: '', eventId: page[page.length - 1] }) : null;
+      return { body: { '@set': page }, next };
+    });
+  }
+
   private page(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
     return this.gate.run(() => this.pageNow(query, identifier, visible));
   }
 
   private async pageNow(query: EventQuery, identifier: string | null, visible: 'all' | string[]): Promise<QueryPage> {
-    const digest = queryDigest({ identifier, filter: normalised(query.filter) });
+    const order = { orderBy: query.orderBy, orderDirection: query.orderDirection, eventCountLimit: query.eventCountLimit };
+    const digest = queryDigest(
+      // The default order keeps the digest of tokens issued before orderBy existed.
+      order.orderBy === 'eventTime' && order.orderDirection === 'ASC' && order.eventCountLimit === null
+        ? { identifier, filter: normalised(query.filter) }
+        : { identifier, filter: normalised(query.filter), order },
+    );
     const after = query.nextPageToken === null ? null : this.tokens.read(query.nextPageToken, digest);
-    const rows = await this.events.page({ filter: query.filter, identifier, visible, after, limit: query.perPage + 1 });
-    const pageRows = rows.slice(0, query.perPage);
+    const returned = after?.count ?? 0;
+    // eventCountLimit caps all pages together: this page takes at most what is left of it.
+    const size = query.eventCountLimit === null ? query.perPage : Math.min(query.perPage, query.eventCountLimit - returned);
+    if (size <= 0) return { document: queryDocument([]), next: null };
+    const rows = await this.events.page({
+      filter: query.filter,
+      identifier,
+      visible,
+      after,
+      limit: size + 1,
+      orderBy: query.orderBy,
+      orderDirection: query.orderDirection,
+    });
+    const pageRows = rows.slice(0, size);
     const last = pageRows[pageRows.length - 1];
-    const next = rows.length > query.perPage ? this.tokens.issue(digest, { eventTime: last.eventTimeKey, eventId: last.eventId }) : null;
+    const total = returned + pageRows.length;
+    const more = rows.length > size && (query.eventCountLimit === null || total < query.eventCountLimit);
+    const position = { eventTime: query.orderBy === 'recordTime' ? last?.recordTimeKey : last?.eventTimeKey, eventId: last?.eventId };
+    const next = more
+      ? this.tokens.issue(digest, query.eventCountLimit === null ? { eventTime: position.eventTime, eventId: position.eventId } : { ...position, count: total })
+      : null;
     return { document: queryDocument(pageRows), next };
   }
 }
 
 function normalised(filter: EventQuery['filter']): Record<string, unknown> {
   const sorted = (values: string[] | null) => (values === null ? null : [...values].sort());
-  return {
+  const base: Record<string, unknown> = {
     eventTypes: sorted(filter.eventTypes),
     ge: filter.geEventTime,
     lt: filter.ltEventTime,
     bizSteps: sorted(filter.bizSteps),
     anyEpc: sorted(filter.anyEpc),
   };
+  // Filters added later join the digest only when used, so tokens of the original filters stay valid.
+  const later: Record<string, unknown> = {
+    geRecord: filter.geRecordTime,
+    ltRecord: filter.ltRecordTime,
+    dispositions: sorted(filter.dispositions),
+    readPoints: sorted(filter.readPoints),
+    bizLocations: sorted(filter.bizLocations),
+    eventIds: sorted(filter.eventIds),
+    matches: filter.matches.length > 0 ? filter.matches.map((m) => [m.parameter, sorted(m.exact), sorted(m.prefixes)]) : null,
+    exists: filter.exists.length > 0 ? [...filter.exists].sort() : null,
+  };
+  for (const [key, value] of Object.entries(later)) if (value !== null) base[key] = value;
+  return base;
 }
 
 function identifierFromPath(epc: string): string {

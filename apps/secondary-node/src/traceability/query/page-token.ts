@@ -1,11 +1,13 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../errors/domain-errors';
 
-/** Where the previous page ended: keyset position on (event_time, event_id). */
+/** Where the previous page ended: keyset position on (event_time or record_time, event_id). */
 export interface PagePosition {
-  /** event_time as PostgreSQL wrote it, UTC with microseconds: exact, unlike a JS Date */
+  /** the order column's value (event_time, or record_time with orderBy=recordTime) as PostgreSQL wrote it, UTC with microseconds: exact, unlike a JS Date */
   eventTime: string;
   eventId: string;
+  /** events already returned by the earlier pages (counted against eventCountLimit) */
+  count?: number;
 }
 
 interface TokenBody {
@@ -16,6 +18,8 @@ interface TokenBody {
   i: string;
   /** expiry, epoch seconds */
   x: number;
+  /** events returned so far, when the query has an eventCountLimit */
+  n?: number;
 }
 
 export const PAGE_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -35,6 +39,7 @@ export class PageTokens {
   issue(queryDigest: string, position: PagePosition, nowMs = Date.now()): { token: string; expiresAt: Date } {
     const expiresAt = Math.floor(nowMs / 1000) + PAGE_TOKEN_TTL_SECONDS;
     const body: TokenBody = { v: 1, q: queryDigest, t: position.eventTime, i: position.eventId, x: expiresAt };
+    if (position.count !== undefined) body.n = position.count;
     const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
     return { token: `${payload}.${this.sign(payload)}`, expiresAt: new Date(expiresAt * 1000) };
   }
@@ -49,9 +54,10 @@ export class PageTokens {
       throw refused('is not a token this node issued');
     }
     if (body.v !== 1 || typeof body.t !== 'string' || typeof body.i !== 'string' || typeof body.x !== 'number') throw refused('is not a token this node issued');
+    if (body.n !== undefined && (typeof body.n !== 'number' || !Number.isInteger(body.n) || body.n < 0)) throw refused('is not a token this node issued');
     if (body.q !== queryDigest) throw refused('belongs to a different query; repeat the query parameters of the page that gave it');
     if (body.x * 1000 <= nowMs) throw refused('has expired; run the query again from its first page');
-    return { eventTime: body.t, eventId: body.i };
+    return body.n === undefined ? { eventTime: body.t, eventId: body.i } : { eventTime: body.t, eventId: body.i, count: body.n };
   }
 
   private sign(payload: string): string {
