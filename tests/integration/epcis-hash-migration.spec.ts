@@ -58,7 +58,8 @@ describe('migration EpcisHashCbv20Reference', () => {
     await after.initialize();
     const applied = await after.runMigrations({ transaction: 'all' });
     await after.destroy();
-    expect(applied.map((m) => m.name)).toEqual([new EpcisHashCbv20Reference1796800000000().name]);
+    // The re-hash runs first of what this test's "after" adds (later migrations may follow it).
+    expect(applied.map((m) => m.name)[0]).toBe(new EpcisHashCbv20Reference1796800000000().name);
   });
 
   afterAll(async () => {
