@@ -30,7 +30,7 @@ describe('migration EpcisHashCbv20Reference', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('epcis_hash_migration');
-    const before = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 1 }), migrations: migrations.slice(0, -1) });
+    const before = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 1 }), migrations: migrations.slice(0, migrations.indexOf(EpcisHashCbv20Reference1796800000000)) });
     await before.initialize();
     await before.runMigrations({ transaction: 'all' });
     await before.destroy();
