@@ -45,8 +45,10 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   installAuthHttpHooks(adapter.getInstance());
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
+  // Not the HTTP app's global enhancers: the limits interceptor (HTTP only) would still wrap every
+  // message in Nest's interceptor chain (an async resource per message: ~5 % of the consumer's CPU).
   const ingestion = app.get(IngestionRuntime).transport();
-  if (ingestion) app.connectMicroservice({ strategy: ingestion }, { inheritAppConfig: true });
+  if (ingestion) app.connectMicroservice({ strategy: ingestion }, { inheritAppConfig: false });
 
   const document = SwaggerModule.createDocument(
     app,
