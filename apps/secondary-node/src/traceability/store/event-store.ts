@@ -312,17 +312,21 @@ export class EventStore {
   }
 }
 
-/** Events from 16 array parameters ($1–$16, see eventColumns); returns the event_id of every row it inserted. */
+/**
+ * Events from 15 array parameters and one JSON array of their documents ($1–$16, see
+ * eventColumns), paired by position; returns the event_id of every row it inserted.
+ */
 const INSERT_EVENTS_SQL = `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, action, biz_step,
                                  disposition, read_point, biz_location, error_declared_at, error_reason, corrective_event_ids, source, document)
        SELECT u.event_id, u.hash_id, u.event_type, u.enterprise_prefix, u.event_time, u.tz, u.action, u.biz_step, u.disposition, u.read_point,
               u.biz_location, u.declared_at, u.reason,
               CASE WHEN u.declared_at IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.corrective::jsonb)) END,
-              u.source, u.document::jsonb
+              u.source, d.document
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::text[])
+                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY
               AS u(event_id, hash_id, event_type, enterprise_prefix, event_time, tz, action, biz_step, disposition, read_point, biz_location,
-                   declared_at, reason, corrective, source, document)
+                   declared_at, reason, corrective, source, n)
+         JOIN jsonb_array_elements($16::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = u.n
        ON CONFLICT (enterprise_prefix, event_id) DO NOTHING
        RETURNING event_id`;
 
@@ -367,10 +371,16 @@ const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
     ON CONFLICT (name) DO UPDATE SET value = c.value + EXCLUDED.value)
   SELECT event_id FROM ins`;
 
-/** The 16 columns of INSERT_EVENTS_SQL; the error_* columns are filled only for `declared` (a declaration stored as the event itself). */
-function eventColumns(items: StoreItem[], declared: boolean): unknown[][] {
+/**
+ * The 16 parameters of INSERT_EVENTS_SQL: 15 columns as arrays and the documents as one JSON
+ * array (pg sends a string parameter as it is, where a text[] of JSON documents would be escaped
+ * character by character and parsed back by PostgreSQL). The error_* columns are filled only for
+ * `declared` (a declaration stored as the event itself).
+ */
+function eventColumns(items: StoreItem[], declared: boolean): unknown[] {
   const n = items.length;
-  const columns: unknown[][] = Array.from({ length: 16 }, () => new Array(n));
+  const columns: unknown[][] = Array.from({ length: 15 }, () => new Array(n));
+  const documents: string[] = new Array(n);
   for (let k = 0; k < n; k += 1) {
     const { event, enterprisePrefix, source } = items[k];
     const declaration = declared ? event.errorDeclaration : null;
@@ -389,9 +399,9 @@ function eventColumns(items: StoreItem[], declared: boolean): unknown[][] {
     columns[12][k] = declaration ? declaration.reason : null;
     columns[13][k] = declaration ? JSON.stringify(declaration.correctiveEventIds) : null;
     columns[14][k] = source;
-    columns[15][k] = JSON.stringify(event.document);
+    documents[k] = JSON.stringify(event.document);
   }
-  return columns;
+  return [...columns, `[${documents.join(',')}]`];
 }
 
 /**
