@@ -230,10 +230,17 @@ export async function setUpFederation(ctx: Context, dbName: string): Promise<Fed
   return { nearEnv: { TOP_LEVEL_URL: linkEnv.TOP_LEVEL_URL, ENROLMENT_TOKEN: enrolmentToken, NODE_ID: 'bench-near' } };
 }
 
-/** The node's /health reports the top-level link up (enrolled, heartbeats answered). */
+/** The node's /health reports the top-level link up (enrolled, heartbeats answered); its checks are shown to operators only. */
 export async function waitUntilLinked(baseUrl: string): Promise<void> {
+  const signIn = await fetch(`${baseUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'operator', password: 'bench-operator-1' }),
+  });
+  if (!signIn.ok) throw new Error(`operator sign-in on ${baseUrl} failed: ${signIn.status} ${await signIn.text()}`);
+  const { accessToken } = (await signIn.json()) as { accessToken: string };
   await waitFor(`${baseUrl} to be linked to the top level`, async () => {
-    const response = await fetch(`${baseUrl}/health`);
+    const response = await fetch(`${baseUrl}/health`, { headers: { authorization: `Bearer ${accessToken}` } });
     const body = (await response.json()) as { checks?: { topLevel?: { status?: string } } };
     return body.checks?.topLevel?.status === 'up';
   }, { timeoutMs: 60_000, intervalMs: 200 });

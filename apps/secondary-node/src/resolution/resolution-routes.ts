@@ -110,7 +110,8 @@ export class ResolutionRoutes implements OnModuleInit {
   }
 
   private answer(request: FastifyRequest, reply: FastifyReply, started: bigint, door: ResolutionDoor, handle: string, parsed: ParsedHandle, view: ResolutionView, { entry, tier }: Resolution): void {
-    const rendered = isPlainView(view) ? renderPlainReply(entry, handle, this.config.negativeTtlSeconds) : renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
+    // Bytes are kept only with an L1 entry: an L2 or database answer is a new entry every time.
+    const rendered = tier === 'l1' && isPlainView(view) ? renderPlainReply(entry, handle, this.config.negativeTtlSeconds) : renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
     this.send(request, reply, rendered, JSON_TYPE);
     this.events.signal('resolution.observed', parsed.prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
   }
