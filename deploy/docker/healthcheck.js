@@ -42,7 +42,7 @@ async function check(url) {
     process.stdout.write(`${url}: HTTP ${response.status}\n`);
     return 1;
   } catch (error) {
-    process.stdout.write(`${url}: ${error.cause?.code ?? error.name ?? error.message}\n`);
+    process.stdout.write(`${url}: ${error.cause?.code ?? error.cause?.message ?? error.name}\n`);
     return 1;
   }
 }
