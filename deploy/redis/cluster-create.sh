@@ -31,8 +31,27 @@ done
 # shellcheck disable=SC2086
 redis-cli --cluster create $addresses --cluster-replicas 1 --cluster-yes
 
-until redis-cli -h "${first%:*}" -p "${first#*:}" cluster info | grep -q '^cluster_state:ok'; do
-  echo "cluster-create: waiting for cluster_state:ok"
+# Ready when every node sees the slots covered and every replica attached to its master (the
+# replicas are assigned just after the slots: a node can still call itself a master for a moment).
+count=$(echo "$nodes" | wc -w)
+replicas=$((count / 2))
+ready=no
+for _ in $(seq 1 120); do
+  ready=yes
+  for node in $nodes; do
+    info=$(redis-cli -h "${node%:*}" -p "${node#*:}" cluster info)
+    seen=$(redis-cli -h "${node%:*}" -p "${node#*:}" cluster nodes | grep -c 'slave' || true)
+    if ! echo "$info" | grep -q '^cluster_state:ok' || [ "$seen" -ne "$replicas" ]; then
+      ready=no
+      break
+    fi
+  done
+  [ "$ready" = yes ] && break
+  echo "cluster-create: waiting for every node to see $replicas replicas and cluster_state:ok"
   sleep 1
 done
+if [ "$ready" != yes ]; then
+  echo "cluster-create: the cluster did not settle" >&2
+  exit 1
+fi
 echo "cluster-create: cluster ready"

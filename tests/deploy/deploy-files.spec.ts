@@ -1,7 +1,7 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
@@ -661,4 +661,144 @@ describe('README: every variable the deployment files set is documented', () => 
     const undocumented = [...variables].filter((variable) => !readme.includes(`\`${variable}\``));
     expect(undocumented).toEqual([]);
   });
+});
+
+/** Whether nothing listens on this loopback port right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createNetServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** Runs a command to its end without blocking the event loop (servers of this process keep answering). */
+function runAsync(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  return new Promise<{ status: number; output: string }>((done) => {
+    execFile(command, args, { cwd: ROOT, env: options.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      done({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+describe('the set-up scripts, run against real servers', () => {
+  const children: Array<{ label: string; child: ReturnType<typeof spawn> }> = [];
+  const dirs: string[] = [];
+  const started = (label: string, child: ReturnType<typeof spawn>) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    children.push({ label, child });
+    return () => output;
+  };
+
+  afterAll(async () => {
+    // Each server this block started, by its pid; SIGKILL after 10 s.
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              done();
+            });
+            child.kill('SIGINT');
+          }),
+      ),
+    );
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploy/redis/cluster-create.sh joins six redis-servers into 3 masters with a replica each, and is a no-op the second time', async () => {
+    // A cluster node also listens on its port + 10000 (the cluster bus): both must be free.
+    const ports = [] as number[];
+    for (let tries = 0; ports.length < 6 && tries < 500; tries += 1) {
+      const port = await freePort();
+      if (port < 55_000 && !ports.includes(port) && (await portIsFree(port + 10_000))) ports.push(port);
+    }
+    expect(ports).toHaveLength(6);
+    const dir = mkdtempSync(join(tmpdir(), 'idis-redis-cluster-'));
+    dirs.push(dir);
+    for (const port of ports) {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      started(`redis-server ${port}`, child);
+    }
+    const env = { PATH: process.env.PATH, REDIS_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') };
+    const first = await runAsync('sh', ['deploy/redis/cluster-create.sh'], { env });
+    expect([first.status, first.output]).toEqual([0, expect.stringContaining('cluster-create: cluster ready')]);
+    const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
+    expect(info).toContain('cluster_state:ok');
+    expect(info).toContain('cluster_size:3');
+    const nodes = execFileSync('redis-cli', ['-p', String(ports[3]), 'cluster', 'nodes'], { encoding: 'utf8' }).trim().split('\n');
+    expect(nodes.filter((line) => / master /.test(line) || /,master /.test(line))).toHaveLength(3);
+    expect(nodes.filter((line) => / slave /.test(line) || /,slave /.test(line))).toHaveLength(3);
+    const again = await runAsync('sh', ['deploy/redis/cluster-create.sh'], { env });
+    expect([again.status, again.output]).toEqual([0, expect.stringContaining('the cluster already exists')]);
+  }, 120_000);
+
+  it('deploy/postgres/primary-init.sh and replica-entrypoint.sh make a streaming replica through the slot that replays the primary\'s writes', async () => {
+    const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+    const bin = join('/usr/lib/postgresql', versions[0], 'bin');
+    const asRoot = process.getuid?.() === 0;
+    // PostgreSQL refuses to run as root: as root (CI) every server command runs as the postgres user.
+    const as = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+    const base = mkdtempSync(join(tmpdir(), 'idis-pg-replica-'));
+    dirs.push(base);
+    const primaryData = join(base, 'primary');
+    const replicaData = join(base, 'replica');
+    if (asRoot) execFileSync('chown', ['postgres:postgres', base]);
+    execFileSync('chmod', ['755', base]);
+    const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+    const pathEnv = { PATH: `${bin}:${process.env.PATH}`, LANG: 'C.UTF-8' };
+
+    // The official image's initdb: POSTGRES_USER as the superuser, local trust, passwords over TCP.
+    const [initdb, initdbArgs] = as(join(bin, 'initdb'), ['-D', primaryData, '-U', 'idis', '--auth-local=trust', '--auth-host=scram-sha-256']);
+    expect((await runAsync(initdb, initdbArgs, { env: pathEnv })).status).toBe(0);
+    const [postgres, primaryArgs] = as(join(bin, 'postgres'), ['-D', primaryData, '-p', String(primaryPort), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${base}`, '-c', 'wal_level=replica', '-c', 'max_wal_senders=10', '-c', 'max_replication_slots=10']);
+    started('primary', spawn(postgres, primaryArgs, { env: pathEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const psql = (port: number, sql: string) => runAsync(...as(join(bin, 'psql'), ['-h', base, '-p', String(port), '-U', 'idis', '-d', 'idis', '-XAtc', sql]), { env: pathEnv, timeoutMs: 10_000 });
+    const untilReady = async (port: number) => {
+      for (let i = 0; i < 120; i += 1) {
+        if ((await runAsync(join(bin, 'pg_isready'), ['-h', base, '-p', String(port)], { env: pathEnv, timeoutMs: 5_000 })).status === 0) return;
+        await new Promise((done) => setTimeout(done, 500));
+      }
+      throw new Error(`PostgreSQL on ${port} did not come up`);
+    };
+    await untilReady(primaryPort);
+    await runAsync(...as(join(bin, 'createdb'), ['-h', base, '-p', String(primaryPort), '-U', 'idis', 'idis']), { env: pathEnv });
+
+    const init = await runAsync(...as('bash', ['deploy/postgres/primary-init.sh']), {
+      env: { ...pathEnv, POSTGRES_USER: 'idis', POSTGRES_DB: 'idis', PGDATA: primaryData, PGHOST: base, PGPORT: String(primaryPort), IDIS_REPLICATION_PASSWORD: 'replication-pass-1', IDIS_REPLICA_SLOTS: 'idis_replica_1', IDIS_EXTRA_DATABASES: 'toplevel' },
+    });
+    expect([init.status, init.output]).toEqual([0, expect.any(String)]);
+    expect(readFileSync(join(primaryData, 'pg_hba.conf'), 'utf8')).toContain('host replication replicator all scram-sha-256');
+    expect((await psql(primaryPort, 'SELECT pg_reload_conf()')).status).toBe(0);
+    expect((await psql(primaryPort, "SELECT datname FROM pg_database WHERE datname = 'toplevel'")).output.trim()).toBe('toplevel');
+    expect((await psql(primaryPort, 'CREATE TABLE written (id int PRIMARY KEY); INSERT INTO written VALUES (1)')).status).toBe(0);
+
+    // The replica's entry point, over TCP with the replicator's password (scram), through the slot.
+    mkdirSync(replicaData, { mode: 0o700 });
+    if (asRoot) execFileSync('chown', ['postgres:postgres', replicaData]);
+    const [bash, replicaArgs] = as('bash', ['deploy/postgres/replica-entrypoint.sh', '-p', String(replicaPort), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${base}`]);
+    const replicaOutput = started('replica', spawn(bash, replicaArgs, { cwd: ROOT, env: { ...pathEnv, PGDATA: replicaData, PRIMARY_HOST: '127.0.0.1', PRIMARY_PORT: String(primaryPort), REPLICATION_SLOT: 'idis_replica_1', PGPASSWORD: 'replication-pass-1' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      await untilReady(replicaPort);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}:\n${replicaOutput()}`);
+    }
+    expect((await psql(replicaPort, 'SELECT pg_is_in_recovery()')).output.trim()).toBe('t');
+    expect((await psql(primaryPort, "SELECT active FROM pg_replication_slots WHERE slot_name = 'idis_replica_1'")).output.trim()).toBe('t');
+    expect((await psql(replicaPort, 'SELECT count(*) FROM written')).output.trim()).toBe('1');
+    // A write after the clone reaches the replica by streaming.
+    expect((await psql(primaryPort, 'INSERT INTO written VALUES (2)')).status).toBe(0);
+    let replayed = '';
+    for (let i = 0; i < 60 && replayed !== '2'; i += 1) {
+      replayed = (await psql(replicaPort, 'SELECT count(*) FROM written')).output.trim();
+      if (replayed !== '2') await new Promise((done) => setTimeout(done, 250));
+    }
+    expect(replayed).toBe('2');
+    expect((await psql(primaryPort, "SELECT state FROM pg_stat_replication WHERE usename = 'replicator'")).output.trim()).toBe('streaming');
+  }, 180_000);
 });
