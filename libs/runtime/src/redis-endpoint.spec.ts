@@ -82,7 +82,7 @@ describe('Redis endpoint (REDIS_URL / REDIS_CLUSTER_NODES)', () => {
     const { endpoint, problems } = read(env as Record<string, string>);
     expect(problems).toEqual([message]);
     expect(problems.join('\n')).not.toContain('hunter2');
-    if (!env.REDIS_KEY_PREFIX) expect(endpoint.redisCluster).toBeUndefined();
+    if (!('REDIS_KEY_PREFIX' in env)) expect(endpoint.redisCluster).toBeUndefined();
   });
 
   it('allows braces in REDIS_KEY_PREFIX with a standalone Redis (keys there stay as they were)', () => {
