@@ -285,34 +285,36 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
   }
 
   private async deleteAndAnnounce(keys: string[]): Promise<boolean> {
-    if (!(await this.deleteRecords(keys))) return false;
+    const deleted = await this.deleteRecords(keys);
+    if (deleted === 'failed') return false;
     const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, keys })));
     if (published === UNAVAILABLE) return false;
     this.scheduleSecondDelete(keys);
+    // Deleted on the master but no replica confirmed it yet: DEL again later, until one does.
+    if (deleted === 'unreplicated') this.remember(keys);
     return true;
   }
 
   /**
-   * DELs the records of `handleKeys`; false when Redis did not acknowledge it. Cluster mode: one
-   * DEL per slot, each followed by WAIT for one replica, so that a master killed right after
-   * acknowledging cannot hand its slots to a replica that never saw the DEL (the stale copy would
-   * come back); a slot without a replica needs no WAIT to succeed.
+   * DELs the records of `handleKeys`. Standalone: one DEL. Cluster mode: one DEL per slot, each
+   * followed by WAIT for one replica — a master killed right after acknowledging a DEL must not
+   * hand its slots to a replica that never saw it (the stale copy would come back). 'unreplicated':
+   * the masters deleted, but a slot that has a replica got no confirmation in time.
    */
-  private async deleteRecords(handleKeys: string[]): Promise<boolean> {
+  private async deleteRecords(handleKeys: string[]): Promise<'deleted' | 'unreplicated' | 'failed'> {
     const keys = handleKeys.map((k) => this.recordKey(k));
-    if (!this.clusterMode) return (await this.attempt((redis) => redis.del(...keys))) !== UNAVAILABLE;
+    if (!this.clusterMode) return (await this.attempt((redis) => redis.del(...keys))) === UNAVAILABLE ? 'failed' : 'deleted';
     const results = await Promise.all(groupBySlot(keys).map((group) => this.attempt((redis) => this.deleteReplicated(redis as Cluster, group))));
-    return results.every((result) => result !== UNAVAILABLE);
+    if (results.some((result) => result === UNAVAILABLE)) return 'failed';
+    return results.every((replicated) => replicated) ? 'deleted' : 'unreplicated';
   }
 
-  private async deleteReplicated(cluster: Cluster, keys: string[]): Promise<void> {
+  /** DEL + WAIT 1 in one pipeline to the slot's master; whether a replica confirmed (or the slot has none). */
+  private async deleteReplicated(cluster: Cluster, keys: string[]): Promise<boolean> {
     const replies = await cluster.pipeline().del(...keys).wait(1, this.waitTimeoutMs).exec();
     if (!replies) throw new Error('DEL pipeline discarded');
     for (const [error] of replies) if (error) throw error;
-    const slot = keySlot(keys[0]);
-    if ((replies[1][1] as number) < 1 && slotHasReplica(cluster, slot)) {
-      throw new Error(`DEL in slot ${slot} not acknowledged by a replica within ${this.waitTimeoutMs} ms`);
-    }
+    return (replies[1][1] as number) >= 1 || !slotHasReplica(cluster, keySlot(keys[0]));
   }
 
   private async deleteAllAndAnnounce(): Promise<boolean> {
@@ -358,7 +360,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     const timer = setTimeout(() => {
       this.secondDeletes.delete(timer);
       void this.deleteRecords(keys).then((deleted) => {
-        if (!deleted) this.remember(keys);
+        if (deleted !== 'deleted') this.remember(keys);
       });
     }, SECOND_DELETE_DELAY_MS);
     timer.unref();
