@@ -93,6 +93,15 @@ describe('Redis Cluster failover under load (node processes, real 3-master 3-rep
     await cluster?.stop();
   });
 
+  it('refuses to start with a cluster list that does not parse: exit code 2 and one line naming the variable', async () => {
+    const refused = NodeProcess.spawn({ DATABASE_URL: db.url, REDIS_CLUSTER_NODES: `${cluster.seeds},127.0.0.1`, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1' });
+    expect(await refused.exited).toBe(2);
+    expect(refused.output).toContain('REDIS_CLUSTER_NODES must be a comma-separated list of host:port: "127.0.0.1" is not host:port');
+    const both = NodeProcess.spawn({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.seeds, OPERATOR_PASSWORD, JWT_SECRET, PORT: '0', HOST: '127.0.0.1' });
+    expect(await both.exited).toBe(2);
+    expect(both.output).toContain('REDIS_CLUSTER_NODES names a Redis Cluster but REDIS_URL a standalone Redis');
+  });
+
   it('boots in cluster mode: /health ok, the cluster and its three masters up', async () => {
     for (const base of [baseA, baseB]) {
       const body = await health(base);
