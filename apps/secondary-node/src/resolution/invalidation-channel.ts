@@ -12,6 +12,8 @@ const BOOT_WAIT_MS = 2000;
 /** Cluster mode: pause before the subscriber tries the next node, growing per failed try up to a second. */
 const MOVE_DELAY_STEP_MS = 100;
 const MOVE_DELAY_MAX_MS = 1000;
+/** Cluster mode: consecutive unanswered PINGs after which the subscriber leaves its node for another (one slow PING on a busy machine is not a dead node). */
+const PINGS_BEFORE_MOVE = 3;
 
 export type ChannelState = 'up' | 'down' | 'disabled';
 
@@ -44,6 +46,7 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   private failedMoves = 0;
   private nextNode = 0;
   private closing = false;
+  private unansweredPings = 0;
   private readonly logger = new Logger('ResolutionInvalidation');
   private listener: ChannelListener | undefined;
   private subscribed = false;
@@ -170,10 +173,15 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     try {
       await subscriber.ping();
       this.responsive = true;
+      this.unansweredPings = 0;
     } catch {
       this.responsive = false;
+      this.unansweredPings += 1;
       // Cluster mode: a node that stops answering is left for another one ('end' moves on).
-      if (this.redis.clusterMode && subscriber === this.subscriber) subscriber.disconnect();
+      if (this.redis.clusterMode && subscriber === this.subscriber && this.unansweredPings >= PINGS_BEFORE_MOVE) {
+        this.unansweredPings = 0;
+        subscriber.disconnect();
+      }
     } finally {
       this.pingInFlight = false;
     }
