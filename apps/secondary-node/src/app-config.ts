@@ -62,7 +62,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
-      handleAuth: readHandleAuthConfig(read),
+      handleAuth: readHandleAuthConfig(read, cache),
       heavyReads: readHeavyReadConfig(read),
       limits: readLimitsConfig(read, cache),
       hardening: readHardeningConfig(read),

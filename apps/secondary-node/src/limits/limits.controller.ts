@@ -24,7 +24,7 @@ export class LimitsController {
   limits() {
     return {
       enabled: this.config.enabled,
-      shared: this.config.redisUrl !== undefined,
+      shared: this.config.redisUrl !== undefined || this.config.redisCluster !== undefined,
       families: FAMILY_VARIABLES.map(({ family }) => {
         const rule = this.config.enabled ? this.config.families[family] : null;
         return {
