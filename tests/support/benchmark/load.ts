@@ -14,6 +14,8 @@ export interface LoadConfig {
   distribution: 'cycle' | 'uniform' | 'zipf';
   zipfS?: number;
   seed?: number;
+  /** Seed of the Zipf draws (default derived from `seed`): the same seeds give the same key trace. */
+  drawSeed?: number;
   connections: number;
   durationSec: number;
   warmupSec: number;
