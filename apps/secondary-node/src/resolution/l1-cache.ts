@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WTinyLfuCache } from '@idis/runtime';
+import { l1EntryWeight } from './l1-weight';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import type { CacheEntry, Resolution } from './resolution.types';
 
 /**
  * The in-process tier: W-TinyLFU (a 1 % LRU window, a segmented LRU main region and a frequency
  * sketch deciding admission, as in Caffeine; see WTinyLfuCache) bounded by entry count AND by bytes
- * (the serialised size of each entry, an approximation of its heap footprint), each entry with its
+ * (an estimate of each entry's heap footprint, see l1-weight.ts), each entry with its
  * own TTL. On skewed traffic it keeps the popular records that an LRU lets the long tail push out.
  */
 @Injectable()
@@ -33,12 +34,15 @@ export class L1Cache {
     return this.maxAgeMs === undefined ? this.lru.get(handleKey) : this.lru.get(handleKey, performance.now() - this.maxAgeMs);
   }
 
-  /** Stores `entry` for `ttlMs` (shortened to the detached limit while detached); nothing for ttlMs ≤ 0. */
-  set(entry: CacheEntry, serialisedLength: number, ttlMs: number): void {
+  /**
+   * Stores `entry` for `ttlMs` (shortened to the detached limit while detached); nothing for ttlMs ≤ 0.
+   * It weighs its estimated heap footprint (l1EntryWeight) against the byte bound.
+   */
+  set(entry: CacheEntry, ttlMs: number): void {
     if (!this.lru) return;
     const ttl = Math.floor(this.maxAgeMs === undefined ? ttlMs : Math.min(ttlMs, this.maxAgeMs));
     if (ttl <= 0) return;
-    this.lru.set(entry.handleKey, { entry, tier: 'l1' }, Math.max(1, serialisedLength), ttl);
+    this.lru.set(entry.handleKey, { entry, tier: 'l1' }, l1EntryWeight(entry), ttl);
   }
 
   delete(handleKey: string): void {
