@@ -5,7 +5,7 @@
  * once the number of increments reaches a sample of ten times the cache's capacity, so that what was
  * popular long ago fades.
  *
- * Keys are given as 32-bit hashes (see `hashString`): the cache computes a key's hash once when it
+ * Keys are given as well-mixed 32-bit hashes (see `hashString`): the cache computes a key's hash once when it
  * stores the entry and reuses it on every hit, so that a hit hashes nothing.
  */
 export class FrequencySketch {
@@ -30,11 +30,12 @@ export class FrequencySketch {
 
   /** The estimated number of times `hash` was counted since the last halvings, 0..15. */
   frequency(hash: number): number {
-    const h1 = mix(hash);
-    const h2 = mix(h1 ^ 0x9e3779b9) | 1;
+    // Four counters by double hashing; `hash` is already mixed (hashString), so h2 costs one multiply.
+    // Its low bits (which pick the counters) come from the hash's high bits, independent of h1's.
+    const h2 = Math.imul((hash >>> 16) | (hash << 16), 0x9e3779b1) | 1;
     let min = 15;
     for (let i = 0; i < 4; i += 1) {
-      const index = (h1 + Math.imul(i, h2)) & this.counterMask;
+      const index = (hash + Math.imul(i, h2)) & this.counterMask;
       const count = (this.table[index >>> 3] >>> ((index & 7) << 2)) & 0xf;
       if (count < min) min = count;
     }
@@ -43,15 +44,15 @@ export class FrequencySketch {
 
   /** Counts one occurrence of `hash`; halves every counter when the sample is full. */
   increment(hash: number): void {
-    const h1 = mix(hash);
-    const h2 = mix(h1 ^ 0x9e3779b9) | 1;
+    const h2 = Math.imul((hash >>> 16) | (hash << 16), 0x9e3779b1) | 1;
+    const table = this.table;
     let added = false;
     for (let i = 0; i < 4; i += 1) {
-      const index = (h1 + Math.imul(i, h2)) & this.counterMask;
+      const index = (hash + Math.imul(i, h2)) & this.counterMask;
       const word = index >>> 3;
       const shift = (index & 7) << 2;
-      if (((this.table[word] >>> shift) & 0xf) !== 0xf) {
-        this.table[word] += 1 << shift;
+      if (((table[word] >>> shift) & 0xf) !== 0xf) {
+        table[word] += 1 << shift;
         added = true;
       }
     }
