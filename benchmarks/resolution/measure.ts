@@ -97,12 +97,12 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   let requestsSent = 1;
   try {
     await checkReply(ctx, step, server.baseUrl, keys);
+    const memoryAtStart = isNode ? await nodeMemory(server) : undefined;
     // (b), (c) and (g) measure hits: every key of the working set is loaded once before the warm-up.
     if (step === 'b' || step === 'b-rl' || step === 'c' || step === 'g') {
       await prewarm(server.baseUrl, ctx.workingSet, pathPrefixOf(step));
       requestsSent += ctx.workingSet.length;
     }
-    const memoryAtStart = isNode ? await nodeMemory(server) : undefined;
     // (h): a warm-up of its own, then the node's counters are read at the start of the measured window.
     let hWarmup: LoadResult | undefined;
     if (step === 'h') hWarmup = await runLoad(hLoad(ctx, server, 'warm-up'), ctx.scratch);
@@ -278,6 +278,8 @@ function hLoad(ctx: Context, server: RunningNode, part: 'warm-up' | 'measured'):
     durationSec: part === 'warm-up' ? ctx.options.hWarmupSec : ctx.options.durationSec,
     warmupSec: 0,
     serverPid: server.child.pid,
+    // Building the CDF and the shuffle of 10^7 keys takes the runner seconds, more on a busy machine.
+    startupAllowanceSec: 30 + Math.ceil(ctx.options.zipfIdentifiers / 100_000),
   };
 }
 
