@@ -117,14 +117,14 @@ export class ResolutionCache implements OnModuleDestroy {
   private async loadThroughTiers(handleKey: string, prefixKey: string, startedAt: number, loadRecord: RecordLoader): Promise<Resolution> {
     const shared = this.redis.l2Enabled ? await this.redis.readEntry(handleKey) : undefined;
     if (shared) {
-      if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, shared.size, this.remainingLifetimeMs(shared.entry));
+      if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, this.remainingLifetimeMs(shared.entry));
       return { entry: shared.entry, tier: 'l2' };
     }
     const entry = await loadRecord(handleKey, prefixKey);
     const ttlSeconds = this.lifetimeSeconds(entry);
     if (ttlSeconds > 0 && (this.l1.enabled || this.redis.l2Enabled) && this.mayFill(handleKey, startedAt)) {
       const serialised = encodeEntry(entry);
-      this.l1.set(entry, serialised.length, ttlSeconds * 1000);
+      this.l1.set(entry, ttlSeconds * 1000);
       // While our channel is down we could miss the invalidation that makes this copy stale.
       if (this.channel.state !== 'down') this.redis.storeEntry(handleKey, serialised, ttlSeconds);
     }
