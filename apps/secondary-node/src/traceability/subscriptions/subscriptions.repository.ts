@@ -121,8 +121,7 @@ export class SubscriptionsRepository {
 
   /** Deletes the query and (ON DELETE CASCADE) its webhook subscriptions. */
   async deleteQuery(owner: string, name: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`DELETE FROM epcis_named_queries WHERE owner = $1 AND name = $2 RETURNING id`, [owner, name]);
-    return rows.length > 0;
+    return affected(await this.dataSource.query(`DELETE FROM epcis_named_queries WHERE owner = $1 AND name = $2`, [owner, name])) > 0;
   }
 
   /** Inserts a webhook subscription unless the owner already holds `max` subscriptions (webhooks plus `openStreams`). */
@@ -170,8 +169,7 @@ export class SubscriptionsRepository {
   }
 
   async deleteSubscription(queryId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`DELETE FROM epcis_subscriptions WHERE query_id = $1 AND id = $2 RETURNING id`, [queryId, id]);
-    return rows.length > 0;
+    return affected(await this.dataSource.query(`DELETE FROM epcis_subscriptions WHERE query_id = $1 AND id = $2`, [queryId, id])) > 0;
   }
 
   /** Subscriptions of an enterprise being deactivated go with it (in the deactivation's transaction). */
@@ -208,14 +206,14 @@ export class SubscriptionsRepository {
    * `replica` still holds the lease (else another replica has taken over and this changes nothing).
    */
   async acknowledged(id: string, replica: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const result: unknown = await this.dataSource.query(
       `UPDATE epcis_subscriptions
           SET cursor_time = $3, cursor_event_id = $4, delivered_events = delivered_events + $5, attempts = 0, next_attempt_at = now(),
               last_error = NULL, last_delivered_at = CASE WHEN $5 > 0 THEN now() ELSE last_delivered_at END
-        WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+        WHERE id = $1 AND lease_owner = $2`,
       [id, replica, cursor.time, cursor.eventId, delivered],
     );
-    return rows.length > 0;
+    return affected(result) > 0;
   }
 
   /** A failed delivery: the position stays, the next attempt waits `delayMs`. */
@@ -226,6 +224,12 @@ export class SubscriptionsRepository {
       [id, replica, attempts, delayMs, error.slice(0, 500)],
     );
   }
+}
+
+/** The pg driver answers an UPDATE or DELETE through DataSource.query with [rows, affected count]. */
+function affected(result: unknown): number {
+  if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
+  throw new Error(`unexpected answer to an UPDATE or DELETE: ${JSON.stringify(result).slice(0, 100)}`);
 }
 
 /** Serialises an owner's creations (count, then insert) without locking a table. */
