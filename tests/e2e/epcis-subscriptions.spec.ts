@@ -101,7 +101,7 @@ describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver out
     for (const node of nodes) await node?.stop();
     await receiver?.stop();
     await db?.drop();
-  });
+  }, 120_000);
 
   it('delivers every matching event once, in record-time order, through an outage and a restart; a revoked grant stops delivery', async () => {
     db = await createTestDatabase('subscriptions');
@@ -259,5 +259,5 @@ describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver out
     }, { timeoutMs: 10_000, intervalMs: 100 });
     expect(done.body).toMatchObject({ attempts: 0, lastError: null, deliveredEvents: final.length });
     expect((await http(bases[0], 'DELETE', `/epcis/queries/shipped/subscriptions/${subscription.body.subscriptionID}`, undefined, partner)).status).toBe(204);
-  });
+  }, 420_000);
 });

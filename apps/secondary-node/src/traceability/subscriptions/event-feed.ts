@@ -55,8 +55,19 @@ export class EventFeed {
   private horizonKey: string | null = null;
   private cache: { start: FeedPosition; end: FeedPosition; events: FeedEvent[] } | null = null;
   private advancing: Promise<void> | null = null;
+  /** Counts completed advances: whatever was read as final by advance N committed before it ended. */
+  private advances = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * How many advances have completed. Every event scan() returns now was committed before the
+   * last of them ended, so a read made after it (the caller's grants) sees every change committed
+   * before those events.
+   */
+  generation(): number {
+    return this.advances;
+  }
 
   /** The current horizon as a position (computed by the last advance()). */
   horizon(): FeedPosition | null {
@@ -66,6 +77,7 @@ export class EventFeed {
   /** Moves the horizon on and reads what became final into the cache. One advance at a time. */
   advance(): Promise<void> {
     this.advancing ??= this.advanceNow().finally(() => {
+      this.advances += 1;
       this.advancing = null;
     });
     return this.advancing;

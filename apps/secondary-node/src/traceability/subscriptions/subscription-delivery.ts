@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { retryDelayMs } from '@idis/runtime';
 import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
-import { isVisible, TraceabilityAccess } from '../grants/traceability-access.service';
+import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from '../query/event-query';
 import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
 import { EventFeed } from './event-feed';
@@ -47,6 +47,10 @@ const CLAIM_LIMIT = 10_000;
 const IDLE_SAVE_MS = 3_000;
 /** Deliveries one subscription makes in a row before others get their turn. */
 const STEPS_PER_RUN = 20;
+/** Two ticks start at least this far apart (latency stays well under a second; reads stay few). */
+const MIN_TICK_GAP_MS = 100;
+/** Acknowledgements arriving within this are written with one statement. */
+const ACK_GROUP_MS = 5;
 
 /**
  * Pushes new events of named queries to their subscribers, once each and in record-time order.
@@ -75,9 +79,14 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
   private ticking = false;
   private tickAgain = false;
   private nextClaimAt = 0;
+  private lastTickAt = 0;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly unsubscribe: Array<() => void> = [];
+  private scopes: { generation: number; bySubscriber: Map<string, Promise<VisiblePrefixes>> } = { generation: -1, bySubscriber: new Map() };
+  /** Acknowledgements waiting to be written together (one UPDATE for all of a moment). */
+  private pendingAcks: Array<{ id: string; cursor: FeedPosition; delivered: number; done: (held: boolean) => void; fail: (error: Error) => void }> = [];
+  private ackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly feed: EventFeed,
@@ -135,13 +144,17 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     };
   }
 
-  /** Runs a tick soon (coalesced): after a commit here, or when the poll timer fires. */
+  /**
+   * Runs a tick soon (coalesced): after a commit here, or when the poll timer fires. Ticks start at
+   * most every MIN_TICK_GAP_MS, so a stream of small commits costs a few reads per second, not one each.
+   */
   wake(delayMs = 5): void {
     if (this.stopped || this.wakeTimer) return;
+    const wait = Math.max(delayMs, this.lastTickAt + MIN_TICK_GAP_MS - Date.now());
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       void this.tick();
-    }, delayMs);
+    }, wait);
   }
 
   private async tick(): Promise<void> {
@@ -150,6 +163,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
       return;
     }
     this.ticking = true;
+    this.lastTickAt = Date.now();
     try {
       await this.feed.advance();
       if (Date.now() >= this.nextClaimAt) await this.claimWebhooks();
@@ -188,12 +202,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
 
   /** One delivery (or one stretch of non-matching events passed over). True when more may be waiting. */
   private async step(channel: Channel): Promise<boolean> {
+    const generation = this.feed.generation();
     const slice = await this.feed.scan(channel.cursor);
     const horizon = this.feed.horizon();
     const behind = horizon !== null && comparePositions(slice.upTo, horizon) < 0;
     const candidates = slice.events.filter((event) => eventMatches(channel.filter, 'all', event));
-    // The scope is read again before every delivery, so a revoked grant takes effect at once.
-    const visible = candidates.length === 0 ? 'all' : await this.access.visiblePrefixes(channel.subscriber);
+    // The scope is read after the events were (see scopeOf), so a revoked grant takes effect at once.
+    const visible = candidates.length === 0 ? 'all' : await this.scopeOf(channel.subscriber, generation);
     const allowed = candidates.filter((event) => isVisible(visible, event.enterprisePrefix));
     if (allowed.length === 0) {
       if (comparePositions(slice.upTo, channel.cursor) > 0) {
@@ -230,6 +245,24 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     return behind || allowed.length > batch.length;
   }
 
+  /**
+   * The subscriber's read scope, read from the database once per feed generation and subscriber:
+   * the events of a scan were all committed before the feed's last advance ended, and this read
+   * comes after it, so it sees every revocation committed before any of those events.
+   */
+  private scopeOf(subscriber: Principal, generation: number): Promise<VisiblePrefixes> {
+    if (this.scopes.generation !== generation) this.scopes = { generation, bySubscriber: new Map() };
+    const key = `${subscriber.accountId}\u0000${subscriber.apiKeyId ?? ''}`;
+    let scope = this.scopes.bySubscriber.get(key);
+    if (!scope) {
+      scope = this.access.visiblePrefixes(subscriber);
+      this.scopes.bySubscriber.set(key, scope);
+      // A failed read is not kept: the next delivery reads again.
+      scope.catch(() => this.scopes.bySubscriber.delete(key));
+    }
+    return scope;
+  }
+
   private drop(channel: Channel): void {
     channel.closed = true;
     this.channels.delete(channel.key);
@@ -254,6 +287,26 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     }
     for (const [key, channel] of this.channels) {
       if (key.startsWith('webhook:') && !held.has(key)) this.drop(channel);
+    }
+  }
+
+  /** Makes a webhook subscription's new position durable, together with the others acknowledged at the same moment. */
+  private acknowledge(id: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.pendingAcks.push({ id, cursor, delivered, done, fail });
+      this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_GROUP_MS);
+    });
+  }
+
+  private async flushAcks(): Promise<void> {
+    this.ackTimer = undefined;
+    const acks = this.pendingAcks;
+    this.pendingAcks = [];
+    try {
+      const held = await this.repository.acknowledgedMany(this.replica, acks);
+      for (const ack of acks) ack.done(held.has(ack.id));
+    } catch (error) {
+      for (const ack of acks) ack.fail(error as Error);
     }
   }
 
@@ -287,7 +340,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
       passedOver: 0,
       transport: {
         send: (body, _events, firstEventId) => sender.send(row.dest, body, { ...headers, 'GS1-Delivery-ID': deliveryId(row.id, firstEventId) }, secret),
-        acknowledged: (cursor, delivered) => repository.acknowledged(row.id, replica, cursor, delivered),
+        acknowledged: (cursor, delivered) => this.acknowledge(row.id, cursor, delivered),
         failed: (attempts, delayMs, reason) => repository.failed(row.id, replica, attempts, delayMs, reason),
       },
     };
