@@ -105,12 +105,16 @@ export class EventStore {
     if (items.length === 0 && rejects.length === 0) return { outcomes: [], counts: { stored: 0, duplicates: 0, errorDeclarations: 0, rejected: 0 } };
     const plain = !items.some((item) => item.event.errorDeclaration);
     const audited = audit !== undefined && items.length > 0 && this.events.hasListeners('audit.batch-recorded');
-    if (plain && !audited) return this.writePlainBatch(items, rejects);
-    return this.dataSource.transaction(async (manager) => {
-      const result = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
-      if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, result.outcomes, audit) });
-      return result;
-    });
+    const result =
+      plain && !audited
+        ? await this.writePlainBatch(items, rejects)
+        : await this.dataSource.transaction(async (manager) => {
+            const written = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
+            if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, written.outcomes, audit) });
+            return written;
+          });
+    if (result.counts.stored > 0) this.events.signal('epcis.events-committed', result.counts.stored);
+    return result;
   }
 
   /** Which of these eventIDs another enterprise than `prefixKey` already uses (they cannot be stored for it). */
