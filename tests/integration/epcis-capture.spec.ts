@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { request } from '../support/http';
-import { type EnterpriseFixture, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
+import { type EnterpriseFixture, type HttpReply, JWT_SECRET, OPERATOR_PASSWORD, TestNode } from '../support/test-node';
 import { countRows, epcisDocument, objectEvent } from './ingestion-harness';
 
 /**
@@ -104,6 +104,37 @@ describe('EPCIS 2.0 REST capture interface', () => {
       const returned = read.body.epcisBody.queryResults.resultsBody.eventList[0];
       expect(returned['example:carrier']).toEqual({ 'example:name': 'Wuhan Freight', 'example:legs': [1, 2] });
       expect(JSON.stringify(returned['@context'] ?? read.body['@context'])).toContain('http://ns.example.com/epcis/');
+    });
+
+    it('stores an extension event type with its user extension fields and returns it intact', async () => {
+      const context = ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { example: 'http://ns.example.com/epcis/' }];
+      const calibration = {
+        type: 'example:CalibrationEvent',
+        eventID: 'urn:uuid:0e0c6f40-1b7e-4c6e-9d55-3f1c0000a001',
+        eventTime: '2025-03-01T10:00:00.000+08:00',
+        eventTimeZoneOffset: '+08:00',
+        epcList: ['hdl:88.118.8/SENSOR-9'],
+        readPoint: { id: 'urn:epc:id:sgln:0614141.07346.1234' },
+        'example:calibration': { 'example:offset': -0.25, 'example:unit': 'CEL', 'example:steps': [1, 2, 3], 'example:note': '校准 ✓' },
+      };
+      const reply = await post('/epcis/capture', acme, { ...epcisDocument([calibration]), '@context': context });
+      expect(reply.status).toBe(202);
+      expect(reply.body).toMatchObject({ success: true, stored: 1 });
+      const read = await node.request('GET', `/epcis/events/${encodeURIComponent(calibration.eventID)}`, { token: acme.token });
+      expect(read.status).toBe(200);
+      const { '@context': ownContext, recordTime, ...returned } = read.body.epcisBody.queryResults.resultsBody.eventList[0];
+      expect(returned).toEqual(calibration);
+      expect(recordTime).toEqual(expect.any(String));
+      expect(ownContext).toEqual([{ example: 'http://ns.example.com/epcis/' }]);
+
+      // The same kind of event alone, by POST /epcis/events, its prefix declared in its own @context.
+      const single = { ...calibration, eventID: 'urn:uuid:0e0c6f40-1b7e-4c6e-9d55-3f1c0000a002', '@context': context };
+      const created = await post('/epcis/events', acme, single);
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual(single);
+      const undeclared = await node.refused('POST', '/epcis/events', { token: acme.token, body: { ...calibration, eventID: 'urn:uuid:0e0c6f40-1b7e-4c6e-9d55-3f1c0000a003' }, headers: { 'content-type': LD } });
+      expect(undeclared.status).toBe(400);
+      expect(JSON.stringify(undeclared.body.errors)).toMatch(/prefix \\"example\\", which no @context declares/);
     });
 
     it('accepts application/json too, and an EPCISQueryDocument’s events', async () => {
@@ -315,12 +346,12 @@ describe('EPCIS 2.0 REST capture interface', () => {
       const seen: string[] = [];
       let path: string | null = '/epcis/capture?perPage=2';
       for (let page = 0; path && page < 10; page += 1) {
-        const reply = await node.request('GET', path, { token: initech.token });
+        const reply: HttpReply = await node.request('GET', path, { token: initech.token });
         expect(reply.status).toBe(200);
         expect(reply.headers.get('gs1-epcis-version')).toBe('2.0.0');
         expect(reply.body.length).toBeLessThanOrEqual(2);
         seen.push(...reply.body.map((j: { captureID: string }) => j.captureID));
-        const link = reply.headers.get('link');
+        const link: string | null = reply.headers.get('link');
         if (link) expect(reply.headers.get('gs1-next-page-token-expires')).toMatch(/^\d{4}-/);
         path = link ? (/^<([^>]+)>; rel="next"$/.exec(link)?.[1] ?? null) : null;
       }
