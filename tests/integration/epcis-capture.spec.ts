@@ -162,6 +162,8 @@ describe('EPCIS 2.0 REST capture interface', () => {
       const cases: Array<[string, { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string }, number, string]> = [
         ['malformed JSON-LD', { rawBody: '{"type": "EPCISDocument", ', headers: { 'content-type': LD } }, 400, 'epcisException:ValidationException'],
         ['malformed JSON', { rawBody: '{"type": "EPCISDocument", ', headers: { 'content-type': 'application/json' } }, 400, 'epcisException:ValidationException'],
+        ['JSON-LD nested too deep', { rawBody: `{"type":"EPCISDocument","x":${'['.repeat(5000)}${']'.repeat(5000)}}`, headers: { 'content-type': LD } }, 400, 'epcisException:ValidationException'],
+        ['empty JSON-LD', { rawBody: '', headers: { 'content-type': LD } }, 400, 'epcisException:ValidationException'],
         ['wrong content type', { rawBody: 'type=EPCISDocument', headers: { 'content-type': 'text/plain' } }, 415, 'epcisException:ImplementationException'],
         ['XML', { rawBody: '<epcis:EPCISDocument/>', headers: { 'content-type': 'application/xml' } }, 415, 'epcisException:ImplementationException'],
         ['not acceptable', { body: good, headers: { 'content-type': LD, accept: 'text/html' } }, 406, 'epcisException:ImplementationException'],
@@ -187,6 +189,11 @@ describe('EPCIS 2.0 REST capture interface', () => {
       const rollback = await node.request('POST', '/epcis/capture', { token: acme.token, body: epcisDocument([objectEvent({ epcs: ['hdl:88.118.8/CAP-BAD-3'] }), invalid]), headers: { 'content-type': LD } });
       expect(rollback.body.errors).toEqual([{ path: '$.epcisBody.eventList[1].action', message: expect.stringMatching(/action is required/) }]);
       expect(await countRows(node, 'SELECT 1 FROM epcis_capture_jobs')).toBe(jobsBefore);
+    });
+
+    it('JSON-LD is parsed for the capture routes only: another route still answers 415 to it', async () => {
+      const reply = await node.refused('POST', '/api/v1/enterprises/applications', { rawBody: '{}', headers: { 'content-type': LD } });
+      expect(reply.status).toBe(415);
     });
 
     it('rollback vs proceed with one bad event among three: nothing stored, or the two good ones and a job that names the bad one', async () => {

@@ -26,16 +26,11 @@ export class EpcisCaptureModule implements OnModuleInit {
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
   ) {}
 
-  /**
-   * JSON-LD bodies (application/ld+json) are parsed like application/json, with Fastify's own
-   * JSON parser (prototype-poisoning refused) under the same body limit and depth check.
-   */
+  /** JSON-LD bodies for the capture routes (installJsonLdParser), and the capture headers of every capture reply. */
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    if (!fastify.hasContentTypeParser('application/ld+json')) {
-      fastify.addContentTypeParser('application/ld+json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'ignore'));
-    }
+    if (!fastify.hasContentTypeParser('application/ld+json')) installJsonLdParser(fastify);
     // Set before the body is read, so that a capture Fastify refuses itself (too large, malformed,
     // an unknown media type) still answers with the versions and the limits.
     const headers = { ...CAPTURE_VERSION_HEADERS, ...captureLimitHeaders({ maxEvents: this.config.maxEventsPerDocument, maxBytes: this.config.maxPayloadBytes }) };
@@ -44,4 +39,52 @@ export class EpcisCaptureModule implements OnModuleInit {
       done();
     });
   }
+}
+
+/**
+ * application/ld+json bodies of the capture routes are parsed like application/json: Fastify's own
+ * JSON parser (prototype poisoning refused), the node's body limit, and the depth check of the
+ * preParsing hook (http/hardening.ts), which wraps the stream read here. Elsewhere nothing changes:
+ * a route gets 415 as before, and a request no route answers is not read at all.
+ */
+function installJsonLdParser(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'ignore');
+  const bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
+  fastify.addContentTypeParser('application/ld+json', (request, payload, done) => {
+    if (request.is404) {
+      done(null, undefined);
+      return;
+    }
+    if (!isCapturePath(request.url)) {
+      done(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, `Unsupported Media Type: application/ld+json`), undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let finished = false;
+    const finish = (error: Error | null, body?: unknown) => {
+      if (finished) return;
+      finished = true;
+      done(error, body);
+    };
+    payload.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > bodyLimit) {
+        payload.removeAllListeners('data');
+        payload.resume();
+        finish(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    payload.on('error', (error: Error) => finish(error));
+    payload.on('end', () => {
+      if (finished) return;
+      parseJson(request, Buffer.concat(chunks).toString('utf8'), (error: Error | null, body?: unknown) => finish(error, body));
+    });
+  });
+}
+
+function fastifyError(code: string, statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { code, statusCode });
 }
