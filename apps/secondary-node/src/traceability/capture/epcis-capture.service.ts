@@ -64,6 +64,8 @@ const CONFLICT = { type: 'epcisException:ValidationException', title: 'Event ID 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_PER_PAGE = 30;
 const MAX_PER_PAGE = 100;
+/** Problems a capture job keeps (a document has at most INGEST_MAX_EVENTS_PER_DOCUMENT events, each with up to 50). */
+const MAX_JOB_ERRORS = 1000;
 
 /**
  * The capture side of the EPCIS 2.0 REST binding: POST /epcis/capture (a document, as a capture job)
@@ -124,7 +126,7 @@ export class EpcisCaptureService {
       stored: stored.stored,
       duplicates: stored.duplicates,
       rejected,
-      problems: errors.length > 0 ? errors : null,
+      problems: errors.length > 0 ? this.bounded(errors) : null,
       finished: true,
     });
     return this.job(caller, id);
@@ -202,14 +204,27 @@ export class EpcisCaptureService {
   }
 
   /**
-   * proceed: the events that are valid, each problem of the others recorded in `errors`. The
-   * document is validated as a whole (as over MQTT, so each event is normalised exactly as there);
-   * the events a problem names are set aside and the rest validated again, until what remains is
-   * valid. Problems of the document itself (not of one event) still refuse it (400).
+   * proceed: the events that are valid, each problem of the others recorded in `errors`. The good
+   * events are then validated together as one document (as over MQTT, so each is normalised exactly
+   * as there); should that still name an event, it is set aside and the rest validated again.
+   * Problems of the document itself (not of one event) still refuse it (400).
    */
   private validateEach(prefixKey: string, document: Record<string, unknown>, listLength: number, errors: CaptureJobError[]): Array<{ event: NormalisedEvent; index: number }> {
-    let kept = Array.from({ length: listLength }, (_, index) => index);
     const list = (document.epcisBody as { eventList: unknown[] }).eventList;
+    // First each event alone in the document's envelope: every bad event is found in one pass
+    // (a whole-document parse stops listing at maxProblems), at the cost of about one parse.
+    let kept: number[] = [];
+    for (let index = 0; index < listLength; index += 1) {
+      const verdict = this.runtime.validator.validatePayload(prefixKey, JSON.stringify(documentWith(document, [index])));
+      if (verdict.ok) {
+        kept.push(index);
+        continue;
+      }
+      const grouped = problemsByEvent(verdict.problems);
+      if (grouped.document.length > 0 || grouped.events.size === 0) throw rejection({ ...verdict, problems: grouped.document.length > 0 ? grouped.document : verdict.problems });
+      const kind = verdict.reason === 'foreign_commissioning' ? SECURITY : VALIDATION;
+      for (const problem of grouped.events.get(0) ?? []) errors.push(jobError(kind, withOriginalIndex(problem.path, index), problem.message, eventIdOf(list[index])));
+    }
     // Each round sets at least one event aside, so this ends within listLength + 1 rounds.
     for (let round = 0; round <= listLength; round += 1) {
       const verdict = this.runtime.validator.validatePayload(prefixKey, JSON.stringify(documentWith(document, kept)));
@@ -225,6 +240,13 @@ export class EpcisCaptureService {
       kept = kept.filter((_, position) => !grouped.events.has(position));
     }
     return [];
+  }
+
+  /** A job lists at most MAX_JOB_ERRORS problems; the last entry then says how many more there were. */
+  private bounded(errors: CaptureJobError[]): CaptureJobError[] {
+    if (errors.length <= MAX_JOB_ERRORS) return errors;
+    const more = errors.length - (MAX_JOB_ERRORS - 1);
+    return [...errors.slice(0, MAX_JOB_ERRORS - 1), jobError(VALIDATION, 'epcisBody.eventList', `… and ${more} more problems`)];
   }
 
   /**
