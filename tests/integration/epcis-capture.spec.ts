@@ -11,6 +11,9 @@ import { countRows, epcisDocument, objectEvent } from './ingestion-harness';
  * /capture/{captureID}, POST /events): capture jobs, GS1-Capture-Error-Behaviour, the GS1-* headers,
  * JSON-LD content negotiation, limits, duplicates and tenancy.
  */
+// Generous: other suites share this machine, and a node's start, bcrypt logins and the restart take their time under load.
+jest.setTimeout(180_000);
+
 const LIMITS = { INGEST_MAX_PAYLOAD_BYTES: '32768', INGEST_MAX_EVENTS_PER_DOCUMENT: '20', BODY_LIMIT_BYTES: '65536' };
 const LD = 'application/ld+json';
 
