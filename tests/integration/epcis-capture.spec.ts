@@ -129,6 +129,12 @@ describe('EPCIS 2.0 REST capture interface', () => {
       expect(returned).toEqual(calibration);
       expect(recordTime).toEqual(expect.any(String));
       expect(ownContext).toEqual([{ example: 'http://ns.example.com/epcis/' }]);
+      // The query side finds it by its type, and lists the type among the event types.
+      const byType = await node.request('GET', `/epcis/events?eventType=${encodeURIComponent('example:CalibrationEvent')}`, { token: acme.token });
+      expect(byType.status).toBe(200);
+      expect(byType.body.epcisBody.queryResults.resultsBody.eventList.map((e: { eventID: string }) => e.eventID)).toEqual([calibration.eventID]);
+      const types = await node.request('GET', '/epcis/eventTypes', { token: acme.token });
+      expect(JSON.stringify(types.body)).toContain('example:CalibrationEvent');
 
       // The same kind of event alone, by POST /epcis/events, its prefix declared in its own @context.
       const single = { ...calibration, eventID: 'urn:uuid:0e0c6f40-1b7e-4c6e-9d55-3f1c0000a002', '@context': context };
