@@ -16,6 +16,7 @@ import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type Upstream
 import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
 import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
 import { LABELS_CONFIG, type LabelsConfig, readLabelsConfig } from './labels/labels.config';
+import { HANDLE_PROTOCOL_CONFIG, type HandleProtocolConfig, readHandleProtocolConfig } from './handle-protocol/handle-protocol.config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot: the node-wide
@@ -44,6 +45,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   mqttAccess: MqttAccessConfig;
   /** The CJK font of label sheets: LABEL_FONT (labels/labels.config.ts). */
   labels: LabelsConfig;
+  /** The Handle protocol listeners on UDP and TCP (handle-protocol/handle-protocol.config.ts). */
+  handleProtocol: HandleProtocolConfig;
   /** The built web console served at /console/ (CONSOLE_DIR); undefined: dist/console of this checkout. */
   consoleDir: string | undefined;
 }
@@ -70,6 +73,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       logging: readLoggingConfig(read, node),
       mqttAccess: readMqttAccessConfig(read),
       labels: readLabelsConfig(read),
+      handleProtocol: readHandleProtocolConfig(read, node),
       consoleDir: read.optional('CONSOLE_DIR'),
     };
     checkUpstreamConfig(read, slices.upstream);
@@ -97,8 +101,9 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: LOGGING_CONFIG, useValue: config.logging },
     { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
     { provide: LABELS_CONFIG, useValue: config.labels },
+    { provide: HANDLE_PROTOCOL_CONFIG, useValue: config.handleProtocol },
   ];
 }
 
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, HANDLE_PROTOCOL_CONFIG];

@@ -20,6 +20,7 @@ import { TraceabilityQueryModule } from './traceability/query/query.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';
+import { HandleProtocolModule } from './handle-protocol/handle-protocol.module';
 
 @Global()
 @Module({})
@@ -42,7 +43,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule, LabelsModule, ReportsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
       controllers: [HealthController],
     };
   }
