@@ -11,7 +11,7 @@
  *
  * Targets: UDP ≥ 0.7 × echo, TCP ≥ 0.7 × echo, p99 ≤ 5 ms.
  * Options: --duration=10 --warmup=2 --concurrency=256 --udp-sockets=4 --tcp-connections=8
- * --identifiers=10000 --working-set=1000 --rounds=2. Environment: BENCH_NODE_ARGS (e.g. --cpu-prof),
+ * --identifiers=10000 --working-set=1000 --rounds=2 --only=udp,tcp. Environment: BENCH_NODE_ARGS (e.g. --cpu-prof),
  * BENCH_PG_URL.
  */
 import { spawn } from 'node:child_process';
@@ -20,7 +20,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { installExitHandlers, onCleanup, runCleanup } from '../tests/support/benchmark/cleanup';
-import { startNodeProcess } from '../tests/support/benchmark/server-process';
+import { startServerProcess } from '../tests/support/benchmark/server-process';
+import { NODE_MAIN } from '../tests/support/node-process';
 import { round } from '../tests/support/benchmark/stats';
 import { freePort } from '../tests/support/free-port';
 import { SpawnedProcess, trackChild } from '../tests/support/spawned-process';
@@ -44,6 +45,7 @@ interface Options {
   identifiers: number;
   workingSet: number;
   rounds: number;
+  transports: Array<'udp' | 'tcp'>;
 }
 
 interface LoadResult {
@@ -82,6 +84,7 @@ function parseOptions(args: string[]): Options {
     identifiers: value('identifiers', 10_000),
     workingSet: value('working-set', 1000),
     rounds: value('rounds', 2),
+    transports: (args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['udp', 'tcp']) as Array<'udp' | 'tcp'>,
   };
 }
 
@@ -108,8 +111,15 @@ async function runSuite(options: Options): Promise<void> {
   const database = await createScratchDatabase(`idis_bench_hdl_${run}`, ADMIN_URL);
   onCleanup('drop database', () => database.drop());
   const handlePort = await freePort();
-  const node = await startNodeProcess(
-    {
+  // Started directly (not startNodeProcess) for a longer start-up allowance on a busy machine.
+  const node = await startServerProcess({
+    script: process.env.BENCH_NODE_MAIN || NODE_MAIN,
+    name: 'node',
+    readyPath: '/health',
+    port: await freePort(),
+    timeoutMs: 240_000,
+    env: {
+      RATE_LIMITS_ENABLED: 'false',
       DATABASE_URL: database.url,
       OPERATOR_PASSWORD: 'bench-operator-1',
       JWT_SECRET: randomBytes(32).toString('hex'),
@@ -119,8 +129,7 @@ async function runSuite(options: Options): Promise<void> {
       // One load generator on loopback is one source: the per-source budget would cap the run.
       HANDLE_PROTOCOL_SOURCE_PPS: '0',
     },
-    await freePort(),
-  );
+  });
   onCleanup('node', () => node.stop());
   await setUpEnterprise(node.baseUrl);
   const db = new Client({ connectionString: database.url });
@@ -149,7 +158,7 @@ async function runSuite(options: Options): Promise<void> {
 
   const rows: Row[] = [];
   for (let r = 1; r <= options.rounds; r += 1) {
-    for (const transport of ['udp', 'tcp'] as const) {
+    for (const transport of options.transports) {
       for (const server of ['echo', 'node'] as const) {
         const result = await load(options, transport, server === 'echo' ? echoPort : handlePort, handles);
         rows.push({ ...result, server, round: r });
@@ -160,6 +169,8 @@ async function runSuite(options: Options): Promise<void> {
   const metrics = await (await fetch(`${node.baseUrl}/metrics`)).text();
   const prepared = Number(/idis_handle_protocol_events_total\{event="prepared_reply"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   writeReport(options, rows, reply.length, prepared);
+  // Stopped here, not by the cleanup's SIGKILL: a node run with BENCH_NODE_ARGS=--cpu-prof writes its profile on exit.
+  await node.stop();
 }
 
 async function load(options: Options, transport: 'udp' | 'tcp', port: number, handles: string[]): Promise<LoadResult> {

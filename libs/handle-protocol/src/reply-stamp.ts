@@ -43,11 +43,11 @@ export function plainResolutionHandleLength(packet: Buffer, length = packet.leng
 }
 
 /**
- * Writes the request-dependent fields into `reply` (a fresh copy of a prepared reply): the
+ * Writes the request-dependent fields into `reply` at `at` (a fresh copy of a prepared reply): the
  * protocol version (the request's suggestion, at most 2.10) and this server's suggestion, the
  * session and request ids, the echoed flags, the recursion count and the expiration time.
  */
-export function stampReply(reply: Buffer, request: Buffer, expiration: number): void {
+export function stampReply(reply: Buffer, request: Buffer, expiration: number, at = 0): void {
   const suggestedMajor = request[2] & 0x03;
   let major = suggestedMajor === 0 ? request[0] : suggestedMajor;
   let minor = suggestedMajor === 0 ? request[1] : request[3];
@@ -55,13 +55,13 @@ export function stampReply(reply: Buffer, request: Buffer, expiration: number): 
     major = SUPPORTED_MAJOR;
     minor = SERVER_MINOR;
   }
-  reply[0] = major;
-  reply[1] = minor;
-  reply[2] = SUPPORTED_MAJOR;
-  reply[3] = SERVER_MINOR;
-  request.copy(reply, 4, 4, 12);
-  const flags = (reply.readUInt32BE(OP_FLAGS_AT) & ~REPLY_ECHO_FLAGS) | (request.readUInt32BE(OP_FLAGS_AT) & REPLY_ECHO_FLAGS);
-  reply.writeUInt32BE(flags >>> 0, OP_FLAGS_AT);
-  reply[RECURSION_AT] = request[RECURSION_AT];
-  reply.writeUInt32BE(expiration >>> 0, EXPIRATION_AT);
+  reply[at] = major;
+  reply[at + 1] = minor;
+  reply[at + 2] = SUPPORTED_MAJOR;
+  reply[at + 3] = SERVER_MINOR;
+  request.copy(reply, at + 4, 4, 12);
+  const flags = (reply.readUInt32BE(at + OP_FLAGS_AT) & ~REPLY_ECHO_FLAGS) | (request.readUInt32BE(OP_FLAGS_AT) & REPLY_ECHO_FLAGS);
+  reply.writeUInt32BE(flags >>> 0, at + OP_FLAGS_AT);
+  reply[at + RECURSION_AT] = request[RECURSION_AT];
+  reply.writeUInt32BE(expiration >>> 0, at + EXPIRATION_AT);
 }

@@ -32,6 +32,7 @@ import { EventHub } from '../events/event-hub';
 import type { ResolutionOutcome } from '../events/node-events';
 import { RemoteResolver } from '../resolution/remote-resolver';
 import { ResolutionCache } from '../resolution/resolution-cache';
+import { RESOLUTION_CONFIG, type ResolutionConfig } from '../resolution/resolution.config';
 import { ResolutionService } from '../resolution/resolution.service';
 import type { CacheEntry, FoundRecord } from '../resolution/resolution.types';
 import { HANDLE_PROTOCOL_CONFIG, type HandleProtocolConfig } from './handle-protocol.config';
@@ -52,6 +53,8 @@ interface RequestContext {
   envelope: Envelope;
   message: DecodedMessage;
   version: { major: number; minor: number };
+  /** ResolutionCache.invalidationSequence when the lookup started (for a prepared reply built from it). */
+  sequence?: number;
 }
 
 /**
@@ -68,12 +71,13 @@ export class HandleAnswerer {
 
   constructor(
     private readonly resolution: ResolutionService,
-    cache: ResolutionCache,
+    private readonly cache: ResolutionCache,
     private readonly remote: RemoteResolver,
     private readonly events: EventHub,
     private readonly stats: HandleProtocolStats,
     private readonly site: SiteRecord,
     @Inject(HANDLE_PROTOCOL_CONFIG) private readonly config: HandleProtocolConfig,
+    @Inject(RESOLUTION_CONFIG) private readonly resolutionConfig: ResolutionConfig,
   ) {
     this.templates = new ReplyTemplates(cache, MAX_TEMPLATES);
   }
@@ -83,18 +87,37 @@ export class HandleAnswerer {
    * undefined (then `answer` must be used). Synchronous and allocation-light: the hot path.
    */
   preparedReply(packet: Buffer): Buffer | undefined {
+    const template = this.preparedTemplate(packet);
+    if (template === undefined) return undefined;
+    const reply = Buffer.allocUnsafe(template.packet.length);
+    this.writePrepared(template, packet, reply, 0);
+    return reply;
+  }
+
+  /**
+   * The prepared reply that answers `packet`, counted as answered (the caller must then write it
+   * with writePrepared), or undefined. TCP uses it to write many replies into one buffer.
+   */
+  preparedTemplate(packet: Buffer): ReplyTemplate | undefined {
     const handleLength = plainResolutionHandleLength(packet);
     if (handleLength < 0) return undefined;
-    const template = this.templates.current(packet.toString('latin1', REQUEST_HANDLE_AT, REQUEST_HANDLE_AT + handleLength));
+    const started = performance.now();
+    const template = this.templates.current(packet.toString('latin1', REQUEST_HANDLE_AT, REQUEST_HANDLE_AT + handleLength), Date.now());
     if (template === undefined) return undefined;
     if (template.hasPrivateValues && (packet.readUInt32BE(ENVELOPE_SIZE + 8) & OpFlag.PUBLIC_ONLY) === 0) return undefined;
-    const started = performance.now();
-    const reply = Buffer.allocUnsafe(template.packet.length);
-    template.packet.copy(reply, 0);
-    stampReply(reply, packet, ((Date.now() / 1000) | 0) + EXPIRATION_SECONDS);
     this.stats.preparedReplies += 1;
     this.events.signal('resolution.observed', template.prefixKey, template.outcome === 'not_found' ? 'not_found' : 'l1', (performance.now() - started) / 1000, 'handle');
-    return reply;
+    return template;
+  }
+
+  /** Copies `template`'s reply into `target` at `at` and stamps it for `request`. */
+  writePrepared(template: ReplyTemplate, request: Buffer, target: Buffer, at: number): void {
+    template.packet.copy(target, at);
+    stampReply(target, request, this.expiration(), at);
+  }
+
+  private expiration(): number {
+    return ((Date.now() / 1000) | 0) + EXPIRATION_SECONDS;
   }
 
   /**
@@ -190,6 +213,7 @@ export class HandleAnswerer {
       return this.error(envelope, message, version, code, (error as Error).message);
     }
     const flags = message.header.opFlags;
+    context.sequence = this.cache.invalidationSequence;
     const wantsReferral = (flags & OpFlag.RECURSIVE) === 0 && (flags & OpFlag.DO_NOT_REFER) === 0;
     if (wantsReferral && this.remote.isForeign(parsed.prefixKey)) {
       return this.track(this.referOrResolve(context, request, parsed, started));
@@ -248,7 +272,7 @@ export class HandleAnswerer {
       this.observe(parsed.prefixKey, 'not_found', started);
       const reason = entry.prefixUnknown ? ` (prefix ${parsed.prefix} is not known to the top-level node)` : '';
       const reply = this.error(envelope, message, version, ResponseCode.HANDLE_NOT_FOUND, `handle ${request.handle} not found${reason}`);
-      if (plain && (flags & OpFlag.PUBLIC_ONLY) !== 0) this.rememberReply(request.handleBytes, entry, parsed, 'not_found', false, reply);
+      if (plain && (flags & OpFlag.PUBLIC_ONLY) !== 0) this.rememberReply(context, request.handleBytes, entry, parsed, 'not_found', false, reply);
       return reply;
     }
     const hasPrivateValues = entry.publicValuesJson !== entry.valuesJson;
@@ -265,7 +289,7 @@ export class HandleAnswerer {
     const body = resolutionResponseBody(request.handleBytes, this.valueList(entry, chosen, plain), this.digestFor(context));
     const reply = this.reply(envelope, message, version, ResponseCode.SUCCESS, body);
     this.observe(parsed.prefixKey, outcome, started);
-    if (plain) this.rememberReply(request.handleBytes, entry, parsed, 'l1', hasPrivateValues, reply);
+    if (plain) this.rememberReply(context, request.handleBytes, entry, parsed, 'l1', hasPrivateValues, reply);
     return reply;
   }
 
@@ -278,9 +302,12 @@ export class HandleAnswerer {
     }
   }
 
-  private rememberReply(handleBytes: Uint8Array, entry: CacheEntry, parsed: ParsedHandle, outcome: ResolutionOutcome, hasPrivateValues: boolean, packet: Answer): void {
-    if (!packet) return;
-    const template: ReplyTemplate = { entry, handleKey: parsed.key, prefixKey: parsed.prefixKey, outcome, hasPrivateValues, packet };
+  private rememberReply(context: RequestContext, handleBytes: Uint8Array, entry: CacheEntry, parsed: ParsedHandle, outcome: ResolutionOutcome, hasPrivateValues: boolean, packet: Answer): void {
+    if (!packet || context.sequence === undefined) return;
+    // The record's lifetime as L1 keeps it: its TTL (or the not-found TTL) from when it was read.
+    const ttlSeconds = entry.kind === 'found' ? entry.ttlSeconds : this.resolutionConfig.negativeTtlSeconds;
+    const expiresAt = entry.loadedAt + ttlSeconds * 1000;
+    const template: ReplyTemplate = { handleKey: parsed.key, prefixKey: parsed.prefixKey, outcome, hasPrivateValues, expiresAt, sequence: context.sequence, packet };
     this.templates.remember(Buffer.from(handleBytes).toString('latin1'), template);
   }
 

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { ENVELOPE_SIZE, OpFlag } from '@idis/handle-protocol';
 import type { Answer, HandleAnswerer } from './handle-answerer';
+import type { ReplyTemplate } from './reply-templates';
 import type { HandleProtocolConfig } from './handle-protocol.config';
 import type { HandleProtocolStats } from './handle-protocol-stats';
 import type { SourceGuard } from './source-guard';
@@ -71,6 +72,10 @@ class TcpConnection {
   private inFlight = 0;
   private closing = false;
   private readTimer: NodeJS.Timeout | undefined;
+  /** Prepared replies of the chunk being read, written together as one buffer at its end. */
+  private readonly batchTemplates: ReplyTemplate[] = [];
+  private readonly batchRequests: Buffer[] = [];
+  private batchBytes = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -113,6 +118,7 @@ class TcpConnection {
       this.request(data.subarray(offset, end));
       offset = end;
     }
+    this.flushBatch();
     this.socket.uncork();
     if (this.closing) return;
     if (offset < data.length) {
@@ -132,12 +138,18 @@ class TcpConnection {
   private request(frame: Buffer): void {
     this.stats.tcpRequests += 1;
     const keep = frame.length >= KEEP_CONNECTION_AT + 4 && (frame.readUInt32BE(KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
-    const prepared = this.answerer.preparedReply(frame);
-    if (prepared !== undefined) {
-      this.write(prepared);
-      if (!keep) this.finish();
+    const template = this.answerer.preparedTemplate(frame);
+    if (template !== undefined) {
+      this.batchTemplates.push(template);
+      this.batchRequests.push(frame);
+      this.batchBytes += template.packet.length;
+      if (!keep) {
+        this.flushBatch();
+        this.finish();
+      }
       return;
     }
+    this.flushBatch();
     const answer = this.answerer.busy ? this.answerer.busyReply(frame) : this.answerer.answer(frame);
     if (!(answer instanceof Promise)) {
       this.write(answer);
@@ -157,6 +169,23 @@ class TcpConnection {
         this.socket.destroy();
       },
     );
+  }
+
+  /** Writes the batched prepared replies as one buffer: one allocation and one write per chunk read. */
+  private flushBatch(): void {
+    const count = this.batchTemplates.length;
+    if (count === 0) return;
+    const out = Buffer.allocUnsafe(this.batchBytes);
+    let at = 0;
+    for (let i = 0; i < count; i += 1) {
+      const template = this.batchTemplates[i];
+      this.answerer.writePrepared(template, this.batchRequests[i], out, at);
+      at += template.packet.length;
+    }
+    this.batchTemplates.length = 0;
+    this.batchRequests.length = 0;
+    this.batchBytes = 0;
+    this.write(out);
   }
 
   private write(reply: Answer): void {
