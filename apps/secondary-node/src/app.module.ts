@@ -22,6 +22,7 @@ import { SubscriptionsModule } from './traceability/subscriptions/subscriptions.
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';
+import { HandleProtocolModule } from './handle-protocol/handle-protocol.module';
 
 @Global()
 @Module({})
@@ -44,7 +45,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
       controllers: [HealthController],
     };
   }

@@ -61,6 +61,11 @@ export class L1Cache {
     this.maxAgeMs = maxAgeMs;
   }
 
+  /** Whether entries are currently served only up to an age limit (the invalidation channel is down). */
+  get ageLimited(): boolean {
+    return this.maxAgeMs !== undefined;
+  }
+
   get size(): number {
     return this.lru?.size ?? 0;
   }
