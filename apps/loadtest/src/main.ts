@@ -177,6 +177,15 @@ async function mqttCredentialFor(target: string, token: string): Promise<{ usern
 }
 
 function scenarioFrom(flags: Flags): Scenario {
+  try {
+    return readScenario(flags);
+  } catch (error) {
+    // A scenario or flag the tool refuses is the caller's to fix: exit code 2, as for bad flags.
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+}
+
+function readScenario(flags: Flags): Scenario {
   let base: Partial<Scenario> & { keys?: Partial<Scenario['keys']> } = {};
   if (flags.scenario) base = loadScenarioFile(flags.scenario);
   const fromFile = flags.scenario !== undefined;
