@@ -18,6 +18,8 @@ export interface KeysConfig {
   distribution: Distribution;
   /** 0..1: share of requests for identifiers that do not exist. */
   unknownShare?: number;
+  /** Every key of the source is one that does not exist (a not-found workload). */
+  allUnknown?: boolean;
   seed?: number;
 }
 
@@ -145,6 +147,6 @@ export class KeyPicker {
       this.unknownCounter += 1;
       return { handle: `${this.config.prefix}/${this.unknownStem}${this.unknownCounter}`, known: false };
     }
-    return { handle: `${this.config.prefix}/${this.suffix(this.index())}`, known: true };
+    return { handle: `${this.config.prefix}/${this.suffix(this.index())}`, known: this.config.allUnknown !== true };
   }
 }

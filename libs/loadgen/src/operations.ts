@@ -23,6 +23,12 @@ export interface OperationSpec {
   batchSize?: number;
   /** trace: direction back|forward (default back). */
   direction?: 'back' | 'forward';
+  /**
+   * Resolutions: 'full' (default) checks the status and that the reply names the handle asked for;
+   * 'status' only the status (200 for known keys, 404 for unknown), for servers that answer every
+   * key with the same bytes (the benchmarks' bare baselines).
+   */
+  check?: 'full' | 'status';
 }
 
 export interface HttpRequestSpec {
@@ -74,10 +80,14 @@ function statusVerdict(status: number, expected: number): Verdict {
   return status === expected ? undefined : `HTTP ${status}`;
 }
 
-function resolutionCheck(key: PickedKey): (status: number, body: string) => Verdict {
+function resolutionCheck(key: PickedKey, mode: OperationSpec['check'] = 'full'): (status: number, body: string) => Verdict {
+  if (mode === 'status') return key.known ? KNOWN_STATUS : UNKNOWN_STATUS;
   if (!key.known) return (status) => (status === 404 ? undefined : status === 200 ? 'found an unknown handle' : `HTTP ${status}`);
   return (status, body) => (status !== 200 ? `HTTP ${status}` : namesHandle(body, key.handle) ? undefined : 'wrong handle in reply');
 }
+
+const KNOWN_STATUS = (status: number): Verdict => (status === 200 ? undefined : `HTTP ${status}`);
+const UNKNOWN_STATUS = (status: number): Verdict => (status === 404 ? undefined : status === 200 ? 'found an unknown handle' : `HTTP ${status}`);
 
 function snmsOk(status: number, body: string): Verdict {
   if (status !== 200) return `HTTP ${status}`;
@@ -125,17 +135,17 @@ export function operationFactory(spec: OperationSpec, ctx: OperationContext): ()
     case 'resolve':
       return () => {
         const key = ctx.keys.next();
-        return { transport: 'http', request: { method: 'GET', path: `/api/handles/${encodePath(key.handle)}`, headers: {} }, check: resolutionCheck(key), registers: 0 };
+        return { transport: 'http', request: { method: 'GET', path: `/api/handles/${encodePath(key.handle)}`, headers: {} }, check: resolutionCheck(key, spec.check), registers: 0 };
       };
     case 'snms-detail':
       return () => {
         const key = ctx.keys.next();
-        return { transport: 'http', request: { method: 'GET', path: `/identityv2/data/detail?handle=${encodeURIComponent(key.handle)}`, headers: {} }, check: resolutionCheck(key), registers: 0 };
+        return { transport: 'http', request: { method: 'GET', path: `/identityv2/data/detail?handle=${encodeURIComponent(key.handle)}`, headers: {} }, check: resolutionCheck(key, spec.check), registers: 0 };
       };
     case 'proxy':
       return () => {
         const key = ctx.keys.next();
-        return { transport: 'http', request: { method: 'GET', path: `/${encodePath(key.handle)}?noredirect`, headers: { accept: 'application/json' } }, check: resolutionCheck(key), registers: 0 };
+        return { transport: 'http', request: { method: 'GET', path: `/${encodePath(key.handle)}?noredirect`, headers: { accept: 'application/json' } }, check: resolutionCheck(key, spec.check), registers: 0 };
       };
     case 'register':
       return () => {

@@ -44,6 +44,8 @@ export interface RunPart {
   sendLag?: string;
   operations: Record<string, OperationPart>;
   errorsByKind: Record<string, number>;
+  /** Measured answers by HTTP status (MQTT publishes and failed connections have none). */
+  statusCodes: Record<string, number>;
   timeline: SecondBucket[];
   cpu: { userMs: number; systemMs: number; wallMs: number };
   interrupted: boolean;
@@ -61,6 +63,7 @@ export class Recorder {
   readonly sendLag = newHistogram();
   private readonly operations = new Map<string, OperationTotals>();
   readonly errorsByKind = new Map<string, number>();
+  readonly statusCodes = new Map<number, number>();
   requests = 0;
   ok = 0;
   errors = 0;
@@ -102,11 +105,12 @@ export class Recorder {
   }
 
   /** One finished operation: latency in ms, and undefined or the kind of error. */
-  record(kind: string, latencyMs: number, error: string | undefined, measured: boolean, registered = 0): void {
+  record(kind: string, latencyMs: number, error: string | undefined, measured: boolean, registered = 0, status = 0): void {
     if (!measured) {
       this.warmupRequests += 1;
       return;
     }
+    if (status > 0) this.statusCodes.set(status, (this.statusCodes.get(status) ?? 0) + 1);
     const op = this.operation(kind);
     op.requests += 1;
     this.requests += 1;
@@ -147,6 +151,7 @@ export class Recorder {
       sendLag: withSendLag ? encodeHistogram(this.sendLag) : undefined,
       operations,
       errorsByKind: Object.fromEntries(this.errorsByKind),
+      statusCodes: Object.fromEntries([...this.statusCodes].map(([code, n]) => [String(code), n])),
       timeline: this.timeline,
       cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000, wallMs },
       interrupted,

@@ -66,6 +66,7 @@ export interface RunSummary {
   sendLag?: LatencySummary;
   operations: Record<string, OperationSummary>;
   errorsByKind: Record<string, number>;
+  statusCodes: Record<string, number>;
   timeline: TimelinePoint[];
   generator: { cpuOfCorePerWorker: number[]; warnings: string[]; loadAverage: number[]; cores: number };
 }
@@ -180,6 +181,8 @@ export function mergeParts(parts: RunPart[]): RunSummary {
   }
   const errorsByKind: Record<string, number> = {};
   for (const p of parts) for (const [k, n] of Object.entries(p.errorsByKind)) errorsByKind[k] = (errorsByKind[k] ?? 0) + n;
+  const statusCodes: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.statusCodes ?? {})) statusCodes[k] = (statusCodes[k] ?? 0) + n;
   const cpuOfCorePerWorker = parts.map((p) => (p.cpu.wallMs > 0 ? (p.cpu.userMs + p.cpu.systemMs) / p.cpu.wallMs : 0));
   const warnings: string[] = [];
   cpuOfCorePerWorker.forEach((c, i) => {
@@ -208,6 +211,7 @@ export function mergeParts(parts: RunPart[]): RunSummary {
     sendLag: sendLagParts.length > 0 ? summarise(mergeEncoded(sendLagParts)) : undefined,
     operations,
     errorsByKind,
+    statusCodes,
     timeline: mergeTimelines(parts.map((p) => p.timeline)).map(toPoint),
     generator: { cpuOfCorePerWorker: cpuOfCorePerWorker.map((c) => Math.round(c * 1000) / 1000), warnings, loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), cores: cpus().length },
   };
