@@ -351,6 +351,33 @@ describe('EPCIS 2.0 REST capture interface', () => {
     });
   });
 
+  describe('API keys', () => {
+    it('a key with capture-events captures and lists its enterprise’s jobs; a key without it neither captures nor reads jobs', async () => {
+      const keyOf = async (operations: string[]) => {
+        const reply = await node.request('POST', `/api/v1/enterprises/${acme.enterpriseId}/api-keys`, { token: acme.token, body: { name: `capture-${operations.join('-')}`, prefixes: ['88.118.8'], operations } });
+        if (reply.status !== 201) throw new Error(`key creation failed: ${reply.status} ${reply.text}`);
+        return reply.body.secret as string;
+      };
+      const capturer = await keyOf(['capture-events']);
+      const reader = await keyOf(['read-events']);
+      const captured = await node.request('POST', '/epcis/capture', { headers: { 'x-api-key': capturer, 'content-type': LD }, rawBody: JSON.stringify(epcisDocument([objectEvent({ epcs: ['hdl:88.118.8/KEY-1'] })])) });
+      expect(captured.status).toBe(202);
+      const listed = await node.request('GET', '/epcis/capture?perPage=100', { headers: { 'x-api-key': capturer } });
+      expect(listed.body.map((j: { captureID: string }) => j.captureID)).toContain(captured.body.captureID);
+
+      const refused = await node.refused('POST', '/epcis/capture', { headers: { 'x-api-key': reader, 'content-type': LD }, rawBody: JSON.stringify(epcisDocument([objectEvent({ epcs: ['hdl:88.118.8/KEY-2'] })])) });
+      expect(refused.status).toBe(403);
+      expect(refused.body.type).toBe('epcisException:SecurityException');
+      // Refused for the key's operations before any job is looked at: the same answer for a real job and an unknown one.
+      const real = await node.request('GET', `/epcis/capture/${captured.body.captureID}`, { headers: { 'x-api-key': reader } });
+      const unknown = await node.request('GET', '/epcis/capture/7b0e7c1e-0000-4000-8000-00000000beef', { headers: { 'x-api-key': reader } });
+      expect([real.status, unknown.status]).toEqual([403, 403]);
+      expect(real.body.type).toBe('epcisException:SecurityException');
+      expect(real.body.detail).toBe(unknown.body.detail);
+      expect((await node.request('GET', '/epcis/capture', { headers: { 'x-api-key': reader } })).status).toBe(403);
+    });
+  });
+
   describe('GET /epcis/capture', () => {
     it('lists the caller’s jobs newest first, a page at a time with Link rel="next"; an operator sees every job', async () => {
       const initech = await node.approvedEnterprise('88.118.10', 'initech');
