@@ -13,6 +13,8 @@ module.exports = {
     '^@idis/contracts$': '<rootDir>/libs/contracts/src',
     '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
     '^@idis/console-kit/(.*)$': '<rootDir>/libs/console-kit/src/$1',
+    '^@idis/handle-protocol$': '<rootDir>/libs/handle-protocol/src',
+    '^@idis/handle-protocol/(.*)$': '<rootDir>/libs/handle-protocol/src/$1',
     '^@idis/runtime$': '<rootDir>/libs/runtime/src',
     '^@idis/runtime/(.*)$': '<rootDir>/libs/runtime/src/$1',
   },

@@ -15,11 +15,14 @@ import { RegistryModule } from './registry/registry.module';
 import { ResolutionModule } from './resolution/resolution.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { GrantsModule } from './traceability/grants/grants.module';
+import { EpcisCaptureModule } from './traceability/capture/capture.module';
 import { IngestionModule } from './traceability/ingestion/ingestion.module';
 import { TraceabilityQueryModule } from './traceability/query/query.module';
+import { SubscriptionsModule } from './traceability/subscriptions/subscriptions.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';
+import { HandleProtocolModule } from './handle-protocol/handle-protocol.module';
 
 @Global()
 @Module({})
@@ -42,7 +45,7 @@ export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule, LabelsModule, ReportsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
       controllers: [HealthController],
     };
   }

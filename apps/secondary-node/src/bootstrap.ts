@@ -6,6 +6,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { defaultConsoleDir, serveConsole } from '@idis/runtime/console-files';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
+import { installAuthHttpHooks } from './auth/auth-http-hooks';
 import type { AppConfig } from './app-config';
 import { migrateDatabase } from './database/migrate';
 import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exception.filter';
@@ -40,10 +41,14 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   refuseNulCharacters(adapter.getInstance());
   // Security headers, CORS, URL length, JSON depth: before any route (http/hardening.ts).
   await installHardening(app, config.hardening);
+  // WWW-Authenticate on 401s, strict JSON where credentials are sent: per route, so before any route.
+  installAuthHttpHooks(adapter.getInstance());
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
+  // Not the HTTP app's global enhancers: the limits interceptor (HTTP only) would still wrap every
+  // message in Nest's interceptor chain (an async resource per message: ~5 % of the consumer's CPU).
   const ingestion = app.get(IngestionRuntime).transport();
-  if (ingestion) app.connectMicroservice({ strategy: ingestion }, { inheritAppConfig: true });
+  if (ingestion) app.connectMicroservice({ strategy: ingestion }, { inheritAppConfig: false });
 
   const document = SwaggerModule.createDocument(
     app,

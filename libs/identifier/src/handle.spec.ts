@@ -12,6 +12,7 @@ import {
   parsePrefix,
   tryParseHandle,
 } from './index';
+import { parseHandleCarefully } from './handle';
 import { validHandle, validHandleParts, validPrefix } from './testing/arbitraries';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -371,5 +372,36 @@ describe('properties', () => {
         else expect(result.error).toBeInstanceOf(IdentifierError);
       }),
     );
+  });
+});
+
+describe('parseHandle: the printable-ASCII fast path agrees with the careful parser', () => {
+  const outcome = (fn: () => unknown) => {
+    try {
+      return { ok: fn() };
+    } catch (error) {
+      if (error instanceof IdentifierError) return { code: error.code, message: error.message };
+      throw error;
+    }
+  };
+  const near = fc.oneof(
+    fc.string({ unit: fc.constantFrom('8', '1', '.', '/', 'A', 'b', '_', '-', ' ', '~', '%', '\u0000', '\u007f', '产', 'Z'), maxLength: 300 }),
+    validHandle(),
+    fc.tuple(validPrefix(), fc.string({ maxLength: 260 })).map(([p, s]) => `${p}/${s}`),
+  );
+
+  it('gives the same result or the same error for any input', () => {
+    fc.assert(
+      fc.property(near, (input) => {
+        expect(outcome(() => parseHandle(input))).toEqual(outcome(() => parseHandleCarefully(input)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes the edges of the limits the same way', () => {
+    for (const input of [`${'a'.repeat(64)}/x`, `${'a'.repeat(65)}/x`, `88/${'x'.repeat(252)}`, `88/${'x'.repeat(253)}`, '88/x', '88/', '/x', '88.118.8/ABC123', '88..8/x']) {
+      expect(outcome(() => parseHandle(input))).toEqual(outcome(() => parseHandleCarefully(input)));
+    }
   });
 });

@@ -34,12 +34,33 @@ export interface ParsedPrefix {
 export type ParseHandleResult = { ok: true; value: ParsedHandle } | { ok: false; error: IdentifierError };
 
 const PREFIX_SEGMENT_CHAR = /[A-Za-z0-9_-]/;
+/** Printable ASCII only: no control character, no surrogate, one UTF-8 byte per character. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** A well-formed prefix (dot-separated non-empty segments of the allowed characters). */
+const WELL_FORMED_PREFIX = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 /**
  * Parses `<prefix>/<suffix>`. The prefix ends at the first '/'; the suffix may contain further '/'
  * (RFC 3651 LocalName). Nothing is trimmed: spaces belong to the suffix.
  */
 export function parseHandle(input: string): ParsedHandle {
+  if (input.length === 0) throw new IdentifierError('EMPTY', 'handle is empty');
+
+  const slash = input.indexOf('/');
+  // The common case (every resolution pays it): printable ASCII, a well-formed prefix, a suffix.
+  // Same checks as below, in two regular expressions; anything else takes the long way for its message.
+  if (slash > 0 && slash < input.length - 1 && input.length <= MAX_HANDLE_BYTES && slash <= MAX_PREFIX_BYTES && PRINTABLE_ASCII.test(input)) {
+    const prefix = input.slice(0, slash);
+    if (WELL_FORMED_PREFIX.test(prefix)) {
+      const key = input.toLowerCase();
+      return { handle: input, prefix, suffix: input.slice(slash + 1), key, prefixKey: key.slice(0, slash) };
+    }
+  }
+  return parseHandleCarefully(input);
+}
+
+/** parseHandle character by character, with the message of the first rule broken (exported for its spec only). */
+export function parseHandleCarefully(input: string): ParsedHandle {
   if (input.length === 0) throw new IdentifierError('EMPTY', 'handle is empty');
 
   const slash = input.indexOf('/');

@@ -49,8 +49,12 @@ export function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /** Lower-cases A-Z only: Handle case-insensitivity is ASCII folding, never Unicode folding. */
 export function asciiLower(s: string): string {
+  // For pure ASCII, toLowerCase folds exactly A-Z; anything else keeps its non-ASCII characters untouched.
+  if (ASCII_ONLY.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 

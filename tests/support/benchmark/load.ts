@@ -14,11 +14,15 @@ export interface LoadConfig {
   distribution: 'cycle' | 'uniform' | 'zipf';
   zipfS?: number;
   seed?: number;
+  /** Seed of the Zipf draws (default derived from `seed`): the same seeds give the same key trace. */
+  drawSeed?: number;
   connections: number;
   durationSec: number;
   warmupSec: number;
   serverPid?: number;
   timeoutSec?: number;
+  /** Slack for the runner's start-up on top of warm-up + duration before it is killed (default 30 s). */
+  startupAllowanceSec?: number;
 }
 
 /** What load-runner.js prints. */
@@ -44,12 +48,12 @@ export interface LoadResult {
 
 /**
  * Runs load-runner.js as its own process (autocannon never shares the server's event loop) and
- * returns its result. Killed if it outlives warm-up + duration + 30 s.
+ * returns its result. Killed if it outlives warm-up + duration + startupAllowanceSec (30 s).
  */
 export function runLoad(config: LoadConfig, scratchDir: string): Promise<LoadResult> {
   const file = join(scratchDir, `load-${process.hrtime.bigint()}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const limitMs = (config.warmupSec + config.durationSec + 30) * 1000;
+  const limitMs = (config.warmupSec + config.durationSec + (config.startupAllowanceSec ?? 30)) * 1000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LOAD_RUNNER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);

@@ -4,7 +4,6 @@ import { AccountRepository } from './account.repository';
 import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
-import { AuthHttpHooks } from './auth-http-hooks';
 import { NativeAuthController, SnmsAuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService, DIGEST_SEALER } from './auth.service';
@@ -37,7 +36,6 @@ import { TokenService } from './token.service';
     ApiKeyRepository,
     ApiKeysService,
     EnterpriseDeactivationListener,
-    AuthHttpHooks,
     { provide: DIGEST_SEALER, inject: [NODE_SECRET], useFactory: (secret: string) => new DigestSealer(secret) },
   ],
   exports: [AuthService, AuthGuard, Authenticator, TokenService, AccountRepository, ApiKeysService, LoginThrottle, DIGEST_SEALER],

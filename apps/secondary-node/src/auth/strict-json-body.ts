@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DomainError } from '../errors/domain-errors';
+import { addRouteHook } from '../http/route-hooks';
 
 /**
  * Routes that take credentials accept only a plain JSON object: `application/json` (a form body is
@@ -12,8 +13,8 @@ const MAX_BYTES = 16 * 1024;
 
 /** Checks the bodies of STRICT_JSON_ROUTES before Fastify parses them. */
 export function installStrictJsonBodies(fastify: FastifyInstance): void {
-  // Callback style: the hot paths (every other request) pass straight through, without a promise.
-  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+  // Only on routes that read a body; callback style: every other POST passes straight through, without a promise.
+  addRouteHook(fastify, 'preParsing', (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (error: Error | null, payload?: Readable) => void) => {
     // Every sign-in route is a POST: a GET pays one comparison.
     if (request.method !== 'POST' || !STRICT_JSON_ROUTES.has(request.url.split('?', 1)[0]) || !hasBody(request)) {
       done(null, payload);
@@ -23,7 +24,7 @@ export function installStrictJsonBodies(fastify: FastifyInstance): void {
       (replay) => done(null, replay),
       (error: Error) => done(error),
     );
-  });
+  }, { bodies: true });
 }
 
 /** The body again, as a stream, once it is known to be a JSON object without a repeated key. */

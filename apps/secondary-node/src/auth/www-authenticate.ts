@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addRouteHook } from '../http/route-hooks';
 
 /** RFC 6750 §3.1 error codes for a refused credential. */
 export type BearerError = 'invalid_request' | 'invalid_token';
@@ -23,10 +24,16 @@ export function challengeFor(request: FastifyRequest): string {
  * filter produced it. A header already set (another scheme's challenge) is kept.
  */
 export function installAuthChallenge(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', challengeFor(request));
+  // Per route: the lean resolution routes add the challenge themselves (addChallengeIfRefused), so a resolution pays no onSend hook.
+  addRouteHook(fastify, 'onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
+    addChallengeIfRefused(request, reply);
     done(null, payload);
   });
+}
+
+/** Sets WWW-Authenticate on a reply whose status is 401 and that has none yet. */
+export function addChallengeIfRefused(request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', challengeFor(request));
 }
 
 /** error_description is a quoted-string of printable ASCII without `"` and `\` (RFC 6750 §3). */

@@ -20,12 +20,18 @@ export class FrontDoorExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function replyWithError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+/**
+ * Writes `exception` in the envelope of the request's front door. `beforeSend` sees the reply with
+ * its status set, before it is sent (a route without the per-route onSend hooks adds its headers there).
+ */
+export function replyWithError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger, beforeSend?: (reply: FastifyReply) => void): void {
   const error = toDomainError(exception);
   const context = requestContextOf(request);
   if (context) context.errorCode = error.code;
   if (error.code === 'INTERNAL') {
     logger.error(`${request.method} ${redactQuery(request.url)}: ${(exception as Error)?.stack ?? String(exception)}`);
   }
-  sendJsonReply(reply, presentError(frontDoorOf(request.url), error, request.url));
+  const answer = presentError(frontDoorOf(request.url), error, request.url);
+  if (beforeSend) beforeSend(reply.status(answer.status));
+  sendJsonReply(reply, answer);
 }

@@ -8,6 +8,8 @@ import { DomainError } from '../errors/domain-errors';
 import { replyWithError } from './front-door-exception.filter';
 import type { HardeningConfig } from './hardening.config';
 import { depthLimitedBody } from './json-depth';
+import { addRouteHook } from './route-hooks';
+import type { Readable } from 'node:stream';
 
 /**
  * The Fastify server options of HardeningConfig: header size (Node's parser answers 431 beyond
@@ -156,14 +158,18 @@ export async function helmetHeaders(): Promise<Record<string, string>> {
 /** What any reply of the probe carries without helmet. */
 const PLAIN_REPLY_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
 
-/** JSON bodies (application/json, application/*+json) pass the depth check while they arrive. */
+/**
+ * JSON bodies (application/json, application/*+json) pass the depth check while they arrive, on
+ * each route that reads a body (no route reads the body of a request it does not match: a 404 is
+ * answered before anything would walk it).
+ */
 function installJsonDepthLimit(fastify: FastifyInstance, maxDepth: number): void {
-  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+  addRouteHook(fastify, 'preParsing', (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (error: Error | null, payload?: Readable) => void) => {
     const type = request.headers['content-type'];
     if (type === undefined || !JSON_TYPE.test(type)) {
       done(null, payload);
       return;
     }
     done(null, depthLimitedBody(payload, maxDepth));
-  });
+  }, { bodies: true });
 }

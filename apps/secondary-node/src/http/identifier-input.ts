@@ -45,8 +45,11 @@ const HANDLES_PATH = '/api/handles/';
 
 /** Everything after /api/handles/ is the identifier, slashes included (clients send it unencoded). */
 export function handleFromPath(url: string): string {
-  const path = url.split('?', 1)[0];
-  const raw = path.startsWith(HANDLES_PATH) ? path.slice(HANDLES_PATH.length) : '';
+  if (!url.startsWith(HANDLES_PATH)) return '';
+  const query = url.indexOf('?', HANDLES_PATH.length);
+  const raw = query < 0 ? url.slice(HANDLES_PATH.length) : url.slice(HANDLES_PATH.length, query);
+  // Most identifiers arrive without a percent-escape: nothing to decode (every resolution pays this).
+  if (!raw.includes('%')) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { HandleProtocolModule } from '../handle-protocol/handle-protocol.module';
 import { ResolutionModule } from '../resolution/resolution.module';
+import { HandleProtocolMetrics } from './handle-protocol-metrics';
 import { StatisticsModule } from '../statistics/statistics.module';
 import { IngestionModule } from '../traceability/ingestion/ingestion.module';
 import { UpstreamModule } from '../upstream/upstream.module';
@@ -16,9 +18,9 @@ import { UpstreamMetrics } from './upstream-metrics';
  * capability imports them.
  */
 @Module({
-  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
+  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule, HandleProtocolModule],
   controllers: [MetricsController],
-  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

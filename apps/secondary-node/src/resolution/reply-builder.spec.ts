@@ -1,5 +1,5 @@
 import { visibleValues } from '@idis/identifier';
-import { cacheControlFor, etagMatches, renderHandleReply } from './reply-builder';
+import { cacheControlFor, etagMatches, renderHandleReply, renderPlainReply } from './reply-builder';
 import type { FoundRecord, MissingRecord } from './resolution.types';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -94,5 +94,35 @@ describe('etagMatches', () => {
 describe('visibleValues', () => {
   it('treats a value without permissions as the default 1110 (public read)', () => {
     expect(visibleValues(record().values, false).map((v) => v.index)).toEqual([1, 4]);
+  });
+});
+
+describe('renderPlainReply (the bytes kept with a cache entry)', () => {
+  const missing: MissingRecord = { kind: 'missing', handleKey: '88.118.8/nothing', prefixKey: '88.118.8', loadedAt: Date.now() } as MissingRecord;
+
+  it('writes the same reply as renderHandleReply, for a found and a missing record', () => {
+    for (const entry of [record(), missing]) {
+      const bytes = renderPlainReply(entry, '88.118.8/Spelled', 30);
+      const text = renderHandleReply(entry, '88.118.8/Spelled', plain, 30);
+      expect(bytes.body.toString('utf8')).toBe(text.body);
+      expect({ status: bytes.status, etag: bytes.etag, cacheControl: bytes.cacheControl }).toEqual({ status: text.status, etag: text.etag, cacheControl: text.cacheControl });
+    }
+  });
+
+  it('reuses the bytes for the same entry and spelling, and renders again for another spelling or a new entry', () => {
+    const entry = record();
+    const first = renderPlainReply(entry, '88.118.8/Item', 30);
+    expect(renderPlainReply(entry, '88.118.8/Item', 30).body).toBe(first.body);
+    const other = renderPlainReply(entry, '88.118.8/ITEM', 30);
+    expect(JSON.parse(other.body.toString('utf8')).handle).toBe('88.118.8/ITEM');
+    const changed = record({ publicValuesJson: '[]', etag: 'def' });
+    const fresh = renderPlainReply(changed, '88.118.8/ITEM', 30);
+    expect(JSON.parse(fresh.body.toString('utf8')).values).toEqual([]);
+    expect(fresh.etag).toBe('"def.p"');
+  });
+
+  it('recomputes max-age on every call (what is left of the TTL)', () => {
+    const entry = record({ loadedAt: Date.now() - 1000 * 1000 });
+    expect(renderPlainReply(entry, '88.118.8/Item', 30).cacheControl).toBe(`public, max-age=${3600 - 1000}`);
   });
 });

@@ -51,6 +51,35 @@ export function renderHandleReply(entry: CacheEntry, requestHandle: string, view
   };
 }
 
+/** The bytes of an anonymous, unfiltered reply, kept with the cache entry for the spelling last asked. */
+interface PlainBytes {
+  handle: string;
+  body: Buffer;
+  etag: string;
+}
+
+/** Keyed by the cache entry itself: a changed record is a new entry, so a stale body cannot be served. */
+const plainBytes = new WeakMap<CacheEntry, PlainBytes>();
+
+/**
+ * renderHandleReply for the hot case (no credential, no ?index=/?type=), as bytes: a repeated
+ * resolution of one identifier writes the same bytes without building or encoding them again.
+ */
+export function renderPlainReply(entry: CacheEntry, requestHandle: string, negativeTtlSeconds: number): { status: number; body: Buffer; etag: string; cacheControl: string } {
+  let bytes = plainBytes.get(entry);
+  if (bytes === undefined || bytes.handle !== requestHandle) {
+    const rendered = renderHandleReply(entry, requestHandle, PLAIN_VIEW, negativeTtlSeconds);
+    bytes = { handle: requestHandle, body: Buffer.from(rendered.body, 'utf8'), etag: rendered.etag };
+    plainBytes.set(entry, bytes);
+  }
+  if (entry.kind === 'missing') {
+    return { status: 404, body: bytes.body, etag: bytes.etag, cacheControl: negativeTtlSeconds > 0 ? `public, max-age=${negativeTtlSeconds}` : 'no-cache' };
+  }
+  return { status: 200, body: bytes.body, etag: bytes.etag, cacheControl: cacheControlFor(entry, false) };
+}
+
+const PLAIN_VIEW: ResolutionView = { indexes: [], types: [], privateAllowed: false };
+
 /** max-age is what is left of the record's TTL since it was loaded, so no cache holds it longer than the node would. */
 export function cacheControlFor(record: FoundRecord, privateView: boolean, now = Date.now()): string {
   const remaining = record.ttlSeconds - Math.floor((now - record.loadedAt) / 1000);

@@ -4,13 +4,14 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { type ParsedHandle, visibleValues } from '@idis/identifier';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticator } from '../auth/authenticator';
-import { noteRefusedCredential } from '../auth/www-authenticate';
+import { addChallengeIfRefused, noteRefusedCredential } from '../auth/www-authenticate';
 import type { Principal } from '../auth/principal';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
 import type { ResolutionDoor } from '../events/node-events';
 import { replyWithError } from '../http/front-door-exception.filter';
+import { LEAN_ROUTE } from '../http/route-hooks';
 import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
 import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/identifier-input';
 import { HandleAuthenticator } from '../registry/handle-auth/handle-authenticator';
@@ -18,10 +19,10 @@ import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import { RecordLabelsService } from '../registry/record-labels.service';
 import { notFoundPage, productPage, redirectPage } from './proxy-page';
-import { etagMatches, type RenderedReply, renderHandleReply, type ResolutionView } from './reply-builder';
+import { etagMatches, isPlainView, type RenderedReply, renderHandleReply, renderPlainReply, type ResolutionView } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
 import { ResolutionService } from './resolution.service';
-import type { FoundRecord } from './resolution.types';
+import type { FoundRecord, Resolution } from './resolution.types';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -57,11 +58,16 @@ export class ResolutionRoutes implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
     if (!adapter) return;
     const fastify = adapter.getInstance<FastifyInstance>();
-    fastify.get('/api/handles/*', (request, reply) => this.handleRest(request, reply));
-    fastify.get('/:prefix/*', (request, reply) => this.proxy(request, reply));
+    // Lean routes: no per-route hooks (http/route-hooks.ts); refuse() adds the 401 challenge itself.
+    fastify.get('/api/handles/*', { config: LEAN_ROUTE }, (request, reply) => this.handleRest(request, reply));
+    fastify.get('/:prefix/*', { config: LEAN_ROUTE }, (request, reply) => this.proxy(request, reply));
   }
 
-  private async handleRest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * GET /api/handles/{handle}. An anonymous request answered from L1 (the hot case) runs to the
+   * reply without a promise; everything else continues in handleRestAsync.
+   */
+  private handleRest(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     const started = process.hrtime.bigint();
     let prefixKey = '-';
     const door = doorOf(request, 'handle_rest');
@@ -70,17 +76,44 @@ export class ResolutionRoutes implements OnModuleInit {
       const parsed = parseHandleOrThrow(handle);
       prefixKey = parsed.prefixKey;
       const query = request.query as Query;
-      // Anonymous requests (the hot case) need no await before the lookup.
-      const view = Authenticator.hasCredential(request) ? await this.viewFor(request, query, parsed) : anonymousView(query);
-      const via = request.headers[VIA_HEADER];
-      const { entry, tier } = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
-      const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
-      this.send(request, reply, rendered, JSON_TYPE);
-      this.events.signal('resolution.observed', prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
+      if (Authenticator.hasCredential(request)) return this.handleRestAsync(request, reply, started, door, handle, parsed, undefined);
+      const view = anonymousView(query);
+      // L1 answers before any referral-loop check, as ResolutionService.resolve does.
+      const remembered = this.resolution.fromMemory(parsed);
+      if (remembered === undefined) return this.handleRestAsync(request, reply, started, door, handle, parsed, view);
+      this.answer(request, reply, started, door, handle, parsed, view, remembered);
     } catch (error) {
       this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started), door);
-      replyWithError(error, request, reply, this.logger);
+      this.refuse(error, request, reply);
     }
+    return undefined;
+  }
+
+  private async handleRestAsync(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    started: bigint,
+    door: ResolutionDoor,
+    handle: string,
+    parsed: ParsedHandle,
+    anonymous: ResolutionView | undefined,
+  ): Promise<void> {
+    try {
+      const view = anonymous ?? (await this.viewFor(request, request.query as Query, parsed));
+      const via = request.headers[VIA_HEADER];
+      const resolution = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
+      this.answer(request, reply, started, door, handle, parsed, view, resolution);
+    } catch (error) {
+      this.events.signal('resolution.observed', parsed.prefixKey, 'error', elapsed(started), door);
+      this.refuse(error, request, reply);
+    }
+  }
+
+  private answer(request: FastifyRequest, reply: FastifyReply, started: bigint, door: ResolutionDoor, handle: string, parsed: ParsedHandle, view: ResolutionView, { entry, tier }: Resolution): void {
+    // Bytes are kept only with an L1 entry: an L2 or database answer is a new entry every time.
+    const rendered = tier === 'l1' && isPlainView(view) ? renderPlainReply(entry, handle, this.config.negativeTtlSeconds) : renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
+    this.send(request, reply, rendered, JSON_TYPE);
+    this.events.signal('resolution.observed', parsed.prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
   }
 
   /**
@@ -143,8 +176,13 @@ export class ResolutionRoutes implements OnModuleInit {
       }
     } catch (error) {
       this.events.signal('resolution.observed', prefixKey, 'error', elapsed(started), door);
-      replyWithError(error, request, reply, this.logger);
+      this.refuse(error, request, reply);
     }
+  }
+
+  /** The error reply, with WWW-Authenticate on a 401 (these routes have no onSend hook to add it). */
+  private refuse(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    replyWithError(error, request, reply, this.logger, () => addChallengeIfRefused(request, reply));
   }
 
   /** Anonymous callers see public values; the owner and operators also admin-readable ones. */
@@ -173,7 +211,7 @@ export class ResolutionRoutes implements OnModuleInit {
     return this.authenticator.authenticate(request);
   }
 
-  private send(request: FastifyRequest, reply: FastifyReply, rendered: RenderedReply, contentType: string): void {
+  private send(request: FastifyRequest, reply: FastifyReply, rendered: Omit<RenderedReply, 'body'> & { body: string | Buffer }, contentType: string): void {
     void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', 'Accept, Authorization, X-API-Key');
     if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
       void reply.code(304).send();

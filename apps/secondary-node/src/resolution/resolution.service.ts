@@ -28,6 +28,11 @@ export class ResolutionService {
    * is cached; Redis trouble just means "not cached". `via`: the nodes a cross-node request has
    * already passed (X-IDIS-Via), to cut loops.
    */
+  /** The L1 answer, when there is one: what resolve() would answer at once, without a promise. */
+  fromMemory(parsed: ParsedHandle): Resolution | undefined {
+    return this.cache.fromMemory(parsed.key);
+  }
+
   resolve(parsed: ParsedHandle, via: readonly string[] = NO_HOPS): Promise<Resolution> {
     const remembered = this.cache.fromMemory(parsed.key);
     if (remembered) return Promise.resolve(remembered);

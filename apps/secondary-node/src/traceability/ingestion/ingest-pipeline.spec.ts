@@ -171,3 +171,81 @@ describe('IngestPipeline', () => {
     expect(isDataError(null)).toBe(false);
   });
 });
+
+describe('IngestPipeline: batches committing side by side', () => {
+  /** A store whose commits wait until released one by one, recording the order they started and ended. */
+  class SlowStore implements BatchCommitter {
+    readonly started: string[][] = [];
+    readonly ended: string[][] = [];
+    private readonly gates: Array<() => void> = [];
+    running = 0;
+    maxRunning = 0;
+
+    async commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+      const ids = items.map((i) => i.event.eventId);
+      this.started.push(ids);
+      this.running += 1;
+      this.maxRunning = Math.max(this.maxRunning, this.running);
+      await new Promise<void>((resolve) => this.gates.push(resolve));
+      this.running -= 1;
+      this.ended.push(ids);
+      return { outcomes: items.map(() => 'stored'), counts: { stored: items.length, duplicates: 0, errorDeclarations: 0, rejected: rejects.length } };
+    }
+
+    releaseOldest(): void {
+      this.gates.shift()?.();
+    }
+  }
+
+  const declaringValidator = {
+    topicPrefix,
+    async validate(_topic: string, payload: Buffer): Promise<Verdict> {
+      const text = payload.toString();
+      const declared = text.startsWith('decl:');
+      const event = { eventId: text.slice(declared ? 5 : 3), errorDeclaration: declared ? { declarationTime: new Date(), reason: null, correctiveEventIds: [] } : null } as unknown as NormalisedEvent;
+      return { ok: true, prefixKey: '88.118.8', events: [event] };
+    },
+  } as unknown as MessageValidator;
+
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('commits up to commitConcurrency full batches at once, and acknowledges each batch when it commits', async () => {
+    const store = new SlowStore();
+    const pipe = new IngestPipeline(validator, store, { batchMaxEvents: 2, batchMaxWaitMs: 10_000, retryBaseMs: 10, retryMaxMs: 20, commitConcurrency: 2 });
+    pipe.attach(() => undefined, 100);
+    const acks = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => pipe.submit(message(`ok:${id}`)));
+    await flush();
+    expect(store.started).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(store.maxRunning).toBe(2);
+    store.releaseOldest();
+    await flush();
+    expect(await settled(acks[0])).toBe(true);
+    expect(await settled(acks[2])).toBe(false);
+    expect(store.started).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    store.releaseOldest();
+    store.releaseOldest();
+    await Promise.all(acks);
+    expect(store.maxRunning).toBe(2);
+    expect(pipe.stats.inFlight).toBe(0);
+  });
+
+  it('commits a batch holding an error declaration alone, after every batch before it, and nothing beside it', async () => {
+    const store = new SlowStore();
+    const pipe = new IngestPipeline(declaringValidator, store, { batchMaxEvents: 2, batchMaxWaitMs: 10_000, retryBaseMs: 10, retryMaxMs: 20, commitConcurrency: 3 });
+    pipe.attach(() => undefined, 100);
+    const acks = ['ok:a', 'ok:b', 'decl:a', 'ok:c', 'ok:d', 'ok:e'].map((text) => pipe.submit(message(text)));
+    await flush();
+    // The first batch runs; the declaring one waits for it; the one after waits for the declaring one.
+    expect(store.started).toEqual([['a', 'b']]);
+    store.releaseOldest();
+    await flush();
+    expect(store.started).toEqual([['a', 'b'], ['a', 'c']]);
+    expect(store.running).toBe(1);
+    store.releaseOldest();
+    await flush();
+    expect(store.started).toEqual([['a', 'b'], ['a', 'c'], ['d', 'e']]);
+    store.releaseOldest();
+    await Promise.all(acks);
+    expect(store.maxRunning).toBe(1);
+  });
+});

@@ -35,6 +35,8 @@ export type RejectAnnouncer = (prefixSegment: string, body: { reason: RejectReas
 export interface PipelineOptions {
   batchMaxEvents: number;
   batchMaxWaitMs: number;
+  /** Batches committing at once (1: one after the other). A batch with an error declaration always commits alone. */
+  commitConcurrency?: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -91,7 +93,10 @@ export class IngestPipeline {
   private current: Pending[] = [];
   private currentEvents = 0;
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  /** The commits running now. */
+  private readonly running = new Set<Promise<void>>();
+  /** A batch with an error declaration is committing: nothing else starts until it is done. */
+  private exclusive = false;
   private closed = false;
   private announcer: RejectAnnouncer | undefined;
   /** How many messages can be waiting at once (the MQTT connections): when all are, flush. */
@@ -139,8 +144,7 @@ export class IngestPipeline {
   async close(timeoutMs = 5000): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    const running = this.flushing;
-    if (running) await Promise.race([running, delay(timeoutMs)]);
+    if (this.running.size > 0) await Promise.race([Promise.allSettled([...this.running]), delay(timeoutMs)]);
   }
 
   /**
@@ -153,7 +157,7 @@ export class IngestPipeline {
     const full = this.currentEvents >= this.options.batchMaxEvents || this.current.length >= this.maxWaiting;
     if (full) {
       this.cut();
-    } else if (this.flushing) {
+    } else if (this.running.size > 0) {
       return;
     } else if (this.options.batchMaxWaitMs === 0) {
       this.cut();
@@ -165,7 +169,7 @@ export class IngestPipeline {
     }
   }
 
-  /** Closes the current batch and starts committing it (or queues it behind the running commit). */
+  /** Closes the current batch and starts committing it (or queues it behind the running commits). */
   private cut(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -175,22 +179,38 @@ export class IngestPipeline {
     this.queue.push(this.current);
     this.current = [];
     this.currentEvents = 0;
-    if (!this.flushing) this.flushing = this.drain().finally(() => (this.flushing = undefined));
+    this.startCommits();
   }
 
-  private async drain(): Promise<void> {
-    while (!this.closed) {
+  /**
+   * Starts queued batches while fewer than commitConcurrency commit. Batches of plain events
+   * commit side by side (a redelivered copy is a duplicate whichever commits first; another
+   * enterprise's eventID fails whichever comes second). A batch holding an error declaration waits
+   * until every earlier batch has committed and commits alone, so that it sees the events sent
+   * before it, as with one commit at a time.
+   */
+  private startCommits(): void {
+    const limit = Math.max(1, this.options.commitConcurrency ?? 1);
+    while (!this.closed && !this.exclusive && this.running.size < limit) {
       if (this.queue.length === 0) {
         // What gathered during the last commit goes next, without waiting for the timer.
-        if (this.current.length === 0) break;
+        if (this.current.length === 0) return;
         if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
         this.queue.push(this.current);
         this.current = [];
         this.currentEvents = 0;
       }
+      const declares = hasErrorDeclaration(this.queue[0]);
+      if (declares && this.running.size > 0) return;
       const batch = this.queue.shift() as Pending[];
-      await this.commitWithIsolation(batch);
+      this.exclusive = declares;
+      const commit: Promise<void> = this.commitWithIsolation(batch).finally(() => {
+        this.running.delete(commit);
+        if (declares) this.exclusive = false;
+        this.startCommits();
+      });
+      this.running.add(commit);
     }
   }
 
@@ -335,6 +355,10 @@ export class IngestPipeline {
     // Only a segment that is a valid single topic level can be published to.
     return segment !== null && !/[+#\u0000]/.test(segment) ? segment : null;
   }
+}
+
+function hasErrorDeclaration(batch: Pending[]): boolean {
+  return batch.some((pending) => pending.verdict.ok && pending.verdict.events.some((event) => event.errorDeclaration !== undefined && event.errorDeclaration !== null));
 }
 
 /** SQLSTATE classes caused by the data itself: retrying the same rows cannot succeed. */

@@ -39,6 +39,7 @@ describe('readIngestionConfig', () => {
         receiveMaximum: 500,
         batchMaxEvents: 500,
         batchMaxWaitMs: 20,
+        commitConcurrency: 2,
         maxPayloadBytes: 1024 * 1024,
         maxEventsPerDocument: 1000,
         retryBaseMs: 200,

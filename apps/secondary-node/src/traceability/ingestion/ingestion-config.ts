@@ -44,6 +44,8 @@ export interface IngestionConfig {
   receiveMaximum: number;
   batchMaxEvents: number;
   batchMaxWaitMs: number;
+  /** Batches committing at once (a batch with an error declaration always commits alone). */
+  commitConcurrency: number;
   maxPayloadBytes: number;
   maxEventsPerDocument: number;
   /** Retry delays while PostgreSQL refuses a batch (nothing is acknowledged meanwhile). */
@@ -130,6 +132,7 @@ export function readIngestionConfig(read: EnvReader, { profile, nodeId }: Ingest
     receiveMaximum: read.integer('MQTT_RECEIVE_MAXIMUM', ackMode === 'handle-message' ? 10 : 500, 1, 65535),
     batchMaxEvents: read.integer('INGEST_BATCH_MAX_EVENTS', 500, 1, 10_000),
     batchMaxWaitMs: read.integer('INGEST_BATCH_MAX_WAIT_MS', 20, 0, 10_000),
+    commitConcurrency: read.integer('INGEST_COMMIT_CONCURRENCY', 2, 1, 16),
     maxPayloadBytes: read.integer('INGEST_MAX_PAYLOAD_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxEventsPerDocument: read.integer('INGEST_MAX_EVENTS_PER_DOCUMENT', 1000, 1, 100_000),
     retryBaseMs,
