@@ -50,6 +50,7 @@ describe('loadAppConfig', () => {
         breakerCooldownMs: 2000,
       },
       statistics: { flushIntervalMs: 5000, timeZone: 'Asia/Shanghai', enterpriseTarget: 100 },
+      subscriptions: { allowPrivateTargets: false, leaseMs: 15_000, maxInFlight: 100, maxNamedQueries: 100, maxSubscriptions: 100, pollMs: 200, retryBaseMs: 1000, retryMaxMs: 300_000, webhookTimeoutMs: 10_000 },
       upstream: {
         topLevelUrl: undefined,
         enrolmentToken: undefined,
@@ -80,6 +81,7 @@ describe('loadAppConfig', () => {
         receiveMaximum: 500,
         batchMaxEvents: 500,
         batchMaxWaitMs: 20,
+        commitConcurrency: 2,
         maxPayloadBytes: 1024 * 1024,
         maxEventsPerDocument: 1000,
         retryBaseMs: 200,
