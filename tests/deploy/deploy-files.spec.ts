@@ -599,6 +599,17 @@ describe('deploy/k8s (kustomize base + overlays)', () => {
     const adapter = parseYaml(read('deploy/k8s/prometheus-adapter/rules.yaml'));
     expect(adapter.rules.custom.map((r: { name: { as: string } }) => r.name.as)).toContain('idis_resolutions_per_second');
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+    // The Handle protocol's Service: both transports, to the pods' named ports, client addresses kept.
+    const handle = find(objects, 'Service', 'idis-secondary-handle');
+    expect(selects(handle.spec.selector)).toBe(true);
+    expect(handle.spec.externalTrafficPolicy).toBe('Local');
+    expect(Object.entries(monitor.spec.selector.matchLabels).every(([key, value]) => handle.metadata.labels?.[key] === value)).toBe(false);
+    const containerPorts = containersOf(deployment)[0].ports as Array<{ name: string; containerPort: number; protocol: string }>;
+    const handlePort = Number(find(objects, 'ConfigMap', 'idis-config').data.HANDLE_PROTOCOL_PORT);
+    expect(handle.spec.ports.map((p: { protocol: string; targetPort: string }) => [p.protocol, containerPorts.find((c) => c.name === p.targetPort)])).toEqual([
+      ['TCP', { name: 'handle-tcp', containerPort: handlePort, protocol: 'TCP' }],
+      ['UDP', { name: 'handle-udp', containerPort: handlePort, protocol: 'UDP' }],
+    ]);
   });
 
   it('scales dev down and keeps production at 3 to 12 pods', () => {
