@@ -9,7 +9,13 @@ nodes=$(echo "${REDIS_NODES:?REDIS_NODES must be set}" | tr ',' ' ')
 first=${nodes%% *}
 
 for node in $nodes; do
+  tries=0
   until redis-cli -h "${node%:*}" -p "${node#*:}" ping >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 120 ]; then
+      echo "cluster-create: $node does not answer" >&2
+      exit 1
+    fi
     echo "cluster-create: waiting for $node"
     sleep 1
   done

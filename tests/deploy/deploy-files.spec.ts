@@ -599,6 +599,17 @@ describe('deploy/k8s (kustomize base + overlays)', () => {
     const adapter = parseYaml(read('deploy/k8s/prometheus-adapter/rules.yaml'));
     expect(adapter.rules.custom.map((r: { name: { as: string } }) => r.name.as)).toContain('idis_resolutions_per_second');
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+    // The Handle protocol's Service: both transports, to the pods' named ports, client addresses kept.
+    const handle = find(objects, 'Service', 'idis-secondary-handle');
+    expect(selects(handle.spec.selector)).toBe(true);
+    expect(handle.spec.externalTrafficPolicy).toBe('Local');
+    expect(Object.entries(monitor.spec.selector.matchLabels).every(([key, value]) => handle.metadata.labels?.[key] === value)).toBe(false);
+    const containerPorts = containersOf(deployment)[0].ports as Array<{ name: string; containerPort: number; protocol: string }>;
+    const handlePort = Number(find(objects, 'ConfigMap', 'idis-config').data.HANDLE_PROTOCOL_PORT);
+    expect(handle.spec.ports.map((p: { protocol: string; targetPort: string }) => [p.protocol, containerPorts.find((c) => c.name === p.targetPort)])).toEqual([
+      ['TCP', { name: 'handle-tcp', containerPort: handlePort, protocol: 'TCP' }],
+      ['UDP', { name: 'handle-udp', containerPort: handlePort, protocol: 'UDP' }],
+    ]);
   });
 
   it('scales dev down and keeps production at 3 to 12 pods', () => {
@@ -712,11 +723,15 @@ describe('the set-up scripts, run against real servers', () => {
   });
 
   it('deploy/redis/cluster-create.sh joins six redis-servers into 3 masters with a replica each, and is a no-op the second time', async () => {
-    // A cluster node also listens on its port + 10000 (the cluster bus): both must be free.
+    // A cluster node also listens on its port + 10000 (the cluster bus). Both are taken below the
+    // kernel's ephemeral range (outgoing connections of other tests could hold a port there) and
+    // checked free.
     const ports = [] as number[];
+    const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     for (let tries = 0; ports.length < 6 && tries < 500; tries += 1) {
-      const port = await freePort();
-      if (port < 55_000 && !ports.includes(port) && (await portIsFree(port + 10_000))) ports.push(port);
+      const port = 20_000 + Math.floor(Math.random() * (ephemeralLow - 10_000 - 20_000));
+      const clashes = ports.some((other) => Math.abs(other - port) === 10_000 || other === port);
+      if (!clashes && (await portIsFree(port)) && (await portIsFree(port + 10_000))) ports.push(port);
     }
     expect(ports).toHaveLength(6);
     const dir = mkdtempSync(join(tmpdir(), 'idis-redis-cluster-'));
@@ -726,7 +741,7 @@ describe('the set-up scripts, run against real servers', () => {
       started(`redis-server ${port}`, child);
     }
     const env = { PATH: process.env.PATH, REDIS_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') };
-    const first = await runAsync('sh', ['deploy/redis/cluster-create.sh'], { env });
+    const first = await runAsync('sh', ['deploy/redis/cluster-create.sh'], { env, timeoutMs: 90_000 });
     expect([first.status, first.output]).toEqual([0, expect.stringContaining('cluster-create: cluster ready')]);
     const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
     expect(info).toContain('cluster_state:ok');
