@@ -10,7 +10,7 @@
  * divided by the echo run just before it.
  *
  * Targets: UDP ≥ 0.7 × echo, TCP ≥ 0.7 × echo, p99 ≤ 5 ms.
- * Options: --duration=10 --warmup=2 --concurrency=256 --udp-sockets=4 --tcp-connections=8
+ * Options: --duration=10 --warmup=2 --concurrency=64 --udp-sockets=4 --tcp-connections=8
  * --identifiers=10000 --working-set=1000 --rounds=2 --only=udp,tcp. Environment: BENCH_NODE_ARGS (e.g. --cpu-prof),
  * BENCH_PG_URL.
  */
@@ -78,7 +78,7 @@ function parseOptions(args: string[]): Options {
   return {
     durationMs: value('duration', 10) * 1000,
     warmupMs: value('warmup', 2) * 1000,
-    concurrency: value('concurrency', 256),
+    concurrency: value('concurrency', 64),
     udpSockets: value('udp-sockets', 4),
     tcpConnections: value('tcp-connections', 8),
     identifiers: value('identifiers', 10_000),
