@@ -48,6 +48,14 @@ module.exports = {
       from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/reports/` },
       to: { path: `${NODE}/reports/` },
     },
+    forbid('handle-protocol-is-a-front-door', 'the Handle protocol listeners read through the resolution service (and announce their address upstream); they hold no business rule of their own', `${NODE}/handle-protocol/`, `${NODE}/(auth|registry|statistics|metrics|traceability|database|labels|reports|limits)/`),
+    {
+      name: 'only-metrics-read-the-handle-protocol',
+      comment: 'the listeners are started by the app root; only /metrics reads their counters',
+      severity: 'error',
+      from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/(handle-protocol|metrics)/` },
+      to: { path: `${NODE}/handle-protocol/` },
+    },
     forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
   ],
   options: {

@@ -10,8 +10,8 @@
  * divided by the echo run just before it.
  *
  * Targets: UDP ≥ 0.7 × echo, TCP ≥ 0.7 × echo, p99 ≤ 5 ms.
- * Options: --duration=10 --warmup=2 --concurrency=256 --udp-sockets=4 --tcp-connections=8
- * --identifiers=10000 --working-set=1000 --rounds=2 --only=udp,tcp. Environment: BENCH_NODE_ARGS (e.g. --cpu-prof),
+ * Options: --duration=10 --warmup=2 --concurrency=64 --udp-sockets=4 --tcp-connections=8
+ * --identifiers=10000 --working-set=1000 --rounds=3 --only=udp,tcp. Environment: BENCH_NODE_ARGS (e.g. --cpu-prof),
  * BENCH_PG_URL.
  */
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { installExitHandlers, onCleanup, runCleanup } from '../tests/support/benchmark/cleanup';
 import { startServerProcess } from '../tests/support/benchmark/server-process';
-import { NODE_MAIN } from '../tests/support/node-process';
+import { NODE_FLAGS, NODE_MAIN } from '../tests/support/node-process';
 import { round } from '../tests/support/benchmark/stats';
 import { freePort } from '../tests/support/free-port';
 import { SpawnedProcess, trackChild } from '../tests/support/spawned-process';
@@ -78,12 +78,12 @@ function parseOptions(args: string[]): Options {
   return {
     durationMs: value('duration', 10) * 1000,
     warmupMs: value('warmup', 2) * 1000,
-    concurrency: value('concurrency', 256),
+    concurrency: value('concurrency', 64),
     udpSockets: value('udp-sockets', 4),
     tcpConnections: value('tcp-connections', 8),
     identifiers: value('identifiers', 10_000),
     workingSet: value('working-set', 1000),
-    rounds: value('rounds', 2),
+    rounds: value('rounds', 3),
     transports: (args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['udp', 'tcp']) as Array<'udp' | 'tcp'>,
   };
 }
@@ -151,7 +151,7 @@ async function runSuite(options: Options): Promise<void> {
   log(`typical reply ${reply.length} bytes (${parseReply(reply).values?.length} values); request ${buildRequest({ requestId: 1, handle: handles[1] }).length} bytes`);
 
   const echoPort = await freePort();
-  const echo = new SpawnedProcess(spawn(process.execPath, [ECHO, String(echoPort), reply.toString('hex')], { stdio: ['ignore', 'pipe', 'pipe'] }), 'echo server');
+  const echo = new SpawnedProcess(spawn(process.execPath, [...NODE_FLAGS, ECHO, String(echoPort), reply.toString('hex')], { stdio: ['ignore', 'pipe', 'pipe'] }), 'echo server');
   trackChild(echo.child);
   onCleanup('echo server', () => echo.stop());
   await echo.waitForOutput(/ready/, 10_000);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { applicationBody } from '../support/test-node';
 import { NodeProcess } from '../support/node-process';
 import { waitFor } from '../support/wait-for';
+import { buildRequest, parseReply, udpExchange } from '../support/handle-wire-client';
 
 async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {
@@ -36,7 +37,7 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     const env = { DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: '55432', STATS_FLUSH_INTERVAL_MS: '600000' };
     node = NodeProcess.spawn(env);
     const base = await node.ready();
-    for (const label of ['Handle REST', 'SNMS API', 'Native API', 'OpenAPI', 'Health', 'PostgreSQL']) expect(node.output).toContain(label);
+    for (const label of ['Handle REST', 'Handle protocol', 'SNMS API', 'Native API', 'OpenAPI', 'Health', 'PostgreSQL']) expect(node.output).toContain(label);
     expect(node.output).toContain('embedded profile');
     const pgUrl = /PostgreSQL\s+(postgres:\/\/\S+)/.exec(node.output)?.[1] ?? '';
     expect(new URL(pgUrl).port).not.toBe('5432');
@@ -89,5 +90,10 @@ describe('embedded profile (npm start with no DATABASE_URL)', () => {
     expect(counted.status).toBe(200);
     expect(counted.body.totals).toMatchObject({ notFound: 2 });
     expect(counted.body.totals.l1 + counted.body.totals.l2 + counted.body.totals.db).toBe(3 + 1);
+    // The Handle protocol (UDP/TCP) on the free port the embedded profile picked and printed.
+    const handlePort = Number(/Handle protocol\s+udp\+tcp \S+:(\d+)/.exec(node.output)?.[1]);
+    expect(handlePort).toBeGreaterThan(0);
+    const viaUdp = await udpExchange(handlePort, [buildRequest({ requestId: 77, handle: '88.118.77/KEEP-ME' })], 77, 10_000);
+    expect(parseReply(viaUdp.whole as Buffer).values?.[0].data.toString()).toBe('https://example.cn/keep');
   }, 180_000);
 });

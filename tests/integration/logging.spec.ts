@@ -25,7 +25,7 @@ async function spawnNode(db: TestDatabase, env: Record<string, string>): Promise
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'PORT', 'MQTT_URL', 'REDIS_URL', 'TOP_LEVEL_URL', 'LOG_LEVEL'].includes(key)));
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/secondary-node/src/main.ts'], {
     cwd: ROOT,
-    env: { ...inherited, DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', JWT_SECRET, OPERATOR_PASSWORD, LOG_FORMAT: 'json', LOG_LEVEL: 'info', SECONDARY_PREFIX: '88.118', ...env },
+    env: { ...inherited, DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', JWT_SECRET, OPERATOR_PASSWORD, LOG_FORMAT: 'json', LOG_LEVEL: 'info', SECONDARY_PREFIX: '88.118', HANDLE_PROTOCOL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   trackChild(child);

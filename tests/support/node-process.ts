@@ -14,10 +14,11 @@ export const NODE_FLAGS = ['--max-semi-space-size=64'];
 
 /** The secondary node as a real process (the built dist, as `npm start` runs it). */
 export class NodeProcess extends SpawnedProcess {
+  /** The Handle protocol listens on a free port unless `env` names one (several nodes run at once; 2641 is the services default). */
   static spawn(env: Record<string, string>): NodeProcess {
     if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: npm test builds it first (npm run build)`);
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !['DATABASE_URL', 'OPERATOR_PASSWORD', 'JWT_SECRET', 'PORT'].includes(key)));
-    return new NodeProcess(spawn(process.execPath, [...NODE_FLAGS, NODE_MAIN], { env: { ...clean, LOG_LEVEL: 'warn', RATE_LIMITS_ENABLED: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'the node');
+    return new NodeProcess(spawn(process.execPath, [...NODE_FLAGS, NODE_MAIN], { env: { ...clean, LOG_LEVEL: 'warn', RATE_LIMITS_ENABLED: 'false', HANDLE_PROTOCOL_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'the node');
   }
 
   /** Waits until the start-up banner is printed and returns the base URL it names. */

@@ -86,7 +86,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 export async function startNodeProcess(env: Record<string, string>, port: number, script = process.env.BENCH_NODE_MAIN || NODE_MAIN, nodeArgs?: string[]): Promise<ServerProcess> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   // Benchmarks offer far more load from one address than the default rate limits allow: off unless a row asks.
-  return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})`, nodeArgs });
+  return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', HANDLE_PROTOCOL_PORT: '0', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})`, nodeArgs });
 }
 
 /** CPU time (user + system) a process has used, in ms, read from /proc. */

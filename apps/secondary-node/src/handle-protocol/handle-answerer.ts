@@ -87,22 +87,23 @@ export class HandleAnswerer {
    * undefined (then `answer` must be used). Synchronous and allocation-light: the hot path.
    */
   preparedReply(packet: Buffer): Buffer | undefined {
-    const template = this.preparedTemplate(packet);
+    const now = Date.now();
+    const template = this.preparedTemplate(packet, now, performance.now());
     if (template === undefined) return undefined;
     const reply = Buffer.allocUnsafe(template.packet.length);
-    this.writePrepared(template, packet, reply, 0);
+    this.writePrepared(template, packet, reply, 0, now);
     return reply;
   }
 
   /**
-   * The prepared reply that answers `packet`, counted as answered (the caller must then write it
+   * The prepared reply that answers `packet` (`now`: Date.now(); `started`: performance.now() when
+   * the request arrived, for the latency histogram), counted as answered (the caller must then write it
    * with writePrepared), or undefined. TCP uses it to write many replies into one buffer.
    */
-  preparedTemplate(packet: Buffer): ReplyTemplate | undefined {
+  preparedTemplate(packet: Buffer, now: number, started: number): ReplyTemplate | undefined {
     const handleLength = plainResolutionHandleLength(packet);
     if (handleLength < 0) return undefined;
-    const started = performance.now();
-    const template = this.templates.current(packet.toString('latin1', REQUEST_HANDLE_AT, REQUEST_HANDLE_AT + handleLength), Date.now());
+    const template = this.templates.current(packet.toString('latin1', REQUEST_HANDLE_AT, REQUEST_HANDLE_AT + handleLength), now);
     if (template === undefined) return undefined;
     if (template.hasPrivateValues && (packet.readUInt32BE(ENVELOPE_SIZE + 8) & OpFlag.PUBLIC_ONLY) === 0) return undefined;
     this.stats.preparedReplies += 1;
@@ -111,13 +112,9 @@ export class HandleAnswerer {
   }
 
   /** Copies `template`'s reply into `target` at `at` and stamps it for `request`. */
-  writePrepared(template: ReplyTemplate, request: Buffer, target: Buffer, at: number): void {
+  writePrepared(template: ReplyTemplate, request: Buffer, target: Buffer, at: number, now: number): void {
     template.packet.copy(target, at);
-    stampReply(target, request, this.expiration(), at);
-  }
-
-  private expiration(): number {
-    return ((Date.now() / 1000) | 0) + EXPIRATION_SECONDS;
+    stampReply(target, request, ((now / 1000) | 0) + EXPIRATION_SECONDS, at);
   }
 
   /**

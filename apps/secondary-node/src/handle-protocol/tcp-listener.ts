@@ -76,6 +76,9 @@ class TcpConnection {
   private readonly batchTemplates: ReplyTemplate[] = [];
   private readonly batchRequests: Buffer[] = [];
   private batchBytes = 0;
+  /** Date.now() and performance.now() when the chunk being read arrived. */
+  private chunkNow = 0;
+  private chunkStarted = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -101,6 +104,8 @@ class TcpConnection {
   private onData(chunk: Buffer): void {
     const data = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = undefined;
+    this.chunkNow = Date.now();
+    this.chunkStarted = performance.now();
     this.socket.cork();
     let offset = 0;
     while (!this.closing && data.length - offset >= ENVELOPE_SIZE) {
@@ -138,7 +143,7 @@ class TcpConnection {
   private request(frame: Buffer): void {
     this.stats.tcpRequests += 1;
     const keep = frame.length >= KEEP_CONNECTION_AT + 4 && (frame.readUInt32BE(KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
-    const template = this.answerer.preparedTemplate(frame);
+    const template = this.answerer.preparedTemplate(frame, this.chunkNow, this.chunkStarted);
     if (template !== undefined) {
       this.batchTemplates.push(template);
       this.batchRequests.push(frame);
@@ -179,7 +184,7 @@ class TcpConnection {
     let at = 0;
     for (let i = 0; i < count; i += 1) {
       const template = this.batchTemplates[i];
-      this.answerer.writePrepared(template, this.batchRequests[i], out, at);
+      this.answerer.writePrepared(template, this.batchRequests[i], out, at, this.chunkNow);
       at += template.packet.length;
     }
     this.batchTemplates.length = 0;
