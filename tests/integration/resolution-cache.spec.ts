@@ -204,6 +204,8 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       const handles = [fresh('Lru'), fresh('Lru'), fresh('Lru'), fresh('Lru'), fresh('Lru')];
       for (const handle of handles) await db.insert(handle, [stringValue(1, 'URL', `https://example.cn/${handle}`)]);
       for (const handle of handles) await small.service.resolve(parseHandle(handle));
+      // Every record is in L2 (written after the answer), so a miss of L1 below is an L2 hit.
+      for (const handle of handles) await storedInL2(handle);
       expect(small.health.snapshot().l1.entries).toBe(3);
       // The latest is in the window; the first two hold the main region: each later newcomer, read
       // once like them, lost the admission tie and was evicted (from L1; it is still in L2).
@@ -221,6 +223,7 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
       const handles = [fresh('Bytes'), fresh('Bytes'), fresh('Bytes'), fresh('Bytes'), fresh('Bytes')];
       for (const handle of handles) await db.insert(handle, [stringValue(1, 'DESC', 'x'.repeat(300)), stringValue(2, 'URL', `https://example.cn/${handle}`)]);
       for (const handle of handles) await tight.service.resolve(parseHandle(handle));
+      for (const handle of handles) await storedInL2(handle);
       const { l1 } = tight.health.snapshot();
       expect(l1.bytes).toBeLessThanOrEqual(4096);
       expect(l1.bytes).toBeGreaterThan(1500);
