@@ -6,6 +6,7 @@ import { runHeavyReadsBenchmark } from './heavy-reads';
 import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
 import { runResolutionBenchmark } from './resolution';
+import { runL1ReplayBenchmark } from './resolution/replay';
 import { runStatisticsBenchmark } from './statistics';
 
 const suites: Record<string, (args: string[]) => Promise<void>> = {
@@ -14,6 +15,7 @@ const suites: Record<string, (args: string[]) => Promise<void>> = {
   ingestion: runIngestionBenchmark,
   'heavy-reads': runHeavyReadsBenchmark,
   statistics: runStatisticsBenchmark,
+  'l1-replay': runL1ReplayBenchmark,
 };
 
 async function main(): Promise<void> {
