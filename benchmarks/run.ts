@@ -7,6 +7,7 @@ import { runHeavyReadsBenchmark } from './heavy-reads';
 import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
 import { runResolutionBenchmark } from './resolution';
+import { runL1ReplayBenchmark } from './resolution/replay';
 import { runStatisticsBenchmark } from './statistics';
 
 const suites: Record<string, (args: string[]) => Promise<void>> = {
@@ -16,6 +17,7 @@ const suites: Record<string, (args: string[]) => Promise<void>> = {
   'heavy-reads': runHeavyReadsBenchmark,
   statistics: runStatisticsBenchmark,
   'handle-protocol': runHandleProtocolBenchmark,
+  'l1-replay': runL1ReplayBenchmark,
 };
 
 async function main(): Promise<void> {

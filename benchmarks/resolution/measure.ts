@@ -340,7 +340,7 @@ function simulateH(ctx: Context, result: LoadResult, counters: Record<string, nu
   const keyOf = (k: number) => `${PREFIX}/${ZIPF_SUFFIX_PREFIX}${String(k + 1).padStart(ZIPF_PAD, '0')}`.toLowerCase();
   const ratios: HitRatios = {
     l1,
-    lru: lruHitRatio(trace, capacity, warm),
+    lru: lruHitRatio(trace, capacity, warm, ctx.options.zipfIdentifiers),
     belady: beladyHitRatio(trace, capacity, warm, ctx.options.zipfIdentifiers),
     tinyLfuSimulated: tinyLfuHitRatio(trace, capacity * 2, Math.round(capacity * weight), weight, warm, keyOf),
     capacity,

@@ -275,7 +275,7 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
   const mixes = measurements.map((m, i) => ({ i, mix: tierMix(m.nodeCounters) })).filter((x) => x.mix);
   if (mixes.length > 0) {
     lines.push('', 'Who answered, from the node\'s own counters at `/metrics` over warm-up + run (all counters are in the JSON file):', '');
-    for (const { i, mix } of mixes) lines.push(`- #${i + 1} ${measurements[i].label}: ${mix}`);
+    for (const { i, mix } of mixes) lines.push(`- #${i + 1} ${measurements[i].label}${measurements[i].step === 'h' ? ' (measured window only)' : ''}: ${mix}`);
   } else {
     lines.push('', 'The node exposed no resolution/cache counters at /metrics during this run, so which tier answered is not cross-checked.');
   }

@@ -67,18 +67,44 @@ export class ZipfKeys {
   }
 }
 
-/** Hits ÷ requests over trace[from..], an LRU of `capacity` entries filled on every miss. */
-export function lruHitRatio(trace: Int32Array, capacity: number, from: number): number {
-  const lru = new Map<number, true>();
+/**
+ * Hits ÷ requests over trace[from..], an LRU of `capacity` entries filled on every miss. A doubly
+ * linked list in typed arrays (slot 0 the sentinel) and key → slot in an array over the key space: a
+ * JavaScript Map evicted from its front degrades badly (its deleted slots are scanned again).
+ */
+export function lruHitRatio(trace: Int32Array, capacity: number, from: number, keys: number): number {
+  const slotOf = new Int32Array(keys);
+  const keyOf = new Int32Array(capacity + 1);
+  const prev = new Int32Array(capacity + 1);
+  const next = new Int32Array(capacity + 1);
+  let used = 0;
   let hits = 0;
+  const unlink = (slot: number) => {
+    next[prev[slot]] = next[slot];
+    prev[next[slot]] = prev[slot];
+  };
+  const pushMostRecent = (slot: number) => {
+    prev[slot] = prev[0];
+    next[slot] = 0;
+    next[prev[0]] = slot;
+    prev[0] = slot;
+  };
   for (let i = 0; i < trace.length; i += 1) {
     const key = trace[i];
-    if (lru.delete(key)) {
+    let slot = slotOf[key];
+    if (slot !== 0) {
       if (i >= from) hits += 1;
-    } else if (lru.size >= capacity) {
-      lru.delete(lru.keys().next().value as number);
+      unlink(slot);
+    } else if (used < capacity) {
+      slot = ++used;
+    } else {
+      slot = next[0];
+      unlink(slot);
+      slotOf[keyOf[slot]] = 0;
     }
-    lru.set(key, true);
+    slotOf[key] = slot;
+    keyOf[slot] = key;
+    pushMostRecent(slot);
   }
   return hits / (trace.length - from);
 }

@@ -198,29 +198,44 @@ describe('resolution service and its caches (real PostgreSQL and Redis)', () => 
   });
 
   describe('L1 bounds', () => {
-    it('evicts the least recently used entry beyond the entry limit', async () => {
+    it('holds the entry limit, and does not let newcomers read no more often displace the entries admitted before them (W-TinyLFU)', async () => {
+      // 3 entries: a window of 1 and a main region of 2.
       const small = await resolver({ CACHE_L1_MAX_ENTRIES: '3' });
       const handles = [fresh('Lru'), fresh('Lru'), fresh('Lru'), fresh('Lru'), fresh('Lru')];
       for (const handle of handles) await db.insert(handle, [stringValue(1, 'URL', `https://example.cn/${handle}`)]);
       for (const handle of handles) await small.service.resolve(parseHandle(handle));
+      // Every record is in L2 (written after the answer), so a miss of L1 below is an L2 hit.
+      for (const handle of handles) await storedInL2(handle);
       expect(small.health.snapshot().l1.entries).toBe(3);
+      // The latest is in the window; the first two hold the main region: each later newcomer, read
+      // once like them, lost the admission tie and was evicted (from L1; it is still in L2).
       expect((await small.service.resolve(parseHandle(handles[4]))).tier).toBe('l1');
-      // Evicted from L1, still in L2.
-      expect((await small.service.resolve(parseHandle(handles[0]))).tier).toBe('l2');
+      expect((await small.service.resolve(parseHandle(handles[0]))).tier).toBe('l1');
+      expect((await small.service.resolve(parseHandle(handles[1]))).tier).toBe('l1');
+      expect((await small.service.resolve(parseHandle(handles[2]))).tier).toBe('l2');
+      expect(small.health.snapshot().l1.entries).toBe(3);
     });
 
-    it('evicts beyond the byte limit', async () => {
-      const tight = await resolver({ CACHE_L1_MAX_BYTES: '2048' });
+    it('evicts beyond the byte limit (entries weigh their heap footprint), admitting a newcomer once it is read more often than the resident', async () => {
+      // One of these records weighs about 2 KB (its strings, two-byte where needed, its parsed values
+      // and fixed overhead: l1-weight.ts), so one fits in 4 KB and two do not.
+      const tight = await resolver({ CACHE_L1_MAX_BYTES: '4096' });
       const handles = [fresh('Bytes'), fresh('Bytes'), fresh('Bytes'), fresh('Bytes'), fresh('Bytes')];
       for (const handle of handles) await db.insert(handle, [stringValue(1, 'DESC', 'x'.repeat(300)), stringValue(2, 'URL', `https://example.cn/${handle}`)]);
       for (const handle of handles) await tight.service.resolve(parseHandle(handle));
+      for (const handle of handles) await storedInL2(handle);
       const { l1 } = tight.health.snapshot();
-      expect(l1.bytes).toBeLessThanOrEqual(2048);
-      expect(l1.bytes).toBeGreaterThan(600);
-      expect(l1.entries).toBeGreaterThan(0);
-      expect(l1.entries).toBeLessThan(handles.length);
+      expect(l1.bytes).toBeLessThanOrEqual(4096);
+      expect(l1.bytes).toBeGreaterThan(1500);
+      expect(l1.entries).toBe(1);
+      // The first one stays: every newcomer was read once, as often as it.
+      expect((await tight.service.resolve(parseHandle(handles[0]))).tier).toBe('l1');
+      // The last one, read again: 2 reads against 2, still refused; a third read beats the resident.
+      expect((await tight.service.resolve(parseHandle(handles[4]))).tier).toBe('l2');
+      expect((await tight.service.resolve(parseHandle(handles[4]))).tier).toBe('l2');
       expect((await tight.service.resolve(parseHandle(handles[4]))).tier).toBe('l1');
       expect((await tight.service.resolve(parseHandle(handles[0]))).tier).toBe('l2');
+      expect(tight.health.snapshot().l1.bytes).toBeLessThanOrEqual(4096);
     });
   });
 
