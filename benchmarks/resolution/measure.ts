@@ -1,7 +1,8 @@
 /**
  * The measurements of the resolution benchmark: per row, the server started fresh, one checked
- * request, any pre-warm, then the load from a separate autocannon process (tests/support/benchmark/
- * load-runner.js), reading the server's CPU, the node's own counters and the database's activity.
+ * request, any pre-warm, then the load from a separate process (tests/support/benchmark/load-runner.ts:
+ * libs/loadgen's closed loop on autocannon), reading the server's CPU, the node's own counters and
+ * the database's activity.
  */
 import type { Client } from 'pg';
 import { type LoadConfig, type LoadKeys, runLoad } from '../../tests/support/benchmark/load';
@@ -91,6 +92,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
         durationSec: ctx.options.durationSec,
         warmupSec: ctx.options.warmupSec,
         serverPid: server.child.pid,
+        answers: step === 'f' ? 'not-found' : 'found',
       },
       ctx.scratch,
     );
@@ -104,7 +106,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   await backendsGone(ctx.db);
   m.database = activity(pgBefore, await pgCounters(ctx.db), requestsSent);
   const { result } = m;
-  const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx);
+  const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx) + (result.wrongAnswers ?? 0);
   log(
     `${m.label} [${describe}]: ${Math.round(result.reqPerSec).toLocaleString('en')} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `server ${result.serverCpuUsPerReq !== undefined ? round(result.serverCpuUsPerReq) : '?'} µs CPU/req, ${fmt(m.database.transactionsPerRequest, 2)} DB transactions/req` +
