@@ -71,9 +71,19 @@ export interface OperationContext {
   serial?: { n: number };
 }
 
-/** Is the handle the reply names (JSON "handle":"…") the one asked for? Cheap: no JSON parse. */
+/**
+ * Is the handle the reply names (JSON "handle":"…") the one asked for? Cheap for this node's
+ * compact replies (a substring); other servers' spacing or case (handles are ASCII
+ * case-insensitive) fall back to parsing the JSON.
+ */
 export function namesHandle(body: string, handle: string): boolean {
-  return body.includes(`"handle":${JSON.stringify(handle)}`);
+  if (body.includes(`"handle":${JSON.stringify(handle)}`)) return true;
+  try {
+    const named = (JSON.parse(body) as { handle?: unknown }).handle;
+    return typeof named === 'string' && named.toLowerCase() === handle.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function statusVerdict(status: number, expected: number): Verdict {
