@@ -2,12 +2,15 @@
  * Registration benchmark: 200,000 identifiers through SNMS batchCreate (batches of 2,000) against
  * the real PostgreSQL, next to the raw database limit measured in the same run: one
  * `INSERT … SELECT FROM unnest(…)` of 2,000 prepared rows per statement, into the same table.
+ * The load goes through libs/loadgen (the engine of idis-loadtest): its register-batch operation,
+ * bodies built before the clock starts, every item's answer checked.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { creditCodeCheckCharacter } from '@idis/identifier';
+import { decodeHistogram, newRecord, runEngine, segmentsOf, summarise as summariseHistogram } from '@idis/loadgen';
 import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
 import { round, summarise, type LatencySummary } from '../tests/support/benchmark/stats';
 import { freePort } from '../tests/support/free-port';
@@ -109,16 +112,9 @@ async function setUpEnterprise(baseUrl: string): Promise<string> {
   return token;
 }
 
+/** The i-th record (0-based) of a run: what loadgen's register-batch sends as its (i + 1)-th. */
 function item(run: string, i: number) {
-  return {
-    handle: `${PREFIX}/${run}-${String(i).padStart(7, '0')}`,
-    templateVersion: TEMPLATE,
-    value: [
-      { index: 2000, type: 'name', data: { format: 'string', value: `锂电冲击扳手 JXDY-${i}` } },
-      { index: 2001, type: 'model', data: { format: 'string', value: 'JXDY2106' } },
-      { index: 2002, type: 'url', data: { format: 'string', value: `https://tools.example.cn/p/${run}/${i}` } },
-    ],
-  };
+  return newRecord(PREFIX, run, i + 1, TEMPLATE, 'batch');
 }
 
 /** The values the node stores for item(): so the raw baseline writes the same bytes. */
@@ -181,41 +177,37 @@ async function rawUnnest(pool: Pool, batches: number, run: string, concurrency =
 
 async function throughNode(node: RunningNode, pool: Pool, token: string, batches: number, concurrency: number): Promise<ScenarioResult> {
   const run = `c${concurrency}`;
-  const bodies = Array.from({ length: batches }, (_, b) => JSON.stringify(Array.from({ length: BATCH }, (_, k) => item(run, b * BATCH + k))));
   await pool.query('CHECKPOINT');
-  const latencies: number[] = [];
-  let next = 0;
-  let failures = 0;
   const cpuBefore = cpuMillis(node.child.pid as number);
-  const started = process.hrtime.bigint();
-  const worker = async () => {
-    for (;;) {
-      const b = next;
-      next += 1;
-      if (b >= batches) return;
-      const t0 = process.hrtime.bigint();
-      const response = await fetch(`${node.baseUrl}/identityv2/data/batchCreate`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: bodies[b],
-      });
-      const reply = (await response.json()) as { status: number; data: Array<{ code: number }> };
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (response.status !== 200 || reply.status !== 1) throw new Error(`batch ${b}: HTTP ${response.status} ${JSON.stringify(reply).slice(0, 300)}`);
-      failures += reply.data.filter((r) => r.code !== 1).length;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const part = await runEngine(
+    {
+      target: node.baseUrl,
+      model: 'closed',
+      driver: 'agent',
+      // Bounded by the count; the duration is only the safety limit.
+      segments: segmentsOf([{ kind: 'constant', duration: 3600 }], 0),
+      connections: concurrency,
+      operations: [{ kind: 'register-batch', weight: 1, batchSize: BATCH, pregenerate: batches }],
+      keys: { prefix: PREFIX, source: { list: ['unused'] }, distribution: { kind: 'cycle' } },
+      context: { token, prefix: PREFIX, templateVersion: TEMPLATE, runTag: run, mqttTopicRoot: 'idis/v1' },
+      timeoutMs: 600_000,
+      maxRequests: batches,
+      maxInFlight: concurrency,
+      workerIndex: 0,
+    },
+    new AbortController().signal,
+  );
+  const seconds = part.wallSeconds;
   const cpuAfter = cpuMillis(node.child.pid as number);
   const stored = await countRows(pool);
-  if (failures > 0 || stored !== batches * BATCH) throw new Error(`node stored ${stored} of ${batches * BATCH} (${failures} item failures)`);
+  if (part.errors > 0 || stored !== batches * BATCH) throw new Error(`node stored ${stored} of ${batches * BATCH} (${part.errors} failed batches: ${JSON.stringify(part.errorsByKind)})`);
+  const latency = summariseHistogram(decodeHistogram(part.histogram));
   const result: ScenarioResult = {
     scenario: `SNMS batchCreate over HTTP, ${concurrency} concurrent batch${concurrency > 1 ? 'es' : ''}`,
     identifiers: stored,
     seconds: round(seconds, 2),
     perSecond: Math.round(stored / seconds),
-    batchMs: summarise(latencies),
+    batchMs: { count: latency.count, p50: round(latency.p50), p99: round(latency.p99), max: round(latency.max), mean: round(latency.mean) },
     serverCpuMsPerBatch: cpuBefore !== undefined && cpuAfter !== undefined ? round((cpuAfter - cpuBefore) / batches) : undefined,
   };
   log(`${result.scenario}: ${result.perSecond} identifiers/s`);

@@ -2,7 +2,7 @@
  * Resolution benchmark (issue 4, items 6 and 7).
  *
  * Seeds identifiers straight into a scratch database on the real PostgreSQL, then measures, each
- * server in its own process and each load from a separate autocannon process (load-runner.js):
+ * server in its own process and each load from a separate process (load-runner.ts: libs/loadgen on autocannon):
  *
  *   (a)  bare Fastify, the reply from a precomputed string         ┐ baselines: the physical limit
  *   (a2) bare Fastify, an ioredis GET of the reply                  │ of each tier on this machine,

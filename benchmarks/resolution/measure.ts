@@ -1,7 +1,8 @@
 /**
  * The measurements of the resolution benchmark: per row, the server started fresh, one checked
- * request, any pre-warm, then the load from a separate autocannon process (tests/support/benchmark/
- * load-runner.js), reading the server's CPU, the node's own counters and the database's activity.
+ * request, any pre-warm, then the load from a separate process (tests/support/benchmark/load-runner.ts:
+ * libs/loadgen's closed loop on autocannon), reading the server's CPU, the node's own counters and
+ * the database's activity.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,6 +120,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
         durationSec: ctx.options.durationSec,
         warmupSec: ctx.options.warmupSec,
         serverPid: server.child.pid,
+        answers: step === 'f' ? 'not-found' : 'found',
       },
       ctx.scratch,
     );
@@ -145,7 +147,7 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   await backendsGone(ctx.db);
   m.database = activity(pgBefore, await pgCounters(ctx.db), requestsSent);
   const { result } = m;
-  const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx);
+  const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx) + (result.wrongAnswers ?? 0);
   if (m.memory) log(`${m.label}: RSS ${fmt((m.memory.rssBytes ?? NaN) / 2 ** 20)} MiB, heap ${fmt((m.memory.heapUsedBytes ?? NaN) / 2 ** 20)} MiB, L1 ${fmt(m.memory.l1Entries)} entries / ${fmt(m.memory.l1Bytes)} bytes, heap bytes/entry ${fmt(m.memory.heapBytesPerEntry)}`);
   if (m.hitRatios) log(`${m.label}: hit ratio L1 ${fmt(m.hitRatios.l1 * 100, 1)} %, LRU ${fmt(m.hitRatios.lru * 100, 1)} %, Belady ${fmt(m.hitRatios.belady * 100, 1)} %, W-TinyLFU simulated ${fmt(m.hitRatios.tinyLfuSimulated * 100, 1)} %`);
   log(

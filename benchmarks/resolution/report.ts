@@ -132,7 +132,7 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
       `autocannon ${machine.autocannon}, Fastify ${machine.fastify}, ioredis ${machine.ioredis}, pg ${machine.pg}.`,
     '',
     `${options.identifiers.toLocaleString('en')} identifiers seeded by SQL${options.scale ? `, grown to ${options.scaleIdentifiers.toLocaleString('en')}` : ''}; ` +
-      `typical reply ${Buffer.byteLength(ctx.reply)} bytes. Every server in its own process, started fresh per row; load from a separate autocannon process, ` +
+      `typical reply ${Buffer.byteLength(ctx.reply)} bytes. Every server in its own process, started fresh per row; load from a separate process (libs/loadgen's closed loop on autocannon, every status checked), ` +
       `${options.connections} connections, ${options.warmupSec} s warm-up (not measured) then ${options.durationSec} s measured; ${options.rounds} round${options.rounds > 1 ? 's' : ''}. ` +
       `Each node row is divided by the nearest run of its baseline in this run. Server CPU µs/req: the server process's utime+stime from /proc over the measured window ÷ requests; ` +
       `"× baseline by CPU" is the baseline's µs/req ÷ the row's, the steadier estimate of what the node adds on a shared machine (it leaves out PostgreSQL's and Redis's own CPU). ` +

@@ -84,6 +84,23 @@ describe('idis-loadtest against a node process', () => {
     expect(JSON.parse(again.stdout.trim().split('\n').pop() as string)).toMatchObject({ stored: 0, skippedByResume: 3000 });
   }, 180_000);
 
+  it('seed --database-url writes the identifiers with COPY in the node\'s stored form; the node resolves them; a second seed adds nothing', async () => {
+    const args = ['seed', '--database-url', db.url, '--prefix', PREFIX, '--stem', 'CP-', '--count', '2500', '--quiet'];
+    const first = await loadtest(args, {}).done;
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout.trim().split('\n').pop() as string)).toMatchObject({ stored: 2500, alreadyThere: 0 });
+    const resolved = await request(base, 'GET', `/api/handles/${PREFIX}/CP-0002500`);
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.handle).toBe(`${PREFIX}/CP-0002500`);
+    expect(resolved.body.values.find((v: { type: string }) => v.type === 'name').data.value).toBe('load test item 2500');
+    const again = await loadtest(args, {}).done;
+    expect(JSON.parse(again.stdout.trim().split('\n').pop() as string)).toMatchObject({ stored: 0, alreadyThere: 2500 });
+    // A prefix that is not an enterprise's in that database is refused.
+    const foreign = await loadtest(['seed', '--database-url', db.url, '--prefix', '88.118.99', '--count', '10', '--quiet'], {}).done;
+    expect(foreign.code).toBe(1);
+    expect(foreign.output).toContain('not an enterprise prefix');
+  }, 180_000);
+
   it('a 5-second mixed run over 2 workers: no errors, and its counts equal the node’s /metrics', async () => {
     const out = join(scratch, 'mixed.json');
     const before = await counters(base);

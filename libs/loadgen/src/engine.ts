@@ -73,9 +73,12 @@ function httpSender(target: URL, connections: number, timeoutMs: number, tls?: {
   const basePath = target.pathname.replace(/\/$/, '');
   const send = (p: PreparedHttp, done: (status: number, body: string, error?: string) => void) => {
     let finished = false;
+    // The timeout runs from the send, waiting for a free socket included: no answer is later than it.
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
     const finish = (status: number, body: string, error?: string) => {
       if (finished) return;
       finished = true;
+      clearTimeout(timer);
       done(status, body, error);
     };
     const headers: Record<string, string | number> = { ...p.request.headers };
@@ -87,7 +90,6 @@ function httpSender(target: URL, connections: number, timeoutMs: number, tls?: {
       res.on('end', () => finish(res.statusCode ?? 0, body));
       res.on('error', (error) => finish(0, '', errorKind(error)));
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
     req.on('error', (error) => finish(0, '', errorKind(error)));
     req.end(p.request.body);
   };

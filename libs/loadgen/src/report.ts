@@ -73,7 +73,10 @@ export function lineChart(title: string, series: Series[], opts: { xLabel: strin
   const lines = series
     .map((s, i) => {
       const d = s.points.map((p, k) => `${k === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join('');
-      return `<path d="${d}" fill="none" stroke="${s.color ?? COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
+      const color = s.color ?? COLORS[i % COLORS.length];
+      // Few points (capacity steps): mark each, so that a single step is visible too.
+      const dots = !s.dashed && s.points.length <= 40 ? s.points.map((p) => `<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`).join('') : '';
+      return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>${dots}`;
     })
     .join('');
   const legend = series.map((s, i) => `<tspan fill="${s.color ?? COLORS[i % COLORS.length]}">■ ${esc(s.name)}</tspan>`).join('  ');

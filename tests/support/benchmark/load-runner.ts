@@ -56,7 +56,9 @@ function engineOptions(config: LoadConfig, seconds: number): EngineOptions {
     source: 'suffixes' in config.keys ? { list: config.keys.suffixes } : { series: { stem: config.keys.series.prefix, pad: config.keys.series.pad, start: config.keys.series.start, count: config.keys.series.count } },
     distribution,
     allUnknown: config.answers === 'not-found',
-    seed: config.seed ?? 1,
+    // Row (h) gives each part of its trace its own draw seed; the offline replay (LRU, Belady, simulated
+    // W-TinyLFU) draws a trace of the same distribution, not these very requests.
+    seed: config.drawSeed ?? config.seed ?? 1,
   };
   return {
     target: config.url,
