@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { retryDelayMs } from '@idis/runtime';
+import { AccountRepository } from '../../auth/account.repository';
 import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
 import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
@@ -93,6 +94,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     private readonly repository: SubscriptionsRepository,
     private readonly queries: NamedQueriesService,
     private readonly access: TraceabilityAccess,
+    private readonly accounts: AccountRepository,
     private readonly hub: EventHub,
     @Inject(SUBSCRIPTIONS_CONFIG) private readonly config: SubscriptionsConfig,
   ) {
@@ -255,12 +257,19 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     const key = `${subscriber.accountId}\u0000${subscriber.apiKeyId ?? ''}`;
     let scope = this.scopes.bySubscriber.get(key);
     if (!scope) {
-      scope = this.access.visiblePrefixes(subscriber);
+      scope = this.readScope(subscriber);
       this.scopes.bySubscriber.set(key, scope);
       // A failed read is not kept: the next delivery reads again.
       scope.catch(() => this.scopes.bySubscriber.delete(key));
     }
     return scope;
+  }
+
+  /** Nothing for an account that was disabled or removed since it subscribed; else what it may read now. */
+  private async readScope(subscriber: Principal): Promise<VisiblePrefixes> {
+    const standing = await this.accounts.standing(subscriber.accountId);
+    if (!standing || standing.status !== 'active') return [];
+    return this.access.visiblePrefixes(subscriber);
   }
 
   private drop(channel: Channel): void {
