@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { retryDelayMs } from '@idis/runtime';
 import { AccountRepository } from '../../auth/account.repository';
 import type { Principal } from '../../auth/principal';
@@ -70,7 +70,7 @@ const ACK_GROUP_MS = 5;
  * at once. Ingestion never calls this: it only signals that it committed.
  */
 @Injectable()
-export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EpcisSubscriptions');
   readonly replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly channels = new Map<string, Channel>();
@@ -81,6 +81,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
   private tickAgain = false;
   private nextClaimAt = 0;
   private lastTickAt = 0;
+  private currentTick: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -115,11 +116,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     this.wake(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (TypeORM closes it on application shutdown): stop, finish what runs, save positions, hand the leases back. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const off of this.unsubscribe) off();
     clearInterval(this.timer);
     clearTimeout(this.wakeTimer);
+    await this.currentTick;
     await Promise.allSettled([...this.running]);
     try {
       for (const channel of this.channels.values()) {
@@ -159,12 +162,21 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     }, wait);
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
-      return;
+      return this.currentTick;
     }
     this.ticking = true;
+    this.currentTick = this.tickNow();
+    return this.currentTick;
+  }
+
+  private async tickNow(): Promise<void> {
+    if (this.stopped) {
+      this.ticking = false;
+      return;
+    }
     this.lastTickAt = Date.now();
     try {
       await this.feed.advance();
