@@ -42,6 +42,8 @@ export interface Channel {
   savedAt: number;
   /** Events passed over (not matching) since the cursor was last saved. */
   passedOver: number;
+  /** Since when matching events have waited for a delivery that is not full yet (0: none wait). */
+  pendingSince: number;
 }
 
 const CLAIM_LIMIT = 10_000;
@@ -136,8 +138,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   }
 
   /** A WebSocket subscription delivered by this replica until `remove` is called or its transport refuses. */
-  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
-    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, attempts: 0, notBefore: 0 };
+  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
+    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, pendingSince: 0, attempts: 0, notBefore: 0 };
     this.channels.set(full.key, full);
     this.wake();
     return {
@@ -237,6 +239,16 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       }
       return behind;
     }
+    // A delivery that is not full waits a little for more (one POST of 20 events instead of 20 POSTs).
+    if (allowed.length < this.config.maxInFlight && !behind) {
+      const now = Date.now();
+      if (channel.pendingSince === 0) channel.pendingSince = now;
+      if (now - channel.pendingSince < this.config.lingerMs) {
+        channel.notBefore = channel.pendingSince + this.config.lingerMs;
+        return false;
+      }
+    }
+    channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : slice.upTo;
     const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
@@ -359,6 +371,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       closed: false,
       savedAt: Date.now(),
       passedOver: 0,
+      pendingSince: 0,
       transport: {
         send: (body, _events, firstEventId) => sender.send(row.dest, body, { ...headers, 'GS1-Delivery-ID': deliveryId(row.id, firstEventId) }, secret),
         acknowledged: (cursor, delivered) => this.acknowledge(row.id, cursor, delivered),
