@@ -82,6 +82,8 @@ interface LatencyResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Mean time from BEGIN to COMMIT of the node's batches during the paced run (part of every latency). */
+  meanCommitMs: number;
   machineBusyPercent?: number;
 }
 
@@ -218,6 +220,7 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
   const publisher = forkRole('publisher', { BENCH_ROOT: root, BENCH_EVENTS: String(events), BENCH_AHEAD: String(ahead), BENCH_OFFSET: String(offset), BENCH_RATE: String(rate) });
   // As in nodeRun, the publisher stays at most `ahead` messages ahead of what the node acknowledged.
   const before = await nodeStatus(node, operator);
+  const commitSecondsBefore = await commitSeconds(node);
   let acked = 0;
   let polling = true;
   const poller = (async () => {
@@ -239,6 +242,8 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
     const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
     if (stored !== offset + events) throw new Error(`expected ${offset + events} events stored, found ${stored}`);
+    const batches = (await nodeStatus(node, operator)).batchesCommitted - before.batchesCommitted;
+    const meanCommitMs = round(((await commitSeconds(node)) - commitSecondsBefore) * 1000 / Math.max(1, batches), 1);
     const busy = machineBefore && machineAfter ? round((100 * (machineAfter.total - machineBefore.total - (machineAfter.idle - machineBefore.idle))) / (machineAfter.total - machineBefore.total), 0) : undefined;
     return {
       subscriptions: subscribed.count,
@@ -252,6 +257,7 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
       p90Ms: pick(0.9),
       p99Ms: pick(0.99),
       maxMs: latencies[latencies.length - 1],
+      meanCommitMs,
       machineBusyPercent: busy,
     };
   } finally {
@@ -591,7 +597,7 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
       `node-committed-subscribed: the same run with ${settings.subscriptions} webhook subscriptions active (100 named queries EQ_readPoint, one per read point; the events cycle through the read points, so every event is delivered once, to one subscription; the receiver is a separate process on loopback). Every event of these runs was delivered before the next run started.`,
       `Node with subscriptions: ${count(withMedian)} events/s committed, ${over} (runs ${span(subscribedRuns.map((r) => r.perSecond))}); ` +
         `${round(change, 1)} % against ${count(nodeMedian)} without (per round: ${perRound.map((v) => `${v} %`).join(', ')}). ` +
-        `Target within 10 %: ${Math.abs(change) <= 10 ? 'met' : 'NOT met'}.`,
+        `Target at most 10 % below: ${change >= -10 ? 'met' : 'NOT met'}.`,
     );
   }
   if (latency) {
@@ -599,7 +605,7 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
       '',
       `Delivery latency, publish call → receiver has the event, ${latency.subscriptions} subscriptions, paced at ${count(latency.targetRate)} events/s ` +
         `(published ${count(latency.events)} in ${latency.publishSeconds} s = ${count(latency.publishedPerSecond)}/s; machine busy ${cell(latency.machineBusyPercent)} %): ` +
-        `p50 ${latency.p50Ms} ms, p90 ${latency.p90Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms; delivered ${count(latency.delivered)} of ${count(latency.events)}, ${latency.duplicates} duplicates. ` +
+        `p50 ${latency.p50Ms} ms, p90 ${latency.p90Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (of which the batch commit: mean ${latency.meanCommitMs} ms); delivered ${count(latency.delivered)} of ${count(latency.events)}, ${latency.duplicates} duplicates. ` +
         `Target p99 ≤ 1 s at 5,000 events/s: ${latency.p99Ms <= 1000 && latency.delivered === latency.events && latency.publishedPerSecond >= 0.95 * latency.targetRate ? 'met' : 'NOT met'}.`,
     );
   }

@@ -146,8 +146,27 @@ describe('loadAppConfig', () => {
       },
       // The first system CJK font this machine has (labels/label-font.spec.ts tests the choice).
       labels: { fontPath: SYSTEM_CJK_FONTS.find((path) => existsSync(path)) },
+      subscriptions: {
+        maxNamedQueries: 100,
+        maxSubscriptions: 100,
+        maxInFlight: 100,
+        lingerMs: 200,
+        pollMs: 200,
+        webhookTimeoutMs: 10_000,
+        retryBaseMs: 1000,
+        retryMaxMs: 300_000,
+        allowPrivateTargets: false,
+        leaseMs: 15_000,
+      },
       consoleDir: undefined,
     });
+  });
+
+  it('reads the EPCIS subscription variables and refuses a backoff ceiling below its base', () => {
+    const config = loadAppConfig({ EPCIS_SUBSCRIPTIONS_MAX: '3', EPCIS_WEBHOOK_ALLOW_PRIVATE: 'true', EPCIS_WEBHOOK_RETRY_BASE_MS: '200', EPCIS_WEBHOOK_RETRY_MAX_MS: '1000' });
+    expect(config.subscriptions).toMatchObject({ maxSubscriptions: 3, allowPrivateTargets: true, retryBaseMs: 200, retryMaxMs: 1000 });
+    expect(() => loadAppConfig({ EPCIS_WEBHOOK_RETRY_BASE_MS: '5000', EPCIS_WEBHOOK_RETRY_MAX_MS: '1000' })).toThrow(/EPCIS_WEBHOOK_RETRY_MAX_MS/);
+    expect(() => loadAppConfig({ EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT: '0' })).toThrow(/EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT/);
   });
 
   it('reads the logging and audit variables', () => {

@@ -42,9 +42,9 @@ export interface FeedSlice {
  * record_time is the start of the transaction that stored an event (PostgreSQL now()), and
  * transactions commit in any order: an event with an earlier record time may become visible
  * after one with a later. So a subscription only reads below the *horizon*: the start of the
- * oldest transaction still open in the database (or now, when none is). Every event recorded
- * before it is committed or never will be, so a position that passed it never has to go back,
- * and no event is skipped.
+ * oldest transaction still open on a writer connection of the node (or now, when none is). Every
+ * event recorded before it is committed or never will be, so a position that passed it never has
+ * to go back, and no event is skipped.
  *
  * Subscriptions that are up to date share one read: the newest events (up to 20,000) are kept in
  * memory and every subscription filters them itself (event-matcher.ts). One that lags behind
@@ -83,12 +83,18 @@ export class EventFeed {
     return this.advancing;
   }
 
-  /** The horizon now, as a time key: the start of the oldest open transaction of this database, or now. */
+  /**
+   * The horizon now, as a time key: the start of the oldest transaction still open on a connection
+   * that can store events, or now. Those are the node's writer connections, on every replica: they
+   * carry this connection's application_name ('idis-secondary-node'). Heavy reads, autovacuum, a
+   * pg_dump or a psql session never hold subscriptions back.
+   */
   async currentHorizon(): Promise<string> {
     const rows: Array<{ horizon: string }> = await this.dataSource.query(
       `SELECT to_char(least(now(), min(a.xact_start)) AT TIME ZONE 'UTC', ${TIME_KEY}) AS horizon
          FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL`,
+        WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+          AND a.application_name = current_setting('application_name') AND a.xact_start IS NOT NULL`,
     );
     return rows[0].horizon;
   }

@@ -82,6 +82,10 @@ export function timeKeyOf(text: string): string | null {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return null;
   const millis = Date.parse(text);
   if (Number.isNaN(millis)) return null;
+  // Date.parse rolls 2025-02-30 over to March: the calendar date must exist as written.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return null;
   const fraction = /\.(\d+)/.exec(text)?.[1] ?? '';
   const micro = fraction.length > 3 ? fraction.slice(3, 6).padEnd(3, '0') : '000';
   return `${new Date(millis).toISOString().slice(0, 23)}${micro}Z`;

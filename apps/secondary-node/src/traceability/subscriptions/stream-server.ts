@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -30,7 +30,7 @@ const CLOSE_GOING_AWAY = 1001;
  * (Authorization: Bearer …, or X-API-Key); refusals are plain HTTP answers with a problem body.
  */
 @Injectable()
-export class StreamServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StreamServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EpcisStreams');
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly sockets = new Set<WebSocket>();
@@ -51,7 +51,7 @@ export class StreamServer implements OnApplicationBootstrap, OnApplicationShutdo
     server.on('upgrade', this.listener);
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     const server = this.adapterHost.httpAdapter?.getHttpServer?.() as import('node:http').Server | undefined;
     if (server && this.listener) server.off('upgrade', this.listener);
     for (const socket of this.sockets) socket.close(CLOSE_GOING_AWAY, 'the node is shutting down');

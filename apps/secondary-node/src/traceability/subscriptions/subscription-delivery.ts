@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { retryDelayMs } from '@idis/runtime';
+import { AccountRepository } from '../../auth/account.repository';
 import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
 import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
@@ -41,6 +42,8 @@ export interface Channel {
   savedAt: number;
   /** Events passed over (not matching) since the cursor was last saved. */
   passedOver: number;
+  /** Since when matching events have waited for a delivery that is not full yet (0: none wait). */
+  pendingSince: number;
 }
 
 const CLAIM_LIMIT = 10_000;
@@ -69,7 +72,7 @@ const ACK_GROUP_MS = 5;
  * at once. Ingestion never calls this: it only signals that it committed.
  */
 @Injectable()
-export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EpcisSubscriptions');
   readonly replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly channels = new Map<string, Channel>();
@@ -80,6 +83,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
   private tickAgain = false;
   private nextClaimAt = 0;
   private lastTickAt = 0;
+  private currentTick: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -93,6 +97,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     private readonly repository: SubscriptionsRepository,
     private readonly queries: NamedQueriesService,
     private readonly access: TraceabilityAccess,
+    private readonly accounts: AccountRepository,
     private readonly hub: EventHub,
     @Inject(SUBSCRIPTIONS_CONFIG) private readonly config: SubscriptionsConfig,
   ) {
@@ -113,11 +118,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     this.wake(0);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (TypeORM closes it on application shutdown): stop, finish what runs, save positions, hand the leases back. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const off of this.unsubscribe) off();
     clearInterval(this.timer);
     clearTimeout(this.wakeTimer);
+    await this.currentTick;
     await Promise.allSettled([...this.running]);
     try {
       for (const channel of this.channels.values()) {
@@ -131,8 +138,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
   }
 
   /** A WebSocket subscription delivered by this replica until `remove` is called or its transport refuses. */
-  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
-    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, attempts: 0, notBefore: 0 };
+  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
+    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, pendingSince: 0, attempts: 0, notBefore: 0 };
     this.channels.set(full.key, full);
     this.wake();
     return {
@@ -157,12 +164,21 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     }, wait);
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
-      return;
+      return this.currentTick;
     }
     this.ticking = true;
+    this.currentTick = this.tickNow();
+    return this.currentTick;
+  }
+
+  private async tickNow(): Promise<void> {
+    if (this.stopped) {
+      this.ticking = false;
+      return;
+    }
     this.lastTickAt = Date.now();
     try {
       await this.feed.advance();
@@ -223,6 +239,16 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
       }
       return behind;
     }
+    // A delivery that is not full waits a little for more (one POST of 20 events instead of 20 POSTs).
+    if (allowed.length < this.config.maxInFlight && !behind) {
+      const now = Date.now();
+      if (channel.pendingSince === 0) channel.pendingSince = now;
+      if (now - channel.pendingSince < this.config.lingerMs) {
+        channel.notBefore = channel.pendingSince + this.config.lingerMs;
+        return false;
+      }
+    }
+    channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : slice.upTo;
     const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
@@ -255,12 +281,19 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
     const key = `${subscriber.accountId}\u0000${subscriber.apiKeyId ?? ''}`;
     let scope = this.scopes.bySubscriber.get(key);
     if (!scope) {
-      scope = this.access.visiblePrefixes(subscriber);
+      scope = this.readScope(subscriber);
       this.scopes.bySubscriber.set(key, scope);
       // A failed read is not kept: the next delivery reads again.
       scope.catch(() => this.scopes.bySubscriber.delete(key));
     }
     return scope;
+  }
+
+  /** Nothing for an account that was disabled or removed since it subscribed; else what it may read now. */
+  private async readScope(subscriber: Principal): Promise<VisiblePrefixes> {
+    const standing = await this.accounts.standing(subscriber.accountId);
+    if (!standing || standing.status !== 'active') return [];
+    return this.access.visiblePrefixes(subscriber);
   }
 
   private drop(channel: Channel): void {
@@ -338,6 +371,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicati
       closed: false,
       savedAt: Date.now(),
       passedOver: 0,
+      pendingSince: 0,
       transport: {
         send: (body, _events, firstEventId) => sender.send(row.dest, body, { ...headers, 'GS1-Delivery-ID': deliveryId(row.id, firstEventId) }, secret),
         acknowledged: (cursor, delivered) => this.acknowledge(row.id, cursor, delivered),

@@ -1,0 +1,54 @@
+import { createHmac } from 'node:crypto';
+import { checkWebhookTarget, isPublicAddress } from './webhook-target';
+import { signatureOf } from './webhook-sender';
+import { compareEventIds, comparePositions, instantMicros } from './event-matcher';
+import { timeKeyOf } from './named-queries.service';
+
+describe('webhook targets', () => {
+  it.each(['8.8.8.8', '93.184.216.34', '2606:4700:4700::1111'])('takes the public address %s', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+
+  it.each(['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', 'not-an-ip'])(
+    'refuses %s',
+    (address) => {
+      expect(isPublicAddress(address)).toBe(false);
+    },
+  );
+
+  it('lets tests use loopback when allowed, and still checks the scheme', async () => {
+    await expect(checkWebhookTarget('http://127.0.0.1:9/hook', true)).resolves.toBeInstanceOf(URL);
+    await expect(checkWebhookTarget('http://127.0.0.1:9/hook', false)).rejects.toThrow(/loopback, private or reserved/);
+    await expect(checkWebhookTarget('javascript:alert(1)', true)).rejects.toThrow(/http or https/);
+    await expect(checkWebhookTarget(42, true)).rejects.toThrow(/dest is required/);
+  });
+});
+
+describe('delivery signature', () => {
+  it('is HMAC-SHA256 of "<timestamp>.<body>" under the subscription secret, hex, prefixed sha256=', () => {
+    const expected = createHmac('sha256', 'k3y').update('1700000000.{"a":1}').digest('hex');
+    expect(signatureOf('k3y', '1700000000', '{"a":1}')).toBe(`sha256=${expected}`);
+    expect(signatureOf('other', '1700000000', '{"a":1}')).not.toBe(`sha256=${expected}`);
+  });
+});
+
+describe('feed positions', () => {
+  it('orders by record time, then eventID in code point order ("C" collation)', () => {
+    const t1 = '2025-01-15T00:00:00.000001Z';
+    const t2 = '2025-01-15T00:00:00.000002Z';
+    expect(comparePositions({ time: t1, eventId: 'z' }, { time: t2, eventId: 'a' })).toBeLessThan(0);
+    expect(comparePositions({ time: t1, eventId: '' }, { time: t1, eventId: 'a' })).toBeLessThan(0);
+    expect(comparePositions({ time: t1, eventId: 'B' }, { time: t1, eventId: 'a' })).toBeLessThan(0);
+    // U+FFFD (BMP) before U+1F600 (astral) in UTF-8 order, although UTF-16 units order them the other way.
+    expect(compareEventIds('\ufffd', '\u{1f600}')).toBeLessThan(0);
+  });
+
+  it('reads instants and time keys to the microsecond', () => {
+    expect(instantMicros('2025-01-15T00:00:00.123456Z') - instantMicros('2025-01-15T00:00:00.123Z')).toBe(456);
+    expect(instantMicros('2025-01-15T08:00:00.5+08:00')).toBe(instantMicros('2025-01-15T00:00:00.500000Z'));
+    expect(timeKeyOf('2025-01-15T08:00:00.1234567+08:00')).toBe('2025-01-15T00:00:00.123456Z');
+    expect(timeKeyOf('2025-01-15')).toBeNull();
+    expect(timeKeyOf('2025-02-30T00:00:00Z')).toBeNull();
+    expect(timeKeyOf('2025-01-15T00:00:00Z')).toBe('2025-01-15T00:00:00.000000Z');
+  });
+});
