@@ -7,6 +7,7 @@ import { IngestionMetrics } from './ingestion-metrics';
 import { LimitsMetrics } from './limits-metrics';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
+import { ReplicaMetrics } from './replica-metrics';
 import { ResolutionRecorder } from './resolution-recorder';
 import { UpstreamMetrics } from './upstream-metrics';
 
@@ -18,7 +19,7 @@ import { UpstreamMetrics } from './upstream-metrics';
 @Module({
   imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
   controllers: [MetricsController],
-  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, ReplicaMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}
