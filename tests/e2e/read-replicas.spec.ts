@@ -88,7 +88,8 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     for (const handle of HANDLES) {
       expect((await call(base, 'PUT', `/api/handles/${handle}`, [{ index: 1, type: 'URL', data: `https://${handle.split('/')[1]}.v0.example.cn` }], token)).status).toBe(200);
     }
-  }, 180_000);
+    // Generous: other suites share the machine's two cores (initdb, pg_basebackup and the node's build of its schema).
+  }, 300_000);
 
   afterAll(async () => {
     await node?.stop();
@@ -196,7 +197,7 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     process.stdout.write(`read-replicas: back in rotation ${rejoinedMs.toFixed(0)} ms after pg_wal_replay_resume()\n`);
   }, 120_000);
 
-  it('fails no resolution when the replica is killed (SIGKILL) under load, and shows it down', async () => {
+  it('fails no resolution when the replica is killed (SIGKILL) under load, shows it down, and puts it back once restarted', async () => {
     await settled();
     const total = 400;
     const killAfter = 100;
@@ -231,5 +232,44 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     // Heavy reads and resolutions keep answering from the primary.
     expect(await resolve(HANDLES[2])).toBe('https://replicated-2.v0.example.cn');
     expect((await call(base, 'GET', `/api/v1/identifiers?prefix=${PREFIX}`, undefined, token)).status).toBe(200);
+
+    // Restarted, it catches up and is put back in rotation: misses go to it again.
+    const restartedAt = performance.now();
+    await pair.restartReplica();
+    await settled();
+    const rejoinedMs = performance.now() - restartedAt;
+    expect((await health()).status).toBe('ok');
+    const replicaBefore = await resolutionCalls('replica');
+    expect(await resolve(HANDLES[4])).toBe('https://replicated-4.v0.example.cn');
+    expect(await resolutionCalls('replica')).toBe(replicaBefore + 1);
+    process.stdout.write(`read-replicas: ${total} resolutions, ${failures.length} failed, replica SIGKILLed after ${killAfter}; back in rotation ${rejoinedMs.toFixed(0)} ms after its restart began\n`);
+  }, 180_000);
+
+  it('fails no resolution while the replica is frozen (SIGSTOP): it leaves the rotation, and comes back after SIGCONT', async () => {
+    await settled();
+    const replica = pair.replica;
+    const frozenAt = performance.now();
+    replica.freeze();
+    const failures: string[] = [];
+    let resolved = 0;
+    try {
+      // Resolutions in the first seconds meet the frozen replica (a timeout, then the primary); later ones skip it.
+      while (resolved < 60 && performance.now() - frozenAt < 60_000) {
+        const handle = HANDLES[resolved % HANDLES.length];
+        const reply = await request(base, 'GET', `/api/handles/${handle}`);
+        resolved += 1;
+        if (reply.status !== 200) failures.push(`${handle}: ${reply.status} ${reply.text.slice(0, 200)}`);
+      }
+      const down = await waitFor('the frozen replica to leave the rotation', async () => ((await metric('idis_db_replica_in_rotation', { replica: replicaLabel })) === 0 ? health() : undefined), { timeoutMs: 15_000, intervalMs: 100 });
+      expect(down.status).toBe('degraded');
+      expect(down.check.replicas[0]).toMatchObject({ up: false, inRotation: false });
+    } finally {
+      replica.thaw();
+    }
+    expect(resolved).toBe(60);
+    expect(failures).toEqual([]);
+    await settled();
+    expect((await health()).status).toBe('ok');
+    process.stdout.write(`read-replicas: ${resolved} resolutions while frozen, ${failures.length} failed; ${(performance.now() - frozenAt).toFixed(0)} ms from SIGSTOP to back in rotation\n`);
   }, 120_000);
 });

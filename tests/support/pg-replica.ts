@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +50,34 @@ export class PgServer extends SpawnedProcess {
     }
   }
 
+  /** The postmaster's pid and its children's (backends, startup process, WAL receiver…), from /proc. */
+  private processIds(): number[] {
+    const postmaster = this.child.pid as number;
+    const children: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may hold spaces, so read after its ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (parent === postmaster) children.push(Number(entry));
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return [postmaster, ...children];
+  }
+
+  /** Freezes the whole server (SIGSTOP to the postmaster first, so it forks nothing more, then to every child). */
+  freeze(): void {
+    for (const pid of this.processIds()) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** Undoes freeze (children first, the postmaster last). */
+  thaw(): void {
+    for (const pid of this.processIds().reverse()) process.kill(pid, 'SIGCONT');
+  }
+
   /** Waits until the server accepts connections and answers. */
   async ready(timeoutMs = 60_000): Promise<void> {
     await waitFor(
@@ -73,8 +101,37 @@ export class PgReplicaPair {
   private constructor(
     readonly dir: string,
     readonly primary: PgServer,
-    readonly replica: PgServer,
+    private current: PgServer,
+    private readonly user: { uid: number; gid: number } | undefined,
   ) {}
+
+  /** The replica's server (a new process after restartReplica). */
+  get replica(): PgServer {
+    return this.current;
+  }
+
+  /**
+   * Starts the replica again on its data directory (after it was killed): it resumes streaming
+   * from where it stopped. A SIGKILLed postmaster's backends leave only once they notice, and
+   * until then a new one refuses the data directory; so it is tried again until one stays up.
+   */
+  async restartReplica(timeoutMs = 60_000): Promise<PgServer> {
+    if (this.current.running) throw new Error('the replica is still running');
+    const { dataDir, port } = this.current;
+    const started = performance.now();
+    for (;;) {
+      const server = PgReplicaPair.spawnServer('the PostgreSQL replica', dataDir, port, this.user);
+      try {
+        await server.ready(timeoutMs);
+        this.current = server;
+        return server;
+      } catch (error) {
+        await server.stop('SIGINT', 10_000);
+        if (performance.now() - started > timeoutMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
 
   static async start(options: { settings?: string[] } = {}): Promise<PgReplicaPair> {
     for (const tool of ['initdb', 'pg_basebackup', 'postgres']) {
@@ -111,7 +168,7 @@ export class PgReplicaPair {
       appendFileSync(join(replicaDir, 'postgresql.conf'), [`port = ${replicaPort}`, 'hot_standby = on', ''].join('\n'));
       const replica = PgReplicaPair.spawnServer('the PostgreSQL replica', replicaDir, replicaPort, user);
       await replica.ready();
-      return new PgReplicaPair(dir, primary, replica);
+      return new PgReplicaPair(dir, primary, replica, user);
     } catch (error) {
       await primary?.stop('SIGQUIT', 10_000);
       rmSync(dir, { recursive: true, force: true });

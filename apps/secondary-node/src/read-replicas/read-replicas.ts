@@ -11,6 +11,12 @@ const MAX_MARKS = 50_000;
 const MAX_SAMPLES = 4096;
 /** A replica's probe or a new connection that takes longer than this counts as a failure. */
 const PROBE_TIMEOUT_MS = 2000;
+/**
+ * A resolution statement (a primary-key lookup) that a replica has not answered within this is
+ * abandoned (its connection dropped) and run on the primary: a frozen replica must not hold
+ * resolutions longer than that.
+ */
+const RESOLUTION_READ_TIMEOUT_MS = 2000;
 
 export type ReadKind = 'resolution' | 'heavy';
 
@@ -99,13 +105,15 @@ export class ReadReplicas {
     this.replicas = config.urls.map((url) => {
       const replica: Replica = {
         name: describeDatabase(url) ?? 'replica',
-        resolutionPool: new Pool({ connectionString: url, max: config.poolSize, connectionTimeoutMillis: PROBE_TIMEOUT_MS, application_name: 'idis-secondary-node-replica' }),
+        resolutionPool: new Pool({ connectionString: url, max: config.poolSize, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: RESOLUTION_READ_TIMEOUT_MS, application_name: 'idis-secondary-node-replica' }),
         heavyPool: new Pool({
           connectionString: url,
           max: heavyReads.poolSize,
           connectionTimeoutMillis: PROBE_TIMEOUT_MS,
           application_name: 'idis-secondary-node-replica-heavy-read',
           statement_timeout: heavyReads.statementTimeoutMs,
+          // The server ends a long statement (422 QUERY_TOO_EXPENSIVE); this catches a replica that no longer answers at all.
+          query_timeout: heavyReads.statementTimeoutMs + PROBE_TIMEOUT_MS,
         }),
         probePool: new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS, application_name: 'idis-secondary-node-replica-monitor' }),
         up: false,
@@ -142,7 +150,8 @@ export class ReadReplicas {
    * past the write. Synchronous: the mark holds from now on.
    */
   noteWrite(keys: readonly string[]): void {
-    if (this.globalAwaiting !== undefined) return;
+    // Marked one by one even under a global mark: the poll that binds that one may already have
+    // read the primary's position before this commit.
     if (this.awaiting.size + this.pinned.size + keys.length > MAX_MARKS) {
       this.noteWriteAll();
       return;
