@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { PgReplicaPair } from '../support/pg-replica';
@@ -8,6 +9,9 @@ import { waitFor } from '../support/wait-for';
 /** Kept small so that the test sees the replica leave the rotation within seconds. */
 const MAX_LAG_MS = 1500;
 const PREFIX = '88.118.8';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The invalidation channel of this test's node processes. */
+const REDIS_KEY_PREFIX = `e2e-replicas-${randomBytes(4).toString('hex')}:`;
 const HANDLES = Array.from({ length: 10 }, (_, i) => `${PREFIX}/replicated-${i}`);
 /** The resolution statement as pg_stat_statements normalises it (IdentifierRepository.fetchForResolution). */
 const RESOLUTION_STATEMENT = `%i.handle_key = ANY($1::varchar[])%`;
@@ -42,8 +46,8 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     return rows[0].n;
   }
 
-  async function metric(name: string, labels: Record<string, string>): Promise<number | undefined> {
-    const { samples } = parsePrometheus((await request(base, 'GET', '/metrics')).text);
+  async function metric(name: string, labels: Record<string, string>, of = base): Promise<number | undefined> {
+    const { samples } = parsePrometheus((await request(of, 'GET', '/metrics')).text);
     for (const [key, value] of samples) {
       if (!key.startsWith(`${name}{`)) continue;
       if (Object.entries(labels).every(([label, wanted]) => key.includes(`${label}="${wanted}"`))) return value;
@@ -51,13 +55,13 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     return undefined;
   }
 
-  async function health(): Promise<{ status: string; check: ReplicaCheck }> {
-    const reply = await call(base, 'GET', '/health', undefined, operator);
+  async function health(of = base): Promise<{ status: string; check: ReplicaCheck }> {
+    const reply = await call(of, 'GET', '/health', undefined, operator);
     return { status: reply.body.status, check: reply.body.checks['database-replicas'] };
   }
 
-  async function resolve(handle: string): Promise<string> {
-    const reply = await call(base, 'GET', `/api/handles/${handle}`);
+  async function resolve(handle: string, of = base): Promise<string> {
+    const reply = await call(of, 'GET', `/api/handles/${handle}`);
     expect(reply.status).toBe(200);
     return reply.body.values[0].data.value;
   }
@@ -74,6 +78,8 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
       DATABASE_READ_POLL_INTERVAL_MS: '100',
       CACHE_L1_ENABLED: 'false',
       CACHE_L2_ENABLED: 'false',
+      REDIS_URL,
+      REDIS_KEY_PREFIX,
       OPERATOR_PASSWORD,
       JWT_SECRET,
       PORT: '0',
@@ -97,11 +103,11 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
   }, 60_000);
 
   /** The replica is in rotation and every write mark has been replayed past (nothing pins a key to the primary). */
-  async function settled(): Promise<ReplicaCheck> {
+  async function settled(of = base): Promise<ReplicaCheck> {
     return waitFor(
       'the replica to be in rotation with no write pending replay',
       async () => {
-        const { check } = await health();
+        const { check } = await health(of);
         return check.replicas[0].inRotation && check.pendingMarks.keys === 0 && !check.pendingMarks.global ? check : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100 },
@@ -196,6 +202,55 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     expect(await resolutionCalls('replica')).toBe(replicaBefore + 1);
     process.stdout.write(`read-replicas: back in rotation ${rejoinedMs.toFixed(0)} ms after pg_wal_replay_resume()\n`);
   }, 120_000);
+
+  it('another node process reads a write made through this one from the primary while the replica lags (the invalidation channel carries the mark)', async () => {
+    // B keeps the paused replica in rotation all along (a bound of a minute): only the mark keeps the old row from it.
+    const other = NodeProcess.spawn({
+      DATABASE_URL: pair.primary.url('idis'),
+      DATABASE_READ_URLS: pair.replica.url('idis'),
+      DATABASE_READ_MAX_LAG_MS: '60000',
+      DATABASE_READ_POLL_INTERVAL_MS: '100',
+      CACHE_L1_ENABLED: 'false',
+      CACHE_L2_ENABLED: 'false',
+      REDIS_URL,
+      REDIS_KEY_PREFIX,
+      OPERATOR_PASSWORD,
+      JWT_SECRET,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ID: 'replicas-e2e-b',
+    });
+    try {
+      const baseB = await other.ready();
+      await Promise.all([settled(), settled(baseB)]);
+      await waitFor('B to be attached to the invalidation channel', async () => (await call(baseB, 'GET', '/health', undefined, operator)).body.checks.cache.invalidationChannel === 'up', { timeoutMs: 30_000, intervalMs: 100 });
+      const [written, untouched] = [HANDLES[5], HANDLES[6]];
+      await pair.replica.query('SELECT pg_wal_replay_pause()');
+      try {
+        const value = 'https://replicated-5.v1-through-a.example.cn';
+        expect((await call(base, 'PUT', `/api/handles/${written}`, [{ index: 1, type: 'URL', data: value }], token)).status).toBe(200);
+        const acknowledged = performance.now();
+        await waitFor('B to resolve the new value', async () => (await resolve(written, baseB)) === value, { timeoutMs: 10_000, intervalMs: 10 });
+        const seenAfterMs = performance.now() - acknowledged;
+        // Still paused, still in B's rotation, still the old row on the replica: the new value came from the primary.
+        const onReplica = await pair.replica.query<{ values: Array<{ data: { value: string } }> }>(`SELECT "values" FROM identifiers WHERE handle = $1`, [written], 'idis');
+        expect(onReplica[0].values[0].data.value).toBe('https://replicated-5.v0.example.cn');
+        expect(await metric('idis_db_replica_in_rotation', { replica: replicaLabel }, baseB)).toBe(1);
+        for (let i = 0; i < 20; i += 1) expect(await resolve(written, baseB)).toBe(value);
+        // B's other reads still go to the replica.
+        const replicaBefore = await resolutionCalls('replica');
+        expect(await resolve(untouched, baseB)).toBe('https://replicated-6.v0.example.cn');
+        expect(await resolutionCalls('replica')).toBe(replicaBefore + 1);
+        process.stdout.write(`read-replicas: node B served the write made through A ${seenAfterMs.toFixed(0)} ms after A acknowledged it, replica paused and in B's rotation\n`);
+      } finally {
+        await pair.replica.query('SELECT pg_wal_replay_resume()');
+      }
+      await settled(baseB);
+      expect(await resolve(written, baseB)).toBe('https://replicated-5.v1-through-a.example.cn');
+    } finally {
+      await other.stop();
+    }
+  }, 180_000);
 
   it('fails no resolution when the replica is killed (SIGKILL) under load, shows it down, and puts it back once restarted', async () => {
     await settled();
