@@ -13,8 +13,12 @@ module.exports = {
     '^@idis/contracts$': '<rootDir>/libs/contracts/src',
     '^@idis/contracts/(.*)$': '<rootDir>/libs/contracts/src/$1',
     '^@idis/console-kit/(.*)$': '<rootDir>/libs/console-kit/src/$1',
+    '^@idis/handle-protocol$': '<rootDir>/libs/handle-protocol/src',
+    '^@idis/handle-protocol/(.*)$': '<rootDir>/libs/handle-protocol/src/$1',
     '^@idis/runtime$': '<rootDir>/libs/runtime/src',
     '^@idis/runtime/(.*)$': '<rootDir>/libs/runtime/src/$1',
+    '^@idis/loadgen$': '<rootDir>/libs/loadgen/src',
+    '^@idis/loadgen/(.*)$': '<rootDir>/libs/loadgen/src/$1',
   },
   // Fails the run at once, in one line naming the command that starts it, when PostgreSQL, Redis
   // or Mosquitto does not answer.

@@ -17,6 +17,15 @@
  * path (the node, its PostgreSQL backends, Mosquitto, the publisher) and how busy the machine was:
  * the events/s depend on the other engineers' load, the CPU per event much less.
  *
+ * Subscriptions (EPCIS issue 16 item 6): each round also runs the node with --subscriptions=100
+ * webhook subscriptions active (100 named queries, one per read point; the events cycle through the
+ * 100 read points, so each event matches exactly one subscription), received by a separate HTTP
+ * receiver process: its committed events/s is reported next to the run without subscriptions of
+ * the same round. Then a paced run publishes at --paced-rate=5000 events/s for --paced-seconds=15
+ * with the subscriptions active and reports the end-to-end delivery latency (the publisher's
+ * publish call → the receiver has the event), p50/p90/p99/max, and checks that every event arrived
+ * exactly once. --subscriptions=0 skips all of it.
+ *
  * Options: --events=150000 (per run), --rounds=3 (the report gives the median over the rounds),
  * --connections=8 (node and raw subscriber), --ahead=2000. --ahead stays within what the system
  * Mosquitto holds for the node's sessions: 8 sessions × (receive maximum 500 in flight +
@@ -24,7 +33,9 @@
  * messages before it would drop any.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -42,7 +53,7 @@ const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:543
 const PREFIX = '88.118.8';
 
 interface RunResult {
-  scenario: 'raw-broker' | 'node-committed';
+  scenario: 'raw-broker' | 'node-committed' | 'node-committed-subscribed';
   events: number;
   seconds: number;
   perSecond: number;
@@ -55,6 +66,22 @@ interface RunResult {
   brokerCpuMsPer1000?: number;
   publisherCpuMsPer1000?: number;
   /** Node only: share of the machine's CPU time (all cores) that was busy during the run, in %. */
+  machineBusyPercent?: number;
+}
+
+/** The paced run with subscriptions: publish → receiver latency. */
+interface LatencyResult {
+  subscriptions: number;
+  targetRate: number;
+  events: number;
+  publishSeconds: number;
+  publishedPerSecond: number;
+  delivered: number;
+  duplicates: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
   machineBusyPercent?: number;
 }
 
@@ -72,6 +99,9 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
   const rounds = option(args, 'rounds', 3);
   const connections = option(args, 'connections', 8);
   const ahead = option(args, 'ahead', 2000);
+  const subscriptions = option(args, 'subscriptions', 100);
+  const pacedRate = option(args, 'paced-rate', 5000);
+  const pacedSeconds = option(args, 'paced-seconds', 15);
   const database = await createScratchDatabase(`idis_bench_${randomBytes(4).toString('hex')}`, ADMIN_URL);
   const tag = randomBytes(4).toString('hex');
   const nodeRoot = `bench/${tag}/v1`;
@@ -91,6 +121,8 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
         MQTT_CONNECTIONS: String(connections),
         // Short-lived sessions: the benchmark's client ids are never used again.
         MQTT_SESSION_EXPIRY_SECONDS: '30',
+        // The webhook receiver of the subscription runs on loopback.
+        EPCIS_WEBHOOK_ALLOW_PRIVATE: 'true',
       },
       port,
     );
@@ -102,19 +134,158 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
 
     const results: RunResult[] = [];
     let offset = 2000;
-    for (let r = 0; r < rounds; r += 1) {
-      results.push(await rawRun(`bench-raw/${tag}-${r}/v1`, events, connections, ahead));
-      log(`round ${r + 1}: raw broker ${results[results.length - 1].perSecond.toLocaleString('en')} msg/s`);
-      results.push(await nodeRun(node, operator, db, nodeRoot, events, ahead, offset));
-      offset += events;
-      log(`round ${r + 1}: node ${results[results.length - 1].perSecond.toLocaleString('en')} events/s committed`);
+    const subscribed = subscriptions > 0 ? await startSubscriptions(node, subscriptions) : undefined;
+    let latency: LatencyResult | undefined;
+    try {
+      for (let r = 0; r < rounds; r += 1) {
+        results.push(await rawRun(`bench-raw/${tag}-${r}/v1`, events, connections, ahead));
+        log(`round ${r + 1}: raw broker ${results[results.length - 1].perSecond.toLocaleString('en')} msg/s`);
+        results.push(await nodeRun(node, operator, db, nodeRoot, events, ahead, offset));
+        offset += events;
+        log(`round ${r + 1}: node ${results[results.length - 1].perSecond.toLocaleString('en')} events/s committed`);
+        if (subscribed) {
+          await subscribed.subscribe();
+          const run = await nodeRun(node, operator, db, nodeRoot, events, ahead, offset);
+          results.push({ ...run, scenario: 'node-committed-subscribed' });
+          await subscribed.waitForDeliveries(offset, events);
+          await subscribed.unsubscribe();
+          offset += events;
+          log(`round ${r + 1}: node with ${subscriptions} subscriptions ${run.perSecond.toLocaleString('en')} events/s committed (all ${events.toLocaleString('en')} delivered)`);
+        }
+      }
+      if (subscribed) {
+        await subscribed.subscribe();
+        latency = await pacedRun(node, operator, db, subscribed, nodeRoot, pacedRate, pacedSeconds, ahead, offset);
+        await subscribed.unsubscribe();
+        log(`paced ${pacedRate.toLocaleString('en')} events/s with ${subscriptions} subscriptions: p99 ${latency.p99Ms} ms publish → receiver`);
+      }
+    } finally {
+      subscribed?.receiver.kill('SIGTERM');
     }
-    report(results, { events, rounds, connections, ahead });
+    report(results, { events, rounds, connections, ahead, subscriptions, pacedRate, pacedSeconds }, latency);
   } finally {
     await node?.stop();
     await db.end().catch(() => undefined);
     await database.drop();
   }
+}
+
+/** The bench enterprise's 100 named queries and a webhook receiver process; subscriptions are made and removed per run. */
+async function startSubscriptions(node: RunningNode, count: number) {
+  const receiver = forkRole('receiver', {});
+  const ready = await nextMessage(receiver, (m) => m.type === 'ready', 30_000);
+  const token = await benchToken(node.baseUrl);
+  for (let k = 0; k < count; k += 1) {
+    await api(node.baseUrl, 'POST', '/epcis/queries', { name: `point-${k}`, query: { EQ_readPoint: readPointOf(k) } }, token);
+  }
+  let received = { total: 0, distinct: 0 };
+  receiver.on('message', (m: any) => {
+    if (m.type === 'progress') received = { total: m.total, distinct: m.distinct };
+  });
+  const subscriptionIds: Array<[number, string]> = [];
+  return {
+    receiver,
+    count,
+    received: () => received,
+    async subscribe(): Promise<void> {
+      for (let k = 0; k < count; k += 1) {
+        const created = await api(node.baseUrl, 'POST', `/epcis/queries/point-${k}/subscriptions`, { dest: `${ready.url}/point-${k}`, signatureToken: 'bench-webhook-secret', stream: true }, token);
+        subscriptionIds.push([k, created.subscriptionID]);
+      }
+    },
+    async unsubscribe(): Promise<void> {
+      for (const [k, id] of subscriptionIds.splice(0)) await api(node.baseUrl, 'DELETE', `/epcis/queries/point-${k}/subscriptions/${id}`, undefined, token);
+    },
+    /** Waits until the receiver has the events [offset, offset + events) (indexes are in their eventIDs). */
+    async waitForDeliveries(offset: number, events: number): Promise<void> {
+      receiver.send({ type: 'expect', from: offset, to: offset + events });
+      await nextMessage(receiver, (m) => m.type === 'complete', 300_000);
+    },
+    /** Receive times (ms since the epoch) of the events [from, to), 0 for one that never came; and how many came twice. */
+    async dump(from: number, to: number): Promise<{ receivedAt: number[]; duplicates: number }> {
+      receiver.send({ type: 'dump', from, to });
+      return nextMessage(receiver, (m) => m.type === 'dump', 60_000);
+    },
+  };
+}
+
+type Subscribed = Awaited<ReturnType<typeof startSubscriptions>>;
+
+/** Publishes at `rate` events/s for `seconds` with the subscriptions on; latency = receiver's receive time − publisher's publish call. */
+async function pacedRun(node: RunningNode, operator: string, db: Client, subscribed: Subscribed, root: string, rate: number, seconds: number, ahead: number, offset: number): Promise<LatencyResult> {
+  const events = rate * seconds;
+  const machineBefore = machineTicks();
+  const publisher = forkRole('publisher', { BENCH_ROOT: root, BENCH_EVENTS: String(events), BENCH_AHEAD: String(ahead), BENCH_OFFSET: String(offset), BENCH_RATE: String(rate) });
+  // As in nodeRun, the publisher stays at most `ahead` messages ahead of what the node acknowledged.
+  const before = await nodeStatus(node, operator);
+  let acked = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const status = await nodeStatus(node, operator).catch(() => undefined);
+      if (status) acked = status.acknowledgedSinceStart - before.acknowledgedSinceStart;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  const relay = setInterval(() => publisher.connected && publisher.send({ type: 'consumed', consumed: acked }), 5);
+  try {
+    const done = await nextMessage(publisher, (m) => m.type === 'done' || m.type === 'error', 300_000);
+    if (done.type === 'error') throw new Error(`publisher: ${done.message}`);
+    await subscribed.waitForDeliveries(offset, events);
+    const machineAfter = machineTicks();
+    const { receivedAt, duplicates } = await subscribed.dump(offset, offset + events);
+    const sentAt: number[] = done.sentAt;
+    const latencies = receivedAt.map((at, i) => at - sentAt[i]).sort((a, b) => a - b);
+    const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
+    if (stored !== offset + events) throw new Error(`expected ${offset + events} events stored, found ${stored}`);
+    const busy = machineBefore && machineAfter ? round((100 * (machineAfter.total - machineBefore.total - (machineAfter.idle - machineBefore.idle))) / (machineAfter.total - machineBefore.total), 0) : undefined;
+    return {
+      subscriptions: subscribed.count,
+      targetRate: rate,
+      events,
+      publishSeconds: round((done.endedAt - done.startedAt) / 1000, 2),
+      publishedPerSecond: Math.round(events / ((done.endedAt - done.startedAt) / 1000)),
+      delivered: receivedAt.filter((at) => at > 0).length,
+      duplicates,
+      p50Ms: pick(0.5),
+      p90Ms: pick(0.9),
+      p99Ms: pick(0.99),
+      maxMs: latencies[latencies.length - 1],
+      machineBusyPercent: busy,
+    };
+  } finally {
+    clearInterval(relay);
+    polling = false;
+    await poller;
+    publisher.kill('SIGTERM');
+  }
+}
+
+/** The read point of subscription k (events cycle through them: event i is at readPointOf(i % 100)). */
+function readPointOf(k: number): string {
+  return `https://id.gs1.org/414/9506000134376/254/${k}`;
+}
+
+/** A deterministic eventID carrying the event's index, so the receiver can tell which event arrived. */
+function eventIdOf(i: number): string {
+  return `urn:uuid:00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+}
+
+async function api(baseUrl: string, method: string, path: string, body: unknown, token: string): Promise<any> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function benchToken(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) });
+  return ((await response.json()) as { accessToken: string }).accessToken;
 }
 
 /** The raw broker: a bare subscriber process (shared subscription, `connections` connections, ack on receipt). */
@@ -341,14 +512,14 @@ function machineTicks(): { total: number; idle: number } | undefined {
 function eventPayload(i: number): string {
   return JSON.stringify({
     type: 'ObjectEvent',
-    eventID: `urn:uuid:${randomUUID()}`,
+    eventID: eventIdOf(i),
     eventTime: new Date(Date.UTC(2025, 0, 15, 8) + i).toISOString().replace('Z', '+00:00'),
     eventTimeZoneOffset: '+08:00',
     epcList: [`hdl:${PREFIX}/BENCH-${i}`, `urn:epc:id:sgtin:0614141.107346.${i}`],
     action: 'OBSERVE',
     bizStep: 'shipping',
     disposition: 'in_transit',
-    readPoint: { id: 'https://id.gs1.org/414/9506000134376/254/1' },
+    readPoint: { id: readPointOf(i % 100) },
     bizLocation: { id: 'https://id.gs1.org/414/9506000134376' },
     bizTransactionList: [{ type: 'po', bizTransaction: `urn:epcglobal:cbv:bt:9506000134376:PO-${i}` }],
   });
@@ -361,13 +532,14 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function report(results: RunResult[], settings: Record<string, number>): void {
+function report(results: RunResult[], settings: Record<string, number>, latency?: LatencyResult): void {
   const at = new Date().toISOString();
   const stamp = at.replace(/[:.]/g, '-');
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const raw = results.filter((r) => r.scenario === 'raw-broker');
   const nodes = results.filter((r) => r.scenario === 'node-committed');
+  const subscribedRuns = results.filter((r) => r.scenario === 'node-committed-subscribed');
   const count = (n: number) => Math.round(n).toLocaleString('en');
   const span = (values: number[]) => `${count(Math.min(...values))}–${count(Math.max(...values))}`;
   /** Median of a per-run figure over the node runs that have it, with how many runs that is. */
@@ -390,9 +562,11 @@ function report(results: RunResult[], settings: Record<string, number>): void {
     '| round | scenario | events | seconds | events/s | × raw | mean batch | mean commit ms | CPU node | CPU PostgreSQL | CPU Mosquitto | CPU publisher | machine busy % |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r, i) => {
-      const baseline = r.scenario === 'raw-broker' ? r : results[i - 1];
+      const rawIndex = results.slice(0, i + 1).map((x) => x.scenario).lastIndexOf('raw-broker');
+      const baseline = results[rawIndex];
+      const roundNumber = results.slice(0, rawIndex + 1).filter((x) => x.scenario === 'raw-broker').length;
       return (
-        `| ${Math.floor(i / 2) + 1} | ${r.scenario} | ${count(r.events)} | ${r.seconds} | ${count(r.perSecond)} | ${round(r.perSecond / baseline.perSecond, 2)} | ` +
+        `| ${roundNumber} | ${r.scenario} | ${count(r.events)} | ${r.seconds} | ${count(r.perSecond)} | ${round(r.perSecond / baseline.perSecond, 2)} | ` +
         `${cell(r.meanBatchEvents)} | ${cell(r.meanCommitMs)} | ${cell(r.nodeCpuMsPer1000)} | ${cell(r.postgresCpuMsPer1000)} | ${cell(r.brokerCpuMsPer1000)} | ${cell(r.publisherCpuMsPer1000)} | ${cell(r.machineBusyPercent)} |`
       );
     }),
@@ -403,7 +577,33 @@ function report(results: RunResult[], settings: Record<string, number>): void {
     `Raw broker: ${count(median(raw.map((r) => r.perSecond)))} msg/s, ${over.replace(/ \(.*\)/, '')} (runs ${span(raw.map((r) => r.perSecond))}).`,
     `Target ≥ 8,000 events/s committed: ${nodeMedian >= 8000 ? 'met' : 'NOT met'}.`,
   ];
-  writeFileSync(join(dir, `ingestion-${stamp}.json`), JSON.stringify({ suite: 'ingestion', at, settings, results }, null, 2));
+  if (subscribedRuns.length > 0) {
+    const withMedian = median(subscribedRuns.map((r) => r.perSecond));
+    const change = (100 * (withMedian - nodeMedian)) / nodeMedian;
+    const perRound = subscribedRuns.map((r) => {
+      const index = results.indexOf(r);
+      return round((100 * (r.perSecond - results[index - 1].perSecond)) / results[index - 1].perSecond, 1);
+    });
+    lines.push(
+      '',
+      `## With ${settings.subscriptions} subscriptions`,
+      '',
+      `node-committed-subscribed: the same run with ${settings.subscriptions} webhook subscriptions active (100 named queries EQ_readPoint, one per read point; the events cycle through the read points, so every event is delivered once, to one subscription; the receiver is a separate process on loopback). Every event of these runs was delivered before the next run started.`,
+      `Node with subscriptions: ${count(withMedian)} events/s committed, ${over} (runs ${span(subscribedRuns.map((r) => r.perSecond))}); ` +
+        `${round(change, 1)} % against ${count(nodeMedian)} without (per round: ${perRound.map((v) => `${v} %`).join(', ')}). ` +
+        `Target within 10 %: ${Math.abs(change) <= 10 ? 'met' : 'NOT met'}.`,
+    );
+  }
+  if (latency) {
+    lines.push(
+      '',
+      `Delivery latency, publish call → receiver has the event, ${latency.subscriptions} subscriptions, paced at ${count(latency.targetRate)} events/s ` +
+        `(published ${count(latency.events)} in ${latency.publishSeconds} s = ${count(latency.publishedPerSecond)}/s; machine busy ${cell(latency.machineBusyPercent)} %): ` +
+        `p50 ${latency.p50Ms} ms, p90 ${latency.p90Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms; delivered ${count(latency.delivered)} of ${count(latency.events)}, ${latency.duplicates} duplicates. ` +
+        `Target p99 ≤ 1 s at 5,000 events/s: ${latency.p99Ms <= 1000 && latency.delivered === latency.events && latency.publishedPerSecond >= 0.95 * latency.targetRate ? 'met' : 'NOT met'}.`,
+    );
+  }
+  writeFileSync(join(dir, `ingestion-${stamp}.json`), JSON.stringify({ suite: 'ingestion', at, settings, results, latency }, null, 2));
   writeFileSync(join(dir, 'ingestion-latest.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
@@ -416,7 +616,10 @@ async function publisherRole(): Promise<void> {
   const ahead = Number(process.env.BENCH_AHEAD);
   const offset = Number(process.env.BENCH_OFFSET ?? 0);
   const topic = `${root}/${PREFIX}/events`;
+  const rate = Number(process.env.BENCH_RATE ?? 0);
   const payloads = Array.from({ length: total }, (_, i) => eventPayload(offset + i));
+  // Paced runs (BENCH_RATE events/s) record when each event was handed to MQTT.js, for the latency figures.
+  const sentAt = rate > 0 ? new Array<number>(total).fill(0) : undefined;
   let consumed = 0;
   process.on('message', (m: any) => {
     if (m.type === 'consumed') consumed = m.consumed;
@@ -432,7 +635,9 @@ async function publisherRole(): Promise<void> {
   await new Promise<void>((resolve) => {
     let waiting = false;
     const pump = () => {
-      while (sent < total && sent - acked < window && sent - consumed < ahead && !failed) {
+      const allowed = rate > 0 ? Math.min(total, Math.floor(((Date.now() - startedAt) * rate) / 1000) + 1) : total;
+      while (sent < allowed && sent - acked < window && sent - consumed < ahead && !failed) {
+        if (sentAt) sentAt[sent] = Date.now();
         client.publish(topic, payloads[sent], { qos: 1 }, (error) => {
           if (error) failed = error;
           acked += 1;
@@ -441,7 +646,7 @@ async function publisherRole(): Promise<void> {
         });
         sent += 1;
       }
-      if (sent < total && sent - consumed >= ahead && !waiting) {
+      if (sent < total && (sent - consumed >= ahead || sent >= allowed) && !waiting) {
         waiting = true;
         setTimeout(() => {
           waiting = false;
@@ -454,7 +659,7 @@ async function publisherRole(): Promise<void> {
   const endedAt = Date.now();
   const cpu = process.cpuUsage(cpuAtStart);
   await new Promise((resolve) => client.end(false, {}, resolve));
-  process.send?.(failed ? { type: 'error', message: failed.message } : { type: 'done', startedAt, endedAt, cpuMs: (cpu.user + cpu.system) / 1000 });
+  process.send?.(failed ? { type: 'error', message: failed.message } : { type: 'done', startedAt, endedAt, cpuMs: (cpu.user + cpu.system) / 1000, sentAt });
 }
 
 async function subscriberRole(): Promise<void> {
@@ -481,6 +686,60 @@ async function subscriberRole(): Promise<void> {
   process.send?.({ type: 'ready' });
 }
 
+/**
+ * The subscriptions' webhook receiver: records when each event (by the index in its eventID) first
+ * arrived and how many arrived again, answers 204, reports progress; on 'expect' it says 'complete'
+ * once every event of the range has arrived; on 'dump' it sends the receive times of a range.
+ */
+async function receiverRole(): Promise<void> {
+  const firstAt = new Map<number, number>();
+  let total = 0;
+  let duplicates = 0;
+  let expecting: { from: number; to: number } | undefined;
+  const complete = () => {
+    if (!expecting) return;
+    for (let i = expecting.from; i < expecting.to; i += 1) if (!firstAt.has(i)) return;
+    expecting = undefined;
+    process.send?.({ type: 'complete' });
+  };
+  let checkPending = false;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const now = Date.now();
+      const document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      for (const event of document.epcisBody.queryResults.resultsBody.eventList as Array<{ eventID: string }>) {
+        const index = parseInt(event.eventID.slice(-12), 16);
+        total += 1;
+        if (firstAt.has(index)) duplicates += 1;
+        else firstAt.set(index, now);
+      }
+      response.writeHead(204).end();
+      if (expecting && !checkPending) {
+        checkPending = true;
+        setTimeout(() => {
+          checkPending = false;
+          complete();
+        }, 50);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.on('message', (m: any) => {
+    if (m.type === 'expect') {
+      expecting = { from: m.from, to: m.to };
+      complete();
+    } else if (m.type === 'dump') {
+      const receivedAt: number[] = [];
+      for (let i = m.from; i < m.to; i += 1) receivedAt.push(firstAt.get(i) ?? 0);
+      process.send?.({ type: 'dump', receivedAt, duplicates });
+    }
+  });
+  setInterval(() => process.send?.({ type: 'progress', total, distinct: firstAt.size }), 100);
+  process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+}
+
 function connected(client: MqttClient): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
@@ -492,6 +751,11 @@ const role = process.argv.find((a) => a.startsWith('--bench-role='))?.split('=')
 if (role === 'publisher') {
   publisherRole().catch((error: Error) => {
     process.send?.({ type: 'error', message: error.message });
+    process.exit(1);
+  });
+} else if (role === 'receiver') {
+  receiverRole().catch((error: Error) => {
+    process.stderr.write(`${error.stack}\n`);
     process.exit(1);
   });
 } else if (role === 'subscriber') {

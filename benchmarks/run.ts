@@ -2,6 +2,7 @@
  * `npm run bench -- <suite>`: runs one benchmark suite and writes its results to
  * benchmarks/results/<suite>-<timestamp>.json and <suite>-latest.md.
  */
+import { runHandleProtocolBenchmark } from './handle-protocol';
 import { runHeavyReadsBenchmark } from './heavy-reads';
 import { runIngestionBenchmark } from './ingestion';
 import { runRegistrationBenchmark } from './registration';
@@ -14,6 +15,7 @@ const suites: Record<string, (args: string[]) => Promise<void>> = {
   ingestion: runIngestionBenchmark,
   'heavy-reads': runHeavyReadsBenchmark,
   statistics: runStatisticsBenchmark,
+  'handle-protocol': runHandleProtocolBenchmark,
 };
 
 async function main(): Promise<void> {

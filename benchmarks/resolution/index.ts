@@ -27,7 +27,7 @@ import { installExitHandlers, runCleanup } from '../../tests/support/benchmark/c
 import { measure } from './measure';
 import { pairWithBaselines, report } from './report';
 import { growTables, prepareSuite } from './setup';
-import { log, type Measurement, type Options, parseOptions, type ScaleFacts, type StepId } from './suite';
+import { DEFAULT_STEPS, log, type Measurement, type Options, parseOptions, type ScaleFacts, type StepId } from './suite';
 
 export async function runResolutionBenchmark(args: string[]): Promise<void> {
   const options = parseOptions(args);
@@ -56,7 +56,7 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
       pairs = 0;
-      for (const step of options.steps ?? (['a', 'b', 'b-rl', 'g', 'a2', 'c', 'a3', 'd', 'e', 'f', 'a'] as StepId[])) {
+      for (const step of options.steps ?? DEFAULT_STEPS) {
         if (options.compare === undefined || step.startsWith('a')) {
           measurements.push(await measure(ctx, step, r, options.identifiers));
           continue;

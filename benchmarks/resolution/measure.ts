@@ -3,8 +3,10 @@
  * request, any pre-warm, then the load from a separate autocannon process (tests/support/benchmark/
  * load-runner.js), reading the server's CPU, the node's own counters and the database's activity.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from 'pg';
-import { type LoadConfig, type LoadKeys, runLoad } from '../../tests/support/benchmark/load';
+import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from '../../tests/support/benchmark/load';
 import type { RunningNode } from '../../tests/support/benchmark/server-process';
 import { round } from '../../tests/support/benchmark/stats';
 import { fmt } from './report';
@@ -13,6 +15,12 @@ import {
   type Context,
   type DatabaseActivity,
   FOREIGN_PREFIX,
+  type HitRatios,
+  type MemoryFacts,
+  PREFIX,
+  ZIPF_H_S,
+  ZIPF_PAD,
+  ZIPF_SUFFIX_PREFIX,
   LABELS,
   LIMITER_ON_ENV,
   log,
@@ -23,6 +31,15 @@ import {
   SUFFIX_PREFIX,
   UNKNOWN_PREFIX,
 } from './suite';
+import { beladyHitRatio, lruHitRatio, tinyLfuHitRatio, ZipfKeys } from './trace';
+
+/** Preloaded into every server a row measures (baselines excepted): a full GC on SIGUSR2 before heap figures are read. */
+const GC_PRELOAD = join(__dirname, 'gc-on-signal.js');
+const MEMORY_NODE_ARGS = ['--expose-gc', '--require', GC_PRELOAD];
+
+function zipfStore(ctx: Context): LoadKeys {
+  return { series: { prefix: ZIPF_SUFFIX_PREFIX, pad: ZIPF_PAD, start: 1, count: ctx.options.zipfIdentifiers } };
+}
 
 function cacheEnv(l1: boolean, l2: boolean): Record<string, string> {
   return { CACHE_L1_ENABLED: String(l1), CACHE_L2_ENABLED: String(l2) };
@@ -37,6 +54,12 @@ function keysFor(ctx: Context, step: StepId, identifiers: number): { keys: LoadK
       return { keys: all, distribution: 'uniform', describe: `uniform over ${identifiers.toLocaleString('en')}` };
     case 'e':
       return { keys: all, distribution: 'zipf', describe: `Zipf s=${ctx.options.zipfS} over ${identifiers.toLocaleString('en')}` };
+    case 'h':
+      return {
+        keys: zipfStore(ctx),
+        distribution: 'zipf',
+        describe: `Zipf s=${ZIPF_H_S} over ${ctx.options.zipfIdentifiers.toLocaleString('en')}, L1 ${ctx.options.l1Share * 100} % of them`,
+      };
     case 'f':
       return {
         keys: { series: { prefix: UNKNOWN_PREFIX, pad: PAD, start: 1, count: ctx.options.unknown } },
@@ -58,28 +81,33 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   else if (step === 'a2') server = await startBaseline(ctx, 'redis');
   else if (step === 'a3') server = await startBaseline(ctx, 'pg');
   else {
-    env = step === 'b' || step === 'e' || step === 'f' || step === 'g' ? cacheEnv(true, true) : step === 'c' ? cacheEnv(false, true) : cacheEnv(false, false);
+    env = step === 'b' || step === 'e' || step === 'f' || step === 'g' || step === 'h' ? cacheEnv(true, true) : step === 'c' ? cacheEnv(false, true) : cacheEnv(false, false);
     if (step === 'b-rl') env = { ...cacheEnv(true, true), ...LIMITER_ON_ENV };
     if (step === 'g') {
       if (!ctx.federation) throw new Error('(g) needs the federation set up');
       env = { ...env, ...ctx.federation.nearEnv };
     }
-    // (e) starts cold: nothing of earlier runs in L2 (L1 is new with the process anyway).
-    if (step === 'e') await deleteKeys(ctx.redis, `${ctx.nodeEnv.REDIS_KEY_PREFIX}*`);
-    server = await startNode({ ...ctx.nodeEnv, ...env }, compared ? ctx.options.compare : undefined);
+    if (step === 'h') env = { ...env, ...(await l1LimitsForH(ctx)) };
+    // (e) and (h) start cold: nothing of earlier runs in L2 (L1 is new with the process anyway).
+    if (step === 'e' || step === 'h') await deleteKeys(ctx.redis, `${ctx.nodeEnv.REDIS_KEY_PREFIX}*`);
+    server = await startNode({ ...ctx.nodeEnv, ...env }, compared ? ctx.options.compare : undefined, MEMORY_NODE_ARGS);
     if (step === 'g') await waitUntilLinked(server.baseUrl);
   }
   let m: Measurement;
   let requestsSent = 1;
   try {
     await checkReply(ctx, step, server.baseUrl, keys);
+    const memoryAtStart = isNode ? await nodeMemory(server) : undefined;
     // (b), (c) and (g) measure hits: every key of the working set is loaded once before the warm-up.
     if (step === 'b' || step === 'b-rl' || step === 'c' || step === 'g') {
       await prewarm(server.baseUrl, ctx.workingSet, pathPrefixOf(step));
       requestsSent += ctx.workingSet.length;
     }
+    // (h): a warm-up of its own, then the node's counters are read at the start of the measured window.
+    let hWarmup: LoadResult | undefined;
+    if (step === 'h') hWarmup = await runLoad(hLoad(ctx, server, 'warm-up'), ctx.scratch);
     const countersBefore = isNode ? await scrapeCounters(server.baseUrl) : undefined;
-    const result = await runLoad(
+    const result = step === 'h' ? await runLoad(hLoad(ctx, server, 'measured'), ctx.scratch) : await runLoad(
       {
         url: server.baseUrl,
         pathPrefix: pathPrefixOf(step),
@@ -95,8 +123,21 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
       ctx.scratch,
     );
     const countersAfter = isNode ? await scrapeCounters(server.baseUrl) : undefined;
+    if (hWarmup) result.warmupRequests = hWarmup.requests;
     requestsSent += result.warmupRequests + result.requests;
-    m = { step, label: `${LABELS[step]}${compared ? ' [compared build]' : ''}`, compared, round: roundNo, identifiers, keys: describe, env, result, nodeCounters: counterDeltas(countersBefore, countersAfter) };
+    const memory = isNode ? await nodeMemory(server) : { rssBytes: processRss(server.child.pid) };
+    if (memoryAtStart) {
+      memory.heapUsedAtStartBytes = memoryAtStart.heapUsedBytes;
+      const entries = (memory.l1Entries ?? 0) - (memoryAtStart.l1Entries ?? 0);
+      if (entries > 0 && memory.heapUsedBytes !== undefined && memoryAtStart.heapUsedBytes !== undefined) {
+        memory.heapBytesPerEntry = (memory.heapUsedBytes - memoryAtStart.heapUsedBytes) / entries;
+      }
+      if (memory.l1Entries && memory.l1Bytes !== undefined) memory.countedBytesPerEntry = memory.l1Bytes / memory.l1Entries;
+      if (env?.CACHE_L1_MAX_BYTES) memory.l1MaxBytes = Number(env.CACHE_L1_MAX_BYTES);
+    }
+    const nodeCounters = counterDeltas(countersBefore, countersAfter);
+    m = { step, label: `${LABELS[step]}${compared ? ' [compared build]' : ''}`, compared, round: roundNo, identifiers, keys: describe, env, result, nodeCounters, memory };
+    if (step === 'h') m.hitRatios = simulateH(ctx, result, nodeCounters, memory);
   } finally {
     await server.stop();
   }
@@ -105,6 +146,8 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
   m.database = activity(pgBefore, await pgCounters(ctx.db), requestsSent);
   const { result } = m;
   const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx);
+  if (m.memory) log(`${m.label}: RSS ${fmt((m.memory.rssBytes ?? NaN) / 2 ** 20)} MiB, heap ${fmt((m.memory.heapUsedBytes ?? NaN) / 2 ** 20)} MiB, L1 ${fmt(m.memory.l1Entries)} entries / ${fmt(m.memory.l1Bytes)} bytes, heap bytes/entry ${fmt(m.memory.heapBytesPerEntry)}`);
+  if (m.hitRatios) log(`${m.label}: hit ratio L1 ${fmt(m.hitRatios.l1 * 100, 1)} %, LRU ${fmt(m.hitRatios.lru * 100, 1)} %, Belady ${fmt(m.hitRatios.belady * 100, 1)} %, W-TinyLFU simulated ${fmt(m.hitRatios.tinyLfuSimulated * 100, 1)} %`);
   log(
     `${m.label} [${describe}]: ${Math.round(result.reqPerSec).toLocaleString('en')} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `server ${result.serverCpuUsPerReq !== undefined ? round(result.serverCpuUsPerReq) : '?'} µs CPU/req, ${fmt(m.database.transactionsPerRequest, 2)} DB transactions/req` +
@@ -219,4 +262,129 @@ function counterDeltas(before?: Map<string, number>, after?: Map<string, number>
 
 function pathPrefixOf(step: StepId): string {
   return step === 'g' ? `/api/handles/${FOREIGN_PREFIX}/` : PATH_PREFIX;
+}
+
+/** Row (h)'s two load runs: the warm-up (its own draws) and the measured window (the next draws). */
+function hLoad(ctx: Context, server: RunningNode, part: 'warm-up' | 'measured'): LoadConfig {
+  return {
+    url: server.baseUrl,
+    pathPrefix: PATH_PREFIX,
+    keys: zipfStore(ctx),
+    distribution: 'zipf',
+    zipfS: ZIPF_H_S,
+    seed: ctx.options.seed,
+    drawSeed: hDrawSeed(ctx, part),
+    connections: ctx.options.connections,
+    durationSec: part === 'warm-up' ? ctx.options.hWarmupSec : ctx.options.durationSec,
+    warmupSec: 0,
+    serverPid: server.child.pid,
+    // Building the CDF and the shuffle of 10^7 keys takes the runner seconds, more on a busy machine.
+    startupAllowanceSec: 30 + Math.ceil(ctx.options.zipfIdentifiers / 100_000),
+  };
+}
+
+function hDrawSeed(ctx: Context, part: 'warm-up' | 'measured'): number {
+  return (ctx.options.seed * 2 + (part === 'warm-up' ? 1 : 2)) >>> 0;
+}
+
+/**
+ * (h)'s L1 limits: bytes for `--l1-share` of the identifiers at the weight the node counts for one of
+ * them (read from a probe node's /metrics after a few fills), so that bytes are the bound that binds;
+ * the entry bound is set at twice that count, out of the way.
+ */
+async function l1LimitsForH(ctx: Context): Promise<Record<string, string>> {
+  const entries = Math.max(1, Math.round(ctx.options.zipfIdentifiers * ctx.options.l1Share));
+  const probe = await startNode({ ...ctx.nodeEnv, ...cacheEnv(true, false) });
+  let weight: number;
+  try {
+    for (let i = 1; i <= 100; i += 1) {
+      const response = await fetch(`${probe.baseUrl}${PATH_PREFIX}${ZIPF_SUFFIX_PREFIX}${String(i * 97).padStart(ZIPF_PAD, '0')}`, { signal: AbortSignal.timeout(10_000) });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`(h) probe: HTTP ${response.status}`);
+    }
+    const gauges = await scrapeGauges(probe.baseUrl);
+    weight = (gauges.get('idis_l1_bytes') ?? NaN) / (gauges.get('idis_l1_entries') ?? NaN);
+    if (!(weight > 0)) throw new Error('(h) probe: the node reports no L1 bytes/entries at /metrics');
+  } finally {
+    await probe.stop();
+  }
+  const maxBytes = Math.round(entries * weight);
+  log(`(h): L1 weight ${fmt(weight)} bytes per record (as the node counts it): CACHE_L1_MAX_BYTES=${maxBytes} for ${entries.toLocaleString('en')} entries`);
+  return { CACHE_L1_MAX_BYTES: String(maxBytes), CACHE_L1_MAX_ENTRIES: String(entries * 2) };
+}
+
+/**
+ * (h)'s hit ratios: the node's (tier l1 ÷ all answers over the measured window, from its counters),
+ * and LRU's, Belady's and the simulated W-TinyLFU's on the same trace replayed offline (warm-up, then
+ * the measured window; at most --trace-limit requests, the warm-up's start cut first), each with the
+ * number of entries the node's L1 held at the end.
+ */
+function simulateH(ctx: Context, result: LoadResult, counters: Record<string, number> | undefined, memory: MemoryFacts): HitRatios {
+  const started = Date.now();
+  const count = (tier: string) =>
+    Object.entries(counters ?? {})
+      .filter(([name]) => name.startsWith('idis_resolution_duration_seconds_count{') && (tier === '*' || name.includes(`tier="${tier}"`)))
+      .reduce((sum, [, v]) => sum + v, 0);
+  const answered = count('*');
+  const l1 = answered > 0 ? count('l1') / answered : NaN;
+  const measured = Math.min(result.requests, Math.floor(ctx.options.traceLimit / 2));
+  const warm = Math.min(result.warmupRequests, ctx.options.traceLimit - measured);
+  const keys = new ZipfKeys(ctx.options.zipfIdentifiers, ZIPF_H_S, ctx.options.seed);
+  const warmTrace = new Int32Array(result.warmupRequests);
+  keys.draw(hDrawSeed(ctx, 'warm-up'), result.warmupRequests, warmTrace);
+  const trace = new Int32Array(warm + measured);
+  trace.set(warmTrace.subarray(result.warmupRequests - warm));
+  keys.draw(hDrawSeed(ctx, 'measured'), measured, trace, warm);
+  const capacity = Math.max(1, memory.l1Entries ?? Math.round(ctx.options.zipfIdentifiers * ctx.options.l1Share));
+  const weight = memory.countedBytesPerEntry ?? 1;
+  const keyOf = (k: number) => `${PREFIX}/${ZIPF_SUFFIX_PREFIX}${String(k + 1).padStart(ZIPF_PAD, '0')}`.toLowerCase();
+  const ratios: HitRatios = {
+    l1,
+    lru: lruHitRatio(trace, capacity, warm),
+    belady: beladyHitRatio(trace, capacity, warm, ctx.options.zipfIdentifiers),
+    tinyLfuSimulated: tinyLfuHitRatio(trace, capacity * 2, Math.round(capacity * weight), weight, warm, keyOf),
+    capacity,
+    warmupRequests: result.warmupRequests,
+    measuredRequests: result.requests,
+    replayed: trace.length,
+    simulationSeconds: 0,
+  };
+  ratios.simulationSeconds = round((Date.now() - started) / 1000, 1);
+  return ratios;
+}
+
+/** The node's memory after a full GC (SIGUSR2 to the preloaded gc-on-signal.js), from its /metrics. */
+async function nodeMemory(server: RunningNode): Promise<MemoryFacts> {
+  if (server.child.pid !== undefined) process.kill(server.child.pid, 'SIGUSR2');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const gauges = await scrapeGauges(server.baseUrl);
+  return {
+    rssBytes: gauges.get('idis_process_resident_memory_bytes') ?? processRss(server.child.pid),
+    heapUsedBytes: gauges.get('idis_nodejs_heap_size_used_bytes'),
+    l1Entries: gauges.get('idis_l1_entries'),
+    l1Bytes: gauges.get('idis_l1_bytes'),
+  };
+}
+
+/** VmRSS of a process from /proc, in bytes. */
+function processRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unlabelled gauges of a node's /metrics. */
+async function scrapeGauges(baseUrl: string): Promise<Map<string, number>> {
+  const response = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await response.text();
+  const gauges = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)\s+(\S+)/.exec(line);
+    if (match && Number.isFinite(Number(match[2]))) gauges.set(match[1], Number(match[2]));
+  }
+  return gauges;
 }

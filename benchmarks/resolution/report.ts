@@ -8,7 +8,20 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NODE_MAIN } from '../../tests/support/node-process';
 import { round } from '../../tests/support/benchmark/stats';
-import { BASELINE_OF, BASELINE_TABLE, type Context, CPU_TARGETS, GUIDELINE_REQ_PER_SEC, LABELS, type Measurement, type ScaleFacts, type StepId, TARGETS } from './suite';
+import {
+  BASELINE_OF,
+  BASELINE_TABLE,
+  type Context,
+  CPU_TARGETS,
+  GUIDELINE_REQ_PER_SEC,
+  HIT_RATIO_MARGIN_POINTS,
+  L1_HEAP_TOLERANCE,
+  LABELS,
+  type Measurement,
+  type ScaleFacts,
+  type StepId,
+  TARGETS,
+} from './suite';
 
 /** Each node row against the nearest run (in execution order) of its baseline; ties go to the earlier. */
 export function pairWithBaselines(measurements: Measurement[]): void {
@@ -144,7 +157,7 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
         .map((m) => (measurements[m.baselineIndex as number].result.serverCpuUsPerReq ?? NaN) / (m.result.serverCpuUsPerReq as number))
         .filter(Number.isFinite);
     lines.push(options.rounds > 1 ? `Targets (medians over ${options.rounds} rounds):` : 'Targets:', '');
-    for (const step of (['b', 'c', 'd', 'f', 'g'] as StepId[]).filter((st) => ratios(st).length > 0)) {
+    for (const step of (['b', 'c', 'd', 'f', 'g', 'h'] as StepId[]).filter((st) => ratios(st).length > 0)) {
       const target = TARGETS[step] as { ratio: number; p99Ms?: number };
       const ratio = median(ratios(step));
       const p99 = median(p99s(step));
@@ -159,6 +172,23 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
       const ratio = median(cpuRatios(step));
       summary[step] = { cpuRatio: round(ratio, 3), target: { cpuRatio: target }, met: ratio >= target };
       lines.push(`- ${LABELS[step]}: ${fmtRatio(ratio)} × (${BASELINE_OF[step]}) by server CPU µs/req — target ≥ ${target}: **${ratio >= target ? 'met' : 'not met'}**`);
+    }
+    for (const m of measurements.filter((x) => x.step === 'h' && x.hitRatios)) {
+      const h = m.hitRatios!;
+      const margin = (h.l1 - h.lru) * 100;
+      const met = margin >= HIT_RATIO_MARGIN_POINTS;
+      const mem = m.memory;
+      const heapForL1 = mem?.heapUsedBytes !== undefined && mem.heapUsedAtStartBytes !== undefined ? mem.heapUsedBytes - mem.heapUsedAtStartBytes : undefined;
+      const boundHeld = heapForL1 !== undefined && mem?.l1MaxBytes !== undefined ? heapForL1 <= mem.l1MaxBytes * (1 + L1_HEAP_TOLERANCE) : undefined;
+      summary[`h${m.round}HitRatio`] = { ...h, marginPoints: round(margin, 1), target: { marginPoints: HIT_RATIO_MARGIN_POINTS }, met };
+      summary[`h${m.round}L1Bound`] = { l1Bytes: mem?.l1Bytes, l1MaxBytes: mem?.l1MaxBytes, heapGrowthBytes: heapForL1, tolerance: L1_HEAP_TOLERANCE, met: boundHeld };
+      lines.push(
+        `- ${LABELS.h} hit ratio over the measured window: L1 **${fmt(h.l1 * 100, 1)} %** (node's counters), LRU ${fmt(h.lru * 100, 1)} %, Belady (offline optimum) ${fmt(h.belady * 100, 1)} %, ` +
+          `W-TinyLFU simulated ${fmt(h.tinyLfuSimulated * 100, 1)} % — on the same trace replayed offline (${fmt(h.replayed)} requests, ${fmt(h.capacity)} entries); ` +
+          `L1 − LRU = ${fmt(margin, 1)} points, target ≥ ${HIT_RATIO_MARGIN_POINTS}: **${met ? 'met' : 'not met'}**`,
+        `- ${LABELS.h} L1 byte bound: the L1 counted ${fmt(mem?.l1Bytes)} of ${fmt(mem?.l1MaxBytes)} bytes; the node's heap grew by ${fmt(heapForL1)} bytes from start to end (after a full GC each) — ` +
+          `within ${L1_HEAP_TOLERANCE * 100} % of the bound: **${boundHeld === undefined ? 'not measured' : boundHeld ? 'met' : 'not met'}**`,
+      );
     }
     if (ratios('e').length > 0) lines.push(`- ${LABELS.e}: ${fmtRatio(median(ratios('e')))} × (a) (no target; the hit ratio of a Zipf workload from cold)`);
     lines.push('', `Guideline 10,000 resolutions/s × 3 headroom = ${GUIDELINE_REQ_PER_SEC.toLocaleString('en')} req/s on this co-located 2-core machine:`, '');
@@ -228,6 +258,20 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
       ),
     );
   }
+  const mib = (n: number | undefined) => (n === undefined ? '–' : fmt(n / 2 ** 20, 1));
+  lines.push(
+    '',
+    'Memory at the end of each row (node rows after a full GC, forced through a preloaded SIGUSR2 handler; baselines: VmRSS only). ' +
+      'Heap bytes per L1 entry: (heap at end − heap right after start) ÷ L1 entries at end, so everything the row left on the heap is charged to the cache; ' +
+      'counted bytes per entry: what the L1\'s byte bound counts for one entry.',
+    '',
+    '| # | row | RSS MiB | heap used MiB | heap at start MiB | L1 entries | L1 counted bytes | L1 max bytes | heap bytes / entry | counted bytes / entry |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...measurements.map((m, i) => {
+      const mem = m.memory ?? {};
+      return `| ${i + 1} | ${m.label} | ${mib(mem.rssBytes)} | ${mib(mem.heapUsedBytes)} | ${mib(mem.heapUsedAtStartBytes)} | ${fmt(mem.l1Entries)} | ${fmt(mem.l1Bytes)} | ${fmt(mem.l1MaxBytes)} | ${fmt(mem.heapBytesPerEntry)} | ${fmt(mem.countedBytesPerEntry)} |`;
+    }),
+  );
   const mixes = measurements.map((m, i) => ({ i, mix: tierMix(m.nodeCounters) })).filter((x) => x.mix);
   if (mixes.length > 0) {
     lines.push('', 'Who answered, from the node\'s own counters at `/metrics` over warm-up + run (all counters are in the JSON file):', '');

@@ -33,6 +33,9 @@ import {
   SEED_BATCH,
   SUFFIX_PREFIX,
   UNKNOWN_PREFIX,
+  DEFAULT_STEPS,
+  ZIPF_PAD,
+  ZIPF_SUFFIX_PREFIX,
 } from './suite';
 
 /**
@@ -81,6 +84,22 @@ export async function prepareSuite(options: Options): Promise<Context> {
       let started = Date.now();
       await seedIdentifiers(db, 1, options.identifiers);
       log(`seeded ${options.identifiers.toLocaleString('en')} identifiers in ${round((Date.now() - started) / 1000)} s`);
+      if (needsZipfStore(options)) {
+        started = Date.now();
+        // Two connections, each a half of the range: PostgreSQL builds the rows on both cores.
+        const second = new Client({ connectionString: databaseUrl, statement_timeout: 10 * 60_000 });
+        await second.connect();
+        try {
+          const half = Math.ceil(options.zipfIdentifiers / 2);
+          await Promise.all([
+            seedIdentifiers(db, 1, half, PREFIX, ZIPF_SUFFIX_PREFIX, ZIPF_PAD),
+            seedIdentifiers(second, half + 1, options.zipfIdentifiers, PREFIX, ZIPF_SUFFIX_PREFIX, ZIPF_PAD),
+          ]);
+        } finally {
+          await second.end();
+        }
+        log(`seeded ${options.zipfIdentifiers.toLocaleString('en')} identifiers for (h) in ${round((Date.now() - started) / 1000)} s`);
+      }
       ({ reply, contentType } = await typicalReply(node.baseUrl));
       started = Date.now();
       await db.query(`CREATE TABLE ${BASELINE_TABLE} (handle_key varchar(255) COLLATE "C" PRIMARY KEY, reply text NOT NULL)`);
@@ -115,6 +134,11 @@ export async function prepareSuite(options: Options): Promise<Context> {
   return ctx;
 }
 
+/** Row (h) is to run: its identifiers go in with the others, before the tables are settled. */
+export function needsZipfStore(options: Options): boolean {
+  return !options.scale && (options.steps ?? DEFAULT_STEPS).includes('h');
+}
+
 /** `--scale`: grows both tables to --scale-identifiers rows, settles them, and describes them at that size. */
 export async function growTables(ctx: Context): Promise<ScaleFacts> {
   const { db, options, reply } = ctx;
@@ -130,8 +154,8 @@ export async function growTables(ctx: Context): Promise<ScaleFacts> {
 // Servers
 
 /** This build's node, or another build's (`--compare`: the main.js of another checkout's `npm run build`). */
-export async function startNode(env: Record<string, string>, script?: string): Promise<RunningNode> {
-  return startNodeProcess(env, await freePort(), script);
+export async function startNode(env: Record<string, string>, script?: string, nodeArgs?: string[]): Promise<RunningNode> {
+  return startNodeProcess(env, await freePort(), script, nodeArgs);
 }
 
 export async function startBaseline(ctx: Context, mode: 'static' | 'redis' | 'pg'): Promise<RunningNode> {
@@ -252,22 +276,23 @@ export async function waitUntilLinked(baseUrl: string): Promise<void> {
  * name and model, a production date; every 50th also an admin-only value (permissions 1100), so that
  * public filtering has something to remove.
  */
-export async function seedIdentifiers(db: Client, from: number, to: number, prefix = PREFIX): Promise<void> {
+export async function seedIdentifiers(db: Client, from: number, to: number, prefix = PREFIX, suffixPrefix = SUFFIX_PREFIX, pad = PAD): Promise<void> {
+  if (String(to).length > pad) throw new Error(`identifier numbers up to ${to} do not fit ${pad} digits`);
   const timestamp = `${new Date().toISOString().slice(0, 19)}Z`;
   for (let start = from; start <= to; start += SEED_BATCH) {
     const end = Math.min(to, start + SEED_BATCH - 1);
     await db.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
        SELECT lower(h), h, $3, v, NULL
-         FROM (SELECT i, $4 || '/' || $5 || lpad(i::text, ${PAD}, '0') AS h FROM generate_series($1::int, $2::int) AS i) AS s,
+         FROM (SELECT i, $4 || '/' || $5 || lpad(i::text, ${pad}, '0') AS h FROM generate_series($1::int, $2::int) AS i) AS s,
          LATERAL (SELECT jsonb_build_array(
-             jsonb_build_object('index', 1, 'type', 'URL', 'data', jsonb_build_object('format', 'string', 'value', 'https://tools.example.cn/p/' || lpad(i::text, ${PAD}, '0')), 'ttl', 86400, 'timestamp', $6::text),
+             jsonb_build_object('index', 1, 'type', 'URL', 'data', jsonb_build_object('format', 'string', 'value', 'https://tools.example.cn/p/' || lpad(i::text, ${pad}, '0')), 'ttl', 86400, 'timestamp', $6::text),
              jsonb_build_object('index', 2000, 'type', 'name', 'data', jsonb_build_object('format', 'string', 'value', '锂电冲击扳手 JXDY-' || i), 'ttl', 86400, 'timestamp', $6::text),
              jsonb_build_object('index', 2001, 'type', 'model', 'data', jsonb_build_object('format', 'string', 'value', 'JXDY2106'), 'ttl', 86400, 'timestamp', $6::text)
            ) || CASE WHEN i % 50 = 0 THEN jsonb_build_array(
              jsonb_build_object('index', 300, 'type', 'INTERNAL_NOTE', 'data', jsonb_build_object('format', 'string', 'value', 'QA lot ' || i), 'ttl', 86400, 'timestamp', $6::text, 'permissions', '1100')
            ) ELSE '[]'::jsonb END AS v) AS x`,
-      [start, end, prefix, prefix, SUFFIX_PREFIX, timestamp],
+      [start, end, prefix, prefix, suffixPrefix, timestamp],
     );
   }
 }

@@ -12,6 +12,15 @@ export const PATH_PREFIX = `/api/handles/${PREFIX}/`;
 export const FOREIGN_PREFIX = '88.200.5';
 export const SUFFIX_PREFIX = 'BENCH-';
 export const UNKNOWN_PREFIX = 'UNKNOWN-';
+/** Row (h): its own identifiers, ZIPF-00000001 … (8 digits: up to 99,999,999). */
+export const ZIPF_SUFFIX_PREFIX = 'ZIPF-';
+export const ZIPF_PAD = 8;
+/** Row (h)'s Zipf exponent (issue 17 item 1). */
+export const ZIPF_H_S = 0.99;
+/** Row (h): the L1 must hit at least this many points above LRU on the same trace. */
+export const HIT_RATIO_MARGIN_POINTS = 10;
+/** Row (h): what the node's heap grew by for its L1 may exceed the L1 byte bound by at most this share. */
+export const L1_HEAP_TOLERANCE = 0.1;
 export const PAD = 7;
 export const SEED_BATCH = 100_000;
 export const BASELINE_TABLE = 'bench_baseline_replies';
@@ -20,9 +29,12 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** The guideline for secondary nodes: 10,000 resolutions/s with 3× headroom. */
 export const GUIDELINE_REQ_PER_SEC = 30_000;
 
-export type StepId = 'a' | 'a2' | 'a3' | 'b' | 'b-rl' | 'c' | 'd' | 'e' | 'f' | 'g';
+export type StepId = 'a' | 'a2' | 'a3' | 'b' | 'b-rl' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
 
-export const BASELINE_OF: Partial<Record<StepId, StepId>> = { b: 'a', 'b-rl': 'b', c: 'a2', d: 'a3', e: 'a', f: 'a', g: 'b' };
+/** The rows of a run without --steps, in this order. */
+export const DEFAULT_STEPS: StepId[] = ['a', 'b', 'b-rl', 'g', 'a2', 'c', 'a3', 'd', 'e', 'h', 'f', 'a'];
+
+export const BASELINE_OF: Partial<Record<StepId, StepId>> = { b: 'a', 'b-rl': 'b', c: 'a2', d: 'a3', e: 'a', f: 'a', g: 'b', h: 'a' };
 
 export const LABELS: Record<StepId, string> = {
   a: '(a) bare Fastify, precomputed string',
@@ -35,6 +47,7 @@ export const LABELS: Record<StepId, string> = {
   e: '(e) node, Zipf over all, cold start',
   f: '(f) node, unknown identifiers',
   g: '(g) node, foreign identifiers, L1 hits (referral cached)',
+  h: '(h) node, Zipf 0.99 over a big store, L1 of 1 %, steady state',
 };
 
 /**
@@ -54,6 +67,8 @@ export const TARGETS: Partial<Record<StepId, { ratio: number; p99Ms?: number }>>
   f: { ratio: 0.6 },
   // Issue 5 item 8: a cached foreign record costs the same as a local one, within 10 %.
   g: { ratio: 0.9 },
+  // Issue 17 item 1 (with the hit-ratio target HIT_RATIO_MARGIN_POINTS).
+  h: { ratio: 0.6 },
 };
 
 export interface Options {
@@ -70,6 +85,11 @@ export interface Options {
   scaleIdentifiers: number;
   timeLimitMinutes: number;
   steps: StepId[] | undefined;
+  /** Row (h): identifiers of its own key space, the L1's share of them, its warm-up and the requests replayed offline at most. */
+  zipfIdentifiers: number;
+  l1Share: number;
+  hWarmupSec: number;
+  traceLimit: number;
   /** Another build's node main.js: every node row also runs on it, right before or after this build's. */
   compare: string | undefined;
 }
@@ -89,6 +109,10 @@ export interface Measurement {
   database?: DatabaseActivity;
   baselineIndex?: number;
   ratio?: number;
+  /** The server's memory at the end of the row (node rows: after a full GC), and at its start. */
+  memory?: MemoryFacts;
+  /** Row (h): hit ratios on the measured window. */
+  hitRatios?: HitRatios;
   /** Measured on the `--compare` build, not this one (kept out of the main table and its targets). */
   compared?: boolean;
 }
@@ -121,6 +145,37 @@ export interface DatabaseActivity {
   bufferHitPercent: number;
 }
 
+export interface MemoryFacts {
+  rssBytes?: number;
+  heapUsedBytes?: number;
+  /** Heap used right after start-up and the check request (after a full GC). */
+  heapUsedAtStartBytes?: number;
+  l1Entries?: number;
+  /** The L1's own count of its bytes (what its byte bound limits). */
+  l1Bytes?: number;
+  l1MaxBytes?: number;
+  /** (heap at end − heap at start) ÷ L1 entries at end. */
+  heapBytesPerEntry?: number;
+  /** l1Bytes ÷ L1 entries: what the bound counts per entry. */
+  countedBytesPerEntry?: number;
+}
+
+export interface HitRatios {
+  /** From the node's counters (tier l1 ÷ all answers) over the measured window. */
+  l1: number;
+  lru: number;
+  belady: number;
+  /** The same W-TinyLFU simulated offline on the trace (a cross-check of the node's figure). */
+  tinyLfuSimulated: number;
+  /** L1 entries the simulations were given (the node's L1 at the end of the row). */
+  capacity: number;
+  warmupRequests: number;
+  measuredRequests: number;
+  /** Requests replayed offline (warm-up then measured), at most --trace-limit. */
+  replayed: number;
+  simulationSeconds: number;
+}
+
 export interface Federation {
   /** What the measured node (88.118) needs to be linked to the top level. */
   nearEnv: Record<string, string>;
@@ -144,7 +199,7 @@ function parseSteps(arg: string | undefined): StepId[] | undefined {
 }
 
 export function parseOptions(args: string[]): Options {
-  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps', 'compare']);
+  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps', 'compare', 'zipf-identifiers', 'l1-share', 'h-warmup', 'trace-limit']);
   for (const arg of args) {
     const name = arg.replace(/^--/, '').split('=')[0];
     if (!arg.startsWith('--') || !known.has(name)) throw new Error(`unknown option ${arg}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
@@ -169,6 +224,10 @@ export function parseOptions(args: string[]): Options {
     scaleIdentifiers: Math.floor(number('scale-identifiers', 1_000_000, 1000, 9_999_999)),
     timeLimitMinutes: number('time-limit-minutes', 60, 1, 24 * 60),
     steps: parseSteps(args.find((a) => a.startsWith('--steps='))),
+    zipfIdentifiers: Math.floor(number('zipf-identifiers', 10_000_000, 1000, 99_999_999)),
+    l1Share: number('l1-share', 0.01, 0.0001, 1),
+    hWarmupSec: number('h-warmup', 60, 1, 600),
+    traceLimit: Math.floor(number('trace-limit', 8_000_000, 10_000, 50_000_000)),
     compare: args.find((a) => a.startsWith('--compare='))?.slice('--compare='.length) || undefined,
   };
   if (options.compare !== undefined && options.scale) throw new Error('--compare cannot be combined with --scale');

@@ -7,8 +7,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 const APP_TABLES = ['accounts', 'data_templates', 'enterprise_applications', 'enterprise_prefixes', 'enterprises', 'identifiers', 'node_enrolment', 'partner_grants', 'partners', 'template_items', 'upstream_outbox', 'usage_counts', 'usage_counts_hourly', 'usage_counts_daily', 'usage_rollup_settings', 'epcis_events', 'epcis_event_identifiers', 'epcis_containment', 'epcis_derivations', 'epcis_rejects', 'epcis_capture_jobs', 'ingestion_counters', 'login_throttle', 'api_keys', 'mqtt_credentials'].sort();
 
-/** Tables the migrations create that no entity maps: the audit log's, written with SQL only (audit/audit.repository.ts). */
-const SQL_ONLY_TABLES = ['audit_chain_head', 'audit_checkpoints', 'audit_log'];
+/** Tables the migrations create that no entity maps, written with SQL only: the audit log's (audit/audit.repository.ts), EPCIS named queries and subscriptions (traceability/subscriptions). */
+const SQL_ONLY_TABLES = ['audit_chain_head', 'audit_checkpoints', 'audit_log', 'epcis_named_queries', 'epcis_subscriptions'];
 
 async function tablesOf(db: TestDatabase): Promise<string[]> {
   const result = await db.client.query<{ table_name: string }>(

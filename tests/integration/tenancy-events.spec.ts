@@ -54,7 +54,18 @@ describe('traceability tenancy: error declarations and eventIDs across enterpris
     expect((await node.db.client.query(`SELECT event_id, error_declared_at, document FROM epcis_events ORDER BY event_id`)).rows).toEqual(eventsBefore.rows);
     expect(reply.status).toBe(409);
     expect(reply.body).toMatchObject({ status: 'failed', success: false, stored: 0, errorCode: 'EVENT_ID_CONFLICT', enterprisePrefix: '88.118.66' });
-    expect(reply.body.errors).toEqual([{ path: 'epcisBody.eventList[0].eventID', message: expect.stringMatching(/cannot be used by your enterprise/) }]);
+    // RFC 7807 problems with their EPCISException type (the capture job resource's errors).
+    expect(reply.body.errors).toEqual([
+      {
+        type: 'epcisException:ValidationException',
+        title: 'Event ID not available',
+        status: 409,
+        path: 'epcisBody.eventList[0].eventID',
+        message: expect.stringMatching(/cannot be used by your enterprise/),
+        detail: expect.stringMatching(/cannot be used by your enterprise/),
+        eventID: packing.eventID,
+      },
+    ]);
     expectRevealsNothing(reply.text, acme, 'CASE-A');
 
     const row = (await node.db.client.query(`SELECT enterprise_prefix, error_declared_at, document FROM epcis_events WHERE event_id = $1`, [packing.eventID])).rows;
@@ -98,7 +109,17 @@ describe('traceability tenancy: error declarations and eventIDs across enterpris
     expect(reply.status).toBe(409);
     expect(reply.headers.get('location')).toBe(`/epcis/capture/${reply.body.captureID}`);
     expect(reply.body).toMatchObject({ status: 'failed', stored: 0, duplicates: 0, eventCount: 2, errorCode: 'EVENT_ID_CONFLICT' });
-    expect(reply.body.errors).toEqual([{ path: 'epcisBody.eventList[1].eventID', message: expect.stringMatching(/event_id_conflict/) }]);
+    expect(reply.body.errors).toEqual([
+      {
+        type: 'epcisException:ValidationException',
+        title: 'Event ID not available',
+        status: 409,
+        path: 'epcisBody.eventList[1].eventID',
+        message: expect.stringMatching(/event_id_conflict/),
+        detail: expect.stringMatching(/event_id_conflict/),
+        eventID: mine.eventID,
+      },
+    ]);
     expectRevealsNothing(reply.text, acme, 'SECRET-PART');
     expect(reply.text).not.toMatch(/duplicate key|violates|constraint|uq_epcis/);
     // All or nothing: the fresh event was not stored either; the job says why, to mallory only.

@@ -2,6 +2,7 @@ import { creditCodeCheckCharacter } from '@idis/identifier';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNodeApp } from '../../apps/secondary-node/src/bootstrap';
 import { loadAppConfig } from '../../apps/secondary-node/src/app-config';
+import { HandleProtocolServer } from '../../apps/secondary-node/src/handle-protocol/handle-protocol.server';
 import { type HttpReply, request, type RequestOptions } from './http';
 import { createTestDatabase, databaseFingerprint, type TestDatabase } from './test-database';
 
@@ -16,6 +17,8 @@ export class TestNode {
     readonly app: NestFastifyApplication,
     readonly db: TestDatabase,
     readonly baseUrl: string,
+    /** Port of the Handle protocol listeners (UDP and TCP), when the env set HANDLE_PROTOCOL_PORT. */
+    readonly handlePort?: number,
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<TestNode> {
@@ -36,7 +39,9 @@ export class TestNode {
     await app.startAllMicroservices();
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    return new TestNode(app, db, `http://127.0.0.1:${port}`);
+    // Like app.listen, the Handle protocol listeners bind only when asked (no suite shares 2641).
+    const handle = env.HANDLE_PROTOCOL_PORT !== undefined ? await app.get(HandleProtocolServer).listen() : undefined;
+    return new TestNode(app, db, `http://127.0.0.1:${port}`, handle?.port);
   }
 
   async stop(): Promise<void> {

@@ -50,6 +50,7 @@ describe('loadAppConfig', () => {
         breakerCooldownMs: 2000,
       },
       statistics: { flushIntervalMs: 5000, timeZone: 'Asia/Shanghai', enterpriseTarget: 100 },
+      subscriptions: { allowPrivateTargets: false, leaseMs: 15_000, maxInFlight: 100, maxNamedQueries: 100, maxSubscriptions: 100, pollMs: 200, retryBaseMs: 1000, retryMaxMs: 300_000, webhookTimeoutMs: 10_000 },
       upstream: {
         topLevelUrl: undefined,
         enrolmentToken: undefined,
@@ -80,6 +81,7 @@ describe('loadAppConfig', () => {
         receiveMaximum: 500,
         batchMaxEvents: 500,
         batchMaxWaitMs: 20,
+        commitConcurrency: 2,
         maxPayloadBytes: 1024 * 1024,
         maxEventsPerDocument: 1000,
         retryBaseMs: 200,
@@ -104,6 +106,22 @@ describe('loadAppConfig', () => {
         redisTimeoutMs: 200,
         syncIntervalMs: 100,
         trustedProxies: [],
+      },
+      handleProtocol: {
+        enabled: true,
+        port: 0,
+        host: '127.0.0.1',
+        publicAddress: undefined,
+        sourcePacketsPerSecond: 2000,
+        sourceBurst: 4000,
+        amplificationFactor: 8,
+        verifiedSourceTtlMs: 600000,
+        maxConnections: 1024,
+        tcpIdleTimeoutMs: 30000,
+        tcpReadTimeoutMs: 5000,
+        maxTcpRequestBytes: 65536,
+        maxPendingLookups: 10000,
+        siteSerial: 1,
       },
       hardening: {
         corsOrigins: [],
@@ -354,5 +372,13 @@ describe('loadAppConfig', () => {
       expect(error.message).toContain(`  - ${name} `);
     }
     expect(error.message.split('\n')[0]).toBe('invalid configuration:');
+  });
+
+  it('serves the Handle protocol on 2641 in the services profile, off with HANDLE_PROTOCOL_PORT=off, and names a bad port', () => {
+    const services = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', OPERATOR_PASSWORD: 'operator-secret-1', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789' };
+    expect(loadAppConfig(services).handleProtocol).toMatchObject({ enabled: true, port: 2641, host: '0.0.0.0' });
+    expect(loadAppConfig({ ...services, HANDLE_PROTOCOL_PORT: 'off' }).handleProtocol.enabled).toBe(false);
+    expect(() => loadAppConfig({ HANDLE_PROTOCOL_PORT: 'udp' })).toThrow(/HANDLE_PROTOCOL_PORT must be a port from 0 to 65535 \(0 = a free one\) or "off", got "udp"/);
+    expect(() => loadAppConfig({ HANDLE_PROTOCOL_PUBLIC_ADDRESS: 'node.example.cn' })).toThrow(/HANDLE_PROTOCOL_PUBLIC_ADDRESS must be an IPv4 or IPv6 address/);
   });
 });

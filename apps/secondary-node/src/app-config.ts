@@ -17,6 +17,8 @@ import { checkUpstreamConfig, readUpstreamConfig, UPSTREAM_CONFIG, type Upstream
 import { AUDIT_CONFIG, type AuditConfig, readAuditConfig } from './audit/audit.config';
 import { LOGGING_CONFIG, type LoggingConfig, readLoggingConfig } from './logging/logging.config';
 import { LABELS_CONFIG, type LabelsConfig, readLabelsConfig } from './labels/labels.config';
+import { readSubscriptionsConfig, SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from './traceability/subscriptions/subscriptions.config';
+import { HANDLE_PROTOCOL_CONFIG, type HandleProtocolConfig, readHandleProtocolConfig } from './handle-protocol/handle-protocol.config';
 
 /**
  * Everything the secondary node reads from its environment, validated once at boot: the node-wide
@@ -47,6 +49,10 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   mqttAccess: MqttAccessConfig;
   /** The CJK font of label sheets: LABEL_FONT (labels/labels.config.ts). */
   labels: LabelsConfig;
+  /** EPCIS named queries and subscriptions (traceability/subscriptions/subscriptions.config.ts). */
+  subscriptions: SubscriptionsConfig;
+  /** The Handle protocol listeners on UDP and TCP (handle-protocol/handle-protocol.config.ts). */
+  handleProtocol: HandleProtocolConfig;
   /** The built web console served at /console/ (CONSOLE_DIR); undefined: dist/console of this checkout. */
   consoleDir: string | undefined;
 }
@@ -65,7 +71,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       statistics: readStatisticsConfig(read),
       ingestion: readIngestionConfig(read, node),
       upstream: readUpstreamConfig(read, node),
-      handleAuth: readHandleAuthConfig(read),
+      handleAuth: readHandleAuthConfig(read, cache),
       heavyReads: readHeavyReadConfig(read),
       readReplicas: readReadReplicaConfig(read, node.databaseUrl),
       limits: readLimitsConfig(read, cache),
@@ -74,6 +80,8 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       logging: readLoggingConfig(read, node),
       mqttAccess: readMqttAccessConfig(read),
       labels: readLabelsConfig(read),
+      subscriptions: readSubscriptionsConfig(read),
+      handleProtocol: readHandleProtocolConfig(read, node),
       consoleDir: read.optional('CONSOLE_DIR'),
     };
     checkUpstreamConfig(read, slices.upstream);
@@ -102,8 +110,10 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: LOGGING_CONFIG, useValue: config.logging },
     { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
     { provide: LABELS_CONFIG, useValue: config.labels },
+    { provide: SUBSCRIPTIONS_CONFIG, useValue: config.subscriptions },
+    { provide: HANDLE_PROTOCOL_CONFIG, useValue: config.handleProtocol },
   ];
 }
 
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, READ_REPLICA_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, READ_REPLICA_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, SUBSCRIPTIONS_CONFIG, HANDLE_PROTOCOL_CONFIG];

@@ -15,8 +15,10 @@ import { RegistryModule } from './registry/registry.module';
 import { ResolutionModule } from './resolution/resolution.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { GrantsModule } from './traceability/grants/grants.module';
+import { EpcisCaptureModule } from './traceability/capture/capture.module';
 import { IngestionModule } from './traceability/ingestion/ingestion.module';
 import { TraceabilityQueryModule } from './traceability/query/query.module';
+import { SubscriptionsModule } from './traceability/subscriptions/subscriptions.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';
@@ -24,6 +26,7 @@ import { ReadReplicas } from './read-replicas/read-replicas';
 import { ReadReplicasModule } from './read-replicas/read-replicas.module';
 import { ReplicaRoutedDataSource } from './read-replicas/replica-routed-data-source';
 import { HEAVY_READ_DATA_SOURCE } from './config/heavy-read.config';
+import { HandleProtocolModule } from './handle-protocol/handle-protocol.module';
 
 @Global()
 @Module({})
@@ -52,7 +55,7 @@ export class AppModule {
       : TypeOrmModule.forRoot(heavyReadOptions);
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), heavyReadDataSource, ReadReplicasModule.register(replicas), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, IngestionModule, LimitsModule, AuditModule, LabelsModule, ReportsModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), heavyReadDataSource, ReadReplicasModule.register(replicas), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
       controllers: [HealthController],
     };
   }

@@ -8,6 +8,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedde
 import { type EmbeddedTopLevel, startEmbeddedTopLevel } from './upstream/embedded-top-level';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
 import { createPino, NodeLogger } from './logging/node-logger';
+import { HandleProtocolServer } from './handle-protocol/handle-protocol.server';
 
 /**
  * `npm start`: with DATABASE_URL the node uses that PostgreSQL (services profile); without it a
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   // The MQTT ingestion transport (connected in bootstrap.ts when ingestion is on).
   await app.startAllMicroservices();
+  // The Handle protocol on UDP and TCP (HANDLE_PROTOCOL_PORT; a free port in the embedded profile).
+  const handleProtocol = app.get(HandleProtocolServer);
+  const handleAddress = await handleProtocol.listen();
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -60,6 +64,9 @@ async function main(): Promise<void> {
     `  Handle REST      ${base}/api/handles/{prefix}/{suffix}`,
     `  SNMS API         ${base}/identityv2/data  ·  ${base}/snms/api/v5/template  ·  ${base}/identity/token`,
     `  Native API       ${base}/api/v1`,
+    handleAddress
+      ? `  Handle protocol  udp+tcp ${config.handleProtocol.host}:${handleAddress.port}  (HS_SITE points clients at ${handleProtocol.publishedEndpoint})`
+      : '  Handle protocol  off (HANDLE_PROTOCOL_PORT=off)',
     `  Console          ${base}/console/${consoleIsBuilt(consoleDirOf(config)) ? '' : ' (not built: npm run build:console)'}`,
     `  OpenAPI          ${base}/docs`,
     `  Health           ${base}/health`,

@@ -139,7 +139,11 @@ export function documentPrefixesOf(event: Record<string, unknown>, namespaces: R
   if (Object.keys(namespaces).length === 0) return null;
   const own = namespacesFromContext(event['@context']);
   const needed: Record<string, string> = {};
-  for (const prefix of prefixesUsed(event)) {
+  const used = prefixesUsed(event);
+  // An extension event type written as a CURIE (`example:CalibrationEvent`) needs its prefix too.
+  const typePrefix = typeof event.type === 'string' ? /^([A-Za-z][A-Za-z0-9_.-]*):(?!\/\/)/.exec(event.type)?.[1] : undefined;
+  if (typePrefix && !URI_SCHEMES.has(typePrefix.toLowerCase())) used.add(typePrefix);
+  for (const prefix of used) {
     const iri = namespaces[prefix];
     if (own[prefix] === undefined && iri !== undefined && iri !== DEFAULT_NAMESPACES[prefix]) needed[prefix] = iri;
   }

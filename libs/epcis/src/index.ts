@@ -3,6 +3,7 @@ export type { EventHashOptions } from './hash';
 export { canonicalIdentifier, checkIdentifier, gs1DigitalLinkForm, handleToIdentifier } from './identifiers';
 export type { CanonicalIdentifier, IdentifierCheck, IdentifierGranularity, IdentifierKind } from './identifiers';
 export { parseEpcisPayload } from './parse';
+export { isExtensionEventType } from './validate';
 export { formatUtcMillis, parseDateTime } from './time';
 export { DEFAULT_EPCIS_LIMITS, EPCIS_EVENT_TYPES } from './types';
 export type {
@@ -10,6 +11,7 @@ export type {
   EpcisEventType,
   EpcisLimits,
   EpcisProblem,
+  EventTypeName,
   IdentifierRef,
   IdentifierRole,
   NormalisedEvent,

@@ -2,7 +2,7 @@ import { namespacesFromContext } from './hash';
 import { normaliseEvent } from './normalise';
 import { ProblemList, childPath } from './problems';
 import { DEFAULT_EPCIS_LIMITS, EPCIS_EVENT_TYPES, EpcisLimits, NormalisedEvent, ParseEpcisResult } from './types';
-import { checkBounds, dateTimeAt, isExtensionName, isObject, short, validateEvent } from './validate';
+import { checkBounds, dateTimeAt, isExtensionEventType, isExtensionName, isObject, short, validateEvent } from './validate';
 
 /** Refuses malformed UTF-8 (and drops a leading byte order mark, as the standard decoder does); reusable, as it never streams. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -51,17 +51,20 @@ export function parseEpcisPayload(payload: Buffer | string, limits: Partial<Epci
   if (root.type === 'EPCISDocument') {
     namespaces = namespacesFromContext(root['@context']);
     events = documentEvents(root, l, problems);
-  } else if (typeof root.type === 'string' && (EPCIS_EVENT_TYPES as readonly string[]).includes(root.type)) {
+  } else if ((typeof root.type === 'string' && (EPCIS_EVENT_TYPES as readonly string[]).includes(root.type)) || isExtensionEventType(root.type)) {
     events = [{ raw: root, path: '$' }];
   } else {
     problems.add(
       '$.type',
-      `payload type ${short(root.type)} is neither "EPCISDocument" nor an EPCIS event type (${EPCIS_EVENT_TYPES.join(', ')})`,
+      `payload type ${short(root.type)} is neither "EPCISDocument" nor an EPCIS event type (${EPCIS_EVENT_TYPES.join(', ')}, or an extension event type)`,
     );
     return { ok: false, problems: problems.result() };
   }
 
-  const validated = events.map(({ raw, path }) => ({ raw, path, facts: validateEvent(raw, path, l, problems) }));
+  const validated = events.map(({ raw, path }) => {
+    const own = isObject(raw) ? namespacesFromContext(raw['@context']) : {};
+    return { raw, path, facts: validateEvent(raw, path, l, problems, { ...namespaces, ...own }) };
+  });
   if (problems.total > 0) return { ok: false, problems: problems.result() };
 
   const normalised: NormalisedEvent[] = [];

@@ -13,6 +13,12 @@ export const EPCIS_EVENT_TYPES: readonly EpcisEventType[] = [
   'AssociationEvent',
 ];
 
+/**
+ * An event type of the standard (EpcisEventType) or an extension event type: a URI or a CURIE of a
+ * user namespace (e.g. "example:CalibrationEvent"), never one of GS1's own namespaces.
+ */
+export type EventTypeName = EpcisEventType | (string & { readonly extensionEventType?: never });
+
 export type IdentifierRole =
   | 'epc'
   | 'parent'
@@ -38,7 +44,8 @@ export interface NormalisedEvent {
   /** always the computed CBV 2.0 hash ID, even when eventID was given */
   hashId: string;
   eventIdGiven: boolean;
-  type: EpcisEventType;
+  /** one of EPCIS_EVENT_TYPES, or an extension event type as given (see isExtensionEventType) */
+  type: EventTypeName;
   eventTime: Date;
   /** as given, e.g. "+08:00" */
   eventTimeZoneOffset: string;

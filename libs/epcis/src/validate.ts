@@ -1,12 +1,12 @@
 import { checkIdentifier } from './identifiers';
 import { ProblemList, childPath } from './problems';
 import { EVENT_TIME_ZONE_OFFSET, parseDateTime } from './time';
-import { EPCIS_EVENT_TYPES, EpcisAction, EpcisEventType, EpcisLimits, IdentifierRole } from './types';
+import { EPCIS_EVENT_TYPES, EpcisAction, EpcisEventType, EpcisLimits, EventTypeName, IdentifierRole } from './types';
 import { CbvVocabulary, checkVocabularyValue, isAbsoluteUri } from './vocabulary';
 
 /** What validation learnt about a valid event; normalisation builds the NormalisedEvent from it. */
 export interface EventFacts {
-  type: EpcisEventType;
+  type: EventTypeName;
   eventTime: Date;
   eventTimeZoneOffset: string;
   eventId: string | null;
@@ -36,6 +36,29 @@ const TYPE_FIELDS: Record<EpcisEventType, ReadonlySet<string>> = {
 };
 
 const ALL_EVENT_FIELDS = new Set(Object.values(TYPE_FIELDS).flatMap((s) => [...s]));
+
+/** The fields an event of `type` may have: an extension event type may use any field of the standard ones. */
+function fieldsOf(type: EventTypeName): ReadonlySet<string> {
+  return isStandardEventType(type) ? TYPE_FIELDS[type] : ALL_EVENT_FIELDS;
+}
+
+function isStandardEventType(type: string): type is EpcisEventType {
+  return (EPCIS_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Namespaces of GS1 itself: an extension event type cannot be named in them. */
+const RESERVED_TYPE_NAMESPACES = /^(epcis|cbv|gs1|rdf|rdfs|owl|xsd|dcterms):|^https?:\/\/(ref\.gs1\.org|gs1\.org|www\.gs1\.org|id\.gs1\.org|ns\.gs1\.org)\/|^urn:epcglobal:/i;
+
+/**
+ * Whether `type` names an extension event type (EPCIS 2.0 lets a user namespace define event types
+ * beyond the five): a CURIE (`example:CalibrationEvent`, its prefix declared in the @context) or an
+ * absolute URI, outside GS1's own namespaces.
+ */
+export function isExtensionEventType(type: unknown): type is string {
+  if (typeof type !== 'string' || isStandardEventType(type)) return false;
+  const trimmed = type.trim();
+  return trimmed === type && isExtensionName(type) && isAbsoluteUri(type) && !RESERVED_TYPE_NAMESPACES.test(type);
+}
 
 const EPC_LIST_ROLES: [string, IdentifierRole][] = [
   ['epcList', 'epc'],
@@ -101,13 +124,19 @@ function withinBounds(value: unknown, limits: EpcisLimits, depth: number): boole
 }
 
 /** Validates one event (§1.2–1.3); returns its facts, or null when it has problems (all of them reported). */
-export function validateEvent(event: unknown, path: string, limits: EpcisLimits, problems: ProblemList): EventFacts | null {
+export function validateEvent(
+  event: unknown,
+  path: string,
+  limits: EpcisLimits,
+  problems: ProblemList,
+  namespaces: Record<string, string> = {},
+): EventFacts | null {
   const before = problems.total;
   if (!isObject(event)) {
     problems.add(path, 'an event must be a JSON object');
     return null;
   }
-  const v = new EventValidator(event, path, limits, problems);
+  const v = new EventValidator(event, path, limits, problems, namespaces);
   const facts = v.run();
   return problems.total === before ? facts : null;
 }
@@ -118,6 +147,8 @@ class EventValidator {
     private readonly path: string,
     private readonly limits: EpcisLimits,
     private readonly problems: ProblemList,
+    /** prefixes the document and the event declare (for CURIEs such as an extension event type) */
+    private readonly namespaces: Record<string, string> = {},
   ) {}
 
   private at(key: string | number, ...more: (string | number)[]): string {
@@ -162,21 +193,31 @@ class EventValidator {
     };
   }
 
-  private checkType(): EpcisEventType | null {
+  private checkType(): EventTypeName | null {
     const type = this.e.type;
     if (type === undefined) {
-      this.problem('type', `type is required (one of ${EPCIS_EVENT_TYPES.join(', ')})`);
+      this.problem('type', `type is required (one of ${EPCIS_EVENT_TYPES.join(', ')}, or an extension event type such as "example:MyEvent")`);
       return null;
     }
-    if (typeof type !== 'string' || !(EPCIS_EVENT_TYPES as readonly string[]).includes(type)) {
-      this.problem('type', `unsupported event type ${JSON.stringify(type)}; expected one of ${EPCIS_EVENT_TYPES.join(', ')}`);
-      return null;
+    if (typeof type === 'string' && isStandardEventType(type)) return type;
+    if (isExtensionEventType(type)) {
+      const prefix = type.slice(0, type.indexOf(':'));
+      // A CURIE's prefix must be declared; a URI (http:, https:, urn:…) names itself.
+      if (!/^(https?|urn)$/i.test(prefix) && this.namespaces[prefix] === undefined) {
+        this.problem('type', `extension event type ${JSON.stringify(type)} uses the prefix "${prefix}", which no @context declares`);
+        return null;
+      }
+      return type;
     }
-    return type as EpcisEventType;
+    this.problem(
+      'type',
+      `unsupported event type ${short(type)}; expected one of ${EPCIS_EVENT_TYPES.join(', ')}, or an extension event type (a URI or a CURIE of a declared user namespace)`,
+    );
+    return null;
   }
 
-  private checkFieldNames(type: EpcisEventType): void {
-    const allowed = TYPE_FIELDS[type];
+  private checkFieldNames(type: EventTypeName): void {
+    const allowed = fieldsOf(type);
     for (const key of Object.keys(this.e)) {
       if (allowed.has(key) || isExtensionName(key)) continue;
       if (key === 'action' && type === 'TransformationEvent') {
@@ -284,9 +325,11 @@ class EventValidator {
     return declarationTime === null ? null : { declarationTime, reason, correctiveEventIds };
   }
 
-  private checkAction(type: EpcisEventType): EpcisAction | null {
+  private checkAction(type: EventTypeName): EpcisAction | null {
     if (type === 'TransformationEvent') return null; // an action is reported by checkFieldNames
     const action = this.e.action;
+    // An extension event type has an action only when its namespace gives it one.
+    if (action === undefined && !isStandardEventType(type)) return null;
     if (action === undefined) {
       this.problem('action', `action is required in a ${type} (ADD, OBSERVE or DELETE)`);
       return null;
@@ -420,7 +463,7 @@ class EventValidator {
     });
   }
 
-  private checkIlmd(type: EpcisEventType, action: EpcisAction | null): void {
+  private checkIlmd(type: EventTypeName, action: EpcisAction | null): void {
     const ilmd = this.e.ilmd;
     if (ilmd === undefined) return;
     if (!isObject(ilmd)) {
@@ -433,8 +476,8 @@ class EventValidator {
     this.checkExtensionKeys(ilmd, this.at('ilmd'), [], 'ilmd');
   }
 
-  private checkIdentifiers(type: EpcisEventType): { parentId: string | null; lists: EventFacts['lists'] } {
-    const allowed = TYPE_FIELDS[type];
+  private checkIdentifiers(type: EventTypeName): { parentId: string | null; lists: EventFacts['lists'] } {
+    const allowed = fieldsOf(type);
     let count = this.e.parentID !== undefined && allowed.has('parentID') ? 1 : 0;
     for (const [key] of [...EPC_LIST_ROLES, ...QUANTITY_LIST_ROLES]) {
       const list = this.e[key];
@@ -530,7 +573,7 @@ class EventValidator {
     return checked.value.canonical;
   }
 
-  private checkWhat(type: EpcisEventType, action: EpcisAction | null): void {
+  private checkWhat(type: EventTypeName, action: EpcisAction | null): void {
     const given = (key: string) => Array.isArray(this.e[key]);
     const nonEmpty = (key: string) => Array.isArray(this.e[key]) && (this.e[key] as unknown[]).length > 0;
     switch (type) {

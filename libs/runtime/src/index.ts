@@ -22,3 +22,5 @@ export { QueryReader, queryList, type QueryReaderOptions, type QueryRefusal, typ
 export { AesGcmSealer, hkdfSha256Key, type SealedFormat, type SealedPart } from './secret-sealer';
 export { redactPassword, redactQuery, redactUrl } from './url';
 export { BatchedLookup } from './batched-lookup';
+export { FrequencySketch, hashString } from './frequency-sketch';
+export { WTinyLfuCache, type WTinyLfuOptions } from './w-tinylfu-cache';

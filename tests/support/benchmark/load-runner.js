@@ -7,7 +7,7 @@
  *   node load-runner.js <config.json>
  *
  * Config: { url, pathPrefix, keys, distribution, zipfS?, seed?, connections, durationSec,
- * warmupSec, serverPid?, timeoutSec? } where keys is { suffixes: string[] } (an explicit working
+ * warmupSec, serverPid?, timeoutSec?, drawSeed? } where keys is { suffixes: string[] } (an explicit working
  * set) or { series: { prefix, pad, start, count } } (suffix = prefix + zero-padded number), and
  * distribution is 'cycle' (round robin over the keys), 'uniform' or 'zipf' (rank k drawn with
  * probability ∝ 1/k^s, ranks mapped onto the keys by a seeded shuffle so hot keys are scattered).
@@ -78,8 +78,11 @@ function pathGenerator(config) {
         rankToKey[k] = rankToKey[j];
         rankToKey[j] = t;
       }
+      // The draws are seeded too (drawSeed, else derived from seed): the trace of keys is the same on
+      // every run, so the resolution benchmark's row (h) can replay it offline (LRU, Belady).
+      const draw = mulberry32(config.drawSeed ?? ((config.seed ?? 1) ^ 0x5bd1e995));
       return () => {
-        const u = Math.random();
+        const u = draw();
         let lo = 0;
         let hi = n - 1;
         while (lo < hi) {

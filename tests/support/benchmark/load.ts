@@ -3,7 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackChild } from '../spawned-process';
 
-export const LOAD_RUNNER = join(__dirname, 'load-runner.js');
+/** The runner: libs/loadgen's closed loop on autocannon (TypeScript, run through ts-node). */
+export const LOAD_RUNNER = join(__dirname, 'load-runner.ts');
+const ROOT = join(__dirname, '..', '..', '..');
+const RUNNER_ARGS = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', LOAD_RUNNER];
 
 export type LoadKeys = { suffixes: string[] } | { series: { prefix: string; pad: number; start: number; count: number } };
 
@@ -14,14 +17,24 @@ export interface LoadConfig {
   distribution: 'cycle' | 'uniform' | 'zipf';
   zipfS?: number;
   seed?: number;
+  /** Seed of the Zipf draws (default derived from `seed`): the same seeds give the same key trace. */
+  drawSeed?: number;
   connections: number;
   durationSec: number;
   warmupSec: number;
   serverPid?: number;
   timeoutSec?: number;
+  /** Slack for the runner's start-up on top of warm-up + duration before it is killed (default 90 s: ts-node starts it). */
+  startupAllowanceSec?: number;
+  /**
+   * What a right answer is, checked on every reply: 'found' (default) status 200; 'not-found' 404;
+   * 'the-handle' 200 naming the handle asked for (reads every body: more load-generator CPU per
+   * request, so rows compared by ratio must use the same check).
+   */
+  answers?: 'found' | 'not-found' | 'the-handle';
 }
 
-/** What load-runner.js prints. */
+/** What load-runner.ts prints. */
 export interface LoadResult {
   requests: number;
   /** Answered during the unmeasured warm-up. */
@@ -35,6 +48,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   resets: number;
+  /** Answers with the expected status naming another handle than the one asked for. */
+  wrongAnswers?: number;
   bytesPerResponse?: number;
   serverCpuMs?: number;
   serverCpuUsPerReq?: number;
@@ -43,15 +58,15 @@ export interface LoadResult {
 }
 
 /**
- * Runs load-runner.js as its own process (autocannon never shares the server's event loop) and
- * returns its result. Killed if it outlives warm-up + duration + 30 s.
+ * Runs load-runner.ts as its own process (the load never shares the server's event loop) and
+ * returns its result. Killed if it outlives warm-up + duration + startupAllowanceSec (90 s; ts-node starts it).
  */
 export function runLoad(config: LoadConfig, scratchDir: string): Promise<LoadResult> {
   const file = join(scratchDir, `load-${process.hrtime.bigint()}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const limitMs = (config.warmupSec + config.durationSec + 30) * 1000;
+  const limitMs = (config.warmupSec + config.durationSec + (config.startupAllowanceSec ?? 90)) * 1000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_RUNNER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...RUNNER_ARGS, file], { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     let stdout = '';
     let stderr = '';

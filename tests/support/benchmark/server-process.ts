@@ -18,6 +18,8 @@ export interface ServerProcessOptions {
   /** Used in error messages. */
   name: string;
   timeoutMs?: number;
+  /** More Node.js flags for this process (after NODE_FLAGS and BENCH_NODE_ARGS). */
+  nodeArgs?: string[];
 }
 
 /** A Node.js HTTP server a benchmark started as its own process, listening on `baseUrl`. */
@@ -69,7 +71,7 @@ export type RunningNode = ServerProcess;
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   if (!existsSync(options.script)) throw new Error(`${options.script} is missing`);
   // The same V8 flags as `npm start`; BENCH_NODE_ARGS adds more (e.g. --cpu-prof).
-  const nodeArgs = [...NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [...NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(options.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, options.script], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(options.port), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,10 +83,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 }
 
 /** Starts the built secondary node as its own process and waits until /health answers. */
-export async function startNodeProcess(env: Record<string, string>, port: number, script = process.env.BENCH_NODE_MAIN || NODE_MAIN): Promise<ServerProcess> {
+export async function startNodeProcess(env: Record<string, string>, port: number, script = process.env.BENCH_NODE_MAIN || NODE_MAIN, nodeArgs?: string[]): Promise<ServerProcess> {
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
   // Benchmarks offer far more load from one address than the default rate limits allow: off unless a row asks.
-  return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})` });
+  return startServerProcess({ script, env: { RATE_LIMITS_ENABLED: 'false', ...env }, port, readyPath: '/health', name: script === NODE_MAIN ? 'node' : `node (${script})`, nodeArgs });
 }
 
 /** CPU time (user + system) a process has used, in ms, read from /proc. */

@@ -28,6 +28,8 @@ export type DomainErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  /** The reply cannot be given in a media type (or GS1-* version) the request accepts (406). */
+  | 'NOT_ACCEPTABLE'
   | 'NOT_FOUND'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_FAILED'
@@ -84,6 +86,7 @@ export const httpStatusOf: Record<DomainErrorCode, number> = {
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_ACCEPTABLE: 406,
   NOT_FOUND: 404,
   /** The top-level node (or the node serving a foreign prefix) cannot be reached and nothing is cached. */
   UPSTREAM_UNAVAILABLE: 503,

@@ -112,4 +112,10 @@ export interface NodeSignals {
   'resolution.observed': [prefixKey: string, outcome: ResolutionOutcome, seconds: number, door: ResolutionDoor];
   /** The top-level node located a foreign enterprise prefix: a real prefix filed by another node. */
   'foreign-prefix.located': [prefixKey: string];
+  /**
+   * EPCIS events were committed (after the transaction): how many rows were added. Subscriptions
+   * (traceability/subscriptions) wake up on it instead of waiting for their next poll; they read
+   * what is new from the database, never from the signal.
+   */
+  'epcis.events-committed': [stored: number];
 }

@@ -1,16 +1,18 @@
-import { codeProblem, type JsonReply, problemReply } from '@idis/runtime';
+import { codeProblem, type JsonReply, type ProblemDetails, problemInstance, problemReply } from '@idis/runtime';
 import { DomainError, httpStatusOf, type DomainErrorCode } from '../errors/domain-errors';
 
 /** What goes back on the wire for an error: status, content type and body, per front door. */
 export type ErrorReply = JsonReply;
 
-export type FrontDoor = 'handle-rest' | 'snms' | 'native';
+export type FrontDoor = 'handle-rest' | 'snms' | 'native' | 'epcis-capture';
 
 export function frontDoorOf(url: string): FrontDoor {
   const path = url.split('?', 1)[0];
   if (path === '/api/handles' || path.startsWith('/api/handles/') || path === '/api/prefixes') return 'handle-rest';
   if (path === '/api/sessions' || path.startsWith('/api/sessions/')) return 'handle-rest';
   if (path.startsWith('/identity') || path.startsWith('/snms/')) return 'snms';
+  // The capture interface of the EPCIS REST binding; a body error on /epcis/events is a POST's (a GET has no body).
+  if (path === '/epcis/capture' || path.startsWith('/epcis/capture/') || path === '/epcis/events') return 'epcis-capture';
   return 'native';
 }
 
@@ -20,6 +22,8 @@ export function presentError(door: FrontDoor, error: DomainError, url: string): 
       return presentHandleRest(error, url);
     case 'snms':
       return presentSnms(error);
+    case 'epcis-capture':
+      return problemReply(epcisCaptureProblem(error, url));
     default:
       return presentProblem(error, url);
   }
@@ -95,4 +99,29 @@ function presentSnms(error: DomainError): ErrorReply {
 /** RFC 9457 problem details with a stable machine-readable code. */
 function presentProblem(error: DomainError, url: string): ErrorReply {
   return problemReply(codeProblem(error.code, httpStatusOf[error.code], error.message, url, error.problems));
+}
+
+/**
+ * The EPCISException type of a capture-interface error (gs1/EPCIS REST Bindings openapi.yaml:
+ * 400 ValidationException, 401/403 SecurityException, 404 NoSuchNameException, 406/415/5xx
+ * ImplementationException, 409 ResourceAlreadyExistsException, 413 CaptureLimitExceededException).
+ */
+export function epcisCaptureException(code: DomainErrorCode, status: number): { type: string; title: string } {
+  if (code === 'RATE_LIMITED') return { type: 'urn:idis:problem:rate-limited', title: 'Too many requests' };
+  if (status === 401 || status === 403) return { type: 'epcisException:SecurityException', title: 'Security exception' };
+  if (status === 404) return { type: 'epcisException:NoSuchNameException', title: 'No such name' };
+  if (status === 409) return { type: 'epcisException:ResourceAlreadyExistsException', title: 'Resource already exists' };
+  if (status === 413) return { type: 'epcisException:CaptureLimitExceededException', title: 'Capture limit exceeded' };
+  if (status === 406) return { type: 'epcisException:ImplementationException', title: 'Not acceptable' };
+  if (status === 415) return { type: 'epcisException:ImplementationException', title: 'Unsupported media type' };
+  if (status < 500) return { type: 'epcisException:ValidationException', title: 'Validation exception' };
+  return { type: 'epcisException:ImplementationException', title: 'Implementation exception' };
+}
+
+/** An error of the capture interface as an RFC 7807 problem with its EPCISException type, the node's `code` and field `errors`. */
+export function epcisCaptureProblem(error: DomainError, url: string): ProblemDetails {
+  const status = httpStatusOf[error.code];
+  const problem: ProblemDetails = { ...epcisCaptureException(error.code, status), status, detail: error.message, instance: problemInstance(url), code: error.code };
+  if (error.problems.length > 0) problem.errors = error.problems;
+  return problem;
 }

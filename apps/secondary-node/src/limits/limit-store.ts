@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '@idis/runtime/redis-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { LimitRule } from './limits.config';
 
@@ -32,7 +32,7 @@ export class LimitStore {
   constructor(
     readonly rule: LimitRule,
     keyPrefix: string,
-    redis: Redis | undefined,
+    redis: RedisClient | undefined,
   ) {
     const options = { points: rule.points, duration: rule.windowSeconds, keyPrefix };
     this.local = new RateLimiterMemory(options);

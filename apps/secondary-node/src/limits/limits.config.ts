@@ -1,4 +1,5 @@
 import type { EnvReader } from '@idis/runtime';
+import type { RedisClusterEndpoint } from '@idis/runtime/redis-endpoint';
 import { parseTrustedProxies } from '../http/client-address';
 
 /** The route families that are counted, each with its own limit and key (README, "Rate limits"). */
@@ -18,6 +19,8 @@ export interface LimitsConfig {
   families: Record<LimitFamily, LimitRule | null>;
   /** Shared counters across replicas; undefined: each process counts alone (in memory). */
   redisUrl: string | undefined;
+  /** A Redis Cluster instead of redisUrl (REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL). */
+  redisCluster?: RedisClusterEndpoint;
   redisKeyPrefix: string;
   /** A Redis command slower than this counts as Redis unavailable: the in-process limiter decides. */
   redisTimeoutMs: number;
@@ -69,7 +72,7 @@ export function formatLimitRule(rule: LimitRule): string {
 }
 
 /** The limits slice; Redis comes from the resolution slice (REDIS_URL, REDIS_KEY_PREFIX). */
-export function readLimitsConfig(read: EnvReader, redis: { redisUrl: string | undefined; redisKeyPrefix: string }): LimitsConfig {
+export function readLimitsConfig(read: EnvReader, redis: { redisUrl: string | undefined; redisCluster?: RedisClusterEndpoint; redisKeyPrefix: string }): LimitsConfig {
   const families = {} as Record<LimitFamily, LimitRule | null>;
   for (const { family, variable, fallback } of FAMILY_VARIABLES) {
     const raw = read.optional(variable);
@@ -97,6 +100,7 @@ export function readLimitsConfig(read: EnvReader, redis: { redisUrl: string | un
     enabled: read.boolean('RATE_LIMITS_ENABLED', true),
     families,
     redisUrl: redis.redisUrl,
+    ...(redis.redisCluster ? { redisCluster: redis.redisCluster } : {}),
     redisKeyPrefix: `${redis.redisKeyPrefix}rl:`,
     redisTimeoutMs: read.integer('RATE_LIMIT_REDIS_TIMEOUT_MS', 200, 1, 10_000),
     syncIntervalMs: read.integer('RATE_LIMIT_SYNC_MS', 100, 10, 10_000),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import { createRedisClient, type RedisClient } from '@idis/runtime/redis-client';
+import type { RedisEndpoint } from '@idis/runtime/redis-endpoint';
 import { addressKey, clientAddress, parseTrustedProxies, type TrustedProxies } from '../http/client-address';
 import { HealthBoard } from '../health/health-board';
 import { LimitStore } from './limit-store';
@@ -30,7 +31,7 @@ export class RequestLimits implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimits');
   private readonly counters = new Map<LimitFamily, FamilyCounter>();
   private readonly refusals = new Map<LimitFamily, number>(LIMIT_FAMILIES.map((family) => [family, 0]));
-  private readonly redis: Redis | undefined;
+  private readonly redis: RedisClient | undefined;
   private readonly proxies: TrustedProxies | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -40,7 +41,8 @@ export class RequestLimits implements OnModuleInit, OnModuleDestroy {
   ) {
     this.proxies = config.trustedProxies.length > 0 ? parseTrustedProxies(config.trustedProxies.join(',')) : undefined;
     const active = LIMIT_FAMILIES.filter((family) => config.enabled && config.families[family] !== null);
-    this.redis = active.length > 0 && config.redisUrl ? limiterConnection(config.redisUrl, config.redisTimeoutMs) : undefined;
+    const endpoint: RedisEndpoint = { redisUrl: config.redisUrl, redisCluster: config.redisCluster };
+    this.redis = active.length > 0 && (endpoint.redisUrl || endpoint.redisCluster) ? limiterConnection(endpoint, config.redisTimeoutMs) : undefined;
     for (const family of active) {
       const rule = config.families[family];
       if (rule === null) continue;
@@ -131,7 +133,7 @@ export class RequestLimits implements OnModuleInit, OnModuleDestroy {
   }
 
   private async probe(): Promise<{ status: 'up' | 'down'; detail: object }> {
-    const redis = this.redis as Redis;
+    const redis = this.redis as RedisClient;
     try {
       await redis.ping();
       return { status: 'up', detail: { status: 'up' } };
@@ -145,8 +147,8 @@ export class RequestLimits implements OnModuleInit, OnModuleDestroy {
  * The limiter's own Redis connection: no offline queue (a command while disconnected fails at
  * once and the in-process limiter counts), a per-command timeout, reconnection in the background.
  */
-function limiterConnection(url: string, timeoutMs: number): Redis {
-  const redis = new Redis(url, {
+function limiterConnection(endpoint: RedisEndpoint, timeoutMs: number): RedisClient {
+  const redis = createRedisClient(endpoint, {
     lazyConnect: true,
     enableOfflineQueue: false,
     commandTimeout: timeoutMs,

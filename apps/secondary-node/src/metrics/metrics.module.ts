@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { HandleProtocolModule } from '../handle-protocol/handle-protocol.module';
 import { ResolutionModule } from '../resolution/resolution.module';
+import { HandleProtocolMetrics } from './handle-protocol-metrics';
 import { StatisticsModule } from '../statistics/statistics.module';
 import { IngestionModule } from '../traceability/ingestion/ingestion.module';
 import { UpstreamModule } from '../upstream/upstream.module';
@@ -17,9 +19,9 @@ import { UpstreamMetrics } from './upstream-metrics';
  * capability imports them.
  */
 @Module({
-  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule],
+  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule, HandleProtocolModule],
   controllers: [MetricsController],
-  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, ReplicaMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics, ReplicaMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

@@ -44,6 +44,7 @@ describe('NodeMetrics', () => {
     expect(Object.fromEntries([...types].filter(([name]) => !/^idis_(process|nodejs)_/.test(name)))).toEqual({
       idis_resolution_duration_seconds: 'histogram',
       idis_resolutions_total: 'counter',
+      idis_resolutions_by_door_total: 'counter',
       idis_registrations_total: 'counter',
       idis_cache_hit_ratio: 'gauge',
       idis_l1_entries: 'gauge',

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import { UsageCounter } from '../statistics/usage-counter';
-import { REGISTRATION_OPERATIONS, RESOLUTION_OUTCOMES } from '../statistics/usage-kinds';
+import { REGISTRATION_OPERATIONS, RESOLUTION_DOORS, RESOLUTION_OUTCOMES } from '../statistics/usage-kinds';
 import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
 import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-latency';
 
@@ -66,6 +66,17 @@ export class NodeMetrics {
         const totals = usage.resolutionTotals();
         this.reset();
         for (const outcome of RESOLUTION_OUTCOMES) this.inc({ outcome }, totals[outcome]);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}resolutions_by_door_total`,
+      help: 'Resolutions by front door: handle_rest, snms, proxy, cross_node (another node over HTTP), handle (the Handle protocol on UDP/TCP)',
+      labelNames: ['door'],
+      registers: [this.registry],
+      collect() {
+        const totals = usage.doorTotals();
+        this.reset();
+        for (const door of RESOLUTION_DOORS) this.inc({ door }, totals[door]);
       },
     });
     new Counter({

@@ -58,7 +58,9 @@ import { TemplatesService } from './templates.service';
       provide: HandleSessionStore,
       inject: [HANDLE_AUTH_CONFIG],
       useFactory: (config: HandleAuthConfig): HandleSessionStore =>
-        config.redisUrl ? new RedisHandleSessionStore(config.redisUrl, config.redisKeyPrefix, config) : new MemoryHandleSessionStore(config),
+        config.redisUrl || config.redisCluster
+          ? new RedisHandleSessionStore({ redisUrl: config.redisUrl, redisCluster: config.redisCluster }, config.redisKeyPrefix, config)
+          : new MemoryHandleSessionStore(config),
     },
     // Secrets sent with a handle identity: an API key (a hash lookup) before the password (scrypt).
     ApiKeyCredentialVerifier,

@@ -21,7 +21,13 @@ export class CacheInvalidation {
       return { status: snapshot.redis === 'down' || snapshot.invalidationChannel === 'down' ? 'down' : 'up', detail: snapshot };
     });
     // A frozen Redis keeps its connection "ready" and the breaker closed while nothing is sent: ask it.
-    if (redis.configured) {
+    if (redis.clusterMode) {
+      // Every master answers and the cluster says it covers every slot (not during a failover).
+      board.registerProbe('redis', async () => {
+        const health = (await redis.clusterHealth())!;
+        return { status: health.status, detail: health };
+      });
+    } else if (redis.configured) {
       board.registerProbe('redis', async () => ((await redis.ping()) ? { status: 'up', detail: { status: 'up' } } : { status: 'down', detail: { status: 'down' } }));
     }
   }

@@ -1,13 +1,19 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { RedisEndpoint, RedisNodeAddress } from '@idis/runtime/redis-endpoint';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { decodeInvalidation, type InvalidationMessage } from './invalidation-message';
-import { closeRedisConnection, createRedisConnection, readyWithin } from './redis-connection';
+import { closeRedisConnection, createNodeConnection, createRedisConnection, readyWithin } from './redis-connection';
 import { RedisTier } from './redis-tier';
 
 /** How often the subscriber connection is PINGed: a hung Redis keeps the socket open but delivers nothing. */
 const HEARTBEAT_MS = 1000;
 const BOOT_WAIT_MS = 2000;
+/** Cluster mode: pause before the subscriber tries the next node, growing per failed try up to a second. */
+const MOVE_DELAY_STEP_MS = 100;
+const MOVE_DELAY_MAX_MS = 1000;
+/** Cluster mode: consecutive unanswered PINGs after which the subscriber leaves its node for another (one slow PING on a busy machine is not a dead node). */
+const PINGS_BEFORE_MOVE = 3;
 
 export type ChannelState = 'up' | 'down' | 'disabled';
 
@@ -22,10 +28,25 @@ export interface ChannelListener {
  * subscribed connection can send nothing else). "Up" means subscribed on the current connection
  * AND answering PINGs; any doubt counts as "down", because while down this process may be missing
  * invalidations and must not trust its L1 for long.
+ *
+ * With a Redis Cluster the channel is classic pub/sub: a PUBLISH on any node reaches every node
+ * over the cluster bus, so the subscriber may sit on any node, master or replica. Its connection
+ * never reconnects to the same node: when that node dies (or stops answering PINGs) it moves to
+ * the next node the cluster client knows, and resubscribes there. Sharded pub/sub (SSUBSCRIBE)
+ * would tie the one invalidation channel to one shard's master and make a failover of that shard
+ * an outage of the channel; every message must reach every replica anyway, so the broadcast costs
+ * nothing sharding would save.
  */
 @Injectable()
 export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
-  private readonly subscriber: Redis | undefined;
+  private subscriber: Redis | undefined;
+  private readonly endpoint: RedisEndpoint | undefined;
+  private readonly commandTimeoutMs: number;
+  private moveTimer: NodeJS.Timeout | undefined;
+  private failedMoves = 0;
+  private nextNode = 0;
+  private closing = false;
+  private unansweredPings = 0;
   private readonly logger = new Logger('ResolutionInvalidation');
   private listener: ChannelListener | undefined;
   private subscribed = false;
@@ -41,21 +62,59 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisTier,
   ) {
     this.subscribedOnce = new Promise((resolve) => (this.markSubscribed = resolve));
-    const url = config.redisUrl;
-    if (url === undefined) return;
-    this.subscriber = createRedisConnection(url, 'invalidation subscriber', config.redisCommandTimeoutMs, this.logger);
-    this.subscriber.on('ready', () => void this.subscribe());
-    this.subscriber.on('close', () => {
+    this.commandTimeoutMs = config.redisCommandTimeoutMs;
+    if (!redis.configured) return;
+    this.endpoint = redis.endpoint;
+    this.use(redis.clusterMode ? this.nodeConnection() : (createRedisConnection(redis.endpoint, 'invalidation subscriber', config.redisCommandTimeoutMs, this.logger) as Redis));
+  }
+
+  /** Makes `connection` the subscriber; events of a connection it replaced are ignored. */
+  private use(connection: Redis): void {
+    this.subscriber = connection;
+    connection.on('ready', () => {
+      if (connection === this.subscriber) void this.subscribe();
+    });
+    connection.on('close', () => {
+      if (connection !== this.subscriber) return;
       this.subscribed = false;
       this.update();
     });
-    this.subscriber.on('message', (channel: string, text: string) => {
-      if (channel !== this.redis.channelName) return;
+    connection.on('message', (channel: string, text: string) => {
+      if (connection !== this.subscriber || channel !== this.redis.channelName) return;
       const message = decodeInvalidation(text);
       // Our own messages: this process dropped its copies before publishing.
       if (!message || message.origin === this.redis.origin) return;
       this.listener?.onInvalidation(message);
     });
+    if (this.redis.clusterMode) {
+      connection.on('end', () => {
+        if (connection === this.subscriber) this.moveLater();
+      });
+    }
+  }
+
+  /** Cluster mode: a connection to the next node the cluster client knows (or a seed). */
+  private nodeConnection(): Redis {
+    const candidates = uniqueNodes([...this.redis.clusterNodes(), ...(this.endpoint?.redisCluster?.nodes ?? [])]);
+    const node = candidates[this.nextNode % candidates.length];
+    this.nextNode += 1;
+    return createNodeConnection(node, this.endpoint as RedisEndpoint, 'invalidation-subscriber', this.commandTimeoutMs);
+  }
+
+  /** Cluster mode: the subscriber's node is gone; after a short pause, subscribe on another one. */
+  private moveLater(): void {
+    if (this.closing || this.moveTimer) return;
+    const delay = Math.min(MOVE_DELAY_STEP_MS * (this.failedMoves + 1), MOVE_DELAY_MAX_MS);
+    this.failedMoves += 1;
+    this.moveTimer = setTimeout(() => {
+      this.moveTimer = undefined;
+      if (this.closing) return;
+      const connection = this.nodeConnection();
+      if (this.failedMoves === 1) this.logger.warn(`invalidation subscriber moves to Redis Cluster node ${connection.options.host}:${connection.options.port}`);
+      this.use(connection);
+      connection.connect().catch(() => undefined); // a refusal ends the connection: 'end' moves on again
+    }, delay);
+    this.moveTimer.unref();
   }
 
   get enabled(): boolean {
@@ -82,6 +141,9 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    if (this.moveTimer) clearTimeout(this.moveTimer);
+    this.moveTimer = undefined;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     if (this.subscriber) await closeRedisConnection(this.subscriber);
@@ -96,8 +158,10 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`subscribing to ${this.redis.channelName} failed: ${(error as Error).message}`);
       return;
     }
+    if (subscriber !== this.subscriber) return;
     this.subscribed = true;
     this.responsive = true;
+    this.failedMoves = 0;
     this.update();
     this.markSubscribed();
   }
@@ -109,8 +173,15 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     try {
       await subscriber.ping();
       this.responsive = true;
+      this.unansweredPings = 0;
     } catch {
       this.responsive = false;
+      this.unansweredPings += 1;
+      // Cluster mode: a node that stops answering is left for another one ('end' moves on).
+      if (this.redis.clusterMode && subscriber === this.subscriber && this.unansweredPings >= PINGS_BEFORE_MOVE) {
+        this.unansweredPings = 0;
+        subscriber.disconnect();
+      }
     } finally {
       this.pingInFlight = false;
     }
@@ -125,6 +196,16 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     else this.logger.warn(`invalidation channel ${this.redis.channelName} down; L1 entries now live at most the detached TTL`);
     this.listener?.onAttachmentChange(attached);
   }
+}
+
+function uniqueNodes(nodes: RedisNodeAddress[]): RedisNodeAddress[] {
+  const seen = new Set<string>();
+  return nodes.filter(({ host, port }) => {
+    const key = `${host}:${port}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Whether `event` happens within `ms`. */

@@ -1,26 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { WTinyLfuCache } from '@idis/runtime';
+import { l1EntryWeight } from './l1-weight';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import type { CacheEntry, Resolution } from './resolution.types';
 
-interface L1Slot {
-  /** Built once at fill, so a hit allocates nothing. */
-  hit: Resolution;
-  /** performance.now() at fill: lets a detached process drop entries older than the detached TTL. */
-  storedAt: number;
-  size: number;
-}
-
 /**
- * The in-process tier: an LRU bounded by entry count AND by bytes (the serialised size of each
- * entry, an approximation of its heap footprint), each entry with its own TTL.
+ * The in-process tier: W-TinyLFU (a 1 % LRU window, a segmented LRU main region and a frequency
+ * sketch deciding admission, as in Caffeine; see WTinyLfuCache) bounded by entry count AND by bytes
+ * (an estimate of each entry's heap footprint, see l1-weight.ts), each entry with its
+ * own TTL. On skewed traffic it keeps the popular records that an LRU lets the long tail push out.
  */
 @Injectable()
 export class L1Cache {
   readonly enabled: boolean;
   readonly maxEntries: number;
   readonly maxBytes: number;
-  private readonly lru: LRUCache<string, L1Slot> | undefined;
+  /** Values are built once at fill, so a hit allocates nothing. */
+  private readonly lru: WTinyLfuCache<Resolution> | undefined;
   /** Set while the invalidation channel is down: entries older than this are not served. */
   private maxAgeMs: number | undefined;
 
@@ -28,36 +24,25 @@ export class L1Cache {
     this.enabled = config.l1Enabled;
     this.maxEntries = config.l1MaxEntries;
     this.maxBytes = config.l1MaxBytes;
-    this.lru = this.enabled
-      ? new LRUCache<string, L1Slot>({
-          max: this.maxEntries,
-          maxSize: this.maxBytes,
-          sizeCalculation: (slot) => slot.size,
-          // Expired entries go on read or when the LRU needs room; no timer walks the cache.
-          ttlAutopurge: false,
-          updateAgeOnGet: false,
-          allowStale: false,
-        })
-      : undefined;
+    // Expired entries go on read or when eviction reaches them; no timer walks the cache.
+    this.lru = this.enabled ? new WTinyLfuCache<Resolution>({ maxEntries: this.maxEntries, maxBytes: this.maxBytes }) : undefined;
   }
 
   get(handleKey: string): Resolution | undefined {
-    const slot = this.lru?.get(handleKey);
-    if (slot === undefined) return undefined;
-    if (this.maxAgeMs !== undefined && performance.now() - slot.storedAt >= this.maxAgeMs) {
-      this.lru!.delete(handleKey);
-      return undefined;
-    }
-    return slot.hit;
+    if (this.lru === undefined) return undefined;
+    // While detached, entries stored more than maxAgeMs ago are dropped on read.
+    return this.maxAgeMs === undefined ? this.lru.get(handleKey) : this.lru.get(handleKey, performance.now() - this.maxAgeMs);
   }
 
-  /** Stores `entry` for `ttlMs` (shortened to the detached limit while detached); nothing for ttlMs ≤ 0. */
-  set(entry: CacheEntry, serialisedLength: number, ttlMs: number): void {
+  /**
+   * Stores `entry` for `ttlMs` (shortened to the detached limit while detached); nothing for ttlMs ≤ 0.
+   * It weighs its estimated heap footprint (l1EntryWeight) against the byte bound.
+   */
+  set(entry: CacheEntry, ttlMs: number): void {
     if (!this.lru) return;
     const ttl = Math.floor(this.maxAgeMs === undefined ? ttlMs : Math.min(ttlMs, this.maxAgeMs));
     if (ttl <= 0) return;
-    const slot: L1Slot = { hit: { entry, tier: 'l1' }, storedAt: performance.now(), size: Math.max(1, serialisedLength) };
-    this.lru.set(entry.handleKey, slot, { ttl, size: slot.size });
+    this.lru.set(entry.handleKey, { entry, tier: 'l1' }, l1EntryWeight(entry), ttl);
   }
 
   delete(handleKey: string): void {
@@ -76,11 +61,16 @@ export class L1Cache {
     this.maxAgeMs = maxAgeMs;
   }
 
+  /** Whether entries are currently served only up to an age limit (the invalidation channel is down). */
+  get ageLimited(): boolean {
+    return this.maxAgeMs !== undefined;
+  }
+
   get size(): number {
     return this.lru?.size ?? 0;
   }
 
   get bytes(): number {
-    return this.lru?.calculatedSize ?? 0;
+    return this.lru?.bytes ?? 0;
   }
 }

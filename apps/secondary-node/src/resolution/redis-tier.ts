@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { groupBySlot, isCluster, keySlot, knownClusterNodes, type RedisClient, slotHasReplica } from '@idis/runtime/redis-client';
+import type { RedisEndpoint, RedisNodeAddress } from '@idis/runtime/redis-endpoint';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { BatchedLookup } from '@idis/runtime';
 import { CircuitBreaker } from './circuit-breaker';
@@ -27,6 +29,26 @@ const READS_IN_FLIGHT = 4;
 const READ_BATCH_MAX_KEYS = 128;
 
 const UNAVAILABLE = Symbol('redis unavailable');
+
+/** What /health shows of Redis trouble since start: the episode stays readable after it ended. */
+export interface RedisEpisodes {
+  /** Commands that failed or timed out (each counts towards opening the breaker). */
+  commandFailures: number;
+  breakerOpenings: number;
+  lastFailureAt: string | null;
+  lastFailure: string | null;
+  lastBreakerOpenedAt: string | null;
+  lastBreakerClosedAt: string | null;
+}
+
+/** One master of the cluster as the /health probe saw it. */
+export interface ClusterHealth {
+  status: 'up' | 'down';
+  mode: 'cluster';
+  /** cluster_state of CLUSTER INFO on one node: 'fail' while some slot has no master (during a failover). */
+  clusterState: string;
+  masters: Record<string, 'up' | 'down'>;
+}
 type Attempt<T> = T | typeof UNAVAILABLE;
 
 /**
@@ -38,14 +60,33 @@ type Attempt<T> = T | typeof UNAVAILABLE;
 export class RedisTier implements OnModuleInit, OnModuleDestroy {
   /** Names this process on the invalidation channel. */
   readonly origin = randomUUID();
-  /** REDIS_URL is set: invalidations are deleted and published even when this process does not use L2. */
+  /** REDIS_URL or REDIS_CLUSTER_NODES is set: invalidations are deleted and published even when this process does not use L2. */
   readonly configured: boolean;
   /** Reads and fills go to Redis. */
   readonly l2Enabled: boolean;
   readonly channelName: string;
   readonly breaker: CircuitBreaker;
-  private readonly client: Redis | undefined;
+  /** A Redis Cluster (REDIS_CLUSTER_NODES / redis+cluster://) rather than one server. */
+  readonly clusterMode: boolean;
+  readonly endpoint: RedisEndpoint;
+  readonly episodes: RedisEpisodes = {
+    commandFailures: 0,
+    breakerOpenings: 0,
+    lastFailureAt: null,
+    lastFailure: null,
+    lastBreakerOpenedAt: null,
+    lastBreakerClosedAt: null,
+  };
+  /**
+   * The Redis key of a record. Standalone: `<prefix>rec:<handle>`, as always. Cluster:
+   * `<prefix>rec:{<enterprise prefix>}/<suffix>`, so one enterprise's records share a slot and a
+   * registry batch's invalidation is one DEL; chosen once here, so the standalone hot path pays nothing.
+   */
+  readonly recordKey: (handleKey: string) => string;
+  private readonly client: RedisClient | undefined;
   private readonly recordKeyPrefix: string;
+  private readonly waitTimeoutMs: number;
+  private readonly fetchEntries: (handleKeys: string[]) => Promise<Map<string, string>>;
   private readonly logger = new Logger('ResolutionRedis');
   private readonly pendingKeys = new Set<string>();
   private pendingAll = false;
@@ -63,20 +104,28 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
 
   constructor(@Inject(RESOLUTION_CONFIG) config: ResolutionConfig) {
     const cache = config;
-    this.configured = cache.redisUrl !== undefined;
+    this.configured = cache.redisUrl !== undefined || cache.redisCluster !== undefined;
     this.l2Enabled = this.configured && cache.l2Enabled;
     this.recordKeyPrefix = `${cache.redisKeyPrefix}rec:`;
     this.channelName = `${cache.redisKeyPrefix}invalidate`;
     this.retryDelayMs = cache.breakerCooldownMs;
-    this.client = cache.redisUrl === undefined ? undefined : createRedisConnection(cache.redisUrl, 'commands', cache.redisCommandTimeoutMs, this.logger);
+    this.endpoint = { redisUrl: cache.redisUrl, redisCluster: cache.redisCluster };
+    this.clusterMode = cache.redisCluster !== undefined;
+    this.waitTimeoutMs = Math.max(1, Math.floor(cache.redisCommandTimeoutMs / 2));
+    this.recordKey = this.clusterMode ? (handleKey) => this.taggedRecordKey(handleKey) : (handleKey) => `${this.recordKeyPrefix}${handleKey}`;
+    this.fetchEntries = this.clusterMode ? (handleKeys) => this.fetchEntriesBySlot(handleKeys) : (handleKeys) => this.fetchEntriesFromOne(handleKeys);
+    this.client = this.configured ? createRedisConnection(this.endpoint, 'commands', cache.redisCommandTimeoutMs, this.logger) : undefined;
     this.breaker = new CircuitBreaker({
       failureThreshold: cache.breakerFailureThreshold,
       cooldownMs: cache.breakerCooldownMs,
       probe: () => (this.client ? this.client.ping() : Promise.resolve()),
       onStateChange: (state, cause) => {
         if (state === 'open') {
+          this.episodes.breakerOpenings += 1;
+          this.episodes.lastBreakerOpenedAt = new Date().toISOString();
           this.logger.warn(`Redis breaker open (${describe(cause)}): resolving without L2 for the next ${cache.breakerCooldownMs} ms`);
         } else if (state === 'closed') {
+          this.episodes.lastBreakerClosedAt = new Date().toISOString();
           this.logger.log('Redis breaker closed: L2 back in use');
           void this.flushPending();
         }
@@ -100,7 +149,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     const due = [...this.secondDeletes.entries()];
     this.secondDeletes.clear();
     for (const [timer] of due) clearTimeout(timer);
-    for (const [, keys] of due) await this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k))));
+    for (const [, keys] of due) await this.deleteRecords(keys);
     if (this.pendingAll || this.pendingKeys.size > 0) {
       this.logger.warn(`shutting down with ${this.pendingInvalidations} invalidation(s) Redis never acknowledged; other replicas keep those L2/L1 copies until they expire`);
     }
@@ -128,8 +177,36 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     return this.pendingAll ? 'all' : this.pendingKeys.size;
   }
 
-  recordKey(handleKey: string): string {
-    return `${this.recordKeyPrefix}${handleKey}`;
+  /** Cluster mode: the nodes the client currently knows (masters and replicas); [] otherwise. */
+  clusterNodes(): RedisNodeAddress[] {
+    return this.client && isCluster(this.client) ? knownClusterNodes(this.client) : [];
+  }
+
+  /**
+   * Cluster mode: every master answers PING and CLUSTER INFO says `cluster_state:ok` (it says
+   * `fail` from a master's death until its replica is promoted).
+   */
+  async clusterHealth(): Promise<ClusterHealth | undefined> {
+    if (!this.client || !isCluster(this.client)) return undefined;
+    const cluster = this.client;
+    const masters: Record<string, 'up' | 'down'> = {};
+    const [state] = await Promise.all([
+      (cluster.cluster('INFO') as Promise<string>).then((info) => /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown', () => 'unreachable'),
+      ...cluster.nodes('master').map(async (node) => {
+        masters[`${node.options.host}:${node.options.port}`] = await node.ping().then(
+          () => 'up' as const,
+          () => 'down' as const,
+        );
+      }),
+    ]);
+    const allUp = Object.values(masters).length > 0 && Object.values(masters).every((status) => status === 'up');
+    return { status: allUp && state === 'ok' ? 'up' : 'down', mode: 'cluster', clusterState: state as string, masters };
+  }
+
+  /** `<prefix>rec:{<enterprise prefix>}<rest>`: the hash tag is the handle's prefix part (all of it when there is no "/"). */
+  private taggedRecordKey(handleKey: string): string {
+    const slash = handleKey.indexOf('/');
+    return slash < 0 ? `${this.recordKeyPrefix}{${handleKey}}` : `${this.recordKeyPrefix}{${handleKey.slice(0, slash)}}${handleKey.slice(slash)}`;
   }
 
   /** The L2 copy of `handleKey` with its serialised length, or undefined (miss, Redis unavailable, or not ours). */
@@ -142,7 +219,7 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The stored texts of the keys Redis holds; none when Redis is unavailable (then nothing is cached). */
-  private async fetchEntries(handleKeys: string[]): Promise<Map<string, string>> {
+  private async fetchEntriesFromOne(handleKeys: string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const texts =
       handleKeys.length === 1
@@ -152,6 +229,29 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     texts.forEach((text, i) => {
       if (text !== null) found.set(handleKeys[i], text);
     });
+    return found;
+  }
+
+  /**
+   * Cluster mode: one MGET per slot (Redis refuses a multi-key command across slots), all at once;
+   * a slot whose master is unreachable only loses its own keys to the database.
+   */
+  private async fetchEntriesBySlot(handleKeys: string[]): Promise<Map<string, string>> {
+    if (handleKeys.length === 1) return this.fetchEntriesFromOne(handleKeys);
+    const bySlot = new Map<number, string[]>();
+    for (const handleKey of handleKeys) {
+      const slot = keySlot(this.recordKey(handleKey));
+      const group = bySlot.get(slot);
+      if (group) group.push(handleKey);
+      else bySlot.set(slot, [handleKey]);
+    }
+    if (bySlot.size === 1) return this.fetchEntriesFromOne(handleKeys);
+    const found = new Map<string, string>();
+    await Promise.all(
+      [...bySlot.values()].map(async (group) => {
+        for (const [key, text] of await this.fetchEntriesFromOne(group)) found.set(key, text);
+      }),
+    );
     return found;
   }
 
@@ -185,15 +285,46 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
   }
 
   private async deleteAndAnnounce(keys: string[]): Promise<boolean> {
-    const deleted = await this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k))));
-    if (deleted === UNAVAILABLE) return false;
+    const deleted = await this.deleteRecords(keys);
+    if (deleted === 'failed') return false;
     const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, keys })));
     if (published === UNAVAILABLE) return false;
     this.scheduleSecondDelete(keys);
+    // Deleted on the master but no replica confirmed it yet: DEL again later, until one does.
+    if (deleted === 'unreplicated') this.remember(keys);
     return true;
   }
 
+  /**
+   * DELs the records of `handleKeys`. Standalone: one DEL. Cluster mode: one DEL per slot, each
+   * followed by WAIT for one replica — a master killed right after acknowledging a DEL must not
+   * hand its slots to a replica that never saw it (the stale copy would come back). 'unreplicated':
+   * the masters deleted, but a slot that has a replica got no confirmation in time.
+   */
+  private async deleteRecords(handleKeys: string[]): Promise<'deleted' | 'unreplicated' | 'failed'> {
+    const keys = handleKeys.map((k) => this.recordKey(k));
+    if (!this.clusterMode) return (await this.attempt((redis) => redis.del(...keys))) === UNAVAILABLE ? 'failed' : 'deleted';
+    const results = await Promise.all(groupBySlot(keys).map((group) => this.attempt((redis) => this.deleteReplicated(redis as Cluster, group))));
+    if (results.some((result) => result === UNAVAILABLE)) return 'failed';
+    return results.every((replicated) => replicated) ? 'deleted' : 'unreplicated';
+  }
+
+  /** DEL + WAIT 1 in one pipeline to the slot's master; whether a replica confirmed (or the slot has none). */
+  private async deleteReplicated(cluster: Cluster, keys: string[]): Promise<boolean> {
+    const replies = await cluster.pipeline().del(...keys).wait(1, this.waitTimeoutMs).exec();
+    if (!replies) throw new Error('DEL pipeline discarded');
+    for (const [error] of replies) if (error) throw error;
+    return (replies[1][1] as number) >= 1 || !slotHasReplica(cluster, keySlot(keys[0]));
+  }
+
   private async deleteAllAndAnnounce(): Promise<boolean> {
+    if (this.clusterMode && !(await this.deleteAllRecordsOfCluster())) return false;
+    if (!this.clusterMode && !(await this.deleteAllRecordsOfOne())) return false;
+    const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, all: true })));
+    return published !== UNAVAILABLE;
+  }
+
+  private async deleteAllRecordsOfOne(): Promise<boolean> {
     const pattern = `${escapeGlob(this.recordKeyPrefix)}*`;
     let cursor = '0';
     do {
@@ -203,15 +334,33 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
       if (keys.length > 0 && (await this.attempt((redis) => redis.unlink(...keys))) === UNAVAILABLE) return false;
       cursor = next;
     } while (cursor !== '0');
-    const published = await this.attempt((redis) => redis.publish(this.channelName, encodeInvalidation({ origin: this.origin, all: true })));
-    return published !== UNAVAILABLE;
+    return true;
+  }
+
+  /** SCAN runs per node: every master is scanned, and its keys UNLINKed one slot at a time. */
+  private async deleteAllRecordsOfCluster(): Promise<boolean> {
+    const cluster = this.client as Cluster;
+    const pattern = `${escapeGlob(this.recordKeyPrefix)}*`;
+    for (const master of cluster.nodes('master')) {
+      let cursor = '0';
+      do {
+        const page = await this.attempt(() => master.scan(cursor, 'MATCH', pattern, 'COUNT', INVALIDATION_CHUNK));
+        if (page === UNAVAILABLE) return false;
+        const [next, keys] = page;
+        for (const group of groupBySlot(keys)) {
+          if ((await this.attempt((redis) => redis.unlink(...group))) === UNAVAILABLE) return false;
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return true;
   }
 
   private scheduleSecondDelete(keys: string[]): void {
     const timer = setTimeout(() => {
       this.secondDeletes.delete(timer);
-      void this.attempt((redis) => redis.del(...keys.map((k) => this.recordKey(k)))).then((result) => {
-        if (result === UNAVAILABLE) this.remember(keys);
+      void this.deleteRecords(keys).then((deleted) => {
+        if (deleted !== 'deleted') this.remember(keys);
       });
     }, SECOND_DELETE_DELAY_MS);
     timer.unref();
@@ -271,13 +420,16 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
    * Runs one command unless the breaker is open; every error (refused, dropped, timed out, or an
    * error reply such as LOADING/OOM) counts towards opening it.
    */
-  private async attempt<T>(command: (redis: Redis) => Promise<T>): Promise<Attempt<T>> {
+  private async attempt<T>(command: (redis: RedisClient) => Promise<T>): Promise<Attempt<T>> {
     if (!this.client || !this.breaker.allowsRequests) return UNAVAILABLE;
     try {
       const result = await command(this.client);
       this.breaker.recordSuccess();
       return result;
     } catch (error) {
+      this.episodes.commandFailures += 1;
+      this.episodes.lastFailureAt = new Date().toISOString();
+      this.episodes.lastFailure = describe(error);
       this.breaker.recordFailure(error);
       return UNAVAILABLE;
     }

@@ -87,6 +87,14 @@ export class RemoteResolver {
     return this.fetchRecord(parsed, endpoint.url.replace(/\/+$/, ''), site.nodeId, forwarded, now);
   }
 
+  /**
+   * Which node serves a foreign prefix: the top level's answer, cached like the referrals
+   * resolution uses (a front door that refers its client instead of resolving for it).
+   */
+  locate(parsed: ParsedHandle): Promise<ResolvePrefixResponse> {
+    return this.referralFor(parsed.prefixKey, parsed.prefix);
+  }
+
   /** Drops every cached referral (tests, and an operator who knows the map changed). */
   forgetReferrals(): void {
     this.referrals.clear();

@@ -126,3 +126,14 @@ describe('renderPlainReply (the bytes kept with a cache entry)', () => {
     expect(renderPlainReply(entry, '88.118.8/Item', 30).cacheControl).toBe(`public, max-age=${3600 - 1000}`);
   });
 });
+
+describe('renderPlainReply max-age', () => {
+  it('drops by one exactly when a whole second since the load has passed, not on the clock second', () => {
+    const loadedAt = 1_800_000_000_400;
+    const entry = record({ loadedAt, ttlSeconds: 100 });
+    expect(renderPlainReply(entry, '88.118.8/Item', 30, loadedAt + 999).cacheControl).toBe('public, max-age=100');
+    expect(renderPlainReply(entry, '88.118.8/Item', 30, loadedAt + 1000).cacheControl).toBe('public, max-age=99');
+    expect(renderPlainReply(entry, '88.118.8/Item', 30, loadedAt + 1999).cacheControl).toBe('public, max-age=99');
+    expect(renderPlainReply(entry, '88.118.8/Item', 30, loadedAt + 100_000).cacheControl).toBe('no-cache');
+  });
+});

@@ -56,26 +56,37 @@ interface PlainBytes {
   handle: string;
   body: Buffer;
   etag: string;
+  /** Cache-Control for `age`, the whole seconds since the entry was loaded: max-age changes with it. */
+  age: number;
+  cacheControl: string;
 }
 
-/** Keyed by the cache entry itself: a changed record is a new entry, so a stale body cannot be served. */
-const plainBytes = new WeakMap<CacheEntry, PlainBytes>();
+/**
+ * Kept on the cache entry itself (a symbol: never serialised, never seen by other readers): a
+ * changed record is a new entry, so a stale body cannot be served.
+ */
+const PLAIN_BYTES = Symbol('idis:plain-reply-bytes');
+type WithBytes = CacheEntry & { [PLAIN_BYTES]?: PlainBytes };
 
 /**
  * renderHandleReply for the hot case (no credential, no ?index=/?type=), as bytes: a repeated
  * resolution of one identifier writes the same bytes without building or encoding them again.
  */
-export function renderPlainReply(entry: CacheEntry, requestHandle: string, negativeTtlSeconds: number): { status: number; body: Buffer; etag: string; cacheControl: string } {
-  let bytes = plainBytes.get(entry);
+export function renderPlainReply(entry: CacheEntry, requestHandle: string, negativeTtlSeconds: number, now = Date.now()): { status: number; body: Buffer; etag: string; cacheControl: string } {
+  const holder = entry as WithBytes;
+  let bytes = holder[PLAIN_BYTES];
   if (bytes === undefined || bytes.handle !== requestHandle) {
     const rendered = renderHandleReply(entry, requestHandle, PLAIN_VIEW, negativeTtlSeconds);
-    bytes = { handle: requestHandle, body: Buffer.from(rendered.body, 'utf8'), etag: rendered.etag };
-    plainBytes.set(entry, bytes);
+    bytes = { handle: requestHandle, body: Buffer.from(rendered.body, 'utf8'), etag: rendered.etag, age: -1, cacheControl: '' };
+    holder[PLAIN_BYTES] = bytes;
   }
-  if (entry.kind === 'missing') {
-    return { status: 404, body: bytes.body, etag: bytes.etag, cacheControl: negativeTtlSeconds > 0 ? `public, max-age=${negativeTtlSeconds}` : 'no-cache' };
+  const age = Math.floor((now - entry.loadedAt) / 1000);
+  if (bytes.age !== age) {
+    bytes.age = age;
+    bytes.cacheControl =
+      entry.kind === 'missing' ? (negativeTtlSeconds > 0 ? `public, max-age=${negativeTtlSeconds}` : 'no-cache') : cacheControlFor(entry, false, now);
   }
-  return { status: 200, body: bytes.body, etag: bytes.etag, cacheControl: cacheControlFor(entry, false) };
+  return { status: entry.kind === 'missing' ? 404 : 200, body: bytes.body, etag: bytes.etag, cacheControl: bytes.cacheControl };
 }
 
 const PLAIN_VIEW: ResolutionView = { indexes: [], types: [], privateAllowed: false };

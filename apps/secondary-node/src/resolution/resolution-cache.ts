@@ -96,6 +96,25 @@ export class ResolutionCache implements OnModuleDestroy {
     await this.redis.invalidateAll();
   }
 
+  /**
+   * Bumped by every invalidation this process applies (its own writes, other replicas' through the
+   * channel, a flush). A copy of an answer made at sequence s (e.g. a prepared reply of a binary
+   * front door) is still current while the sequence is s, or while `changedSince(key, s)` is false.
+   */
+  get invalidationSequence(): number {
+    return this.sequence;
+  }
+
+  /** Whether `handleKey` may have changed since `sequence` (conservative: forgotten marks count as changes). */
+  changedSince(handleKey: string, sequence: number): boolean {
+    return this.fillFloor > sequence || (this.invalidatedAt.get(handleKey) ?? 0) > sequence;
+  }
+
+  /** Whether answers may be kept in memory right now: L1 is on and not limited to young entries (channel down). */
+  get memoryTrusted(): boolean {
+    return this.l1.enabled && !this.l1.ageLimited;
+  }
+
   /** The L1 answer for `handleKey`, if any: no promise, no allocation on the hot path. */
   fromMemory(handleKey: string): Resolution | undefined {
     return this.l1.get(handleKey);
@@ -120,14 +139,14 @@ export class ResolutionCache implements OnModuleDestroy {
   private async loadThroughTiers(handleKey: string, prefixKey: string, startedAt: number, loadRecord: RecordLoader): Promise<Resolution> {
     const shared = this.redis.l2Enabled ? await this.redis.readEntry(handleKey) : undefined;
     if (shared) {
-      if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, shared.size, this.remainingLifetimeMs(shared.entry));
+      if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, this.remainingLifetimeMs(shared.entry));
       return { entry: shared.entry, tier: 'l2' };
     }
     const entry = await loadRecord(handleKey, prefixKey);
     const ttlSeconds = this.lifetimeSeconds(entry);
     if (ttlSeconds > 0 && (this.l1.enabled || this.redis.l2Enabled) && this.mayFill(handleKey, startedAt)) {
       const serialised = encodeEntry(entry);
-      this.l1.set(entry, serialised.length, ttlSeconds * 1000);
+      this.l1.set(entry, ttlSeconds * 1000);
       // While our channel is down we could miss the invalidation that makes this copy stale.
       if (this.channel.state !== 'down') this.redis.storeEntry(handleKey, serialised, ttlSeconds);
     }

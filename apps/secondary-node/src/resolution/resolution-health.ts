@@ -2,12 +2,16 @@ import { Injectable } from '@nestjs/common';
 import type { BreakerState } from './circuit-breaker';
 import { type ChannelState, InvalidationChannel } from './invalidation-channel';
 import { L1Cache } from './l1-cache';
-import { RedisTier } from './redis-tier';
+import { type RedisEpisodes, RedisTier } from './redis-tier';
 
 export interface ResolutionHealthSnapshot {
   /** 'down' when the command connection is not ready or the breaker is not closed. */
   redis: 'up' | 'down' | 'disabled';
   breaker: BreakerState;
+  /** 'cluster' with REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL. */
+  redisMode: 'standalone' | 'cluster' | 'disabled';
+  /** Redis trouble since start (failed commands, breaker openings and when): an episode stays visible after it ended. */
+  redisEpisodes: RedisEpisodes;
   /** 'down' while this process may be missing invalidations (L1 entries then live only the detached TTL). */
   invalidationChannel: ChannelState;
   l1: { enabled: boolean; entries: number; bytes: number; maxEntries: number; maxBytes: number };
@@ -39,6 +43,8 @@ export class ResolutionHealth {
     return {
       redis: this.redis.status(),
       breaker: this.redis.breaker.state,
+      redisMode: this.redis.configured ? (this.redis.clusterMode ? 'cluster' : 'standalone') : 'disabled',
+      redisEpisodes: { ...this.redis.episodes },
       invalidationChannel: this.channel.state,
       l1: { enabled: this.l1.enabled, entries: this.l1.size, bytes: this.l1.bytes, maxEntries: this.l1.maxEntries, maxBytes: this.l1.maxBytes },
       l2: { enabled: this.redis.l2Enabled },

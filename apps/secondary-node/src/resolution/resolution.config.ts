@@ -1,8 +1,12 @@
 import type { EnvReader } from '@idis/runtime';
+import { type RedisClusterEndpoint, readRedisEndpoint } from '@idis/runtime/redis-endpoint';
 
-/** Resolution caches: L1 in-process LRU, L2 Redis (only when REDIS_URL is set). */
+/** Resolution caches: L1 in-process LRU, L2 Redis (only when REDIS_URL or REDIS_CLUSTER_NODES is set). */
 export interface ResolutionConfig {
+  /** A standalone Redis (redis:// or rediss://). */
   redisUrl: string | undefined;
+  /** A Redis Cluster (REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL); never set together with redisUrl. */
+  redisCluster?: RedisClusterEndpoint;
   l1Enabled: boolean;
   l2Enabled: boolean;
   l1MaxEntries: number;
@@ -20,8 +24,10 @@ export interface ResolutionConfig {
 }
 
 export function readResolutionConfig(read: EnvReader): ResolutionConfig {
+  const { redisUrl, redisCluster } = readRedisEndpoint(read);
   return {
-    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
+    ...(redisCluster ? { redisCluster } : {}),
     l1Enabled: read.boolean('CACHE_L1_ENABLED', true),
     l2Enabled: read.boolean('CACHE_L2_ENABLED', true),
     l1MaxEntries: read.integer('CACHE_L1_MAX_ENTRIES', 200_000, 1, 50_000_000),

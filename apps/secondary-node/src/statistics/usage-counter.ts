@@ -7,6 +7,7 @@ import {
   REGISTRATION_OPERATIONS,
   REGISTRATION_SLOT,
   type RegistrationOperation,
+  RESOLUTION_DOORS,
   type ResolutionDoor,
   RESOLUTION_OUTCOMES,
   RESOLUTION_SLOT,
@@ -119,7 +120,10 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
     const cell = this.cellOf(prefixKey);
     cell[slot] += 1;
     this.lifetime[slot] += 1;
-    if (door !== undefined) cell[DOOR_SLOT[door]] += 1;
+    if (door !== undefined) {
+      cell[DOOR_SLOT[door]] += 1;
+      this.lifetime[DOOR_SLOT[door]] += 1;
+    }
   }
 
   /** `count` identifiers created, updated or deleted under one prefix (a batch calls once per prefix). */
@@ -259,6 +263,11 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
 
   resolutionTotals(): Record<ResolutionOutcome, number> {
     return Object.fromEntries(RESOLUTION_OUTCOMES.map((outcome) => [outcome, this.lifetime[RESOLUTION_SLOT[outcome]]])) as Record<ResolutionOutcome, number>;
+  }
+
+  /** Resolutions since the process started, by front door (only those that named their door). */
+  doorTotals(): Record<ResolutionDoor, number> {
+    return Object.fromEntries(RESOLUTION_DOORS.map((door) => [door, this.lifetime[DOOR_SLOT[door]]])) as Record<ResolutionDoor, number>;
   }
 
   registrationTotals(): Record<RegistrationOperation, number> {

@@ -37,6 +37,7 @@ const SOFTWARE_VERSION = 'idis-secondary-node/0.1.0';
  */
 @Injectable()
 export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
+  private extraEndpoints: Endpoint[] = [];
   private readonly logger = new Logger('TopLevelLink');
   readonly client: TopLevelClient | undefined;
   /** Seals the credential secret in node_enrolment, so a database dump alone cannot sign calls as this node. */
@@ -99,11 +100,16 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
   /** How other nodes reach this one (sent at enrolment and in heartbeats). */
   endpoints(): Endpoint[] {
     const base = this.publicBaseUrl;
-    return [
-      { kind: 'handle-rest', url: base },
-      { kind: 'proxy', url: base },
-      { kind: 'snms', url: base },
-    ];
+    return [{ kind: 'handle-rest', url: base }, { kind: 'proxy', url: base }, { kind: 'snms', url: base }, ...this.extraEndpoints];
+  }
+
+  /**
+   * Endpoints known only once their listener is bound (the Handle protocol's handle-tcp /
+   * handle-udp, "host:port"): sent with the next heartbeat, and at enrolment if it comes later.
+   */
+  announceEndpoints(endpoints: readonly Endpoint[]): void {
+    const kinds = new Set(endpoints.map((e) => e.kind));
+    this.extraEndpoints = [...this.extraEndpoints.filter((e) => !kinds.has(e.kind)), ...endpoints];
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import { createRedisClient, type RedisClient } from '@idis/runtime/redis-client';
+import type { RedisEndpoint } from '@idis/runtime/redis-endpoint';
 import { DomainError } from '../../errors/domain-errors';
 import { CHALLENGE_SECONDS, type HandleSession, type HandleSessionLimits, HandleSessionStore, newNonce, newSessionId, type SessionIdentity } from './handle-sessions';
 
@@ -24,7 +25,7 @@ return 1`;
 const COMMAND_TIMEOUT_MS = 1000;
 
 /**
- * The Handle sessions in Redis (when REDIS_URL is set), so that a session opened on one replica is
+ * The Handle sessions in Redis (when REDIS_URL or REDIS_CLUSTER_NODES is set; one key per session, so any cluster slot will do), so that a session opened on one replica is
  * answered and used on any other. Each session is one key whose TTL is its remaining life: an open
  * challenge lives at most CHALLENGE_SECONDS, an authenticated session the idle time, renewed at
  * every use but never past its maximum age. Redis trouble refuses the request (503); it never
@@ -32,16 +33,16 @@ const COMMAND_TIMEOUT_MS = 1000;
  */
 export class RedisHandleSessionStore extends HandleSessionStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('HandleSessions');
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    url: string,
+    endpoint: RedisEndpoint,
     private readonly keyPrefix: string,
     private readonly limits: HandleSessionLimits,
     private readonly now: () => number = Date.now,
   ) {
     super();
-    this.redis = new Redis(url, {
+    this.redis = createRedisClient(endpoint, {
       lazyConnect: true,
       enableOfflineQueue: false,
       commandTimeout: COMMAND_TIMEOUT_MS,

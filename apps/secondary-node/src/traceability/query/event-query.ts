@@ -1,4 +1,4 @@
-import { CBV_BIZ_STEPS, CBV_DISPOSITIONS, canonicalIdentifier, gs1DigitalLinkForm } from '@idis/epcis';
+import { CBV_BIZ_STEPS, CBV_DISPOSITIONS, canonicalIdentifier, gs1DigitalLinkForm, isExtensionEventType } from '@idis/epcis';
 import { DomainError } from '../../errors/domain-errors';
 import { queryList, querySingle, type QueryValue } from '../../http/query-params';
 
@@ -27,7 +27,8 @@ export type OrderDirection = 'ASC' | 'DESC';
 
 /** The filters of an EPCIS SimpleEventQuery that this node supports (EPCIS 2.0 REST `GET /events`). */
 export interface EventFilter {
-  eventTypes: EventType[] | null;
+  /** the five types of the standard, or extension event types (a URI or a CURIE, as captured) */
+  eventTypes: string[] | null;
   /** ISO 8601 instants as given (PostgreSQL parses them, keeping sub-millisecond precision) */
   geEventTime: string | null;
   ltEventTime: string | null;
@@ -133,8 +134,10 @@ export function parseEventQuery(query: Record<string, QueryValue> | undefined, a
   return {
     filter: {
       eventTypes: listOrNull('eventType', params.eventType, /[,|]/, (value) => {
-        if (!(EVENT_TYPES as readonly string[]).includes(value)) throw invalid('eventType', `must be one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(value)}`);
-        return [value as EventType];
+        if (!(EVENT_TYPES as readonly string[]).includes(value) && !isExtensionEventType(value)) {
+          throw invalid('eventType', `must be one of ${EVENT_TYPES.join(', ')} or an extension event type (a URI or a CURIE), got ${JSON.stringify(value)}`);
+        }
+        return [value];
       }),
       geEventTime: instant('GE_eventTime', params.GE_eventTime),
       ltEventTime: instant('LT_eventTime', params.LT_eventTime),

@@ -13,5 +13,6 @@ import { TraceService } from './trace.service';
   imports: [GrantsModule],
   controllers: [EpcisQueryController, TraceController],
   providers: [EventQueryRepository, EpcisQueryService, TraceRepository, TraceService, HeavyReadGate],
+  exports: [EpcisQueryService],
 })
 export class TraceabilityQueryModule {}

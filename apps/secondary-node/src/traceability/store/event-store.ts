@@ -105,12 +105,16 @@ export class EventStore {
     if (items.length === 0 && rejects.length === 0) return { outcomes: [], counts: { stored: 0, duplicates: 0, errorDeclarations: 0, rejected: 0 } };
     const plain = !items.some((item) => item.event.errorDeclaration);
     const audited = audit !== undefined && items.length > 0 && this.events.hasListeners('audit.batch-recorded');
-    if (plain && !audited) return this.writePlainBatch(items, rejects);
-    return this.dataSource.transaction(async (manager) => {
-      const result = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
-      if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, result.outcomes, audit) });
-      return result;
-    });
+    const result =
+      plain && !audited
+        ? await this.writePlainBatch(items, rejects)
+        : await this.dataSource.transaction(async (manager) => {
+            const written = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
+            if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, written.outcomes, audit) });
+            return written;
+          });
+    if (result.counts.stored > 0) this.events.signal('epcis.events-committed', result.counts.stored);
+    return result;
   }
 
   /** Which of these eventIDs another enterprise than `prefixKey` already uses (they cannot be stored for it). */
@@ -198,12 +202,12 @@ export class EventStore {
         candidates.push(item);
       }
     });
-    const events = eventColumns(candidates, false);
+    const events = eventRows(candidates, false);
     const edges = edgeColumns(candidates);
     const rejected = rejectColumns(rejects);
     const rows: Array<{ event_id: string }> = await manager.query(
       PLAIN_BATCH_SQL,
-      [...events, ...edges, ...rejected, duplicatesInBatch, candidates.length, rejects.length],
+      [events, ...edges, ...rejected, duplicatesInBatch, candidates.length, rejects.length],
     );
     const inserted = new Set(rows.map((row) => row.event_id));
     for (const index of first.values()) outcomes[index] = inserted.has(items[index].event.eventId) ? 'stored' : 'duplicate';
@@ -219,7 +223,7 @@ export class EventStore {
   /** Inserts events, returns the eventIds that were new. */
   private async insertEvents(manager: EntityManager, items: StoreItem[], declared: boolean): Promise<Set<string>> {
     if (items.length === 0) return new Set();
-    const rows: Array<{ event_id: string }> = await manager.query(INSERT_EVENTS_SQL, eventColumns(items, declared));
+    const rows: Array<{ event_id: string }> = await manager.query(INSERT_EVENTS_SQL, [eventRows(items, declared)]);
     return new Set(rows.map((row) => row.event_id));
   }
 
@@ -313,20 +317,17 @@ export class EventStore {
 }
 
 /**
- * Events from 15 array parameters and one JSON array of their documents ($1–$16, see
- * eventColumns), paired by position; returns the event_id of every row it inserted.
+ * Events from one JSON array parameter ($1, see eventRows): one object per event, the document
+ * nested as it is (parsed once by PostgreSQL, never escaped into a string first). Returns the
+ * event_id of every row it inserted.
  */
 const INSERT_EVENTS_SQL = `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, action, biz_step,
                                  disposition, read_point, biz_location, error_declared_at, error_reason, corrective_event_ids, source, document)
-       SELECT u.event_id, u.hash_id, u.event_type, u.enterprise_prefix, u.event_time, u.tz, u.action, u.biz_step, u.disposition, u.read_point,
-              u.biz_location, u.declared_at, u.reason,
-              CASE WHEN u.declared_at IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.corrective::jsonb)) END,
-              u.source, d.document
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY
-              AS u(event_id, hash_id, event_type, enterprise_prefix, event_time, tz, action, biz_step, disposition, read_point, biz_location,
-                   declared_at, reason, corrective, source, n)
-         JOIN jsonb_array_elements($16::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = u.n
+       SELECT r->>'e', r->>'h', r->>'t', r->>'p', (r->>'at')::timestamptz, r->>'tz', r->>'a', r->>'bs', r->>'ds', r->>'rp', r->>'bl',
+              (r->>'da')::timestamptz, r->>'dr',
+              CASE WHEN r->>'da' IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(r->'dc')) END,
+              r->>'s', r->'d'
+         FROM jsonb_array_elements($1::jsonb) AS r
        ON CONFLICT (enterprise_prefix, event_id) DO NOTHING
        RETURNING event_id`;
 
@@ -337,71 +338,70 @@ const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source
               AS u(prefix, source, topic, reason, problems, payload, received_at)`;
 
 /**
- * A batch without error declarations as one statement: INSERT_EVENTS_SQL ($1–$16), the edges of
- * the events it inserted (identifiers $17–$19, containment $20–$24, derivations $25–$28, see
- * edgeColumns), the rejects ($29–$35, see rejectColumns) and the counters: $36 duplicates within
- * the batch, $37 candidate events, $38 rejects. Returns the event_id of every event it inserted.
+ * A batch without error declarations as one statement: INSERT_EVENTS_SQL ($1), the edges of
+ * the events it inserted (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
+ * edgeColumns), the rejects ($14–$20, see rejectColumns) and the counters: $21 duplicates within
+ * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted.
  */
 const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
   new_identifiers AS (
     INSERT INTO epcis_event_identifiers (identifier, event_id, role)
-    SELECT e.identifier, e.event_id, e.role FROM unnest($17::text[], $18::text[], $19::text[]) AS e(identifier, event_id, role)
+    SELECT e.identifier, e.event_id, e.role FROM unnest($2::text[], $3::text[], $4::text[]) AS e(identifier, event_id, role)
       JOIN ins ON ins.event_id = e.event_id
     ON CONFLICT DO NOTHING),
   new_containment AS (
     INSERT INTO epcis_containment (parent, child, event_id, action, event_time)
     SELECT c.parent, c.child, c.event_id, c.action, c.event_time
-      FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[]) AS c(parent, child, event_id, action, event_time)
+      FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS c(parent, child, event_id, action, event_time)
       JOIN ins ON ins.event_id = c.event_id
     ON CONFLICT DO NOTHING),
   new_derivations AS (
     INSERT INTO epcis_derivations (input, output, event_id, event_time)
     SELECT d.input, d.output, d.event_id, d.event_time
-      FROM unnest($25::text[], $26::text[], $27::text[], $28::timestamptz[]) AS d(input, output, event_id, event_time)
+      FROM unnest($10::text[], $11::text[], $12::text[], $13::timestamptz[]) AS d(input, output, event_id, event_time)
       JOIN ins ON ins.event_id = d.event_id
     ON CONFLICT DO NOTHING),
-  new_rejects AS (${INSERT_REJECTS_SQL.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 28}`)}),
+  new_rejects AS (${INSERT_REJECTS_SQL.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 13}`)}),
   new_counters AS (
     INSERT INTO ingestion_counters AS c (name, value)
     SELECT v.name, v.value
       FROM (SELECT count(*) AS stored FROM ins) n,
-           LATERAL (VALUES ('${COUNTER_NAMES.duplicates}', $36::bigint + $37::bigint - n.stored), ('${COUNTER_NAMES.rejected}', $38::bigint), ('${COUNTER_NAMES.stored}', n.stored)) AS v(name, value)
+           LATERAL (VALUES ('${COUNTER_NAMES.duplicates}', $21::bigint + $22::bigint - n.stored), ('${COUNTER_NAMES.rejected}', $23::bigint), ('${COUNTER_NAMES.stored}', n.stored)) AS v(name, value)
      WHERE v.value > 0
      ORDER BY v.name
     ON CONFLICT (name) DO UPDATE SET value = c.value + EXCLUDED.value)
   SELECT event_id FROM ins`;
 
 /**
- * The 16 parameters of INSERT_EVENTS_SQL: 15 columns as arrays and the documents as one JSON
- * array (pg sends a string parameter as it is, where a text[] of JSON documents would be escaped
- * character by character and parsed back by PostgreSQL). The error_* columns are filled only for
- * `declared` (a declaration stored as the event itself).
+ * The parameter of INSERT_EVENTS_SQL: the events as one JSON array (one string for pg to send as
+ * it is, where text[] columns are escaped element by element). The error_* fields are filled only
+ * for `declared` (a declaration stored as the event itself).
  */
-function eventColumns(items: StoreItem[], declared: boolean): unknown[] {
-  const n = items.length;
-  const columns: unknown[][] = Array.from({ length: 15 }, () => new Array(n));
-  const documents: string[] = new Array(n);
-  for (let k = 0; k < n; k += 1) {
+function eventRows(items: StoreItem[], declared: boolean): string {
+  const rows = new Array<object>(items.length);
+  for (let k = 0; k < items.length; k += 1) {
     const { event, enterprisePrefix, source } = items[k];
     const declaration = declared ? event.errorDeclaration : null;
-    columns[0][k] = event.eventId;
-    columns[1][k] = event.hashId;
-    columns[2][k] = event.type;
-    columns[3][k] = enterprisePrefix;
-    columns[4][k] = event.eventTime.toISOString();
-    columns[5][k] = event.eventTimeZoneOffset;
-    columns[6][k] = event.action;
-    columns[7][k] = event.bizStep;
-    columns[8][k] = event.disposition;
-    columns[9][k] = event.readPoint;
-    columns[10][k] = event.bizLocation;
-    columns[11][k] = declaration ? declaration.declarationTime.toISOString() : null;
-    columns[12][k] = declaration ? declaration.reason : null;
-    columns[13][k] = declaration ? JSON.stringify(declaration.correctiveEventIds) : null;
-    columns[14][k] = source;
-    documents[k] = JSON.stringify(event.document);
+    rows[k] = {
+      e: event.eventId,
+      h: event.hashId,
+      t: event.type,
+      p: enterprisePrefix,
+      at: event.eventTime.toISOString(),
+      tz: event.eventTimeZoneOffset,
+      a: event.action,
+      bs: event.bizStep,
+      ds: event.disposition,
+      rp: event.readPoint,
+      bl: event.bizLocation,
+      da: declaration ? declaration.declarationTime.toISOString() : null,
+      dr: declaration ? declaration.reason : null,
+      dc: declaration ? declaration.correctiveEventIds : null,
+      s: source,
+      d: event.document,
+    };
   }
-  return [...columns, `[${documents.join(',')}]`];
+  return JSON.stringify(rows);
 }
 
 /**

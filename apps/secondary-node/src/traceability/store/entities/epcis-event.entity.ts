@@ -15,6 +15,7 @@ export type EventSource = 'mqtt' | 'capture';
 @Unique('uq_epcis_events_event_id', ['eventId'])
 @Index('ix_epcis_events_prefix_time', ['enterprisePrefix', 'eventTime', 'eventId'])
 @Index('ix_epcis_events_time', ['eventTime', 'eventId'])
+@Index('ix_epcis_events_record_time', ['recordTime'])
 export class EpcisEventEntity {
   /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
   @PrimaryColumn({ name: 'enterprise_prefix', type: 'text', primaryKeyConstraintName: 'pk_epcis_events' })

@@ -1,0 +1,204 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { Logger } from '@nestjs/common';
+import { ENVELOPE_SIZE, OpFlag } from '@idis/handle-protocol';
+import type { Answer, HandleAnswerer } from './handle-answerer';
+import type { ReplyTemplate } from './reply-templates';
+import type { HandleProtocolConfig } from './handle-protocol.config';
+import type { HandleProtocolStats } from './handle-protocol-stats';
+import type { SourceGuard } from './source-guard';
+
+const KEEP_CONNECTION_AT = ENVELOPE_SIZE + 8;
+
+/**
+ * TCP on the Handle port: messages back to back on the stream, each envelope + message. Requests
+ * may be pipelined; replies are written as they are ready (clients match them by request id). The
+ * connection closes after a reply unless the request set KeepConnection (RFC 3652 §2.1.2).
+ * Limits: a connection cap (beyond it new connections are closed at once), an idle timeout, a
+ * read timeout for a request begun but not finished (slow senders), and a request size cap.
+ */
+export class TcpListener {
+  private readonly logger = new Logger('HandleProtocolTcp');
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly answerer: HandleAnswerer,
+    private readonly guard: SourceGuard,
+    private readonly stats: HandleProtocolStats,
+    private readonly config: HandleProtocolConfig,
+  ) {}
+
+  async listen(host: string, port: number): Promise<number> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 511 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.logger.error(`TCP server error: ${error.message}`));
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    if (this.sockets.size >= this.config.maxConnections) {
+      this.stats.connectionsRefused += 1;
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    this.stats.openConnections = this.sockets.size;
+    if (socket.remoteAddress) this.guard.verify(socket.remoteAddress);
+    new TcpConnection(socket, this.answerer, this.stats, this.config, () => {
+      this.sockets.delete(socket);
+      this.stats.openConnections = this.sockets.size;
+    });
+  }
+}
+
+class TcpConnection {
+  private pending: Buffer | undefined;
+  private inFlight = 0;
+  private closing = false;
+  private readTimer: NodeJS.Timeout | undefined;
+  /** Prepared replies of the chunk being read, written together as one buffer at its end. */
+  private readonly batchTemplates: ReplyTemplate[] = [];
+  private readonly batchRequests: Buffer[] = [];
+  private batchBytes = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly answerer: HandleAnswerer,
+    private readonly stats: HandleProtocolStats,
+    private readonly config: HandleProtocolConfig,
+    onClose: () => void,
+  ) {
+    socket.setTimeout(config.tcpIdleTimeoutMs);
+    socket.on('timeout', () => {
+      if (this.inFlight > 0 || this.pending !== undefined) return;
+      this.stats.tcpIdleTimeouts += 1;
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      if (this.readTimer) clearTimeout(this.readTimer);
+      onClose();
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    const data = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = undefined;
+    this.socket.cork();
+    let offset = 0;
+    while (!this.closing && data.length - offset >= ENVELOPE_SIZE) {
+      const messageLength = data.readUInt32BE(offset + 16);
+      if (ENVELOPE_SIZE + messageLength > this.config.maxTcpRequestBytes) {
+        this.stats.tcpOversizeRefusals += 1;
+        // Answer from the envelope alone (RC_PROTOCOL_ERROR with the request id), then hang up.
+        this.write(this.answerer.refuse(data.subarray(offset, offset + ENVELOPE_SIZE), `a request of ${messageLength} bytes exceeds this server's limit of ${this.config.maxTcpRequestBytes - ENVELOPE_SIZE}`));
+        this.closing = true;
+        this.socket.end();
+        break;
+      }
+      const end = offset + ENVELOPE_SIZE + messageLength;
+      if (end > data.length) break;
+      this.request(data.subarray(offset, end));
+      offset = end;
+    }
+    this.flushBatch();
+    this.socket.uncork();
+    if (this.closing) return;
+    if (offset < data.length) {
+      this.pending = Buffer.from(data.subarray(offset));
+      if (this.readTimer === undefined) {
+        this.readTimer = setTimeout(() => {
+          this.stats.tcpReadTimeouts += 1;
+          this.socket.destroy();
+        }, this.config.tcpReadTimeoutMs);
+      }
+    } else if (this.readTimer !== undefined) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+    }
+  }
+
+  private request(frame: Buffer): void {
+    this.stats.tcpRequests += 1;
+    const keep = frame.length >= KEEP_CONNECTION_AT + 4 && (frame.readUInt32BE(KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
+    const template = this.answerer.preparedTemplate(frame);
+    if (template !== undefined) {
+      this.batchTemplates.push(template);
+      this.batchRequests.push(frame);
+      this.batchBytes += template.packet.length;
+      if (!keep) {
+        this.flushBatch();
+        this.finish();
+      }
+      return;
+    }
+    this.flushBatch();
+    const answer = this.answerer.busy ? this.answerer.busyReply(frame) : this.answerer.answer(frame);
+    if (!(answer instanceof Promise)) {
+      this.write(answer);
+      if (!keep) this.finish();
+      return;
+    }
+    this.inFlight += 1;
+    answer.then(
+      (reply) => {
+        this.inFlight -= 1;
+        this.write(reply);
+        if (!keep) this.closing = true;
+        this.endIfDone();
+      },
+      () => {
+        this.inFlight -= 1;
+        this.socket.destroy();
+      },
+    );
+  }
+
+  /** Writes the batched prepared replies as one buffer: one allocation and one write per chunk read. */
+  private flushBatch(): void {
+    const count = this.batchTemplates.length;
+    if (count === 0) return;
+    const out = Buffer.allocUnsafe(this.batchBytes);
+    let at = 0;
+    for (let i = 0; i < count; i += 1) {
+      const template = this.batchTemplates[i];
+      this.answerer.writePrepared(template, this.batchRequests[i], out, at);
+      at += template.packet.length;
+    }
+    this.batchTemplates.length = 0;
+    this.batchRequests.length = 0;
+    this.batchBytes = 0;
+    this.write(out);
+  }
+
+  private write(reply: Answer): void {
+    if (reply !== undefined && !this.socket.destroyed) this.socket.write(reply);
+  }
+
+  /** A request without KeepConnection: close once its reply is out (RFC 3652 §2.1.2). */
+  private finish(): void {
+    this.closing = true;
+    this.endIfDone();
+  }
+
+  private endIfDone(): void {
+    if (this.closing && this.inFlight === 0 && !this.socket.destroyed) this.socket.end();
+  }
+}

@@ -1,0 +1,133 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { Logger } from '@nestjs/common';
+import { ENV_FLAG_TRUNCATED, ENVELOPE_SIZE, fragmentMessage, MAX_UDP_PACKET_SIZE, UdpReassembler } from '@idis/handle-protocol';
+import { type Answer, type HandleAnswerer, rawEnvelope } from './handle-answerer';
+import type { HandleProtocolConfig } from './handle-protocol.config';
+import type { HandleProtocolStats } from './handle-protocol-stats';
+import type { SourceGuard } from './source-guard';
+
+/**
+ * UDP on the Handle port: one datagram per request (or several, reassembled), one or more per
+ * reply. Guards: a per-source packet budget (over it: dropped, counted), and no amplification —
+ * a reply to a source not verified by TCP may be at most `amplificationFactor` × its request and
+ * one datagram; a longer one is cut to its first piece with the truncation flag (TC) set, and the
+ * client asks again over TCP.
+ */
+export class UdpListener {
+  private readonly logger = new Logger('HandleProtocolUdp');
+  private socket: Socket | undefined;
+  private readonly reassembler = new UdpReassembler();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly answerer: HandleAnswerer,
+    private readonly guard: SourceGuard,
+    private readonly stats: HandleProtocolStats,
+    private readonly config: HandleProtocolConfig,
+  ) {}
+
+  async listen(host: string, port: number): Promise<number> {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    socket.on('message', this.onMessage);
+    socket.on('error', (error) => this.logger.error(`UDP socket error: ${error.message}`));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(4 * 1024 * 1024);
+      socket.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      // The system caps the buffers; its defaults still work.
+    }
+    this.sweepTimer = setInterval(() => this.sweepIncomplete(), 1000);
+    this.sweepTimer.unref();
+    return socket.address().port;
+  }
+
+  close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => socket.close(() => resolve()));
+  }
+
+  private readonly onMessage = (packet: Buffer, remote: RemoteInfo): void => {
+    this.stats.udpPackets += 1;
+    if (!this.guard.allow(remote.address)) {
+      this.stats.budgetDrops += 1;
+      return;
+    }
+    const prepared = this.answerer.preparedReply(packet);
+    if (prepared !== undefined) {
+      this.send(prepared, packet.length, remote.address, remote.port);
+      return;
+    }
+    if (packet.length >= ENVELOPE_SIZE && (packet[2] & ENV_FLAG_TRUNCATED) !== 0) {
+      const result = this.reassembler.add(`${remote.port}|${remote.address}`, packet, performance.now());
+      if (result.status === 'pending') return;
+      if (result.status === 'refused') {
+        this.stats.malformed += 1;
+        this.logger.debug?.(`multi-packet request from ${remote.address} refused: ${result.reason}`);
+        return;
+      }
+      const whole = Buffer.concat([packet.subarray(0, ENVELOPE_SIZE), result.message]);
+      whole[2] &= ~ENV_FLAG_TRUNCATED;
+      whole.writeUInt32BE(0, 12);
+      this.handle(whole, packet.length * Math.ceil(result.message.length / (MAX_UDP_PACKET_SIZE - ENVELOPE_SIZE)), remote);
+      return;
+    }
+    this.handle(packet, packet.length, remote);
+  };
+
+  private handle(packet: Buffer, requestBytes: number, remote: RemoteInfo): void {
+    const answer = this.answerer.busy ? this.answerer.busyReply(packet) : this.answerer.answer(packet);
+    if (answer instanceof Promise) {
+      const { address, port } = remote;
+      answer.then(
+        (reply) => this.send(reply, requestBytes, address, port),
+        (error: unknown) => this.logger.error(`UDP request from ${address} failed: ${(error as Error).message}`),
+      );
+    } else {
+      this.send(answer, requestBytes, remote.address, remote.port);
+    }
+  }
+
+  private send(reply: Answer, requestBytes: number, address: string, port: number): void {
+    const socket = this.socket;
+    if (reply === undefined || socket === undefined) return;
+    const verified = this.guard.isVerified(address);
+    const allowed = verified ? Number.POSITIVE_INFINITY : Math.min(MAX_UDP_PACKET_SIZE, requestBytes * this.config.amplificationFactor);
+    if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= allowed) {
+      socket.send(reply, port, address);
+      return;
+    }
+    const envelope = rawEnvelope(reply);
+    const message = reply.subarray(ENVELOPE_SIZE);
+    if (verified) {
+      this.stats.fragmentedReplies += 1;
+      for (const piece of fragmentMessage(envelope, message)) socket.send(piece, port, address);
+      return;
+    }
+    // Unverified source: the first piece only, TC set and MessageLength of the whole reply, so the
+    // client sees the reply is incomplete and asks again over TCP.
+    this.stats.truncatedReplies += 1;
+    const dataSize = Math.max(1, Math.min(MAX_UDP_PACKET_SIZE, allowed) - ENVELOPE_SIZE);
+    const [first] = fragmentMessage(envelope, message, Math.min(dataSize, message.length - 1));
+    socket.send(first, port, address);
+  }
+
+  private sweepIncomplete(): void {
+    for (const expired of this.reassembler.sweep(performance.now())) {
+      const separator = expired.source.indexOf('|');
+      const port = Number(expired.source.slice(0, separator));
+      const address = expired.source.slice(separator + 1);
+      this.send(this.answerer.incomplete(expired.envelope, expired.received, expired.expected), MAX_UDP_PACKET_SIZE, address, port);
+    }
+  }
+}

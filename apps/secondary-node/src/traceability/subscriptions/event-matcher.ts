@@ -1,0 +1,116 @@
+import { type EventFilter, existsCondition } from '../query/event-query';
+import type { VisiblePrefixes } from '../grants/traceability-access.service';
+import type { StoredEvent } from '../query/event-query.repository';
+
+/** A place in the record-time order of all events: everything at or before it has been seen. */
+export interface FeedPosition {
+  /** record_time in UTC with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (fixed width: compares as text). */
+  time: string;
+  /** '' stands before every eventID of that instant. */
+  eventId: string;
+}
+
+/** One stored event as subscriptions read it: the columns queries filter on, its identifiers and its document. */
+export interface FeedEvent extends StoredEvent {
+  hashId: string;
+  eventType: string;
+  action: string | null;
+  bizStep: string | null;
+  disposition: string | null;
+  readPoint: string | null;
+  bizLocation: string | null;
+  /** event_time and record_time as microseconds since the epoch */
+  eventTimeMicros: number;
+  recordTimeMicros: number;
+  /** `role identifier` of every identifier the event mentions (epcis_event_identifiers) */
+  identifiers: string[];
+}
+
+/**
+ * Event IDs are ordered as PostgreSQL's "C" collation orders them (UTF-8 bytes, i.e. code points):
+ * JavaScript's `<` compares UTF-16 units, which agrees unless a surrogate pair is involved.
+ */
+export function compareEventIds(a: string, b: string): number {
+  if (a === b) return 0;
+  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : 1;
+}
+
+export function comparePositions(a: FeedPosition, b: FeedPosition): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return compareEventIds(a.eventId, b.eventId);
+}
+
+export function positionOf(event: FeedEvent): FeedPosition {
+  return { time: event.recordTimeKey, eventId: event.eventId };
+}
+
+/** Microseconds since the epoch of a time key or of an ISO 8601 instant (sub-microsecond digits are dropped). */
+export function instantMicros(text: string): number {
+  const millis = Date.parse(text);
+  const fraction = /T\d{2}:\d{2}:\d{2}\.(\d+)/.exec(text);
+  const extra = fraction && fraction[1].length > 3 ? Number(fraction[1].slice(3, 6).padEnd(3, '0')) : 0;
+  return millis * 1000 + extra;
+}
+
+/**
+ * Whether an event answers a SimpleEventQuery filter and lies in the caller's scope: the same
+ * conditions EventQueryRepository.page puts in SQL (the integration suite checks that both agree),
+ * evaluated on events already read, so that one read of the new events serves every subscription.
+ */
+export function eventMatches(filter: EventFilter, visible: VisiblePrefixes, event: FeedEvent): boolean {
+  if (visible !== 'all' && !visible.includes(event.enterprisePrefix)) return false;
+  if (filter.eventTypes && !(filter.eventTypes as string[]).includes(event.eventType)) return false;
+  if (filter.geEventTime && event.eventTimeMicros < instantMicros(filter.geEventTime)) return false;
+  if (filter.ltEventTime && event.eventTimeMicros >= instantMicros(filter.ltEventTime)) return false;
+  if (filter.geRecordTime && event.recordTimeMicros < instantMicros(filter.geRecordTime)) return false;
+  if (filter.ltRecordTime && event.recordTimeMicros >= instantMicros(filter.ltRecordTime)) return false;
+  if (filter.bizSteps && !includes(filter.bizSteps, event.bizStep)) return false;
+  if (filter.dispositions && !includes(filter.dispositions, event.disposition)) return false;
+  if (filter.readPoints && !includes(filter.readPoints, event.readPoint)) return false;
+  if (filter.bizLocations && !includes(filter.bizLocations, event.bizLocation)) return false;
+  if (filter.eventIds && !filter.eventIds.includes(event.eventId) && !filter.eventIds.includes(event.hashId)) return false;
+  if (filter.anyEpc && !event.identifiers.some((edge) => (filter.anyEpc as string[]).includes(identifierOf(edge)))) return false;
+  for (const match of filter.matches) {
+    const found = event.identifiers.some((edge) => {
+      const role = edge.slice(0, edge.indexOf(' '));
+      if (match.roles !== null && !match.roles.includes(role)) return false;
+      const identifier = identifierOf(edge);
+      return match.exact.includes(identifier) || match.prefixes.some((prefix) => identifier.startsWith(prefix));
+    });
+    if (!found) return false;
+  }
+  for (const field of filter.exists) {
+    if (!exists(event, field)) return false;
+  }
+  return true;
+}
+
+function includes(values: string[], value: string | null): boolean {
+  return value !== null && values.includes(value);
+}
+
+function identifierOf(edge: string): string {
+  return edge.slice(edge.indexOf(' ') + 1);
+}
+
+/** The stored columns EXISTS_ tests (existsCondition in query/event-query.ts), as fields of the read event. */
+const EXISTS_FIELDS: Record<string, (event: FeedEvent) => unknown> = {
+  error_declared_at: (event) => event.errorDeclaredAt,
+  biz_step: (event) => event.bizStep,
+  disposition: (event) => event.disposition,
+  read_point: (event) => event.readPoint,
+  biz_location: (event) => event.bizLocation,
+  action: (event) => event.action,
+};
+
+/** EXISTS_<field> exactly as the SQL tests it: a column that is not null, or a top-level key of the stored event. */
+function exists(event: FeedEvent, field: string): boolean {
+  const condition = existsCondition(field);
+  if ('column' in condition) {
+    const read = EXISTS_FIELDS[condition.column];
+    if (!read) throw new Error(`EXISTS_ column ${condition.column} is not read by subscriptions`);
+    return read(event) !== null;
+  }
+  return Object.prototype.hasOwnProperty.call(event.document, condition.key);
+}

@@ -1,0 +1,359 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { retryDelayMs } from '@idis/runtime';
+import type { Principal } from '../../auth/principal';
+import { EventHub } from '../../events/event-hub';
+import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
+import type { EventFilter } from '../query/event-query';
+import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
+import { EventFeed } from './event-feed';
+import { comparePositions, eventMatches, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
+import { deliveryId, NamedQueriesService, parseDefinition } from './named-queries.service';
+import { SubscriptionsRepository, type SubscriptionRow } from './subscriptions.repository';
+import { SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from './subscriptions.config';
+import { WebhookSender, type WebhookOutcome } from './webhook-sender';
+
+/** How one subscription's deliveries leave the node: a webhook POST, or a WebSocket message. */
+export interface Transport {
+  /** Sends one EPCISQueryDocument; resolves once the receiver acknowledged it (2xx; a WebSocket: written to the socket), or why not. */
+  send(body: string, events: FeedEvent[], firstEventId: string): Promise<WebhookOutcome>;
+  /** The receiver took everything up to `cursor` (`delivered` events): make it durable. False: stop, this replica no longer delivers it. */
+  acknowledged(cursor: FeedPosition, delivered: number): Promise<boolean>;
+  /** A failed delivery, to be retried after `delayMs`. */
+  failed(attempts: number, delayMs: number, reason: string): Promise<void>;
+}
+
+/** One subscription this replica delivers. */
+export interface Channel {
+  key: string;
+  queryName: string;
+  subscriptionId: string;
+  filter: EventFilter;
+  subscriber: Principal;
+  cursor: FeedPosition;
+  attempts: number;
+  notBefore: number;
+  transport: Transport;
+  busy: boolean;
+  closed: boolean;
+  /** When the cursor was last made durable while nothing matched (idle progress is saved every few seconds). */
+  savedAt: number;
+  /** Events passed over (not matching) since the cursor was last saved. */
+  passedOver: number;
+}
+
+const CLAIM_LIMIT = 10_000;
+const IDLE_SAVE_MS = 3_000;
+/** Deliveries one subscription makes in a row before others get their turn. */
+const STEPS_PER_RUN = 20;
+/** Two ticks start at least this far apart (latency stays well under a second; reads stay few). */
+const MIN_TICK_GAP_MS = 100;
+/** Acknowledgements arriving within this are written with one statement. */
+const ACK_GROUP_MS = 5;
+
+/**
+ * Pushes new events of named queries to their subscribers, once each and in record-time order.
+ *
+ * Every replica runs this loop: it takes the delivery lease of webhook subscriptions that nobody
+ * holds (SubscriptionsRepository.claim, FOR UPDATE SKIP LOCKED, renewed every few seconds), so
+ * each subscription is delivered by one replica at a time; a WebSocket subscription is delivered
+ * by the replica that holds its connection. It wakes up when this replica committed events
+ * (signal `epcis.events-committed`) and every EPCIS_SUBSCRIPTION_POLL_MS for the others'.
+ *
+ * One delivery carries at most EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT events and is the only one
+ * outstanding for its subscription; the position moves (durably, for webhooks) only after the
+ * receiver acknowledged, so a receiver that is down gets the backlog, from the database, when it
+ * returns, and a restart resumes from the last acknowledged position. The caller's read scope is
+ * computed again before every delivery: a revoked grant stops delivery of that enterprise's events
+ * at once. Ingestion never calls this: it only signals that it committed.
+ */
+@Injectable()
+export class SubscriptionDelivery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EpcisSubscriptions');
+  readonly replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly channels = new Map<string, Channel>();
+  private readonly sender: WebhookSender;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private tickAgain = false;
+  private nextClaimAt = 0;
+  private lastTickAt = 0;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private scopes: { generation: number; bySubscriber: Map<string, Promise<VisiblePrefixes>> } = { generation: -1, bySubscriber: new Map() };
+  /** Acknowledgements waiting to be written together (one UPDATE for all of a moment). */
+  private pendingAcks: Array<{ id: string; cursor: FeedPosition; delivered: number; done: (held: boolean) => void; fail: (error: Error) => void }> = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly repository: SubscriptionsRepository,
+    private readonly queries: NamedQueriesService,
+    private readonly access: TraceabilityAccess,
+    private readonly hub: EventHub,
+    @Inject(SUBSCRIPTIONS_CONFIG) private readonly config: SubscriptionsConfig,
+  ) {
+    this.sender = new WebhookSender(config.webhookTimeoutMs, config.allowPrivateTargets);
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe.push(this.hub.onSignal('epcis.events-committed', () => this.wake()));
+    this.unsubscribe.push(
+      this.queries.onSubscriptionCreated(() => {
+        this.nextClaimAt = 0;
+        this.wake();
+      }),
+    );
+    this.unsubscribe.push(this.queries.onQueryDeleted(() => (this.nextClaimAt = 0)));
+    this.timer = setInterval(() => this.wake(0), this.config.pollMs);
+    this.timer.unref();
+    this.wake(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.unsubscribe) off();
+    clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    await Promise.allSettled([...this.running]);
+    try {
+      for (const channel of this.channels.values()) {
+        if (channel.key.startsWith('webhook:') && !channel.closed) await channel.transport.acknowledged(channel.cursor, 0);
+      }
+      await this.repository.release(this.replica);
+    } catch (error) {
+      this.logger.warn(`could not give the subscription leases back: ${(error as Error).message}`);
+    }
+    this.sender.close();
+  }
+
+  /** A WebSocket subscription delivered by this replica until `remove` is called or its transport refuses. */
+  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
+    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, attempts: 0, notBefore: 0 };
+    this.channels.set(full.key, full);
+    this.wake();
+    return {
+      channel: full,
+      remove: () => {
+        full.closed = true;
+        this.channels.delete(full.key);
+      },
+    };
+  }
+
+  /**
+   * Runs a tick soon (coalesced): after a commit here, or when the poll timer fires. Ticks start at
+   * most every MIN_TICK_GAP_MS, so a stream of small commits costs a few reads per second, not one each.
+   */
+  wake(delayMs = 5): void {
+    if (this.stopped || this.wakeTimer) return;
+    const wait = Math.max(delayMs, this.lastTickAt + MIN_TICK_GAP_MS - Date.now());
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.tick();
+    }, wait);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    this.lastTickAt = Date.now();
+    try {
+      await this.feed.advance();
+      if (Date.now() >= this.nextClaimAt) await this.claimWebhooks();
+      const now = Date.now();
+      for (const channel of this.channels.values()) {
+        if (!channel.busy && !channel.closed && channel.notBefore <= now) this.start(channel);
+      }
+    } catch (error) {
+      this.logger.warn(`subscription tick failed: ${(error as Error).message}`);
+    } finally {
+      this.ticking = false;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.wake();
+      }
+    }
+  }
+
+  private start(channel: Channel): void {
+    channel.busy = true;
+    const run = this.run(channel)
+      .catch((error: Error) => this.logger.warn(`subscription ${channel.subscriptionId}: ${error.message}`))
+      .finally(() => {
+        channel.busy = false;
+        this.running.delete(run);
+      });
+    this.running.add(run);
+  }
+
+  private async run(channel: Channel): Promise<void> {
+    for (let step = 0; step < STEPS_PER_RUN && !channel.closed && !this.stopped; step += 1) {
+      if (!(await this.step(channel))) return;
+    }
+    this.wake();
+  }
+
+  /** One delivery (or one stretch of non-matching events passed over). True when more may be waiting. */
+  private async step(channel: Channel): Promise<boolean> {
+    const generation = this.feed.generation();
+    const slice = await this.feed.scan(channel.cursor);
+    const horizon = this.feed.horizon();
+    const behind = horizon !== null && comparePositions(slice.upTo, horizon) < 0;
+    const candidates = slice.events.filter((event) => eventMatches(channel.filter, 'all', event));
+    // The scope is read after the events were (see scopeOf), so a revoked grant takes effect at once.
+    const visible = candidates.length === 0 ? 'all' : await this.scopeOf(channel.subscriber, generation);
+    const allowed = candidates.filter((event) => isVisible(visible, event.enterprisePrefix));
+    if (allowed.length === 0) {
+      if (comparePositions(slice.upTo, channel.cursor) > 0) {
+        channel.cursor = slice.upTo;
+        channel.passedOver += slice.events.length;
+        // Passing over events that do not match is saved now and then (a restart would read them again, nothing more).
+        if (channel.passedOver > 0 && Date.now() - channel.savedAt > IDLE_SAVE_MS) {
+          channel.passedOver = 0;
+          channel.savedAt = Date.now();
+          if (!(await channel.transport.acknowledged(channel.cursor, 0))) this.drop(channel);
+        }
+      }
+      return behind;
+    }
+    const batch = allowed.slice(0, this.config.maxInFlight);
+    const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : slice.upTo;
+    const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
+    const outcome = await channel.transport.send(body, batch, batch[0].eventId);
+    if (!outcome.ok) {
+      channel.attempts += 1;
+      const delay = retryDelayMs(channel.attempts, this.config.retryBaseMs, this.config.retryMaxMs);
+      channel.notBefore = Date.now() + delay;
+      await channel.transport.failed(channel.attempts, delay, outcome.reason);
+      return false;
+    }
+    if (!(await channel.transport.acknowledged(cursor, batch.length))) {
+      this.drop(channel);
+      return false;
+    }
+    channel.cursor = cursor;
+    channel.attempts = 0;
+    channel.savedAt = Date.now();
+    channel.passedOver = 0;
+    return behind || allowed.length > batch.length;
+  }
+
+  /**
+   * The subscriber's read scope, read from the database once per feed generation and subscriber:
+   * the events of a scan were all committed before the feed's last advance ended, and this read
+   * comes after it, so it sees every revocation committed before any of those events.
+   */
+  private scopeOf(subscriber: Principal, generation: number): Promise<VisiblePrefixes> {
+    if (this.scopes.generation !== generation) this.scopes = { generation, bySubscriber: new Map() };
+    const key = `${subscriber.accountId}\u0000${subscriber.apiKeyId ?? ''}`;
+    let scope = this.scopes.bySubscriber.get(key);
+    if (!scope) {
+      scope = this.access.visiblePrefixes(subscriber);
+      this.scopes.bySubscriber.set(key, scope);
+      // A failed read is not kept: the next delivery reads again.
+      scope.catch(() => this.scopes.bySubscriber.delete(key));
+    }
+    return scope;
+  }
+
+  private drop(channel: Channel): void {
+    channel.closed = true;
+    this.channels.delete(channel.key);
+  }
+
+  /** Takes or renews the leases of webhook subscriptions; forgets those this replica no longer holds. */
+  private async claimWebhooks(): Promise<void> {
+    this.nextClaimAt = Date.now() + Math.floor(this.config.leaseMs / 3);
+    const rows = await this.repository.claim(this.replica, this.config.leaseMs, CLAIM_LIMIT);
+    const held = new Set<string>();
+    for (const row of rows) {
+      const key = `webhook:${row.id}`;
+      held.add(key);
+      const existing = this.channels.get(key);
+      if (existing) {
+        // Another replica may have delivered further while this one had lost the lease.
+        if (!existing.busy && comparePositions(row.cursor, existing.cursor) > 0) existing.cursor = row.cursor;
+        continue;
+      }
+      const channel = this.webhookChannel(row);
+      if (channel) this.channels.set(key, channel);
+    }
+    for (const [key, channel] of this.channels) {
+      if (key.startsWith('webhook:') && !held.has(key)) this.drop(channel);
+    }
+  }
+
+  /** Makes a webhook subscription's new position durable, together with the others acknowledged at the same moment. */
+  private acknowledge(id: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.pendingAcks.push({ id, cursor, delivered, done, fail });
+      this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_GROUP_MS);
+    });
+  }
+
+  private async flushAcks(): Promise<void> {
+    this.ackTimer = undefined;
+    const acks = this.pendingAcks;
+    this.pendingAcks = [];
+    try {
+      const held = await this.repository.acknowledgedMany(this.replica, acks);
+      for (const ack of acks) ack.done(held.has(ack.id));
+    } catch (error) {
+      for (const ack of acks) ack.fail(error as Error);
+    }
+  }
+
+  private webhookChannel(row: SubscriptionRow): Channel | null {
+    const secret = this.queries.unsealSecret(row.sealedSecret);
+    if (secret === undefined) {
+      this.logger.error(`subscription ${row.id}: its secret does not open with this node secret; not delivering`);
+      return null;
+    }
+    const replica = this.replica;
+    const repository = this.repository;
+    const sender = this.sender;
+    const headers = {
+      'GS1-EPCIS-Version': '2.0.0',
+      'GS1-CBV-Version': '2.0.0',
+      'GS1-Subscription-ID': row.id,
+      'GS1-Query-Name': row.queryName,
+    };
+    return {
+      key: `webhook:${row.id}`,
+      queryName: row.queryName,
+      subscriptionId: row.id,
+      filter: parseDefinition(row.parameters).filter,
+      subscriber: row.subscriber as Principal,
+      cursor: row.cursor,
+      attempts: row.attempts,
+      notBefore: row.nextAttemptAt.getTime(),
+      busy: false,
+      closed: false,
+      savedAt: Date.now(),
+      passedOver: 0,
+      transport: {
+        send: (body, _events, firstEventId) => sender.send(row.dest, body, { ...headers, 'GS1-Delivery-ID': deliveryId(row.id, firstEventId) }, secret),
+        acknowledged: (cursor, delivered) => this.acknowledge(row.id, cursor, delivered),
+        failed: (attempts, delayMs, reason) => repository.failed(row.id, replica, attempts, delayMs, reason),
+      },
+    };
+  }
+}
+
+/** The EPCISQueryDocument of one delivery: the named query's name, the subscription, the events. */
+export function subscriptionDocument(queryName: string, subscriptionId: string, events: FeedEvent[]): Record<string, unknown> {
+  return {
+    '@context': [EPCIS_CONTEXT],
+    type: 'EPCISQueryDocument',
+    schemaVersion: '2.0',
+    creationDate: new Date().toISOString(),
+    epcisBody: { queryResults: { queryName, subscriptionID: subscriptionId, resultsBody: { eventList: events.map(renderEvent) } } },
+  };
+}

@@ -1,0 +1,87 @@
+import { createHmac } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { guardedLookup } from './webhook-target';
+
+/** What the receiver answered, or why nothing came back. */
+export type WebhookOutcome = { ok: true; status: number } | { ok: false; reason: string };
+
+/** At most this much of a receiver's answer is read (and thrown away). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * The signature a receiver checks: HMAC-SHA256 under the subscription's secret of
+ * `<GS1-Signature-Timestamp>.<body>`, hex, sent as `GS1-Signature: sha256=<hex>`.
+ */
+export function signatureOf(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Posts deliveries with Node's http/https clients (keep-alive agents), resolving host names
+ * through guardedLookup so a private address is refused at connect time too. Redirects are not
+ * followed: only a 2xx acknowledges.
+ */
+export class WebhookSender {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly allowPrivate: boolean,
+  ) {}
+
+  send(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
+    const url = new URL(dest);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: WebhookOutcome) => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
+      const request = client.request(
+        url,
+        {
+          method: 'POST',
+          agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+          lookup: guardedLookup(this.allowPrivate) as never,
+          timeout: this.timeoutMs,
+          headers: {
+            ...headers,
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': String(Buffer.byteLength(body)),
+            'GS1-Signature-Timestamp': timestamp,
+            'GS1-Signature': signatureOf(secret, timestamp, body),
+          },
+        },
+        (response) => {
+          let read = 0;
+          response.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > MAX_ANSWER_BYTES) response.destroy();
+          });
+          const status = response.statusCode ?? 0;
+          const done = () => settle(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` });
+          response.on('end', done);
+          response.on('close', done);
+          response.on('error', () => done());
+        },
+      );
+      const timer = setTimeout(() => {
+        request.destroy(new Error(`no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      request.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, reason: `${error.code ?? 'ERROR'}: ${error.message}` }));
+      request.on('close', () => clearTimeout(timer));
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
