@@ -80,6 +80,8 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
       CACHE_L2_ENABLED: 'false',
       REDIS_URL,
       REDIS_KEY_PREFIX,
+      // Two node processes here, and other suites' nodes on this machine: no fixed Handle protocol port (2641).
+      HANDLE_PROTOCOL_PORT: 'off',
       OPERATOR_PASSWORD,
       JWT_SECRET,
       PORT: '0',
@@ -214,6 +216,8 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
       CACHE_L2_ENABLED: 'false',
       REDIS_URL,
       REDIS_KEY_PREFIX,
+      // Two node processes here, and other suites' nodes on this machine: no fixed Handle protocol port (2641).
+      HANDLE_PROTOCOL_PORT: 'off',
       OPERATOR_PASSWORD,
       JWT_SECRET,
       PORT: '0',
