@@ -56,6 +56,7 @@ module.exports = {
       from: { path: `${NODE}/[^/]+/`, pathNot: `${NODE}/(handle-protocol|metrics)/` },
       to: { path: `${NODE}/handle-protocol/` },
     },
+    forbid('read-replicas-are-infrastructure', 'read-replicas/ chooses which PostgreSQL serves a read (registry, resolution, metrics and the app root use it); it stands on the base folders only', `${NODE}/read-replicas/`, `${NODE}/(auth|registry|resolution|upstream|statistics|metrics|traceability|database|limits|labels|reports|audit|logging)/`),
     forbid('capabilities-import-no-app-root', 'only main.ts, bootstrap.ts, app.module.ts and app-config.ts see every capability', `${NODE}/[^/]+/`, `${NODE}/[^/]+\\.ts$`),
   ],
   options: {

@@ -89,6 +89,7 @@ describe('loadAppConfig', () => {
       },
       handleAuth: { idleSeconds: 1800, maxAgeSeconds: 43200, maxSessions: 10000, redisUrl: undefined, redisKeyPrefix: 'idis:' },
       heavyReads: { poolSize: 2, statementTimeoutMs: 5000, traceMaxSteps: 2000 },
+      readReplicas: { urls: [], maxLagMs: 5000, pollIntervalMs: 200, poolSize: 4 },
       limits: {
         enabled: true,
         families: {
@@ -339,6 +340,27 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({}).statistics.enterpriseTarget).toBe(100);
     expect(loadAppConfig({ STATS_ENTERPRISE_TARGET: '250' }).statistics.enterpriseTarget).toBe(250);
     for (const bad of ['0', '-5', 'many', '1.5']) expect(problemsOf({ STATS_ENTERPRISE_TARGET: bad }).join()).toMatch(/STATS_ENTERPRISE_TARGET/);
+  });
+
+  it('reads DATABASE_READ_URLS and refuses a replica that does not parse, is the primary, repeats, or has no primary', () => {
+    const primary = 'postgres://idis:s3cret@db-primary:5432/idis';
+    const config = loadAppConfig({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://idis:s3cret@db-replica-1/idis, postgresql://idis:s3cret@db-replica-2:5433/idis', DATABASE_READ_MAX_LAG_MS: '2500' });
+    expect(config.readReplicas).toEqual({ urls: ['postgres://idis:s3cret@db-replica-1/idis', 'postgresql://idis:s3cret@db-replica-2:5433/idis'], maxLagMs: 2500, pollIntervalMs: 200, poolSize: 4 });
+    expect(loadAppConfig({ DATABASE_URL: primary }).readReplicas.urls).toEqual([]);
+
+    const unparsable = problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: 'mysql://root:hunter2@replica/idis' });
+    expect(unparsable).toEqual(['DATABASE_READ_URLS entry 1 is not a URL starting with postgres:// or postgresql://']);
+    // The primary spelled differently (another scheme, the default port left out, another password) is still the primary.
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://replica/idis,postgresql://other:pw@DB-PRIMARY/idis' })).toEqual([
+      'DATABASE_READ_URLS entry 2 (db-primary:5432/idis) is DATABASE_URL itself; a read replica must be a streaming standby of it',
+    ]);
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://replica/idis,postgres://replica:5432/idis' })).toEqual(['DATABASE_READ_URLS entry 2 (replica:5432/idis) is listed twice']);
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://replica/idis,' })).toEqual(['DATABASE_READ_URLS entry 2 is empty (a stray comma?)']);
+    expect(problemsOf({ DATABASE_READ_URLS: 'postgres://replica/idis' })).toEqual(['DATABASE_READ_URLS needs DATABASE_URL (the primary): the embedded profile has no replicas']);
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: Array.from({ length: 17 }, (_, i) => `postgres://replica-${i}/idis`).join(',') })).toEqual(['DATABASE_READ_URLS lists 17 replicas; at most 16']);
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_MAX_LAG_MS: 'soon' }).join()).toMatch(/DATABASE_READ_MAX_LAG_MS must be an integer/);
+    expect(problemsOf({ DATABASE_URL: primary, DATABASE_READ_POLL_INTERVAL_MS: '0' }).join()).toMatch(/DATABASE_READ_POLL_INTERVAL_MS must be an integer/);
+    for (const problem of [...unparsable, ...problemsOf({ DATABASE_URL: primary, DATABASE_READ_URLS: primary })]) expect(problem).not.toContain('s3cret');
   });
 
   it('does not echo DATABASE_URL, which may carry a password', () => {

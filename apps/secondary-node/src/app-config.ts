@@ -4,6 +4,7 @@ import { AUTH_CONFIG, type AuthConfig, checkAuthConfig, readAuthConfig } from '.
 import { composeConfig } from './config/compose';
 import { HEAVY_READ_CONFIG, type HeavyReadConfig, readHeavyReadConfig } from './config/heavy-read.config';
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
+import { READ_REPLICA_CONFIG, type ReadReplicaConfig, readReadReplicaConfig } from './config/read-replicas.config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
 import { HANDLE_AUTH_CONFIG, type HandleAuthConfig, readHandleAuthConfig } from './registry/handle-auth/handle-auth.config';
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
@@ -34,6 +35,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   handleAuth: HandleAuthConfig;
   /** The heavy-read pool: trace, EPCIS queries, listings, statistics (config/heavy-read.config.ts). */
   heavyReads: HeavyReadConfig;
+  /** PostgreSQL streaming replicas for resolution misses and heavy reads (config/read-replicas.config.ts). */
+  readReplicas: ReadReplicaConfig;
   /** Rate limits and quotas (limits/limits.config.ts). */
   limits: LimitsConfig;
   /** HTTP hardening: CORS, security headers, size limits, timeouts (http/hardening.config.ts). */
@@ -70,6 +73,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       upstream: readUpstreamConfig(read, node),
       handleAuth: readHandleAuthConfig(read, cache),
       heavyReads: readHeavyReadConfig(read),
+      readReplicas: readReadReplicaConfig(read, node.databaseUrl),
       limits: readLimitsConfig(read, cache),
       hardening: readHardeningConfig(read),
       audit: readAuditConfig(read),
@@ -99,6 +103,7 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: REGISTRY_CONFIG, useValue: registry },
     { provide: HANDLE_AUTH_CONFIG, useValue: config.handleAuth },
     { provide: HEAVY_READ_CONFIG, useValue: config.heavyReads },
+    { provide: READ_REPLICA_CONFIG, useValue: config.readReplicas },
     { provide: LIMITS_CONFIG, useValue: config.limits },
     { provide: HARDENING_CONFIG, useValue: config.hardening },
     { provide: AUDIT_CONFIG, useValue: config.audit },
@@ -111,4 +116,4 @@ export function configProviders(config: AppConfig): Provider[] {
 }
 
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, SUBSCRIPTIONS_CONFIG, HANDLE_PROTOCOL_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, READ_REPLICA_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, SUBSCRIPTIONS_CONFIG, HANDLE_PROTOCOL_CONFIG];

@@ -22,6 +22,10 @@ import { SubscriptionsModule } from './traceability/subscriptions/subscriptions.
 import { UpstreamModule } from './upstream/upstream.module';
 import { AuditModule } from './audit/audit.module';
 import { ReportsModule } from './reports/reports.module';
+import { ReadReplicas } from './read-replicas/read-replicas';
+import { ReadReplicasModule } from './read-replicas/read-replicas.module';
+import { ReplicaRoutedDataSource } from './read-replicas/replica-routed-data-source';
+import { HEAVY_READ_DATA_SOURCE } from './config/heavy-read.config';
 import { HandleProtocolModule } from './handle-protocol/handle-protocol.module';
 
 @Global()
@@ -43,9 +47,15 @@ class NodeConfigModule {
 @Module({})
 export class AppModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
+    const replicas = config.readReplicas.urls.length > 0 ? new ReadReplicas(config.readReplicas, databaseUrl, config.heavyReads) : undefined;
+    const heavyReadOptions = heavyReadDataSourceOptions(databaseUrl, config.heavyReads);
+    // Without replicas, exactly the single-database data source; with them, its plain queries go to a replica in rotation.
+    const heavyReadDataSource = replicas
+      ? TypeOrmModule.forRootAsync({ name: HEAVY_READ_DATA_SOURCE, useFactory: () => heavyReadOptions, dataSourceFactory: (options) => new ReplicaRoutedDataSource(options ?? heavyReadOptions, replicas).initialize() })
+      : TypeOrmModule.forRoot(heavyReadOptions);
     return {
       module: AppModule,
-      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), TypeOrmModule.forRoot(heavyReadDataSourceOptions(databaseUrl, config.heavyReads)), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
+      imports: [NodeConfigModule.register(config), TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)), heavyReadDataSource, ReadReplicasModule.register(replicas), EventsModule, HealthBoardModule, AuthModule, RegistryModule, ResolutionModule, StatisticsModule, MetricsModule, UpstreamModule, GrantsModule, TraceabilityQueryModule, SubscriptionsModule, IngestionModule, EpcisCaptureModule, LimitsModule, AuditModule, LabelsModule, ReportsModule, HandleProtocolModule],
       controllers: [HealthController],
     };
   }

@@ -9,6 +9,7 @@ import { IngestionMetrics } from './ingestion-metrics';
 import { LimitsMetrics } from './limits-metrics';
 import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
+import { ReplicaMetrics } from './replica-metrics';
 import { ResolutionRecorder } from './resolution-recorder';
 import { UpstreamMetrics } from './upstream-metrics';
 
@@ -20,7 +21,7 @@ import { UpstreamMetrics } from './upstream-metrics';
 @Module({
   imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule, HandleProtocolModule],
   controllers: [MetricsController],
-  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics, ReplicaMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import { BatchedLookup } from '@idis/runtime';
 import { HEAVY_READ_DATA_SOURCE } from '../config/heavy-read.config';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 import type { IdentifierSearch, KeyRange } from './identifier-search';
 
 /** Resolution statements running at once; the pool has 10 connections, the rest serve writes. */
@@ -58,12 +59,24 @@ export interface ResolutionRow {
   updatedAt: string;
 }
 
+interface ResolutionQueryRow {
+  handle_key: string;
+  handle: string;
+  prefix_key: string;
+  values_json: string;
+  template_version: string | null;
+  version: number;
+  updated_at: string;
+}
+
 @Injectable()
 export class IdentifierRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     /** Listings run on the heavy-read pool (config/heavy-read.config.ts), never on resolution's; the main pool where there is none (a partial test module). */
     @Optional() @InjectDataSource(HEAVY_READ_DATA_SOURCE) private readonly heavyReadPool?: DataSource,
+    /** DATABASE_READ_URLS: resolution misses go to a replica that has replayed past the keys' last writes. */
+    @Optional() private readonly replicas?: ReadReplicas,
   ) {}
 
   private get heavyReads(): DataSource {
@@ -96,7 +109,7 @@ export class IdentifierRepository {
   );
 
   private async fetchForResolution(keys: string[]): Promise<Map<string, ResolutionRow>> {
-    const result = await this.pool().query<{ handle_key: string; handle: string; prefix_key: string; values_json: string; template_version: string | null; version: number; updated_at: string }>({
+    const statement = {
       name: 'idis-resolve-by-keys',
       // Identifiers of a deactivated (disabled) prefix are no longer served; any other state of the
       // prefix row (or none) does not matter here.
@@ -105,7 +118,8 @@ export class IdentifierRepository {
               WHERE i.handle_key = ANY($1::varchar[])
                 AND NOT EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = i.prefix_key AND p.status = 'disabled')`,
       values: [keys],
-    });
+    };
+    const result = this.replicas ? await this.replicas.queryForKeys<ResolutionQueryRow>(keys, statement, this.pool()) : await this.pool().query<ResolutionQueryRow>(statement);
     const found = new Map<string, ResolutionRow>();
     for (const row of result.rows) {
       found.set(row.handle_key, { handle: row.handle, prefixKey: row.prefix_key, valuesJson: row.values_json, templateVersion: row.template_version, version: row.version, updatedAt: row.updated_at });

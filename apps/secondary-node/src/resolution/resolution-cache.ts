@@ -1,10 +1,11 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { handleLookupKey } from '@idis/identifier';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { InvalidationChannel } from './invalidation-channel';
 import type { InvalidationMessage } from './invalidation-message';
 import { L1Cache } from './l1-cache';
 import { encodeEntry } from './record-builder';
+import { ReadReplicas } from '../read-replicas/read-replicas';
 import { RedisTier } from './redis-tier';
 import type { CacheEntry, Resolution } from './resolution.types';
 
@@ -57,6 +58,8 @@ export class ResolutionCache implements OnModuleDestroy {
     private readonly l1: L1Cache,
     private readonly redis: RedisTier,
     private readonly channel: InvalidationChannel,
+    /** DATABASE_READ_URLS: an invalidated key is read from the primary until the replicas have replayed past its write. */
+    @Optional() private readonly replicas?: ReadReplicas,
   ) {
     this.negativeTtlSeconds = config.negativeTtlSeconds;
     this.detachedTtlMs = config.l1DetachedTtlSeconds * 1000;
@@ -165,6 +168,8 @@ export class ResolutionCache implements OnModuleDestroy {
   }
 
   private forget(keys: string[]): void {
+    // First: a load started from here on must not read the old row from a replica that has not replayed the write.
+    this.replicas?.noteWrite(keys);
     const sequence = ++this.sequence;
     for (const key of keys) {
       this.invalidatedAt.set(key, sequence);
@@ -175,6 +180,7 @@ export class ResolutionCache implements OnModuleDestroy {
   }
 
   private forgetAll(): void {
+    this.replicas?.noteWriteAll();
     this.fillFloor = ++this.sequence;
     this.l1.clear();
     this.inflight.clear();
