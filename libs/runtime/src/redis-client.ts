@@ -25,7 +25,7 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisOptions
   }
   const { lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = options;
   const failFast = enableOfflineQueue === false;
-  return new Cluster(
+  const client = new Cluster(
     cluster.nodes.map(({ host, port }) => ({ host, port })),
     {
       lazyConnect,
@@ -45,6 +45,25 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisOptions
       },
     },
   );
+  // The pool creates node connections lazily, on their first command; without an offline queue that
+  // command and every one sent while the connection is being made would fail (a burst that opens
+  // the breaker right after a replica's promotion or at start). Connect each node as soon as the
+  // pool learns it instead, replicas included, so a promoted replica is already connected.
+  client.on('+node', (node: Redis) => {
+    if (node.status === 'wait') node.connect().catch(() => undefined);
+  });
+  return client;
+}
+
+/** Whether every master connection of `cluster` is ready within `timeoutMs` (polled; never rejects). */
+export async function clusterMastersReady(cluster: Cluster, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const masters = cluster.nodes('master');
+    if (masters.length > 0 && masters.every((node) => node.status === 'ready')) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
