@@ -45,14 +45,37 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisOptions
       },
     },
   );
-  // The pool creates node connections lazily, on their first command; without an offline queue that
-  // command and every one sent while the connection is being made would fail (a burst that opens
-  // the breaker right after a replica's promotion or at start). Connect each node as soon as the
-  // pool learns it instead, replicas included, so a promoted replica is already connected.
-  client.on('+node', (node: Redis) => {
-    if (node.status === 'wait') node.connect().catch(() => undefined);
-  });
+  // The pool creates node connections lazily, on their first command; while one is being made the
+  // cluster client fails every other command sent to it (no offline queue), a burst that would
+  // reopen the breaker right after a replica's promotion. So once the cluster is ready, every node
+  // the pool knows is connected at once, replicas included (a promoted replica is then already
+  // connected), and so is every node it learns later. Not before: the client's own ready check
+  // must not meet half-made connections.
+  const connectIdle = (node: Redis) => {
+    if (client.status === 'ready' && node.status === 'wait') node.connect().catch(() => undefined);
+  };
+  client.on('ready', () => client.nodes('all').forEach(connectIdle));
+  client.on('+node', connectIdle);
   return client;
+}
+
+/**
+ * Resolves when `client` is ready or after `timeoutMs`, whichever comes first; never rejects. Use
+ * it rather than awaiting `Cluster#connect()`: that promise never settles when the cluster's ready
+ * check fails (ioredis 5.11 reconnects without rejecting it), e.g. while the cluster is down.
+ */
+export function clientReadyWithin(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
 }
 
 /** Whether every master connection of `cluster` is ready within `timeoutMs` (polled; never rejects). */
