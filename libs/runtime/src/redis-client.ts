@@ -25,7 +25,7 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisOptions
   }
   const { lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = options;
   const failFast = enableOfflineQueue === false;
-  return new Cluster(
+  const client = new Cluster(
     cluster.nodes.map(({ host, port }) => ({ host, port })),
     {
       lazyConnect,
@@ -45,6 +45,48 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisOptions
       },
     },
   );
+  // The pool creates node connections lazily, on their first command; while one is being made the
+  // cluster client fails every other command sent to it (no offline queue), a burst that would
+  // reopen the breaker right after a replica's promotion. So once the cluster is ready, every node
+  // the pool knows is connected at once, replicas included (a promoted replica is then already
+  // connected), and so is every node it learns later. Not before: the client's own ready check
+  // must not meet half-made connections.
+  const connectIdle = (node: Redis) => {
+    if (client.status === 'ready' && node.status === 'wait') node.connect().catch(() => undefined);
+  };
+  client.on('ready', () => client.nodes('all').forEach(connectIdle));
+  client.on('+node', connectIdle);
+  return client;
+}
+
+/**
+ * Resolves when `client` is ready or after `timeoutMs`, whichever comes first; never rejects. Use
+ * it rather than awaiting `Cluster#connect()`: that promise never settles when the cluster's ready
+ * check fails (ioredis 5.11 reconnects without rejecting it), e.g. while the cluster is down.
+ */
+export function clientReadyWithin(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
+
+/** Whether every master connection of `cluster` is ready within `timeoutMs` (polled; never rejects). */
+export async function clusterMastersReady(cluster: Cluster, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const masters = cluster.nodes('master');
+    if (masters.length > 0 && masters.every((node) => node.status === 'ready')) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function isCluster(client: RedisClient): client is Cluster {

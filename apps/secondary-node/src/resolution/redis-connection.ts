@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { createRedisClient, isCluster, type RedisClient } from '@idis/runtime/redis-client';
+import { clusterMastersReady, createRedisClient, isCluster, type RedisClient } from '@idis/runtime/redis-client';
 import type { RedisEndpoint, RedisNodeAddress } from '@idis/runtime/redis-endpoint';
 
 /** Reconnect back-off: 100 ms, 200 ms, … at most one attempt per second, forever. */
@@ -51,7 +51,10 @@ export function createRedisConnection(endpoint: RedisEndpoint, role: string, com
     connection.on('node error', (error: Error, node: string) => {
       lastError = `${node}: ${error.message}`;
     });
-    connection.on('-node', (node: Redis) => logger.warn(`Redis Cluster node ${node.options.host}:${node.options.port} dropped from the ${role} connection pool`));
+    connection.on('-node', (node: Redis) => {
+      // At start the pool swaps the seeds for the nodes CLUSTER SLOTS names: not worth a warning.
+      if (wasReady) logger.warn(`Redis Cluster node ${node.options.host}:${node.options.port} dropped from the ${role} connection pool`);
+    });
   }
   return connection;
 }
@@ -83,8 +86,18 @@ export function createNodeConnection(node: RedisNodeAddress, endpoint: RedisEndp
   return connection;
 }
 
-/** Resolves when `connection` is ready or after `timeoutMs`, whichever comes first; never rejects. */
-export function readyWithin(connection: RedisClient, timeoutMs: number): Promise<boolean> {
+/**
+ * Resolves when `connection` is ready or after `timeoutMs`, whichever comes first; never rejects.
+ * A cluster is ready when its client is and every master's connection is too.
+ */
+export async function readyWithin(connection: RedisClient, timeoutMs: number): Promise<boolean> {
+  const started = Date.now();
+  const ready = await statusReadyWithin(connection, timeoutMs);
+  if (!ready || !isCluster(connection)) return ready;
+  return clusterMastersReady(connection, timeoutMs - (Date.now() - started));
+}
+
+function statusReadyWithin(connection: RedisClient, timeoutMs: number): Promise<boolean> {
   if (connection.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {

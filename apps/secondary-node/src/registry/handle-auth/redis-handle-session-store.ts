@@ -1,5 +1,5 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createRedisClient, type RedisClient } from '@idis/runtime/redis-client';
+import { clientReadyWithin, clusterMastersReady, createRedisClient, isCluster, type RedisClient } from '@idis/runtime/redis-client';
 import type { RedisEndpoint } from '@idis/runtime/redis-endpoint';
 import { DomainError } from '../../errors/domain-errors';
 import { CHALLENGE_SECONDS, type HandleSession, type HandleSessionLimits, HandleSessionStore, newNonce, newSessionId, type SessionIdentity } from './handle-sessions';
@@ -23,6 +23,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 const COMMAND_TIMEOUT_MS = 1000;
+const CLUSTER_BOOT_WAIT_MS = 2000;
 
 /**
  * The Handle sessions in Redis (when REDIS_URL or REDIS_CLUSTER_NODES is set; one key per session, so any cluster slot will do), so that a session opened on one replica is
@@ -55,6 +56,15 @@ export class RedisHandleSessionStore extends HandleSessionStore implements OnMod
 
   /** Connects at start-up; if Redis is down the node still starts, sessions refuse until it is back. */
   async onModuleInit(): Promise<void> {
+    if (isCluster(this.redis)) {
+      // Cluster#connect() may never settle (see clientReadyWithin): wait for 'ready' with a bound instead.
+      this.redis.connect().catch(() => undefined);
+      const started = Date.now();
+      const ready =
+        (await clientReadyWithin(this.redis, CLUSTER_BOOT_WAIT_MS)) && (await clusterMastersReady(this.redis, CLUSTER_BOOT_WAIT_MS - (Date.now() - started)));
+      if (!ready) this.logger.warn(`Redis Cluster session store not ready after ${CLUSTER_BOOT_WAIT_MS} ms; sessions refuse until it is`);
+      return;
+    }
     await this.redis.connect().catch((error: Error) => this.logger.warn(`Redis session store not reachable yet: ${error.message}`));
   }
 
