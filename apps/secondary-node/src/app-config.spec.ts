@@ -50,7 +50,6 @@ describe('loadAppConfig', () => {
         breakerCooldownMs: 2000,
       },
       statistics: { flushIntervalMs: 5000, timeZone: 'Asia/Shanghai', enterpriseTarget: 100 },
-      subscriptions: { allowPrivateTargets: false, leaseMs: 15_000, maxInFlight: 100, maxNamedQueries: 100, maxSubscriptions: 100, pollMs: 200, retryBaseMs: 1000, retryMaxMs: 300_000, webhookTimeoutMs: 10_000 },
       upstream: {
         topLevelUrl: undefined,
         enrolmentToken: undefined,
