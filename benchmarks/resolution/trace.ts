@@ -6,18 +6,8 @@
  * rank → key shuffle, the same seeded draws), so the trace here is the one the node was sent, up to
  * the order in which concurrent connections' requests reach it.
  */
-import { WTinyLfuCache } from '@idis/runtime';
+import { seededRandom as mulberry32, WTinyLfuCache } from '@idis/runtime';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The Zipf key sampler of load-runner.js over keys 0..n-1: build once, draw segments with their own draw seeds. */
 export class ZipfKeys {

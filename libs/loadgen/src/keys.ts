@@ -7,6 +7,7 @@
  *   cycle     round robin (the benchmarks' working sets).
  * An `unknownShare` of the requests asks for identifiers that do not exist (the node must say 404).
  */
+import { seededRandom } from '@idis/runtime';
 export type Distribution = { kind: 'uniform' } | { kind: 'zipf'; s: number } | { kind: 'hot-set'; hotKeys: number; hotTraffic: number } | { kind: 'cycle' };
 
 export type KeySource = { list: string[] } | { series: { stem: string; pad: number; start: number; count: number } };
@@ -29,17 +30,8 @@ export interface PickedKey {
   known: boolean;
 }
 
-/** A small, fast, seeded PRNG (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small, fast, seeded PRNG (mulberry32), shared with the trace replays: uniform in [0, 1). */
+export { seededRandom };
 
 export function seriesSuffix(stem: string, pad: number, n: number): string {
   return stem + String(n).padStart(pad, '0');

@@ -24,3 +24,4 @@ export { redactPassword, redactQuery, redactUrl } from './url';
 export { BatchedLookup } from './batched-lookup';
 export { FrequencySketch, hashString } from './frequency-sketch';
 export { WTinyLfuCache, type WTinyLfuOptions } from './w-tinylfu-cache';
+export { seededRandom } from './seeded-random';

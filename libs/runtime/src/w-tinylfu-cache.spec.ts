@@ -1,17 +1,6 @@
 import { FrequencySketch, hashString } from './frequency-sketch';
+import { seededRandom as seeded } from './seeded-random';
 import { WTinyLfuCache } from './w-tinylfu-cache';
-
-/** A seeded generator (mulberry32), so every trace here is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Ranks 0..n-1 drawn with probability ∝ 1/(rank+1)^s. */
 function zipfTrace(n: number, s: number, length: number, seed: number): Int32Array {
