@@ -1,4 +1,5 @@
 import { DomainError } from '../../errors/domain-errors';
+import type { QueryValue } from '../../http/query-params';
 import type { CaptureErrorBehaviour } from '../store/entities/capture-job.entity';
 
 /**
@@ -176,4 +177,23 @@ export function bodyBytes(request: { headers: Record<string, string | string[] |
 export function isCapturePath(url: string): boolean {
   const path = url.split('?', 1)[0];
   return path === '/epcis/capture' || path === '/epcis/events';
+}
+
+export function rejectUnknownParameters(query: Record<string, QueryValue> | undefined, known: string[]): void {
+  const unknown = Object.keys(query ?? {}).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new DomainError('VALIDATION_FAILED', `unknown query parameter ${unknown.join(', ')}; expected ${known.join(' or ')}`, unknown.map((name) => ({ path: name, message: 'unknown parameter' })));
+  }
+}
+
+/**
+ * The checks every capture POST makes before reading its body: a capture media type, a reply
+ * type the client accepts (returned), EPCIS/CBV 2.0, and no query parameter but `prefix`.
+ */
+export function checkCaptureRequest(headers: Record<string, string | undefined>, query: Record<string, QueryValue> | undefined): string {
+  requireCaptureContentType(headers['content-type']);
+  const replyType = negotiateReplyType(headers.accept);
+  requireSupportedVersions(headers['gs1-epcis-version'], headers['gs1-cbv-version']);
+  rejectUnknownParameters(query, ['prefix']);
+  return replyType;
 }

@@ -3,10 +3,9 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowApiKey, AuthGuard, CurrentPrincipal, RequireRoles } from '../../auth/auth.guard';
 import type { Principal } from '../../auth/principal';
-import { DomainError } from '../../errors/domain-errors';
 import { type QueryValue, querySingle } from '../../http/query-params';
 import { CaptureProblemFilter } from './capture-problem.filter';
-import { bodyBytes, CAPTURE_VERSION_HEADERS, discoveryHeaders, errorBehaviourOf, negotiateReplyType, requireCaptureContentType, requireSupportedVersions } from './capture-http';
+import { bodyBytes, CAPTURE_VERSION_HEADERS, checkCaptureRequest, discoveryHeaders, errorBehaviourOf, negotiateReplyType, rejectUnknownParameters } from './capture-http';
 import { EpcisCaptureService } from './epcis-capture.service';
 
 /**
@@ -44,11 +43,8 @@ export class EpcisCaptureController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    requireCaptureContentType(headers['content-type']);
-    const replyType = negotiateReplyType(headers.accept);
-    requireSupportedVersions(headers['gs1-epcis-version'], headers['gs1-cbv-version']);
+    const replyType = checkCaptureRequest(headers, query);
     const behaviour = errorBehaviourOf(headers['gs1-capture-error-behaviour']);
-    rejectUnknownParameters(query, ['prefix']);
     const job = await this.capture.captureDocument(caller, querySingle('prefix', query.prefix), body, bodyBytes(request, body), behaviour);
     void reply.headers({ ...CAPTURE_VERSION_HEADERS, 'GS1-Capture-Error-Behaviour': behaviour, location: `/epcis/capture/${job.captureID}` }).type(`${replyType}; charset=utf-8`);
     // All or nothing, and an eventID is another enterprise's: refused as a conflict; the job says which events.
@@ -99,12 +95,5 @@ export class EpcisCaptureController {
     const job = await this.capture.job(caller, captureId);
     void reply.headers({ ...CAPTURE_VERSION_HEADERS, 'GS1-Capture-Error-Behaviour': job.captureErrorBehaviour }).type(`${replyType}; charset=utf-8`);
     return job;
-  }
-}
-
-export function rejectUnknownParameters(query: Record<string, QueryValue> | undefined, known: string[]): void {
-  const unknown = Object.keys(query ?? {}).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new DomainError('VALIDATION_FAILED', `unknown query parameter ${unknown.join(', ')}; expected ${known.join(' or ')}`, unknown.map((name) => ({ path: name, message: 'unknown parameter' })));
   }
 }

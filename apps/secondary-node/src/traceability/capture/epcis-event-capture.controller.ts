@@ -6,8 +6,7 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../errors/domain-errors';
 import { type QueryValue, querySingle } from '../../http/query-params';
 import { CaptureProblemFilter } from './capture-problem.filter';
-import { bodyBytes, CAPTURE_VERSION_HEADERS, discoveryHeaders, negotiateReplyType, requireCaptureContentType, requireSupportedVersions } from './capture-http';
-import { rejectUnknownParameters } from './epcis-capture.controller';
+import { bodyBytes, CAPTURE_VERSION_HEADERS, checkCaptureRequest, discoveryHeaders } from './capture-http';
 import { EpcisCaptureService } from './epcis-capture.service';
 
 /** Where a captured event is read: GET /epcis/events/{eventID}, the ID percent-encoded. */
@@ -49,10 +48,7 @@ export class EpcisEventCaptureController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    requireCaptureContentType(headers['content-type']);
-    const replyType = negotiateReplyType(headers.accept);
-    requireSupportedVersions(headers['gs1-epcis-version'], headers['gs1-cbv-version']);
-    rejectUnknownParameters(query, ['prefix']);
+    const replyType = checkCaptureRequest(headers, query);
     const captured = await this.capture.captureEvent(caller, querySingle('prefix', query.prefix), body, bodyBytes(request, body));
     void reply.headers({ ...CAPTURE_VERSION_HEADERS, location: eventLocation(captured.eventId) }).type(`${replyType}; charset=utf-8`);
     if (captured.outcome === 'duplicate') {
