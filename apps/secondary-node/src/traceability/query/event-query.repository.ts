@@ -35,7 +35,8 @@ export interface StoredEvent {
   document: Record<string, unknown>;
 }
 
-interface RawEvent {
+/** A row of EVENT_COLUMNS. */
+export interface RawEvent {
   event_id: string;
   enterprise_prefix: string;
   event_time_key: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { type RawEvent, toStoredEvent } from '../query/event-query.repository';
 import { comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
 
 const TIME_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -10,9 +11,7 @@ const CACHED_EVENTS = 20_000;
 /** Rows one database read returns. */
 const READ_ROWS = 2_000;
 
-interface RawFeedRow {
-  event_id: string;
-  enterprise_prefix: string;
+interface RawFeedRow extends RawEvent {
   hash_id: string;
   event_type: string;
   action: string | null;
@@ -20,13 +19,6 @@ interface RawFeedRow {
   disposition: string | null;
   read_point: string | null;
   biz_location: string | null;
-  event_time_key: string;
-  record_time_key: string;
-  record_time: Date;
-  error_declared_at: Date | null;
-  error_reason: string | null;
-  corrective_event_ids: string[] | null;
-  document: Record<string, unknown>;
   identifiers: string[];
 }
 
@@ -181,15 +173,7 @@ function firstAfter(events: FeedEvent[], after: FeedPosition): number {
 
 function toFeedEvent(row: RawFeedRow): FeedEvent {
   return {
-    eventId: row.event_id,
-    enterprisePrefix: row.enterprise_prefix,
-    eventTimeKey: row.event_time_key,
-    recordTimeKey: row.record_time_key,
-    recordTime: row.record_time,
-    errorDeclaredAt: row.error_declared_at,
-    errorReason: row.error_reason,
-    correctiveEventIds: row.corrective_event_ids,
-    document: row.document,
+    ...toStoredEvent(row),
     hashId: row.hash_id,
     eventType: row.event_type,
     action: row.action,
