@@ -141,7 +141,7 @@ export class ConsoleBrowser {
    */
   async check(name: string): Promise<void> {
     // A function, not a string: a string predicate that has to poll is eval'd in the page, which its CSP refuses.
-    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 5_000 }).catch(() => undefined);
+    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 15_000 }).catch(() => undefined);
     await this.page.screenshot({ path: join(SCREENSHOTS, `${this.prefix}-${name}.png`), fullPage: true, animations: 'disabled' });
     const results = await new AxeBuilder({ page: this.page }).analyze();
     const serious = results.violations
