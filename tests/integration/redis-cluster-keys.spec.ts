@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { parseHandle } from '@idis/identifier';
-import { createRedisClient, keySlot, type RedisClient } from '@idis/runtime/redis-client';
+import { clusterMastersReady, createRedisClient, keySlot, type RedisClient } from '@idis/runtime/redis-client';
 import { LimitStore } from '../../apps/secondary-node/src/limits/limit-store';
 import { RedisHandleSessionStore } from '../../apps/secondary-node/src/registry/handle-auth/redis-handle-session-store';
 import { RedisTier } from '../../apps/secondary-node/src/resolution/redis-tier';
@@ -155,6 +155,9 @@ describe('Redis Cluster key layout (real 3-master, 3-replica cluster)', () => {
       });
       clients.push(redis);
       await redis.connect();
+      // As the node does (resolution/redis-connection.ts): its master connections are made once the
+      // cluster is ready, and with the offline queue off a command must not race them.
+      expect(await clusterMastersReady(redis as Cluster, 10_000)).toBe(true);
       return redis;
     };
     afterAll(() => clients.forEach((redis) => redis.disconnect()));
