@@ -66,6 +66,16 @@ export class EventFeed {
     return this.horizonKey === null ? null : { time: this.horizonKey, eventId: '' };
   }
 
+  /**
+   * Forgets the cache while nobody reads the feed (no subscription on this replica): the next
+   * advance starts a new one at the horizon of then, and older positions read the database.
+   */
+  idle(): void {
+    if (this.advancing) return;
+    this.cache = null;
+    this.horizonKey = null;
+  }
+
   /** Moves the horizon on and reads what became final into the cache. One advance at a time. */
   advance(): Promise<void> {
     this.advancing ??= this.advanceNow().finally(() => {

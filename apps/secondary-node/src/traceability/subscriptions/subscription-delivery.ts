@@ -181,8 +181,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     }
     this.lastTickAt = Date.now();
     try {
-      await this.feed.advance();
       if (Date.now() >= this.nextClaimAt) await this.claimWebhooks();
+      if (this.channels.size === 0) {
+        // No webhook claimed and no WebSocket open here: committed events are not read back at all.
+        this.feed.idle();
+        return;
+      }
+      await this.feed.advance();
       const now = Date.now();
       for (const channel of this.channels.values()) {
         if (!channel.busy && !channel.closed && channel.notBefore <= now) this.start(channel);
