@@ -144,7 +144,7 @@ export async function runEngine(options: EngineOptions, stop: AbortSignal): Prom
       try {
         interrupted =
           options.model === 'open'
-            ? await openLoop(options, start, next, execute, recorder, measuredAt, stop)
+            ? await openLoop(options, start, next, execute, recorder, (offsetSec) => segmentAt(options.segments, offsetSec)?.measured ?? true, stop)
             : await closedLoopAgent(options, start, duration, next, execute, recorder, measuredAt, stop);
       } finally {
         http.close();
@@ -171,7 +171,8 @@ function openLoop(
   next: () => Pending,
   execute: Execute,
   recorder: Recorder,
-  measuredAt: (ms: number) => boolean,
+  /** By the send's offset in the schedule (seconds), not its clock time: start + offset rounds differently from run to run. */
+  measuredAtOffset: (offsetSec: number) => boolean,
   stop: AbortSignal,
 ): Promise<boolean> {
   return new Promise((resolve) => {
@@ -213,7 +214,7 @@ function openLoop(
           break;
         }
         sent += 1;
-        const measured = measuredAt(intended);
+        const measured = measuredAtOffset(due);
         const pending = next();
         if (inFlight >= options.maxInFlight) {
           recorder.dropped += 1;
