@@ -121,17 +121,26 @@ describe('federation: top level + two secondary nodes as processes', () => {
       expect((await request(nodes.near.base, 'GET', `/api/handles/88.118.5/none-${i}`)).status).toBe(404);
       expect((await request(nodes.far.base, 'GET', '/api/handles/88.200.5/PART-1')).status).toBe(200);
     }
+    // The minute holding these resolutions: the report that covers it ends after this instant.
+    const resolvedAtMs = Date.now();
     await top.process.stop('SIGKILL');
     const pendingFilings = [
       { node: nodes.far, id: await applyAndApprove(nodes.far, '88.200.6', 'fed-ent-6'), prefix: '88.200.6' },
       { node: nodes.far, id: await applyAndApprove(nodes.far, '88.200.7', 'fed-ent-7'), prefix: '88.200.7' },
       { node: nodes.near, id: await applyAndApprove(nodes.near, '88.118.6', 'fed-ent-118'), prefix: '88.118.6' },
     ];
-    // Wait until both nodes hold an undelivered statistics report (the minute of the resolutions has closed).
+    // Wait until both nodes hold an undelivered statistics report of the minute of the resolutions (an earlier,
+    // empty period may have been reported first: a node reports every closed minute, counted or not).
     for (const node of [nodes.near, nodes.far]) {
       await waitFor(
-        'a pending statistics report',
-        async () => (await node.db.client.query(`SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status = 'pending' AND attempts > 0`)).rowCount! > 0,
+        'a pending statistics report covering the resolutions',
+        async () =>
+          (
+            await node.db.client.query(
+              `SELECT 1 FROM upstream_outbox WHERE kind = 'statistics-report' AND status = 'pending' AND attempts > 0 AND (payload->>'periodEndMs')::bigint > $1`,
+              [resolvedAtMs],
+            )
+          ).rowCount! > 0,
         { timeoutMs: 110_000, intervalMs: 200 },
       );
       const status = await request(node.base, 'GET', '/api/v1/node/status', { token: node.operator });
