@@ -13,6 +13,7 @@ import { FrontDoorExceptionFilter, replyWithError } from './http/front-door-exce
 import { refuseNulCharacters } from './http/nul-guard';
 import { hardenedServerOptions, installHardening } from './http/hardening';
 import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
+import { installCaptureHeaders } from './traceability/capture/capture.module';
 import { EventHub } from './events/event-hub';
 import { createPino, NodeLogger } from './logging/node-logger';
 import { installRequestLogging } from './logging/request-logging';
@@ -27,6 +28,8 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
     // Handles may contain characters routers like to rewrite; keep the path exactly as sent.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1024 },
     // Router errors (a path that is not valid percent-encoded UTF-8) get the envelope of their front door too.
+    // No Nest middleware anywhere: without @fastify/middie, a request runs one hook fewer.
+    skipMiddie: true,
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => replyWithError(error, request, reply, new Logger('HTTP')),
   });
   // pino behind Nest's Logger: structured lines (JSON, or pino-pretty on a terminal), LOG_LEVEL.
@@ -43,6 +46,8 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   await installHardening(app, config.hardening);
   // WWW-Authenticate on 401s, strict JSON where credentials are sent: per route, so before any route.
   installAuthHttpHooks(adapter.getInstance());
+  // GS1-EPCIS-Version, GS1-CBV-Version and the capture limits on the capture routes' replies.
+  installCaptureHeaders(adapter.getInstance(), config.ingestion);
   // EPCIS ingestion over MQTT (a custom transport strategy): started by app.startAllMicroservices()
   // wherever the app is started (main.ts, tests/support/test-node.ts); absent when ingestion is off.
   // Not the HTTP app's global enhancers: the limits interceptor (HTTP only) would still wrap every

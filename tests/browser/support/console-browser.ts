@@ -83,7 +83,7 @@ export class ConsoleNode {
 
 /** What check() reads in the page (the specs compile without the DOM library). */
 interface PageWithAnimations {
-  document: { getAnimations(): Array<{ playState: string }> };
+  document: { getAnimations(): Array<{ playState: string }>; querySelector(selector: string): unknown };
 }
 
 /** One browser with its own profile; everything the page logs as an error, and every reply ≥ 400. */
@@ -137,9 +137,12 @@ export class ConsoleBrowser {
 
   /**
    * A full-page screenshot, then axe-core: no critical or serious violation. Waits for running CSS
-   * transitions (a dialog fading in is judged by its final colours, not half-way).
+   * transitions (a dialog fading in is judged by its final colours, not half-way), and for the
+   * toasts of the step before to close: a toast starts fading out on its own timer, so one still on
+   * the page could be judged half-transparent while axe runs (CI saw that once, as a contrast failure).
    */
   async check(name: string): Promise<void> {
+    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.querySelector('.el-message') === null, undefined, { timeout: 15_000 });
     // A function, not a string: a string predicate that has to poll is eval'd in the page, which its CSP refuses.
     await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 15_000 }).catch(() => undefined);
     await this.page.screenshot({ path: join(SCREENSHOTS, `${this.prefix}-${name}.png`), fullPage: true, animations: 'disabled' });

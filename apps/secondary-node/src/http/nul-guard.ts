@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-errors';
 import { replyWithError } from './front-door-exception.filter';
+import { addRouteHook } from './route-hooks';
 
 /**
  * Routes whose bodies are batches answered item by item (SNMS semantics: a bad item is reported
@@ -14,28 +15,31 @@ const MAX_DEPTH = 64;
 
 /**
  * PostgreSQL text cannot hold U+0000: a NUL that reaches SQL fails the statement (a 500, or a job
- * quoting the database's error). One preValidation hook refuses it at the edge for every route,
- * the lean resolution routes included: path parameters, query parameters and parsed JSON bodies,
+ * quoting the database's error). A preValidation hook on every route (the lean resolution routes
+ * make the same check in their handlers) refuses it at the edge: path parameters, query parameters and parsed JSON bodies,
  * with a 400 VALIDATION_FAILED in the envelope of the request's front door, before any guard or
  * handler runs (so nothing is written).
  */
 export function refuseNulCharacters(fastify: FastifyInstance): void {
   const logger = new Logger('HTTP');
-  // Callback style, with the common case first: a NUL in the path or query string can only come
-  // from a percent-encoded %00 (the HTTP parser refuses a raw one), so a body-less request without
-  // one passes without walking its parameters (every resolution pays this hook).
-  fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-    if ((request.body === undefined || request.body === null) && !request.url.includes('%00')) {
-      done();
-      return;
-    }
-    const problem = nulProblem(request);
-    if (problem === null) {
-      done();
-      return;
-    }
-    replyWithError(new DomainError('VALIDATION_FAILED', problem.message, [problem]), request, reply, logger);
+  // Per route (the lean resolution routes call refusedForNul themselves: every resolution would pay the hook).
+  addRouteHook(fastify, 'preValidation', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    if (!refusedForNul(request, reply, logger)) done();
   });
+}
+
+/**
+ * Answers 400 VALIDATION_FAILED and returns true when the request holds a NUL. Callback style, with
+ * the common case first: a NUL in the path or query string can only come from a percent-encoded %00
+ * (the HTTP parser refuses a raw one), so a body-less request without one passes without walking its
+ * parameters.
+ */
+export function refusedForNul(request: FastifyRequest, reply: FastifyReply, logger: Logger): boolean {
+  if ((request.body === undefined || request.body === null) && !request.url.includes('%00')) return false;
+  const problem = nulProblem(request);
+  if (problem === null) return false;
+  replyWithError(new DomainError('VALIDATION_FAILED', problem.message, [problem]), request, reply, logger);
+  return true;
 }
 
 export function nulProblem(request: Pick<FastifyRequest, 'params' | 'query' | 'body' | 'url'>): { path: string; message: string } | null {

@@ -11,6 +11,7 @@ import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
 import type { ResolutionDoor } from '../events/node-events';
 import { replyWithError } from '../http/front-door-exception.filter';
+import { refusedForNul } from '../http/nul-guard';
 import { LEAN_ROUTE } from '../http/route-hooks';
 import { queryBoolean, queryList, type QueryValue } from '../http/query-params';
 import { handleFromPath, indexFromQuery, parseHandleOrThrow } from '../http/identifier-input';
@@ -68,6 +69,7 @@ export class ResolutionRoutes implements OnModuleInit {
    * reply without a promise; everything else continues in handleRestAsync.
    */
   private handleRest(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
+    if (refusedForNul(request, reply, this.logger)) return undefined;
     const started = process.hrtime.bigint();
     let prefixKey = '-';
     const door = doorOf(request, 'handle_rest');
@@ -121,6 +123,7 @@ export class ResolutionRoutes implements OnModuleInit {
    * JSON for Accept: application/json); ?index= / ?type= choose among the values.
    */
   private async proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (refusedForNul(request, reply, this.logger)) return;
     const path = request.url.split('?', 1)[0];
     const firstSegment = path.slice(1, path.indexOf('/', 1));
     if (!PREFIX_SEGMENT.test(firstSegment)) {

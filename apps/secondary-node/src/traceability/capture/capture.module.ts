@@ -1,7 +1,8 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
-import { INGESTION_CONFIG, type IngestionConfig } from '../ingestion/ingestion-config';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { addRouteHook } from '../../http/route-hooks';
+import type { IngestionConfig } from '../ingestion/ingestion-config';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { TraceabilityStoreModule } from '../store/traceability-store.module';
 import { CaptureProblemFilter } from './capture-problem.filter';
@@ -21,24 +22,37 @@ import { EpcisCaptureService } from './epcis-capture.service';
   providers: [EpcisCaptureService, CaptureProblemFilter],
 })
 export class EpcisCaptureModule implements OnModuleInit {
-  constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
-  ) {}
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  /** JSON-LD bodies for the capture routes (installJsonLdParser), and the capture headers of every capture reply. */
+  /** JSON-LD bodies for the capture routes (installJsonLdParser); their headers: installCaptureHeaders. */
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
     if (!fastify.hasContentTypeParser('application/ld+json')) installJsonLdParser(fastify);
-    // Set before the body is read, so that a capture Fastify refuses itself (too large, malformed,
-    // an unknown media type) still answers with the versions and the limits.
-    const headers = { ...CAPTURE_VERSION_HEADERS, ...captureLimitHeaders({ maxEvents: this.config.maxEventsPerDocument, maxBytes: this.config.maxPayloadBytes }) };
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (request.method === 'POST' && isCapturePath(request.url)) void reply.headers(headers);
-      done();
-    });
   }
+}
+
+/**
+ * The versions and limits on every reply of the two capture routes (POST /epcis/capture and
+ * /epcis/events), set in an onRequest hook of those routes only, before the body is read: a capture
+ * that Fastify refuses itself (too large, malformed, an unknown media type) still answers with them.
+ * Called by bootstrap before the routes are registered.
+ */
+export function installCaptureHeaders(fastify: FastifyInstance, config: Pick<IngestionConfig, 'maxEventsPerDocument' | 'maxPayloadBytes'>): void {
+  const headers = { ...CAPTURE_VERSION_HEADERS, ...captureLimitHeaders({ maxEvents: config.maxEventsPerDocument, maxBytes: config.maxPayloadBytes }) };
+  const isCaptureRoute = (route: RouteOptions): boolean => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    return methods.includes('POST') && isCapturePath(route.url);
+  };
+  addRouteHook(
+    fastify,
+    'onRequest',
+    (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      void reply.headers(headers);
+      done();
+    },
+    { only: isCaptureRoute },
+  );
 }
 
 /**
