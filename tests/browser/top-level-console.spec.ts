@@ -5,6 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type Credentials, ENROLMENT_TOKEN, enterprise, TopLevelClient } from '../integration/top-level-harness';
 import { request } from '../support/http';
+import { settled } from './support/console-browser';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { TopLevelProcess } from '../support/top-level-process';
 
@@ -163,8 +164,9 @@ describe('top-level console in a browser', () => {
     expect(failedRequests).toEqual(['401 /api/v1/settings', '403 /api/v1/settings', '403 /api/v1/settings', '401 /api/v1/settings']);
   }, 180_000);
 
-  /** A full-page screenshot, then axe-core: no critical or serious violation. */
+  /** A full-page screenshot, then axe-core: no critical or serious violation, once the page has settled. */
   async function check(on: Page, name: string): Promise<void> {
+    await settled(on);
     await on.screenshot({ path: join(SCREENSHOTS, `top-level-${name}.png`), fullPage: true, animations: 'disabled' });
     const results = await new AxeBuilder({ page: on }).analyze();
     const serious = results.violations

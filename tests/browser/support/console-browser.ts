@@ -86,6 +86,18 @@ interface PageWithAnimations {
   document: { getAnimations(): Array<{ playState: string }>; querySelector(selector: string): unknown };
 }
 
+/**
+ * Waits for running CSS transitions (a dialog fading in is judged by its final colours, not
+ * half-way) and for the toasts of the step before to close: a toast starts fading out on its own
+ * timer, so one still on the page could be judged half-transparent while axe runs (CI saw that, as
+ * a contrast failure on a toast's <p>).
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.querySelector('.el-message') === null, undefined, { timeout: 15_000 });
+  // A function, not a string: a string predicate that has to poll is eval'd in the page, which its CSP refuses.
+  await page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 15_000 }).catch(() => undefined);
+}
+
 /** One browser with its own profile; everything the page logs as an error, and every reply ≥ 400. */
 export class ConsoleBrowser {
   readonly errors: string[] = [];
@@ -135,16 +147,9 @@ export class ConsoleBrowser {
     await this.page.waitForURL(landing, { timeout: 20_000 });
   }
 
-  /**
-   * A full-page screenshot, then axe-core: no critical or serious violation. Waits for running CSS
-   * transitions (a dialog fading in is judged by its final colours, not half-way), and for the
-   * toasts of the step before to close: a toast starts fading out on its own timer, so one still on
-   * the page could be judged half-transparent while axe runs (CI saw that once, as a contrast failure).
-   */
+  /** A full-page screenshot, then axe-core: no critical or serious violation, once the page has settled (settled()). */
   async check(name: string): Promise<void> {
-    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.querySelector('.el-message') === null, undefined, { timeout: 15_000 });
-    // A function, not a string: a string predicate that has to poll is eval'd in the page, which its CSP refuses.
-    await this.page.waitForFunction(() => (globalThis as unknown as PageWithAnimations).document.getAnimations().every((animation) => animation.playState !== 'running'), undefined, { timeout: 15_000 }).catch(() => undefined);
+    await settled(this.page);
     await this.page.screenshot({ path: join(SCREENSHOTS, `${this.prefix}-${name}.png`), fullPage: true, animations: 'disabled' });
     const results = await new AxeBuilder({ page: this.page }).analyze();
     const serious = results.violations
