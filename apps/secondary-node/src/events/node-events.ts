@@ -1,3 +1,4 @@
+import type { NormalisedEvent } from '@idis/epcis';
 import type { EntityManager } from 'typeorm';
 
 /** How an identifier changed; statistics count registrations by it. */
@@ -24,6 +25,18 @@ export interface FilingEnterprise {
   contactName: string;
   contactPhone: string;
   contactEmail: string;
+}
+
+/** The events one transaction added to epcis_events (signal `epcis.events-committed`). */
+export interface CommittedEvents {
+  /** How many rows the transaction added. */
+  stored: number;
+  /**
+   * The transaction's record_time (PostgreSQL now(), shared by all its events) as a UTC time key
+   * with microseconds, and the events it added, as stored; both null when not known.
+   */
+  recordTimeKey: string | null;
+  events: ReadonlyArray<{ event: NormalisedEvent; enterprisePrefix: string }> | null;
 }
 
 /** A filing the top-level node must receive, written in the transaction of the local change. */
@@ -113,9 +126,10 @@ export interface NodeSignals {
   /** The top-level node located a foreign enterprise prefix: a real prefix filed by another node. */
   'foreign-prefix.located': [prefixKey: string];
   /**
-   * EPCIS events were committed (after the transaction): how many rows were added. Subscriptions
-   * (traceability/subscriptions) wake up on it instead of waiting for their next poll; they read
-   * what is new from the database, never from the signal.
+   * EPCIS events were committed (after the transaction), with the events themselves when the
+   * store knows them exactly as stored. Subscriptions (traceability/subscriptions) match them in
+   * memory instead of reading them back; what they were not handed (other replicas' commits, a
+   * batch with error declarations) they learn of from the database.
    */
-  'epcis.events-committed': [stored: number];
+  'epcis.events-committed': [batch: CommittedEvents];
 }

@@ -41,6 +41,12 @@ export interface BatchResult {
   counts: { stored: number; duplicates: number; errorDeclarations: number; rejected: number };
 }
 
+/** A write's result, with what the commit signal carries when the write knows it (the plain path). */
+interface WrittenBatch extends BatchResult {
+  recordTimeKey?: string | null;
+  added?: StoreItem[];
+}
+
 /** The unique eventID across owners: an insert that meets it reuses another enterprise's eventID. */
 export const EVENT_ID_CONSTRAINT = 'uq_epcis_events_event_id';
 
@@ -113,8 +119,10 @@ export class EventStore {
             if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, written.outcomes, audit) });
             return written;
           });
-    if (result.counts.stored > 0) this.events.signal('epcis.events-committed', result.counts.stored);
-    return result;
+    if (result.counts.stored > 0) {
+      this.events.signal('epcis.events-committed', { stored: result.counts.stored, recordTimeKey: result.recordTimeKey ?? null, events: result.added ?? null });
+    }
+    return { outcomes: result.outcomes, counts: result.counts };
   }
 
   /** Which of these eventIDs another enterprise than `prefixKey` already uses (they cannot be stored for it). */
@@ -133,7 +141,7 @@ export class EventStore {
     return Object.fromEntries(rows.map((row) => [row.name, Number(row.value)]));
   }
 
-  private async writeBatch(manager: EntityManager, items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+  private async writeBatch(manager: EntityManager, items: StoreItem[], rejects: RejectRecord[]): Promise<WrittenBatch> {
     const outcomes: StoreOutcome[] = new Array(items.length);
     // The first copy of an eventId of one owner in the batch is the candidate; later copies are
     // duplicates of it. (The same eventId of two owners makes the insert fail: a conflict.)
@@ -188,7 +196,7 @@ export class EventStore {
    * the insert does not return was stored before (a redelivery). Edges are sent for every
    * candidate and kept for the new events only.
    */
-  private async writePlainBatch(items: StoreItem[], rejects: RejectRecord[], manager: EntityManager = this.dataSource.manager): Promise<BatchResult> {
+  private async writePlainBatch(items: StoreItem[], rejects: RejectRecord[], manager: EntityManager = this.dataSource.manager): Promise<WrittenBatch> {
     const outcomes: StoreOutcome[] = new Array(items.length);
     const candidates: StoreItem[] = [];
     const first = new Map<string, number>();
@@ -205,19 +213,24 @@ export class EventStore {
     const events = eventRows(candidates, false);
     const edges = edgeColumns(candidates);
     const rejected = rejectColumns(rejects);
-    const rows: Array<{ event_id: string }> = await manager.query(
+    const rows: Array<{ event_id: string; record_time_key: string }> = await manager.query(
       PLAIN_BATCH_SQL,
       [events, ...edges, ...rejected, duplicatesInBatch, candidates.length, rejects.length],
     );
     const inserted = new Set(rows.map((row) => row.event_id));
-    for (const index of first.values()) outcomes[index] = inserted.has(items[index].event.eventId) ? 'stored' : 'duplicate';
+    const added: StoreItem[] = [];
+    for (const index of first.values()) {
+      const stored = inserted.has(items[index].event.eventId);
+      outcomes[index] = stored ? 'stored' : 'duplicate';
+      if (stored) added.push(items[index]);
+    }
     const counts = {
       stored: inserted.size,
       duplicates: duplicatesInBatch + candidates.length - inserted.size,
       errorDeclarations: 0,
       rejected: rejects.length,
     };
-    return { outcomes, counts };
+    return { outcomes, counts, recordTimeKey: rows.length > 0 ? rows[0].record_time_key : null, added };
   }
 
   /** Inserts events, returns the eventIds that were new. */
@@ -341,7 +354,8 @@ const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source
  * A batch without error declarations as one statement: INSERT_EVENTS_SQL ($1), the edges of
  * the events it inserted (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
  * edgeColumns), the rejects ($14–$20, see rejectColumns) and the counters: $21 duplicates within
- * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted.
+ * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted,
+ * with the transaction's record time (now(), the record_time of every row it inserted) as a time key.
  */
 const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
   new_identifiers AS (
@@ -370,7 +384,7 @@ const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
      WHERE v.value > 0
      ORDER BY v.name
     ON CONFLICT (name) DO UPDATE SET value = c.value + EXCLUDED.value)
-  SELECT event_id FROM ins`;
+  SELECT event_id, (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS record_time_key FROM ins`;
 
 /**
  * The parameter of INSERT_EVENTS_SQL: the events as one JSON array (one string for pg to send as

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type RawEvent, toStoredEvent } from '../query/event-query.repository';
-import { comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
+import type { NormalisedEvent } from '@idis/epcis';
+import type { CommittedEvents } from '../../events/node-events';
+import { compareEventIds, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
 
 const TIME_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -28,6 +30,17 @@ export interface FeedSlice {
   upTo: FeedPosition;
 }
 
+/** What an advance made final: the new events in record-time order, and the new end of the feed. */
+export interface FeedAdvance {
+  events: FeedEvent[];
+  end: FeedPosition;
+}
+
+/** Most record-time groups (transactions) one advance looks at. */
+const MAX_GROUPS = 1_000;
+/** Most rows one advance reads back from the database (others' transactions). */
+const MAX_ADVANCE_ROWS = 20_000;
+
 /**
  * The stream of stored events in record-time order, for subscriptions.
  *
@@ -38,17 +51,27 @@ export interface FeedSlice {
  * event recorded before it is committed or never will be, so a position that passed it never has
  * to go back, and no event is skipped.
  *
- * Subscriptions that are up to date share one read: the newest events (up to 20,000) are kept in
- * memory and every subscription filters them itself (event-matcher.ts). One that lags behind
- * (a receiver that was down) reads its backlog from the database, 2,000 events at a time.
+ * The events this replica commits are handed to the feed by the store (signal
+ * `epcis.events-committed`, publish()), with their record time: they are never read back. Each
+ * advance moves the horizon on and checks, with one count per record time below it
+ * (`GROUP BY record_time`, an index range, no rows read), that it holds every event stored
+ * there; a record time it was not handed (another replica's commit, a batch with error
+ * declarations, or a commit whose signal is still on its way) waits one advance and is then read
+ * from the database, once for all subscriptions. The newest events (up to 20,000) are kept in
+ * memory; a subscription that lags behind (a receiver that was down) reads its backlog from the
+ * database, 2,000 events at a time.
  */
 @Injectable()
 export class EventFeed {
-  private horizonKey: string | null = null;
   private cache: { start: FeedPosition; end: FeedPosition; events: FeedEvent[] } | null = null;
-  private advancing: Promise<void> | null = null;
+  private advancing: Promise<FeedAdvance> | null = null;
   /** Counts completed advances: whatever was read as final by advance N committed before it ended. */
   private advances = 0;
+  /** Committed batches handed by the store that the feed's end has not passed yet, by record time. */
+  private pending = new Map<string, FeedEvent[]>();
+  /** Record times found without their events once: read from the database if still so at the next advance. */
+  private deferred = new Set<string>();
+  private readonly listeners: Array<(advance: FeedAdvance) => void> = [];
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -61,9 +84,21 @@ export class EventFeed {
     return this.advances;
   }
 
-  /** The current horizon as a position (computed by the last advance()). */
+  /** Where the feed ends: everything before it is final (in memory or in the database). Null before the first advance. */
   horizon(): FeedPosition | null {
-    return this.horizonKey === null ? null : { time: this.horizonKey, eventId: '' };
+    return this.cache === null ? null : this.cache.end;
+  }
+
+  /**
+   * Called at the end of every advance that made events final, in the same turn as the generation
+   * moves on: whoever holds the events after it reads its scopes after them.
+   */
+  onAdvance(listener: (advance: FeedAdvance) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
   }
 
   /**
@@ -73,15 +108,41 @@ export class EventFeed {
   idle(): void {
     if (this.advancing) return;
     this.cache = null;
-    this.horizonKey = null;
+    this.pending.clear();
+    this.deferred.clear();
   }
 
-  /** Moves the horizon on and reads what became final into the cache. One advance at a time. */
-  advance(): Promise<void> {
-    this.advancing ??= this.advanceNow().finally(() => {
-      this.advances += 1;
-      this.advancing = null;
-    });
+  /**
+   * Events this replica committed, as stored (from the signal `epcis.events-committed`). Kept
+   * until the horizon passes their record time; ignored while nobody reads the feed or when the
+   * feed has passed it already (it then has them from the database).
+   */
+  publish(batch: CommittedEvents): void {
+    const cache = this.cache;
+    if (!cache || batch.recordTimeKey === null || batch.events === null || batch.events.length === 0) return;
+    if (batch.recordTimeKey < cache.end.time) return;
+    const recordTime = new Date(batch.recordTimeKey);
+    const recordTimeMicros = instantMicros(batch.recordTimeKey);
+    const events = batch.events.map((item) => committedFeedEvent(item.event, item.enterprisePrefix, batch.recordTimeKey as string, recordTime, recordTimeMicros));
+    const known = this.pending.get(batch.recordTimeKey);
+    this.pending.set(batch.recordTimeKey, known ? known.concat(events) : events);
+  }
+
+  /** Moves the horizon on and makes what became final part of the cache. One advance at a time. */
+  advance(): Promise<FeedAdvance> {
+    this.advancing ??= this.advanceNow().then(
+      (advance) => {
+        this.advances += 1;
+        this.advancing = null;
+        if (advance.events.length > 0) for (const listener of this.listeners) listener(advance);
+        return advance;
+      },
+      (error: unknown) => {
+        this.advances += 1;
+        this.advancing = null;
+        throw error;
+      },
+    );
     return this.advancing;
   }
 
@@ -106,58 +167,102 @@ export class EventFeed {
    * from the database (at most READ_ROWS). Call advance() first at least once.
    */
   async scan(after: FeedPosition): Promise<FeedSlice> {
-    const cache = this.cache;
+    const cached = this.tail(after);
+    if (cached) return cached;
     const horizon = this.horizon();
     if (!horizon) return { events: [], upTo: after };
-    if (cache && comparePositions(after, cache.start) >= 0) {
-      if (comparePositions(after, cache.end) >= 0) return { events: [], upTo: after };
-      return { events: cache.events.slice(firstAfter(cache.events, after)), upTo: cache.end };
-    }
     if (comparePositions(after, horizon) >= 0) return { events: [], upTo: after };
     const events = await this.read(after, horizon.time, READ_ROWS);
     const upTo = events.length === READ_ROWS ? { time: events[events.length - 1].recordTimeKey, eventId: events[events.length - 1].eventId } : horizon;
     return { events, upTo };
   }
 
-  private async advanceNow(): Promise<void> {
-    const horizonKey = await this.currentHorizon();
-    if (this.horizonKey !== null && horizonKey < this.horizonKey) return; // never moves back (clock or snapshot noise)
-    const horizon = { time: horizonKey, eventId: '' };
-    if (!this.cache) {
-      // Nothing before the first horizon is cached: older positions read the database.
-      this.horizonKey = horizonKey;
-      this.cache = { start: horizon, end: horizon, events: [] };
-      return;
-    }
+  /** The cached events after `after` (and the end they reach), when the cache covers that position; else null. */
+  tail(after: FeedPosition): FeedSlice | null {
     const cache = this.cache;
-    let end = cache.end;
-    for (let reads = 0; reads < 10; reads += 1) {
-      const events = await this.read(end, horizonKey, READ_ROWS);
-      cache.events.push(...events);
-      if (events.length < READ_ROWS) {
-        end = horizon;
+    if (!cache || comparePositions(after, cache.start) < 0) return null;
+    if (comparePositions(after, cache.end) >= 0) return { events: [], upTo: after };
+    return { events: cache.events.slice(firstAfter(cache.events, after)), upTo: cache.end };
+  }
+
+  private async advanceNow(): Promise<FeedAdvance> {
+    // The horizon first, then (a later snapshot) the counts: every transaction that started before
+    // the horizon had committed when it was read, so the counts see all of its rows.
+    const horizonKey = await this.currentHorizon();
+    const cache = this.cache;
+    if (!cache) {
+      // Nothing before the first horizon is cached: older positions read the database.
+      const horizon = { time: horizonKey, eventId: '' };
+      this.cache = { start: horizon, end: horizon, events: [] };
+      this.pending.clear();
+      return { events: [], end: horizon };
+    }
+    // Never moves back (clock or snapshot noise).
+    if (horizonKey <= cache.end.time) return { events: [], end: cache.end };
+    const groups: Array<{ time: string; n: number }> = await this.dataSource.query(
+      `SELECT to_char(record_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS time, count(*)::int AS n
+         FROM epcis_events WHERE record_time >= $1::timestamptz AND record_time < $2::timestamptz
+        GROUP BY record_time ORDER BY record_time LIMIT ${MAX_GROUPS}`,
+      [cache.end.time, horizonKey],
+    );
+    let endKey = groups.length === MAX_GROUPS ? groups[groups.length - 1].time : horizonKey;
+    const taken: Array<{ time: string; events: FeedEvent[] | null }> = [];
+    const toRead: string[] = [];
+    let rows = 0;
+    for (const group of groups) {
+      if (group.time >= endKey) break;
+      const local = this.pending.get(group.time);
+      if (local && local.length === group.n) {
+        taken.push({ time: group.time, events: local });
+        continue;
+      }
+      if (!this.deferred.has(group.time) || (rows > 0 && rows + group.n > MAX_ADVANCE_ROWS)) {
+        // Not handed by the store (yet): wait one advance for its signal, then read it.
+        this.deferred.add(group.time);
+        endKey = group.time;
         break;
       }
-      const last = events[events.length - 1];
-      end = { time: last.recordTimeKey, eventId: last.eventId };
+      toRead.push(group.time);
+      taken.push({ time: group.time, events: null });
+      rows += group.n;
     }
+    const read = toRead.length === 0 ? [] : await this.readGroups(toRead);
+    const events: FeedEvent[] = [];
+    let next = 0;
+    for (const group of taken) {
+      if (group.events) {
+        if (group.events.length > 1) group.events.sort((a, b) => compareEventIds(a.eventId, b.eventId));
+        for (const event of group.events) events.push(event);
+      } else {
+        while (next < read.length && read[next].recordTimeKey === group.time) events.push(read[next++]);
+      }
+    }
+    for (const time of this.pending.keys()) if (time < endKey) this.pending.delete(time);
+    for (const time of this.deferred) if (time < endKey) this.deferred.delete(time);
+    const end = { time: endKey, eventId: '' };
+    cache.events.push(...events);
     cache.end = end;
-    this.horizonKey = horizonKey;
     if (cache.events.length > CACHED_EVENTS) {
       const dropped = cache.events.splice(0, cache.events.length - CACHED_EVENTS);
       const last = dropped[dropped.length - 1];
       cache.start = { time: last.recordTimeKey, eventId: last.eventId };
     }
+    return { events, end };
+  }
+
+  /** Every event of these record times (transactions), in position order. */
+  private async readGroups(times: string[]): Promise<FeedEvent[]> {
+    const rows: RawFeedRow[] = await this.dataSource.query(
+      `SELECT ${FEED_COLUMNS} FROM epcis_events e WHERE e.record_time = ANY($1::timestamptz[]) ORDER BY e.record_time, e.event_id COLLATE "C"`,
+      [times],
+    );
+    return rows.map(toFeedEvent);
   }
 
   /** Events with position in (after, before-horizon), in order, at most `limit`. */
   private async read(after: FeedPosition, horizonKey: string, limit: number): Promise<FeedEvent[]> {
     const rows: RawFeedRow[] = await this.dataSource.query(
-      `SELECT e.event_id, e.enterprise_prefix, e.hash_id, e.event_type, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
-              to_char(e.event_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS event_time_key,
-              to_char(e.record_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS record_time_key,
-              e.record_time, e.error_declared_at, e.error_reason, e.corrective_event_ids, e.document,
-              ARRAY(SELECT i.role || ' ' || i.identifier FROM epcis_event_identifiers i WHERE i.event_id = e.event_id) AS identifiers
+      `SELECT ${FEED_COLUMNS}
          FROM epcis_events e
         WHERE e.record_time >= $1::timestamptz AND e.record_time < $3::timestamptz
           AND (e.record_time > $1::timestamptz OR e.event_id COLLATE "C" > $2)
@@ -167,6 +272,51 @@ export class EventFeed {
     );
     return rows.map(toFeedEvent);
   }
+}
+
+const FEED_COLUMNS = `e.event_id, e.enterprise_prefix, e.hash_id, e.event_type, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
+              to_char(e.event_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS event_time_key,
+              to_char(e.record_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS record_time_key,
+              e.record_time, e.error_declared_at, e.error_reason, e.corrective_event_ids, e.document,
+              ARRAY(SELECT i.role || ' ' || i.identifier FROM epcis_event_identifiers i WHERE i.event_id = e.event_id) AS identifiers`;
+
+/**
+ * A committed event as a database read would return it, built from what the store wrote: the
+ * columns come from the same fields (INSERT_EVENTS_SQL), event_time is stored to the millisecond,
+ * record_time is the transaction's. The document is the object that was stored (jsonb may order
+ * its keys differently; the content is the same).
+ */
+export function committedFeedEvent(event: NormalisedEvent, enterprisePrefix: string, recordTimeKey: string, recordTime: Date, recordTimeMicros: number): FeedEvent {
+  const eventTimeMillis = event.eventTime.getTime();
+  const identifiers = new Array<string>(event.identifiers.length);
+  for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
+  return {
+    eventId: event.eventId,
+    enterprisePrefix,
+    eventTimeKey: timeKeyOfMillis(eventTimeMillis),
+    recordTimeKey,
+    recordTime,
+    errorDeclaredAt: null,
+    errorReason: null,
+    correctiveEventIds: null,
+    document: event.document,
+    hashId: event.hashId,
+    eventType: event.type,
+    action: event.action ?? null,
+    bizStep: event.bizStep ?? null,
+    disposition: event.disposition ?? null,
+    readPoint: event.readPoint ?? null,
+    bizLocation: event.bizLocation ?? null,
+    eventTimeMicros: eventTimeMillis * 1000,
+    recordTimeMicros,
+    identifiers,
+  };
+}
+
+/** The time key (to_char …US"Z") of an instant given in milliseconds. */
+function timeKeyOfMillis(millis: number): string {
+  const iso = new Date(millis).toISOString();
+  return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : iso;
 }
 
 /** Index of the first event after `after` (binary search; events are in position order). */

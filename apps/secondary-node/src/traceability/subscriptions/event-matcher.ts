@@ -86,6 +86,110 @@ export function eventMatches(filter: EventFilter, visible: VisiblePrefixes, even
   return true;
 }
 
+/** A named query's filter as a function of one event (scope not included: it is applied at delivery). */
+export type EventPredicate = (event: FeedEvent) => boolean;
+
+/**
+ * Compiles a SimpleEventQuery filter once into a predicate: sets instead of list scans, instants
+ * read once (to the microsecond, as PostgreSQL reads them), one closure per condition. It matches
+ * exactly what EventQueryRepository.page matches in SQL (the unit and property specs compare them);
+ * subscriptions evaluate it on every new event that their index (subscription-index.ts) hands them.
+ */
+export function compileFilter(filter: EventFilter): EventPredicate {
+  const tests: EventPredicate[] = [];
+  const inSet = (values: string[] | null, read: (event: FeedEvent) => string | null) => {
+    if (!values) return;
+    const set = new Set(values);
+    tests.push((event) => {
+      const value = read(event);
+      return value !== null && value !== undefined && set.has(value);
+    });
+  };
+  inSet(filter.eventTypes, (event) => event.eventType);
+  if (filter.geEventTime) {
+    const bound = pgInstantMicros(filter.geEventTime);
+    tests.push((event) => event.eventTimeMicros >= bound);
+  }
+  if (filter.ltEventTime) {
+    const bound = pgInstantMicros(filter.ltEventTime);
+    tests.push((event) => event.eventTimeMicros < bound);
+  }
+  if (filter.geRecordTime) {
+    const bound = pgInstantMicros(filter.geRecordTime);
+    tests.push((event) => event.recordTimeMicros >= bound);
+  }
+  if (filter.ltRecordTime) {
+    const bound = pgInstantMicros(filter.ltRecordTime);
+    tests.push((event) => event.recordTimeMicros < bound);
+  }
+  inSet(filter.bizSteps, (event) => event.bizStep);
+  inSet(filter.dispositions, (event) => event.disposition);
+  inSet(filter.readPoints, (event) => event.readPoint);
+  inSet(filter.bizLocations, (event) => event.bizLocation);
+  if (filter.eventIds) {
+    const ids = new Set(filter.eventIds);
+    tests.push((event) => ids.has(event.eventId) || ids.has(event.hashId));
+  }
+  if (filter.anyEpc) {
+    const wanted = new Set(filter.anyEpc);
+    tests.push((event) => event.identifiers.some((edge) => wanted.has(identifierOf(edge))));
+  }
+  for (const match of filter.matches) {
+    const exact = new Set(match.exact);
+    const prefixes = match.prefixes;
+    const roles = match.roles === null ? null : new Set(match.roles);
+    tests.push((event) =>
+      event.identifiers.some((edge) => {
+        const space = edge.indexOf(' ');
+        if (roles !== null && !roles.has(edge.slice(0, space))) return false;
+        const identifier = edge.slice(space + 1);
+        if (exact.has(identifier)) return true;
+        for (const prefix of prefixes) if (identifier.startsWith(prefix)) return true;
+        return false;
+      }),
+    );
+  }
+  for (const field of filter.exists) {
+    const condition = existsCondition(field);
+    if ('column' in condition) {
+      const read = EXISTS_FIELDS[condition.column];
+      if (!read) throw new Error(`EXISTS_ column ${condition.column} is not read by subscriptions`);
+      tests.push((event) => read(event) !== null && read(event) !== undefined);
+    } else {
+      const key = condition.key;
+      tests.push((event) => Object.prototype.hasOwnProperty.call(event.document, key));
+    }
+  }
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0];
+  return (event) => {
+    for (let k = 0; k < tests.length; k += 1) if (!tests[k](event)) return false;
+    return true;
+  };
+}
+
+/**
+ * Microseconds since the epoch of a query instant exactly as PostgreSQL reads it into a
+ * timestamptz: the fraction of a second is parsed as a double and rounded to the microsecond with
+ * rint() (half to even), so 7 to 9 fractional digits round as they do in SQL (instantMicros drops them).
+ */
+export function pgInstantMicros(text: string): number {
+  const fraction = /T\d{2}:\d{2}(?::\d{2})?(\.\d+)/.exec(text);
+  const whole = fraction ? text.replace(fraction[1], '') : text;
+  const seconds = Date.parse(whole);
+  if (Number.isNaN(seconds)) throw new Error(`not an instant: ${text}`);
+  return seconds * 1000 + (fraction ? rint(Number(`0${fraction[1]}`) * 1_000_000) : 0);
+}
+
+/** C's rint() under the default rounding mode: to the nearest integer, ties to even. */
+function rint(x: number): number {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  if (rest > 0.5) return floor + 1;
+  if (rest < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 function includes(values: string[], value: string | null): boolean {
   return value !== null && values.includes(value);
 }

@@ -9,7 +9,9 @@ import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/t
 import type { EventFilter } from '../query/event-query';
 import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
 import { EventFeed } from './event-feed';
-import { comparePositions, eventMatches, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
+import { comparePositions, compileFilter, type EventPredicate, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
+import type { FeedAdvance } from './event-feed';
+import { SubscriptionIndex } from './subscription-index';
 import { deliveryId, NamedQueriesService, parseDefinition } from './named-queries.service';
 import { SubscriptionsRepository, type SubscriptionRow } from './subscriptions.repository';
 import { SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from './subscriptions.config';
@@ -44,7 +46,19 @@ export interface Channel {
   passedOver: number;
   /** Since when matching events have waited for a delivery that is not full yet (0: none wait). */
   pendingSince: number;
+  /** The filter compiled once (compileFilter). */
+  matches: EventPredicate;
+  /**
+   * Up to date (the feed's cache covers its position): the matching events in (cursor,
+   * queuedUpTo], handed over by every advance through the index. Null: it reads its backlog
+   * from the feed (the database) until it has caught up.
+   */
+  queue: FeedEvent[] | null;
+  queuedUpTo: FeedPosition;
 }
+
+/** Fields the delivery loop sets on a channel itself. */
+type OwnFields = 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore' | 'matches' | 'queue' | 'queuedUpTo';
 
 const CLAIM_LIMIT = 10_000;
 const IDLE_SAVE_MS = 3_000;
@@ -54,6 +68,8 @@ const STEPS_PER_RUN = 20;
 const MIN_TICK_GAP_MS = 100;
 /** Acknowledgements arriving within this are written with one statement. */
 const ACK_GROUP_MS = 5;
+/** A subscription with more matching events waiting than this (a receiver that is down) reads them from the database instead. */
+const MAX_QUEUED = 10_000;
 
 /**
  * Pushes new events of named queries to their subscribers, once each and in record-time order.
@@ -63,6 +79,13 @@ const ACK_GROUP_MS = 5;
  * each subscription is delivered by one replica at a time; a WebSocket subscription is delivered
  * by the replica that holds its connection. It wakes up when this replica committed events
  * (signal `epcis.events-committed`) and every EPCIS_SUBSCRIPTION_POLL_MS for the others'.
+ *
+ * Matching is done once per event, at the feed's advance, not once per subscription and read:
+ * the subscriptions that are up to date are filed in an index (subscription-index.ts) by a
+ * condition of their filter; each new event is offered to the few its values select, whose
+ * compiled predicates (compileFilter) decide, and queued on those that match. A subscription that
+ * lags (a receiver that was down, a restart) reads its backlog from the database until it has
+ * caught up with the feed's cache, then joins the index.
  *
  * One delivery carries at most EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT events and is the only one
  * outstanding for its subscription; the position moves (durably, for webhooks) only after the
@@ -76,6 +99,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   private readonly logger = new Logger('EpcisSubscriptions');
   readonly replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly channels = new Map<string, Channel>();
+  private readonly index = new SubscriptionIndex<Channel>();
   private readonly sender: WebhookSender;
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -105,7 +129,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
-    this.unsubscribe.push(this.hub.onSignal('epcis.events-committed', () => this.wake()));
+    this.unsubscribe.push(
+      this.hub.onSignal('epcis.events-committed', (batch) => {
+        this.feed.publish(batch);
+        this.wake();
+      }),
+    );
+    this.unsubscribe.push(this.feed.onAdvance((advance) => this.match(advance)));
     this.unsubscribe.push(
       this.queries.onSubscriptionCreated(() => {
         this.nextClaimAt = 0;
@@ -138,16 +168,26 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   }
 
   /** A WebSocket subscription delivered by this replica until `remove` is called or its transport refuses. */
-  addStream(channel: Omit<Channel, 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore'>): { channel: Channel; remove: () => void } {
-    const full: Channel = { ...channel, key: `stream:${randomUUID()}`, busy: false, closed: false, savedAt: Date.now(), passedOver: 0, pendingSince: 0, attempts: 0, notBefore: 0 };
+  addStream(channel: Omit<Channel, OwnFields>): { channel: Channel; remove: () => void } {
+    const full: Channel = {
+      ...channel,
+      key: `stream:${randomUUID()}`,
+      busy: false,
+      closed: false,
+      savedAt: Date.now(),
+      passedOver: 0,
+      pendingSince: 0,
+      attempts: 0,
+      notBefore: 0,
+      matches: compileFilter(channel.filter),
+      queue: null,
+      queuedUpTo: channel.cursor,
+    };
     this.channels.set(full.key, full);
     this.wake();
     return {
       channel: full,
-      remove: () => {
-        full.closed = true;
-        this.channels.delete(full.key);
-      },
+      remove: () => this.drop(full),
     };
   }
 
@@ -190,7 +230,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       await this.feed.advance();
       const now = Date.now();
       for (const channel of this.channels.values()) {
-        if (!channel.busy && !channel.closed && channel.notBefore <= now) this.start(channel);
+        if (!channel.busy && !channel.closed && channel.notBefore <= now && hasWork(channel, now)) this.start(channel);
       }
     } catch (error) {
       this.logger.warn(`subscription tick failed: ${(error as Error).message}`);
@@ -221,26 +261,84 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     this.wake();
   }
 
+  /**
+   * Hands the events an advance made final to the up-to-date subscriptions they match: each event
+   * to the candidates the index selects, queued in record-time order on those whose predicate holds.
+   * Runs in the same turn as the feed's generation moves on (see scopeOf).
+   */
+  private match(advance: FeedAdvance): void {
+    if (this.index.size > 0) {
+      for (const event of advance.events) {
+        const candidates = this.index.candidates(event);
+        if (candidates.length === 0) continue;
+        const position = positionOf(event);
+        for (const channel of candidates) {
+          if (channel.queue !== null && comparePositions(position, channel.queuedUpTo) > 0 && channel.matches(event)) channel.queue.push(event);
+        }
+      }
+    }
+    for (const channel of this.channels.values()) {
+      if (channel.queue === null) continue;
+      if (comparePositions(advance.end, channel.queuedUpTo) > 0) channel.queuedUpTo = advance.end;
+      if (channel.queue.length === 0 && !channel.busy && comparePositions(channel.queuedUpTo, channel.cursor) > 0) {
+        // Nothing matched: the position passes over (saved every IDLE_SAVE_MS by a run, see hasWork).
+        channel.cursor = channel.queuedUpTo;
+        channel.passedOver += 1;
+        continue;
+      }
+      // A receiver that is down would make the queue grow without end: it reads from the database instead.
+      if (channel.queue.length > MAX_QUEUED) this.toBacklog(channel);
+    }
+  }
+
+  /** Joins the index when the feed's cache covers the channel's position (its matching cached events are queued). */
+  private catchUp(channel: Channel): void {
+    const tail = this.feed.tail(channel.cursor);
+    if (!tail) return;
+    channel.queue = tail.events.filter(channel.matches);
+    channel.queuedUpTo = tail.upTo;
+    this.index.add(channel, channel.filter);
+  }
+
+  /** Leaves the index: the channel reads from the feed (the database) again. */
+  private toBacklog(channel: Channel): void {
+    channel.queue = null;
+    this.index.remove(channel);
+  }
+
   /** One delivery (or one stretch of non-matching events passed over). True when more may be waiting. */
   private async step(channel: Channel): Promise<boolean> {
     const generation = this.feed.generation();
-    const slice = await this.feed.scan(channel.cursor);
-    const horizon = this.feed.horizon();
-    const behind = horizon !== null && comparePositions(slice.upTo, horizon) < 0;
-    const candidates = slice.events.filter((event) => eventMatches(channel.filter, 'all', event));
+    if (channel.queue === null) this.catchUp(channel);
+    let candidates: FeedEvent[];
+    let upTo: FeedPosition;
+    let behind = false;
+    let scanned = 0;
+    if (channel.queue !== null) {
+      // Taken in this turn, with the generation: every queued event was final when it began.
+      candidates = channel.queue.slice();
+      upTo = channel.queuedUpTo;
+    } else {
+      const slice = await this.feed.scan(channel.cursor);
+      const horizon = this.feed.horizon();
+      behind = horizon !== null && comparePositions(slice.upTo, horizon) < 0;
+      candidates = slice.events.filter(channel.matches);
+      upTo = slice.upTo;
+      scanned = slice.events.length;
+    }
     // The scope is read after the events were (see scopeOf), so a revoked grant takes effect at once.
     const visible = candidates.length === 0 ? 'all' : await this.scopeOf(channel.subscriber, generation);
     const allowed = candidates.filter((event) => isVisible(visible, event.enterprisePrefix));
     if (allowed.length === 0) {
-      if (comparePositions(slice.upTo, channel.cursor) > 0) {
-        channel.cursor = slice.upTo;
-        channel.passedOver += slice.events.length;
-        // Passing over events that do not match is saved now and then (a restart would read them again, nothing more).
-        if (channel.passedOver > 0 && Date.now() - channel.savedAt > IDLE_SAVE_MS) {
-          channel.passedOver = 0;
-          channel.savedAt = Date.now();
-          if (!(await channel.transport.acknowledged(channel.cursor, 0))) this.drop(channel);
-        }
+      if (comparePositions(upTo, channel.cursor) > 0) {
+        this.moveTo(channel, upTo);
+        channel.passedOver += Math.max(1, scanned);
+      }
+      // Passing over events that do not match is saved now and then (a restart would read them again, nothing more).
+      if (channel.passedOver > 0 && Date.now() - channel.savedAt > IDLE_SAVE_MS) {
+        channel.passedOver = 0;
+        channel.savedAt = Date.now();
+        if (!(await channel.transport.acknowledged(channel.cursor, 0))) this.drop(channel);
       }
       return behind;
     }
@@ -255,7 +353,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     }
     channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
-    const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : slice.upTo;
+    const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : upTo;
     const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
     const outcome = await channel.transport.send(body, batch, batch[0].eventId);
     if (!outcome.ok) {
@@ -269,11 +367,22 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       this.drop(channel);
       return false;
     }
-    channel.cursor = cursor;
+    this.moveTo(channel, cursor);
     channel.attempts = 0;
     channel.savedAt = Date.now();
     channel.passedOver = 0;
     return behind || allowed.length > batch.length;
+  }
+
+  /** The receiver has everything up to `cursor`: the queue keeps only what follows it. */
+  private moveTo(channel: Channel, cursor: FeedPosition): void {
+    channel.cursor = cursor;
+    const queue = channel.queue;
+    if (queue === null) return;
+    let done = 0;
+    while (done < queue.length && comparePositions(positionOf(queue[done]), cursor) <= 0) done += 1;
+    if (done > 0) queue.splice(0, done);
+    if (comparePositions(cursor, channel.queuedUpTo) > 0) channel.queuedUpTo = cursor;
   }
 
   /**
@@ -304,6 +413,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   private drop(channel: Channel): void {
     channel.closed = true;
     this.channels.delete(channel.key);
+    this.toBacklog(channel);
   }
 
   /** Takes or renews the leases of webhook subscriptions; forgets those this replica no longer holds. */
@@ -317,7 +427,10 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       const existing = this.channels.get(key);
       if (existing) {
         // Another replica may have delivered further while this one had lost the lease.
-        if (!existing.busy && comparePositions(row.cursor, existing.cursor) > 0) existing.cursor = row.cursor;
+        if (!existing.busy && comparePositions(row.cursor, existing.cursor) > 0) {
+          existing.cursor = row.cursor;
+          this.toBacklog(existing);
+        }
         continue;
       }
       const channel = this.webhookChannel(row);
@@ -363,11 +476,15 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       'GS1-Subscription-ID': row.id,
       'GS1-Query-Name': row.queryName,
     };
+    const filter = parseDefinition(row.parameters).filter;
     return {
       key: `webhook:${row.id}`,
       queryName: row.queryName,
       subscriptionId: row.id,
-      filter: parseDefinition(row.parameters).filter,
+      filter,
+      matches: compileFilter(filter),
+      queue: null,
+      queuedUpTo: row.cursor,
       subscriber: row.subscriber as Principal,
       cursor: row.cursor,
       attempts: row.attempts,
@@ -395,4 +512,11 @@ export function subscriptionDocument(queryName: string, subscriptionId: string, 
     creationDate: new Date().toISOString(),
     epcisBody: { queryResults: { queryName, subscriptionID: subscriptionId, resultsBody: { eventList: events.map(renderEvent) } } },
   };
+}
+
+/** Whether a run could do anything: a channel that is up to date with nothing queued and nothing to save is left alone. */
+function hasWork(channel: Channel, now: number): boolean {
+  if (channel.queue === null || channel.queue.length > 0) return true;
+  if (comparePositions(channel.queuedUpTo, channel.cursor) > 0) return true;
+  return channel.passedOver > 0 && now - channel.savedAt > IDLE_SAVE_MS;
 }
