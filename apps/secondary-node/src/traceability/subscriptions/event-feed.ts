@@ -72,6 +72,8 @@ export class EventFeed {
   /** Record times found without their events once: read from the database if still so at the next advance. */
   private deferred = new Set<string>();
   private readonly listeners: Array<(advance: FeedAdvance) => void> = [];
+  /** Events that became final since start: taken as handed by the store, or read back from the database. */
+  readonly counts = { handed: 0, readBack: 0 };
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -227,12 +229,14 @@ export class EventFeed {
       rows += group.n;
     }
     const read = toRead.length === 0 ? [] : await this.readGroups(toRead);
+    this.counts.readBack += read.length;
     const events: FeedEvent[] = [];
     let next = 0;
     for (const group of taken) {
       if (group.events) {
         if (group.events.length > 1) group.events.sort((a, b) => compareEventIds(a.eventId, b.eventId));
         for (const event of group.events) events.push(event);
+        this.counts.handed += group.events.length;
       } else {
         while (next < read.length && read[next].recordTimeKey === group.time) events.push(read[next++]);
       }
