@@ -40,6 +40,11 @@ export interface FeedAdvance {
 const MAX_GROUPS = 1_000;
 /** Most rows one advance reads back from the database (others' transactions). */
 const MAX_ADVANCE_ROWS = 20_000;
+/**
+ * Most handed events kept waiting for the horizon (a long transaction holds it back): beyond, the
+ * store's batches are not kept and are read from the database when the horizon passes them.
+ */
+const MAX_PENDING_EVENTS = 50_000;
 
 /**
  * The stream of stored events in record-time order, for subscriptions.
@@ -69,6 +74,7 @@ export class EventFeed {
   private advances = 0;
   /** Committed batches handed by the store that the feed's end has not passed yet, by record time. */
   private pending = new Map<string, FeedEvent[]>();
+  private pendingEvents = 0;
   /** Record times found without their events once: read from the database if still so at the next advance. */
   private deferred = new Set<string>();
   private readonly listeners: Array<(advance: FeedAdvance) => void> = [];
@@ -111,6 +117,7 @@ export class EventFeed {
     if (this.advancing) return;
     this.cache = null;
     this.pending.clear();
+    this.pendingEvents = 0;
     this.deferred.clear();
   }
 
@@ -122,10 +129,11 @@ export class EventFeed {
   publish(batch: CommittedEvents): void {
     const cache = this.cache;
     if (!cache || batch.recordTimeKey === null || batch.events === null || batch.events.length === 0) return;
-    if (batch.recordTimeKey < cache.end.time) return;
+    if (batch.recordTimeKey < cache.end.time || this.pendingEvents + batch.events.length > MAX_PENDING_EVENTS) return;
     const recordTime = new Date(batch.recordTimeKey);
     const recordTimeMicros = instantMicros(batch.recordTimeKey);
     const events = batch.events.map((item) => committedFeedEvent(item.event, item.enterprisePrefix, batch.recordTimeKey as string, recordTime, recordTimeMicros));
+    this.pendingEvents += events.length;
     const known = this.pending.get(batch.recordTimeKey);
     this.pending.set(batch.recordTimeKey, known ? known.concat(events) : events);
   }
@@ -197,6 +205,7 @@ export class EventFeed {
       const horizon = { time: horizonKey, eventId: '' };
       this.cache = { start: horizon, end: horizon, events: [] };
       this.pending.clear();
+      this.pendingEvents = 0;
       return { events: [], end: horizon };
     }
     // Never moves back (clock or snapshot noise).
@@ -241,7 +250,11 @@ export class EventFeed {
         while (next < read.length && read[next].recordTimeKey === group.time) events.push(read[next++]);
       }
     }
-    for (const time of this.pending.keys()) if (time < endKey) this.pending.delete(time);
+    for (const [time, batch] of this.pending) {
+      if (time >= endKey) continue;
+      this.pending.delete(time);
+      this.pendingEvents -= batch.length;
+    }
     for (const time of this.deferred) if (time < endKey) this.deferred.delete(time);
     const end = { time: endKey, eventId: '' };
     cache.events.push(...events);
