@@ -65,9 +65,9 @@ const IDLE_SAVE_MS = 3_000;
 /** Deliveries one subscription makes in a row before others get their turn. */
 const STEPS_PER_RUN = 20;
 /** Two ticks start at least this far apart (latency stays well under a second; reads stay few). */
-const MIN_TICK_GAP_MS = 100;
+const MIN_TICK_GAP_MS = 50;
 /** Acknowledgements arriving within this are written with one statement. */
-const ACK_GROUP_MS = 5;
+const ACK_GROUP_MS = 20;
 /** A subscription with more matching events waiting than this (a receiver that is down) reads them from the database instead. */
 const MAX_QUEUED = 10_000;
 
@@ -131,7 +131,12 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   onApplicationBootstrap(): void {
     this.unsubscribe.push(
       this.hub.onSignal('epcis.events-committed', (batch) => {
-        this.feed.publish(batch);
+        try {
+          this.feed.publish(batch);
+        } catch (error) {
+          // A signal listener must not throw (the store has committed): the feed reads the batch back instead.
+          this.logger.warn(`committed events not taken from memory: ${(error as Error).message}`);
+        }
         this.wake();
       }),
     );
@@ -348,6 +353,11 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       if (channel.pendingSince === 0) channel.pendingSince = now;
       if (now - channel.pendingSince < this.config.lingerMs) {
         channel.notBefore = channel.pendingSince + this.config.lingerMs;
+        // Delivered when the linger ends, not at the next tick after it.
+        const timer = setTimeout(() => {
+          if (!this.stopped && !channel.busy && !channel.closed && channel.notBefore <= Date.now()) this.start(channel);
+        }, channel.notBefore - now);
+        timer.unref();
         return false;
       }
     }
