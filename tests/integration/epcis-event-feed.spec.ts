@@ -63,6 +63,15 @@ describe('EventFeed: committed events from memory, other replicas’ from the da
       expect(held).toBeNull(); // older than the cache: a scan would read the database
       const cached = (await feed.scan({ time: first.events[0].recordTimeKey, eventId: '' })).events;
       expect(cached.map((event) => event.eventId)).toEqual(inDatabase.rows.map((row) => row.event_id));
+
+      // A feed that starts now (a replica whose first subscription arrives) reaches back to a
+      // subscription's older position with one read, then covers it from memory.
+      const later = new EventFeed(dataSource);
+      await later.advance();
+      const from = { time: first.events[0].recordTimeKey, eventId: '' };
+      expect(later.tail(from)).toBeNull();
+      expect(await later.extendBack(from)).toBe(true);
+      expect((later.tail(from) as { events: Array<{ eventId: string }> }).events.map((event) => event.eventId)).toEqual(inDatabase.rows.map((row) => row.event_id));
     } finally {
       off();
     }

@@ -36,6 +36,8 @@ export interface FeedAdvance {
   end: FeedPosition;
 }
 
+/** Backlog reads of lagging subscriptions running at once (each holds a writer connection). */
+const MAX_BACKLOG_READS = 2;
 /** Most record-time groups (transactions) one advance looks at. */
 const MAX_GROUPS = 1_000;
 /** Most rows one advance reads back from the database (others' transactions). */
@@ -78,6 +80,10 @@ export class EventFeed {
   /** Record times found without their events once: read from the database if still so at the next advance. */
   private deferred = new Set<string>();
   private readonly listeners: Array<(advance: FeedAdvance) => void> = [];
+  private extending: Promise<void> | null = null;
+  /** Backlog reads running (at most MAX_BACKLOG_READS, so lagging subscriptions never take every connection) and waiting. */
+  private backlogReads = 0;
+  private readonly backlogQueue: Array<() => void> = [];
   /** Events that became final since start: taken as handed by the store, or read back from the database. */
   readonly counts = { handed: 0, readBack: 0 };
 
@@ -182,9 +188,56 @@ export class EventFeed {
     const horizon = this.horizon();
     if (!horizon) return { events: [], upTo: after };
     if (comparePositions(after, horizon) >= 0) return { events: [], upTo: after };
-    const events = await this.read(after, horizon.time, READ_ROWS);
+    const events = await this.backlogRead(() => this.read(after, horizon.time, READ_ROWS));
     const upTo = events.length === READ_ROWS ? { time: events[events.length - 1].recordTimeKey, eventId: events[events.length - 1].eventId } : horizon;
     return { events, upTo };
+  }
+
+  /**
+   * Makes the cache start at `from` when fewer than the room it has left lie between (one read,
+   * shared by every subscription that starts there: new subscriptions, a feed that was idle).
+   * True when the cache then covers `from`. One extension at a time.
+   */
+  async extendBack(from: FeedPosition): Promise<boolean> {
+    while (this.extending) await this.extending;
+    const cache = this.cache;
+    if (!cache) return false;
+    if (comparePositions(from, cache.start) >= 0) return true;
+    let covered = false;
+    this.extending = (async () => {
+      const start = cache.start;
+      const room = CACHED_EVENTS - cache.events.length;
+      if (room <= 0) return;
+      const between = `e.record_time >= $1::timestamptz AND e.record_time <= $3::timestamptz
+              AND (e.record_time > $1::timestamptz OR e.event_id COLLATE "C" > $2)
+              AND (e.record_time < $3::timestamptz OR e.event_id COLLATE "C" <= $4)`;
+      const bounds = [from.time, from.eventId, start.time, start.eventId, room + 1];
+      // Counted first (the index, no documents): a subscription far behind is not read here.
+      const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM epcis_events e WHERE ${between} LIMIT $5) x`, bounds);
+      if (n > room) return;
+      const rows: RawFeedRow[] = await this.backlogRead(() =>
+        this.dataSource.query(`SELECT ${FEED_COLUMNS} FROM epcis_events e WHERE ${between} ORDER BY e.record_time, e.event_id COLLATE "C" LIMIT $5`, bounds),
+      );
+      // Too far back (or the cache was replaced meanwhile): the subscription reads its backlog itself.
+      if (rows.length > room || this.cache !== cache || comparePositions(cache.start, start) !== 0) return;
+      cache.events = rows.map(toFeedEvent).concat(cache.events);
+      cache.start = from;
+      covered = true;
+    })().finally(() => (this.extending = null));
+    await this.extending;
+    return covered;
+  }
+
+  /** Runs a backlog read when fewer than MAX_BACKLOG_READS run. */
+  private async backlogRead<T>(read: () => Promise<T>): Promise<T> {
+    if (this.backlogReads >= MAX_BACKLOG_READS) await new Promise<void>((resolve) => this.backlogQueue.push(resolve));
+    this.backlogReads += 1;
+    try {
+      return await read();
+    } finally {
+      this.backlogReads -= 1;
+      this.backlogQueue.shift()?.();
+    }
   }
 
   /** The cached events after `after` (and the end they reach), when the cache covers that position; else null. */

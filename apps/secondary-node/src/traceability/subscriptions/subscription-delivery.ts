@@ -55,10 +55,12 @@ export interface Channel {
    */
   queue: FeedEvent[] | null;
   queuedUpTo: FeedPosition;
+  /** Whether the feed's cache was asked to reach back to this channel since it last left the index (once is enough). */
+  extendTried: boolean;
 }
 
 /** Fields the delivery loop sets on a channel itself. */
-type OwnFields = 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore' | 'matches' | 'queue' | 'queuedUpTo';
+type OwnFields = 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore' | 'matches' | 'queue' | 'queuedUpTo' | 'extendTried';
 
 const CLAIM_LIMIT = 10_000;
 const IDLE_SAVE_MS = 3_000;
@@ -187,6 +189,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       matches: compileFilter(channel.filter),
       queue: null,
       queuedUpTo: channel.cursor,
+      extendTried: false,
     };
     this.channels.set(full.key, full);
     this.wake();
@@ -308,11 +311,18 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   /** Leaves the index: the channel reads from the feed (the database) again. */
   private toBacklog(channel: Channel): void {
     channel.queue = null;
+    channel.extendTried = false;
     this.index.remove(channel);
   }
 
   /** One delivery (or one stretch of non-matching events passed over). True when more may be waiting. */
   private async step(channel: Channel): Promise<boolean> {
+    // A subscription just before the cache (new, or the feed was idle) has the cache extended back
+    // to it, one read for all of them, instead of each reading the database.
+    if (channel.queue === null && !channel.extendTried && this.feed.tail(channel.cursor) === null) {
+      channel.extendTried = true;
+      await this.feed.extendBack(channel.cursor);
+    }
     const generation = this.feed.generation();
     if (channel.queue === null) this.catchUp(channel);
     let candidates: FeedEvent[];
@@ -495,6 +505,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       matches: compileFilter(filter),
       queue: null,
       queuedUpTo: row.cursor,
+      extendTried: false,
       subscriber: row.subscriber as Principal,
       cursor: row.cursor,
       attempts: row.attempts,
