@@ -124,7 +124,7 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
   const consumerPassword = randomBytes(12).toString('hex');
   const redisKeyPrefix = `mh-${randomBytes(3).toString('hex')}:`;
   /** One statement on the node's database (the primary). */
-  const sql = <R,>(text: string, params: unknown[] = []) => pg.primary.query<R>(text, params);
+  const sql = <R,>(text: string, params: unknown[] = []) => pg.primary.query<R>(text, params, 'idis');
 
   const replicaEnv = (name: string): Record<string, string> => {
     const br = lab.bridgeAddress;

@@ -80,6 +80,8 @@ export class RedisCluster {
             '--port', String(port),
             '--cluster-port', String(busPort),
             '--bind', ...[...new Set(['127.0.0.1', host])],
+            // Without a password, protected mode admits loopback clients only; a test's other address is a private bridge.
+            ...(host === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
             '--cluster-enabled', 'yes',
             '--cluster-config-file', join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout', String(nodeTimeoutMs),
