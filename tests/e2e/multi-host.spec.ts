@@ -397,6 +397,7 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     let publishing: Promise<PublishResult> | undefined;
     let killedAt = 0;
     let eventsAtKill = 0;
+    /** When the killed process had exited: what its address answered after that, the restarted process answered. */
     let restartedAt = 0;
     let backAt = 0;
     const load = Promise.all([...Array.from({ length: RESOLUTION_WORKERS }, (_, w) => resolver(w)), ...Array.from({ length: BATCH_WORKERS }, (_, w) => batcher(w)), approver()]);
@@ -444,8 +445,9 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     // Requests: the only failures were in flight on the killed replica when it died.
     const victimAddress = `${lab.host(VICTIM).address}:8080`;
     const failed = sent.filter((entry) => !entry.ok);
-    const inFlightAtKill = sent.filter((entry) => entry.started <= killedAt && entry.ended >= killedAt);
-    const unexplained = failed.filter((entry) => !(entry.started <= killedAt && entry.ended >= killedAt && entry.upstream.split(',').map((a) => a.trim()).includes(victimAddress)));
+    // In flight at the kill: sent before the process was gone, answered (or not) after the signal.
+    const inFlightAtKill = sent.filter((entry) => entry.started <= restartedAt && entry.ended >= killedAt);
+    const unexplained = failed.filter((entry) => !(inFlightAtKill.includes(entry) && entry.upstream.split(',').map((a) => a.trim()).includes(victimAddress)));
     const byKind = (kind: Sent['kind']) => {
       const of = sent.filter((entry) => entry.kind === kind);
       return `${of.filter((entry) => entry.ok).length}/${of.length}`;
@@ -466,24 +468,26 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     const db0 = baseline.db;
     const dbNow = await settledStatistics();
     const live = Object.fromEntries(await Promise.all(REPLICAS.map(async (name) => [name, await counters(name)] as const)));
-    const servedBy = (address: string, kind: Sent['kind'], from: number, to: number) =>
-      sent.filter((entry) => entry.ok && entry.kind === kind && answeredBy(entry.upstream) === address && entry.ended >= from && entry.ended <= to);
+    const servedBy = (address: string, kind: Sent['kind']) => sent.filter((entry) => entry.ok && entry.kind === kind && answeredBy(entry.upstream) === address);
+    /** What the killed process answered (sent before it was gone), and what the restarted one answered. */
+    const servedByKilled = (kind: Sent['kind']) => servedBy(victimAddress, kind).filter((entry) => entry.started < restartedAt);
+    const servedByRestarted = (kind: Sent['kind']) => servedBy(victimAddress, kind).filter((entry) => entry.started >= restartedAt);
     const sum = (entries: Sent[], of: (entry: Sent) => number) => entries.reduce((total, entry) => total + of(entry), 0);
     for (const name of REPLICAS.filter((candidate) => candidate !== VICTIM)) {
       const address = `${lab.host(name).address}:8080`;
-      expect({ name, resolutions: live[name].resolutions - baseline[name].resolutions }).toEqual({ name, resolutions: servedBy(address, 'resolve', 0, Infinity).length });
-      expect({ name, registrations: live[name].registrations - baseline[name].registrations }).toEqual({ name, registrations: sum(servedBy(address, 'batch', 0, Infinity), (e) => e.items) });
+      expect({ name, resolutions: live[name].resolutions - baseline[name].resolutions }).toEqual({ name, resolutions: servedBy(address, 'resolve').length });
+      expect({ name, registrations: live[name].registrations - baseline[name].registrations }).toEqual({ name, registrations: sum(servedBy(address, 'batch'), (e) => e.items) });
     }
     // The restarted replica counts from zero; it answered everything of its address after the kill.
-    expect(live[VICTIM].resolutions).toBe(servedBy(victimAddress, 'resolve', killedAt, Infinity).length);
-    expect(live[VICTIM].registrations).toBe(sum(servedBy(victimAddress, 'batch', killedAt, Infinity), (e) => e.items));
+    expect(live[VICTIM].resolutions).toBe(servedByRestarted('resolve').length);
+    expect(live[VICTIM].registrations).toBe(sum(servedByRestarted('batch'), (e) => e.items));
     const figures = (['resolutions', 'registrations'] as const).map((what) => {
       const kind = what === 'resolutions' ? 'resolve' : 'batch';
       const weight = (entry: Sent) => (kind === 'batch' ? entry.items : 1);
       const liveSum = REPLICAS.reduce((total, name) => total + live[name][what] - (name === VICTIM ? 0 : baseline[name][what]), 0);
-      const victimBeforeKill = sum(servedBy(victimAddress, kind, 0, killedAt), weight);
+      const victimBeforeKill = sum(servedByKilled(kind), weight);
       // What the killed process had counted but not flushed is lost with it: at most its last flush periods' worth.
-      const unflushable = sum(servedBy(victimAddress, kind, killedAt - 2000, killedAt), weight);
+      const unflushable = sum(servedByKilled(kind).filter((entry) => entry.ended >= killedAt - 2000), weight);
       // A request in flight on the killed replica may have been counted there and then answered by another (a GET nginx moved on).
       const inFlight = inFlightAtKill.filter((entry) => entry.kind === kind).length * (kind === 'batch' ? BATCH_SIZE : 1);
       const inDatabase = dbNow[what] - db0[what];

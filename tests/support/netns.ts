@@ -24,15 +24,18 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Why network namespaces cannot be made here, or undefined when they can: makes and deletes one
- * (root or CAP_SYS_ADMIN and the `ip` tool are needed). Synchronous, for a describe-level decision.
+ * Why this process may not make network namespaces, or undefined when it may: makes and deletes
+ * one (root or CAP_SYS_ADMIN is needed). Only a refusal counts (EPERM, EACCES): any other failure,
+ * `ip` missing included, is left for the test to meet and report. Synchronous, for a
+ * describe-level decision.
  */
 export function netnsUnavailable(): string | undefined {
   const probe = `${NETNS_PREFIX}probe-${process.pid}`;
   try {
     ip(['netns', 'add', probe]);
   } catch (error) {
-    return (error as Error).message;
+    const message = (error as Error).message;
+    return /not permitted|permission denied|EPERM|EACCES/i.test(message) ? message : undefined;
   }
   try {
     ip(['netns', 'del', probe]);
