@@ -526,6 +526,8 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     const receivedPerReplica = await Promise.all(REPLICAS.map(async (name) => (await consumerUp(name))?.receivedSinceStart ?? 0));
     process.stdout.write(`multi-host: events ${EVENTS} published at QoS 1 (${eventsAtKill} stored when the replica was killed), ${published.messagesAcked} acknowledged, ${eventsAfter} stored (${published.duplicatesAcked} duplicate acks); received since start per replica ${receivedPerReplica.join(' / ')}\n`);
     expect(eventsAfter).toBe(EVENTS);
+    // The shared subscription spread them: every replica (the restarted one since its start) took a share.
+    for (const [i, received] of receivedPerReplica.entries()) expect({ replica: REPLICAS[i], received: received > 0 }).toEqual({ replica: REPLICAS[i], received: true });
     expect(eventsMissing[0].n).toBe(0);
     expect(rejects[0].n).toBe(0);
 
