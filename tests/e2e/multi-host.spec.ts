@@ -172,16 +172,24 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     const status = await call('GET', '/api/v1/ingestion/status', undefined, operator, replicaBase(name));
     return status.status === 200 && status.body.consumer?.connections.subscribed === MQTT_CONNECTIONS ? status.body : undefined;
   };
-  /** idis_resolutions_total and idis_registrations_total of one replica, summed over outcomes. */
+  /**
+   * idis_resolutions_total and idis_registrations_total (creations) of one replica, summed over
+   * outcomes; and, to show the shared engines at work, its resolutions answered from L2 (the Redis
+   * Cluster) and its statements on the PostgreSQL replica.
+   */
   const counters = async (name: string) => {
     const { samples } = parsePrometheus((await request(replicaBase(name), 'GET', '/metrics')).text);
     let resolutions = 0;
     let registrations = 0;
+    let fromL2 = 0;
+    let onReadReplica = 0;
     for (const [key, value] of samples) {
       if (key.startsWith('idis_resolutions_total{')) resolutions += value;
+      if (key === 'idis_resolutions_total{outcome="l2"}') fromL2 += value;
       if (key.startsWith('idis_registrations_total{') && key.includes('operation="create"')) registrations += value;
+      if (key.startsWith('idis_db_replica_statements_total{')) onReadReplica += value;
     }
-    return { resolutions, registrations };
+    return { resolutions, registrations, fromL2, onReadReplica };
   };
   const stored = async () => {
     const [row] = await sql<{ resolutions: string; registrations: string }>(
@@ -499,6 +507,12 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
       expect(f.lost).toBeGreaterThanOrEqual(-f.inFlight);
       expect(f.lost).toBeLessThanOrEqual(f.unflushable);
     }
+    // The shared engines served: resolutions from L2 (the Redis Cluster), statements on the PostgreSQL replica.
+    const fromL2 = REPLICAS.map((name) => live[name].fromL2);
+    const onReadReplica = REPLICAS.map((name) => live[name].onReadReplica);
+    process.stdout.write(`multi-host: resolutions from L2 per replica ${fromL2.join(' / ')}; statements on the PostgreSQL replica per replica ${onReadReplica.join(' / ')}\n`);
+    expect(fromL2.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(onReadReplica.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
     // No acknowledged write lost: every acknowledged identifier is stored, and resolves through nginx.
     expect(acknowledged.length).toBeGreaterThan(0);
