@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimMessage } from '../../apps/enterprise-sim/src/messages';
+import { observeEventMessages } from '../support/observe-events';
 import { publishMessages, type PublishResult } from '../../apps/enterprise-sim/src/publisher';
 import { freePort } from '../support/free-port';
 import { type HttpReply, request } from '../support/http';
@@ -82,24 +82,6 @@ interface Sent {
   /** Identifiers the reply acknowledged (batches). */
   items: number;
   detail?: string;
-}
-
-function eventMessages(prefix: string, count: number): Generator<SimMessage> {
-  return (function* generate() {
-    for (let i = 0; i < count; i += 1) {
-      const eventId = `urn:uuid:${randomUUID()}`;
-      const event = {
-        type: 'ObjectEvent',
-        eventID: eventId,
-        eventTime: new Date(Date.UTC(2025, 0, 15, 8, 0, 0) + i).toISOString(),
-        eventTimeZoneOffset: '+08:00',
-        epcList: [`hdl:${prefix}/MH-${i}`],
-        action: 'OBSERVE',
-        bizStep: 'shipping',
-      };
-      yield { topic: `idis/v1/${prefix}/events`, payload: JSON.stringify(event), kind: 'events', enterprisePrefix: prefix, eventIds: [eventId], eventCount: 1 } satisfies SimMessage;
-    }
-  })();
 }
 
 /** The last address in nginx's `$upstream_addr` ("a:p, b:p" when it moved on to another replica). */
@@ -410,7 +392,7 @@ describeWithNetns('several replicas on several hosts (ip netns): SIGKILL of one 
     let backAt = 0;
     const load = Promise.all([...Array.from({ length: RESOLUTION_WORKERS }, (_, w) => resolver(w)), ...Array.from({ length: BATCH_WORKERS }, (_, w) => batcher(w)), approver()]);
     try {
-      publishing = publishMessages(eventMessages(PREFIX, EVENTS), {
+      publishing = publishMessages(observeEventMessages('idis/v1', PREFIX, EVENTS, 'MH'), {
         mqttUrl,
         username: credential.body.username,
         password: credential.body.password,
