@@ -220,7 +220,7 @@ export async function seedViaCopy(o: Omit<SeedOptions, 'target' | 'concurrency' 
       });
       await pipeline(rows, client.query(copyFrom('COPY loadtest_seed (handle_key, handle, prefix_key, "values", template_version) FROM STDIN')));
       const inserted = await client.query(
-        'INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version) SELECT handle_key, handle, prefix_key, "values", template_version FROM loadtest_seed ON CONFLICT (handle_key) DO NOTHING',
+        'INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version) SELECT handle_key, handle, prefix_key, "values", template_version FROM loadtest_seed ON CONFLICT (handle_key, prefix_key) DO NOTHING',
       );
       await client.query('COMMIT');
       result.stored += inserted.rowCount ?? 0;
