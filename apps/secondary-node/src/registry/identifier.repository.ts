@@ -170,7 +170,11 @@ export class IdentifierRepository {
     return new Map(updated.map((row) => [row.handle_key, row.before]));
   }
 
-  /** Creates or replaces one record; returns whether it was created. */
+  /**
+   * Creates or replaces one record; returns whether it was created. A partitioned table has no
+   * xmax to tell an insert from an update in RETURNING: an inserted row has version 1, an updated
+   * one at least 2 (versions start at 1 and only grow).
+   */
   async upsert(row: IdentifierRow, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const result: Array<{ created: boolean }> = await manager.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
@@ -178,7 +182,7 @@ export class IdentifierRepository {
        ON CONFLICT (handle_key, prefix_key) DO UPDATE
           SET "values" = EXCLUDED."values", template_version = EXCLUDED.template_version,
               version = identifiers.version + 1, updated_at = now()
-       RETURNING (xmax = 0) AS created`,
+       RETURNING (identifiers.version = 1) AS created`,
       [row.handleKey, row.handle, row.prefixKey, row.valuesJson, row.templateVersion],
     );
     return result[0].created;
