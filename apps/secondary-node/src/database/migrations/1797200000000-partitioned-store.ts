@@ -72,7 +72,7 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
     await queryRunner.query(`INSERT INTO "identifiers_partitioned" (${IDENTIFIER_NAMES}) SELECT ${IDENTIFIER_NAMES} FROM "identifiers"`);
     await queryRunner.query(`DROP TABLE "identifiers"`);
     await queryRunner.query(`ALTER TABLE "identifiers_partitioned" RENAME TO "identifiers"`);
-    await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "pk_identifiers" PRIMARY KEY ("handle_key", "prefix_key")`);
+    await addKey(queryRunner, 'identifiers', 'pk_identifiers', `PRIMARY KEY ("handle_key", "prefix_key")`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_version" CHECK ("version" > 0)`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_prefix_of_handle" CHECK (split_part("handle_key", '/', 1) = "prefix_key")`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "fk_identifiers_prefix" FOREIGN KEY ("prefix_key") REFERENCES "enterprise_prefixes"("prefix_key") ON DELETE RESTRICT ON UPDATE NO ACTION`);
@@ -84,8 +84,8 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
     await queryRunner.query(`INSERT INTO "epcis_events_partitioned" (${EVENT_NAMES}) SELECT ${EVENT_NAMES} FROM "epcis_events"`);
     await queryRunner.query(`DROP TABLE "epcis_events"`);
     await queryRunner.query(`ALTER TABLE "epcis_events_partitioned" RENAME TO "epcis_events"`);
-    await queryRunner.query(`ALTER TABLE "epcis_events" ADD CONSTRAINT "pk_epcis_events" PRIMARY KEY ("enterprise_prefix", "event_id")`);
-    await queryRunner.query(`ALTER TABLE "epcis_events" ADD CONSTRAINT "uq_epcis_events_event_id" UNIQUE ("event_id")`);
+    await addKey(queryRunner, 'epcis_events', 'pk_epcis_events', `PRIMARY KEY ("enterprise_prefix", "event_id")`);
+    await addKey(queryRunner, 'epcis_events', 'uq_epcis_events_event_id', `UNIQUE ("event_id")`);
     for (const index of EVENT_INDEXES) await queryRunner.query(index);
     for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
 
@@ -122,6 +122,20 @@ async function createHashPartitions(queryRunner: QueryRunner, parent: string, fi
     const name = `${finalName}_h${String(i).padStart(2, '0')}`;
     await queryRunner.query(`CREATE TABLE "${PARTITION_SCHEMA}"."${name}" PARTITION OF "${parent}" FOR VALUES WITH (MODULUS ${HASH_PARTITIONS}, REMAINDER ${i})`);
   }
+}
+
+/**
+ * A key on the partitioned table, made partition by partition first under the parent's name plus
+ * the partition's suffix (uq_epcis_events_event_id_h03), then on the parent, which adopts them. A
+ * violation names the partition's constraint, so code that recognises a key by name (the event
+ * store's eventID conflict) sees the parent's name in it.
+ */
+async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
+  for (let i = 0; i < HASH_PARTITIONS; i += 1) {
+    const suffix = `_h${String(i).padStart(2, '0')}`;
+    await queryRunner.query(`ALTER TABLE "${PARTITION_SCHEMA}"."${table}${suffix}" ADD CONSTRAINT "${constraint}${suffix}" ${definition}`);
+  }
+  await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" ${definition}`);
 }
 
 function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
