@@ -63,7 +63,7 @@ describe('migration PartitionedStore', () => {
     }
     await db.client.query(
       `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, record_time, biz_step, source, document, corrective_event_ids)
-       SELECT 'urn:uuid:ev-' || i, 'ni:///sha-256;' || i, 'ObjectEvent', $1::text[][1 + i % 4], timestamptz '2026-01-01Z' + i * interval '1 minute', '+08:00',
+       SELECT 'urn:uuid:ev-' || i, 'ni:///sha-256;' || i, 'ObjectEvent', ($1::text[])[1 + i % 4], timestamptz '2026-01-01Z' + i * interval '1 minute', '+08:00',
               timestamptz '2026-02-01Z' + i * interval '1 second', 'shipping', 'mqtt', jsonb_build_object('eventID', 'urn:uuid:ev-' || i),
               CASE WHEN i % 50 = 0 THEN ARRAY['urn:uuid:ev-' || (i - 1)] END
          FROM generate_series(1, $2::int) i`,
