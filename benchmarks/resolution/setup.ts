@@ -387,9 +387,16 @@ export async function settle(db: Client): Promise<void> {
 
 /** Sizes, and the plan of the node's lookup at the grown size (must be an index scan). */
 export async function describeTables(db: Client, rows: number): Promise<ScaleFacts> {
-  // A partitioned table has no storage of its own: its size is its partitions' (a plain table is its own only leaf).
+  // A partitioned table has no storage of its own: its size is its partitions' (pg_partition_tree lists
+  // nothing for a plain table, which is counted by itself).
   const sizes = async (table: string) =>
-    (await db.query<{ b: string }>(`SELECT pg_total_relation_size(relid) AS b FROM pg_partition_tree('${table}') WHERE isleaf`)).rows.map((r) => Number(r.b) / 1024 / 1024);
+    (
+      await db.query<{ b: string }>(
+        `SELECT pg_total_relation_size(c.oid) AS b FROM pg_class c WHERE c.oid = $1::regclass AND c.relkind = 'r'
+         UNION ALL SELECT pg_total_relation_size(t.relid) FROM pg_partition_tree($1::regclass) t WHERE t.isleaf`,
+        [table],
+      )
+    ).rows.map((r) => Number(r.b) / 1024 / 1024);
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const key = `${PREFIX}/${suffixOf(Math.ceil(rows / 2))}`.toLowerCase();
   // The node's lookup names the prefix (IdentifierRepository): the plan must read one partition, by index.
