@@ -157,7 +157,7 @@ async function rawUnnest(pool: Pool, batches: number, run: string, concurrency =
           name: 'bench-raw-unnest',
           text: `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
-                 ON CONFLICT (handle_key) DO NOTHING RETURNING handle_key`,
+                 ON CONFLICT (handle_key, prefix_key) DO NOTHING RETURNING handle_key`,
           values: prepared[b],
         });
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);

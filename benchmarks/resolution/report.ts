@@ -131,7 +131,7 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     `Machine: ${machine.cpu}, ${machine.memory}, ${machine.kernel}; Node ${machine.node}; ${machine.postgres} and Redis ${machine.redis} on 127.0.0.1; ` +
       `autocannon ${machine.autocannon}, Fastify ${machine.fastify}, ioredis ${machine.ioredis}, pg ${machine.pg}.`,
     '',
-    `${options.identifiers.toLocaleString('en')} identifiers seeded by SQL${options.scale ? `, grown to ${options.scaleIdentifiers.toLocaleString('en')}` : ''}; ` +
+    `${options.identifiers.toLocaleString('en')} identifiers seeded by SQL${options.scale ? `, grown to ${options.scaleIdentifiers.toLocaleString('en')} by COPY` : ''}; ` +
       `typical reply ${Buffer.byteLength(ctx.reply)} bytes. Every server in its own process, started fresh per row; load from a separate process (libs/loadgen's closed loop on autocannon, every status checked), ` +
       `${options.connections} connections, ${options.warmupSec} s warm-up (not measured) then ${options.durationSec} s measured; ${options.rounds} round${options.rounds > 1 ? 's' : ''}. ` +
       `Each node row is divided by the nearest run of its baseline in this run. Server CPU µs/req: the server process's utime+stime from /proc over the measured window ÷ requests; ` +
@@ -235,7 +235,9 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     );
     if (scaleFacts) {
       lines.push(
-        `At ${scaleFacts.rows.toLocaleString('en')} rows: identifiers ${fmt(scaleFacts.identifiersTableMb)} MB, ${BASELINE_TABLE} ${fmt(scaleFacts.baselineTableMb)} MB (with indexes); ` +
+        `At ${scaleFacts.rows.toLocaleString('en')} rows: identifiers ${fmt(scaleFacts.identifiersTableMb)} MB in ${scaleFacts.identifierPartitions} partition${scaleFacts.identifierPartitions === 1 ? '' : 's'} ` +
+          `(the largest ${fmt(scaleFacts.largestIdentifierPartitionMb)} MB: the partition key is the enterprise prefix and every seeded identifier is under one prefix, the worst case for partitioning), ` +
+          `${BASELINE_TABLE} ${fmt(scaleFacts.baselineTableMb)} MB (with indexes); ` +
           `plan of the lookup: \`${scaleFacts.plan}\`.`,
       );
     }

@@ -7,8 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { creditCodeCheckCharacter } from '@idis/identifier';
 import { onCleanup } from '../../tests/support/benchmark/cleanup';
 import { BASELINE_SERVER, type RunningNode, startNodeProcess, startServerProcess } from '../../tests/support/benchmark/server-process';
@@ -139,15 +142,81 @@ export function needsZipfStore(options: Options): boolean {
   return !options.scale && (options.steps ?? DEFAULT_STEPS).includes('h');
 }
 
-/** `--scale`: grows both tables to --scale-identifiers rows, settles them, and describes them at that size. */
+/**
+ * `--scale`: grows both tables to the scale size by COPY (rows made here, streamed on two connections
+ * at once, one half of the range each, so that PostgreSQL parses and indexes on both cores), settles
+ * them, and describes them at that size.
+ */
 export async function growTables(ctx: Context): Promise<ScaleFacts> {
   const { db, options, reply } = ctx;
   const started = Date.now();
-  await seedIdentifiers(db, options.identifiers + 1, options.scaleIdentifiers);
-  await seedBaselineTable(db, reply, options.identifiers + 1, options.scaleIdentifiers);
+  const second = new Client({ connectionString: ctx.databaseUrl, statement_timeout: 60 * 60_000 });
+  await second.connect();
+  try {
+    const from = options.identifiers + 1;
+    const middle = from + Math.floor((options.scaleIdentifiers - from) / 2);
+    await Promise.all([copyIdentifiers(db, from, middle), copyIdentifiers(second, middle + 1, options.scaleIdentifiers)]);
+    log(`copied ${(options.scaleIdentifiers - options.identifiers).toLocaleString('en')} identifiers in ${round((Date.now() - started) / 1000)} s`);
+    await Promise.all([copyBaselineRows(db, reply, from, middle), copyBaselineRows(second, reply, middle + 1, options.scaleIdentifiers)]);
+    log(`copied as many baseline rows; ${round((Date.now() - started) / 1000)} s so far`);
+  } finally {
+    await second.end();
+  }
   await settle(db);
   log(`grew both tables to ${options.scaleIdentifiers.toLocaleString('en')} rows in ${round((Date.now() - started) / 1000)} s`);
   return describeTables(db, options.scaleIdentifiers);
+}
+
+/** Rows per COPY statement (one transaction each: a failure loses one chunk's work, not the whole growth). */
+const COPY_CHUNK = 1_000_000;
+
+/** Streams `rowOf(from..to)` into `copySql`, one COPY per COPY_CHUNK rows. */
+async function copyRows(db: Client, copySql: string, from: number, to: number, rowOf: (i: number) => string): Promise<void> {
+  for (let start = from; start <= to; start += COPY_CHUNK) {
+    const end = Math.min(to, start + COPY_CHUNK - 1);
+    let i = start;
+    const rows = new Readable({
+      read() {
+        let lines = '';
+        for (let n = 0; n < 1000 && i <= end; n += 1, i += 1) lines += rowOf(i);
+        this.push(lines);
+        if (i > end) this.push(null);
+      },
+    });
+    await pipeline(rows, db.query(copyFrom(copySql)));
+  }
+}
+
+/** A field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** The same rows as seedIdentifiers (its values, as JSON text that jsonb stores alike), by COPY. */
+export async function copyIdentifiers(db: Client, from: number, to: number): Promise<void> {
+  if (String(to).length > PAD) throw new Error(`identifier numbers up to ${to} do not fit ${PAD} digits`);
+  const timestamp = `${new Date().toISOString().slice(0, 19)}Z`;
+  const value = (index: number, type: string, data: string, extra = '') =>
+    `{"index":${index},"type":"${type}","data":{"format":"string","value":${JSON.stringify(data)}},"ttl":86400,"timestamp":"${timestamp}"${extra}}`;
+  const prefixKey = PREFIX.toLowerCase();
+  await copyRows(db, 'COPY identifiers (handle_key, handle, prefix_key, "values") FROM STDIN', from, to, (i) => {
+    const padded = String(i).padStart(PAD, '0');
+    const handle = `${PREFIX}/${SUFFIX_PREFIX}${padded}`;
+    const values = [
+      value(1, 'URL', `https://tools.example.cn/p/${padded}`),
+      value(2000, 'name', `锂电冲击扳手 JXDY-${i}`),
+      value(2001, 'model', 'JXDY2106'),
+      ...(i % 50 === 0 ? [value(300, 'INTERNAL_NOTE', `QA lot ${i}`, ',"permissions":"1100"')] : []),
+    ];
+    return `${copyText(handle.toLowerCase())}\t${copyText(handle)}\t${prefixKey}\t${copyText(`[${values.join(',')}]`)}\n`;
+  });
+}
+
+/** The same rows as seedBaselineTable, by COPY. */
+export async function copyBaselineRows(db: Client, reply: string, from: number, to: number): Promise<void> {
+  const replyField = copyText(reply);
+  const keyStart = `${PREFIX}/${SUFFIX_PREFIX}`.toLowerCase();
+  await copyRows(db, `COPY ${BASELINE_TABLE} (handle_key, reply) FROM STDIN`, from, to, (i) => `${copyText(keyStart)}${String(i).padStart(PAD, '0')}\t${replyField}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,12 +387,31 @@ export async function settle(db: Client): Promise<void> {
 
 /** Sizes, and the plan of the node's lookup at the grown size (must be an index scan). */
 export async function describeTables(db: Client, rows: number): Promise<ScaleFacts> {
-  const size = async (table: string) => Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('${table}') AS b`)).rows[0].b) / 1024 / 1024;
+  // A partitioned table has no storage of its own: its size is its partitions' (pg_partition_tree lists
+  // nothing for a plain table, which is counted by itself).
+  const sizes = async (table: string) =>
+    (
+      await db.query<{ b: string }>(
+        `SELECT pg_total_relation_size(c.oid) AS b FROM pg_class c WHERE c.oid = $1::regclass AND c.relkind = 'r'
+         UNION ALL SELECT pg_total_relation_size(t.relid) FROM pg_partition_tree($1::regclass) t WHERE t.isleaf`,
+        [table],
+      )
+    ).rows.map((r) => Number(r.b) / 1024 / 1024);
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const key = `${PREFIX}/${suffixOf(Math.ceil(rows / 2))}`.toLowerCase();
-  const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM identifiers WHERE handle_key = $1`, [key])).rows
+  // The node's lookup names the prefix (IdentifierRepository): the plan must read one partition, by index.
+  const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM identifiers WHERE handle_key = $1 AND prefix_key = split_part($1, '/', 1)`, [key])).rows
     .map((r) => r['QUERY PLAN'].trim())
     .join(' / ');
-  return { rows, identifiersTableMb: round(await size('identifiers')), baselineTableMb: round(await size(BASELINE_TABLE)), plan };
+  const identifierPartitions = await sizes('identifiers');
+  return {
+    rows,
+    identifiersTableMb: round(sum(identifierPartitions)),
+    identifierPartitions: identifierPartitions.length,
+    largestIdentifierPartitionMb: round(Math.max(...identifierPartitions)),
+    baselineTableMb: round(sum(await sizes(BASELINE_TABLE))),
+    plan,
+  };
 }
 
 export async function typicalReply(baseUrl: string): Promise<{ reply: string; contentType: string }> {

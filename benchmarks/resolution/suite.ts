@@ -21,7 +21,8 @@ export const ZIPF_H_S = 0.99;
 export const HIT_RATIO_MARGIN_POINTS = 10;
 /** Row (h): what the node's heap grew by for its L1 may exceed the L1 byte bound by at most this share. */
 export const L1_HEAP_TOLERANCE = 0.1;
-export const PAD = 7;
+/** Digits of a seeded identifier's number: room for the scale check's 10,000,000 (and up to 99,999,999). */
+export const PAD = 8;
 export const SEED_BATCH = 100_000;
 export const BASELINE_TABLE = 'bench_baseline_replies';
 export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -184,6 +185,9 @@ export interface Federation {
 export interface ScaleFacts {
   rows: number;
   identifiersTableMb: number;
+  /** Leaf partitions of identifiers (1: not partitioned), and the largest one with its indexes. */
+  identifierPartitions: number;
+  largestIdentifierPartitionMb: number;
   baselineTableMb: number;
   plan: string;
 }
@@ -220,8 +224,9 @@ export function parseOptions(args: string[]): Options {
     zipfS: number('zipf-s', 1.0, 0.1, 3),
     rounds: Math.floor(number('rounds', 1, 1, 10)),
     seed: Math.floor(number('seed', 1, 0, 2 ** 31)),
-    scale: args.includes('--scale'),
-    scaleIdentifiers: Math.floor(number('scale-identifiers', 1_000_000, 1000, 9_999_999)),
+    // `--scale` (10,000,000 rows), `--scale=N`, or `--scale --scale-identifiers=N`.
+    scale: args.some((a) => a === '--scale' || a.startsWith('--scale=')),
+    scaleIdentifiers: Math.floor(number(args.some((a) => a.startsWith('--scale=')) ? 'scale' : 'scale-identifiers', 10_000_000, 1000, 99_999_999)),
     timeLimitMinutes: number('time-limit-minutes', 60, 1, 24 * 60),
     steps: parseSteps(args.find((a) => a.startsWith('--steps='))),
     zipfIdentifiers: Math.floor(number('zipf-identifiers', 10_000_000, 1000, 99_999_999)),
@@ -234,6 +239,7 @@ export function parseOptions(args: string[]): Options {
   if (options.workingSet > options.identifiers) throw new Error('--working-set must not exceed --identifiers');
   if (options.scale && options.steps) throw new Error('--steps cannot be combined with --scale');
   if (options.scale && options.scaleIdentifiers <= options.identifiers) throw new Error('--scale-identifiers must exceed --identifiers');
+  if (args.some((a) => a.startsWith('--scale=')) && args.some((a) => a.startsWith('--scale-identifiers='))) throw new Error('give the size once: --scale=N or --scale-identifiers=N');
   return options;
 }
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimMessage } from '../../apps/enterprise-sim/src/messages';
+import { observeEventMessages } from '../support/observe-events';
 import { publishMessages } from '../../apps/enterprise-sim/src/publisher';
 import { freePort } from '../support/free-port';
 import { bootstrapDynsec } from '../support/mosquitto-dynsec';
@@ -26,22 +26,6 @@ const N = Number(process.env.INGESTION_KILL_EVENTS ?? 3000);
 /** The node's HTTP API (JSON replies only). */
 function http(base: string, method: string, path: string, body?: unknown, token?: string) {
   return request(base, method, path, { body, token, redirect: 'follow', requireJson: true });
-}
-
-function* eventMessages(topicRoot: string, prefix: string, count: number): Generator<SimMessage> {
-  for (let i = 0; i < count; i += 1) {
-    const eventId = `urn:uuid:${randomUUID()}`;
-    const event = {
-      type: 'ObjectEvent',
-      eventID: eventId,
-      eventTime: new Date(Date.UTC(2025, 0, 15, 8, 0, 0) + i).toISOString(),
-      eventTimeZoneOffset: '+08:00',
-      epcList: [`hdl:${prefix}/KILL-${i}`],
-      action: 'OBSERVE',
-      bizStep: 'shipping',
-    };
-    yield { topic: `${topicRoot}/${prefix}/events`, payload: JSON.stringify(event), kind: 'events', enterprisePrefix: prefix, eventIds: [eventId], eventCount: 1 };
-  }
 }
 
 describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real process)', () => {
@@ -116,7 +100,7 @@ describe('ingestion survives SIGKILL of the node mid-stream (own Mosquitto, real
     const storedCount = async () => Number((await db.client.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
 
     // Publish at a steady rate, so that the kill lands mid-stream.
-    const publishing = publishMessages(eventMessages(topicRoot, '88.118.8', N), {
+    const publishing = publishMessages(observeEventMessages(topicRoot, '88.118.8', N, 'KILL'), {
       mqttUrl,
       username: credential.body.username,
       password: credential.body.password,

@@ -14,7 +14,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_KEY_PREFIX = `e2e-replicas-${randomBytes(4).toString('hex')}:`;
 const HANDLES = Array.from({ length: 10 }, (_, i) => `${PREFIX}/replicated-${i}`);
 /** The resolution statement as pg_stat_statements normalises it (IdentifierRepository.fetchForResolution). */
-const RESOLUTION_STATEMENT = `%i.handle_key = ANY($1::varchar[])%`;
+const RESOLUTION_STATEMENT = `%JOIN identifiers i ON i.handle_key = k.key%`;
 
 function call(base: string, method: string, path: string, body?: unknown, token?: string) {
   return request(base, method, path, { body, token, redirect: 'follow', requireJson: true });

@@ -133,7 +133,11 @@ export class PgReplicaPair {
     }
   }
 
-  static async start(options: { settings?: string[] } = {}): Promise<PgReplicaPair> {
+  /**
+   * `settings`: postgresql.conf lines after the defaults (a later line wins); `hba`: pg_hba.conf
+   * lines added to the primary's (the replica's copy has them too), e.g. trust for a test subnet.
+   */
+  static async start(options: { settings?: string[]; hba?: string[] } = {}): Promise<PgReplicaPair> {
     for (const tool of ['initdb', 'pg_basebackup', 'postgres']) {
       if (!existsSync(join(PG_BIN, tool))) throw new Error(`${join(PG_BIN, tool)} is missing: install postgresql-15 (or set PG_BIN)`);
     }
@@ -161,6 +165,7 @@ export class PgReplicaPair {
         ...(options.settings ?? []),
       ];
       appendFileSync(join(primaryDir, 'postgresql.conf'), [...common, `port = ${primaryPort}`, ''].join('\n'));
+      if (options.hba?.length) appendFileSync(join(primaryDir, 'pg_hba.conf'), ['', ...options.hba, ''].join('\n'));
       primary = PgReplicaPair.spawnServer('the PostgreSQL primary', primaryDir, primaryPort, user);
       await primary.ready();
       // -R writes standby.signal and primary_conninfo; -X stream copies the WAL written meanwhile.

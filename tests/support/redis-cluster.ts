@@ -33,6 +33,11 @@ export interface RedisClusterOptions {
   replicasPerMaster?: number;
   /** cluster-node-timeout: how long a silent master is waited for before its replica takes over. */
   nodeTimeoutMs?: number;
+  /**
+   * The address the nodes listen on (besides loopback) and announce to clients (default 127.0.0.1):
+   * a bridge address, for clients in other network namespaces (tests/e2e/multi-host.spec.ts).
+   */
+  host?: string;
 }
 
 /**
@@ -47,13 +52,14 @@ export class RedisCluster {
   private constructor(
     readonly nodes: ClusterNode[],
     private readonly dir: string,
+    readonly host: string,
   ) {}
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
-    const { masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2000 } = options;
+    const { masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 2000, host = '127.0.0.1' } = options;
     const dir = mkdtempSync(join(tmpdir(), 'idis-redis-cluster-'));
     const nodes: ClusterNode[] = [];
-    const cluster = new RedisCluster(nodes, dir);
+    const cluster = new RedisCluster(nodes, dir, host);
     try {
       const used = new Set<number>();
       const distinctFreePort = async () => {
@@ -73,7 +79,9 @@ export class RedisCluster {
           [
             '--port', String(port),
             '--cluster-port', String(busPort),
-            '--bind', '127.0.0.1',
+            '--bind', ...[...new Set(['127.0.0.1', host])],
+            // Without a password, protected mode admits loopback clients only; a test's other address is a private bridge.
+            ...(host === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
             '--cluster-enabled', 'yes',
             '--cluster-config-file', join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout', String(nodeTimeoutMs),
@@ -93,7 +101,7 @@ export class RedisCluster {
           return (await cluster.connection(node.port).ping()) === 'PONG';
         }, { timeoutMs: 15_000, intervalMs: 100 });
       }
-      await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], {
+      await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `${host}:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], {
         timeout: 60_000,
       });
       await cluster.waitUntilHealthy(masters, replicasPerMaster);
@@ -104,9 +112,9 @@ export class RedisCluster {
     }
   }
 
-  /** `127.0.0.1:p,127.0.0.1:p,…` of every node, for REDIS_CLUSTER_NODES. */
+  /** `host:p,host:p,…` of every node, for REDIS_CLUSTER_NODES. */
   get seeds(): string {
-    return this.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
+    return this.nodes.map((node) => `${this.host}:${node.port}`).join(',');
   }
 
   get liveNodes(): ClusterNode[] {
@@ -117,7 +125,7 @@ export class RedisCluster {
   connection(port: number): Redis {
     let connection = this.connections.get(port);
     if (!connection || connection.status === 'end') {
-      connection = new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: true });
+      connection = new Redis({ host: this.host, port, lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: true });
       connection.on('error', () => undefined);
       this.connections.set(port, connection);
     }

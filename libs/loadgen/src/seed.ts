@@ -183,7 +183,9 @@ function copyField(value: string): string {
 /**
  * Writes the identifiers straight into the node's database: COPY into a temporary table, then one
  * INSERT … ON CONFLICT DO NOTHING per chunk (the prefix must be an active enterprise prefix of the
- * node: the foreign key refuses others). The node's caches know nothing of rows written this way:
+ * node: the foreign key refuses others). The conflict names no key, so the same statement fits a
+ * node whose identifiers are keyed by handle alone and one whose table is partitioned by prefix
+ * (key (handle_key, prefix_key)). The node's caches know nothing of rows written this way:
  * seed before the run, or restart the node.
  */
 export async function seedViaCopy(o: Omit<SeedOptions, 'target' | 'concurrency' | 'stateFile'> & { databaseUrl: string }, stop: AbortSignal, onProgress?: (p: SeedProgress) => void): Promise<SeedResult> {
@@ -220,7 +222,7 @@ export async function seedViaCopy(o: Omit<SeedOptions, 'target' | 'concurrency' 
       });
       await pipeline(rows, client.query(copyFrom('COPY loadtest_seed (handle_key, handle, prefix_key, "values", template_version) FROM STDIN')));
       const inserted = await client.query(
-        'INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version) SELECT handle_key, handle, prefix_key, "values", template_version FROM loadtest_seed ON CONFLICT (handle_key) DO NOTHING',
+        'INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version) SELECT handle_key, handle, prefix_key, "values", template_version FROM loadtest_seed ON CONFLICT DO NOTHING',
       );
       await client.query('COMMIT');
       result.stored += inserted.rowCount ?? 0;

@@ -47,6 +47,12 @@ const RECORD_COLUMNS = `handle, prefix_key, "values", template_version, version,
 /**
  * All SQL on identifiers. Reads are primary-key lookups; bulk writes are one statement per batch
  * over unnest()ed arrays, never a statement per row.
+ *
+ * The table is hash-partitioned by prefix_key (migration PartitionedStore1797200000000): its primary
+ * key is (handle_key, prefix_key), and prefix_key is always split_part(handle_key, '/', 1) (a check
+ * constraint). Every statement on known keys names the prefix as well, so that PostgreSQL reads one
+ * partition (pruned at plan time, or per key at run time in a nested loop over unnest()), and every
+ * ON CONFLICT names the whole key.
  */
 /** A row as the resolution read returns it (one primary-key lookup): the values still as jsonb text. */
 export interface ResolutionRow {
@@ -85,7 +91,7 @@ export class IdentifierRepository {
 
   async findByKey(handleKey: string, manager: EntityManager = this.dataSource.manager, forUpdate = false): Promise<IdentifierRecord | undefined> {
     const rows: RecordRow[] = await manager.query(
-      `SELECT ${RECORD_COLUMNS} FROM identifiers WHERE handle_key = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      `SELECT ${RECORD_COLUMNS} FROM identifiers WHERE handle_key = $1 AND prefix_key = split_part($1, '/', 1)${forUpdate ? ' FOR UPDATE' : ''}`,
       [handleKey],
     );
     return rows.length > 0 ? toRecord(rows[0]) : undefined;
@@ -114,9 +120,9 @@ export class IdentifierRepository {
       // Identifiers of a deactivated (disabled) prefix are no longer served; any other state of the
       // prefix row (or none) does not matter here.
       text: `SELECT i.handle_key, i.handle, i.prefix_key, i."values"::text AS values_json, i.template_version, i.version, to_json(i.updated_at) #>> '{}' AS updated_at
-               FROM identifiers i
-              WHERE i.handle_key = ANY($1::varchar[])
-                AND NOT EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = i.prefix_key AND p.status = 'disabled')`,
+               FROM unnest($1::varchar[]) AS k(key)
+               JOIN identifiers i ON i.handle_key = k.key AND i.prefix_key = split_part(k.key, '/', 1)
+              WHERE NOT EXISTS (SELECT 1 FROM enterprise_prefixes p WHERE p.prefix_key = i.prefix_key AND p.status = 'disabled')`,
       values: [keys],
     };
     const result = this.replicas ? await this.replicas.queryForKeys<ResolutionQueryRow>(keys, statement, this.pool()) : await this.pool().query<ResolutionQueryRow>(statement);
@@ -137,7 +143,7 @@ export class IdentifierRepository {
     const inserted: Array<{ handle_key: string }> = await manager.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
-       ON CONFLICT (handle_key) DO NOTHING
+       ON CONFLICT (handle_key, prefix_key) DO NOTHING
        RETURNING handle_key`,
       columns(rows),
     );
@@ -156,22 +162,27 @@ export class IdentifierRepository {
       `UPDATE identifiers AS i
           SET "values" = u.values, template_version = u.template_version, version = i.version + 1, updated_at = now()
          FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version), identifiers AS old
-        WHERE i.handle_key = u.handle_key AND old.handle_key = u.handle_key
+        WHERE i.handle_key = u.handle_key AND i.prefix_key = split_part(u.handle_key, '/', 1)
+          AND old.handle_key = u.handle_key AND old.prefix_key = split_part(u.handle_key, '/', 1)
         RETURNING i.handle_key, old."values" AS before`,
       [rows.map((r) => r.handleKey), rows.map((r) => r.valuesJson), rows.map((r) => r.templateVersion)],
     );
     return new Map(updated.map((row) => [row.handle_key, row.before]));
   }
 
-  /** Creates or replaces one record; returns whether it was created. */
+  /**
+   * Creates or replaces one record; returns whether it was created. A partitioned table has no
+   * xmax to tell an insert from an update in RETURNING: an inserted row has version 1, an updated
+   * one at least 2 (versions start at 1 and only grow).
+   */
   async upsert(row: IdentifierRow, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const result: Array<{ created: boolean }> = await manager.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
        VALUES ($1, $2, $3, $4::jsonb, $5)
-       ON CONFLICT (handle_key) DO UPDATE
+       ON CONFLICT (handle_key, prefix_key) DO UPDATE
           SET "values" = EXCLUDED."values", template_version = EXCLUDED.template_version,
               version = identifiers.version + 1, updated_at = now()
-       RETURNING (xmax = 0) AS created`,
+       RETURNING (identifiers.version = 1) AS created`,
       [row.handleKey, row.handle, row.prefixKey, row.valuesJson, row.templateVersion],
     );
     return result[0].created;
@@ -179,7 +190,7 @@ export class IdentifierRepository {
 
   async replaceValues(manager: EntityManager, handleKey: string, valuesJson: string, templateVersion: string | null): Promise<void> {
     await manager.query(
-      `UPDATE identifiers SET "values" = $2::jsonb, template_version = $3, version = version + 1, updated_at = now() WHERE handle_key = $1`,
+      `UPDATE identifiers SET "values" = $2::jsonb, template_version = $3, version = version + 1, updated_at = now() WHERE handle_key = $1 AND prefix_key = split_part($1, '/', 1)`,
       [handleKey, valuesJson, templateVersion],
     );
   }
@@ -188,7 +199,9 @@ export class IdentifierRepository {
   async deleteKeys(handleKeys: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, HandleJsonValue[]>> {
     if (handleKeys.length === 0) return new Map();
     const [deleted]: [Array<{ handle_key: string; values: HandleJsonValue[] }>, number] = await manager.query(
-      `DELETE FROM identifiers WHERE handle_key = ANY($1::text[]) RETURNING handle_key, "values"`,
+      `DELETE FROM identifiers i USING unnest($1::text[]) AS k(key)
+        WHERE i.handle_key = k.key AND i.prefix_key = split_part(k.key, '/', 1)
+        RETURNING i.handle_key, i."values"`,
       [handleKeys],
     );
     return new Map(deleted.map((row) => [row.handle_key, row.values]));
@@ -200,16 +213,16 @@ export class IdentifierRepository {
    */
   async listUnderPrefix(prefixKey: string, offset: number, limit: number): Promise<string[]> {
     const rows: Array<{ handle: string }> = await this.heavyReads.query(
-      `SELECT handle FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 ORDER BY handle_key OFFSET $3 LIMIT $4`,
-      [`${prefixKey}/`, `${prefixKey}0`, offset, limit],
+      `SELECT handle FROM identifiers WHERE prefix_key = $5 AND handle_key >= $1 AND handle_key < $2 ORDER BY handle_key OFFSET $3 LIMIT $4`,
+      [`${prefixKey}/`, `${prefixKey}0`, offset, limit, prefixKey],
     );
     return rows.map((row) => row.handle);
   }
 
   async countUnderPrefix(prefixKey: string): Promise<number> {
     const rows: Array<{ count: string }> = await this.heavyReads.query(
-      `SELECT count(*) AS count FROM identifiers WHERE handle_key >= $1 AND handle_key < $2`,
-      [`${prefixKey}/`, `${prefixKey}0`],
+      `SELECT count(*) AS count FROM identifiers WHERE prefix_key = $3 AND handle_key >= $1 AND handle_key < $2`,
+      [`${prefixKey}/`, `${prefixKey}0`, prefixKey],
     );
     return Number(rows[0].count);
   }
@@ -262,7 +275,7 @@ export class IdentifierRepository {
     const rows: Array<{ handle_key: string; handle: string; prefix_key: string; enterprise_id: string | null }> = await this.dataSource.query(
       `SELECT i.handle_key, i.handle, i.prefix_key, p.enterprise_id
          FROM identifiers i LEFT JOIN enterprise_prefixes p ON p.prefix_key = i.prefix_key
-        WHERE i.handle_key = ANY($1::varchar[])`,
+         JOIN unnest($1::varchar[]) AS k(key) ON i.handle_key = k.key AND i.prefix_key = split_part(k.key, '/', 1)`,
       [handleKeys],
     );
     return new Map(rows.map((row) => [row.handle_key, { handle: row.handle, prefixKey: row.prefix_key, enterpriseId: row.enterprise_id }]));
@@ -270,8 +283,8 @@ export class IdentifierRepository {
 
   async anyUsesTemplate(prefixKey: string, templateVersion: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM identifiers WHERE handle_key >= $1 AND handle_key < $2 AND template_version = $3 LIMIT 1`,
-      [`${prefixKey}/`, `${prefixKey}0`, templateVersion],
+      `SELECT 1 FROM identifiers WHERE prefix_key = $4 AND handle_key >= $1 AND handle_key < $2 AND template_version = $3 LIMIT 1`,
+      [`${prefixKey}/`, `${prefixKey}0`, templateVersion, prefixKey],
     );
     return rows.length > 0;
   }
@@ -304,8 +317,10 @@ function scopeParts(search: IdentifierSearch): Array<KeyRange | undefined> {
   return search.ranges ?? [undefined];
 }
 
+/** A range lies under one prefix (keyRanges): naming it lets PostgreSQL read that prefix's partition only. */
 function rangeCondition(sql: SqlParameters, range: KeyRange | undefined): string {
-  return range ? `WHERE i.handle_key >= ${sql.add(range.from)} AND i.handle_key < ${sql.add(range.to)}` : '';
+  if (!range) return '';
+  return `WHERE i.prefix_key = ${sql.add(range.from.slice(0, range.from.indexOf('/')))} AND i.handle_key >= ${sql.add(range.from)} AND i.handle_key < ${sql.add(range.to)}`;
 }
 
 /**

@@ -112,14 +112,16 @@ export class EnterpriseOverviewRepository {
   /**
    * Identifiers registered under each enterprise's prefixes, counted exactly: one range scan of the
    * identifiers primary key per prefix (every key under P lies in [P + '/', P + '0'), see
-   * IdentifierRepository.listUnderPrefix), so the cost grows with the identifiers counted.
+   * IdentifierRepository.listUnderPrefix), so the cost grows with the identifiers counted; naming
+   * the prefix reads only its partition (identifiers is hash-partitioned by prefix_key).
    */
   async identifierCounts(enterpriseIds: string[]): Promise<Map<string, number>> {
     if (enterpriseIds.length === 0) return new Map();
     const rows: Array<{ enterprise_id: string; n: string }> = await this.reads.query(
       `SELECT p.enterprise_id,
               sum((SELECT count(*) FROM identifiers i
-                    WHERE i.handle_key >= (p.prefix_key || '/') COLLATE "C" AND i.handle_key < (p.prefix_key || '0') COLLATE "C"))::text AS n
+                    WHERE i.prefix_key = p.prefix_key
+                      AND i.handle_key >= (p.prefix_key || '/') COLLATE "C" AND i.handle_key < (p.prefix_key || '0') COLLATE "C"))::text AS n
          FROM enterprise_prefixes p
         WHERE p.enterprise_id = ANY($1::uuid[])
         GROUP BY p.enterprise_id`,

@@ -103,7 +103,9 @@ export class ResolutionRoutes implements OnModuleInit {
     try {
       const view = anonymous ?? (await this.viewFor(request, request.query as Query, parsed));
       const via = request.headers[VIA_HEADER];
-      const resolution = await (via === undefined ? this.resolution.resolve(parsed) : this.resolution.resolve(parsed, viaFrom(via)));
+      const hops = via === undefined ? undefined : viaFrom(via);
+      // An anonymous request comes here after its L1 read missed (handleRest): not read again.
+      const resolution = await (anonymous !== undefined ? this.resolution.resolveMissed(parsed, hops) : this.resolution.resolve(parsed, hops));
       this.answer(request, reply, started, door, handle, parsed, view, resolution);
     } catch (error) {
       this.events.signal('resolution.observed', parsed.prefixKey, 'error', elapsed(started), door);

@@ -22,20 +22,29 @@ export class ResolutionService {
     private readonly remote: RemoteResolver,
   ) {}
 
+  /** The L1 answer, when there is one: what resolve() would answer at once, without a promise. */
+  fromMemory(parsed: ParsedHandle): Resolution | undefined {
+    return this.cache.fromMemory(parsed.key);
+  }
+
   /**
    * Rejects when PostgreSQL fails, or for a foreign prefix (not under this node's secondary prefix,
    * linked to a top level) when neither the top level nor the serving node can answer and nothing
    * is cached; Redis trouble just means "not cached". `via`: the nodes a cross-node request has
    * already passed (X-IDIS-Via), to cut loops.
    */
-  /** The L1 answer, when there is one: what resolve() would answer at once, without a promise. */
-  fromMemory(parsed: ParsedHandle): Resolution | undefined {
-    return this.cache.fromMemory(parsed.key);
-  }
-
   resolve(parsed: ParsedHandle, via: readonly string[] = NO_HOPS): Promise<Resolution> {
     const remembered = this.cache.fromMemory(parsed.key);
     if (remembered) return Promise.resolve(remembered);
+    return this.resolveMissed(parsed, via);
+  }
+
+  /**
+   * resolve() for a caller whose own fromMemory() just missed: L1 is not read again. Each read of
+   * L1 counts in its frequency sketch, so a second read would count every miss twice and every hit
+   * once, and the admission policy would favour the long tail over the keys read often.
+   */
+  resolveMissed(parsed: ParsedHandle, via: readonly string[] = NO_HOPS): Promise<Resolution> {
     if (this.remote.isForeign(parsed.prefixKey)) {
       // Checked before any cache, so a looping request is refused even when the record is cached in L2.
       this.remote.forwardedVia(via);

@@ -17,6 +17,7 @@ import { EpcisHashCbv20Reference1796800000000 } from './1796800000000-epcis-hash
 import { AuditFilterIndexes1796800000001 } from './1796800000001-audit-filter-indexes';
 import { EpcisCaptureJobs1797000000000 } from './1797000000000-epcis-capture-jobs';
 import { EpcisNamedQueries1797100000000 } from './1797100000000-epcis-named-queries';
+import { PartitionedStore1797200000000 } from './1797200000000-partitioned-store';
 
 /** Every migration, in order. New ones are appended here. */
-export const migrations = [InitialSchema1763900000000, UsageCounts1795460000000, Upstream1795900000000, Traceability1796000000000, PartnerGrants1796100000000, AccountsWithoutRegistryRelation1796200000000, CaseInsensitiveUsernames1796300000000, LoginThrottle1796300000001, TokenVersions1796300000002, ApiKeys1796300000003, EventIdsPerOwner1796400000000, AuditLog1796500000000, OutboxRequestId1796500000001, MqttCredentials1796600000000, UsageRollups1796700000000, EpcisHashCbv20Reference1796800000000, AuditFilterIndexes1796800000001, EpcisCaptureJobs1797000000000, EpcisNamedQueries1797100000000];
+export const migrations = [InitialSchema1763900000000, UsageCounts1795460000000, Upstream1795900000000, Traceability1796000000000, PartnerGrants1796100000000, AccountsWithoutRegistryRelation1796200000000, CaseInsensitiveUsernames1796300000000, LoginThrottle1796300000001, TokenVersions1796300000002, ApiKeys1796300000003, EventIdsPerOwner1796400000000, AuditLog1796500000000, OutboxRequestId1796500000001, MqttCredentials1796600000000, UsageRollups1796700000000, EpcisHashCbv20Reference1796800000000, AuditFilterIndexes1796800000001, EpcisCaptureJobs1797000000000, EpcisNamedQueries1797100000000, PartitionedStore1797200000000];

@@ -58,7 +58,15 @@ export const EVENT_ID_CONSTRAINT = 'uq_epcis_events_event_id';
  */
 export function isEventIdConflict(error: unknown): boolean {
   const e = error as { code?: unknown; constraint?: unknown; driverError?: { constraint?: unknown } } | null;
-  return e?.code === '23505' && (e.constraint === EVENT_ID_CONSTRAINT || e.driverError?.constraint === EVENT_ID_CONSTRAINT);
+  return e?.code === '23505' && (isEventIdConstraint(e.constraint) || isEventIdConstraint(e.driverError?.constraint));
+}
+
+/**
+ * epcis_events is partitioned (migration PartitionedStore1797200000000): a violation names the
+ * partition's constraint, which carries the parent's name and the partition's suffix.
+ */
+function isEventIdConstraint(name: unknown): boolean {
+  return name === EVENT_ID_CONSTRAINT || (typeof name === 'string' && /^uq_epcis_events_event_id_h\d{2}$/.test(name));
 }
 
 /** The key of an event within its owner's namespace (duplicates are per owner). */
