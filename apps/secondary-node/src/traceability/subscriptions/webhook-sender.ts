@@ -31,13 +31,26 @@ export class WebhookSender {
     private readonly allowPrivate: boolean,
   ) {}
 
-  send(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
+  /**
+   * POSTs `body` to `dest`. A keep-alive connection the receiver closed while it sat idle fails the
+   * first request written to it (ECONNRESET or "socket hang up", no answer at all): that request is
+   * sent once more on a new connection at once, instead of waiting for the delivery's backoff (which
+   * grows to minutes after a few of these races). Only then: a request that was answered, timed out,
+   * or failed on a new connection is not repeated here.
+   */
+  async send(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
+    const first = await this.post(dest, body, headers, secret);
+    return first.staleSocket ? this.post(dest, body, headers, secret) : first;
+  }
+
+  private post(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome & { staleSocket?: boolean }> {
     const url = new URL(dest);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (outcome: WebhookOutcome) => {
+      let answered = false;
+      const settle = (outcome: WebhookOutcome & { staleSocket?: boolean }) => {
         if (settled) return;
         settled = true;
         resolve(outcome);
@@ -58,6 +71,7 @@ export class WebhookSender {
           },
         },
         (response) => {
+          answered = true;
           let read = 0;
           response.on('data', (chunk: Buffer) => {
             read += chunk.length;
@@ -74,7 +88,10 @@ export class WebhookSender {
         request.destroy(new Error(`no answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       request.on('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      request.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, reason: `${error.code ?? 'ERROR'}: ${error.message}` }));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = request.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        settle({ ok: false, reason: `${error.code ?? 'ERROR'}: ${error.message}`, ...(stale ? { staleSocket: true } : {}) });
+      });
       request.on('close', () => clearTimeout(timer));
       request.end(body);
     });

@@ -1,0 +1,81 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { WebhookSender } from './webhook-sender';
+
+/**
+ * A receiver on a real socket that answers the first `answerPerConnection` requests of each
+ * connection with 200 and then drops the connection when the next request arrives (as a server
+ * does whose keep-alive timeout closed the connection just as the client reused it).
+ */
+async function receiver(answerPerConnection: number): Promise<{ url: string; connections: () => number; requests: () => number; answered: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  let requests = 0;
+  let answered = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let buffered = '';
+    let servedHere = 0;
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: *(\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        buffered = buffered.slice(end + 4 + length);
+        requests += 1;
+        if (servedHere >= answerPerConnection) {
+          socket.destroy();
+          return;
+        }
+        servedHere += 1;
+        answered += 1;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    connections: () => connections,
+    requests: () => requests,
+    answered: () => answered,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('WebhookSender on keep-alive connections', () => {
+  const sender = new WebhookSender(5000, true);
+  afterAll(() => sender.close());
+
+  it('sends a request that met a connection the receiver had dropped once more, on a new connection', async () => {
+    const r = await receiver(1);
+    try {
+      expect(await sender.send(r.url, '{"n":1}', {}, 'secret')).toMatchObject({ ok: true, status: 200 });
+      // Reuses the kept-alive connection, which the receiver drops: sent again on a new one.
+      expect(await sender.send(r.url, '{"n":2}', {}, 'secret')).toMatchObject({ ok: true, status: 200 });
+      expect({ connections: r.connections(), requests: r.requests(), answered: r.answered() }).toEqual({ connections: 2, requests: 3, answered: 2 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('does not repeat a request that failed on a new connection', async () => {
+    const r = await receiver(0);
+    try {
+      const outcome = await sender.send(r.url, '{"n":1}', {}, 'secret');
+      expect(outcome.ok).toBe(false);
+      expect(outcome).toMatchObject({ reason: expect.stringMatching(/^ECONNRESET/) });
+      expect({ connections: r.connections(), requests: r.requests() }).toEqual({ connections: 1, requests: 1 });
+    } finally {
+      await r.close();
+    }
+  });
+});
