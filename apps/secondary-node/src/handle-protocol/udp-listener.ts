@@ -1,4 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { ENV_FLAG_TRUNCATED, ENVELOPE_SIZE, fragmentMessage, MAX_UDP_PACKET_SIZE, UdpReassembler } from '@idis/handle-protocol';
 import { type Answer, type HandleAnswerer, rawEnvelope } from './handle-answerer';
@@ -27,7 +29,7 @@ export class UdpListener {
   ) {}
 
   async listen(host: string, port: number): Promise<number> {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalFirstLookup });
     this.socket = socket;
     socket.on('message', this.onMessage);
     socket.on('error', (error) => this.logger.error(`UDP socket error: ${error.message}`));
@@ -130,4 +132,18 @@ export class UdpListener {
       this.send(this.answerer.incomplete(expired.envelope, expired.received, expired.expected), MAX_UDP_PACKET_SIZE, address, port);
     }
   }
+}
+
+/**
+ * dgram's address lookup for every send (and the bind): a reply goes to the IP literal the request
+ * came from, which dns.lookup would hand back only on the next tick (Node 20 lib/dgram.js calls
+ * the lookup on every send of an unconnected socket). Answered at once; names still go to dns.
+ */
+function literalFirstLookup(address: string, family: number | LookupOneOptions, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const version = isIP(address);
+  if (version !== 0) {
+    callback(null, address, version);
+    return;
+  }
+  dnsLookup(address, typeof family === 'number' ? { family } : family, callback);
 }
