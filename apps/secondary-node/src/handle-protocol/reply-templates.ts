@@ -3,6 +3,11 @@ import type { ResolutionCache } from '../resolution/resolution-cache';
 
 /** A whole reply packet (envelope + message) for one request spelling of one record. */
 export interface ReplyTemplate {
+  /** The handle's bytes exactly as requested (two spellings never share a reply: it echoes the spelling). */
+  key: Buffer;
+  hash: number;
+  /** The next template whose key has the same hash. */
+  next: ReplyTemplate | undefined;
   handleKey: string;
   prefixKey: string;
   outcome: ResolutionOutcome;
@@ -13,27 +18,45 @@ export interface ReplyTemplate {
   /** ResolutionCache.invalidationSequence when the lookup that built it started. */
   sequence: number;
   packet: Buffer;
+  /** Replies sent from it not yet reported to the statistics, and their seconds from request to reply. */
+  unreported: number;
+  unreportedSeconds: number;
+}
+
+/** FNV-1a over `bytes[start, start + length)`, folded to a small integer (a Map key V8 hashes cheaply). */
+export function hashHandleBytes(bytes: Uint8Array, start: number, length: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start, end = start + length; i < end; i += 1) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return hash & 0x3fffffff;
+}
+
+function sameBytes(key: Buffer, bytes: Uint8Array, start: number, length: number): boolean {
+  if (key.length !== length) return false;
+  for (let i = 0; i < length; i += 1) if (key[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /**
- * Prepared replies keyed by the handle bytes exactly as requested (latin1 string of the bytes, so
- * two spellings never share a reply — the reply echoes the spelling). Kept next to L1 and retired
- * with it: a template is used only while L1 may serve from memory, before its record's TTL runs
- * out, and while no invalidation of its handle (or of everything) happened since the lookup that
- * built it started — checked with one comparison of a sequence number in the usual case where
- * nothing was invalidated since. Bounded FIFO.
+ * Prepared replies keyed by the handle bytes exactly as requested, found from the request's bytes
+ * without building a string (a hash over the bytes, then a byte comparison). Kept next to L1 and
+ * retired with it: a template is used only while L1 may serve from memory, before its record's TTL
+ * runs out, and while no invalidation of its handle (or of everything) happened since the lookup
+ * that built it started — checked with one comparison of a sequence number in the usual case where
+ * nothing was invalidated since. Bounded, oldest hash first.
  */
 export class ReplyTemplates {
-  private readonly templates = new Map<string, ReplyTemplate>();
+  private readonly byHash = new Map<number, ReplyTemplate>();
+  private count = 0;
 
   constructor(
     private readonly cache: ResolutionCache,
     private readonly maxEntries: number,
   ) {}
 
-  /** The template for `key` if it is still current at `now` (epoch ms). */
-  current(key: string, now: number): ReplyTemplate | undefined {
-    const template = this.templates.get(key);
+  /** The template for the handle bytes `bytes[start, start + length)` if it is still current at `now` (epoch ms). */
+  current(bytes: Uint8Array, start: number, length: number, now: number): ReplyTemplate | undefined {
+    let template = this.byHash.get(hashHandleBytes(bytes, start, length));
+    while (template !== undefined && !sameBytes(template.key, bytes, start, length)) template = template.next;
     if (template === undefined) return undefined;
     const cache = this.cache;
     if (now < template.expiresAt && cache.memoryTrusted) {
@@ -44,20 +67,45 @@ export class ReplyTemplates {
         return template;
       }
     }
-    this.templates.delete(key);
+    this.remove(template);
     return undefined;
   }
 
-  remember(key: string, template: ReplyTemplate): void {
+  remember(template: ReplyTemplate): void {
     if (!this.cache.memoryTrusted || template.expiresAt <= Date.now()) return;
-    if (this.templates.size >= this.maxEntries && !this.templates.has(key)) {
-      const oldest = this.templates.keys().next().value as string;
-      this.templates.delete(oldest);
-    }
-    this.templates.set(key, template);
+    const head = this.byHash.get(template.hash);
+    let existing = head;
+    while (existing !== undefined && !sameBytes(existing.key, template.key, 0, template.key.length)) existing = existing.next;
+    if (existing !== undefined) this.remove(existing);
+    else if (this.count >= this.maxEntries) this.removeOldest();
+    template.next = this.byHash.get(template.hash);
+    this.byHash.set(template.hash, template);
+    this.count += 1;
   }
 
   get size(): number {
-    return this.templates.size;
+    return this.count;
+  }
+
+  private remove(template: ReplyTemplate): void {
+    const head = this.byHash.get(template.hash);
+    if (head === template) {
+      if (template.next === undefined) this.byHash.delete(template.hash);
+      else this.byHash.set(template.hash, template.next);
+    } else {
+      let before = head;
+      while (before !== undefined && before.next !== template) before = before.next;
+      if (before === undefined) return;
+      before.next = template.next;
+    }
+    template.next = undefined;
+    this.count -= 1;
+  }
+
+  private removeOldest(): void {
+    const oldest = this.byHash.keys().next();
+    if (oldest.done) return;
+    for (let template = this.byHash.get(oldest.value); template !== undefined; template = template.next) this.count -= 1;
+    this.byHash.delete(oldest.value);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Logger } from '@nestjs/common';
-import { ENVELOPE_SIZE, OpFlag } from '@idis/handle-protocol';
+import { ENVELOPE_SIZE, OpFlag } from '@idis/handle-protocol/constants';
 import type { Answer, HandleAnswerer } from './handle-answerer';
 import type { ReplyTemplate } from './reply-templates';
 import type { HandleProtocolConfig } from './handle-protocol.config';
@@ -72,9 +72,9 @@ class TcpConnection {
   private inFlight = 0;
   private closing = false;
   private readTimer: NodeJS.Timeout | undefined;
-  /** Prepared replies of the chunk being read, written together as one buffer at its end. */
+  /** Prepared replies of the chunk being read (and where their requests start in it), written together as one buffer at its end. */
   private readonly batchTemplates: ReplyTemplate[] = [];
-  private readonly batchRequests: Buffer[] = [];
+  private readonly batchOffsets: number[] = [];
   private batchBytes = 0;
   /** Date.now() and performance.now() when the chunk being read arrived. */
   private chunkNow = 0;
@@ -111,6 +111,7 @@ class TcpConnection {
     while (!this.closing && data.length - offset >= ENVELOPE_SIZE) {
       const messageLength = data.readUInt32BE(offset + 16);
       if (ENVELOPE_SIZE + messageLength > this.config.maxTcpRequestBytes) {
+        this.flushBatch(data);
         this.stats.tcpOversizeRefusals += 1;
         // Answer from the envelope alone (RC_PROTOCOL_ERROR with the request id), then hang up.
         this.write(this.answerer.refuse(data.subarray(offset, offset + ENVELOPE_SIZE), `a request of ${messageLength} bytes exceeds this server's limit of ${this.config.maxTcpRequestBytes - ENVELOPE_SIZE}`));
@@ -120,10 +121,10 @@ class TcpConnection {
       }
       const end = offset + ENVELOPE_SIZE + messageLength;
       if (end > data.length) break;
-      this.request(data.subarray(offset, end));
+      this.request(data, offset, end - offset);
       offset = end;
     }
-    this.flushBatch();
+    this.flushBatch(data);
     this.socket.uncork();
     if (this.closing) return;
     if (offset < data.length) {
@@ -140,21 +141,23 @@ class TcpConnection {
     }
   }
 
-  private request(frame: Buffer): void {
+  /** The request at `data[at, at + length)`. */
+  private request(data: Buffer, at: number, length: number): void {
     this.stats.tcpRequests += 1;
-    const keep = frame.length >= KEEP_CONNECTION_AT + 4 && (frame.readUInt32BE(KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
-    const template = this.answerer.preparedTemplate(frame, this.chunkNow, this.chunkStarted);
+    const keep = length >= KEEP_CONNECTION_AT + 4 && (data.readUInt32BE(at + KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
+    const template = this.answerer.preparedTemplate(data, at, length, this.chunkNow);
     if (template !== undefined) {
       this.batchTemplates.push(template);
-      this.batchRequests.push(frame);
+      this.batchOffsets.push(at);
       this.batchBytes += template.packet.length;
       if (!keep) {
-        this.flushBatch();
+        this.flushBatch(data);
         this.finish();
       }
       return;
     }
-    this.flushBatch();
+    this.flushBatch(data);
+    const frame = data.subarray(at, at + length);
     const answer = this.answerer.busy ? this.answerer.busyReply(frame) : this.answerer.answer(frame);
     if (!(answer instanceof Promise)) {
       this.write(answer);
@@ -176,19 +179,24 @@ class TcpConnection {
     );
   }
 
-  /** Writes the batched prepared replies as one buffer: one allocation and one write per chunk read. */
-  private flushBatch(): void {
+  /**
+   * Writes the batched prepared replies to the requests in `data` as one buffer: one allocation and
+   * one write per chunk read. Each counts the time from the chunk's arrival to this write.
+   */
+  private flushBatch(data: Buffer): void {
     const count = this.batchTemplates.length;
     if (count === 0) return;
     const out = Buffer.allocUnsafe(this.batchBytes);
+    const seconds = (performance.now() - this.chunkStarted) / 1000;
     let at = 0;
     for (let i = 0; i < count; i += 1) {
       const template = this.batchTemplates[i];
-      this.answerer.writePrepared(template, this.batchRequests[i], out, at, this.chunkNow);
+      this.answerer.writePrepared(template, data, this.batchOffsets[i], out, at, this.chunkNow);
+      this.answerer.notePrepared(template, seconds);
       at += template.packet.length;
     }
     this.batchTemplates.length = 0;
-    this.batchRequests.length = 0;
+    this.batchOffsets.length = 0;
     this.batchBytes = 0;
     this.write(out);
   }
