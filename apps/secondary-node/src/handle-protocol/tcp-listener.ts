@@ -19,7 +19,8 @@ const KEEP_CONNECTION_AT = ENVELOPE_SIZE + 8;
 export class TcpListener {
   private readonly logger = new Logger('HandleProtocolTcp');
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<TcpConnection>();
+  private idleSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly answerer: HandleAnswerer,
@@ -39,6 +40,14 @@ export class TcpListener {
       });
     });
     server.on('error', (error) => this.logger.error(`TCP server error: ${error.message}`));
+    // Idle connections are found by one sweep rather than a socket timeout each: a socket timeout
+    // is re-armed on every read and write, a cost on every chunk of a busy connection.
+    const idle = this.config.tcpIdleTimeoutMs;
+    this.idleSweep = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.connections) connection.closeIfIdle(now, idle);
+    }, Math.max(25, Math.floor(idle / 4)));
+    this.idleSweep.unref();
     const address = server.address();
     return typeof address === 'object' && address ? address.port : port;
   }
@@ -46,24 +55,25 @@ export class TcpListener {
   close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    if (this.idleSweep) clearInterval(this.idleSweep);
+    for (const connection of this.connections) connection.destroy();
     if (!server) return Promise.resolve();
     return new Promise((resolve) => server.close(() => resolve()));
   }
 
   private accept(socket: Socket): void {
-    if (this.sockets.size >= this.config.maxConnections) {
+    if (this.connections.size >= this.config.maxConnections) {
       this.stats.connectionsRefused += 1;
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    this.stats.openConnections = this.sockets.size;
     if (socket.remoteAddress) this.guard.verify(socket.remoteAddress);
-    new TcpConnection(socket, this.answerer, this.stats, this.config, () => {
-      this.sockets.delete(socket);
-      this.stats.openConnections = this.sockets.size;
+    const connection: TcpConnection = new TcpConnection(socket, this.answerer, this.stats, this.config, () => {
+      this.connections.delete(connection);
+      this.stats.openConnections = this.connections.size;
     });
+    this.connections.add(connection);
+    this.stats.openConnections = this.connections.size;
   }
 }
 
@@ -76,6 +86,9 @@ class TcpConnection {
   private readonly batchTemplates: ReplyTemplate[] = [];
   private readonly batchOffsets: number[] = [];
   private batchBytes = 0;
+  private corked = false;
+  /** When a reply that waited for a lookup was written (idle time counts from the later of it and the last chunk). */
+  private lastReplyAt = 0;
   /** Date.now() and performance.now() when the chunk being read arrived. */
   private chunkNow = 0;
   private chunkStarted = 0;
@@ -87,12 +100,7 @@ class TcpConnection {
     private readonly config: HandleProtocolConfig,
     onClose: () => void,
   ) {
-    socket.setTimeout(config.tcpIdleTimeoutMs);
-    socket.on('timeout', () => {
-      if (this.inFlight > 0 || this.pending !== undefined) return;
-      this.stats.tcpIdleTimeouts += 1;
-      socket.destroy();
-    });
+    this.chunkNow = Date.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -101,16 +109,28 @@ class TcpConnection {
     });
   }
 
+  /** Closes the connection when no request arrived for `idleMs` and none is in progress (the listener's sweep calls it). */
+  closeIfIdle(now: number, idleMs: number): void {
+    if (this.inFlight > 0 || this.pending !== undefined || this.socket.destroyed) return;
+    if (now - Math.max(this.chunkNow, this.lastReplyAt) < idleMs) return;
+    this.stats.tcpIdleTimeouts += 1;
+    this.socket.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   private onData(chunk: Buffer): void {
     const data = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = undefined;
     this.chunkNow = Date.now();
     this.chunkStarted = performance.now();
-    this.socket.cork();
     let offset = 0;
     while (!this.closing && data.length - offset >= ENVELOPE_SIZE) {
       const messageLength = data.readUInt32BE(offset + 16);
       if (ENVELOPE_SIZE + messageLength > this.config.maxTcpRequestBytes) {
+        this.cork();
         this.flushBatch(data);
         this.stats.tcpOversizeRefusals += 1;
         // Answer from the envelope alone (RC_PROTOCOL_ERROR with the request id), then hang up.
@@ -125,7 +145,10 @@ class TcpConnection {
       offset = end;
     }
     this.flushBatch(data);
-    this.socket.uncork();
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
     if (this.closing) return;
     if (offset < data.length) {
       this.pending = Buffer.from(data.subarray(offset));
@@ -156,6 +179,7 @@ class TcpConnection {
       }
       return;
     }
+    this.cork();
     this.flushBatch(data);
     const frame = data.subarray(at, at + length);
     const answer = this.answerer.busy ? this.answerer.busyReply(frame) : this.answerer.answer(frame);
@@ -168,6 +192,7 @@ class TcpConnection {
     answer.then(
       (reply) => {
         this.inFlight -= 1;
+        this.lastReplyAt = Date.now();
         this.write(reply);
         if (!keep) this.closing = true;
         this.endIfDone();
@@ -199,6 +224,17 @@ class TcpConnection {
     this.batchOffsets.length = 0;
     this.batchBytes = 0;
     this.write(out);
+  }
+
+  /**
+   * A chunk whose requests are all answered from prepared replies is written with one write and no
+   * cork; once another answer is written in the chunk, the socket is corked until its end so that
+   * the chunk's replies still leave together.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
   }
 
   private write(reply: Answer): void {
