@@ -66,8 +66,9 @@ export class HandleAnswerer {
   private readonly logger = new Logger('HandleProtocol');
   private readonly templates: ReplyTemplates;
   private pendingLookups = 0;
-  /** Templates with prepared replies not yet reported to the statistics (notePrepared). */
+  /** Templates with prepared replies not yet reported to the statistics (notePrepared): the first unreportedCount (reused, never truncated). */
   private readonly unreported: ReplyTemplate[] = [];
+  private unreportedCount = 0;
   private reportScheduled = false;
 
   constructor(
@@ -111,7 +112,7 @@ export class HandleAnswerer {
    */
   notePrepared(template: ReplyTemplate, seconds: number): void {
     this.stats.preparedReplies += 1;
-    if (template.unreported === 0) this.unreported.push(template);
+    if (template.unreported === 0) this.unreported[this.unreportedCount++] = template;
     template.unreported += 1;
     template.unreportedSeconds += seconds;
     if (!this.reportScheduled) {
@@ -124,12 +125,14 @@ export class HandleAnswerer {
   readonly reportPrepared = (): void => {
     this.reportScheduled = false;
     const list = this.unreported;
+    const length = this.unreportedCount;
+    this.unreportedCount = 0;
     let i = 0;
-    while (i < list.length) {
+    while (i < length) {
       const { prefixKey, outcome } = list[i];
       let count = 0;
       let seconds = 0;
-      for (; i < list.length && list[i].prefixKey === prefixKey && list[i].outcome === outcome; i += 1) {
+      for (; i < length && list[i].prefixKey === prefixKey && list[i].outcome === outcome; i += 1) {
         count += list[i].unreported;
         seconds += list[i].unreportedSeconds;
         list[i].unreported = 0;
@@ -137,7 +140,6 @@ export class HandleAnswerer {
       }
       this.events.signal('resolution.observed-many', prefixKey, outcome, seconds, 'handle', count);
     }
-    list.length = 0;
   };
 
   /**

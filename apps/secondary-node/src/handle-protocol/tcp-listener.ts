@@ -82,9 +82,14 @@ class TcpConnection {
   private inFlight = 0;
   private closing = false;
   private readTimer: NodeJS.Timeout | undefined;
-  /** Prepared replies of the chunk being read (and where their requests start in it), written together as one buffer at its end. */
+  /**
+   * Prepared replies of the chunk being read (and where their requests start in it), written
+   * together as one buffer at its end: the first batchCount entries (the arrays are reused, never
+   * truncated, so they do not grow again for every chunk).
+   */
   private readonly batchTemplates: ReplyTemplate[] = [];
   private readonly batchOffsets: number[] = [];
+  private batchCount = 0;
   private batchBytes = 0;
   private corked = false;
   /** When a reply that waited for a lookup was written (idle time counts from the later of it and the last chunk). */
@@ -170,8 +175,9 @@ class TcpConnection {
     const keep = length >= KEEP_CONNECTION_AT + 4 && (data.readUInt32BE(at + KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
     const template = this.answerer.preparedTemplate(data, at, length, this.chunkNow);
     if (template !== undefined) {
-      this.batchTemplates.push(template);
-      this.batchOffsets.push(at);
+      this.batchTemplates[this.batchCount] = template;
+      this.batchOffsets[this.batchCount] = at;
+      this.batchCount += 1;
       this.batchBytes += template.packet.length;
       if (!keep) {
         this.flushBatch(data);
@@ -209,7 +215,7 @@ class TcpConnection {
    * one write per chunk read. Each counts the time from the chunk's arrival to this write.
    */
   private flushBatch(data: Buffer): void {
-    const count = this.batchTemplates.length;
+    const count = this.batchCount;
     if (count === 0) return;
     const out = Buffer.allocUnsafe(this.batchBytes);
     const seconds = (performance.now() - this.chunkStarted) / 1000;
@@ -220,8 +226,7 @@ class TcpConnection {
       this.answerer.notePrepared(template, seconds);
       at += template.packet.length;
     }
-    this.batchTemplates.length = 0;
-    this.batchOffsets.length = 0;
+    this.batchCount = 0;
     this.batchBytes = 0;
     this.write(out);
   }
