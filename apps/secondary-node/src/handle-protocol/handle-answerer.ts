@@ -101,7 +101,7 @@ export class HandleAnswerer {
 
   /** Copies `template`'s reply into `target` at `at` and stamps it for the request at `request[requestAt…]`. */
   writePrepared(template: ReplyTemplate, request: Buffer, requestAt: number, target: Buffer, at: number, now: number): void {
-    template.packet.copy(target, at);
+    target.set(template.packet, at);
     stampReply(target, request, ((now / 1000) | 0) + EXPIRATION_SECONDS, at, requestAt);
   }
 

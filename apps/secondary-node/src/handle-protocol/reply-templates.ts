@@ -52,24 +52,32 @@ function sameBytes(key: Buffer, bytes: Uint8Array, start: number, length: number
 
 /**
  * Prepared replies keyed by the handle bytes exactly as requested, found from the request's bytes
- * without building a string (a hash over the bytes, then a byte comparison). Kept next to L1 and
+ * without building a string: a hash over the bytes picks a slot of a fixed table (a plain array,
+ * cheaper than a Map), then bytes are compared along the slot's short chain. Kept next to L1 and
  * retired with it: a template is used only while L1 may serve from memory, before its record's TTL
  * runs out, and while no invalidation of its handle (or of everything) happened since the lookup
  * that built it started — checked with one comparison of a sequence number in the usual case where
- * nothing was invalidated since. Bounded, oldest hash first.
+ * nothing was invalidated since. Bounded: beyond `maxEntries`, the chain of a rotating slot is dropped.
  */
 export class ReplyTemplates {
-  private readonly byHash = new Map<number, ReplyTemplate>();
+  private readonly slots: Array<ReplyTemplate | undefined>;
+  private readonly mask: number;
   private count = 0;
+  private evictAt = 0;
 
   constructor(
     private readonly cache: ResolutionCache,
     private readonly maxEntries: number,
-  ) {}
+  ) {
+    let size = 1024;
+    while (size < maxEntries * 2 && size < 1 << 22) size *= 2;
+    this.slots = new Array<ReplyTemplate | undefined>(size).fill(undefined);
+    this.mask = size - 1;
+  }
 
   /** The template for the handle bytes `bytes[start, start + length)` if it is still current at `now` (epoch ms). */
   current(bytes: Uint8Array, start: number, length: number, now: number): ReplyTemplate | undefined {
-    let template = this.byHash.get(hashHandleBytes(bytes, start, length));
+    let template = this.slots[hashHandleBytes(bytes, start, length) & this.mask];
     while (template !== undefined && !sameBytes(template.key, bytes, start, length)) template = template.next;
     if (template === undefined) return undefined;
     const cache = this.cache;
@@ -87,18 +95,20 @@ export class ReplyTemplates {
 
   remember(template: ReplyTemplate): void {
     if (!this.cache.memoryTrusted || template.expiresAt <= Date.now()) return;
-    const head = this.byHash.get(template.hash);
-    let existing = head;
-    while (existing !== undefined && !sameBytes(existing.key, template.key, 0, template.key.length)) existing = existing.next;
+    const slot = template.hash & this.mask;
+    let existing = this.slots[slot];
+    let chain = 0;
+    while (existing !== undefined && !sameBytes(existing.key, template.key, 0, template.key.length)) {
+      existing = existing.next;
+      chain += 1;
+    }
     if (existing !== undefined) this.remove(existing);
     else {
-      let chain = 0;
-      for (let t = head; t !== undefined; t = t.next) chain += 1;
       if (chain >= MAX_CHAIN) return;
-      if (this.count >= this.maxEntries) this.removeOldest();
+      if (this.count >= this.maxEntries) this.evictOne(slot);
     }
-    template.next = this.byHash.get(template.hash);
-    this.byHash.set(template.hash, template);
+    template.next = this.slots[slot];
+    this.slots[slot] = template;
     this.count += 1;
   }
 
@@ -107,12 +117,10 @@ export class ReplyTemplates {
   }
 
   private remove(template: ReplyTemplate): void {
-    const head = this.byHash.get(template.hash);
-    if (head === template) {
-      if (template.next === undefined) this.byHash.delete(template.hash);
-      else this.byHash.set(template.hash, template.next);
-    } else {
-      let before = head;
+    const slot = template.hash & this.mask;
+    let before = this.slots[slot];
+    if (before === template) this.slots[slot] = template.next;
+    else {
       while (before !== undefined && before.next !== template) before = before.next;
       if (before === undefined) return;
       before.next = template.next;
@@ -121,10 +129,16 @@ export class ReplyTemplates {
     this.count -= 1;
   }
 
-  private removeOldest(): void {
-    const oldest = this.byHash.keys().next();
-    if (oldest.done) return;
-    for (let template = this.byHash.get(oldest.value); template !== undefined; template = template.next) this.count -= 1;
-    this.byHash.delete(oldest.value);
+  /** Drops the chain of the next non-empty slot after the rotating cursor (not `keep`, the slot being filled). */
+  private evictOne(keep: number): void {
+    for (let step = 0; step <= this.mask; step += 1) {
+      this.evictAt = (this.evictAt + 1) & this.mask;
+      if (this.evictAt === keep) continue;
+      let template = this.slots[this.evictAt];
+      if (template === undefined) continue;
+      this.slots[this.evictAt] = undefined;
+      for (; template !== undefined; template = template.next) this.count -= 1;
+      return;
+    }
   }
 }

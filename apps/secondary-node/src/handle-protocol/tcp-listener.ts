@@ -7,7 +7,9 @@ import type { HandleProtocolConfig } from './handle-protocol.config';
 import type { HandleProtocolStats } from './handle-protocol-stats';
 import type { SourceGuard } from './source-guard';
 
+/** The request's OpFlags word, and the KeepConnection bit in its first (most significant) byte. */
 const KEEP_CONNECTION_AT = ENVELOPE_SIZE + 8;
+const KEEP_CONNECTION_BYTE = OpFlag.KEEP_CONNECTION >>> 24;
 
 /**
  * TCP on the Handle port: messages back to back on the stream, each envelope + message. Requests
@@ -172,7 +174,7 @@ class TcpConnection {
   /** The request at `data[at, at + length)`. */
   private request(data: Buffer, at: number, length: number): void {
     this.stats.tcpRequests += 1;
-    const keep = length >= KEEP_CONNECTION_AT + 4 && (data.readUInt32BE(at + KEEP_CONNECTION_AT) & OpFlag.KEEP_CONNECTION) !== 0;
+    const keep = length >= KEEP_CONNECTION_AT + 4 && (data[at + KEEP_CONNECTION_AT] & KEEP_CONNECTION_BYTE) !== 0;
     const template = this.answerer.preparedTemplate(data, at, length, this.chunkNow);
     if (template !== undefined) {
       this.batchTemplates[this.batchCount] = template;
