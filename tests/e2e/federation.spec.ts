@@ -1,4 +1,5 @@
 import { freePort } from '../support/free-port';
+import { buildRequest, FLAG_PO, FLAG_REC, parseReply, udpExchange } from '../support/handle-wire-client';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -24,6 +25,8 @@ interface SecondaryUnderTest {
   db: TestDatabase;
   base: string;
   operator: string;
+  /** UDP and TCP port of its Handle protocol listeners. */
+  handlePort: number;
 }
 
 /**
@@ -38,7 +41,10 @@ describe('federation: top level + two secondary nodes as processes', () => {
 
   async function startSecondary(nodeId: string, prefix: string): Promise<SecondaryUnderTest> {
     const db = await createTestDatabase('fed');
+    const handlePort = await freePort();
     const process = NodeProcess.spawn({
+      HANDLE_PROTOCOL_PORT: String(handlePort),
+      HANDLE_PROTOCOL_HOST: '127.0.0.1',
       DATABASE_URL: db.url,
       OPERATOR_PASSWORD,
       JWT_SECRET,
@@ -57,7 +63,7 @@ describe('federation: top level + two secondary nodes as processes', () => {
     });
     const base = await process.ready();
     const login = await request(base, 'POST', '/api/v1/auth/token', { body: { username: 'operator', password: OPERATOR_PASSWORD } });
-    return { process, db, base, operator: login.body.accessToken };
+    return { process, db, base, operator: login.body.accessToken, handlePort };
   }
 
   async function applyAndApprove(node: SecondaryUnderTest, prefix: string, username: string): Promise<string> {
@@ -111,6 +117,17 @@ describe('federation: top level + two secondary nodes as processes', () => {
     const nodeList = await topGet(top, '/api/v1/nodes');
     expect(nodeList.items.map((n: { nodeId: string }) => n.nodeId).sort()).toEqual(['node-88.118', 'node-88.200']);
   }, 120_000);
+
+  // Uses the identifier filed on 88.200 by the test above.
+  it('a Handle protocol client asks 88.118 for an identifier homed on 88.200 and is answered through the top-level referral', async () => {
+    const resolved = await udpExchange(nodes.near.handlePort, [buildRequest({ requestId: 9001, handle: '88.200.5/PART-1', opFlags: FLAG_REC | FLAG_PO })], 9001);
+    const answer = parseReply(resolved.whole as Buffer);
+    expect(answer).toMatchObject({ requestId: 9001, responseCode: 1, handle: '88.200.5/PART-1' });
+    expect(answer.values?.map((v) => [v.type, v.data.toString()])).toEqual([['URL', 'https://far.example.cn/part-1']]);
+    // The same answer as 88.200's own listeners give.
+    const direct = await udpExchange(nodes.far.handlePort, [buildRequest({ requestId: 9003, handle: '88.200.5/PART-1', opFlags: FLAG_REC | FLAG_PO })], 9003);
+    expect(parseReply(direct.whole as Buffer).values?.map((v) => [v.type, v.data.toString()])).toEqual([['URL', 'https://far.example.cn/part-1']]);
+  }, 60_000);
 
   it('survives a SIGKILL of the top level with filings and reports pending: each arrives once in effect', async () => {
     // Resolutions on both nodes under their own prefixes, so both have statistics to report.

@@ -291,7 +291,14 @@ describe('Handle protocol limits', () => {
     await third.closedAt;
     expect(first.closed || second.closed).toBe(false);
     expect(await event('connection_refused')).toBeGreaterThanOrEqual(1);
+    // A closed connection frees its place: the next one is served.
     first.close();
+    await first.closedAt;
+    await waitFor('the closed connection to leave the count', async () => Number(/idis_handle_protocol_connections (\d+)/.exec((await node.request('GET', '/metrics')).text)?.[1] ?? 'NaN') < 2 || undefined, { timeoutMs: 5000 });
+    const fourth = await TcpSession.open(port);
+    fourth.send(buildRequest({ requestId: 4444, handle: '88.118.8/none', opFlags: FLAG_REC | FLAG_PO | FLAG_KC }));
+    expect(parseReply(await fourth.next())).toMatchObject({ requestId: 4444, responseCode: 100 });
+    fourth.close();
     second.close();
   });
 });

@@ -147,6 +147,23 @@ describe('handle-protocol codec: hand-worked bytes', () => {
     expect(message.header.expiration).toBe(1767229200);
   });
 
+  it('reads and stamps requests and replies in the middle of a larger buffer (TCP batches)', () => {
+    const request = Buffer.from(RESOLUTION_REQUEST);
+    request.writeUInt32BE(0xcafef00d, 8);
+    const stream = Buffer.concat([Buffer.from([9, 9, 9]), request, Buffer.from([7, 7])]);
+    expect(plainResolutionHandleLength(stream, 3, request.length)).toBe(10);
+    expect(plainResolutionHandleLength(stream, 3, request.length + 1)).toBe(-1);
+    expect(plainResolutionHandleLength(stream, 4, request.length)).toBe(-1);
+    expect(plainResolutionHandleLength(stream, 3, stream.length)).toBe(-1);
+    const alone = Buffer.from(NOT_FOUND_REPLY);
+    stampReply(alone, request, 1767229200);
+    const batch = Buffer.alloc(NOT_FOUND_REPLY.length + 5, 0xee);
+    NOT_FOUND_REPLY.copy(batch, 5);
+    stampReply(batch, stream, 1767229200, 5, 3);
+    expect(batch.subarray(5).toString('hex')).toBe(alone.toString('hex'));
+    expect(batch.subarray(0, 5).toString('hex')).toBe('eeeeeeeeee');
+  });
+
   it('answers an older client in its own version: 2.3 stays 2.3', () => {
     const request = Buffer.from(RESOLUTION_REQUEST);
     request[1] = 3;

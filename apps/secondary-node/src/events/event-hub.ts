@@ -48,12 +48,12 @@ export class EventHub {
     if (failure) throw failure.error;
   }
 
-  /** Calls every listener of `name` now. Signals carry at most four arguments (no rest array is allocated). */
+  /** Calls every listener of `name` now. Signals carry at most five arguments (no rest array is allocated). */
   signal<K extends keyof NodeSignals>(name: K, ...args: NodeSignals[K]): void;
-  signal(name: keyof NodeSignals, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
-    const listeners = this.signalListeners.get(name) as Array<(a: unknown, b: unknown, c: unknown, d: unknown) => void> | undefined;
+  signal(name: keyof NodeSignals, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
+    const listeners = this.signalListeners.get(name) as Array<(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => void> | undefined;
     if (!listeners) return;
-    for (let i = 0; i < listeners.length; i += 1) listeners[i](a, b, c, d);
+    for (let i = 0; i < listeners.length; i += 1) listeners[i](a, b, c, d, e);
   }
 }
 

@@ -123,6 +123,11 @@ export interface NodeEvents {
 export interface NodeSignals {
   /** One resolution answered by a front door: enterprise prefix key ('-' if unparsable), outcome, seconds from request to answer, the door. */
   'resolution.observed': [prefixKey: string, outcome: ResolutionOutcome, seconds: number, door: ResolutionDoor];
+  /**
+   * `count` resolutions of one prefix, outcome and door answered together (the Handle protocol's
+   * prepared replies, reported once per event loop turn): `seconds` is their summed time from request to answer.
+   */
+  'resolution.observed-many': [prefixKey: string, outcome: ResolutionOutcome, seconds: number, door: ResolutionDoor, count: number];
   /** The top-level node located a foreign enterprise prefix: a real prefix filed by another node. */
   'foreign-prefix.located': [prefixKey: string];
   /**

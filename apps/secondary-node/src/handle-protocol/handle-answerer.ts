@@ -7,26 +7,24 @@ import {
   encodeMessage,
   encodePacket,
   encodeValueList,
-  ENVELOPE_SIZE,
   errorResponseBody,
   HandleProtocolError,
   OpCode,
-  OpFlag,
-  plainResolutionHandleLength,
   referralResponseBody,
   replyVersion,
   REPLY_ECHO_FLAGS,
-  REQUEST_HANDLE_AT,
   requestDigest,
   resolutionResponseBody,
   ResponseCode,
   SERVER_MINOR,
-  stampReply,
   SUPPORTED_MAJOR,
   wireValueFromJson,
   type DecodedMessage,
   type Envelope,
 } from '@idis/handle-protocol';
+// The per-request path imports from the modules themselves: a name read through the package index is a getter call.
+import { ENVELOPE_SIZE, OpFlag } from '@idis/handle-protocol/constants';
+import { plainResolutionHandleLength, REQUEST_HANDLE_AT, stampReply } from '@idis/handle-protocol/reply-stamp';
 import { DomainError } from '../errors/domain-errors';
 import { EventHub } from '../events/event-hub';
 import type { ResolutionOutcome } from '../events/node-events';
@@ -37,7 +35,7 @@ import { ResolutionService } from '../resolution/resolution.service';
 import type { CacheEntry, FoundRecord } from '../resolution/resolution.types';
 import { HANDLE_PROTOCOL_CONFIG, type HandleProtocolConfig } from './handle-protocol.config';
 import { HandleProtocolStats } from './handle-protocol-stats';
-import { type ReplyTemplate, ReplyTemplates } from './reply-templates';
+import { hashHandleBytes, type ReplyTemplate, ReplyTemplates } from './reply-templates';
 import { SiteRecord } from './site-record';
 
 /** Handle.Net's default message lifetime (AbstractMessage: now + 12 h). */
@@ -60,14 +58,18 @@ interface RequestContext {
 /**
  * The Handle protocol's request handling, shared by the UDP and TCP listeners: decodes a request,
  * resolves through the same ResolutionService (L1 → L2 → PostgreSQL → top-level referral) as the
- * HTTP front doors, and writes the reply. A plain resolution of a record in L1 is answered by
- * `preparedReply` from a reply prepared at the previous miss: a copy and five stamped fields.
+ * HTTP front doors, and writes the reply. A plain resolution of a record in L1 is answered from
+ * a reply prepared at the previous miss (`preparedTemplate`): a copy and five stamped fields.
  */
 @Injectable()
 export class HandleAnswerer {
   private readonly logger = new Logger('HandleProtocol');
   private readonly templates: ReplyTemplates;
   private pendingLookups = 0;
+  /** Templates with prepared replies not yet reported to the statistics (notePrepared): the first unreportedCount (reused, never truncated). */
+  private readonly unreported: ReplyTemplate[] = [];
+  private unreportedCount = 0;
+  private reportScheduled = false;
 
   constructor(
     private readonly resolution: ResolutionService,
@@ -83,39 +85,62 @@ export class HandleAnswerer {
   }
 
   /**
-   * The reply to a plain resolution request whose record is in L1 and was answered before, or
-   * undefined (then `answer` must be used). Synchronous and allocation-light: the hot path.
+   * The prepared reply that answers the request at `packet[at, at + length)` (`now`: Date.now()),
+   * or undefined (then `answer` must be used): a plain resolution of a record in L1 that was
+   * answered before. Synchronous, no allocation: the hot path. The caller copies it into its output
+   * with writePrepared and then reports it with notePrepared.
    */
-  preparedReply(packet: Buffer): Buffer | undefined {
-    const now = Date.now();
-    const template = this.preparedTemplate(packet, now, performance.now());
-    if (template === undefined) return undefined;
-    const reply = Buffer.allocUnsafe(template.packet.length);
-    this.writePrepared(template, packet, reply, 0, now);
-    return reply;
-  }
-
-  /**
-   * The prepared reply that answers `packet` (`now`: Date.now(); `started`: performance.now() when
-   * the request arrived, for the latency histogram), counted as answered (the caller must then write it
-   * with writePrepared), or undefined. TCP uses it to write many replies into one buffer.
-   */
-  preparedTemplate(packet: Buffer, now: number, started: number): ReplyTemplate | undefined {
-    const handleLength = plainResolutionHandleLength(packet);
+  preparedTemplate(packet: Buffer, at: number, length: number, now: number): ReplyTemplate | undefined {
+    const handleLength = plainResolutionHandleLength(packet, at, length);
     if (handleLength < 0) return undefined;
-    const template = this.templates.current(packet.toString('latin1', REQUEST_HANDLE_AT, REQUEST_HANDLE_AT + handleLength), now);
+    const template = this.templates.current(packet, at + REQUEST_HANDLE_AT, handleLength, now);
     if (template === undefined) return undefined;
-    if (template.hasPrivateValues && (packet.readUInt32BE(ENVELOPE_SIZE + 8) & OpFlag.PUBLIC_ONLY) === 0) return undefined;
-    this.stats.preparedReplies += 1;
-    this.events.signal('resolution.observed', template.prefixKey, template.outcome === 'not_found' ? 'not_found' : 'l1', (performance.now() - started) / 1000, 'handle');
+    if (template.hasPrivateValues && (packet.readUInt32BE(at + ENVELOPE_SIZE + 8) & OpFlag.PUBLIC_ONLY) === 0) return undefined;
     return template;
   }
 
-  /** Copies `template`'s reply into `target` at `at` and stamps it for `request`. */
-  writePrepared(template: ReplyTemplate, request: Buffer, target: Buffer, at: number, now: number): void {
-    template.packet.copy(target, at);
-    stampReply(target, request, ((now / 1000) | 0) + EXPIRATION_SECONDS, at);
+  /** Copies `template`'s reply into `target` at `at` and stamps it for the request at `request[requestAt…]`. */
+  writePrepared(template: ReplyTemplate, request: Buffer, requestAt: number, target: Buffer, at: number, now: number): void {
+    target.set(template.packet, at);
+    stampReply(target, request, ((now / 1000) | 0) + EXPIRATION_SECONDS, at, requestAt);
   }
+
+  /**
+   * A prepared reply was sent, `seconds` after its request arrived. Counted at once in the
+   * listeners' counters; the statistics and the latency histogram get it at the end of the event
+   * loop turn, one signal per run of replies of the same prefix and outcome instead of one per reply.
+   */
+  notePrepared(template: ReplyTemplate, seconds: number): void {
+    this.stats.preparedReplies += 1;
+    if (template.unreported === 0) this.unreported[this.unreportedCount++] = template;
+    template.unreported += 1;
+    template.unreportedSeconds += seconds;
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      setImmediate(this.reportPrepared);
+    }
+  }
+
+  /** Signals the prepared replies not yet reported (also called when the listeners close). */
+  readonly reportPrepared = (): void => {
+    this.reportScheduled = false;
+    const list = this.unreported;
+    const length = this.unreportedCount;
+    this.unreportedCount = 0;
+    let i = 0;
+    while (i < length) {
+      const { prefixKey, outcome } = list[i];
+      let count = 0;
+      let seconds = 0;
+      for (; i < length && list[i].prefixKey === prefixKey && list[i].outcome === outcome; i += 1) {
+        count += list[i].unreported;
+        seconds += list[i].unreportedSeconds;
+        list[i].unreported = 0;
+        list[i].unreportedSeconds = 0;
+      }
+      this.events.signal('resolution.observed-many', prefixKey, outcome, seconds, 'handle', count);
+    }
+  };
 
   /**
    * Any complete request (one datagram, a reassembled message, or a TCP frame). Malformed input is
@@ -304,8 +329,22 @@ export class HandleAnswerer {
     // The record's lifetime as L1 keeps it: its TTL (or the not-found TTL) from when it was read.
     const ttlSeconds = entry.kind === 'found' ? entry.ttlSeconds : this.resolutionConfig.negativeTtlSeconds;
     const expiresAt = entry.loadedAt + ttlSeconds * 1000;
-    const template: ReplyTemplate = { handleKey: parsed.key, prefixKey: parsed.prefixKey, outcome, hasPrivateValues, expiresAt, sequence: context.sequence, packet };
-    this.templates.remember(Buffer.from(handleBytes).toString('latin1'), template);
+    const key = Buffer.from(handleBytes);
+    const template: ReplyTemplate = {
+      key,
+      hash: hashHandleBytes(key, 0, key.length),
+      next: undefined,
+      handleKey: parsed.key,
+      prefixKey: parsed.prefixKey,
+      outcome,
+      hasPrivateValues,
+      expiresAt,
+      sequence: context.sequence,
+      packet,
+      unreported: 0,
+      unreportedSeconds: 0,
+    };
+    this.templates.remember(template);
   }
 
   private failed(context: RequestContext, parsed: ParsedHandle, error: unknown, started: number): Answer {

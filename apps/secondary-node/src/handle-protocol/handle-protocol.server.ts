@@ -84,6 +84,7 @@ export class HandleProtocolServer implements OnModuleDestroy {
 
   async close(): Promise<void> {
     await Promise.all([this.udp?.close(), this.tcp?.close()]);
+    this.answerer.reportPrepared();
     this.udp = undefined;
     this.tcp = undefined;
     this.bound = undefined;

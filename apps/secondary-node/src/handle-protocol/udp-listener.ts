@@ -1,6 +1,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { Logger } from '@nestjs/common';
-import { ENV_FLAG_TRUNCATED, ENVELOPE_SIZE, fragmentMessage, MAX_UDP_PACKET_SIZE, UdpReassembler } from '@idis/handle-protocol';
+import { fragmentMessage, UdpReassembler } from '@idis/handle-protocol';
+// The per-packet path imports from the module itself: a name read through the package index is a getter call.
+import { ENV_FLAG_TRUNCATED, ENVELOPE_SIZE, MAX_UDP_PACKET_SIZE } from '@idis/handle-protocol/constants';
 import { type Answer, type HandleAnswerer, rawEnvelope } from './handle-answerer';
 import type { HandleProtocolConfig } from './handle-protocol.config';
 import type { HandleProtocolStats } from './handle-protocol-stats';
@@ -27,7 +31,7 @@ export class UdpListener {
   ) {}
 
   async listen(host: string, port: number): Promise<number> {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalFirstLookup });
     this.socket = socket;
     socket.on('message', this.onMessage);
     socket.on('error', (error) => this.logger.error(`UDP socket error: ${error.message}`));
@@ -63,9 +67,14 @@ export class UdpListener {
       this.stats.budgetDrops += 1;
       return;
     }
-    const prepared = this.answerer.preparedReply(packet);
-    if (prepared !== undefined) {
-      this.send(prepared, packet.length, remote.address, remote.port);
+    const now = Date.now();
+    const started = performance.now();
+    const template = this.answerer.preparedTemplate(packet, 0, packet.length, now);
+    if (template !== undefined) {
+      const reply = Buffer.allocUnsafe(template.packet.length);
+      this.answerer.writePrepared(template, packet, 0, reply, 0, now);
+      this.send(reply, packet.length, remote.address, remote.port);
+      this.answerer.notePrepared(template, (performance.now() - started) / 1000);
       return;
     }
     if (packet.length >= ENVELOPE_SIZE && (packet[2] & ENV_FLAG_TRUNCATED) !== 0) {
@@ -101,6 +110,11 @@ export class UdpListener {
   private send(reply: Answer, requestBytes: number, address: string, port: number): void {
     const socket = this.socket;
     if (reply === undefined || socket === undefined) return;
+    // One datagram no larger than the amplification bound goes to anyone (no verified-source lookup).
+    if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= requestBytes * this.config.amplificationFactor) {
+      socket.send(reply, port, address);
+      return;
+    }
     const verified = this.guard.isVerified(address);
     const allowed = verified ? Number.POSITIVE_INFINITY : Math.min(MAX_UDP_PACKET_SIZE, requestBytes * this.config.amplificationFactor);
     if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= allowed) {
@@ -130,4 +144,18 @@ export class UdpListener {
       this.send(this.answerer.incomplete(expired.envelope, expired.received, expired.expected), MAX_UDP_PACKET_SIZE, address, port);
     }
   }
+}
+
+/**
+ * dgram's address lookup for every send (and the bind): a reply goes to the IP literal the request
+ * came from, which dns.lookup would hand back only on the next tick (Node 20 lib/dgram.js calls
+ * the lookup on every send of an unconnected socket). Answered at once; names still go to dns.
+ */
+function literalFirstLookup(address: string, family: number | LookupOneOptions, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const version = isIP(address);
+  if (version !== 0) {
+    callback(null, address, version);
+    return;
+  }
+  dnsLookup(address, typeof family === 'number' ? { family } : family, callback);
 }

@@ -18,6 +18,17 @@ export class ResolutionRecorder {
     @Optional() events?: EventHub,
   ) {
     events?.onSignal('resolution.observed', (prefixKey, outcome, seconds, door) => this.observeResolution(prefixKey, outcome, seconds, door));
+    events?.onSignal('resolution.observed-many', (prefixKey, outcome, seconds, door, count) => this.observeResolutions(prefixKey, outcome, seconds, door, count));
+  }
+
+  /**
+   * `count` resolutions answered together (prepared Handle protocol replies of one event loop turn),
+   * `seconds` their summed durations: counted exactly; in the histogram each at their mean duration.
+   */
+  observeResolutions(prefixKey: string, outcome: ResolutionOutcome, seconds: number, door: ResolutionDoor, count: number): void {
+    if (!(count > 0)) return;
+    this.usage.recordResolutions(prefixKey, outcome, door, count);
+    this.latency.observeMany(outcome, seconds, count);
   }
 
   /**

@@ -40,6 +40,19 @@ export class ResolutionLatency {
     this.sums[tier] += value;
   }
 
+  /** `count` observations whose durations sum to `totalSeconds`, each put in the bucket of their mean (the sum stays exact). */
+  observeMany(outcome: ResolutionOutcome, totalSeconds: number, count: number): void {
+    if (!(count > 0)) return;
+    const tier = RESOLUTION_SLOT[outcome];
+    const total = totalSeconds >= 0 ? totalSeconds : 0;
+    const mean = total / count;
+    let bucket = 0;
+    while (bucket < BUCKETS && mean > BOUNDS[bucket]) bucket += 1;
+    this.buckets[tier * ROW + bucket] += count;
+    this.counts[tier] += count;
+    this.sums[tier] += total;
+  }
+
   snapshot(): TierLatency[] {
     return RESOLUTION_OUTCOMES.map((tier) => {
       const slot = RESOLUTION_SLOT[tier];

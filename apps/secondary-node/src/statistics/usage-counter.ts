@@ -126,6 +126,18 @@ export class UsageCounter implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
+  /** `count` resolutions of one prefix, outcome and door at once (the same as `count` calls of recordResolution). */
+  recordResolutions(prefixKey: string, outcome: ResolutionOutcome, door: ResolutionDoor, count: number): void {
+    if (!Number.isSafeInteger(count) || count <= 0) return;
+    const slot = RESOLUTION_SLOT[outcome];
+    const doorSlot = DOOR_SLOT[door];
+    const cell = this.cellOf(prefixKey);
+    cell[slot] += count;
+    cell[doorSlot] += count;
+    this.lifetime[slot] += count;
+    this.lifetime[doorSlot] += count;
+  }
+
   /** `count` identifiers created, updated or deleted under one prefix (a batch calls once per prefix). */
   recordRegistrations(prefixKey: string, count: number, operation: RegistrationOperation): void {
     if (!Number.isSafeInteger(count) || count <= 0) return;
