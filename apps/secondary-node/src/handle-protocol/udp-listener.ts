@@ -110,29 +110,27 @@ export class UdpListener {
   private send(reply: Answer, requestBytes: number, address: string, port: number): void {
     const socket = this.socket;
     if (reply === undefined || socket === undefined) return;
-    // One datagram no larger than the amplification bound goes to anyone (no verified-source lookup).
-    if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= requestBytes * this.config.amplificationFactor) {
+    const bound = requestBytes * this.config.amplificationFactor;
+    // One datagram within the amplification bound goes to anyone (no verified-source lookup).
+    if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= bound) {
       socket.send(reply, port, address);
       return;
     }
-    const verified = this.guard.isVerified(address);
-    const allowed = verified ? Number.POSITIVE_INFINITY : Math.min(MAX_UDP_PACKET_SIZE, requestBytes * this.config.amplificationFactor);
-    if (reply.length <= MAX_UDP_PACKET_SIZE && reply.length <= allowed) {
-      socket.send(reply, port, address);
-      return;
-    }
-    const envelope = rawEnvelope(reply);
-    const message = reply.subarray(ENVELOPE_SIZE);
-    if (verified) {
+    if (this.guard.isVerified(address)) {
+      if (reply.length <= MAX_UDP_PACKET_SIZE) {
+        socket.send(reply, port, address);
+        return;
+      }
       this.stats.fragmentedReplies += 1;
-      for (const piece of fragmentMessage(envelope, message)) socket.send(piece, port, address);
+      for (const piece of fragmentMessage(rawEnvelope(reply), reply.subarray(ENVELOPE_SIZE))) socket.send(piece, port, address);
       return;
     }
     // Unverified source: the first piece only, TC set and MessageLength of the whole reply, so the
     // client sees the reply is incomplete and asks again over TCP.
     this.stats.truncatedReplies += 1;
-    const dataSize = Math.max(1, Math.min(MAX_UDP_PACKET_SIZE, allowed) - ENVELOPE_SIZE);
-    const [first] = fragmentMessage(envelope, message, Math.min(dataSize, message.length - 1));
+    const message = reply.subarray(ENVELOPE_SIZE);
+    const dataSize = Math.max(1, Math.min(MAX_UDP_PACKET_SIZE, bound) - ENVELOPE_SIZE);
+    const [first] = fragmentMessage(rawEnvelope(reply), message, Math.min(dataSize, message.length - 1));
     socket.send(first, port, address);
   }
 
