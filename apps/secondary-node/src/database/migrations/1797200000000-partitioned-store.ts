@@ -67,11 +67,7 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
     await queryRunner.query(`CREATE SCHEMA IF NOT EXISTS "${PARTITION_SCHEMA}"`);
 
     // identifiers
-    await queryRunner.query(`CREATE TABLE "identifiers_partitioned" (${IDENTIFIER_COLUMNS}) PARTITION BY HASH ("prefix_key")`);
-    await createHashPartitions(queryRunner, 'identifiers_partitioned', 'identifiers');
-    await queryRunner.query(`INSERT INTO "identifiers_partitioned" (${IDENTIFIER_NAMES}) SELECT ${IDENTIFIER_NAMES} FROM "identifiers"`);
-    await queryRunner.query(`DROP TABLE "identifiers"`);
-    await queryRunner.query(`ALTER TABLE "identifiers_partitioned" RENAME TO "identifiers"`);
+    await rebuildTable(queryRunner, 'identifiers', IDENTIFIER_COLUMNS, IDENTIFIER_NAMES, 'prefix_key');
     await addKey(queryRunner, 'identifiers', 'pk_identifiers', `PRIMARY KEY ("handle_key", "prefix_key")`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_version" CHECK ("version" > 0)`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_prefix_of_handle" CHECK (split_part("handle_key", '/', 1) = "prefix_key")`);
@@ -79,11 +75,7 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
 
     // epcis_events (the edges' foreign keys point at its unique event_id: off while the table is swapped)
     for (const [table, constraint] of EDGES) await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}"`);
-    await queryRunner.query(`CREATE TABLE "epcis_events_partitioned" (${EVENT_COLUMNS}) PARTITION BY HASH ("event_id")`);
-    await createHashPartitions(queryRunner, 'epcis_events_partitioned', 'epcis_events');
-    await queryRunner.query(`INSERT INTO "epcis_events_partitioned" (${EVENT_NAMES}) SELECT ${EVENT_NAMES} FROM "epcis_events"`);
-    await queryRunner.query(`DROP TABLE "epcis_events"`);
-    await queryRunner.query(`ALTER TABLE "epcis_events_partitioned" RENAME TO "epcis_events"`);
+    await rebuildTable(queryRunner, 'epcis_events', EVENT_COLUMNS, EVENT_NAMES, 'event_id');
     await addKey(queryRunner, 'epcis_events', 'pk_epcis_events', `PRIMARY KEY ("enterprise_prefix", "event_id")`);
     await addKey(queryRunner, 'epcis_events', 'uq_epcis_events_event_id', `UNIQUE ("event_id")`);
     for (const index of EVENT_INDEXES) await queryRunner.query(index);
@@ -95,19 +87,13 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     for (const [table, constraint] of EDGES) await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}"`);
-    await queryRunner.query(`CREATE TABLE "epcis_events_plain" (${EVENT_COLUMNS})`);
-    await queryRunner.query(`INSERT INTO "epcis_events_plain" (${EVENT_NAMES}) SELECT ${EVENT_NAMES} FROM "epcis_events"`);
-    await queryRunner.query(`DROP TABLE "epcis_events"`);
-    await queryRunner.query(`ALTER TABLE "epcis_events_plain" RENAME TO "epcis_events"`);
+    await rebuildTable(queryRunner, 'epcis_events', EVENT_COLUMNS, EVENT_NAMES);
     await queryRunner.query(`ALTER TABLE "epcis_events" ADD CONSTRAINT "pk_epcis_events" PRIMARY KEY ("enterprise_prefix", "event_id")`);
     await queryRunner.query(`ALTER TABLE "epcis_events" ADD CONSTRAINT "uq_epcis_events_event_id" UNIQUE ("event_id")`);
     for (const index of EVENT_INDEXES) await queryRunner.query(index);
     for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
 
-    await queryRunner.query(`CREATE TABLE "identifiers_plain" (${IDENTIFIER_COLUMNS})`);
-    await queryRunner.query(`INSERT INTO "identifiers_plain" (${IDENTIFIER_NAMES}) SELECT ${IDENTIFIER_NAMES} FROM "identifiers"`);
-    await queryRunner.query(`DROP TABLE "identifiers"`);
-    await queryRunner.query(`ALTER TABLE "identifiers_plain" RENAME TO "identifiers"`);
+    await rebuildTable(queryRunner, 'identifiers', IDENTIFIER_COLUMNS, IDENTIFIER_NAMES);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "PK_f4bf4bb95e39e45a7141bacd833" PRIMARY KEY ("handle_key")`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_version" CHECK ("version" > 0)`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "fk_identifiers_prefix" FOREIGN KEY ("prefix_key") REFERENCES "enterprise_prefixes"("prefix_key") ON DELETE RESTRICT ON UPDATE NO ACTION`);
@@ -116,12 +102,28 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
   }
 }
 
-/** `parent`'s HASH_PARTITIONS partitions, named after the table they will serve once renamed (idis_partitions.identifiers_h00 …). */
-async function createHashPartitions(queryRunner: QueryRunner, parent: string, finalName: string): Promise<void> {
-  for (let i = 0; i < HASH_PARTITIONS; i += 1) {
-    const name = `${finalName}_h${String(i).padStart(2, '0')}`;
-    await queryRunner.query(`CREATE TABLE "${PARTITION_SCHEMA}"."${name}" PARTITION OF "${parent}" FOR VALUES WITH (MODULUS ${HASH_PARTITIONS}, REMAINDER ${i})`);
+/** The suffix of partition `i` in the names of its table and its keys (_h00 …). */
+function partitionSuffix(i: number): string {
+  return `_h${String(i).padStart(2, '0')}`;
+}
+
+/**
+ * Replaces `table` by a new one with `columns` holding the same rows (`names`): hash-partitioned
+ * by `partitionKey` into HASH_PARTITIONS partitions (idis_partitions.identifiers_h00 …, named after
+ * the table they serve once renamed), or a plain table without it. Keys, checks and indexes are the
+ * caller's to add afterwards.
+ */
+async function rebuildTable(queryRunner: QueryRunner, table: string, columns: string, names: string, partitionKey?: string): Promise<void> {
+  const building = `${table}_${partitionKey ? 'partitioned' : 'plain'}`;
+  await queryRunner.query(`CREATE TABLE "${building}" (${columns})${partitionKey ? ` PARTITION BY HASH ("${partitionKey}")` : ''}`);
+  if (partitionKey) {
+    for (let i = 0; i < HASH_PARTITIONS; i += 1) {
+      await queryRunner.query(`CREATE TABLE "${PARTITION_SCHEMA}"."${table}${partitionSuffix(i)}" PARTITION OF "${building}" FOR VALUES WITH (MODULUS ${HASH_PARTITIONS}, REMAINDER ${i})`);
+    }
   }
+  await queryRunner.query(`INSERT INTO "${building}" (${names}) SELECT ${names} FROM "${table}"`);
+  await queryRunner.query(`DROP TABLE "${table}"`);
+  await queryRunner.query(`ALTER TABLE "${building}" RENAME TO "${table}"`);
 }
 
 /**
@@ -132,7 +134,7 @@ async function createHashPartitions(queryRunner: QueryRunner, parent: string, fi
  */
 async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
   for (let i = 0; i < HASH_PARTITIONS; i += 1) {
-    const suffix = `_h${String(i).padStart(2, '0')}`;
+    const suffix = partitionSuffix(i);
     await queryRunner.query(`ALTER TABLE "${PARTITION_SCHEMA}"."${table}${suffix}" ADD CONSTRAINT "${constraint}${suffix}" ${definition}`);
   }
   await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" ${definition}`);
