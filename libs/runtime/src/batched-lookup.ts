@@ -9,7 +9,8 @@
  * the keys would have waited for anyway.
  */
 export class BatchedLookup<K, V> {
-  private waiting = new Map<K, Array<Settle<V>>>();
+  /** One waiter as itself, several in an array: most keys have one, and the array would be garbage per lookup. */
+  private waiting = new Map<K, Waiters<V>>();
   private inFlight = 0;
 
   constructor(
@@ -23,9 +24,10 @@ export class BatchedLookup<K, V> {
   /** The value for `key`, or undefined when the fetch did not return it. */
   load(key: K): Promise<V | undefined> {
     return new Promise<V | undefined>((resolve, reject) => {
-      const settles = this.waiting.get(key);
-      if (settles) settles.push({ resolve, reject });
-      else this.waiting.set(key, [{ resolve, reject }]);
+      const waiters = this.waiting.get(key);
+      if (waiters === undefined) this.waiting.set(key, { resolve, reject });
+      else if (Array.isArray(waiters)) waiters.push({ resolve, reject });
+      else this.waiting.set(key, [waiters, { resolve, reject }]);
       this.dispatch();
     });
   }
@@ -37,9 +39,9 @@ export class BatchedLookup<K, V> {
 
   private dispatch(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.size > 0) {
-      const batch = new Map<K, Array<Settle<V>>>();
-      for (const [key, settles] of this.waiting) {
-        batch.set(key, settles);
+      const batch = new Map<K, Waiters<V>>();
+      for (const [key, waiters] of this.waiting) {
+        batch.set(key, waiters);
         this.waiting.delete(key);
         if (batch.size >= this.maxBatch) break;
       }
@@ -48,7 +50,7 @@ export class BatchedLookup<K, V> {
     }
   }
 
-  private run(batch: Map<K, Array<Settle<V>>>): void {
+  private run(batch: Map<K, Waiters<V>>): void {
     let fetched: Promise<Map<K, V>>;
     try {
       fetched = this.fetch([...batch.keys()]);
@@ -58,15 +60,19 @@ export class BatchedLookup<K, V> {
     fetched.then(
       (found) => {
         this.inFlight -= 1;
-        for (const [key, settles] of batch) {
+        for (const [key, waiters] of batch) {
           const value = found.get(key);
-          for (const settle of settles) settle.resolve(value);
+          if (Array.isArray(waiters)) for (const waiter of waiters) waiter.resolve(value);
+          else waiters.resolve(value);
         }
         this.dispatch();
       },
       (error: unknown) => {
         this.inFlight -= 1;
-        for (const settles of batch.values()) for (const settle of settles) settle.reject(error);
+        for (const waiters of batch.values()) {
+          if (Array.isArray(waiters)) for (const waiter of waiters) waiter.reject(error);
+          else waiters.reject(error);
+        }
         this.dispatch();
       },
     );
@@ -77,3 +83,5 @@ interface Settle<V> {
   resolve(value: V | undefined): void;
   reject(error: unknown): void;
 }
+
+type Waiters<V> = Settle<V> | Array<Settle<V>>;

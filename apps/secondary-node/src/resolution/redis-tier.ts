@@ -29,6 +29,7 @@ const READS_IN_FLIGHT = 4;
 const READ_BATCH_MAX_KEYS = 128;
 
 const UNAVAILABLE = Symbol('redis unavailable');
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
 /** What /health shows of Redis trouble since start: the episode stays readable after it ended. */
 export interface RedisEpisodes {
@@ -209,13 +210,18 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     return slash < 0 ? `${this.recordKeyPrefix}{${handleKey}}` : `${this.recordKeyPrefix}{${handleKey.slice(0, slash)}}${handleKey.slice(slash)}`;
   }
 
-  /** The L2 copy of `handleKey` with its serialised length, or undefined (miss, Redis unavailable, or not ours). */
-  async readEntry(handleKey: string): Promise<{ entry: CacheEntry; size: number } | undefined> {
-    if (!this.l2Enabled) return undefined;
-    const text = await this.reads.load(handleKey);
-    if (text === undefined) return undefined;
+  /**
+   * The stored text of `handleKey`'s L2 copy (decodeText makes it an entry); undefined on a miss,
+   * with L2 off or Redis unavailable.
+   */
+  readText(handleKey: string): Promise<string | undefined> {
+    return this.l2Enabled ? this.reads.load(handleKey) : NOTHING;
+  }
+
+  /** The entry `text` holds when it is a well-formed copy of `handleKey` (undefined for a foreign or malformed one). */
+  decodeText(handleKey: string, text: string): CacheEntry | undefined {
     const entry = decodeEntry(text);
-    return entry && entry.handleKey === handleKey ? { entry, size: text.length } : undefined;
+    return entry && entry.handleKey === handleKey ? entry : undefined;
   }
 
   /** The stored texts of the keys Redis holds; none when Redis is unavailable (then nothing is cached). */

@@ -9,6 +9,11 @@ import { ReadReplicas } from '../read-replicas/read-replicas';
 import { RedisTier } from './redis-tier';
 import type { CacheEntry, Resolution } from './resolution.types';
 
+/** A load in progress that requests for the same key join. */
+interface Flight {
+  loading: Promise<Resolution>;
+}
+
 /** Reads the record (or its absence) from the source of truth. */
 export type RecordLoader = (handleKey: string, prefixKey: string) => Promise<CacheEntry>;
 
@@ -48,7 +53,7 @@ export class ResolutionCache implements OnModuleDestroy {
   private readonly invalidationLog: Array<{ sequence: number; at: number; keys: string[] }> = [];
   /** Loads that started before this sequence number may not fill at all. */
   private fillFloor = 0;
-  private readonly inflight = new Map<string, Promise<Resolution>>();
+  private readonly inflight = new Map<string, Flight>();
   private readonly pruneTimer: NodeJS.Timeout;
   private readonly negativeTtlSeconds: number;
   private readonly detachedTtlMs: number;
@@ -126,31 +131,40 @@ export class ResolutionCache implements OnModuleDestroy {
    */
   load(handleKey: string, prefixKey: string, loadRecord: RecordLoader): Promise<Resolution> {
     const pending = this.inflight.get(handleKey);
-    if (pending) return pending;
-    const loading = this.loadThroughTiers(handleKey, prefixKey, this.sequence, loadRecord);
-    this.inflight.set(handleKey, loading);
-    const settle = () => {
-      if (this.inflight.get(handleKey) === loading) this.inflight.delete(handleKey);
-    };
-    loading.then(settle, settle);
-    return loading;
+    if (pending) return pending.loading;
+    const flight: Flight = { loading: undefined as unknown as Promise<Resolution> };
+    this.inflight.set(handleKey, flight);
+    flight.loading = this.loadThroughTiers(handleKey, prefixKey, this.sequence, loadRecord, flight);
+    return flight.loading;
   }
 
-  private async loadThroughTiers(handleKey: string, prefixKey: string, startedAt: number, loadRecord: RecordLoader): Promise<Resolution> {
-    const shared = this.redis.l2Enabled ? await this.redis.readEntry(handleKey) : undefined;
-    if (shared) {
-      if (this.mayFill(handleKey, startedAt)) this.l1.set(shared.entry, this.remainingLifetimeMs(shared.entry));
-      return { entry: shared.entry, tier: 'l2' };
+  /**
+   * `flight` is this load's entry in `inflight`, removed here when the load ends unless an
+   * invalidation already detached it (a later load for the key may have taken its place). Removed
+   * in a finally rather than by a reaction on the promise: an L2 hit is mostly such bookkeeping.
+   */
+  private async loadThroughTiers(handleKey: string, prefixKey: string, startedAt: number, loadRecord: RecordLoader, flight: Flight): Promise<Resolution> {
+    try {
+      if (this.redis.l2Enabled) {
+        const text = await this.redis.readText(handleKey);
+        const shared = text === undefined ? undefined : this.redis.decodeText(handleKey, text);
+        if (shared) {
+          if (this.mayFill(handleKey, startedAt)) this.l1.set(shared, this.remainingLifetimeMs(shared));
+          return { entry: shared, tier: 'l2' };
+        }
+      }
+      const entry = await loadRecord(handleKey, prefixKey);
+      const ttlSeconds = this.lifetimeSeconds(entry);
+      if (ttlSeconds > 0 && (this.l1.enabled || this.redis.l2Enabled) && this.mayFill(handleKey, startedAt)) {
+        const serialised = encodeEntry(entry);
+        this.l1.set(entry, ttlSeconds * 1000);
+        // While our channel is down we could miss the invalidation that makes this copy stale.
+        if (this.channel.state !== 'down') this.redis.storeEntry(handleKey, serialised, ttlSeconds);
+      }
+      return { entry, tier: 'db' };
+    } finally {
+      if (this.inflight.get(handleKey) === flight) this.inflight.delete(handleKey);
     }
-    const entry = await loadRecord(handleKey, prefixKey);
-    const ttlSeconds = this.lifetimeSeconds(entry);
-    if (ttlSeconds > 0 && (this.l1.enabled || this.redis.l2Enabled) && this.mayFill(handleKey, startedAt)) {
-      const serialised = encodeEntry(entry);
-      this.l1.set(entry, ttlSeconds * 1000);
-      // While our channel is down we could miss the invalidation that makes this copy stale.
-      if (this.channel.state !== 'down') this.redis.storeEntry(handleKey, serialised, ttlSeconds);
-    }
-    return { entry, tier: 'db' };
   }
 
   private lifetimeSeconds(entry: CacheEntry): number {
