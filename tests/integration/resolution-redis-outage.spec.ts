@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import Redis from 'ioredis';
 import { parseHandle } from '@idis/identifier';
+import { InvalidationChannel } from '../../apps/secondary-node/src/resolution/invalidation-channel';
 import type { FoundRecord, Resolution } from '../../apps/secondary-node/src/resolution/resolution.types';
 import { freePort } from '../support/free-port';
 import { SpawnedProcess } from '../support/spawned-process';
@@ -142,6 +143,42 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     expect(fresh1.tier).toBe('db');
     expect(version(fresh1)).toBe(2);
     expect((await resolver.service.resolve(parsed)).tier).toBe('l2');
+  });
+
+  it("a stall of the node's own event loop while a PING is in flight neither detaches the channel nor clears L1", async () => {
+    const resolver = await start({});
+    const handle = fresh('Stall');
+    const parsed = parseHandle(handle);
+    await db.insert(handle, [stringValue(1, 'URL', 'https://example.cn/s1')]);
+    expect((await resolver.service.resolve(parsed)).tier).toBe('db');
+    expect((await resolver.service.resolve(parsed)).tier).toBe('l1');
+    await waitForElapsed('the channel to be up', () => resolver.health.snapshot().invalidationChannel === 'up', { timeoutMs: STATE_TIMEOUT_MS });
+
+    const cache = resolver.cache as unknown as { onAttachmentChange(attached: boolean): void };
+    const attachmentChanges = jest.spyOn(cache, 'onAttachmentChange');
+    const subscriber = (resolver.moduleRef.get(InvalidationChannel) as unknown as { subscriber: Redis }).subscriber;
+    const ping = subscriber.ping.bind(subscriber);
+    let stalled = 0;
+    // The next PING is sent, then, before its PONG has come back, the loop is blocked (as by a long
+    // GC or a heavy request) for well past the command timeout: the PONG arrives meanwhile but can
+    // only be read once the loop runs again, after the timers that are due by then.
+    jest.spyOn(subscriber, 'ping').mockImplementation((() => {
+      const answer = ping();
+      if (stalled === 0) {
+        setImmediate(() => {
+          const until = performance.now() + 3 * COMMAND_TIMEOUT_MS;
+          while (performance.now() < until) stalled += 1;
+        });
+      }
+      return answer;
+    }) as never);
+    await waitForElapsed('a PING to be sent and the loop stalled after it', () => stalled > 0, { timeoutMs: STATE_TIMEOUT_MS });
+    // Two more heartbeats: a verdict of the stalled PING would have detached the channel by now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(attachmentChanges).not.toHaveBeenCalled();
+    expect(resolver.health.snapshot().invalidationChannel).toBe('up');
+    expect((await resolver.service.resolve(parsed)).tier).toBe('l1');
+    expect(resolver.findForResolution).toHaveBeenCalledTimes(1);
   });
 
   it('with Redis killed it answers from L1 and PostgreSQL, L1 lives only the detached TTL, and a restarted Redis is used again', async () => {

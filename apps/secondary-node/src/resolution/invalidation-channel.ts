@@ -14,6 +14,11 @@ const MOVE_DELAY_STEP_MS = 100;
 const MOVE_DELAY_MAX_MS = 1000;
 /** Cluster mode: consecutive unanswered PINGs after which the subscriber leaves its node for another (one slow PING on a busy machine is not a dead node). */
 const PINGS_BEFORE_MOVE = 3;
+/**
+ * ioredis's own timeout on the subscriber's commands, only a backstop: a PING is judged by
+ * pingDeadline (REDIS_COMMAND_TIMEOUT_MS) instead, see ping().
+ */
+const SUBSCRIBER_COMMAND_BACKSTOP_MS = 10 * HEARTBEAT_MS;
 
 export type ChannelState = 'up' | 'down' | 'disabled';
 
@@ -53,7 +58,8 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   private responsive = false;
   private attached = false;
   private heartbeat: NodeJS.Timeout | undefined;
-  private pingInFlight = false;
+  /** When the pending PING was sent (performance.now()); undefined when none is pending. */
+  private pingSentAt: number | undefined;
   private subscribedOnce: Promise<void>;
   private markSubscribed: () => void = () => undefined;
 
@@ -65,18 +71,20 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     this.commandTimeoutMs = config.redisCommandTimeoutMs;
     if (!redis.configured) return;
     this.endpoint = redis.endpoint;
-    this.use(redis.clusterMode ? this.nodeConnection() : (createRedisConnection(redis.endpoint, 'invalidation subscriber', config.redisCommandTimeoutMs, this.logger) as Redis));
+    this.use(redis.clusterMode ? this.nodeConnection() : (createRedisConnection(redis.endpoint, 'invalidation subscriber', SUBSCRIBER_COMMAND_BACKSTOP_MS, this.logger) as Redis));
   }
 
   /** Makes `connection` the subscriber; events of a connection it replaced are ignored. */
   private use(connection: Redis): void {
     this.subscriber = connection;
+    this.pingSentAt = undefined;
     connection.on('ready', () => {
       if (connection === this.subscriber) void this.subscribe();
     });
     connection.on('close', () => {
       if (connection !== this.subscriber) return;
       this.subscribed = false;
+      this.pingSentAt = undefined;
       this.update();
     });
     connection.on('message', (channel: string, text: string) => {
@@ -98,7 +106,7 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     const candidates = uniqueNodes([...this.redis.clusterNodes(), ...(this.endpoint?.redisCluster?.nodes ?? [])]);
     const node = candidates[this.nextNode % candidates.length];
     this.nextNode += 1;
-    return createNodeConnection(node, this.endpoint as RedisEndpoint, 'invalidation-subscriber', this.commandTimeoutMs);
+    return createNodeConnection(node, this.endpoint as RedisEndpoint, 'invalidation-subscriber', SUBSCRIBER_COMMAND_BACKSTOP_MS);
   }
 
   /** Cluster mode: the subscriber's node is gone; after a short pause, subscribe on another one. */
@@ -133,7 +141,7 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.subscriber) return;
     this.subscriber.connect().catch(() => undefined); // failures surface as 'close' events and reconnects
-    this.heartbeat = setInterval(() => void this.ping(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.ping(), HEARTBEAT_MS);
     this.heartbeat.unref();
     const ready = await readyWithin(this.subscriber, BOOT_WAIT_MS);
     const subscribed = ready && (await withinMs(this.subscribedOnce, BOOT_WAIT_MS));
@@ -166,24 +174,57 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     this.markSubscribed();
   }
 
-  private async ping(): Promise<void> {
+  /**
+   * Sends a PING when none is pending, and marks the channel unresponsive when one is not answered
+   * within REDIS_COMMAND_TIMEOUT_MS. That verdict waits for setImmediate, i.e. for the I/O of the
+   * loop turn in which the deadline fires: when this process's own event loop was blocked (a long
+   * GC, an overloaded machine) past the deadline, the PONG already sitting in the socket is read
+   * first and the channel stays up. A timeout timer alone (ioredis's commandTimeout) fires before
+   * that read, so every such stall used to detach the channel, and the re-attachment then cleared
+   * L1 (ResolutionCache): an overloaded node lost its whole L1 when it could least afford it.
+   */
+  private ping(): void {
     const subscriber = this.subscriber!;
-    if (!this.subscribed || this.pingInFlight || subscriber.status !== 'ready') return;
-    this.pingInFlight = true;
-    try {
-      await subscriber.ping();
-      this.responsive = true;
-      this.unansweredPings = 0;
-    } catch {
-      this.responsive = false;
-      this.unansweredPings += 1;
-      // Cluster mode: a node that stops answering is left for another one ('end' moves on).
-      if (this.redis.clusterMode && subscriber === this.subscriber && this.unansweredPings >= PINGS_BEFORE_MOVE) {
+    if (this.pingSentAt !== undefined) {
+      this.judgePing(subscriber);
+      return;
+    }
+    if (!this.subscribed || subscriber.status !== 'ready') return;
+    const sentAt = performance.now();
+    this.pingSentAt = sentAt;
+    const settle = (answered: boolean) => {
+      if (this.pingSentAt !== sentAt) return;
+      this.pingSentAt = undefined;
+      if (answered) {
+        this.responsive = true;
         this.unansweredPings = 0;
-        subscriber.disconnect();
+        this.update();
+      } else {
+        this.unanswered(subscriber);
       }
-    } finally {
-      this.pingInFlight = false;
+    };
+    subscriber.ping().then(
+      () => settle(true),
+      () => settle(false),
+    );
+    const deadline = setTimeout(() => setImmediate(() => this.judgePing(subscriber)), this.commandTimeoutMs);
+    deadline.unref();
+  }
+
+  /** The pending PING is late (see ping()): unresponsive from now until it or a later one is answered. */
+  private judgePing(subscriber: Redis): void {
+    if (this.pingSentAt === undefined || performance.now() - this.pingSentAt < this.commandTimeoutMs) return;
+    this.unanswered(subscriber);
+  }
+
+  private unanswered(subscriber: Redis): void {
+    this.responsive = false;
+    this.unansweredPings += 1;
+    // Cluster mode: a node that stops answering is left for another one ('end' moves on).
+    if (this.redis.clusterMode && subscriber === this.subscriber && this.unansweredPings >= PINGS_BEFORE_MOVE) {
+      this.unansweredPings = 0;
+      this.pingSentAt = undefined;
+      subscriber.disconnect();
     }
     this.update();
   }
