@@ -6,7 +6,7 @@ export const HASH_PARTITIONS = 16;
 /** Where the partitions live, so that `public` keeps one table per entity (what TypeORM and operators see). */
 export const PARTITION_SCHEMA = 'idis_partitions';
 
-const EDGES: Array<[table: string, constraint: string]> = [
+export const EDGES: Array<[table: string, constraint: string]> = [
   ['epcis_event_identifiers', 'fk_epcis_event_identifiers_event'],
   ['epcis_containment', 'fk_epcis_containment_event'],
   ['epcis_derivations', 'fk_epcis_derivations_event'],
@@ -15,11 +15,11 @@ const EDGES: Array<[table: string, constraint: string]> = [
 const IDENTIFIER_COLUMNS = `"handle_key" character varying(255) COLLATE "C" NOT NULL, "handle" character varying(255) NOT NULL, "prefix_key" character varying(64) COLLATE "C" NOT NULL, "values" jsonb NOT NULL, "template_version" character varying(128), "version" integer NOT NULL DEFAULT '1', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`;
 const IDENTIFIER_NAMES = `"handle_key", "handle", "prefix_key", "values", "template_version", "version", "created_at", "updated_at"`;
 
-const EVENT_COLUMNS = `"event_id" text NOT NULL, "hash_id" text NOT NULL, "event_type" text NOT NULL, "enterprise_prefix" text NOT NULL, "event_time" TIMESTAMP WITH TIME ZONE NOT NULL, "event_time_zone_offset" text NOT NULL, "record_time" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "action" text, "biz_step" text, "disposition" text, "read_point" text, "biz_location" text, "error_declared_at" TIMESTAMP WITH TIME ZONE, "error_reason" text, "corrective_event_ids" text array, "source" text NOT NULL, "document" jsonb NOT NULL`;
-const EVENT_NAMES = `"event_id", "hash_id", "event_type", "enterprise_prefix", "event_time", "event_time_zone_offset", "record_time", "action", "biz_step", "disposition", "read_point", "biz_location", "error_declared_at", "error_reason", "corrective_event_ids", "source", "document"`;
+export const EVENT_COLUMNS = `"event_id" text NOT NULL, "hash_id" text NOT NULL, "event_type" text NOT NULL, "enterprise_prefix" text NOT NULL, "event_time" TIMESTAMP WITH TIME ZONE NOT NULL, "event_time_zone_offset" text NOT NULL, "record_time" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "action" text, "biz_step" text, "disposition" text, "read_point" text, "biz_location" text, "error_declared_at" TIMESTAMP WITH TIME ZONE, "error_reason" text, "corrective_event_ids" text array, "source" text NOT NULL, "document" jsonb NOT NULL`;
+export const EVENT_NAMES = `"event_id", "hash_id", "event_type", "enterprise_prefix", "event_time", "event_time_zone_offset", "record_time", "action", "biz_step", "disposition", "read_point", "biz_location", "error_declared_at", "error_reason", "corrective_event_ids", "source", "document"`;
 
 /** The secondary indexes of epcis_events, unchanged by partitioning (each partition gets its own). */
-const EVENT_INDEXES = [
+export const EVENT_INDEXES = [
   `CREATE INDEX "ix_epcis_events_hash_id" ON "epcis_events" ("hash_id")`,
   `CREATE INDEX "ix_epcis_events_biz_step" ON "epcis_events" ("biz_step")`,
   `CREATE INDEX "ix_epcis_events_time" ON "epcis_events" ("event_time", "event_id")`,
@@ -113,7 +113,7 @@ function partitionSuffix(i: number): string {
  * the table they serve once renamed), or a plain table without it. Keys, checks and indexes are the
  * caller's to add afterwards.
  */
-async function rebuildTable(queryRunner: QueryRunner, table: string, columns: string, names: string, partitionKey?: string): Promise<void> {
+export async function rebuildTable(queryRunner: QueryRunner, table: string, columns: string, names: string, partitionKey?: string): Promise<void> {
   const building = `${table}_${partitionKey ? 'partitioned' : 'plain'}`;
   await queryRunner.query(`CREATE TABLE "${building}" (${columns})${partitionKey ? ` PARTITION BY HASH ("${partitionKey}")` : ''}`);
   if (partitionKey) {
@@ -132,7 +132,7 @@ async function rebuildTable(queryRunner: QueryRunner, table: string, columns: st
  * violation names the partition's constraint, so code that recognises a key by name (the event
  * store's eventID conflict) sees the parent's name in it.
  */
-async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
+export async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
   for (let i = 0; i < HASH_PARTITIONS; i += 1) {
     const suffix = partitionSuffix(i);
     await queryRunner.query(`ALTER TABLE "${PARTITION_SCHEMA}"."${table}${suffix}" ADD CONSTRAINT "${constraint}${suffix}" ${definition}`);
@@ -140,6 +140,6 @@ async function addKey(queryRunner: QueryRunner, table: string, constraint: strin
   await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" ${definition}`);
 }
 
-function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
+export function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
   return queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" FOREIGN KEY ("event_id") REFERENCES "epcis_events"("event_id") ON DELETE CASCADE ON UPDATE NO ACTION`);
 }
