@@ -29,7 +29,8 @@ export const EVENT_INDEXES = [
 
 /**
  * The partitioned store for very large nodes (issue 13 item 3, docs/scaling.md): identifiers and
- * EPCIS events become PostgreSQL declarative hash-partitioned tables, HASH_PARTITIONS partitions
+ * EPCIS events become PostgreSQL declarative hash-partitioned tables (events are ranged by time by
+ * the next migration, EventsByRecordTime1797300000000), HASH_PARTITIONS partitions
  * each in the schema idis_partitions, so that every partition's indexes stay a fraction of the
  * whole. A populated database is converted in place: new partitioned table, rows moved with one
  * INSERT … SELECT, old table dropped, names swapped, keys, checks, indexes and foreign keys made
@@ -46,15 +47,12 @@ export const EVENT_INDEXES = [
  * (handle_key, prefix_key) now. A prefix's identifiers share one partition: listing, counting and
  * searching under a prefix read one partition, and a resolution names the prefix so it reads one too.
  *
- * epcis_events — HASH (event_id), not ranges of time: both of its keys must survive partitioning, and
- * both contain event_id only: the owner's key (enterprise_prefix, event_id) that makes a redelivery a
- * duplicate (ON CONFLICT DO NOTHING), and the node-wide unique event_id that refuses the same eventID
- * from another enterprise and is the target of the edge tables' foreign keys. A range on record_time
- * (or event_time) would have to join either key, after which a redelivery (a new record_time) would no
- * longer meet its first copy and an eventID could exist twice — a separate unpartitioned table of
- * event ids would be needed to keep what one unique index gives here. Queries filter by prefix and
- * event time, which a time range would prune but a hash does not: each runs one index scan per
- * partition under a Merge Append, still in (event_time, event_id) order for keyset paging.
+ * epcis_events — HASH (event_id) here, because both of its keys contain event_id only: the owner's
+ * key (enterprise_prefix, event_id) that makes a redelivery a duplicate (ON CONFLICT DO NOTHING), and
+ * the node-wide unique event_id that refuses the same eventID from another enterprise and is the
+ * target of the edge tables' foreign keys. The next migration, EventsByRecordTime1797300000000,
+ * moves those keys into an unpartitioned table of event ids (epcis_event_ids) and ranges the events
+ * by month of record_time, as an event log is appended; its down() brings this layout back.
  * The edge tables stay as they are: they are read both by identifier (trace) and by event (a page
  * of events), so a partition key on either column would cost the other path one probe per partition.
  *
@@ -130,7 +128,8 @@ export async function rebuildTable(queryRunner: QueryRunner, table: string, colu
  * A key on the partitioned table, made partition by partition first under the parent's name plus
  * the partition's suffix (uq_epcis_events_event_id_h03), then on the parent, which adopts them. A
  * violation names the partition's constraint, so code that recognises a key by name (the event
- * store's eventID conflict) sees the parent's name in it.
+ * store's eventID conflict, until EventsByRecordTime1797300000000 moved it to epcis_event_ids)
+ * sees the parent's name in it.
  */
 export async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
   for (let i = 0; i < HASH_PARTITIONS; i += 1) {

@@ -8,7 +8,7 @@ import { EVENT_PARTITION_SCHEMA, EVENTS_DEFAULT_PARTITION, monthBounds, type Mon
 const UPKEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Creating partitions waits at most this long for the locks (a long read on the events); the next tick retries. */
-const UPKEEP_LOCK_TIMEOUT = '5s';
+const UPKEEP_LOCK_TIMEOUT = '2s';
 
 /**
  * Keeps epcis_events (PARTITION BY RANGE (record_time), migration EventsByRecordTime1797300000000)
