@@ -221,13 +221,7 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     expect(stored.rows).toEqual([{ partition: `${PARTITION_SCHEMA}.${monthsAhead(new Date())[0].name}`, same: true }]);
     expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:new-3'`)).toBe(1);
 
-    // An event row needs its id, and so does an edge.
-    await expect(
-      db.client.query(
-        `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, source, document)
-         VALUES ('urn:uuid:no-id', 'h', 'ObjectEvent', '88.118.8', now(), '+08:00', 'mqtt', '{}')`,
-      ),
-    ).rejects.toThrow(/fk_epcis_events_event_id/);
+    // An edge needs its event's id.
     await expect(db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`)).rejects.toThrow(/fk_epcis_event_identifiers_event/);
     // Deleting an event's id deletes the event and its edges.
     expect(await count(`epcis_containment WHERE event_id = 'urn:uuid:ev-7'`)).toBe(1);
@@ -235,6 +229,16 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     expect(await count(`epcis_events WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
     expect(await count(`epcis_containment WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
     expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
+    // A month retired at once: its ids deleted in one statement take their events and edges along, and nothing else.
+    const february = `record_time >= '2026-02-01Z' AND record_time < '2026-03-01Z'`;
+    const inFebruary = await count(`epcis_events WHERE ${february}`);
+    expect(inFebruary).toBe(84);
+    const total = await count('epcis_events');
+    await db.client.query(`DELETE FROM epcis_event_ids WHERE ${february}`);
+    expect(await count(`${PARTITION_SCHEMA}.epcis_events_2026_02`)).toBe(0);
+    expect(await count('epcis_events')).toBe(total - inFebruary);
+    expect(await count(`epcis_event_identifiers i WHERE NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.event_id = i.event_id)`)).toBe(0);
+    expect(await count(`epcis_events e WHERE NOT EXISTS (SELECT 1 FROM epcis_event_ids k WHERE k.event_id = e.event_id)`)).toBe(0);
   });
 
   it('goes back to hash partitions, then to plain tables, with every row, and forward again; the entities then need no change', async () => {

@@ -24,11 +24,14 @@ import { addEdgeForeignKey, addKey, EDGES, EVENT_COLUMNS, EVENT_INDEXES, EVENT_N
  * - UNIQUE (enterprise_prefix, event_id), uq_epcis_event_ids_owner: the owner's key, the arbiter
  *   of the event store's ON CONFLICT DO NOTHING, so that a redelivery is a duplicate.
  * The event store writes the id first and the event only when the id was new, in the same statement
- * (data-modifying CTEs). epcis_events keeps (event_id, record_time) as its primary key — an index on
- * event_id in every partition, for reads by eventID and joins from the edges — and a foreign key
- * to its id (fk_epcis_events_event_id, ON DELETE CASCADE). Deletes flow from the ids: deleting an
- * event's id deletes the event row and its edges; record_time in epcis_event_ids says which
- * partition holds the event, and which ids go with a month that is retired.
+ * (data-modifying CTEs): that is what keeps one event row per id. epcis_events keeps
+ * (event_id, record_time) as its primary key — an index on event_id in every partition, for reads by
+ * eventID and joins from the edges. It has no foreign key to its id: checking one costs a look-up per
+ * event on the ingestion path (a tenth of the batch statement's time), for a rule the one writer
+ * already keeps. Deletes flow from the ids: deleting ids deletes their edges (ON DELETE CASCADE) and,
+ * through the statement trigger tr_epcis_event_ids_delete_events, their event rows, so deleting an
+ * event is deleting its id. record_time in epcis_event_ids says which partition holds the event, and
+ * which ids go with a month that is retired.
  *
  * A populated database is converted in place, in one transaction like PartitionedStore1797200000000:
  * the ids are copied out of the events first, then the events move from the hash partitions to the
@@ -57,8 +60,14 @@ export class EventsByRecordTime1797300000000 implements MigrationInterface {
 
     await queryRunner.query(`ALTER TABLE "epcis_events" ADD CONSTRAINT "pk_epcis_events" PRIMARY KEY ("event_id", "record_time")`);
     for (const index of EVENT_INDEXES) await queryRunner.query(index);
+    // One DELETE per statement on the ids, however many they were (a month retired at once).
+    await queryRunner.query(`CREATE FUNCTION "epcis_event_ids_delete_events"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM "epcis_events" e USING "gone" g WHERE e."event_id" = g."event_id";
+        RETURN NULL;
+      END $$`);
     await queryRunner.query(
-      `ALTER TABLE "epcis_events" ADD CONSTRAINT "fk_epcis_events_event_id" FOREIGN KEY ("event_id") REFERENCES "epcis_event_ids"("event_id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+      `CREATE TRIGGER "tr_epcis_event_ids_delete_events" AFTER DELETE ON "epcis_event_ids" REFERENCING OLD TABLE AS "gone" FOR EACH STATEMENT EXECUTE FUNCTION "epcis_event_ids_delete_events"()`,
     );
     for (const [table, constraint] of EDGES) {
       await queryRunner.query(
@@ -77,6 +86,7 @@ export class EventsByRecordTime1797300000000 implements MigrationInterface {
     for (const index of EVENT_INDEXES) await queryRunner.query(index);
     for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
     await queryRunner.query(`DROP TABLE "epcis_event_ids"`);
+    await queryRunner.query(`DROP FUNCTION "epcis_event_ids_delete_events"()`);
     await queryRunner.query(`ANALYZE "epcis_events"`);
   }
 }

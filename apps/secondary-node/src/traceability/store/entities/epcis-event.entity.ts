@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventIdEntity } from './epcis-event-id.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Where an event came in: the MQTT consumer or POST /epcis/capture. */
 export type EventSource = 'mqtt' | 'capture';
@@ -11,7 +10,8 @@ export type EventSource = 'mqtt' | 'capture';
  * its primary key carries record_time; the keys over all of it are those of the event's id in
  * epcis_event_ids, written first: a redelivered copy from the same enterprise meets its owner's key
  * there and is a duplicate, the same eventID from another enterprise is refused (pk_epcis_event_ids),
- * so an eventID still names one event for readers and edges. Deleting the id deletes the event.
+ * so an eventID still names one event for readers and edges. Deleting the id deletes the event
+ * (a trigger on epcis_event_ids) and its edges.
  * An error declaration does not get a row of its own: it fills the error_* columns of its original.
  */
 @Entity({ name: 'epcis_events' })
@@ -25,10 +25,6 @@ export class EpcisEventEntity {
   /** The partition key: when the node stored the event (the same instant as its id's record_time). */
   @PrimaryColumn({ name: 'record_time', type: 'timestamptz', default: () => 'now()', primaryKeyConstraintName: 'pk_epcis_events' })
   recordTime: Date;
-
-  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_events_event_id' })
-  key?: EpcisEventIdEntity;
 
   /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
   @Column({ name: 'enterprise_prefix', type: 'text' })
