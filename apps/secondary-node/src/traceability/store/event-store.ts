@@ -78,11 +78,11 @@ export const COUNTER_NAMES = { stored: 'stored', duplicates: 'duplicates', error
  * All writes of the traceability store. One transaction per batch, with a constant number of
  * statements whatever its size: every table is written by one `INSERT … SELECT FROM unnest(…)`
  * (array parameters, so no 65,535-placeholder limit). Events go in two steps of one statement
- * (INSERT_EVENTS_SQL): their ids into epcis_event_ids with
+ * (EVENT_CTES): their ids into epcis_event_ids with
  * `ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING` to learn which are new
  * (duplicates are per owner; another owner's eventID fails the batch, see isEventIdConflict), then
- * the new ones only into the record-time partitions of epcis_events, and the edges of the new ones. The counters are added in the same transaction, so they never disagree with the
- * rows.
+ * the new ones only into the record-time partitions of epcis_events; the edges of the new ones
+ * only. The counters are added in the same transaction, so they never disagree with the rows.
  *
  * A batch without error declarations (the usual case) is ONE statement: the events, their edges
  * (joined to the events the insert returned), the rejects and the counters are data-modifying
