@@ -39,6 +39,8 @@ describe('EventPartitionKeeper', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('event_partitions');
+    // Partition bounds are shown in the session's time zone: UTC, as they are written.
+    await db.client.query(`SET TIME ZONE 'UTC'`);
     replicaA = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
     await replicaA.initialize();
     await replicaA.runMigrations({ transaction: 'all' });

@@ -50,6 +50,8 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('partitioned_store');
+    // Partition bounds are shown in the session's time zone: UTC, as they are written.
+    await db.client.query(`SET TIME ZONE 'UTC'`);
     const earlier = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 1 }), migrations: migrations.slice(0, migrations.indexOf(PartitionedStore1797200000000)) });
     await earlier.initialize();
     await earlier.runMigrations({ transaction: 'all' });
