@@ -1,21 +1,30 @@
 import 'reflect-metadata';
+import { parseEpcisPayload } from '@idis/epcis';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrations } from '../../apps/secondary-node/src/database/migrations';
 import { HASH_PARTITIONS, PARTITION_SCHEMA, PartitionedStore1797200000000 } from '../../apps/secondary-node/src/database/migrations/1797200000000-partitioned-store';
-import { isEventIdConflict } from '../../apps/secondary-node/src/traceability/store/event-store';
+import { EventHub } from '../../apps/secondary-node/src/events/event-hub';
+import { monthsAhead } from '../../apps/secondary-node/src/traceability/store/event-partitions';
+import { EventStore, isEventIdConflict, type StoreItem } from '../../apps/secondary-node/src/traceability/store/event-store';
+import { epcisDocument, objectEvent } from '../support/epcis-seed';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
- * The migration that partitions identifiers (by prefix) and EPCIS events (by event id) on a node
- * that already holds rows: every row and edge is kept, the keys still mean what they meant (a handle
- * is unique, an event is unique per owner and its eventID node-wide), and down() gives plain tables back.
+ * The migrations that partition the big tables, on a node that already holds rows: PartitionedStore
+ * (identifiers hashed by prefix, events hashed by event id), then EventsByRecordTime (events by
+ * month of record time, their keys moved to epcis_event_ids). Every row and edge is kept, the keys
+ * still mean what they meant (a handle is unique, an event is unique per owner and its eventID
+ * node-wide, edges need their event and go with it), and down() gives the hash partitions, then
+ * plain tables, back.
  */
 const PREFIXES = ['88.118.8', '88.118.9', '88.118.10', '88.118.11'];
 const IDENTIFIERS_PER_PREFIX = 250;
+/** Recorded 8 hours apart from 2026-01-15: January to May 2026. */
 const EVENTS = 400;
+const EVENT_MONTHS = ['2026_01', '2026_02', '2026_03', '2026_04', '2026_05'];
 
-describe('migration PartitionedStore', () => {
+describe('migrations PartitionedStore and EventsByRecordTime', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
 
@@ -41,6 +50,8 @@ describe('migration PartitionedStore', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('partitioned_store');
+    // Partition bounds are shown in the session's time zone: UTC, as they are written.
+    await db.client.query(`SET TIME ZONE 'UTC'`);
     const earlier = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 1 }), migrations: migrations.slice(0, migrations.indexOf(PartitionedStore1797200000000)) });
     await earlier.initialize();
     await earlier.runMigrations({ transaction: 'all' });
@@ -64,7 +75,7 @@ describe('migration PartitionedStore', () => {
     await db.client.query(
       `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, record_time, biz_step, source, document, corrective_event_ids)
        SELECT 'urn:uuid:ev-' || i, 'ni:///sha-256;' || i, 'ObjectEvent', ($1::text[])[1 + i % 4], timestamptz '2026-01-01Z' + i * interval '1 minute', '+08:00',
-              timestamptz '2026-02-01Z' + i * interval '1 second', 'shipping', 'mqtt', jsonb_build_object('eventID', 'urn:uuid:ev-' || i),
+              timestamptz '2026-01-15Z' + i * interval '8 hours', 'shipping', 'mqtt', jsonb_build_object('eventID', 'urn:uuid:ev-' || i),
               CASE WHEN i % 50 = 0 THEN ARRAY['urn:uuid:ev-' || (i - 1)] END
          FROM generate_series(1, $2::int) i`,
       [PREFIXES, EVENTS],
@@ -76,30 +87,86 @@ describe('migration PartitionedStore', () => {
     dataSource = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'all' });
-    expect(applied.map((m) => m.name)).toContain('PartitionedStore1797200000000');
+    expect(applied.map((m) => m.name)).toEqual(['PartitionedStore1797200000000', 'EventsByRecordTime1797300000000']);
   });
+
+  const eventPartitions = async () =>
+    (
+      await db.client.query<{ schema: string; name: string; bound: string }>(
+        `SELECT n.nspname AS schema, c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE i.inhparent = 'public.epcis_events'::regclass ORDER BY c.relname`,
+      )
+    ).rows;
+  /** The partitions an EXPLAIN of `sql` reads (month suffixes, or "default"). */
+  const partitionsRead = async (sql: string, params: unknown[]) => {
+    const plan = await db.client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    return [...new Set(plan.rows.flatMap((r) => [...r['QUERY PLAN'].matchAll(/\bepcis_events_(\d{4}_\d{2}|default)\b/g)].map((m) => m[1])))].sort();
+  };
+  const store = () => new EventStore(dataSource, new EventHub());
+  const item = (prefix: string, eventID: string): StoreItem => {
+    const parsed = parseEpcisPayload(JSON.stringify(epcisDocument([objectEvent({ time: '2026-03-01T10:00:00.000+08:00', eventID, epcs: [`urn:epc:id:sgtin:4012345.011111.${eventID.length}`] })])));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    return { event: parsed.events[0], enterprisePrefix: prefix, source: 'mqtt' };
+  };
 
   afterAll(async () => {
     if (dataSource?.isInitialized) await dataSource.destroy();
     await db?.drop();
   });
 
-  it('keeps every identifier, event and edge, now in hash partitions of their own schema', async () => {
+  it('keeps every identifier, event and edge: identifiers in hash partitions, events in month partitions, with their ids', async () => {
     expect(Number(before.identifiers.n)).toBe(PREFIXES.length * IDENTIFIERS_PER_PREFIX);
     expect(Number(before.events.n)).toBe(EVENTS);
     expect(await snapshot()).toEqual(before);
     expect(await leafPartitions('identifiers')).toEqual([{ schema: PARTITION_SCHEMA, n: String(HASH_PARTITIONS) }]);
-    expect(await leafPartitions('epcis_events')).toEqual([{ schema: PARTITION_SCHEMA, n: String(HASH_PARTITIONS) }]);
-    const kinds = await db.client.query<{ relname: string; relkind: string }>(`SELECT relname, relkind FROM pg_class WHERE relname IN ('identifiers', 'epcis_events') AND relnamespace = 'public'::regnamespace ORDER BY relname`);
-    expect(kinds.rows).toEqual([{ relname: 'epcis_events', relkind: 'p' }, { relname: 'identifiers', relkind: 'p' }]);
-    // A prefix's identifiers share one partition; events spread over many.
+    const kinds = await db.client.query<{ relname: string; relkind: string }>(
+      `SELECT relname, relkind FROM pg_class WHERE relname IN ('identifiers', 'epcis_events', 'epcis_event_ids') AND relnamespace = 'public'::regnamespace ORDER BY relname`,
+    );
+    expect(kinds.rows).toEqual([{ relname: 'epcis_event_ids', relkind: 'r' }, { relname: 'epcis_events', relkind: 'p' }, { relname: 'identifiers', relkind: 'p' }]);
+    const keys = await db.client.query<{ table: string; key: string }>(
+      `SELECT c.relname AS table, pg_get_partkeydef(c.oid) AS key FROM pg_class c WHERE c.oid IN ('identifiers'::regclass, 'epcis_events'::regclass) ORDER BY 1`,
+    );
+    expect(keys.rows).toEqual([{ table: 'epcis_events', key: 'RANGE (record_time)' }, { table: 'identifiers', key: `HASH (prefix_key)` }]);
+    // A prefix's identifiers share one partition.
     const perPrefix = await db.client.query<{ n: string }>(`SELECT count(DISTINCT tableoid) AS n FROM identifiers GROUP BY prefix_key`);
     expect(perPrefix.rows.every((r) => r.n === '1')).toBe(true);
-    const eventPartitions = await db.client.query<{ n: string }>(`SELECT count(DISTINCT tableoid) AS n FROM epcis_events`);
-    expect(Number(eventPartitions.rows[0].n)).toBeGreaterThan(HASH_PARTITIONS / 2);
+
+    // One partition per month that holds events, the current month and the two after it, and the default.
+    const months = [...new Set([...EVENT_MONTHS.map((m) => `epcis_events_${m}`), ...monthsAhead(new Date()).map((m) => m.name)])].sort();
+    const partitions = await eventPartitions();
+    expect(partitions.map((p) => p.name)).toEqual([...months, 'epcis_events_default'].sort());
+    expect(partitions.every((p) => p.schema === PARTITION_SCHEMA)).toBe(true);
+    expect(partitions.find((p) => p.name === 'epcis_events_2026_03')?.bound).toBe(`FOR VALUES FROM ('2026-03-01 00:00:00+00') TO ('2026-04-01 00:00:00+00')`);
+    expect(partitions.find((p) => p.name === 'epcis_events_default')?.bound).toBe('DEFAULT');
+    // Each event is in the partition of its record time's month; none in the default.
+    const placed = await db.client.query<{ partition: string; n: number }>(
+      `SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM epcis_events
+        WHERE tableoid::regclass::text <> '${PARTITION_SCHEMA}.epcis_events_' || to_char(record_time AT TIME ZONE 'UTC', 'YYYY_MM') GROUP BY 1`,
+    );
+    expect(placed.rows).toEqual([]);
+    const perMonth = await db.client.query<{ n: number }>(`SELECT count(DISTINCT tableoid)::int AS n FROM epcis_events`);
+    expect(perMonth.rows[0].n).toBe(EVENT_MONTHS.length);
+    // Every event has its id, with its owner and its record time.
+    const ids = await db.client.query<{ ids: number; matching: number }>(
+      `SELECT (SELECT count(*)::int FROM epcis_event_ids) AS ids,
+              (SELECT count(*)::int FROM epcis_event_ids k JOIN epcis_events e ON e.event_id = k.event_id AND e.enterprise_prefix = k.enterprise_prefix AND e.record_time = k.record_time) AS matching`,
+    );
+    expect(ids.rows).toEqual([{ ids: EVENTS, matching: EVENTS }]);
     // Other tables are untouched by the move: a lookup by handle reads one partition.
     const plan = await db.client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM identifiers WHERE handle_key = '88.118.8/item-1/part' AND prefix_key = '88.118.8'`);
     expect(plan.rows.filter((r) => /on identifiers_h\d\d/.test(r['QUERY PLAN']))).toHaveLength(1);
+  });
+
+  it('reads only the months a record-time range names (GE_recordTime / LT_recordTime, as the query repository writes them)', async () => {
+    const query = `SELECT e.event_id FROM epcis_events e WHERE e.record_time >= $1::timestamptz AND e.record_time < $2::timestamptz ORDER BY e.record_time ASC, e.event_id ASC LIMIT 100`;
+    expect(await partitionsRead(query, ['2026-02-01T00:00:00Z', '2026-04-01T00:00:00Z'])).toEqual(['2026_02', '2026_03']);
+    expect(await partitionsRead(query, ['2026-03-10T00:00:00Z', '2026-03-11T00:00:00Z'])).toEqual(['2026_03']);
+    // Beyond every month partition: the default alone.
+    expect(await partitionsRead(query, ['2040-01-01T00:00:00Z', '2040-02-01T00:00:00Z'])).toEqual(['default']);
+    // And the pruned read still finds the rows (2026-03-01 … 2026-03-31: 3 a day).
+    const rows = await db.client.query(query.replace('LIMIT 100', ''), ['2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z']);
+    expect(rows.rows).toHaveLength(93);
   });
 
   it('keeps a handle unique: the same key again is refused, and the prefix can only be the handle’s own', async () => {
@@ -129,32 +196,70 @@ describe('migration PartitionedStore', () => {
     await expect(db.client.query(`INSERT INTO identifiers (handle_key, handle, prefix_key, "values") VALUES ('88.999/x', '88.999/x', '88.999', '[]')`)).rejects.toThrow(/fk_identifiers_prefix/);
   });
 
-  it('keeps events unique per owner and eventIDs unique node-wide, with edges cascading', async () => {
-    const insert = (prefix: string, id: string, conflict = '') =>
-      db.client.query(
-        `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, source, document)
-         VALUES ($2, 'h', 'ObjectEvent', $1, now(), '+08:00', 'mqtt', '{}') ${conflict}`,
-        [prefix, id],
-      );
-    // A redelivery by the same owner is a duplicate (nothing inserted).
-    expect((await insert('88.118.9', 'urn:uuid:ev-1', 'ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING event_id')).rows).toEqual([]);
-    // The same eventID from another owner meets the node-wide key, recognised by the event store.
-    const failure = await insert('88.118.8', 'urn:uuid:ev-1', 'ON CONFLICT (enterprise_prefix, event_id) DO NOTHING').then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(failure).toBeDefined();
-    expect(String((failure as Error).message)).toMatch(/uq_epcis_events_event_id_h\d\d/);
+  it('keeps events unique per owner and eventIDs unique node-wide through epcis_event_ids, with edges cascading', async () => {
+    // urn:uuid:ev-1 belongs to 88.118.9 (PREFIXES[1 % 4]): its redelivery is a duplicate, nothing is added.
+    const count = async (sql: string) => (await db.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0].n;
+    expect(await store().storeBatch([item('88.118.9', 'urn:uuid:ev-1')])).toEqual(['duplicate']);
+    expect(await count(`epcis_events WHERE event_id = 'urn:uuid:ev-1'`)).toBe(1);
+    // The same eventID from another owner meets the node-wide key, recognised by the event store; the batch stores nothing.
+    const failure = await store()
+      .storeBatch([item('88.118.8', 'urn:uuid:new-1'), item('88.118.8', 'urn:uuid:ev-1')])
+      .then(() => undefined, (error: unknown) => error);
+    expect(String((failure as Error).message)).toMatch(/pk_epcis_event_ids/);
     expect(isEventIdConflict(failure)).toBe(true);
-    // Edges still need their event, and go with it.
+    expect(await count(`epcis_event_ids WHERE event_id = 'urn:uuid:new-1'`)).toBe(0);
+    expect(await count(`epcis_events WHERE event_id = 'urn:uuid:new-1'`)).toBe(0);
+    // Two owners of one new eventID in one batch: refused the same way.
+    const inBatch = await store()
+      .storeBatch([item('88.118.8', 'urn:uuid:new-2'), item('88.118.10', 'urn:uuid:new-2')])
+      .then(() => undefined, (error: unknown) => error);
+    expect(isEventIdConflict(inBatch)).toBe(true);
+    // A new event is stored once, in the partition of the current month, with the record time of its id.
+    expect(await store().storeBatch([item('88.118.8', 'urn:uuid:new-3'), item('88.118.8', 'urn:uuid:new-3')])).toEqual(['stored', 'duplicate']);
+    expect(await store().storeBatch([item('88.118.8', 'urn:uuid:new-3')])).toEqual(['duplicate']);
+    const stored = await db.client.query<{ partition: string; same: boolean }>(
+      `SELECT e.tableoid::regclass::text AS partition, e.record_time = k.record_time AS same FROM epcis_events e JOIN epcis_event_ids k USING (event_id) WHERE event_id = 'urn:uuid:new-3'`,
+    );
+    expect(stored.rows).toEqual([{ partition: `${PARTITION_SCHEMA}.${monthsAhead(new Date())[0].name}`, same: true }]);
+    expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:new-3'`)).toBe(1);
+
+    // An edge needs its event's id.
     await expect(db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`)).rejects.toThrow(/fk_epcis_event_identifiers_event/);
-    await db.client.query(`DELETE FROM epcis_events WHERE event_id = 'urn:uuid:ev-7'`);
-    expect((await db.client.query(`SELECT count(*)::int AS n FROM epcis_containment WHERE event_id = 'urn:uuid:ev-7'`)).rows[0].n).toBe(0);
-    expect((await db.client.query(`SELECT count(*)::int AS n FROM epcis_event_identifiers WHERE event_id = 'urn:uuid:ev-7'`)).rows[0].n).toBe(0);
+    // Deleting an event's id deletes the event and its edges.
+    expect(await count(`epcis_containment WHERE event_id = 'urn:uuid:ev-7'`)).toBe(1);
+    await db.client.query(`DELETE FROM epcis_event_ids WHERE event_id = 'urn:uuid:ev-7'`);
+    expect(await count(`epcis_events WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
+    expect(await count(`epcis_containment WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
+    expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:ev-7'`)).toBe(0);
+    // A month retired at once: its ids deleted in one statement take their events and edges along, and nothing else.
+    const february = `record_time >= '2026-02-01Z' AND record_time < '2026-03-01Z'`;
+    const inFebruary = await count(`epcis_events WHERE ${february}`);
+    expect(inFebruary).toBe(84);
+    const total = await count('epcis_events');
+    await db.client.query(`DELETE FROM epcis_event_ids WHERE ${february}`);
+    expect(await count(`${PARTITION_SCHEMA}.epcis_events_2026_02`)).toBe(0);
+    expect(await count('epcis_events')).toBe(total - inFebruary);
+    expect(await count(`epcis_event_identifiers i WHERE NOT EXISTS (SELECT 1 FROM epcis_events e WHERE e.event_id = i.event_id)`)).toBe(0);
+    expect(await count(`epcis_events e WHERE NOT EXISTS (SELECT 1 FROM epcis_event_ids k WHERE k.event_id = e.event_id)`)).toBe(0);
   });
 
-  it('goes back to plain tables with every row, and forward again; the entities then need no change', async () => {
+  it('goes back to hash partitions, then to plain tables, with every row, and forward again; the entities then need no change', async () => {
     const now = await snapshot();
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await snapshot()).toEqual(now);
+    expect(await leafPartitions('epcis_events')).toEqual([{ schema: PARTITION_SCHEMA, n: String(HASH_PARTITIONS) }]);
+    expect((await db.client.query(`SELECT to_regclass('epcis_event_ids') AS t`)).rows).toEqual([{ t: null }]);
+    // The keys are the event table's own again: a redelivery meets the owner's key, another owner the node-wide one.
+    const insert = (prefix: string, id: string) =>
+      db.client.query(
+        `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, source, document)
+         VALUES ($2, 'h', 'ObjectEvent', $1, now(), '+08:00', 'mqtt', '{}') ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING event_id`,
+        [prefix, id],
+      );
+    expect((await insert('88.118.9', 'urn:uuid:ev-1')).rows).toEqual([]);
+    await expect(insert('88.118.8', 'urn:uuid:ev-1')).rejects.toThrow(/uq_epcis_events_event_id_h\d\d/);
+    await expect(db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`)).rejects.toThrow(/fk_epcis_event_identifiers_event/);
+
     await dataSource.undoLastMigration({ transaction: 'all' });
     const kinds = await db.client.query<{ relname: string; relkind: string }>(`SELECT relname, relkind FROM pg_class WHERE relname IN ('identifiers', 'epcis_events') AND relnamespace = 'public'::regnamespace ORDER BY relname`);
     expect(kinds.rows).toEqual([{ relname: 'epcis_events', relkind: 'r' }, { relname: 'identifiers', relkind: 'r' }]);
@@ -166,6 +271,7 @@ describe('migration PartitionedStore', () => {
 
     await dataSource.runMigrations({ transaction: 'all' });
     expect(await snapshot()).toEqual(now);
+    expect((await db.client.query(`SELECT count(*)::int AS n FROM epcis_event_ids`)).rows[0].n).toBe(Number(now.events.n));
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { migrateDatabase } from '../../apps/secondary-node/src/database/migrate'
 import { migrations } from '../../apps/secondary-node/src/database/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-const APP_TABLES = ['accounts', 'data_templates', 'enterprise_applications', 'enterprise_prefixes', 'enterprises', 'identifiers', 'node_enrolment', 'partner_grants', 'partners', 'template_items', 'upstream_outbox', 'usage_counts', 'usage_counts_hourly', 'usage_counts_daily', 'usage_rollup_settings', 'epcis_events', 'epcis_event_identifiers', 'epcis_containment', 'epcis_derivations', 'epcis_rejects', 'epcis_capture_jobs', 'ingestion_counters', 'login_throttle', 'api_keys', 'mqtt_credentials'].sort();
+const APP_TABLES = ['accounts', 'data_templates', 'enterprise_applications', 'enterprise_prefixes', 'enterprises', 'identifiers', 'node_enrolment', 'partner_grants', 'partners', 'template_items', 'upstream_outbox', 'usage_counts', 'usage_counts_hourly', 'usage_counts_daily', 'usage_rollup_settings', 'epcis_events', 'epcis_event_ids', 'epcis_event_identifiers', 'epcis_containment', 'epcis_derivations', 'epcis_rejects', 'epcis_capture_jobs', 'ingestion_counters', 'login_throttle', 'api_keys', 'mqtt_credentials'].sort();
 
 /** Tables the migrations create that no entity maps, written with SQL only: the audit log's (audit/audit.repository.ts), EPCIS named queries and subscriptions (traceability/subscriptions). */
 const SQL_ONLY_TABLES = ['audit_chain_head', 'audit_checkpoints', 'audit_log', 'epcis_named_queries', 'epcis_subscriptions'];

@@ -121,7 +121,7 @@ describe('traceability tenancy: error declarations and eventIDs across enterpris
       },
     ]);
     expectRevealsNothing(reply.text, acme, 'SECRET-PART');
-    expect(reply.text).not.toMatch(/duplicate key|violates|constraint|uq_epcis/);
+    expect(reply.text).not.toMatch(/duplicate key|violates|constraint|uq_epcis|pk_epcis/);
     // All or nothing: the fresh event was not stored either; the job says why, to mallory only.
     expect(await countRows(node, `SELECT 1 FROM epcis_events WHERE enterprise_prefix = '88.118.66'`)).toBe(0);
     expect(await countRows(node, 'SELECT 1 FROM epcis_capture_jobs')).toBe(jobsBefore + 1);
@@ -263,15 +263,22 @@ describe('migration: events keyed by (enterprise_prefix, event_id), existing row
           { event_id: 'urn:uuid:old-2', enterprise_prefix: '88.118.9' },
         ]);
         expect(await current.query(`SELECT event_id FROM epcis_event_identifiers`)).toEqual([{ event_id: 'urn:uuid:old-1' }]);
-        const key = await current.query(
-          `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-            WHERE i.indrelid = 'epcis_events'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
-        );
-        expect(key.map((r: { attname: string }) => r.attname)).toEqual(['enterprise_prefix', 'event_id']);
-        await expect(
-          current.query(`INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, source, document)
-                         VALUES ('urn:uuid:old-1', 'h3', 'ObjectEvent', '88.118.9', now(), '+08:00', 'mqtt', '{}')`),
-        ).rejects.toThrow(/uq_epcis_events_event_id/);
+        // The keys now live in epcis_event_ids (EventsByRecordTime1797300000000): the owner's key and the node-wide eventID.
+        const keyOf = async (table: string, constraint: string) =>
+          (
+            await current.query(
+              `SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+                WHERE c.conrelid = $1::regclass AND c.conname = $2 ORDER BY array_position(c.conkey, a.attnum)`,
+              [table, constraint],
+            )
+          ).map((r: { attname: string }) => r.attname);
+        expect(await keyOf('epcis_event_ids', 'uq_epcis_event_ids_owner')).toEqual(['enterprise_prefix', 'event_id']);
+        expect(await keyOf('epcis_event_ids', 'pk_epcis_event_ids')).toEqual(['event_id']);
+        expect(await current.query(`SELECT event_id, enterprise_prefix FROM epcis_event_ids ORDER BY event_id`)).toEqual([
+          { event_id: 'urn:uuid:old-1', enterprise_prefix: '88.118.8' },
+          { event_id: 'urn:uuid:old-2', enterprise_prefix: '88.118.9' },
+        ]);
+        await expect(current.query(`INSERT INTO epcis_event_ids (event_id, enterprise_prefix) VALUES ('urn:uuid:old-1', '88.118.9')`)).rejects.toThrow(/pk_epcis_event_ids/);
         // And down again: the old key comes back with the rows.
         await current.undoLastMigration({ transaction: 'all' });
         expect(await countEvents(current)).toBe(2);

@@ -6,7 +6,7 @@ export const HASH_PARTITIONS = 16;
 /** Where the partitions live, so that `public` keeps one table per entity (what TypeORM and operators see). */
 export const PARTITION_SCHEMA = 'idis_partitions';
 
-const EDGES: Array<[table: string, constraint: string]> = [
+export const EDGES: Array<[table: string, constraint: string]> = [
   ['epcis_event_identifiers', 'fk_epcis_event_identifiers_event'],
   ['epcis_containment', 'fk_epcis_containment_event'],
   ['epcis_derivations', 'fk_epcis_derivations_event'],
@@ -15,11 +15,11 @@ const EDGES: Array<[table: string, constraint: string]> = [
 const IDENTIFIER_COLUMNS = `"handle_key" character varying(255) COLLATE "C" NOT NULL, "handle" character varying(255) NOT NULL, "prefix_key" character varying(64) COLLATE "C" NOT NULL, "values" jsonb NOT NULL, "template_version" character varying(128), "version" integer NOT NULL DEFAULT '1', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`;
 const IDENTIFIER_NAMES = `"handle_key", "handle", "prefix_key", "values", "template_version", "version", "created_at", "updated_at"`;
 
-const EVENT_COLUMNS = `"event_id" text NOT NULL, "hash_id" text NOT NULL, "event_type" text NOT NULL, "enterprise_prefix" text NOT NULL, "event_time" TIMESTAMP WITH TIME ZONE NOT NULL, "event_time_zone_offset" text NOT NULL, "record_time" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "action" text, "biz_step" text, "disposition" text, "read_point" text, "biz_location" text, "error_declared_at" TIMESTAMP WITH TIME ZONE, "error_reason" text, "corrective_event_ids" text array, "source" text NOT NULL, "document" jsonb NOT NULL`;
-const EVENT_NAMES = `"event_id", "hash_id", "event_type", "enterprise_prefix", "event_time", "event_time_zone_offset", "record_time", "action", "biz_step", "disposition", "read_point", "biz_location", "error_declared_at", "error_reason", "corrective_event_ids", "source", "document"`;
+export const EVENT_COLUMNS = `"event_id" text NOT NULL, "hash_id" text NOT NULL, "event_type" text NOT NULL, "enterprise_prefix" text NOT NULL, "event_time" TIMESTAMP WITH TIME ZONE NOT NULL, "event_time_zone_offset" text NOT NULL, "record_time" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "action" text, "biz_step" text, "disposition" text, "read_point" text, "biz_location" text, "error_declared_at" TIMESTAMP WITH TIME ZONE, "error_reason" text, "corrective_event_ids" text array, "source" text NOT NULL, "document" jsonb NOT NULL`;
+export const EVENT_NAMES = `"event_id", "hash_id", "event_type", "enterprise_prefix", "event_time", "event_time_zone_offset", "record_time", "action", "biz_step", "disposition", "read_point", "biz_location", "error_declared_at", "error_reason", "corrective_event_ids", "source", "document"`;
 
 /** The secondary indexes of epcis_events, unchanged by partitioning (each partition gets its own). */
-const EVENT_INDEXES = [
+export const EVENT_INDEXES = [
   `CREATE INDEX "ix_epcis_events_hash_id" ON "epcis_events" ("hash_id")`,
   `CREATE INDEX "ix_epcis_events_biz_step" ON "epcis_events" ("biz_step")`,
   `CREATE INDEX "ix_epcis_events_time" ON "epcis_events" ("event_time", "event_id")`,
@@ -29,7 +29,8 @@ const EVENT_INDEXES = [
 
 /**
  * The partitioned store for very large nodes (issue 13 item 3, docs/scaling.md): identifiers and
- * EPCIS events become PostgreSQL declarative hash-partitioned tables, HASH_PARTITIONS partitions
+ * EPCIS events become PostgreSQL declarative hash-partitioned tables (events are ranged by time by
+ * the next migration, EventsByRecordTime1797300000000), HASH_PARTITIONS partitions
  * each in the schema idis_partitions, so that every partition's indexes stay a fraction of the
  * whole. A populated database is converted in place: new partitioned table, rows moved with one
  * INSERT … SELECT, old table dropped, names swapped, keys, checks, indexes and foreign keys made
@@ -46,15 +47,12 @@ const EVENT_INDEXES = [
  * (handle_key, prefix_key) now. A prefix's identifiers share one partition: listing, counting and
  * searching under a prefix read one partition, and a resolution names the prefix so it reads one too.
  *
- * epcis_events — HASH (event_id), not ranges of time: both of its keys must survive partitioning, and
- * both contain event_id only: the owner's key (enterprise_prefix, event_id) that makes a redelivery a
- * duplicate (ON CONFLICT DO NOTHING), and the node-wide unique event_id that refuses the same eventID
- * from another enterprise and is the target of the edge tables' foreign keys. A range on record_time
- * (or event_time) would have to join either key, after which a redelivery (a new record_time) would no
- * longer meet its first copy and an eventID could exist twice — a separate unpartitioned table of
- * event ids would be needed to keep what one unique index gives here. Queries filter by prefix and
- * event time, which a time range would prune but a hash does not: each runs one index scan per
- * partition under a Merge Append, still in (event_time, event_id) order for keyset paging.
+ * epcis_events — HASH (event_id) here, because both of its keys contain event_id only: the owner's
+ * key (enterprise_prefix, event_id) that makes a redelivery a duplicate (ON CONFLICT DO NOTHING), and
+ * the node-wide unique event_id that refuses the same eventID from another enterprise and is the
+ * target of the edge tables' foreign keys. The next migration, EventsByRecordTime1797300000000,
+ * moves those keys into an unpartitioned table of event ids (epcis_event_ids) and ranges the events
+ * by month of record_time, as an event log is appended; its down() brings this layout back.
  * The edge tables stay as they are: they are read both by identifier (trace) and by event (a page
  * of events), so a partition key on either column would cost the other path one probe per partition.
  *
@@ -113,7 +111,7 @@ function partitionSuffix(i: number): string {
  * the table they serve once renamed), or a plain table without it. Keys, checks and indexes are the
  * caller's to add afterwards.
  */
-async function rebuildTable(queryRunner: QueryRunner, table: string, columns: string, names: string, partitionKey?: string): Promise<void> {
+export async function rebuildTable(queryRunner: QueryRunner, table: string, columns: string, names: string, partitionKey?: string): Promise<void> {
   const building = `${table}_${partitionKey ? 'partitioned' : 'plain'}`;
   await queryRunner.query(`CREATE TABLE "${building}" (${columns})${partitionKey ? ` PARTITION BY HASH ("${partitionKey}")` : ''}`);
   if (partitionKey) {
@@ -130,9 +128,10 @@ async function rebuildTable(queryRunner: QueryRunner, table: string, columns: st
  * A key on the partitioned table, made partition by partition first under the parent's name plus
  * the partition's suffix (uq_epcis_events_event_id_h03), then on the parent, which adopts them. A
  * violation names the partition's constraint, so code that recognises a key by name (the event
- * store's eventID conflict) sees the parent's name in it.
+ * store's eventID conflict, until EventsByRecordTime1797300000000 moved it to epcis_event_ids)
+ * sees the parent's name in it.
  */
-async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
+export async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
   for (let i = 0; i < HASH_PARTITIONS; i += 1) {
     const suffix = partitionSuffix(i);
     await queryRunner.query(`ALTER TABLE "${PARTITION_SCHEMA}"."${table}${suffix}" ADD CONSTRAINT "${constraint}${suffix}" ${definition}`);
@@ -140,6 +139,6 @@ async function addKey(queryRunner: QueryRunner, table: string, constraint: strin
   await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" ${definition}`);
 }
 
-function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
+export function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
   return queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" FOREIGN KEY ("event_id") REFERENCES "epcis_events"("event_id") ON DELETE CASCADE ON UPDATE NO ACTION`);
 }

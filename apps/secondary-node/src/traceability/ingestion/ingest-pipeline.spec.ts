@@ -133,14 +133,14 @@ describe('IngestPipeline', () => {
 
   it('rejects a message meeting another enterprise’s eventID as event_id_conflict, naming the event and nothing of the other owner', async () => {
     const { pipe, store, announced } = pipeline();
-    const conflict = Object.assign(new Error('duplicate key value violates unique constraint "uq_epcis_events_event_id"'), { code: '23505', constraint: 'uq_epcis_events_event_id' });
+    const conflict = Object.assign(new Error('duplicate key value violates unique constraint "pk_epcis_event_ids"'), { code: '23505', constraint: 'pk_epcis_event_ids' });
     store.failWith = (items) => (items.some((i) => i.event.eventId === 'taken') ? conflict : undefined);
     (store as FakeStore & { foreignEventIds: BatchCommitter['foreignEventIds'] }).foreignEventIds = async (_prefix, ids) => new Set(ids.filter((id) => id === 'taken'));
     await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('ok:taken')), pipe.submit(message('ok:c'))]);
     expect(store.batches.flatMap((b) => b.items).sort()).toEqual(['a', 'c']);
     const [reject] = store.batches.flatMap((b) => b.rejects);
     expect(reject).toMatchObject({ reason: 'event_id_conflict', problems: [{ path: 'epcisBody.eventList[0].eventID', message: expect.stringMatching(/cannot be used/) }] });
-    expect(JSON.stringify(reject.problems)).not.toMatch(/violates|uq_epcis/);
+    expect(JSON.stringify(reject.problems)).not.toMatch(/violates|pk_epcis/);
     expect(announced).toMatchObject([{ segment: '88.118.8', reason: 'event_id_conflict' }]);
     await pipe.close();
   });

@@ -47,8 +47,11 @@ interface WrittenBatch extends BatchResult {
   added?: StoreItem[];
 }
 
-/** The unique eventID across owners: an insert that meets it reuses another enterprise's eventID. */
-export const EVENT_ID_CONSTRAINT = 'uq_epcis_events_event_id';
+/**
+ * The unique eventID across owners (the primary key of epcis_event_ids, migration
+ * EventsByRecordTime1797300000000): an insert that meets it reuses another enterprise's eventID.
+ */
+export const EVENT_ID_CONSTRAINT = 'pk_epcis_event_ids';
 
 /**
  * Whether a failed write met another enterprise's eventID (unique_violation on the node-wide
@@ -58,15 +61,7 @@ export const EVENT_ID_CONSTRAINT = 'uq_epcis_events_event_id';
  */
 export function isEventIdConflict(error: unknown): boolean {
   const e = error as { code?: unknown; constraint?: unknown; driverError?: { constraint?: unknown } } | null;
-  return e?.code === '23505' && (isEventIdConstraint(e.constraint) || isEventIdConstraint(e.driverError?.constraint));
-}
-
-/**
- * epcis_events is partitioned (migration PartitionedStore1797200000000): a violation names the
- * partition's constraint, which carries the parent's name and the partition's suffix.
- */
-function isEventIdConstraint(name: unknown): boolean {
-  return name === EVENT_ID_CONSTRAINT || (typeof name === 'string' && /^uq_epcis_events_event_id_h\d{2}$/.test(name));
+  return e?.code === '23505' && (e.constraint === EVENT_ID_CONSTRAINT || e.driverError?.constraint === EVENT_ID_CONSTRAINT);
 }
 
 /** The key of an event within its owner's namespace (duplicates are per owner). */
@@ -82,11 +77,12 @@ export const COUNTER_NAMES = { stored: 'stored', duplicates: 'duplicates', error
 /**
  * All writes of the traceability store. One transaction per batch, with a constant number of
  * statements whatever its size: every table is written by one `INSERT … SELECT FROM unnest(…)`
- * (array parameters, so no 65,535-placeholder limit), events with
- * `ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING event_id` to learn which are new
- * (duplicates are per owner; another owner's eventID fails the batch, see isEventIdConflict), the
- * edges of the new ones only. The counters are added in the same transaction, so they never disagree with the
- * rows.
+ * (array parameters, so no 65,535-placeholder limit). Events go in two steps of one statement
+ * (EVENT_CTES): their ids into epcis_event_ids with
+ * `ON CONFLICT (enterprise_prefix, event_id) DO NOTHING RETURNING` to learn which are new
+ * (duplicates are per owner; another owner's eventID fails the batch, see isEventIdConflict), then
+ * the new ones only into the record-time partitions of epcis_events; the edges of the new ones
+ * only. The counters are added in the same transaction, so they never disagree with the rows.
  *
  * A batch without error declarations (the usual case) is ONE statement: the events, their edges
  * (joined to the events the insert returned), the rejects and the counters are data-modifying
@@ -137,7 +133,7 @@ export class EventStore {
   async foreignEventIds(prefixKey: string, eventIds: string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const rows: Array<{ event_id: string }> = await this.dataSource.query(
-      `SELECT event_id FROM epcis_events WHERE event_id = ANY($1::text[]) AND enterprise_prefix <> $2`,
+      `SELECT event_id FROM epcis_event_ids WHERE event_id = ANY($1::text[]) AND enterprise_prefix <> $2`,
       [eventIds, prefixKey],
     );
     return new Set(rows.map((row) => row.event_id));
@@ -339,18 +335,29 @@ export class EventStore {
 
 /**
  * Events from one JSON array parameter ($1, see eventRows): one object per event, the document
- * nested as it is (parsed once by PostgreSQL, never escaped into a string first). Returns the
- * event_id of every row it inserted.
+ * nested as it is (parsed once by PostgreSQL, never escaped into a string first). Three CTEs: `src`
+ * the parsed events, `keys` their ids added to epcis_event_ids (the owner's key is the arbiter, so a
+ * redelivery adds nothing and another owner's eventID fails on pk_epcis_event_ids), `ins` the events
+ * whose id was new, with its record time (the partition they go to). `ins` returns their event_id.
  */
-const INSERT_EVENTS_SQL = `INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, action, biz_step,
-                                 disposition, read_point, biz_location, error_declared_at, error_reason, corrective_event_ids, source, document)
-       SELECT r->>'e', r->>'h', r->>'t', r->>'p', (r->>'at')::timestamptz, r->>'tz', r->>'a', r->>'bs', r->>'ds', r->>'rp', r->>'bl',
-              (r->>'da')::timestamptz, r->>'dr',
-              CASE WHEN r->>'da' IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(r->'dc')) END,
-              r->>'s', r->'d'
-         FROM jsonb_array_elements($1::jsonb) AS r
-       ON CONFLICT (enterprise_prefix, event_id) DO NOTHING
-       RETURNING event_id`;
+const EVENT_CTES = `src AS (SELECT r FROM jsonb_array_elements($1::jsonb) AS r),
+  keys AS (
+    INSERT INTO epcis_event_ids (event_id, enterprise_prefix)
+    SELECT r->>'e', r->>'p' FROM src
+    ON CONFLICT (enterprise_prefix, event_id) DO NOTHING
+    RETURNING event_id, enterprise_prefix, record_time),
+  ins AS (
+    INSERT INTO epcis_events (event_id, hash_id, event_type, enterprise_prefix, event_time, event_time_zone_offset, record_time, action, biz_step,
+                              disposition, read_point, biz_location, error_declared_at, error_reason, corrective_event_ids, source, document)
+    SELECT k.event_id, r->>'h', r->>'t', k.enterprise_prefix, (r->>'at')::timestamptz, r->>'tz', k.record_time, r->>'a', r->>'bs', r->>'ds', r->>'rp', r->>'bl',
+           (r->>'da')::timestamptz, r->>'dr',
+           CASE WHEN r->>'da' IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(r->'dc')) END,
+           r->>'s', r->'d'
+      FROM src JOIN keys k ON k.event_id = src.r->>'e' AND k.enterprise_prefix = src.r->>'p'
+    RETURNING event_id)`;
+
+/** EVENT_CTES on their own: the event_id of every event inserted. */
+const INSERT_EVENTS_SQL = `WITH ${EVENT_CTES} SELECT event_id FROM ins`;
 
 /** Rejects from 7 array parameters ($1–$7, see rejectColumns). */
 const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source, topic, reason, problems, payload, received_at)
@@ -359,13 +366,13 @@ const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source
               AS u(prefix, source, topic, reason, problems, payload, received_at)`;
 
 /**
- * A batch without error declarations as one statement: INSERT_EVENTS_SQL ($1), the edges of
+ * A batch without error declarations as one statement: EVENT_CTES ($1), the edges of
  * the events it inserted (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
  * edgeColumns), the rejects ($14–$20, see rejectColumns) and the counters: $21 duplicates within
  * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted,
  * with the transaction's record time (now(), the record_time of every row it inserted) as a time key.
  */
-const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
+const PLAIN_BATCH_SQL = `WITH ${EVENT_CTES},
   new_identifiers AS (
     INSERT INTO epcis_event_identifiers (identifier, event_id, role)
     SELECT e.identifier, e.event_id, e.role FROM unnest($2::text[], $3::text[], $4::text[]) AS e(identifier, event_id, role)
@@ -395,7 +402,7 @@ const PLAIN_BATCH_SQL = `WITH ins AS (${INSERT_EVENTS_SQL}),
   SELECT event_id, (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS record_time_key FROM ins`;
 
 /**
- * The parameter of INSERT_EVENTS_SQL: the events as one JSON array (one string for pg to send as
+ * The parameter of EVENT_CTES: the events as one JSON array (one string for pg to send as
  * it is, where text[] columns are escaped element by element). The error_* fields are filled only
  * for `declared` (a declaration stored as the event itself).
  */

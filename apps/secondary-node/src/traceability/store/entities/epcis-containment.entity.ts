@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventEntity } from './epcis-event.entity';
+import { EpcisEventIdEntity } from './epcis-event-id.entity';
 
 /** Containment changes from AggregationEvents: parent gained (ADD) or lost (DELETE) child at event_time. */
 @Entity({ name: 'epcis_containment' })
@@ -20,7 +20,7 @@ export class EpcisContainmentEntity {
   @Column({ name: 'event_time', type: 'timestamptz' })
   eventTime: Date;
 
-  @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_containment_event' })
-  event?: EpcisEventEntity;
+  event?: EpcisEventIdEntity;
 }

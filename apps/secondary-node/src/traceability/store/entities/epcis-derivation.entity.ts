@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventEntity } from './epcis-event.entity';
+import { EpcisEventIdEntity } from './epcis-event-id.entity';
 
 /** Derivation from TransformationEvents: output was made from input (every input × output pair). */
 @Entity({ name: 'epcis_derivations' })
@@ -17,7 +17,7 @@ export class EpcisDerivationEntity {
   @Column({ name: 'event_time', type: 'timestamptz' })
   eventTime: Date;
 
-  @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_derivations_event' })
-  event?: EpcisEventEntity;
+  event?: EpcisEventIdEntity;
 }

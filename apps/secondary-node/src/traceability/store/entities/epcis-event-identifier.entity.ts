@@ -1,5 +1,5 @@
 import { Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventEntity } from './epcis-event.entity';
+import { EpcisEventIdEntity } from './epcis-event-id.entity';
 
 /** Edge (identifier, event, role): every identifier an event mentions, in canonical form. */
 @Entity({ name: 'epcis_event_identifiers' })
@@ -15,7 +15,7 @@ export class EpcisEventIdentifierEntity {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_epcis_event_identifiers' })
   role: string;
 
-  @ManyToOne(() => EpcisEventEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_event_identifiers_event' })
-  event?: EpcisEventEntity;
+  event?: EpcisEventIdEntity;
 }

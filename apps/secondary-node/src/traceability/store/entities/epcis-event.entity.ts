@@ -1,28 +1,34 @@
-import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Where an event came in: the MQTT consumer or POST /epcis/capture. */
 export type EventSource = 'mqtt' | 'capture';
 
 /**
  * One EPCIS event: the columns queries filter on, plus the document as received (with eventID
- * filled in when the node computed it). event_id is the publisher's eventID or the CBV 2.0 hash ID,
- * keyed by its owner: a redelivered copy from the same enterprise lands on the same row
- * (ON CONFLICT DO NOTHING); the same eventID from another enterprise meets the unique event_id and
- * is refused (uq_epcis_events_event_id), so an eventID still names one event for readers and edges.
+ * filled in when the node computed it). event_id is the publisher's eventID or the CBV 2.0 hash ID.
+ * The table is partitioned by month of record_time (migration EventsByRecordTime1797300000000), so
+ * its primary key carries record_time; the keys over all of it are those of the event's id in
+ * epcis_event_ids, written first: a redelivered copy from the same enterprise meets its owner's key
+ * there and is a duplicate, the same eventID from another enterprise is refused (pk_epcis_event_ids),
+ * so an eventID still names one event for readers and edges. Deleting the id deletes the event
+ * (a trigger on epcis_event_ids) and its edges.
  * An error declaration does not get a row of its own: it fills the error_* columns of its original.
  */
 @Entity({ name: 'epcis_events' })
-@Unique('uq_epcis_events_event_id', ['eventId'])
 @Index('ix_epcis_events_prefix_time', ['enterprisePrefix', 'eventTime', 'eventId'])
 @Index('ix_epcis_events_time', ['eventTime', 'eventId'])
 @Index('ix_epcis_events_record_time', ['recordTime'])
 export class EpcisEventEntity {
-  /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
-  @PrimaryColumn({ name: 'enterprise_prefix', type: 'text', primaryKeyConstraintName: 'pk_epcis_events' })
-  enterprisePrefix: string;
-
   @PrimaryColumn({ name: 'event_id', type: 'text', primaryKeyConstraintName: 'pk_epcis_events' })
   eventId: string;
+
+  /** The partition key: when the node stored the event (the same instant as its id's record_time). */
+  @PrimaryColumn({ name: 'record_time', type: 'timestamptz', default: () => 'now()', primaryKeyConstraintName: 'pk_epcis_events' })
+  recordTime: Date;
+
+  /** The owning enterprise: the prefix of the MQTT topic, or the capturing enterprise's prefix. */
+  @Column({ name: 'enterprise_prefix', type: 'text' })
+  enterprisePrefix: string;
 
   /** Always the node-computed CBV 2.0 hash ID, even when the publisher gave an eventID. */
   @Index('ix_epcis_events_hash_id')
@@ -37,9 +43,6 @@ export class EpcisEventEntity {
 
   @Column({ name: 'event_time_zone_offset', type: 'text' })
   eventTimeZoneOffset: string;
-
-  @Column({ name: 'record_time', type: 'timestamptz', default: () => 'now()' })
-  recordTime: Date;
 
   @Column({ type: 'text', nullable: true })
   action: string | null;

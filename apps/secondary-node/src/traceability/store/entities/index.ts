@@ -1,6 +1,7 @@
 import { CaptureJobEntity } from './capture-job.entity';
 import { EpcisContainmentEntity } from './epcis-containment.entity';
 import { EpcisDerivationEntity } from './epcis-derivation.entity';
+import { EpcisEventIdEntity } from './epcis-event-id.entity';
 import { EpcisEventIdentifierEntity } from './epcis-event-identifier.entity';
 import { EpcisEventEntity } from './epcis-event.entity';
 import { EpcisRejectEntity } from './epcis-reject.entity';
@@ -8,6 +9,7 @@ import { IngestionCounterEntity } from './ingestion-counter.entity';
 
 /** Every entity of the traceability store (listed once in data-source-options.ts). */
 export const traceabilityEntities = [
+  EpcisEventIdEntity,
   EpcisEventEntity,
   EpcisEventIdentifierEntity,
   EpcisContainmentEntity,
@@ -17,4 +19,4 @@ export const traceabilityEntities = [
   CaptureJobEntity,
 ];
 
-export { CaptureJobEntity, EpcisContainmentEntity, EpcisDerivationEntity, EpcisEventEntity, EpcisEventIdentifierEntity, EpcisRejectEntity, IngestionCounterEntity };
+export { CaptureJobEntity, EpcisContainmentEntity, EpcisDerivationEntity, EpcisEventEntity, EpcisEventIdEntity, EpcisEventIdentifierEntity, EpcisRejectEntity, IngestionCounterEntity };
