@@ -38,6 +38,7 @@ const SOFTWARE_VERSION = 'idis-secondary-node/0.1.0';
 @Injectable()
 export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
   private extraEndpoints: Endpoint[] = [];
+  private readonly endpointListeners: Array<() => void> = [];
   private readonly logger = new Logger('TopLevelLink');
   readonly client: TopLevelClient | undefined;
   /** Seals the credential secret in node_enrolment, so a database dump alone cannot sign calls as this node. */
@@ -105,11 +106,22 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Endpoints known only once their listener is bound (the Handle protocol's handle-tcp /
-   * handle-udp, "host:port"): sent with the next heartbeat, and at enrolment if it comes later.
+   * handle-udp, "host:port"): sent at enrolment if it comes later, else with a heartbeat sent at
+   * once when they changed (the HeartbeatTask listens), so that the top level can refer other
+   * nodes' clients to them without waiting for the next periodic heartbeat.
    */
   announceEndpoints(endpoints: readonly Endpoint[]): void {
     const kinds = new Set(endpoints.map((e) => e.kind));
-    this.extraEndpoints = [...this.extraEndpoints.filter((e) => !kinds.has(e.kind)), ...endpoints];
+    const next = [...this.extraEndpoints.filter((e) => !kinds.has(e.kind)), ...endpoints.map((e) => ({ kind: e.kind, url: e.url }))];
+    const changed = next.length !== this.extraEndpoints.length || next.some((e) => !this.extraEndpoints.some((known) => known.kind === e.kind && known.url === e.url));
+    this.extraEndpoints = next;
+    if (!changed) return;
+    for (const listener of this.endpointListeners) listener();
+  }
+
+  /** Calls `listener` whenever announceEndpoints changes what endpoints() returns. */
+  onEndpointsChanged(listener: () => void): void {
+    this.endpointListeners.push(listener);
   }
 
   /**
