@@ -58,6 +58,9 @@ interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** CPU time (user + system) of the server process and of the generator in the measured window, ms. */
+  serverCpuMs: number | null;
+  loadCpuMs: number;
 }
 
 interface Row extends LoadResult {
@@ -160,9 +163,9 @@ async function runSuite(options: Options): Promise<void> {
   for (let r = 1; r <= options.rounds; r += 1) {
     for (const transport of options.transports) {
       for (const server of ['echo', 'node'] as const) {
-        const result = await load(options, transport, server === 'echo' ? echoPort : handlePort, handles);
+        const result = await load(options, transport, server === 'echo' ? echoPort : handlePort, handles, (server === 'echo' ? echo.child.pid : node.child.pid) as number);
         rows.push({ ...result, server, round: r });
-        log(`round ${r} ${transport} ${server}: ${Math.round(result.rps)} req/s, p50 ${round(result.p50, 2)} ms, p99 ${round(result.p99, 2)} ms, lost ${result.lost}, wrong ${result.wrong}`);
+        log(`round ${r} ${transport} ${server}: ${Math.round(result.rps)} req/s, p50 ${round(result.p50, 2)} ms, p99 ${round(result.p99, 2)} ms, lost ${result.lost}, wrong ${result.wrong}, server CPU ${round(cpuPerRequest(result.serverCpuMs, result.completed), 2)} µs/req`);
       }
     }
   }
@@ -173,13 +176,18 @@ async function runSuite(options: Options): Promise<void> {
   await node.stop();
 }
 
-async function load(options: Options, transport: 'udp' | 'tcp', port: number, handles: string[]): Promise<LoadResult> {
-  const args = { transport, host: '127.0.0.1', port, handles, concurrency: options.concurrency, connections: transport === 'udp' ? options.udpSockets : options.tcpConnections, warmupMs: options.warmupMs, durationMs: options.durationMs };
+async function load(options: Options, transport: 'udp' | 'tcp', port: number, handles: string[], serverPid: number): Promise<LoadResult> {
+  const args = { transport, host: '127.0.0.1', port, handles, concurrency: options.concurrency, connections: transport === 'udp' ? options.udpSockets : options.tcpConnections, warmupMs: options.warmupMs, durationMs: options.durationMs, serverPid };
   const child = new SpawnedProcess(spawn(process.execPath, [LOAD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }), `load generator (${transport})`);
   trackChild(child.child);
   const [line] = await child.waitForOutput(/\{"transport".*\}/, options.warmupMs + options.durationMs + 30_000);
   await child.exited;
   return JSON.parse(line) as LoadResult;
+}
+
+/** Microseconds of CPU per completed request; NaN when the CPU time is unknown. */
+function cpuPerRequest(cpuMs: number | null, completed: number): number {
+  return cpuMs === null || !Number.isFinite(cpuMs) || completed === 0 ? Number.NaN : (cpuMs * 1000) / completed;
 }
 
 function writeReport(options: Options, rows: Row[], replyBytes: number, prepared: number): void {
@@ -189,16 +197,21 @@ function writeReport(options: Options, rows: Row[], replyBytes: number, prepared
   lines.push('# Handle protocol benchmark (issue 15)', '');
   lines.push(`Command: \`npm run bench -- handle-protocol\` · ${new Date().toISOString()} · Node ${process.version} · ${options.rounds} rounds × ${options.durationMs / 1000} s after ${options.warmupMs / 1000} s warm-up`);
   lines.push(`Load: one generator process, ${options.concurrency} requests outstanding (UDP: ${options.udpSockets} sockets; TCP: ${options.tcpConnections} kept connections, pipelined), replies matched by request id; ${options.workingSet} cached handles (L1 + prepared replies), reply ${replyBytes} bytes.`);
-  lines.push('Baseline: a bare `dgram` socket / bare `net` server answering every request with the same reply bytes (request id copied in), same run, same generator.', '');
-  lines.push('| round | transport | server | req/s | ratio to echo | p50 ms | p99 ms | max ms | lost | wrong |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('Baseline: a bare `dgram` socket / bare `net` server answering every request with the same reply bytes (request id copied in), same run, same generator.');
+  lines.push('CPU µs/req: CPU time (user + system, from /proc) the server process used in the measured window, per completed request; the generator\'s beside it. Less sensitive than req/s to what else runs on the machine.', '');
+  const cpuRatios: Record<'udp' | 'tcp', number[]> = { udp: [], tcp: [] };
+  lines.push('| round | transport | server | req/s | ratio to echo | p50 ms | p99 ms | max ms | lost | wrong | server CPU µs/req | generator CPU µs/req |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const echo = rows.find((r) => r.round === row.round && r.transport === row.transport && r.server === 'echo') as Row;
     const ratio = row.server === 'node' ? row.rps / echo.rps : 1;
+    const serverCpu = cpuPerRequest(row.serverCpuMs, row.completed);
     if (row.server === 'node') {
       ratios[row.transport].push(ratio);
       p99s[row.transport].push(row.p99);
+      const echoCpu = cpuPerRequest(echo.serverCpuMs, echo.completed);
+      if (Number.isFinite(serverCpu) && Number.isFinite(echoCpu) && echoCpu > 0) cpuRatios[row.transport].push(serverCpu / echoCpu);
     }
-    lines.push(`| ${row.round} | ${row.transport.toUpperCase()} | ${row.server} | ${Math.round(row.rps).toLocaleString('en')} | ${row.server === 'node' ? round(ratio, 2) : '—'} | ${round(row.p50, 2)} | ${round(row.p99, 2)} | ${round(row.max, 1)} | ${row.lost} | ${row.wrong} |`);
+    lines.push(`| ${row.round} | ${row.transport.toUpperCase()} | ${row.server} | ${Math.round(row.rps).toLocaleString('en')} | ${row.server === 'node' ? round(ratio, 2) : '—'} | ${round(row.p50, 2)} | ${round(row.p99, 2)} | ${round(row.max, 1)} | ${row.lost} | ${row.wrong} | ${Number.isFinite(serverCpu) ? round(serverCpu, 2) : '—'} | ${round(cpuPerRequest(row.loadCpuMs, row.completed), 2)} |`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   lines.push('', '| target | measured (median of rounds) | met |', '|---|---:|---|');
@@ -208,6 +221,8 @@ function writeReport(options: Options, rows: Row[], replyBytes: number, prepared
     lines.push(`| ${transport.toUpperCase()} cached resolution ≥ ${TARGET_RATIO} × echo | ${round(ratio, 2)} × | ${ratio >= TARGET_RATIO ? 'yes' : 'NO'} |`);
     lines.push(`| ${transport.toUpperCase()} p99 ≤ ${TARGET_P99_MS} ms | ${round(p99, 2)} ms | ${p99 <= TARGET_P99_MS ? 'yes' : 'NO'} |`);
   }
+  const cpuLines = (['udp', 'tcp'] as const).filter((t) => cpuRatios[t].length > 0).map((t) => `${t.toUpperCase()} ${round(median(cpuRatios[t]), 2)} ×`);
+  if (cpuLines.length > 0) lines.push('', `Server CPU per request, node ÷ echo (median of rounds; not a target): ${cpuLines.join(', ')}.`);
   const udpNode = median(rows.filter((r) => r.server === 'node' && r.transport === 'udp').map((r) => r.rps));
   lines.push('', `For scale (issue 15): CNRI Handle.Net 9.2 answered 22,000–23,000 UDP resolutions/s on this machine; this node: ${Math.round(udpNode).toLocaleString('en')}/s (${round(udpNode / 22_500, 2)} × that).`);
   lines.push(`Prepared replies served by the node during the run: ${prepared.toLocaleString('en')}.`);

@@ -1,5 +1,5 @@
 import { freePort } from '../support/free-port';
-import { buildRequest, FLAG_PO, FLAG_REC, parseReply, udpExchange } from '../support/handle-wire-client';
+import { buildRequest, FLAG_PO, FLAG_REC, parseReply, parseSite, TcpSession, udpExchange } from '../support/handle-wire-client';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -127,6 +127,45 @@ describe('federation: top level + two secondary nodes as processes', () => {
     // The same answer as 88.200's own listeners give.
     const direct = await udpExchange(nodes.far.handlePort, [buildRequest({ requestId: 9003, handle: '88.200.5/PART-1', opFlags: FLAG_REC | FLAG_PO })], 9003);
     expect(parseReply(direct.whole as Buffer).values?.map((v) => [v.type, v.data.toString()])).toEqual([['URL', 'https://far.example.cn/part-1']]);
+  }, 60_000);
+
+  // Uses the identifier filed on 88.200 by the first test.
+  it('a Handle protocol client that does not ask for recursion is referred by 88.118 to the Handle listeners of 88.200', async () => {
+    const far = nodes.far;
+    // Neither REC nor DNRF: RFC 3652 §3.1 lets the server answer RC_SERVICE_REFERRAL with the responsible site.
+    const referred = parseReply((await udpExchange(nodes.near.handlePort, [buildRequest({ requestId: 9101, handle: '88.200.5/PART-1', opFlags: FLAG_PO })], 9101)).whole as Buffer);
+    expect(referred).toMatchObject({ requestId: 9101, responseCode: 302, handle: '0.NA/88.200.5' });
+    expect(referred.opFlags & FLAG_REC).toBe(0);
+    expect(referred.values?.map((v) => v.type)).toEqual(['HS_SITE']);
+    const site = parseSite(referred.values?.[0].data as Buffer);
+    expect(site.servers).toHaveLength(1);
+    expect(site.servers[0].address.subarray(12).join('.')).toBe('127.0.0.1');
+    expect(site.servers[0].interfaces).toEqual(
+      expect.arrayContaining([
+        { type: 2, protocol: 0, port: far.handlePort },
+        { type: 2, protocol: 1, port: far.handlePort },
+      ]),
+    );
+
+    // Following the referral: the site's UDP and TCP query interfaces answer the identifier themselves.
+    const udpInterface = site.servers[0].interfaces.find((i) => i.protocol === 0)!;
+    const viaUdp = parseReply((await udpExchange(udpInterface.port, [buildRequest({ requestId: 9102, handle: '88.200.5/PART-1', opFlags: FLAG_PO })], 9102)).whole as Buffer);
+    expect(viaUdp).toMatchObject({ requestId: 9102, responseCode: 1, handle: '88.200.5/PART-1' });
+    expect(viaUdp.values?.map((v) => [v.type, v.data.toString()])).toEqual([['URL', 'https://far.example.cn/part-1']]);
+    const tcpInterface = site.servers[0].interfaces.find((i) => i.protocol === 1)!;
+    const session = await TcpSession.open(tcpInterface.port);
+    try {
+      session.send(buildRequest({ requestId: 9103, handle: '88.200.5/PART-1', opFlags: FLAG_PO }));
+      const viaTcp = parseReply(await session.next());
+      expect(viaTcp).toMatchObject({ requestId: 9103, responseCode: 1, handle: '88.200.5/PART-1' });
+      expect(viaTcp.values?.map((v) => [v.type, v.data.toString()])).toEqual([['URL', 'https://far.example.cn/part-1']]);
+    } finally {
+      session.close();
+    }
+
+    // An identifier of 88.118's own prefix space is never referred: not found is answered here.
+    const local = parseReply((await udpExchange(nodes.near.handlePort, [buildRequest({ requestId: 9104, handle: '88.118.404/none', opFlags: FLAG_PO })], 9104)).whole as Buffer);
+    expect(local).toMatchObject({ requestId: 9104, responseCode: 100 });
   }, 60_000);
 
   it('survives a SIGKILL of the top level with filings and reports pending: each arrives once in effect', async () => {

@@ -16,6 +16,8 @@ export const FLAG_REC = 0x10000000;
 export const FLAG_KC = 0x02000000;
 export const FLAG_PO = 0x01000000;
 export const FLAG_RD = 0x00800000;
+/** doNotRefer (Handle.Net MSG_FLAG_DNRF): resolve for me, never answer with a referral. */
+export const FLAG_DNRF = 0x00100000;
 
 export interface RequestOptions {
   requestId: number;

@@ -21,7 +21,8 @@ export class TestNode {
     readonly handlePort?: number,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestNode> {
+  /** `deferHandleProtocol`: leave the Handle protocol listeners unbound even with HANDLE_PROTOCOL_PORT set (the test binds them later). */
+  static async start(env: Record<string, string> = {}, options: { deferHandleProtocol?: boolean } = {}): Promise<TestNode> {
     const db = await createTestDatabase();
     const config = loadAppConfig({
       DATABASE_URL: db.url,
@@ -40,7 +41,7 @@ export class TestNode {
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
     // Like app.listen, the Handle protocol listeners bind only when asked (no suite shares 2641).
-    const handle = env.HANDLE_PROTOCOL_PORT !== undefined ? await app.get(HandleProtocolServer).listen() : undefined;
+    const handle = env.HANDLE_PROTOCOL_PORT !== undefined && !options.deferHandleProtocol ? await app.get(HandleProtocolServer).listen() : undefined;
     return new TestNode(app, db, `http://127.0.0.1:${port}`, handle?.port);
   }
 

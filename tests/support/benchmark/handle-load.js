@@ -3,10 +3,11 @@
  * Load generator for the Handle protocol benchmark, run as its own process:
  *   node handle-load.js <json options>
  * options: { transport: 'udp'|'tcp', host, port, handles: string[], concurrency, connections,
- *            warmupMs, durationMs }
+ *            warmupMs, durationMs, serverPid? }
  * Keeps `concurrency` requests outstanding (UDP: connected sockets; TCP: KeepConnection,
  * pipelined), matches replies by request id, and prints one JSON line: completed, lost, rps and
- * latency percentiles of the measured window. Requests are written from RFC 3652 directly (no
+ * latency percentiles of the measured window, and the CPU time (user + system, ms) the server
+ * process (`serverPid`, read from /proc) and this generator used in that window. Requests are written from RFC 3652 directly (no
  * project code), so the same bytes go to the node and to the echo baseline.
  *
  * Built to cost the server's side as little as possible, so the measured rate is the server's:
@@ -15,10 +16,11 @@
  * UDP sockets (no address lookup per send), and on TCP one write per chunk read.
  */
 const dgram = require('node:dgram');
+const fs = require('node:fs');
 const net = require('node:net');
 
 const options = JSON.parse(process.argv[2]);
-const { transport, host, port, handles, concurrency, connections, warmupMs, durationMs } = options;
+const { transport, host, port, handles, concurrency, connections, warmupMs, durationMs, serverPid } = options;
 const FLAGS = (0x10000000 | 0x01000000 | (transport === 'tcp' ? 0x02000000 : 0)) >>> 0; // REC | PO (| KC)
 
 function request(handle) {
@@ -180,6 +182,17 @@ const reaper = setInterval(() => {
   }
 }, 100);
 
+/** CPU time (user + system, ms) of process `pid` from /proc/<pid>/stat; NaN when it cannot be read. */
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function percentile(p, total) {
   const rank = Math.max(1, Math.ceil((p / 100) * total));
   let seen = 0;
@@ -195,12 +208,17 @@ function percentile(p, total) {
   setTimeout(() => {
     measuring = true;
     const started = performance.now();
+    const serverCpuStart = serverPid ? processCpuMs(serverPid) : NaN;
+    const loadCpuStart = process.cpuUsage();
     setTimeout(() => {
       measuring = false;
       const seconds = (performance.now() - started) / 1000;
+      const serverCpuMs = serverPid ? processCpuMs(serverPid) - serverCpuStart : null;
+      const loadCpu = process.cpuUsage(loadCpuStart);
+      const loadCpuMs = (loadCpu.user + loadCpu.system) / 1000;
       clearInterval(reaper);
       for (const stream of streams) stream.close();
-      process.stdout.write(`${JSON.stringify({ transport, completed, lost, wrong, seconds, rps: completed / seconds, p50: percentile(50, completed), p99: percentile(99, completed), max: maxLatency })}\n`);
+      process.stdout.write(`${JSON.stringify({ transport, completed, lost, wrong, seconds, rps: completed / seconds, p50: percentile(50, completed), p99: percentile(99, completed), max: maxLatency, serverCpuMs, loadCpuMs })}\n`);
       process.exit(0);
     }, durationMs);
   }, warmupMs);

@@ -36,11 +36,16 @@ import type { CacheEntry, FoundRecord } from '../resolution/resolution.types';
 import { HANDLE_PROTOCOL_CONFIG, type HandleProtocolConfig } from './handle-protocol.config';
 import { HandleProtocolStats } from './handle-protocol-stats';
 import { hashHandleBytes, type ReplyTemplate, ReplyTemplates } from './reply-templates';
-import { SiteRecord } from './site-record';
+import { HANDLE_TCP_ENDPOINT, HANDLE_UDP_ENDPOINT, SiteRecord } from './site-record';
 
 /** Handle.Net's default message lifetime (AbstractMessage: now + 12 h). */
 const EXPIRATION_SECONDS = 43_200;
 const MAX_TEMPLATES = 100_000;
+/** What a referral points clients at: the responsible node's Handle protocol listeners. */
+const REFERRAL_ENDPOINTS = [HANDLE_TCP_ENDPOINT, HANDLE_UDP_ENDPOINT] as const;
+/** The RECURSIVE and DO_NOT_REFER bits in their bytes of the big-endian OpFlags word (bytes 0 and 1). */
+const RECURSIVE_BYTE = OpFlag.RECURSIVE >>> 24;
+const DO_NOT_REFER_BYTE = (OpFlag.DO_NOT_REFER >>> 16) & 0xff;
 const NOT_SUPPORTED_AUTH =
   'this node does not authenticate Handle protocol clients yet (no challenge-response, sessions or signed requests): send the request unsigned with the public-only flag, or use the Handle REST API over HTTPS with credentials';
 
@@ -96,6 +101,8 @@ export class HandleAnswerer {
     const template = this.templates.current(packet, at + REQUEST_HANDLE_AT, handleLength, now);
     if (template === undefined) return undefined;
     if (template.hasPrivateValues && (packet.readUInt32BE(at + ENVELOPE_SIZE + 8) & OpFlag.PUBLIC_ONLY) === 0) return undefined;
+    // Another node's record, asked for without recursion: the client may be referred there (resolve).
+    if (template.foreign && (packet[at + ENVELOPE_SIZE + 8] & RECURSIVE_BYTE) === 0 && (packet[at + ENVELOPE_SIZE + 9] & DO_NOT_REFER_BYTE) === 0) return undefined;
     return template;
   }
 
@@ -271,7 +278,7 @@ export class HandleAnswerer {
 
   private async referOrResolve(context: RequestContext, request: ReturnType<typeof decodeResolutionRequest>, parsed: ParsedHandle, started: number): Promise<Answer> {
     try {
-      const referral = await this.remote.locate(parsed);
+      const referral = await this.remote.locate(parsed, REFERRAL_ENDPOINTS);
       const sites = referral?.site ? this.site.foreignSiteValues(referral.site.endpoints) : undefined;
       if (referral?.site && sites) {
         this.observe(parsed.prefixKey, 'db', started);
@@ -338,6 +345,7 @@ export class HandleAnswerer {
       prefixKey: parsed.prefixKey,
       outcome,
       hasPrivateValues,
+      foreign: this.remote.isForeign(parsed.prefixKey),
       expiresAt,
       sequence: context.sequence,
       packet,

@@ -5,7 +5,7 @@ describe('ReplyTemplates', () => {
   const cache = { memoryTrusted: true, invalidationSequence: 1, changedSince: (key: string) => key === 'changed' };
   const make = (spelling: string, overrides: Partial<ReplyTemplate> = {}): ReplyTemplate => {
     const key = Buffer.from(spelling, 'utf8');
-    return { key, hash: hashHandleBytes(key, 0, key.length), next: undefined, handleKey: spelling.toLowerCase(), prefixKey: '88.118.8', outcome: 'l1', hasPrivateValues: false, expiresAt: Date.now() + 60_000, sequence: 1, packet: Buffer.from(spelling), unreported: 0, unreportedSeconds: 0, ...overrides };
+    return { key, hash: hashHandleBytes(key, 0, key.length), next: undefined, handleKey: spelling.toLowerCase(), prefixKey: '88.118.8', outcome: 'l1', hasPrivateValues: false, foreign: false, expiresAt: Date.now() + 60_000, sequence: 1, packet: Buffer.from(spelling), unreported: 0, unreportedSeconds: 0, ...overrides };
   };
   const find = (templates: ReplyTemplates, spelling: string, now = Date.now()) => {
     const request = Buffer.concat([Buffer.from('xx'), Buffer.from(spelling, 'utf8'), Buffer.from('yy')]);

@@ -13,6 +13,8 @@ export interface ReplyTemplate {
   outcome: ResolutionOutcome;
   /** The record holds values that are not public: a request without PO is answered the long way. */
   hasPrivateValues: boolean;
+  /** The record is another node's: a request that neither asks for recursion nor refuses referrals is answered the long way (it may be referred). */
+  foreign: boolean;
   /** Epoch ms after which the record may no longer be served from memory (its TTL, as in L1). */
   expiresAt: number;
   /** ResolutionCache.invalidationSequence when the lookup that built it started. */

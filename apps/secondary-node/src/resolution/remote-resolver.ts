@@ -19,10 +19,17 @@ const MAX_REFERRALS = 10_000;
 const STALE_REFERRAL_MS = 24 * 3600_000;
 /** Largest record body accepted from another node. */
 const MAX_REMOTE_BODY_BYTES = 1024 * 1024;
+/**
+ * How often a cached referral whose site lacks the endpoints a caller needs (e.g. the Handle
+ * protocol listeners, announced a heartbeat after enrolment) is asked for again before its TTL ends.
+ */
+export const INCOMPLETE_REFERRAL_RECHECK_MS = 5_000;
 
 interface Referral {
   answer: ResolvePrefixResponse;
   expiresAt: number;
+  /** When the top level gave this answer (Date.now()). */
+  fetchedAt: number;
 }
 
 /**
@@ -90,9 +97,13 @@ export class RemoteResolver {
   /**
    * Which node serves a foreign prefix: the top level's answer, cached like the referrals
    * resolution uses (a front door that refers its client instead of resolving for it).
+   * `endpointKinds`: what the caller refers its client to (e.g. handle-tcp, handle-udp). A cached
+   * answer whose site publishes none of them is incomplete rather than final: the node may have
+   * announced them since (they follow its enrolment by a heartbeat), so it is asked for again at
+   * most every INCOMPLETE_REFERRAL_RECHECK_MS (and still used if the top level cannot be reached).
    */
-  locate(parsed: ParsedHandle): Promise<ResolvePrefixResponse> {
-    return this.referralFor(parsed.prefixKey, parsed.prefix);
+  locate(parsed: ParsedHandle, endpointKinds: readonly string[] = []): Promise<ResolvePrefixResponse> {
+    return this.referralFor(parsed.prefixKey, parsed.prefix, endpointKinds);
   }
 
   /** Drops every cached referral (tests, and an operator who knows the map changed). */
@@ -100,9 +111,10 @@ export class RemoteResolver {
     this.referrals.clear();
   }
 
-  private async referralFor(prefixKey: string, prefix: string): Promise<ResolvePrefixResponse> {
+  private async referralFor(prefixKey: string, prefix: string, endpointKinds: readonly string[] = []): Promise<ResolvePrefixResponse> {
     const cached = this.referrals.get(prefixKey);
-    if (cached && cached.expiresAt > Date.now()) return cached.answer;
+    const now = Date.now();
+    if (cached && cached.expiresAt > now && (now - cached.fetchedAt < INCOMPLETE_REFERRAL_RECHECK_MS || publishesAny(cached.answer, endpointKinds))) return cached.answer;
     try {
       return await this.askTopLevel(prefixKey, prefix);
     } catch (error) {
@@ -124,7 +136,8 @@ export class RemoteResolver {
           const ttlMs = Math.max(0, Math.min(answer.ttlSeconds, 172_800)) * 1000;
           if (this.referrals.size >= MAX_REFERRALS) this.referrals.delete(this.referrals.keys().next().value as string);
           this.referrals.delete(prefixKey);
-          this.referrals.set(prefixKey, { answer, expiresAt: Date.now() + ttlMs });
+          const fetchedAt = Date.now();
+          this.referrals.set(prefixKey, { answer, expiresAt: fetchedAt + ttlMs, fetchedAt });
           return answer;
         })
         .finally(() => this.inflight.delete(prefixKey));
@@ -163,6 +176,12 @@ export class RemoteResolver {
     this.logger.warn(`node ${nodeId} answered ${url} with HTTP ${response.status}`);
     throw new DomainError('UPSTREAM_FAILED', `node ${nodeId} serving prefix ${parsed.prefix} answered HTTP ${response.status}${typeof body?.message === 'string' ? `: ${body.message}` : ''}`);
   }
+}
+
+/** Whether the answer is final for a caller that needs one of `kinds`: no site to refer to, or a site that publishes one. */
+function publishesAny(answer: ResolvePrefixResponse, kinds: readonly string[]): boolean {
+  if (kinds.length === 0 || !answer.found || !answer.site) return true;
+  return answer.site.endpoints.some((e) => kinds.includes(e.kind));
 }
 
 function missing(parsed: ParsedHandle, now: number, extra: Pick<MissingRecord, 'prefixUnknown' | 'servedBy'>): MissingRecord {

@@ -9,8 +9,8 @@ import { TopLevelLink } from './top-level-link';
 import { UPSTREAM_CONFIG, type UpstreamConfig } from './upstream.config';
 
 /**
- * Heartbeats to the top level, every UPSTREAM_HEARTBEAT_INTERVAL_MS and once as soon as the node
- * is enrolled (so the link state is known early). Each carries its own sequence (shared by the
+ * Heartbeats to the top level, every UPSTREAM_HEARTBEAT_INTERVAL_MS, once as soon as the node
+ * is enrolled (so the link state is known early), and once when its endpoints change. Each carries its own sequence (shared by the
  * replicas through the node row), the node's health, endpoints and outbox depth; the last
  * acknowledgement is kept for the status page. A heartbeat the top level does not answer is
  * simply the next one's job: the link records the failure.
@@ -36,6 +36,18 @@ export class HeartbeatTask implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.link.configured) return;
     this.task.start();
     void this.link.whenEnrolled().then(() => this.task.runNow());
+    this.link.onEndpointsChanged(() => void this.announceEndpoints());
+  }
+
+  /**
+   * A heartbeat sent now because the node's endpoints changed (a Handle protocol listener bound
+   * after enrolment): the top level learns them at once instead of an interval later. A heartbeat
+   * already on its way may carry the old list, so this one waits for it and sends its own. Before
+   * enrolment nothing is sent: the enrolment, or the heartbeat that follows it, carries them.
+   */
+  async announceEndpoints(): Promise<HeartbeatAck | undefined> {
+    while (this.task.busy) await this.task.runNow();
+    return this.task.runNow();
   }
 
   async onModuleDestroy(): Promise<void> {

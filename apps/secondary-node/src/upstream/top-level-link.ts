@@ -38,6 +38,7 @@ const SOFTWARE_VERSION = 'idis-secondary-node/0.1.0';
 @Injectable()
 export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
   private extraEndpoints: Endpoint[] = [];
+  private readonly endpointListeners: Array<() => void> = [];
   private readonly logger = new Logger('TopLevelLink');
   readonly client: TopLevelClient | undefined;
   /** Seals the credential secret in node_enrolment, so a database dump alone cannot sign calls as this node. */
@@ -49,6 +50,8 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
   private enrolling: Promise<void> | undefined;
   private wakeEnrolment: (() => void) | undefined;
   private readonly enrolledWaiters: Array<() => void> = [];
+  /** The credentials held are in a committed node_enrolment row (adopt runs inside the enrolment's transaction). */
+  private credentialsStored = false;
   private publicBaseUrl: string;
 
   lastError: string | undefined;
@@ -105,11 +108,22 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Endpoints known only once their listener is bound (the Handle protocol's handle-tcp /
-   * handle-udp, "host:port"): sent with the next heartbeat, and at enrolment if it comes later.
+   * handle-udp, "host:port"): sent at enrolment if it comes later, else with a heartbeat sent at
+   * once when they changed (the HeartbeatTask listens), so that the top level can refer other
+   * nodes' clients to them without waiting for the next periodic heartbeat.
    */
   announceEndpoints(endpoints: readonly Endpoint[]): void {
     const kinds = new Set(endpoints.map((e) => e.kind));
-    this.extraEndpoints = [...this.extraEndpoints.filter((e) => !kinds.has(e.kind)), ...endpoints];
+    const next = [...this.extraEndpoints.filter((e) => !kinds.has(e.kind)), ...endpoints.map((e) => ({ kind: e.kind, url: e.url }))];
+    const changed = next.length !== this.extraEndpoints.length || next.some((e) => !this.extraEndpoints.some((known) => known.kind === e.kind && known.url === e.url));
+    this.extraEndpoints = next;
+    if (!changed) return;
+    for (const listener of this.endpointListeners) listener();
+  }
+
+  /** Calls `listener` whenever announceEndpoints changes what endpoints() returns. */
+  onEndpointsChanged(listener: () => void): void {
+    this.endpointListeners.push(listener);
   }
 
   /**
@@ -144,9 +158,12 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     this.client?.close();
   }
 
-  /** Resolves once the node holds credentials (immediately if it does). For tests and start-up ordering. */
+  /**
+   * Resolves once the node holds credentials and their node_enrolment row is committed (at once if
+   * so): what waits for it (the first heartbeat) reads and updates that row. For tests and start-up ordering.
+   */
   whenEnrolled(): Promise<void> {
-    if (this.credentials) return Promise.resolve();
+    if (this.credentials && this.credentialsStored) return Promise.resolve();
     return new Promise((resolve) => this.enrolledWaiters.push(resolve));
   }
 
@@ -196,11 +213,13 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     const secret = stored ? this.sealer.unseal(stored.secretSealed) : undefined;
     if (stored && secret && stored.keyId !== refused.keyId) {
       this.adopt(stored.keyId, secret, stored.assignedPrefix, stored.enrolledAt);
+      this.noteStored();
       return;
     }
     if (this.credentials?.keyId !== refused.keyId) return;
     this.logger.warn(`the top level refused our credentials (${this.lastError}); enrolling again`);
     this.credentials = undefined;
+    this.credentialsStored = false;
     this.linkState = 'enrolling';
     this.startEnrolment();
   }
@@ -209,6 +228,7 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     for (let attempt = 1; !this.stopped; attempt += 1) {
       try {
         if (await this.enrolOnce()) this.noteSuccess();
+        this.noteStored();
         return;
       } catch (error) {
         this.noteFailure(error);
@@ -272,6 +292,16 @@ export class TopLevelLink implements OnApplicationBootstrap, OnModuleDestroy {
     this.credentials = { nodeId: this.config.nodeId, keyId, secret };
     this.enrolmentView = { nodeId: this.config.nodeId, assignedPrefix, keyId, enrolledAt: enrolledAt.toISOString() };
     this.linkState = 'linked';
+  }
+
+  /**
+   * The adopted credentials are committed: whoever waited for enrolment may go on. (Resolving the
+   * waiters in adopt, inside the enrolment's transaction, had the first heartbeat find no
+   * node_enrolment row to take its sequence from, so a fresh node sent none until the interval.)
+   */
+  private noteStored(): void {
+    if (!this.credentials) return;
+    this.credentialsStored = true;
     for (const resolve of this.enrolledWaiters.splice(0)) resolve();
   }
 }
