@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { type RawEvent, toStoredEvent } from '../query/event-query.repository';
 import type { NormalisedEvent } from '@idis/epcis';
 import type { CommittedEvents } from '../../events/node-events';
-import { compareEventIds, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
+import { compareEventIds, compareEventToPosition, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
 
 const TIME_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -395,7 +395,7 @@ function firstAfter(events: FeedEvent[], after: FeedPosition): number {
   let high = events.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (comparePositions({ time: events[middle].recordTimeKey, eventId: events[middle].eventId }, after) <= 0) low = middle + 1;
+    if (compareEventToPosition(events[middle], after) <= 0) low = middle + 1;
     else high = middle;
   }
   return low;
