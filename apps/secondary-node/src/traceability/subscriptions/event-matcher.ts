@@ -32,23 +32,8 @@ export interface FeedEvent extends StoredEvent {
  */
 export function compareEventIds(a: string, b: string): number {
   if (a === b) return 0;
-  // The first unit that differs decides, as it does in UTF-8, unless a surrogate takes part.
-  const length = Math.min(a.length, b.length);
-  let k = 0;
-  while (k < length && a.charCodeAt(k) === b.charCodeAt(k)) k += 1;
-  if (k < length) {
-    const x = a.charCodeAt(k);
-    const y = b.charCodeAt(k);
-    if (!isSurrogate(x) && !isSurrogate(y)) return x < y ? -1 : 1;
-  } else if ((k === 0 || !isSurrogate(a.charCodeAt(k - 1))) && !isSurrogate((a.length > b.length ? a : b).charCodeAt(k))) {
-    // One is the other followed by more: the shorter first.
-    return a.length < b.length ? -1 : 1;
-  }
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-function isSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdfff;
+  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : 1;
 }
 
 /** comparePositions(positionOf(event), position), without making the position. */

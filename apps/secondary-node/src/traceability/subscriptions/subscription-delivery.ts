@@ -7,11 +7,11 @@ import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
 import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from '../query/event-query';
+import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
 import { EventFeed } from './event-feed';
 import { compareEventToPosition, comparePositions, compileFilter, type EventPredicate, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
 import type { FeedAdvance } from './event-feed';
 import { SubscriptionIndex } from './subscription-index';
-import { subscriptionBody } from './subscription-document';
 import { deliveryId, NamedQueriesService, parseDefinition } from './named-queries.service';
 import { SubscriptionsRepository, type SubscriptionRow } from './subscriptions.repository';
 import { SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from './subscriptions.config';
@@ -373,7 +373,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : upTo;
-    const body = subscriptionBody(channel.queryName, channel.subscriptionId, batch);
+    const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
     const outcome = await channel.transport.send(body, batch, batch[0].eventId);
     if (!outcome.ok) {
       channel.attempts += 1;
@@ -521,6 +521,17 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       },
     };
   }
+}
+
+/** The EPCISQueryDocument of one delivery: the named query's name, the subscription, the events. */
+export function subscriptionDocument(queryName: string, subscriptionId: string, events: FeedEvent[]): Record<string, unknown> {
+  return {
+    '@context': [EPCIS_CONTEXT],
+    type: 'EPCISQueryDocument',
+    schemaVersion: '2.0',
+    creationDate: new Date().toISOString(),
+    epcisBody: { queryResults: { queryName, subscriptionID: subscriptionId, resultsBody: { eventList: events.map(renderEvent) } } },
+  };
 }
 
 /** Whether a run could do anything: a channel that is up to date with nothing queued and nothing to save is left alone. */
