@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { type RawEvent, toStoredEvent } from '../query/event-query.repository';
 import type { NormalisedEvent } from '@idis/epcis';
 import type { CommittedEvents } from '../../events/node-events';
-import { compareEventIds, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
+import { compareEventIds, compareEventToPosition, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
 
 const TIME_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -169,13 +170,25 @@ export class EventFeed {
    * pg_dump or a psql session never hold subscriptions back.
    */
   async currentHorizon(): Promise<string> {
-    const rows: Array<{ horizon: string }> = await this.dataSource.query(
-      `SELECT to_char(least(now(), min(a.xact_start)) AT TIME ZONE 'UTC', ${TIME_KEY}) AS horizon
-         FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
-          AND a.application_name = current_setting('application_name') AND a.xact_start IS NOT NULL`,
-    );
-    return rows[0].horizon;
+    // pg_stat_get_activity() itself, not the pg_stat_activity view over it (whose joins to
+    // pg_database and pg_authid this does not need): one of the two statements of every tick.
+    const result = await this.pool().query<{ horizon: string }>({
+      name: 'idis-feed-horizon',
+      text: `SELECT to_char(least(now(), min(a.xact_start)) AT TIME ZONE 'UTC', ${TIME_KEY}) AS horizon
+               FROM pg_stat_get_activity(NULL) a
+              WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND a.backend_type = 'client backend'
+                AND a.pid <> pg_backend_pid() AND a.application_name = current_setting('application_name') AND a.xact_start IS NOT NULL`,
+    });
+    return result.rows[0].horizon;
+  }
+
+  /**
+   * The writer pool itself, for the statements every tick runs: named (prepared once per
+   * connection), so PostgreSQL does not plan them again each time — planning the count over every
+   * partition of epcis_events cost more than running it.
+   */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   /**
@@ -263,12 +276,13 @@ export class EventFeed {
     }
     // Never moves back (clock or snapshot noise).
     if (horizonKey <= cache.end.time) return { events: [], end: cache.end };
-    const groups: Array<{ time: string; n: number }> = await this.dataSource.query(
-      `SELECT to_char(record_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS time, count(*)::int AS n
-         FROM epcis_events WHERE record_time >= $1::timestamptz AND record_time < $2::timestamptz
-        GROUP BY record_time ORDER BY record_time LIMIT ${MAX_GROUPS}`,
-      [cache.end.time, horizonKey],
-    );
+    const { rows: groups } = await this.pool().query<{ time: string; n: number }>({
+      name: 'idis-feed-groups',
+      text: `SELECT to_char(record_time AT TIME ZONE 'UTC', ${TIME_KEY}) AS time, count(*)::int AS n
+               FROM epcis_events WHERE record_time >= $1::timestamptz AND record_time < $2::timestamptz
+              GROUP BY record_time ORDER BY record_time LIMIT ${MAX_GROUPS}`,
+      values: [cache.end.time, horizonKey],
+    });
     let endKey = groups.length === MAX_GROUPS ? groups[groups.length - 1].time : horizonKey;
     const taken: Array<{ time: string; events: FeedEvent[] | null }> = [];
     const toRead: string[] = [];
@@ -395,7 +409,7 @@ function firstAfter(events: FeedEvent[], after: FeedPosition): number {
   let high = events.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (comparePositions({ time: events[middle].recordTimeKey, eventId: events[middle].eventId }, after) <= 0) low = middle + 1;
+    if (compareEventToPosition(events[middle], after) <= 0) low = middle + 1;
     else high = middle;
   }
   return low;

@@ -36,6 +36,12 @@ export function compareEventIds(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/** comparePositions(positionOf(event), position), without making the position. */
+export function compareEventToPosition(event: FeedEvent, position: FeedPosition): number {
+  if (event.recordTimeKey !== position.time) return event.recordTimeKey < position.time ? -1 : 1;
+  return compareEventIds(event.eventId, position.eventId);
+}
+
 export function comparePositions(a: FeedPosition, b: FeedPosition): number {
   if (a.time !== b.time) return a.time < b.time ? -1 : 1;
   return compareEventIds(a.eventId, b.eventId);

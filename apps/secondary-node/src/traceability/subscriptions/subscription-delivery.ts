@@ -9,7 +9,7 @@ import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/t
 import type { EventFilter } from '../query/event-query';
 import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
 import { EventFeed } from './event-feed';
-import { comparePositions, compileFilter, type EventPredicate, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
+import { compareEventToPosition, comparePositions, compileFilter, type EventPredicate, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
 import type { FeedAdvance } from './event-feed';
 import { SubscriptionIndex } from './subscription-index';
 import { deliveryId, NamedQueriesService, parseDefinition } from './named-queries.service';
@@ -279,9 +279,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       for (const event of advance.events) {
         const candidates = this.index.candidates(event);
         if (candidates.length === 0) continue;
-        const position = positionOf(event);
         for (const channel of candidates) {
-          if (channel.queue !== null && comparePositions(position, channel.queuedUpTo) > 0 && channel.matches(event)) channel.queue.push(event);
+          if (channel.queue !== null && compareEventToPosition(event, channel.queuedUpTo) > 0 && channel.matches(event)) channel.queue.push(event);
         }
       }
     }
@@ -400,7 +399,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     const queue = channel.queue;
     if (queue === null) return;
     let done = 0;
-    while (done < queue.length && comparePositions(positionOf(queue[done]), cursor) <= 0) done += 1;
+    while (done < queue.length && compareEventToPosition(queue[done], cursor) <= 0) done += 1;
     if (done > 0) queue.splice(0, done);
     if (comparePositions(cursor, channel.queuedUpTo) > 0) channel.queuedUpTo = cursor;
   }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { checkWebhookTarget, isPublicAddress } from './webhook-target';
 import { signatureOf } from './webhook-sender';
@@ -41,6 +42,19 @@ describe('feed positions', () => {
     expect(comparePositions({ time: t1, eventId: 'B' }, { time: t1, eventId: 'a' })).toBeLessThan(0);
     // U+FFFD (BMP) before U+1F600 (astral) in UTF-8 order, although UTF-16 units order them the other way.
     expect(compareEventIds('\ufffd', '\u{1f600}')).toBeLessThan(0);
+  });
+
+  it('orders eventIDs exactly as their UTF-8 bytes, surrogates (paired or lone) included', () => {
+    const units = fc.oneof(fc.constantFrom('a', 'b', '\ud83d', '\ude00', '\ud800', '\udfff', '\ue000', '\uffff', '\ufffd', '\u{1f600}', '\u{10000}', '\u007f', '\u0080'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    const id = fc.array(units, { maxLength: 6 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(id, id, fc.string(), (a, b, common) => {
+        for (const [x, y] of [[a, b], [common + a, common + b], [common + a, common + a + b]]) {
+          expect(Math.sign(compareEventIds(x, y))).toBe(Math.sign(Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'))));
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads instants and time keys to the microsecond', () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import type { FeedPosition } from './event-matcher';
@@ -221,17 +222,18 @@ export class SubscriptionsRepository {
    * one moment). Returns the ids that were updated (those whose lease `replica` still holds).
    */
   async acknowledgedMany(replica: string, acks: Array<{ id: string; cursor: FeedPosition; delivered: number }>): Promise<Set<string>> {
-    const result: unknown = await this.dataSource.query(
-      `UPDATE epcis_subscriptions s
-          SET cursor_time = a.cursor_time, cursor_event_id = a.cursor_event_id, delivered_events = s.delivered_events + a.delivered, attempts = 0,
-              next_attempt_at = now(), last_error = NULL, last_delivered_at = CASE WHEN a.delivered > 0 THEN now() ELSE s.last_delivered_at END
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[]) AS a(id, cursor_time, cursor_event_id, delivered)
-        WHERE s.id = a.id AND s.lease_owner = $1
-       RETURNING s.id`,
-      [replica, acks.map((a) => a.id), acks.map((a) => a.cursor.time), acks.map((a) => a.cursor.eventId), acks.map((a) => a.delivered)],
-    );
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ id: string }>;
-    return new Set(rows.map((row) => row.id));
+    // Named (planned once per connection): deliveries run it many times a second.
+    const result = await (this.dataSource.driver as unknown as { master: Pool }).master.query<{ id: string }>({
+      name: 'idis-subscriptions-acknowledged',
+      text: `UPDATE epcis_subscriptions s
+                SET cursor_time = a.cursor_time, cursor_event_id = a.cursor_event_id, delivered_events = s.delivered_events + a.delivered, attempts = 0,
+                    next_attempt_at = now(), last_error = NULL, last_delivered_at = CASE WHEN a.delivered > 0 THEN now() ELSE s.last_delivered_at END
+               FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[]) AS a(id, cursor_time, cursor_event_id, delivered)
+              WHERE s.id = a.id AND s.lease_owner = $1
+             RETURNING s.id`,
+      values: [replica, acks.map((a) => a.id), acks.map((a) => a.cursor.time), acks.map((a) => a.cursor.eventId), acks.map((a) => a.delivered)],
+    });
+    return new Set(result.rows.map((row) => row.id));
   }
 
   /** A failed delivery: the position stays, the next attempt waits `delayMs`. */

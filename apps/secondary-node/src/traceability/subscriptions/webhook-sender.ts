@@ -13,9 +13,13 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * The signature a receiver checks: HMAC-SHA256 under the subscription's secret of
  * `<GS1-Signature-Timestamp>.<body>`, hex, sent as `GS1-Signature: sha256=<hex>`.
  */
-export function signatureOf(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+export function signatureOf(secret: string, timestamp: string, body: string | Buffer): string {
+  // Fed in parts: the body is not copied into one more string.
+  return `sha256=${createHmac('sha256', secret).update(timestamp).update('.').update(body).digest('hex')}`;
 }
+
+/** Parsed destinations kept (a replica delivers at most a few thousand subscriptions). */
+const MAX_PARSED_URLS = 10_000;
 
 /**
  * Posts deliveries with Node's http/https clients (keep-alive agents), resolving host names
@@ -25,6 +29,7 @@ export function signatureOf(secret: string, timestamp: string, body: string): st
 export class WebhookSender {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly urls = new Map<string, URL>();
 
   constructor(
     private readonly timeoutMs: number,
@@ -39,12 +44,25 @@ export class WebhookSender {
    * or failed on a new connection is not repeated here.
    */
   async send(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
-    const first = await this.post(dest, body, headers, secret);
-    return first.staleSocket ? this.post(dest, body, headers, secret) : first;
+    // Encoded once: signed, measured and written as these bytes.
+    const bytes = Buffer.from(body, 'utf8');
+    const url = this.parsed(dest);
+    const first = await this.post(url, bytes, headers, secret);
+    return first.staleSocket ? this.post(url, bytes, headers, secret) : first;
   }
 
-  private post(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome & { staleSocket?: boolean }> {
-    const url = new URL(dest);
+  /** The URL of `dest`, parsed once (http.request only reads it). */
+  private parsed(dest: string): URL {
+    let url = this.urls.get(dest);
+    if (!url) {
+      url = new URL(dest);
+      if (this.urls.size >= MAX_PARSED_URLS) this.urls.clear();
+      this.urls.set(dest, url);
+    }
+    return url;
+  }
+
+  private post(url: URL, body: Buffer, headers: Record<string, string>, secret: string): Promise<WebhookOutcome & { staleSocket?: boolean }> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
@@ -65,7 +83,7 @@ export class WebhookSender {
           headers: {
             ...headers,
             'content-type': 'application/json; charset=utf-8',
-            'content-length': String(Buffer.byteLength(body)),
+            'content-length': String(body.length),
             'GS1-Signature-Timestamp': timestamp,
             'GS1-Signature': signatureOf(secret, timestamp, body),
           },
