@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { seedViaImport } from '@idis/loadgen';
 import { UsageCounter } from '../../apps/secondary-node/src/statistics/usage-counter';
 import { type EnterpriseFixture, TestNode } from '../support/test-node';
 import { waitForElapsed } from '../support/wait-for';
@@ -234,5 +235,22 @@ describe('CSV import of identifiers', () => {
     expect(found.status).toBe(200);
     expect(found.body.handle).toBe('88.118.8/Cached-7');
     expect(found.body.values.find((v: { index: number }) => v.index === 2000).data.value).toBe('product 7');
+  });
+
+  it("is the load tool's bulk seed (seed --bulk): the series as one file generated while it is sent", async () => {
+    const options = { target: node.baseUrl, prefix: '88.118.9', stem: 'SEED-', pad: 5, start: 1, count: 3000, templateVersion: '2.0', timeoutMs: 60_000 };
+    const first = await seedViaImport(options, bolt.token, new AbortController().signal);
+    expect(first).toMatchObject({ stored: 3000, alreadyThere: 0, refused: 0, interrupted: false });
+    expect(await countUnder('88.118.9', 'SEED')).toBe(3000);
+    const stored = await node.db.client.query(`SELECT handle, template_version FROM identifiers WHERE handle_key = '88.118.9/seed-00042'`);
+    expect(stored.rows[0]).toEqual({ handle: '88.118.9/SEED-00042', template_version: '2.0' });
+    const again = await seedViaImport({ ...options, count: 3500 }, bolt.token, new AbortController().signal);
+    expect(again).toMatchObject({ stored: 500, alreadyThere: 3000, refused: 0 });
+    // Template 1.0 of this prefix has no "model" item: the file is refused whole, every row counted as refused.
+    const refused = await seedViaImport({ ...options, stem: 'OTHER-', templateVersion: '1.0' }, bolt.token, new AbortController().signal);
+    expect(refused).toMatchObject({ stored: 0, refused: 3000 });
+    expect(refused.firstRefusal).toMatch(/HTTP 400.*"model" names no item of template 1.0/);
+    expect(await countUnder('88.118.9', 'OTHER')).toBe(0);
+    await expect(seedViaImport({ ...options, prefix: '88.118.8' }, bolt.token, new AbortController().signal)).rejects.toThrow(/HTTP 403/);
   });
 });
