@@ -183,6 +183,37 @@ describe('CSV import of identifiers', () => {
     expect(await countUnder('88.118.8', 'Large')).toBe(0);
   });
 
+  it('stores nothing and keeps no transaction open when the client goes away mid-upload', async () => {
+    const before = await countUnder('88.118.8', 'Gone');
+    const head = new TextEncoder().encode(csv(series('Gone', 2000)));
+    const upload = new AbortController();
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(head);
+      },
+    });
+    const sent = fetch(`${node.baseUrl}${IMPORTS}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'text/csv' },
+      body: stream,
+      duplex: 'half',
+      signal: upload.signal,
+    } as RequestInit).catch((error: Error) => error);
+    // The import has started once its transaction is open (the staging table exists).
+    await waitForElapsed('the import COPY', async () => {
+      const copying = await node.db.client.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY identifier_import%'`);
+      return Number(copying.rows[0].n) > 0;
+    }, { timeoutMs: 15_000 });
+    upload.abort();
+    expect(await sent).toMatchObject({ name: 'AbortError' });
+    await waitForElapsed('the rollback', async () => {
+      const open = await node.db.client.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`);
+      return Number(open.rows[0].n) === 0;
+    }, { timeoutMs: 15_000 });
+    expect(await countUnder('88.118.8', 'Gone')).toBe(before);
+    expect(before).toBe(0);
+  });
+
   it('refuses a file of more than IMPORT_MAX_ROWS rows with 413 and stores nothing', async () => {
     const body = `suffix,name\n${Array.from({ length: MAX_ROWS + 1 }, (_, i) => `R${i},n`).join('\n')}\n`;
     expect(Buffer.byteLength(body)).toBeLessThan(MAX_BYTES);

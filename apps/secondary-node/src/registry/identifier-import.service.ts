@@ -249,6 +249,7 @@ function parseCsv(body: Readable, maxBytes: number, digest: Hash): AsyncIterable
   const onEnd = () => parser.end();
   body.on('data', onData);
   body.once('end', onEnd);
+  // A client gone mid-upload: the request stream fails (ECONNRESET), so does the import, and its transaction rolls back.
   body.once('error', (error) => {
     stop();
     parser.destroy(error);
