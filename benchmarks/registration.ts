@@ -4,11 +4,19 @@
  * `INSERT … SELECT FROM unnest(…)` of 2,000 prepared rows per statement, into the same table.
  * The load goes through libs/loadgen (the engine of idis-loadtest): its register-batch operation,
  * bodies built before the clock starts, every item's answer checked.
+ *
+ * Then the bulk path: --import rows (default 200,000) as one CSV file through POST
+ * /api/v1/prefixes/{prefix}/imports, next to the raw COPY of the same stored rows into identifiers
+ * (one connection, one transaction), measured in the same run; --import=0 skips it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { creditCodeCheckCharacter } from '@idis/identifier';
 import { decodeHistogram, newRecord, runEngine, segmentsOf, summarise as summariseHistogram } from '@idis/loadgen';
 import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
@@ -37,6 +45,7 @@ function option(args: string[], name: string, fallback: number): number {
 
 export async function runRegistrationBenchmark(args: string[]): Promise<void> {
   const total = option(args, 'total', 200_000);
+  const importRows = option(args, 'import', 200_000);
   const batches = Math.ceil(total / BATCH);
   const database = await createScratchDatabase(`idis_bench_${randomBytes(4).toString('hex')}`, ADMIN_URL);
   const { name: dbName, url: databaseUrl } = database;
@@ -58,7 +67,13 @@ export async function runRegistrationBenchmark(args: string[]): Promise<void> {
       await reset(pool);
       results.push(await throughNode(node, pool, token, batches, concurrency));
     }
-    report(results, total);
+    if (importRows > 0) {
+      await reset(pool);
+      results.push(await rawCopy(pool, importRows));
+      await reset(pool);
+      results.push(await csvImport(node, pool, token, importRows));
+    }
+    report(results, total, importRows);
   } finally {
     await node?.stop();
     await pool.end();
@@ -214,6 +229,73 @@ async function throughNode(node: RunningNode, pool: Pool, token: string, batches
   return result;
 }
 
+/** The raw bulk limit: the stored rows of the import written with one COPY into identifiers, in one transaction. */
+async function rawCopy(pool: Pool, rows: number): Promise<ScenarioResult> {
+  const run = 'copy';
+  const timestamp = `${new Date().toISOString().slice(0, 19)}Z`;
+  const chunks: string[] = [];
+  for (let start = 0; start < rows; start += BATCH) {
+    let chunk = '';
+    for (let i = start; i < Math.min(rows, start + BATCH); i += 1) {
+      const handle = item(run, i).handle;
+      chunk += `${handle.toLowerCase()}\t${handle}\t${PREFIX}\t${storedValues(run, i, timestamp).replace(/\\/g, '\\\\')}\t${TEMPLATE}\n`;
+    }
+    chunks.push(chunk);
+  }
+  await pool.query('CHECKPOINT');
+  const client = await pool.connect();
+  const started = process.hrtime.bigint();
+  try {
+    await client.query('BEGIN');
+    await pipeline(Readable.from(chunks), client.query(copyFrom('COPY identifiers (handle_key, handle, prefix_key, "values", template_version) FROM STDIN')));
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = await countRows(pool);
+  if (stored !== rows) throw new Error(`raw COPY stored ${stored} rows, expected ${rows}`);
+  const result: ScenarioResult = { scenario: `raw COPY of the same rows into identifiers, 1 connection (baseline ${run})`, identifiers: stored, seconds: round(seconds, 2), perSecond: Math.round(stored / seconds), batchMs: summarise([seconds * 1000]) };
+  log(`${result.scenario}: ${result.perSecond} rows/s`);
+  return result;
+}
+
+/** One CSV file of `rows` identifiers (built before the clock starts) through the node's import route. */
+async function csvImport(node: RunningNode, pool: Pool, token: string, rows: number): Promise<ScenarioResult> {
+  const run = 'csv';
+  const cell = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+  const lines = ['suffix,name,model'];
+  for (let i = 0; i < rows; i += 1) {
+    const record = item(run, i);
+    const valueOf = (type: string) => record.value.find((v) => v.type === type)?.data.value ?? '';
+    lines.push(`${cell(record.handle.slice(PREFIX.length + 1))},${cell(valueOf('name'))},${cell(valueOf('model'))}`);
+  }
+  const body = Buffer.from(`${lines.join('\n')}\n`);
+  await pool.query('CHECKPOINT');
+  const cpuBefore = cpuMillis(node.child.pid as number);
+  const started = process.hrtime.bigint();
+  const response = await fetch(`${node.baseUrl}/api/v1/prefixes/${PREFIX}/imports?templateVersion=${TEMPLATE}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    body,
+  });
+  const reply = (await response.json()) as { stored?: number };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = cpuMillis(node.child.pid as number);
+  const stored = await countRows(pool);
+  if (response.status !== 201 || reply.stored !== rows || stored !== rows) throw new Error(`CSV import: ${response.status} ${JSON.stringify(reply).slice(0, 500)}; ${stored} rows in the table`);
+  const result: ScenarioResult = {
+    scenario: `CSV import over HTTP (COPY), one file of ${rows.toLocaleString('en')} rows (${(body.length / 1048576).toFixed(1)} MiB)`,
+    identifiers: stored,
+    seconds: round(seconds, 2),
+    perSecond: Math.round(stored / seconds),
+    batchMs: summarise([seconds * 1000]),
+    serverCpuMsPerBatch: cpuBefore !== undefined && cpuAfter !== undefined ? round(((cpuAfter - cpuBefore) * BATCH) / rows) : undefined,
+  };
+  log(`${result.scenario}: ${result.perSecond} identifiers/s`);
+  return result;
+}
+
 async function reset(pool: Pool): Promise<void> {
   await pool.query('TRUNCATE identifiers');
 }
@@ -222,17 +304,23 @@ async function countRows(pool: Pool): Promise<number> {
   return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM identifiers')).rows[0].n);
 }
 
-function report(results: ScenarioResult[], total: number): void {
+function report(results: ScenarioResult[], total: number, importRows: number): void {
   const baselineFor = (r: ScenarioResult) => results[results.indexOf(r) - (r.scenario.startsWith('raw') ? 0 : 1)].perSecond;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const best = Math.max(...results.filter((r) => !r.scenario.startsWith('raw')).map((r) => r.perSecond));
+  const best = Math.max(...results.filter((r) => r.scenario.startsWith('SNMS')).map((r) => r.perSecond));
   const lines = [
     `# Registration benchmark (${new Date().toISOString()})`,
     '',
     `${total.toLocaleString('en')} identifiers per scenario in batches of ${BATCH}, real PostgreSQL at ${new URL(ADMIN_URL).host}, ${process.platform} ${process.arch}, Node ${process.version}.`,
     'Each node run is preceded by its baseline: the raw INSERT … SELECT FROM unnest(…) of the same rows over as many connections as the node gets concurrent batches.',
+    ...(importRows > 0
+      ? [
+          `The bulk path: ${importRows.toLocaleString('en')} rows as one CSV file through POST /api/v1/prefixes/{prefix}/imports (streamed, checked per row, COPY into a staging table, one INSERT … SELECT, one transaction), after its baseline: the raw COPY of the same stored rows straight into identifiers in one transaction. For these two rows "batch" is the whole file (p50 = p99 = its wall time) and the CPU column is per 2,000 rows.`,
+        ]
+      : []),
+    `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} CPUs, shared machine).`,
     '',
     '| scenario | identifiers/s | × its baseline | batch p50 ms | batch p99 ms | node CPU ms/batch |',
     '|---|---:|---:|---:|---:|---:|',

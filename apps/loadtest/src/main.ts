@@ -29,6 +29,7 @@ import {
   type Scenario,
   seedViaApi,
   seedViaCopy,
+  seedViaImport,
   type TimelinePoint,
 } from '@idis/loadgen';
 import { USAGE } from './usage';
@@ -69,6 +70,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   state: { type: 'string' },
   'database-url': { type: 'string' },
+  bulk: { type: 'boolean' },
   // capacity
   'start-rate': { type: 'string' },
   'step-rate': { type: 'string' },
@@ -435,9 +437,14 @@ async function commandSeed(flags: Flags): Promise<void> {
     checkTarget(target, flags, '--target');
     const token = await tokenFor(target, readCredentials(flags.credentials, process.env));
     if (!token) throw new UsageError('seed through the API needs IDIS_TOKEN, or IDIS_USERNAME and IDIS_PASSWORD (or --credentials FILE); or --database-url for COPY');
-    const state = resolve(flags.state ?? join('loadtest-results', `seed-${prefix}-${common.stem}${common.start}-${count}.state.json`));
-    mkdirSync(dirname(state), { recursive: true });
-    result = await seedViaApi({ ...common, target, concurrency: number(flags, 'concurrency', 2, 1, 64), stateFile: state }, token, controller.signal, onProgress);
+    if (flags.bulk) {
+      // One streamed file; a file of millions of rows takes minutes, so the default timeout is 30 min.
+      result = await seedViaImport({ ...common, target, timeoutMs: flags.timeout ? common.timeoutMs : 1_800_000 }, token, controller.signal, onProgress);
+    } else {
+      const state = resolve(flags.state ?? join('loadtest-results', `seed-${prefix}-${common.stem}${common.start}-${count}.state.json`));
+      mkdirSync(dirname(state), { recursive: true });
+      result = await seedViaApi({ ...common, target, concurrency: number(flags, 'concurrency', 2, 1, 64), stateFile: state }, token, controller.signal, onProgress);
+    }
   }
   progress.done();
   const line = `seed: ${fmt(result.stored)} stored, ${fmt(result.alreadyThere)} already there, ${fmt(result.skippedByResume)} skipped (done in an earlier run), ${fmt(result.refused)} refused; ${fmt(result.perSecond)} ids/s over ${fmt(result.seconds, 1)} s${result.interrupted ? ' — INTERRUPTED (run again to resume)' : ''}`;

@@ -46,6 +46,8 @@ capacity only
 seed
   --prefix P --count N (100000) --stem LT- --pad 7 --key-start 1 --template 1.0
   through the SNMS batch API: --batch N (2000) --concurrency N (2) --state FILE (resumes where it stopped)
+  or as one CSV file through the node's bulk import: --bulk (COPY in one transaction, all or nothing;
+    identifiers already there are counted; --timeout default 1800000 ms)
   or straight into the database: --database-url postgres://… (COPY; the prefix must exist there)
 
 report

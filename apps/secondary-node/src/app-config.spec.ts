@@ -146,6 +146,7 @@ describe('loadAppConfig', () => {
       },
       // The first system CJK font this machine has (labels/label-font.spec.ts tests the choice).
       labels: { fontPath: SYSTEM_CJK_FONTS.find((path) => existsSync(path)) },
+      imports: { maxBytes: 512 * 1024 * 1024, maxRows: 2_000_000 },
       subscriptions: {
         maxNamedQueries: 100,
         maxSubscriptions: 100,
@@ -181,6 +182,8 @@ describe('loadAppConfig', () => {
     expect(problemsOf({ LOG_FORMAT: 'xml' })).toEqual(['LOG_FORMAT must be one of pretty, json, got "xml"']);
     expect(problemsOf({ LOG_RESOLUTION_SAMPLE_RATE: '2' })).toEqual(['LOG_RESOLUTION_SAMPLE_RATE must be a number from 0 to 1, got "2"']);
     expect(problemsOf({ AUDIT_RETENTION_DAYS: '-1' })).toEqual(['AUDIT_RETENTION_DAYS must be an integer from 0 to 36500, got "-1"']);
+    expect(problemsOf({ IMPORT_MAX_ROWS: '0' })).toEqual(['IMPORT_MAX_ROWS must be an integer from 1 to 20000000, got "0"']);
+    expect(problemsOf({ IMPORT_MAX_BYTES: '10' })).toEqual(['IMPORT_MAX_BYTES must be an integer from 1024 to 4294967296, got "10"']);
   });
 
   it('reads the top-level link variables and refuses bad ones by name', () => {

@@ -6,6 +6,7 @@ import { HEAVY_READ_CONFIG, type HeavyReadConfig, readHeavyReadConfig } from './
 import { NODE_CONFIG, type NodeConfig } from './config/node-config';
 import { READ_REPLICA_CONFIG, type ReadReplicaConfig, readReadReplicaConfig } from './config/read-replicas.config';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry/registry.config';
+import { IDENTIFIER_IMPORT_CONFIG, type IdentifierImportConfig, readIdentifierImportConfig } from './registry/identifier-import.config';
 import { HANDLE_AUTH_CONFIG, type HandleAuthConfig, readHandleAuthConfig } from './registry/handle-auth/handle-auth.config';
 import { RESOLUTION_CONFIG, type ResolutionConfig, readResolutionConfig } from './resolution/resolution.config';
 import { STATISTICS_CONFIG, type StatisticsConfig, readStatisticsConfig } from './statistics/statistics.config';
@@ -49,6 +50,8 @@ export interface AppConfig extends NodeConfig, AuthConfig {
   mqttAccess: MqttAccessConfig;
   /** The CJK font of label sheets: LABEL_FONT (labels/labels.config.ts). */
   labels: LabelsConfig;
+  /** Bounds of a CSV import of identifiers: IMPORT_MAX_BYTES, IMPORT_MAX_ROWS (registry/identifier-import.config.ts). */
+  imports: IdentifierImportConfig;
   /** EPCIS named queries and subscriptions (traceability/subscriptions/subscriptions.config.ts). */
   subscriptions: SubscriptionsConfig;
   /** The Handle protocol listeners on UDP and TCP (handle-protocol/handle-protocol.config.ts). */
@@ -80,6 +83,7 @@ export function loadAppConfig(env: Env = process.env, overrides: Env = {}): AppC
       logging: readLoggingConfig(read, node),
       mqttAccess: readMqttAccessConfig(read),
       labels: readLabelsConfig(read),
+      imports: readIdentifierImportConfig(read),
       subscriptions: readSubscriptionsConfig(read),
       handleProtocol: readHandleProtocolConfig(read, node),
       consoleDir: read.optional('CONSOLE_DIR'),
@@ -110,10 +114,11 @@ export function configProviders(config: AppConfig): Provider[] {
     { provide: LOGGING_CONFIG, useValue: config.logging },
     { provide: MQTT_ACCESS_CONFIG, useValue: config.mqttAccess },
     { provide: LABELS_CONFIG, useValue: config.labels },
+    { provide: IDENTIFIER_IMPORT_CONFIG, useValue: config.imports },
     { provide: SUBSCRIPTIONS_CONFIG, useValue: config.subscriptions },
     { provide: HANDLE_PROTOCOL_CONFIG, useValue: config.handleProtocol },
   ];
 }
 
 
-export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, READ_REPLICA_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, SUBSCRIPTIONS_CONFIG, HANDLE_PROTOCOL_CONFIG];
+export const CONFIG_TOKENS = [NODE_CONFIG, AUTH_CONFIG, RESOLUTION_CONFIG, STATISTICS_CONFIG, INGESTION_CONFIG, UPSTREAM_CONFIG, REGISTRY_CONFIG, HANDLE_AUTH_CONFIG, HEAVY_READ_CONFIG, READ_REPLICA_CONFIG, LIMITS_CONFIG, HARDENING_CONFIG, AUDIT_CONFIG, LOGGING_CONFIG, MQTT_ACCESS_CONFIG, LABELS_CONFIG, IDENTIFIER_IMPORT_CONFIG, SUBSCRIPTIONS_CONFIG, HANDLE_PROTOCOL_CONFIG];

@@ -3,6 +3,9 @@
  *   - through the node's SNMS batch API (POST /identityv2/data/batchCreate) with a token: batches
  *     in order, a few in flight, a state file noting how many batches are done, so an interrupted
  *     seed resumes where it stopped (an item the node already has counts as done); or
+ *   - through the node's CSV import (POST /api/v1/prefixes/{prefix}/imports) with a token: the
+ *     series as one CSV file, generated while it is sent, checked and stored by the node with COPY
+ *     in one transaction (all or nothing; identifiers already there are counted, not refused); or
  *   - straight into the node's database with COPY (pg-copy-streams), for 10⁷-scale seeds: rows in
  *     the stored form of the identifiers table, skipping any handle that already exists.
  */
@@ -164,6 +167,65 @@ export async function seedViaApi(o: SeedOptions, token: string, stop: AbortSigna
   result.interrupted = stop.aborted && state.batchesDone < batches;
   result.seconds = (Date.now() - started) / 1000;
   result.perSecond = (result.stored + result.alreadyThere) / Math.max(result.seconds, 0.001);
+  return result;
+}
+
+/** A CSV cell: quoted when it holds a comma, a quote or a line break. */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The series as one CSV file through the node's import route, generated while it is sent (a file of
+ * millions of rows is never held in memory). The node stores it whole or not at all: a refused file
+ * counts every row as refused, with the node's reason.
+ */
+export async function seedViaImport(o: Omit<SeedOptions, 'concurrency' | 'stateFile' | 'batch'>, token: string, stop: AbortSignal, onProgress?: (p: SeedProgress) => void): Promise<SeedResult> {
+  await ensureTemplate(o.target, token, o.prefix, o.templateVersion);
+  const started = Date.now();
+  let done = 0;
+  const progress = setInterval(() => {
+    const elapsedSec = (Date.now() - started) / 1000;
+    onProgress?.({ done, total: o.count, perSecond: done / Math.max(elapsedSec, 0.001), elapsedSec });
+  }, 1000);
+  const names = new Map(SEED_TEMPLATE_ITEMS.map((item) => [item.idType, item.idType]));
+  async function* file(): AsyncGenerator<Buffer> {
+    yield Buffer.from(`suffix,${[...names.keys()].join(',')}\n`);
+    const end = o.start + o.count;
+    for (let from = o.start; from < end && !stop.aborted; from += 1000) {
+      let chunk = '';
+      for (let n = from; n < Math.min(end, from + 1000); n += 1) {
+        const values = new Map(recordValues(n, 'seed').map((v) => [v.type, v.data.value]));
+        chunk += `${csvCell(seriesSuffix(o.stem, o.pad, n))},${[...names.keys()].map((type) => csvCell(values.get(type) ?? '')).join(',')}\n`;
+      }
+      done = Math.min(end, from + 1000) - o.start;
+      yield Buffer.from(chunk);
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${o.target.replace(/\/$/, '')}/api/v1/prefixes/${encodeURIComponent(o.prefix)}/imports?templateVersion=${encodeURIComponent(o.templateVersion)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: Readable.from(file()) as unknown as RequestInit['body'],
+      duplex: 'half',
+      signal: AbortSignal.any([stop, AbortSignal.timeout(o.timeoutMs)]),
+    } as RequestInit);
+  } finally {
+    clearInterval(progress);
+  }
+  const reply = (await response.json().catch(() => undefined)) as { stored?: number; alreadyExisting?: number; detail?: string; errors?: Array<{ path: string; message: string }> } | undefined;
+  const seconds = (Date.now() - started) / 1000;
+  const result: SeedResult = { stored: 0, alreadyThere: 0, refused: 0, skippedByResume: 0, seconds, perSecond: 0, interrupted: stop.aborted };
+  if (response.status === 201 && reply) {
+    result.stored = reply.stored ?? 0;
+    result.alreadyThere = reply.alreadyExisting ?? 0;
+  } else {
+    result.refused = o.count;
+    const named = (reply?.errors ?? []).slice(0, 3).map((e) => `${e.path}: ${e.message}`);
+    result.firstRefusal = `the import was refused: HTTP ${response.status} ${reply?.detail ?? ''}${named.length > 0 ? ` (${named.join('; ')})` : ''}`;
+  }
+  result.perSecond = (result.stored + result.alreadyThere) / Math.max(seconds, 0.001);
   return result;
 }
 

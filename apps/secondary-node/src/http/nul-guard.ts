@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-errors';
@@ -48,6 +49,8 @@ export function nulProblem(request: Pick<FastifyRequest, 'params' | 'query' | 'b
   const inQuery = findInStrings(request.query);
   if (inQuery !== null) return { path: inQuery, message: `query parameter ${inQuery} contains the NUL character U+0000; control characters are not accepted` };
   if (request.body === undefined || request.body === null || PER_ITEM_BODIES.has(request.url.split('?', 1)[0])) return null;
+  // A streamed body (a CSV import) is not parsed yet: its reader refuses NUL per row (checkRecord).
+  if (request.body instanceof Readable) return null;
   const found = findNul(request.body, '', 0);
   if (found === null) return null;
   return { path: found.pointer, message: `${found.pointer || '/'} contains the NUL character U+0000 at position ${found.position}, which cannot be stored` };

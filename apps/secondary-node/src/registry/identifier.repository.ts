@@ -1,6 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HandleJsonValue } from '@idis/identifier';
 import { BatchedLookup } from '@idis/runtime';
@@ -148,6 +151,48 @@ export class IdentifierRepository {
       columns(rows),
     );
     return new Set(inserted.map((row) => row.handle_key));
+  }
+
+  /**
+   * A bulk import under one prefix, in one transaction: `lines` (rows in COPY text format: handle
+   * key, handle, values JSON, template version; copyTextLine makes them) go with COPY into a
+   * temporary table, then the rows that do not exist yet go into identifiers with one INSERT …
+   * SELECT (ON CONFLICT DO NOTHING, as insertMissing does), then `finish` runs with the
+   * transaction's manager (the audit row). When `lines` or `finish` throws, nothing is written and
+   * the error is rethrown. Returns the keys actually inserted and what `finish` returned.
+   */
+  async importRows<T>(
+    prefixKey: string,
+    lines: AsyncIterable<string>,
+    finish: (manager: EntityManager, inserted: string[]) => Promise<T>,
+  ): Promise<{ inserted: string[]; result: T }> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      await runner.startTransaction();
+      try {
+        await runner.query(
+          `CREATE TEMPORARY TABLE identifier_import (handle_key text, handle text, "values" jsonb, template_version text) ON COMMIT DROP`,
+        );
+        await pipeline(Readable.from(lines), client.query(copyFrom('COPY identifier_import (handle_key, handle, "values", template_version) FROM STDIN')));
+        const rows: Array<{ handle_key: string }> = await runner.query(
+          `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
+           SELECT handle_key, handle, $1, "values", template_version FROM identifier_import
+           ON CONFLICT (handle_key, prefix_key) DO NOTHING
+           RETURNING handle_key`,
+          [prefixKey],
+        );
+        const inserted = rows.map((row) => row.handle_key);
+        const result = await finish(runner.manager, inserted);
+        await runner.commitTransaction();
+        return { inserted, result };
+      } catch (error) {
+        await runner.rollbackTransaction();
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
@@ -343,6 +388,19 @@ function matchCondition(sql: SqlParameters, search: IdentifierSearch): string {
   const prefilter = value.recordTextPattern === undefined ? '' : `s."values"::text ILIKE ${sql.add(value.recordTextPattern)} AND `;
   return `WHERE ${prefilter}EXISTS (SELECT 1 FROM jsonb_array_elements(s."values") v
                     WHERE v->'data'->>'format' = 'string' AND jsonb_typeof(v->'data'->'value') = 'string' AND v->'data'->>'value' ILIKE ${sql.add(value.pattern)})`;
+}
+
+/** One row of an import in COPY text format (importRows): backslash, tab, CR and LF escaped. */
+export function copyTextLine(row: Pick<IdentifierRow, 'handleKey' | 'handle' | 'valuesJson' | 'templateVersion'>): string {
+  return `${copyText(row.handleKey)}\t${copyText(row.handle)}\t${copyText(row.valuesJson)}\t${row.templateVersion === null ? '\\N' : copyText(row.templateVersion)}\n`;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/g;
+const HAS_COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function copyText(text: string): string {
+  return HAS_COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]) : text;
 }
 
 function columns(rows: IdentifierRow[]): unknown[] {

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { HANDLE_AUTH_CONFIG, type HandleAuthConfig } from './handle-auth/handle-auth.config';
 import { HandleAuthenticator } from './handle-auth/handle-authenticator';
 import { AccountPasswordVerifier, ApiKeyCredentialVerifier, HANDLE_CREDENTIAL_VERIFIERS, type HandleCredentialVerifier } from './handle-auth/handle-credential-verifier';
@@ -13,6 +15,8 @@ import { ApplicationsService } from './applications.service';
 import { EnterprisesController } from './enterprises.controller';
 import { HandlesController } from './handles.controller';
 import { HandlesService } from './handles.service';
+import { IdentifierImportService } from './identifier-import.service';
+import { IdentifierImportsController, installCsvBodyParser } from './identifier-imports.controller';
 import { IdentifierListingService } from './identifier-listing.service';
 import { IdentifierRepository } from './identifier.repository';
 import { IdentifiersController } from './identifiers.controller';
@@ -35,11 +39,12 @@ import { TemplatesService } from './templates.service';
  * the prefix directory and access rules.
  */
 @Module({
-  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, IdentifierImportsController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
   providers: [
     ApplicationRepository,
     ApplicationsService,
     HandlesService,
+    IdentifierImportService,
     IdentifierListingService,
     IdentifierRepository,
     PrefixAccessService,
@@ -72,4 +77,12 @@ import { TemplatesService } from './templates.service';
   ],
   exports: [IdentifierRepository, IdentifierListingService, HandlesService, PrefixAccessService, PrefixDirectory, HandleAuthenticator, RecordLabelsService],
 })
-export class RegistryModule {}
+export class RegistryModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** CSV import bodies are streamed to the import route (installCsvBodyParser). */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (fastify && !fastify.hasContentTypeParser('text/csv')) installCsvBodyParser(fastify);
+  }
+}

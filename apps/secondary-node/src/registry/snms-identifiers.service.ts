@@ -169,22 +169,9 @@ export class SnmsIdentifiersService {
     const results: SnmsItemResult[] = [];
     const candidates: CheckedItem[] = [];
     items.forEach((item, position) => {
-      const handle = isRecord(item) && typeof item.handle === 'string' ? item.handle : '';
-      const problems = recordProblems(item);
-      if (problems.length > 0) {
-        results[position] = refused(handle, 'VALIDATION_FAILED', problems.map((p) => `${p.path || '/'} ${p.message}`).join('; '));
-        return;
-      }
-      const unstorable = unstorableText(item as unknown as SnmsRecordInput);
-      if (unstorable) {
-        results[position] = refused(handle, 'VALIDATION_FAILED', unstorable);
-        return;
-      }
-      const parsed = tryParseHandle(handle);
-      const ambiguous = parsed.ok ? dotSegmentProblem(parsed.value.suffix) : null;
-      if (!parsed.ok) results[position] = refused(handle, 'INVALID_HANDLE', parsed.error.message);
-      else if (ambiguous) results[position] = refused(handle, 'INVALID_HANDLE', ambiguous);
-      else candidates.push({ position, parsed: parsed.value, input: item as unknown as SnmsRecordInput });
+      const checked = checkRecord(item);
+      if ('problem' in checked) results[position] = refused(isRecord(item) && typeof item.handle === 'string' ? item.handle : '', checked.reason, checked.problem);
+      else candidates.push({ position, parsed: checked.parsed, input: checked.input });
     });
 
     const writable = await this.filterWritable(caller, candidates, results, mode === 'create' ? 'register' : 'update');
@@ -271,6 +258,24 @@ export class SnmsIdentifiersService {
     const found = await this.templates.findMany([...pairs.values()]);
     return new Map(found.map((t) => [`${t.prefixKey}\u0000${t.version}`, t]));
   }
+}
+
+/**
+ * The checks of one record that need neither its prefix nor its template: the record schema, text
+ * PostgreSQL can store, and a valid handle whose suffix has no ambiguous dot segment. The batch
+ * API and the CSV import (identifier-import.service.ts) both run them.
+ */
+export function checkRecord(item: unknown): { parsed: ParsedHandle; input: SnmsRecordInput } | { reason: DomainErrorCode; problem: string } {
+  const problems = recordProblems(item);
+  if (problems.length > 0) return { reason: 'VALIDATION_FAILED', problem: problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ') };
+  const input = item as SnmsRecordInput;
+  const unstorable = unstorableText(input);
+  if (unstorable) return { reason: 'VALIDATION_FAILED', problem: unstorable };
+  const parsed = tryParseHandle(input.handle);
+  if (!parsed.ok) return { reason: 'INVALID_HANDLE', problem: parsed.error.message };
+  const ambiguous = dotSegmentProblem(parsed.value.suffix);
+  if (ambiguous) return { reason: 'INVALID_HANDLE', problem: ambiguous };
+  return { parsed: parsed.value, input };
 }
 
 /**
