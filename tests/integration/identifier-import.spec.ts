@@ -284,4 +284,34 @@ describe('CSV import of identifiers', () => {
     expect(await countUnder('88.118.9', 'OTHER')).toBe(0);
     await expect(seedViaImport({ ...options, prefix: '88.118.8' }, bolt.token, new AbortController().signal)).rejects.toThrow(/HTTP 403/);
   });
+  it("is charged against the enterprise's registration quota: a file that would pass it is refused with 429 and stores nothing", async () => {
+    const limited = await TestNode.start({ REDIS_URL, REDIS_KEY_PREFIX: uniqueKeyPrefix('import-quota'), RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_AUTHENTICATED: 'off', RATE_LIMIT_REGISTRATIONS: '5000/1d' });
+    try {
+      const owner = await limited.approvedEnterprise('88.118.8', 'quota');
+      await limited.createTemplate(owner.token, '88.118.8', '1.0', [{ idType: 'name', required: true }]);
+      const file = (stem: string, count: number) => `suffix,name\n${Array.from({ length: count }, (_, i) => `${stem}-${i},p ${i}`).join('\n')}\n`;
+      const upload = (body: string) => limited.request('POST', IMPORTS, { token: owner.token, rawBody: body, headers: { 'content-type': 'text/csv' } });
+      const stored = async (stem: string) => Number((await limited.db.client.query(`SELECT count(*) AS n FROM identifiers WHERE handle_key LIKE $1`, [`88.118.8/${stem.toLowerCase()}-%`])).rows[0].n);
+
+      expect((await upload(file('Q1', 3000))).status).toBe(201);
+      // 3,000 of 5,000 used: 2,500 more would pass the quota.
+      const refused = await limited.refused('POST', IMPORTS, { token: owner.token, rawBody: file('Q2', 2500), headers: { 'content-type': 'text/csv' } });
+      expect(refused.status).toBe(429);
+      expect(refused.body.code).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(refused.headers.get('ratelimit-limit')).toBe('5000');
+      expect(await stored('Q2')).toBe(0);
+      // The refused file took nothing: 2,000 still fit, and then the quota is spent for batch creates too.
+      expect((await upload(file('Q3', 2000))).status).toBe(201);
+      expect(await stored('Q3')).toBe(2000);
+      const batch = await limited.refused('POST', '/identityv2/data/batchCreate', { token: owner.token, body: [{ handle: '88.118.8/Q4-1', templateVersion: '1.0', value: [] }] });
+      expect(batch.status).toBe(429);
+      // A re-upload of stored rows charges nothing (nothing new is stored).
+      const again = await upload(file('Q1', 3000));
+      expect(again.status).toBe(201);
+      expect(again.body).toMatchObject({ stored: 0, alreadyExisting: 3000 });
+    } finally {
+      await limited.stop();
+    }
+  });
 });

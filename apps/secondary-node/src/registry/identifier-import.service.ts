@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parsePrefix } from '@idis/identifier';
 import Papa from 'papaparse';
 import type { Principal } from '../auth/principal';
@@ -8,6 +8,9 @@ import { EventHub } from '../events/event-hub';
 import type { WrittenIdentifier } from '../events/node-events';
 import { DomainError, type FieldProblem } from '../errors/domain-errors';
 import { isoSeconds } from '../http/identifier-input';
+import type { Refusal } from '../limits/local-tally';
+import { rateLimitedError } from '../limits/refusal-reply';
+import { RequestLimits } from '../limits/request-limits';
 import { IDENTIFIER_IMPORT_CONFIG, type IdentifierImportConfig } from './identifier-import.config';
 import { copyTextLine, IdentifierRepository } from './identifier.repository';
 import { PrefixAccessService } from './prefix-access.service';
@@ -57,6 +60,8 @@ export class IdentifierImportService {
     private readonly access: PrefixAccessService,
     private readonly events: EventHub,
     @Inject(IDENTIFIER_IMPORT_CONFIG) private readonly config: IdentifierImportConfig,
+    /** The registration quota (RATE_LIMIT_REGISTRATIONS); absent only where no LimitsModule is loaded. */
+    @Optional() private readonly limits?: RequestLimits,
   ) {}
 
   async importCsv(caller: Principal, prefixInput: string, templateVersion: string, body: Readable, declaredLength?: number): Promise<ImportOutcome> {
@@ -70,7 +75,16 @@ export class IdentifierImportService {
     const rows = parseCsv(body, this.config.maxBytes, digest);
     const counts = { rows: 0 };
     const lines = this.checkedLines(rows, standing.prefix, prefix.prefixKey, template, counts);
-    const { inserted, result } = await this.identifiers.importRows(prefix.prefixKey, lines, async (manager, keys) => {
+    // The enterprise's registration quota is charged for the new identifiers, known only once the
+    // rows are in (the limits interceptor cannot count a streamed body): inside the transaction, so
+    // a refusal stores nothing, and given back when the commit then fails.
+    const quota = caller.enterpriseId && this.limits?.isLimited('registration') ? { key: `enterprise:${caller.enterpriseId}`, charged: 0 } : undefined;
+    const imported = this.identifiers.importRows(prefix.prefixKey, lines, async (manager, keys) => {
+      if (quota && keys.length > 0) {
+        const refusal = await this.limits!.take('registration', quota.key, keys.length);
+        if (refusal) throw new ImportQuotaRefused(refusal);
+        quota.charged = keys.length;
+      }
       const outcome: ImportOutcome = {
         prefix: standing.prefix,
         templateVersion,
@@ -81,6 +95,10 @@ export class IdentifierImportService {
       };
       await this.events.emit('audit.recorded', { manager, entry: { action: 'handle.import', target: standing.prefix, owner: prefix.prefixKey, outcome: 'ok', after: outcome } });
       return outcome;
+    });
+    const { inserted, result } = await imported.catch(async (error: unknown) => {
+      if (quota && quota.charged > 0) await this.limits!.giveBack('registration', quota.key, quota.charged);
+      throw error;
     });
     await this.announce(prefix.prefixKey, inserted);
     return result;
@@ -267,5 +285,16 @@ function parsePrefixOrThrow(input: string): { prefix: string; prefixKey: string 
     return parsePrefix(input);
   } catch (error) {
     throw new DomainError('VALIDATION_FAILED', `invalid prefix "${input.slice(0, 64)}": ${(error as Error).message}`);
+  }
+}
+
+/** The import would pass the enterprise's registration quota: RATE_LIMITED, with the refusal for its headers. */
+export class ImportQuotaRefused extends Error {
+  readonly error: DomainError;
+
+  constructor(readonly refusal: Refusal) {
+    const error = rateLimitedError('registration', refusal);
+    super(error.message);
+    this.error = error;
   }
 }

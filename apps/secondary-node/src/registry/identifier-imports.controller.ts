@@ -1,12 +1,13 @@
-import { Controller, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { AllowApiKey, AuthGuard, CurrentPrincipal, RequireRoles } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../errors/domain-errors';
 import { querySingle, type QueryValue } from '../http/query-params';
-import { IdentifierImportService, IMPORT_REPORTED_PROBLEMS } from './identifier-import.service';
+import { setRefusalHeaders } from '../limits/refusal-reply';
+import { IdentifierImportService, ImportQuotaRefused, IMPORT_REPORTED_PROBLEMS } from './identifier-import.service';
 
 const PARAMETERS = ['templateVersion'];
 /** The one route that takes a text/csv body (streamed, not buffered). */
@@ -37,7 +38,13 @@ export class IdentifierImportsController {
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'suffix,name\nSKU-0001,红色 500ml\n' } })
   @ApiResponse({ status: 201, description: '{prefix, templateVersion, rows, stored, alreadyExisting, sha256}' })
-  create(@CurrentPrincipal() caller: Principal, @Param('prefix') prefix: string, @Query() query: Record<string, QueryValue>, @Req() request: FastifyRequest) {
+  async create(
+    @CurrentPrincipal() caller: Principal,
+    @Param('prefix') prefix: string,
+    @Query() query: Record<string, QueryValue>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const unknown = Object.keys(query ?? {}).filter((name) => !PARAMETERS.includes(name));
     if (unknown.length > 0) {
       throw new DomainError('VALIDATION_FAILED', `unknown query parameter ${unknown.map((n) => JSON.stringify(n)).join(', ')}; expected templateVersion`);
@@ -48,7 +55,13 @@ export class IdentifierImportsController {
     }
     if (!(request.body instanceof Readable)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'an import body must be sent as text/csv');
     const length = Number(request.headers['content-length']);
-    return this.imports.importCsv(caller, prefix, templateVersion, request.body, Number.isFinite(length) ? length : undefined);
+    try {
+      return await this.imports.importCsv(caller, prefix, templateVersion, request.body, Number.isFinite(length) ? length : undefined);
+    } catch (error) {
+      if (!(error instanceof ImportQuotaRefused)) throw error;
+      setRefusalHeaders(reply, error.refusal);
+      throw error.error;
+    }
   }
 }
 
