@@ -71,13 +71,7 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "ck_identifiers_prefix_of_handle" CHECK (split_part("handle_key", '/', 1) = "prefix_key")`);
     await queryRunner.query(`ALTER TABLE "identifiers" ADD CONSTRAINT "fk_identifiers_prefix" FOREIGN KEY ("prefix_key") REFERENCES "enterprise_prefixes"("prefix_key") ON DELETE RESTRICT ON UPDATE NO ACTION`);
 
-    // epcis_events (the edges' foreign keys point at its unique event_id: off while the table is swapped)
-    for (const [table, constraint] of EDGES) await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}"`);
-    await rebuildTable(queryRunner, 'epcis_events', EVENT_COLUMNS, EVENT_NAMES, 'event_id');
-    await addKey(queryRunner, 'epcis_events', 'pk_epcis_events', `PRIMARY KEY ("enterprise_prefix", "event_id")`);
-    await addKey(queryRunner, 'epcis_events', 'uq_epcis_events_event_id', `UNIQUE ("event_id")`);
-    for (const index of EVENT_INDEXES) await queryRunner.query(index);
-    for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
+    await hashEventsById(queryRunner);
 
     await queryRunner.query(`ANALYZE "identifiers"`);
     await queryRunner.query(`ANALYZE "epcis_events"`);
@@ -98,6 +92,20 @@ export class PartitionedStore1797200000000 implements MigrationInterface {
 
     await queryRunner.query(`DROP SCHEMA "${PARTITION_SCHEMA}"`);
   }
+}
+
+/**
+ * epcis_events as this migration leaves it: HASH (event_id) with its two keys, its indexes and the
+ * edges' foreign keys on its unique event_id (off while the table is swapped). Also the down() of
+ * the migration that ranges events by record time.
+ */
+export async function hashEventsById(queryRunner: QueryRunner): Promise<void> {
+  for (const [table, constraint] of EDGES) await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}"`);
+  await rebuildTable(queryRunner, 'epcis_events', EVENT_COLUMNS, EVENT_NAMES, 'event_id');
+  await addKey(queryRunner, 'epcis_events', 'pk_epcis_events', `PRIMARY KEY ("enterprise_prefix", "event_id")`);
+  await addKey(queryRunner, 'epcis_events', 'uq_epcis_events_event_id', `UNIQUE ("event_id")`);
+  for (const index of EVENT_INDEXES) await queryRunner.query(index);
+  for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
 }
 
 /** The suffix of partition `i` in the names of its table and its keys (_h00 …). */
@@ -131,7 +139,7 @@ export async function rebuildTable(queryRunner: QueryRunner, table: string, colu
  * store's eventID conflict, until EventsByRecordTime1797300000000 moved it to epcis_event_ids)
  * sees the parent's name in it.
  */
-export async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
+async function addKey(queryRunner: QueryRunner, table: string, constraint: string, definition: string): Promise<void> {
   for (let i = 0; i < HASH_PARTITIONS; i += 1) {
     const suffix = partitionSuffix(i);
     await queryRunner.query(`ALTER TABLE "${PARTITION_SCHEMA}"."${table}${suffix}" ADD CONSTRAINT "${constraint}${suffix}" ${definition}`);
@@ -139,6 +147,6 @@ export async function addKey(queryRunner: QueryRunner, table: string, constraint
   await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" ${definition}`);
 }
 
-export function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
+function addEdgeForeignKey(queryRunner: QueryRunner, table: string, constraint: string): Promise<unknown> {
   return queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${constraint}" FOREIGN KEY ("event_id") REFERENCES "epcis_events"("event_id") ON DELETE CASCADE ON UPDATE NO ACTION`);
 }

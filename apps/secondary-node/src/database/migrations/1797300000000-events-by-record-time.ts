@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { EVENT_PARTITION_SCHEMA, EVENTS_DEFAULT_PARTITION, monthBounds, type MonthPartition, monthPartition, monthsAhead } from '../../traceability/store/event-partitions';
-import { addEdgeForeignKey, addKey, EDGES, EVENT_COLUMNS, EVENT_INDEXES, EVENT_NAMES, rebuildTable } from './1797200000000-partitioned-store';
+import { EDGES, EVENT_COLUMNS, EVENT_INDEXES, EVENT_NAMES, hashEventsById, rebuildTable } from './1797200000000-partitioned-store';
 
 /**
  * EPCIS events partitioned by time (issue 13 item 3, docs/scaling.md): epcis_events becomes
@@ -79,12 +79,7 @@ export class EventsByRecordTime1797300000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const [table, constraint] of EDGES) await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${constraint}"`);
-    await rebuildTable(queryRunner, 'epcis_events', EVENT_COLUMNS, EVENT_NAMES, 'event_id');
-    await addKey(queryRunner, 'epcis_events', 'pk_epcis_events', `PRIMARY KEY ("enterprise_prefix", "event_id")`);
-    await addKey(queryRunner, 'epcis_events', 'uq_epcis_events_event_id', `UNIQUE ("event_id")`);
-    for (const index of EVENT_INDEXES) await queryRunner.query(index);
-    for (const [table, constraint] of EDGES) await addEdgeForeignKey(queryRunner, table, constraint);
+    await hashEventsById(queryRunner);
     await queryRunner.query(`DROP TABLE "epcis_event_ids"`);
     await queryRunner.query(`DROP FUNCTION "epcis_event_ids_delete_events"()`);
     await queryRunner.query(`ANALYZE "epcis_events"`);
