@@ -140,7 +140,11 @@ describe('PostgreSQL read replicas (DATABASE_READ_URLS)', () => {
     expect(JSON.stringify(listing.body)).toContain(HANDLES[3]);
     expect(((await metric('idis_db_replica_statements_total', { replica: replicaLabel, kind: 'heavy' })) ?? 0) - heavyBefore).toBeGreaterThan(0);
     expect(await metric('idis_db_replica_up', { replica: replicaLabel })).toBe(1);
-    expect(await metric('idis_db_replica_lag_seconds', { replica: replicaLabel })).toBe(0);
+    // The gauge is published and stays under the bound. It need not read 0: any WAL the primary writes meanwhile
+    // (the statistics flush, this test's own reads counted) starts the lag clock until the next poll sees it replayed.
+    const lag = await metric('idis_db_replica_lag_seconds', { replica: replicaLabel });
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(MAX_LAG_MS / 1000);
   }, 60_000);
 
   it('reads its own writes while the replica is paused; the lag shows, the replica leaves the rotation past the bound and comes back after resume', async () => {
