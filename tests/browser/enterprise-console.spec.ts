@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,12 @@ function uploadFile(): { csv: string; bad: Set<number> } {
     rows.push([suffix, name, colour]);
   }
   return { csv: Papa.unparse({ fields: ['suffix', 'name', 'colour'], data: rows }), bad };
+}
+
+/** A CSV of `count` good rows under `stem` (none of them a suffix or value the later tests search for). */
+function importFile(stem: string, count: number): string {
+  const rows = Array.from({ length: count }, (_, i) => [`${stem}-${String(i).padStart(6, '0')}`, `Imported ${i}`, i % 3 === 0 ? 'blue' : '']);
+  return Papa.unparse({ fields: ['suffix', 'name', 'colour'], data: rows });
 }
 
 function pdfPages(pdf: Buffer): number {
@@ -205,6 +212,113 @@ describe('enterprise console in a browser', () => {
     expect((await node.call('GET', '/api/v1/identifiers?pageSize=1&suffix=X-', acme.token)).body.total).toBe(299);
   }, 120_000);
 
+  /** Identifiers stored under `prefix` whose suffix starts with `stem`, as the database holds them. */
+  async function storedUnder(prefix: string, stem: string, db = node.db): Promise<number> {
+    const counted = await db.client.query<{ n: number }>('SELECT count(*)::int AS n FROM identifiers WHERE handle_key LIKE $1', [`${prefix}/${stem.toLowerCase()}-%`]);
+    return counted.rows[0].n;
+  }
+
+  /** Chooses whole-file import, picks `path` (a fresh page unless `fresh` is false) and waits for the import to end as `end`. */
+  async function importAndWait(path: string, end: 'done' | 'refused', fresh = true): Promise<void> {
+    const { page } = browser;
+    if (fresh) {
+      await page.reload();
+      await page.locator('[data-test=mode-import]').click();
+      await page.locator('[data-test=upload-file]').setInputFiles(path);
+    }
+    await page.locator('[data-test=import-start]').click();
+    const report = page.locator('[data-test=import-report]:is([data-status=done], [data-status=refused], [data-status=failed], [data-status=unreadable])');
+    await report.waitFor({ timeout: 120_000 });
+    // The report's text with its status: a wrong ending shows what the page said.
+    expect(`${await report.getAttribute('data-status')}: ${end === (await report.getAttribute('data-status')) ? '' : await report.innerText()}`).toBe(`${end}: `);
+  }
+
+  const importCount = async (name: string) => browser.page.locator(`[data-test=import-${name}]`).innerText();
+
+  it('imports a large CSV file whole (every row stored), reports a re-import as already registered, and refuses a file with a bad row storing nothing', async () => {
+    const { page } = browser;
+    await page.locator('[data-test="menu-/enterprise/upload"]').click();
+    await page.waitForURL(/\/enterprise\/upload$/);
+    await browser.expectText('suffix,name,colour');
+    // Only the enterprise's own prefix is offered.
+    await page.locator('[data-test=prefix-select]').click();
+    await expect(page.locator('.el-select-dropdown__item:visible').allInnerTexts()).resolves.toEqual([ACME]);
+    await page.keyboard.press('Escape');
+
+    const csv = importFile('IMP', 25_000);
+    const path = join(work, 'import.csv');
+    writeFileSync(path, csv);
+    // 25,000 rows: the page suggests whole-file import, and switches to it on request.
+    await page.locator('[data-test=upload-file]').setInputFiles(path);
+    await page.locator('[data-test=import-suggested]').waitFor();
+    expect(await page.locator('[data-test=import-suggested]').innerText()).toMatch(/约 2[45],\d{3} 行/);
+    await page.locator('[data-test=use-import]').click();
+    await browser.expectText('建议用于超过 20,000 行或 4.0 MB 的 CSV 文件');
+    await importAndWait(path, 'done', false);
+    expect({ rows: await importCount('rows'), stored: await importCount('stored'), existing: await importCount('existing') }).toEqual({ rows: '25,000', stored: '25,000', existing: '0' });
+    expect(await importCount('sha256')).toBe(createHash('sha256').update(csv).digest('hex'));
+    await browser.expectText(`整个文件已导入 ${ACME}（模板 v1）`);
+    expect(await storedUnder(ACME, 'IMP')).toBe(25_000);
+    const one = await node.call('GET', `/api/v1/identifiers?suffix=IMP-024999`, acme.token);
+    expect(one.body.items.map((i: { handle: string }) => i.handle)).toEqual([`${ACME}/IMP-024999`]);
+    await check('import-done');
+
+    // The same file again: nothing new, every row already registered.
+    await importAndWait(path, 'done');
+    expect({ rows: await importCount('rows'), stored: await importCount('stored'), existing: await importCount('existing') }).toEqual({ rows: '25,000', stored: '0', existing: '25,000' });
+    expect(await storedUnder(ACME, 'IMP')).toBe(25_000);
+
+    // 3,000 rows with 3 bad ones (rows 12, 1502 and 3001, the header being row 1): refused whole.
+    const rows = Papa.parse<string[]>(importFile('BADIMP', 3000), { skipEmptyLines: true }).data;
+    rows[11][1] = '';
+    rows[1501][2] = 'x'.repeat(11);
+    rows[3000][0] = 'BADIMP-000005';
+    const badPath = join(work, 'bad-import.csv');
+    writeFileSync(badPath, Papa.unparse(rows));
+    await importAndWait(badPath, 'refused');
+    await browser.expectText('节点拒绝了该文件，未存储任何标识');
+    expect(await page.locator('[data-test=import-bad-rows]').innerText()).toBe('共 3,000 行中有 3 行不合格，列出前 3 行。');
+    const named = await page.locator('[data-test=import-problems] tbody tr').allInnerTexts();
+    expect(named.map((row) => row.split('\t')[0].trim())).toEqual(['12', '1502', '3001']);
+    expect(named[2]).toContain('duplicates row 7');
+    expect(await storedUnder(ACME, 'BADIMP')).toBe(0);
+    await check('import-refused');
+  }, 300_000);
+
+  it('imports an XLSX sheet converted to CSV in the browser, naming a bad row by its sheet row', async () => {
+    const { page } = browser;
+    const sheetFile = async (name: string, bad: boolean) => {
+      const workbook = new Workbook();
+      const sheet = workbook.addWorksheet('codes');
+      sheet.addRow(['suffix', '产品名称', 'colour']);
+      for (let i = 0; i < 400; i++) {
+        // Two blank rows after the 100th data row: the sheet's row numbers are no longer the CSV's.
+        if (i === 100) sheet.addRow([]);
+        if (i === 100) sheet.addRow(['', '', '']);
+        sheet.addRow([`XIMP-${i}`, bad && i === 250 ? '' : `Cell, "q" ${i}`, i % 2 ? 'green' : '']);
+      }
+      const path = join(work, name);
+      await workbook.xlsx.writeFile(path);
+      return path;
+    };
+    // Data row 250 (from 0) is sheet row 254: the header, 250 rows and two blank ones before it; the CSV sent numbers it 252.
+    await importAndWait(await sheetFile('bad-import.xlsx', true), 'refused');
+    expect(await page.locator('[data-test=import-bad-rows]').innerText()).toBe('共 400 行中有 1 行不合格，列出前 1 行。');
+    const named = await page.locator('[data-test=import-problems] tbody tr').allInnerTexts();
+    expect(named.map((row) => row.split('\t')[0].trim())).toEqual(['254']);
+    await browser.expectText('工作表行号');
+    expect(await storedUnder(ACME, 'XIMP')).toBe(0);
+
+    await importAndWait(await sheetFile('import.xlsx', false), 'done');
+    expect({ rows: await importCount('rows'), stored: await importCount('stored') }).toEqual({ rows: '400', stored: '400' });
+    await browser.expectText('XLSX 工作表已转为 CSV 发送');
+    expect(await storedUnder(ACME, 'XIMP')).toBe(400);
+    // The cells as Excel shows them, a comma and quotes included, went through the CSV intact.
+    const stored = await node.call('GET', `/api/v1/identifiers?suffix=XIMP-7&pageSize=100`, acme.token);
+    const seventh = stored.body.items.find((i: { handle: string }) => i.handle === `${ACME}/XIMP-7`);
+    expect(seventh.values.filter((v: { type: string }) => v.type === 'name' || v.type === 'colour').map((v: { type: string; data: { value: string } }) => [v.type, v.data.value])).toEqual([['name', 'Cell, "q" 7'], ['colour', 'green']]);
+  }, 120_000);
+
   it('shows an identifier with a QR code that decodes to its proxy URL, and prints labels of a selection', async () => {
     const { page } = browser;
     await page.locator('[data-test="menu-/enterprise/identifiers"]').click();
@@ -336,9 +450,57 @@ describe('enterprise console in a browser', () => {
     expect((await node.call('GET', `/api/v1/identifiers/${ACME}/SKU-00001/qr`, bolt.token)).status).toBe(404);
     expect((await node.call('POST', '/api/v1/identifiers/labels', bolt.token, { handles: [`${ACME}/SKU-00001`], rows: 1, columns: 1 })).status).toBe(404);
     expect((await node.call('GET', `/api/v1/enterprises/${acme.enterpriseId}/grants`, bolt.token)).status).toBeGreaterThanOrEqual(403);
+    // Bolt's upload page offers only Bolt's prefix, and the node refuses Bolt's import under Acme's.
+    await page.locator('[data-test="menu-/enterprise/upload"]').click();
+    await browser.expectText('suffix,name,colour');
+    await page.locator('[data-test=prefix-select]').click();
+    await expect(page.locator('.el-select-dropdown__item:visible').allInnerTexts()).resolves.toEqual([BOLT]);
+    await page.keyboard.press('Escape');
+    const intrusion = await node.call('POST', `/api/v1/prefixes/${ACME}/imports?templateVersion=v1`, bolt.token, undefined, { rawBody: 'suffix,name\nBOLT-IN-1,intruder\n', headers: { 'content-type': 'text/csv' } });
+    expect(intrusion.status).toBe(403);
+    expect(intrusion.body.code).toBe('PREFIX_NOT_OWNED');
+    expect(await storedUnder(ACME, 'BOLT-IN')).toBe(0);
     // Bolt's events page lists none of Acme's events.
     await page.locator('[data-test="menu-/enterprise/events"]').click();
     await browser.expectText('没有事件');
     expect(browser.errors).toEqual([]);
+  }, 120_000);
+
+  it("shows an import over the node's row limit (413) and one over the registration quota (429), storing nothing", async () => {
+    const { page } = browser;
+    const CAPE = '88.118.73';
+    const limited = await ConsoleNode.start('console_enterprise_limits', { IMPORT_MAX_ROWS: '100', RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_AUTHENTICATED: 'off', RATE_LIMIT_REGISTRATIONS: '150/1d' });
+    try {
+      await limited.approvedEnterprise(CAPE, 'cape-ent');
+      const token = await limited.token('cape-ent', ENTERPRISE_PASSWORD);
+      const created = await limited.call('POST', '/snms/api/v5/template', token, template(CAPE));
+      expect(created.status).toBe(200);
+      await browser.signIn(limited.base, 'cape-ent', ENTERPRISE_PASSWORD, /\/console\/enterprise\/identifiers$/);
+      await page.locator('[data-test="menu-/enterprise/upload"]').click();
+      await browser.expectText('suffix,name,colour');
+      const file = (stem: string, count: number) => {
+        const path = join(work, `${stem}.csv`);
+        writeFileSync(path, importFile(stem, count));
+        return path;
+      };
+
+      await importAndWait(file('QA', 101), 'refused');
+      await browser.expectText('文件超过节点的导入上限 100 行，未存储任何标识。');
+      expect(await storedUnder(CAPE, 'QA', limited.db)).toBe(0);
+
+      await importAndWait(file('QB', 100), 'done');
+      expect(await importCount('stored')).toBe('100');
+      expect(await storedUnder(CAPE, 'QB', limited.db)).toBe(100);
+
+      // 100 of 150 registrations used today: 60 more would pass the quota.
+      await importAndWait(file('QC', 60), 'refused');
+      const refusal = await page.locator('[data-test=import-refused]').innerText();
+      expect(refusal).toMatch(/注册配额不足，未存储任何标识。请 [\d,]+ 秒后（.+ 之后）再试。/);
+      expect(await storedUnder(CAPE, 'QC', limited.db)).toBe(0);
+      await check('import-quota');
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await limited.stop();
+    }
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { csvLine } from '../logic/import';
 import type { FileRow } from '../logic/upload';
 
 /** A row of a file being read, and how much of the file has been read (0 to 1). */
@@ -82,6 +83,35 @@ async function* xlsxRows(file: File): AsyncGenerator<ReadRow> {
     if (cells.every((cell) => cell.trim() === '')) continue;
     yield { row: r, cells, read: r / sheet.rowCount };
   }
+}
+
+/**
+ * The first worksheet of an XLSX file as a CSV file (UTF-8, the cells as Excel shows them, blank
+ * rows left out), for the whole-file import, and the sheet row of each CSV record: `sheetRows[i]`
+ * is the row of record i + 1 (the header is record 1), so that the node's row numbers can be
+ * shown as the sheet's.
+ */
+export async function xlsxAsCsv(file: File): Promise<{ csv: Blob; sheetRows: Uint32Array }> {
+  const parts: string[] = [];
+  let pending = '';
+  let sheetRows = new Uint32Array(1024);
+  let records = 0;
+  for await (const { row, cells } of xlsxRows(file)) {
+    if (records === sheetRows.length) {
+      const grown = new Uint32Array(sheetRows.length * 2);
+      grown.set(sheetRows);
+      sheetRows = grown;
+    }
+    sheetRows[records++] = row;
+    pending += csvLine(cells);
+    // Fewer, larger parts: a Blob of a million one-line strings is slow to build.
+    if (pending.length > 1024 * 1024) {
+      parts.push(pending);
+      pending = '';
+    }
+  }
+  parts.push(pending);
+  return { csv: new Blob(parts, { type: 'text/csv;charset=utf-8' }), sheetRows: sheetRows.slice(0, records) };
 }
 
 export class XlsxTooLarge extends Error {

@@ -1,0 +1,140 @@
+/**
+ * Whole-file import (POST /api/v1/prefixes/{prefix}/imports): the node checks and stores the file
+ * in one transaction, all or nothing. What the page decides and reads around it, without I/O.
+ */
+
+/** A file suggests import over batches past either figure (the page's hint says both). */
+export const SUGGEST_IMPORT_ROWS = 20_000;
+export const SUGGEST_IMPORT_BYTES = 4 * 1024 * 1024;
+/** An XLSX file is compressed: past this size it holds tens of thousands of rows. */
+export const SUGGEST_IMPORT_XLSX_BYTES = 1024 * 1024;
+
+/**
+ * About how many data rows a CSV file holds, from its size and its first bytes (line breaks in
+ * the sample, scaled to the whole file); the header line is not counted. A sample that is the
+ * whole file is counted exactly (quoted line breaks aside).
+ */
+export function estimateCsvRows(size: number, sample: Uint8Array): number {
+  if (sample.length === 0) return 0;
+  let lines = 0;
+  for (const byte of sample) if (byte === 0x0a) lines += 1;
+  if (sample[sample.length - 1] !== 0x0a) lines += 1;
+  const total = sample.length >= size ? lines : Math.round((lines * size) / sample.length);
+  return Math.max(0, total - 1);
+}
+
+/** Whether whole-file import is suggested for a file, and the rows a CSV file is estimated to hold. */
+export function importSuggestion(file: { name: string; size: number }, sample: Uint8Array): { suggested: boolean; rows?: number } {
+  if (isXlsx(file.name)) return { suggested: file.size > SUGGEST_IMPORT_XLSX_BYTES };
+  const rows = estimateCsvRows(file.size, sample);
+  return { suggested: rows > SUGGEST_IMPORT_ROWS || file.size > SUGGEST_IMPORT_BYTES, rows };
+}
+
+export function isXlsx(name: string): boolean {
+  return /\.xlsx$/i.test(name);
+}
+
+/**
+ * One CSV record (RFC 4180): a cell with a comma, a quote or a line break is quoted, its quotes
+ * doubled; ends with CRLF. What each row of an XLSX sheet becomes before it is sent.
+ */
+export function csvLine(cells: readonly string[]): string {
+  return `${cells.map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')}\r\n`;
+}
+
+/** 201 of the import: the file was stored whole. */
+export interface ImportOutcome {
+  prefix: string;
+  templateVersion: string;
+  rows: number;
+  stored: number;
+  alreadyExisting: number;
+  sha256: string;
+}
+
+/** A place the node named in a refused file: a data row (by its number in the file), the header, or elsewhere. */
+export interface NamedProblem {
+  /** The row as the user's file numbers it (the header is row 1); absent for the header. */
+  row?: number;
+  /** The node's path when it names no row ("header column 3", "header"). */
+  where?: string;
+  message: string;
+}
+
+export type ImportRefusal =
+  /** 400: bad rows or header (the first ones named, `badRows` of `rows` in all), or a bad request. */
+  | { kind: 'invalid'; message: string; problems: NamedProblem[]; badRows?: number; rows?: number }
+  /** 413: past IMPORT_MAX_BYTES or IMPORT_MAX_ROWS. */
+  | { kind: 'tooLarge'; message: string; limit?: { amount: number; unit: 'bytes' | 'rows' } }
+  /** 429: the registration quota; try again after `retryAfter` seconds. */
+  | { kind: 'rateLimited'; message: string; retryAfter?: number }
+  /** Any other refusal (403 another's prefix, 404 no such template, 5xx …). */
+  | { kind: 'other'; status: number; message: string };
+
+/** The node's problem+json (RFC 9457), as far as the page reads it. */
+interface ProblemBody {
+  detail?: unknown;
+  message?: unknown;
+  errors?: unknown;
+}
+
+/**
+ * A refused import as the page shows it, from the reply's status, body and Retry-After. Row
+ * numbers the node gives ("row 12") are the file's records counted from the header; `rowOf`
+ * turns them into the rows the user's file shows (an XLSX sheet's, whose blank rows were left
+ * out of the CSV sent).
+ */
+export function readRefusal(status: number, bodyText: string, retryAfter: string | null, rowOf: (record: number) => number = (record) => record): ImportRefusal {
+  let body: ProblemBody = {};
+  try {
+    const parsed: unknown = JSON.parse(bodyText);
+    if (parsed !== null && typeof parsed === 'object') body = parsed as ProblemBody;
+  } catch {
+    // not JSON: a proxy's page, say
+  }
+  const message = typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  if (status === 400) {
+    const problems = Array.isArray(body.errors) ? body.errors.flatMap((problem) => namedProblem(problem, rowOf)) : [];
+    const counted = /^(\d+) of (\d+) rows are invalid/.exec(message);
+    return counted ? { kind: 'invalid', message, problems, badRows: Number(counted[1]), rows: Number(counted[2]) } : { kind: 'invalid', message, problems };
+  }
+  if (status === 413) {
+    const limit = /at most (\d+) (bytes|rows)/.exec(message);
+    return limit ? { kind: 'tooLarge', message, limit: { amount: Number(limit[1]), unit: limit[2] as 'bytes' | 'rows' } } : { kind: 'tooLarge', message };
+  }
+  if (status === 429) {
+    const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+    return seconds === undefined ? { kind: 'rateLimited', message } : { kind: 'rateLimited', message, retryAfter: seconds };
+  }
+  return { kind: 'other', status, message };
+}
+
+function namedProblem(problem: unknown, rowOf: (record: number) => number): NamedProblem[] {
+  if (problem === null || typeof problem !== 'object') return [];
+  const { path, message } = problem as { path?: unknown; message?: unknown };
+  if (typeof message !== 'string') return [];
+  const row = typeof path === 'string' ? /^row (\d+)$/.exec(path) : null;
+  if (row) return [{ row: rowOf(Number(row[1])), message }];
+  return [{ where: typeof path === 'string' ? path : '', message }];
+}
+
+/** 201's body, checked: the counts and the digest the page shows. */
+export function readOutcome(bodyText: string): ImportOutcome {
+  const body = JSON.parse(bodyText) as Partial<ImportOutcome>;
+  const counts = [body.rows, body.stored, body.alreadyExisting];
+  if (!counts.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0) || typeof body.sha256 !== 'string') throw new Error('the node answered an import without its counts');
+  return body as ImportOutcome;
+}
+
+/** A byte count for people: 1,536 → "1.5 KB", 5,242,880 → "5.0 MB" (binary units). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
