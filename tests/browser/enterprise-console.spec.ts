@@ -219,7 +219,7 @@ describe('enterprise console in a browser', () => {
   }
 
   /** Chooses whole-file import, picks `path` (a fresh page unless `fresh` is false) and waits for the import to end as `end`. */
-  async function importAndWait(path: string, end: 'done' | 'refused', fresh = true): Promise<void> {
+  async function importAndWait(path: string, end: 'done' | 'refused' | 'failed', fresh = true): Promise<void> {
     const { page } = browser;
     if (fresh) {
       await page.reload();
@@ -495,9 +495,21 @@ describe('enterprise console in a browser', () => {
       // 100 of 150 registrations used today: 60 more would pass the quota.
       await importAndWait(file('QC', 60), 'refused');
       const refusal = await page.locator('[data-test=import-refused]').innerText();
-      expect(refusal).toMatch(/注册配额不足，未存储任何标识。请 [\d,]+ 秒后（.+ 之后）再试。/);
+      expect(refusal).toMatch(/注册配额不足，未存储任何标识。请 24 小时后（.+ 之后）再试。/);
       expect(await storedUnder(CAPE, 'QC', limited.db)).toBe(0);
       await check('import-quota');
+      await page.locator('[data-test=language]').click();
+      await browser.expectText('The registration quota refuses this file; nothing was stored. Try again in 24 h (after');
+      await check('import-quota-en');
+      await page.locator('[data-test=language]').click();
+
+      // No answer from the node: the page claims nothing stored, nor anything partial.
+      await page.route('**/imports?*', (route) => route.abort('connectionreset'));
+      await importAndWait(file('QD', 10), 'failed');
+      await page.unroute('**/imports?*');
+      await browser.expectText('未收到节点的答复');
+      await browser.expectText('导入要么存入整个文件，要么一行也不存');
+      expect(await storedUnder(CAPE, 'QD', limited.db)).toBe(0);
       expect(browser.errors).toEqual([]);
     } finally {
       await limited.stop();

@@ -31,12 +31,14 @@ export function useImporter() {
     converted: false,
     outcome: null as ImportOutcome | null,
     refusal: null as ImportRefusal | null,
+    /** After a 429 with Retry-After: when the import may be tried again (ISO). */
+    retryAt: '',
     /** Why the import ended without an answer of the node (the connection, the XLSX file…). */
     error: '',
   });
 
   async function start(file: File, prefix: string, templateVersion: string): Promise<void> {
-    Object.assign(state, { status: 'converting', percent: 0, sentBytes: 0, totalBytes: 0, converted: false, outcome: null, refusal: null, error: '' });
+    Object.assign(state, { status: 'converting', percent: 0, sentBytes: 0, totalBytes: 0, converted: false, outcome: null, refusal: null, retryAt: '', error: '' });
     let body: Blob = file;
     let rowOf = (record: number) => record;
     if (isXlsx(file.name)) {
@@ -68,7 +70,9 @@ export function useImporter() {
         state.status = 'done';
         return;
       }
-      state.refusal = readRefusal(reply.status, reply.text, reply.retryAfter, rowOf);
+      const refusal = readRefusal(reply.status, reply.text, reply.retryAfter, rowOf);
+      if (refusal.kind === 'rateLimited' && refusal.retryAfter !== undefined) state.retryAt = new Date(Date.now() + refusal.retryAfter * 1000).toISOString();
+      state.refusal = refusal;
       state.status = 'refused';
     } catch (failure) {
       state.error = (failure as Error).message;

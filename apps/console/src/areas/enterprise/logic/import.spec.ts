@@ -1,5 +1,7 @@
 import Papa from 'papaparse';
-import { csvLine, estimateCsvRows, formatBytes, importSuggestion, readOutcome, readRefusal, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS } from './import';
+import en from '../locales/en';
+import zhCN from '../locales/zh-CN';
+import { csvLine, estimateCsvRows, formatBytes, importSuggestion, readOutcome, readRefusal, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS, waitIn } from './import';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -23,7 +25,7 @@ describe('whole-file import: when to suggest it', () => {
     expect(Math.abs(estimate - 100_000) / 100_000).toBeLessThan(0.01);
   });
 
-  it(`suggests import past ${SUGGEST_IMPORT_ROWS} rows or ${SUGGEST_IMPORT_BYTES} bytes, and for XLSX files past 1 MB`, () => {
+  it(`suggests import past ${SUGGEST_IMPORT_ROWS} rows or ${SUGGEST_IMPORT_BYTES} bytes, and for XLSX files past 512 KB`, () => {
     // The estimate is within a percent or so: 10 % under the threshold is not suggested, 10 % over is.
     const small = bytes(csv(SUGGEST_IMPORT_ROWS * 0.9));
     expect(importSuggestion({ name: 'codes.csv', size: small.length }, small.subarray(0, 65_536))).toEqual({ suggested: false, rows: expect.any(Number) });
@@ -32,8 +34,16 @@ describe('whole-file import: when to suggest it', () => {
     // Few rows, but long ones: the size decides.
     const wide = bytes(`suffix,name\n${'A,'.padEnd(1000, 'x')}\n`);
     expect(importSuggestion({ name: 'wide.csv', size: SUGGEST_IMPORT_BYTES + 1 }, wide)).toMatchObject({ suggested: true });
-    expect(importSuggestion({ name: 'sheet.XLSX', size: 1024 * 1024 + 1 }, bytes('PK'))).toEqual({ suggested: true });
-    expect(importSuggestion({ name: 'sheet.xlsx', size: 900_000 }, bytes('PK'))).toEqual({ suggested: false });
+    expect(importSuggestion({ name: 'sheet.XLSX', size: 512 * 1024 + 1 }, bytes('PK'))).toEqual({ suggested: true });
+    expect(importSuggestion({ name: 'sheet.xlsx', size: 400_000 }, bytes('PK'))).toEqual({ suggested: false });
+  });
+});
+
+describe('whole-file import: the page\'s words', () => {
+  it('has every message in both languages, with the same placeholders', () => {
+    const placeholders = (messages: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(messages).map(([key, text]) => [key, typeof text === 'string' ? [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort() : placeholders(text as Record<string, unknown>)]));
+    expect(placeholders(zhCN.upload.import)).toEqual(placeholders(en.upload.import));
   });
 });
 
@@ -107,7 +117,16 @@ describe('whole-file import: the node\'s answer', () => {
   });
 });
 
-describe('byte counts', () => {
+describe('waits and byte counts', () => {
+  it('words a wait in seconds, minutes or hours, rounded up', () => {
+    expect(waitIn(1)).toEqual({ unit: 'seconds', count: 1 });
+    expect(waitIn(120)).toEqual({ unit: 'seconds', count: 120 });
+    expect(waitIn(121)).toEqual({ unit: 'minutes', count: 3 });
+    expect(waitIn(7200)).toEqual({ unit: 'minutes', count: 120 });
+    expect(waitIn(86_400)).toEqual({ unit: 'hours', count: 24 });
+    expect(waitIn(7201)).toEqual({ unit: 'hours', count: 3 });
+  });
+
   it('uses binary units with one decimal', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(1023)).toBe('1023 B');

@@ -6,8 +6,10 @@
 /** A file suggests import over batches past either figure (the page's hint says both). */
 export const SUGGEST_IMPORT_ROWS = 20_000;
 export const SUGGEST_IMPORT_BYTES = 4 * 1024 * 1024;
-/** An XLSX file is compressed: past this size it holds tens of thousands of rows. */
-export const SUGGEST_IMPORT_XLSX_BYTES = 1024 * 1024;
+/** An XLSX file is compressed: 20,000 rows of three short cells take about 380 KB. */
+export const SUGGEST_IMPORT_XLSX_BYTES = 512 * 1024;
+/** The first bytes of a CSV file its row count is estimated from. */
+export const SUGGEST_SAMPLE_BYTES = 64 * 1024;
 
 /**
  * About how many data rows a CSV file holds, from its size and its first bytes (line breaks in
@@ -124,6 +126,13 @@ export function readOutcome(bodyText: string): ImportOutcome {
   const counts = [body.rows, body.stored, body.alreadyExisting];
   if (!counts.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0) || typeof body.sha256 !== 'string') throw new Error('the node answered an import without its counts');
   return body as ImportOutcome;
+}
+
+/** A wait (Retry-After, in seconds) in the unit people read it in: seconds up to 2 minutes, minutes up to 2 hours, then hours (rounded up). */
+export function waitIn(seconds: number): { unit: 'seconds' | 'minutes' | 'hours'; count: number } {
+  if (seconds <= 120) return { unit: 'seconds', count: seconds };
+  if (seconds <= 7200) return { unit: 'minutes', count: Math.ceil(seconds / 60) };
+  return { unit: 'hours', count: Math.ceil(seconds / 3600) };
 }
 
 /** A byte count for people: 1,536 → "1.5 KB", 5,242,880 → "5.0 MB" (binary units). */
