@@ -120,6 +120,8 @@ describe('CSV import of identifiers', () => {
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe('VALIDATION_FAILED');
     expect(reply.body.detail ?? reply.body.message ?? reply.text).toMatch(/4 of 3000 rows are invalid.*nothing was stored/);
+    // The same figures as members of the problem, for clients that should not parse the message.
+    expect(reply.body).toMatchObject({ rows: 3000, invalidRows: 4 });
     const errors = reply.body.errors as Array<{ path: string; message: string }>;
     expect(errors.map((e) => e.path)).toEqual(['row 11', 'row 101', 'row 2001', 'row 2501']);
     expect(errors[0].message).toMatch(/"name" must be 1 to 64 characters long, got 65/);
@@ -134,6 +136,7 @@ describe('CSV import of identifiers', () => {
     const reply = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: csv(rows), headers: { 'content-type': 'text/csv' } });
     expect(reply.status).toBe(400);
     expect(reply.text).toMatch(/500 of 500 rows are invalid/);
+    expect(reply.body).toMatchObject({ rows: 500, invalidRows: 500 });
     expect(reply.body.errors).toHaveLength(100);
     expect(reply.body.errors[99].path).toBe('row 101');
   });
@@ -161,6 +164,7 @@ describe('CSV import of identifiers', () => {
     expect(declared.status).toBe(413);
     expect(declared.body.code).toBe('PAYLOAD_TOO_LARGE');
     expect(declared.text).toMatch(/at most 1048576 bytes/);
+    expect(declared.body.maxBytes).toBe(MAX_BYTES);
 
     const streamed = await node.unchangedBy(async () => {
       const encoded = new TextEncoder().encode(body);
@@ -176,10 +180,11 @@ describe('CSV import of identifiers', () => {
         body: stream,
         duplex: 'half',
       } as RequestInit);
-      return { status: response.status, body: (await response.json()) as { code: string } };
+      return { status: response.status, body: (await response.json()) as { code: string; maxBytes: number } };
     });
     expect(streamed.status).toBe(413);
     expect(streamed.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(streamed.body.maxBytes).toBe(MAX_BYTES);
     expect(await countUnder('88.118.8', 'Large')).toBe(0);
   });
 
@@ -220,6 +225,7 @@ describe('CSV import of identifiers', () => {
     const reply = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: body, headers: { 'content-type': 'text/csv' } });
     expect(reply.status).toBe(413);
     expect(reply.text).toMatch(/at most 10000 rows/);
+    expect(reply.body.maxRows).toBe(MAX_ROWS);
   });
 
   it('refuses another enterprise, an API key scoped elsewhere and an anonymous caller, storing nothing', async () => {

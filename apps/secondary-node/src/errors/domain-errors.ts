@@ -53,6 +53,11 @@ export class DomainError extends Error {
     readonly code: DomainErrorCode,
     message: string,
     readonly problems: FieldProblem[] = [],
+    /**
+     * Figures a client reads instead of parsing the message (RFC 9457 extension members of the
+     * problem, e.g. the limit that was exceeded); never the standard members' names.
+     */
+    readonly facts: Readonly<Record<string, number | string>> = {},
   ) {
     super(message);
     this.name = 'DomainError';

@@ -98,7 +98,9 @@ function presentSnms(error: DomainError): ErrorReply {
 
 /** RFC 9457 problem details with a stable machine-readable code. */
 function presentProblem(error: DomainError, url: string): ErrorReply {
-  return problemReply(codeProblem(error.code, httpStatusOf[error.code], error.message, url, error.problems));
+  const problem = codeProblem(error.code, httpStatusOf[error.code], error.message, url, error.problems);
+  for (const [name, value] of Object.entries(error.facts)) if (!(name in problem)) problem[name] = value;
+  return problemReply(problem);
 }
 
 /**

@@ -141,7 +141,7 @@ export class IdentifierImportService {
         continue;
       }
       counts.rows += 1;
-      if (counts.rows > this.config.maxRows) throw new DomainError('PAYLOAD_TOO_LARGE', `an import holds at most ${this.config.maxRows} rows; nothing was stored`);
+      if (counts.rows > this.config.maxRows) throw new DomainError('PAYLOAD_TOO_LARGE', `an import holds at most ${this.config.maxRows} rows; nothing was stored`, [], { maxRows: this.config.maxRows });
       const problem = rowProblem(cells, row, mapping, prefix, prefixKey, template, timestamp, firstRowOf);
       if (typeof problem === 'string') {
         refusedRows += 1;
@@ -164,6 +164,7 @@ export class IdentifierImportService {
         'VALIDATION_FAILED',
         `${refusedRows} of ${counts.rows} rows are invalid (the first ${problems.length} are listed, rows numbered from the header, row 1); nothing was stored`,
         problems,
+        { rows: counts.rows, invalidRows: refusedRows },
       );
     }
     if (counts.rows === 0) throw new DomainError('VALIDATION_FAILED', 'the file has a header row but no data row; nothing was stored');
@@ -277,7 +278,7 @@ function parseCsv(body: Readable, maxBytes: number, digest: Hash): AsyncIterable
 }
 
 function tooLarge(maxBytes: number): DomainError {
-  return new DomainError('PAYLOAD_TOO_LARGE', `an import body holds at most ${maxBytes} bytes (IMPORT_MAX_BYTES); nothing was stored`);
+  return new DomainError('PAYLOAD_TOO_LARGE', `an import body holds at most ${maxBytes} bytes (IMPORT_MAX_BYTES); nothing was stored`, [], { maxBytes });
 }
 
 function parsePrefixOrThrow(input: string): { prefix: string; prefixKey: string } {

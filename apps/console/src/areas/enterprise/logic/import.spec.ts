@@ -90,6 +90,16 @@ describe('whole-file import: the node\'s answer', () => {
     expect(sheet).toMatchObject({ problems: [{ row: 15 }, { row: 2004 }] });
   });
 
+  it('takes the counts and limits from the problem\'s members when the node sends them, whatever the message says', () => {
+    const problem = { status: 400, code: 'VALIDATION_FAILED', detail: 'some rows are invalid', rows: 3000, invalidRows: 250, errors: [{ path: 'row 12', message: 'value[0]: required' }] };
+    expect(readRefusal(400, JSON.stringify(problem), null)).toMatchObject({ kind: 'invalid', badRows: 250, rows: 3000 });
+    // A member that is not a count is not believed.
+    expect(readRefusal(400, JSON.stringify({ ...problem, rows: '3000' }), null)).not.toHaveProperty('rows');
+    expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxRows: 20 }), null)).toEqual({ kind: 'tooLarge', message: 'too large', limit: { amount: 20, unit: 'rows' } });
+    expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxBytes: 1048576 }), null)).toEqual({ kind: 'tooLarge', message: 'too large', limit: { amount: 1048576, unit: 'bytes' } });
+    expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxBytes: -1 }), null)).toEqual({ kind: 'tooLarge', message: 'too large' });
+  });
+
   it('keeps the header\'s problems as the node words them, with no count of rows', () => {
     const header = { status: 400, code: 'VALIDATION_FAILED', detail: 'the header row does not match the template; nothing was stored', errors: [{ path: 'header column 3', message: '"model" names no item of template v1' }, { path: 'header', message: 'no suffix column ("suffix" or "后缀")' }] };
     expect(readRefusal(400, JSON.stringify(header), null)).toEqual({

@@ -78,6 +78,15 @@ interface ProblemBody {
   detail?: unknown;
   message?: unknown;
   errors?: unknown;
+  /** The figures of a refusal as members of the problem (the node's import sets them). */
+  rows?: unknown;
+  invalidRows?: unknown;
+  maxRows?: unknown;
+  maxBytes?: unknown;
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
 /**
@@ -97,10 +106,16 @@ export function readRefusal(status: number, bodyText: string, retryAfter: string
   const message = typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : `HTTP ${status}`;
   if (status === 400) {
     const problems = Array.isArray(body.errors) ? body.errors.flatMap((problem) => namedProblem(problem, rowOf)) : [];
+    const [badRows, rows] = [count(body.invalidRows), count(body.rows)];
+    if (badRows !== undefined && rows !== undefined) return { kind: 'invalid', message, problems, badRows, rows };
+    // A node from before the figures were members of the problem: read from its message.
     const counted = /^(\d+) of (\d+) rows are invalid/.exec(message);
     return counted ? { kind: 'invalid', message, problems, badRows: Number(counted[1]), rows: Number(counted[2]) } : { kind: 'invalid', message, problems };
   }
   if (status === 413) {
+    const [maxRows, maxBytes] = [count(body.maxRows), count(body.maxBytes)];
+    if (maxRows !== undefined) return { kind: 'tooLarge', message, limit: { amount: maxRows, unit: 'rows' } };
+    if (maxBytes !== undefined) return { kind: 'tooLarge', message, limit: { amount: maxBytes, unit: 'bytes' } };
     const limit = /at most (\d+) (bytes|rows)/.exec(message);
     return limit ? { kind: 'tooLarge', message, limit: { amount: Number(limit[1]), unit: limit[2] as 'bytes' | 'rows' } } : { kind: 'tooLarge', message };
   }
