@@ -6,7 +6,7 @@ import { FAMILY_VARIABLES, formatLimitRule, type LimitFamily, LIMITS_CONFIG, typ
 const DESCRIPTIONS: Record<LimitFamily, { appliesTo: string; countedPer: string }> = {
   resolution: { appliesTo: 'anonymous resolution: GET /api/handles/{handle}, GET /{prefix}/{suffix}, GET /identityv2/data/detail', countedPer: 'client address (IPv6: its /64)' },
   authenticated: { appliesTo: 'every call with a bearer token or API key', countedPer: 'API key, or account when no key is used' },
-  registration: { appliesTo: 'identifiers submitted for creation: PUT /api/handles/{handle}, POST /identityv2/data, each item of POST /identityv2/data/batchCreate', countedPer: 'enterprise' },
+  registration: { appliesTo: 'identifiers submitted for creation: PUT /api/handles/{handle}, POST /identityv2/data, each item of POST /identityv2/data/batchCreate, each identifier a CSV import adds: POST /api/v1/prefixes/{prefix}/imports', countedPer: 'enterprise' },
   capture: { appliesTo: 'EPCIS capture requests: POST /epcis/capture and POST /epcis/events', countedPer: 'enterprise' },
   mqtt: { appliesTo: 'MQTT messages on {root}/{prefix}/events (over the limit: rejected with reason rate_limited on {root}/{prefix}/rejects)', countedPer: 'enterprise prefix' },
   'login-username': { appliesTo: 'login attempts: POST /api/v1/auth/token, /identity/token, /identity/token/v1', countedPer: 'username (case-insensitive)' },
