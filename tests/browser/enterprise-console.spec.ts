@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Workbook } from 'exceljs';
@@ -466,10 +466,10 @@ describe('enterprise console in a browser', () => {
     expect(browser.errors).toEqual([]);
   }, 120_000);
 
-  it("shows an import over the node's row limit (413) and one over the registration quota (429), storing nothing", async () => {
+  it("shows an import over the node's row limit (413), refuses one over its byte limit before sending it, and one over the registration quota (429), storing nothing", async () => {
     const { page } = browser;
     const CAPE = '88.118.73';
-    const limited = await ConsoleNode.start('console_enterprise_limits', { IMPORT_MAX_ROWS: '100', RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_AUTHENTICATED: 'off', RATE_LIMIT_REGISTRATIONS: '150/1d' });
+    const limited = await ConsoleNode.start('console_enterprise_limits', { IMPORT_MAX_ROWS: '100', IMPORT_MAX_BYTES: '8192', RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_AUTHENTICATED: 'off', RATE_LIMIT_REGISTRATIONS: '150/1d' });
     try {
       await limited.approvedEnterprise(CAPE, 'cape-ent');
       const token = await limited.token('cape-ent', ENTERPRISE_PASSWORD);
@@ -491,6 +491,22 @@ describe('enterprise console in a browser', () => {
       await importAndWait(file('QB', 100), 'done');
       expect(await importCount('stored')).toBe('100');
       expect(await storedUnder(CAPE, 'QB', limited.db)).toBe(100);
+
+      // Over IMPORT_MAX_BYTES (published at /api/v1/imports/limits): refused in the browser, never sent.
+      const posted: string[] = [];
+      const onRequest = (request: { method(): string; url(): string }) => {
+        if (request.method() === 'POST' && request.url().includes('/imports?')) posted.push(request.url());
+      };
+      page.on('request', onRequest);
+      const large = file('QE', 1000);
+      expect(statSync(large).size).toBeGreaterThan(8192);
+      await importAndWait(large, 'refused');
+      page.off('request', onRequest);
+      await browser.expectText('文件超过节点的导入上限 8.0 KB，未存储任何标识。');
+      await browser.expectText(`文件大小为 ${(statSync(large).size / 1024).toFixed(1)} KB，未发送。`);
+      expect(posted).toEqual([]);
+      expect(await storedUnder(CAPE, 'QE', limited.db)).toBe(0);
+      await check('import-not-sent');
 
       // 100 of 150 registrations used today: 60 more would pass the quota.
       await importAndWait(file('QC', 60), 'refused');

@@ -219,6 +219,12 @@ describe('CSV import of identifiers', () => {
     expect(before).toBe(0);
   });
 
+  it('publishes its bounds to anyone at GET /api/v1/imports/limits, so that a client can refuse a large file before sending it', async () => {
+    const reply = await node.request('GET', '/api/v1/imports/limits');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ maxBytes: MAX_BYTES, maxRows: MAX_ROWS });
+  });
+
   it('refuses a file of more than IMPORT_MAX_ROWS rows with 413 and stores nothing', async () => {
     const body = `suffix,name\n${Array.from({ length: MAX_ROWS + 1 }, (_, i) => `R${i},n`).join('\n')}\n`;
     expect(Buffer.byteLength(body)).toBeLessThan(MAX_BYTES);

@@ -16,6 +16,7 @@ import { EnterprisesController } from './enterprises.controller';
 import { HandlesController } from './handles.controller';
 import { HandlesService } from './handles.service';
 import { IdentifierImportService } from './identifier-import.service';
+import { IdentifierImportLimitsController } from './identifier-import-limits.controller';
 import { IdentifierImportsController, installCsvBodyParser } from './identifier-imports.controller';
 import { IdentifierListingService } from './identifier-listing.service';
 import { IdentifierRepository } from './identifier.repository';
@@ -39,7 +40,7 @@ import { TemplatesService } from './templates.service';
  * the prefix directory and access rules.
  */
 @Module({
-  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, IdentifierImportsController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
+  controllers: [ApplicationsController, EnterprisesController, HandlesController, IdentifiersController, IdentifierImportsController, IdentifierImportLimitsController, SnmsDataController, SnmsTemplateController, TemplatesController, HandleSessionsController],
   providers: [
     ApplicationRepository,
     ApplicationsService,

@@ -1,6 +1,6 @@
 import { reactive } from 'vue';
 import { session, signOut } from '../../../session';
-import { type ImportOutcome, type ImportRefusal, isXlsx, readOutcome, readRefusal } from '../logic/import';
+import { type ImportLimits, type ImportOutcome, type ImportRefusal, isXlsx, readLimits, readOutcome, readRefusal, refuseBeforeSending } from '../logic/import';
 import { xlsxAsCsv } from './file-rows';
 
 /** `unreadable`: the XLSX file could not be turned into CSV (nothing was sent); `failed`: no answer of the node. */
@@ -53,6 +53,13 @@ export function useImporter() {
         return;
       }
     }
+    const tooLarge = refuseBeforeSending(body.size, await publishedLimits());
+    if (tooLarge) {
+      state.totalBytes = body.size;
+      state.refusal = tooLarge;
+      state.status = 'refused';
+      return;
+    }
     try {
       state.totalBytes = body.size;
       state.status = 'sending';
@@ -100,4 +107,14 @@ function send(path: string, body: Blob, progress: (sent: number, total: number) 
     request.onabort = () => reject(new Error('the request was aborted'));
     request.send(body);
   });
+}
+
+/** The node's import bounds (public); undefined when they cannot be read: the node enforces them anyway. */
+async function publishedLimits(): Promise<ImportLimits | undefined> {
+  try {
+    const response = await fetch('/api/v1/imports/limits', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    return response.ok ? readLimits(await response.json()) : undefined;
+  } catch {
+    return undefined;
+  }
 }

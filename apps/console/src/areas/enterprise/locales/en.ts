@@ -94,6 +94,7 @@ export default {
       sheetRow: 'Sheet row',
       tooLarge: 'The file is over the node\'s import limit of {limit}; nothing was stored.',
       tooLargeNoLimit: 'The file is over the node\'s import limit; nothing was stored.',
+      notSent: 'The file is {size}: it was not sent.',
       rateLimited: 'The registration quota refuses this file; nothing was stored. Try again in {wait} (after {at}).',
       wait: { seconds: '{count} s', minutes: '{count} min', hours: '{count} h' },
       rateLimitedNoWait: 'The registration quota refuses this file; nothing was stored. Try again later.',

@@ -94,6 +94,7 @@ export default {
       sheetRow: '工作表行号',
       tooLarge: '文件超过节点的导入上限 {limit}，未存储任何标识。',
       tooLargeNoLimit: '文件超过节点的导入上限，未存储任何标识。',
+      notSent: '文件大小为 {size}，未发送。',
       rateLimited: '注册配额不足，未存储任何标识。请 {wait}后（{at} 之后）再试。',
       wait: { seconds: '{count} 秒', minutes: '{count} 分钟', hours: '{count} 小时' },
       rateLimitedNoWait: '注册配额不足，未存储任何标识。请稍后再试。',

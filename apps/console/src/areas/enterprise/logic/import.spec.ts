@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import en from '../locales/en';
 import zhCN from '../locales/zh-CN';
-import { csvLine, estimateCsvRows, formatBytes, importSuggestion, readOutcome, readRefusal, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS, waitIn } from './import';
+import { csvLine, estimateCsvRows, formatBytes, importSuggestion, readLimits, readOutcome, readRefusal, refuseBeforeSending, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS, waitIn } from './import';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -98,6 +98,15 @@ describe('whole-file import: the node\'s answer', () => {
     expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxRows: 20 }), null)).toEqual({ kind: 'tooLarge', message: 'too large', limit: { amount: 20, unit: 'rows' } });
     expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxBytes: 1048576 }), null)).toEqual({ kind: 'tooLarge', message: 'too large', limit: { amount: 1048576, unit: 'bytes' } });
     expect(readRefusal(413, JSON.stringify({ detail: 'too large', maxBytes: -1 }), null)).toEqual({ kind: 'tooLarge', message: 'too large' });
+  });
+
+  it('refuses a body over the published byte bound before sending it, and sends when the bounds are unknown', () => {
+    const limits = readLimits({ maxBytes: 1024, maxRows: 100 });
+    expect(limits).toEqual({ maxBytes: 1024, maxRows: 100 });
+    expect(refuseBeforeSending(1024, limits)).toBeUndefined();
+    expect(refuseBeforeSending(1025, limits)).toMatchObject({ kind: 'tooLarge', notSent: true, limit: { amount: 1024, unit: 'bytes' } });
+    expect(refuseBeforeSending(10 ** 9, undefined)).toBeUndefined();
+    for (const bad of [null, 'x', {}, { maxBytes: '1024', maxRows: 100 }, { maxBytes: 0, maxRows: 100 }, { maxBytes: 1.5, maxRows: 100 }]) expect(readLimits(bad)).toBeUndefined();
   });
 
   it('keeps the header\'s problems as the node words them, with no count of rows', () => {

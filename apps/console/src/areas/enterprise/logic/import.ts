@@ -67,7 +67,7 @@ export type ImportRefusal =
   /** 400: bad rows or header (the first ones named, `badRows` of `rows` in all), or a bad request. */
   | { kind: 'invalid'; message: string; problems: NamedProblem[]; badRows?: number; rows?: number }
   /** 413: past IMPORT_MAX_BYTES or IMPORT_MAX_ROWS. */
-  | { kind: 'tooLarge'; message: string; limit?: { amount: number; unit: 'bytes' | 'rows' } }
+  | { kind: 'tooLarge'; message: string; limit?: { amount: number; unit: 'bytes' | 'rows' }; /** Refused in the browser from the node's published bound: never sent. */ notSent?: boolean }
   /** 429: the registration quota; try again after `retryAfter` seconds. */
   | { kind: 'rateLimited'; message: string; retryAfter?: number }
   /** Any other refusal (403 another's prefix, 404 no such template, 5xx …). */
@@ -161,4 +161,27 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The bounds the node publishes at GET /api/v1/imports/limits. */
+export interface ImportLimits {
+  maxBytes: number;
+  maxRows: number;
+}
+
+/** The published bounds when the reply holds them as counts; else undefined (the node still enforces them). */
+export function readLimits(body: unknown): ImportLimits | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const { maxBytes, maxRows } = body as Record<string, unknown>;
+  const [bytes, rows] = [count(maxBytes), count(maxRows)];
+  return bytes !== undefined && rows !== undefined && bytes > 0 && rows > 0 ? { maxBytes: bytes, maxRows: rows } : undefined;
+}
+
+/**
+ * A body larger than the node takes is refused before it is sent: the node would refuse it too
+ * (413), but only after the browser had uploaded it, or with the connection cut mid-upload.
+ */
+export function refuseBeforeSending(bodyBytes: number, limits: ImportLimits | undefined): ImportRefusal | undefined {
+  if (limits === undefined || bodyBytes <= limits.maxBytes) return undefined;
+  return { kind: 'tooLarge', message: `${bodyBytes} bytes; IMPORT_MAX_BYTES is ${limits.maxBytes}`, limit: { amount: limits.maxBytes, unit: 'bytes' }, notSent: true };
 }
