@@ -505,6 +505,8 @@ describe('enterprise console in a browser', () => {
       await browser.expectText('文件超过节点的导入上限 8.0 KB，未存储任何标识。');
       await browser.expectText(`文件大小为 ${(statSync(large).size / 1024).toFixed(1)} KB，未发送。`);
       expect(posted).toEqual([]);
+      // Nothing was uploaded: no progress of an upload is shown.
+      expect(await page.locator('[data-test=import-progress]').count()).toBe(0);
       expect(await storedUnder(CAPE, 'QE', limited.db)).toBe(0);
       await check('import-not-sent');
 
