@@ -114,6 +114,13 @@ describe('enterprise console in a browser', () => {
    * browser.check with the pointer and the focus moved off the button just clicked: its hover and
    * focus colours are transient states, not what the page shows.
    */
+  /** The options of the select just clicked, once its dropdown is shown (it opens with a transition). */
+  async function openOptions(): Promise<string[]> {
+    const options = browser.page.locator('.el-select-dropdown__item:visible');
+    await options.first().waitFor({ state: 'visible', timeout: 15_000 });
+    return options.allInnerTexts();
+  }
+
   async function check(name: string): Promise<void> {
     await browser.page.mouse.move(1, 1);
     await browser.page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
@@ -242,7 +249,7 @@ describe('enterprise console in a browser', () => {
     await browser.expectText('suffix,name,colour');
     // Only the enterprise's own prefix is offered.
     await page.locator('[data-test=prefix-select]').click();
-    await expect(page.locator('.el-select-dropdown__item:visible').allInnerTexts()).resolves.toEqual([ACME]);
+    expect(await openOptions()).toEqual([ACME]);
     await page.keyboard.press('Escape');
 
     const csv = importFile('IMP', 25_000);
@@ -454,7 +461,7 @@ describe('enterprise console in a browser', () => {
     await page.locator('[data-test="menu-/enterprise/upload"]').click();
     await browser.expectText('suffix,name,colour');
     await page.locator('[data-test=prefix-select]').click();
-    await expect(page.locator('.el-select-dropdown__item:visible').allInnerTexts()).resolves.toEqual([BOLT]);
+    expect(await openOptions()).toEqual([BOLT]);
     await page.keyboard.press('Escape');
     const intrusion = await node.call('POST', `/api/v1/prefixes/${ACME}/imports?templateVersion=v1`, bolt.token, undefined, { rawBody: 'suffix,name\nBOLT-IN-1,intruder\n', headers: { 'content-type': 'text/csv' } });
     expect(intrusion.status).toBe(403);
