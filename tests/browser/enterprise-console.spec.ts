@@ -285,6 +285,7 @@ describe('enterprise console in a browser', () => {
     await importAndWait(badPath, 'refused');
     await browser.expectText('节点拒绝了该文件，未存储任何标识');
     expect(await page.locator('[data-test=import-bad-rows]').innerText()).toBe('共 3,000 行中有 3 行不合格，列出前 3 行。');
+    await page.locator('[data-test=import-problems] tbody tr').first().waitFor();
     const named = await page.locator('[data-test=import-problems] tbody tr').allInnerTexts();
     expect(named.map((row) => row.split('\t')[0].trim())).toEqual(['12', '1502', '3001']);
     expect(named[2]).toContain('duplicates row 7');
@@ -311,6 +312,7 @@ describe('enterprise console in a browser', () => {
     // Data row 250 (from 0) is sheet row 254: the header, 250 rows and two blank ones before it; the CSV sent numbers it 252.
     await importAndWait(await sheetFile('bad-import.xlsx', true), 'refused');
     expect(await page.locator('[data-test=import-bad-rows]').innerText()).toBe('共 400 行中有 1 行不合格，列出前 1 行。');
+    await page.locator('[data-test=import-problems] tbody tr').first().waitFor();
     const named = await page.locator('[data-test=import-problems] tbody tr').allInnerTexts();
     expect(named.map((row) => row.split('\t')[0].trim())).toEqual(['254']);
     await browser.expectText('工作表行号');
