@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import { csvLine } from '../logic/import';
+import { csvRecords } from '../logic/import';
 import type { FileRow } from '../logic/upload';
 
 /** A row of a file being read, and how much of the file has been read (0 to 1). */
@@ -85,6 +85,9 @@ async function* xlsxRows(file: File): AsyncGenerator<ReadRow> {
   }
 }
 
+/** Sheet rows written as one part of the CSV Blob. */
+const CSV_PART_ROWS = 10_000;
+
 /**
  * The first worksheet of an XLSX file as a CSV file (UTF-8, the cells as Excel shows them, blank
  * rows left out), for the whole-file import, and the sheet row of each CSV record: `sheetRows[i]`
@@ -93,7 +96,7 @@ async function* xlsxRows(file: File): AsyncGenerator<ReadRow> {
  */
 export async function xlsxAsCsv(file: File): Promise<{ csv: Blob; sheetRows: Uint32Array }> {
   const parts: string[] = [];
-  let pending = '';
+  let pending: string[][] = [];
   let sheetRows = new Uint32Array(1024);
   let records = 0;
   for await (const { row, cells } of xlsxRows(file)) {
@@ -103,14 +106,14 @@ export async function xlsxAsCsv(file: File): Promise<{ csv: Blob; sheetRows: Uin
       sheetRows = grown;
     }
     sheetRows[records++] = row;
-    pending += csvLine(cells);
+    pending.push(cells);
     // Fewer, larger parts: a Blob of a million one-line strings is slow to build.
-    if (pending.length > 1024 * 1024) {
-      parts.push(pending);
-      pending = '';
+    if (pending.length === CSV_PART_ROWS) {
+      parts.push(csvRecords(pending));
+      pending = [];
     }
   }
-  parts.push(pending);
+  parts.push(csvRecords(pending));
   return { csv: new Blob(parts, { type: 'text/csv;charset=utf-8' }), sheetRows: sheetRows.slice(0, records) };
 }
 

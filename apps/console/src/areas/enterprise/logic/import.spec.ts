@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import en from '../locales/en';
 import zhCN from '../locales/zh-CN';
-import { csvLine, estimateCsvRows, formatBytes, importSuggestion, readLimits, readOutcome, readRefusal, refuseBeforeSending, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS, waitIn } from './import';
+import { csvRecords, estimateCsvRows, formatBytes, importSuggestion, readLimits, readOutcome, readRefusal, refuseBeforeSending, SUGGEST_IMPORT_BYTES, SUGGEST_IMPORT_ROWS, waitIn } from './import';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -50,8 +50,9 @@ describe('whole-file import: the page\'s words', () => {
 describe('whole-file import: an XLSX sheet as CSV', () => {
   it('quotes cells with commas, quotes and line breaks, and reads back to the same cells', () => {
     const rows = [['suffix', '产品名称', 'colour'], ['A-1', 'Cup, "large"', ''], ['A-2', 'two\nlines', ' spaced '], ['A-3', 'x\r\ny', '=1+1']];
-    const text = rows.map(csvLine).join('');
-    expect(csvLine(rows[1])).toBe('A-1,"Cup, ""large""",\r\n');
+    const text = csvRecords(rows);
+    expect(csvRecords([rows[1]])).toBe('A-1,"Cup, ""large""",\r\n');
+    expect(csvRecords([])).toBe('');
     expect(Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' }).data).toEqual(rows);
   });
 });

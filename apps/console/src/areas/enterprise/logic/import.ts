@@ -1,3 +1,6 @@
+import { errorOf } from '@idis/console-kit/problem';
+import Papa from 'papaparse';
+
 /**
  * Whole-file import (POST /api/v1/prefixes/{prefix}/imports): the node checks and stores the file
  * in one transaction, all or nothing. What the page decides and reads around it, without I/O.
@@ -37,11 +40,11 @@ export function isXlsx(name: string): boolean {
 }
 
 /**
- * One CSV record (RFC 4180): a cell with a comma, a quote or a line break is quoted, its quotes
- * doubled; ends with CRLF. What each row of an XLSX sheet becomes before it is sent.
+ * CSV records (RFC 4180, through papaparse: a cell with a comma, a quote or a line break is quoted,
+ * its quotes doubled), each ending with CRLF. What the rows of an XLSX sheet become before they are sent.
  */
-export function csvLine(cells: readonly string[]): string {
-  return `${cells.map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')}\r\n`;
+export function csvRecords(rows: readonly (readonly string[])[]): string {
+  return rows.length === 0 ? '' : `${Papa.unparse(rows as string[][], { newline: '\r\n' })}\r\n`;
 }
 
 /** 201 of the import: the file was stored whole. */
@@ -73,10 +76,8 @@ export type ImportRefusal =
   /** Any other refusal (403 another's prefix, 404 no such template, 5xx …). */
   | { kind: 'other'; status: number; message: string };
 
-/** The node's problem+json (RFC 9457), as far as the page reads it. */
+/** The node's problem+json (RFC 9457), the members the page reads beside its detail (errorOf reads that). */
 interface ProblemBody {
-  detail?: unknown;
-  message?: unknown;
   errors?: unknown;
   /** The figures of a refusal as members of the problem (the node's import sets them). */
   rows?: unknown;
@@ -103,7 +104,7 @@ export function readRefusal(status: number, bodyText: string, retryAfter: string
   } catch {
     // not JSON: a proxy's page, say
   }
-  const message = typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  const { message } = errorOf(status, '', bodyText);
   if (status === 400) {
     const problems = Array.isArray(body.errors) ? body.errors.flatMap((problem) => namedProblem(problem, rowOf)) : [];
     const [badRows, rows] = [count(body.invalidRows), count(body.rows)];
@@ -139,7 +140,7 @@ function namedProblem(problem: unknown, rowOf: (record: number) => number): Name
 export function readOutcome(bodyText: string): ImportOutcome {
   const body = JSON.parse(bodyText) as Partial<ImportOutcome>;
   const counts = [body.rows, body.stored, body.alreadyExisting];
-  if (!counts.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0) || typeof body.sha256 !== 'string') throw new Error('the node answered an import without its counts');
+  if (!counts.every((n) => count(n) !== undefined) || typeof body.sha256 !== 'string') throw new Error('the node answered an import without its counts');
   return body as ImportOutcome;
 }
 
