@@ -1,4 +1,4 @@
-import { type AuditRecord, canonicalJson, chain, CheckpointSigner, clip, GENESIS_HASH, recordHash, stateDigest, type UnchainedRecord, verifyChain } from './audit-chain';
+import { type AuditRecord, canonicalJson, chain, CheckpointSigner, clip, GENESIS_HASH, recordHash, sha256, stateDigest, type UnchainedRecord, verifyChain } from './audit-chain';
 
 function entry(action: string, at = new Date('2026-12-05T08:00:00.123Z')): UnchainedRecord {
   return {
@@ -86,10 +86,39 @@ describe('the audit hash chain', () => {
     expect(stateDigest(null)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('digests what JSON.stringify already writes canonically (sorted keys) exactly as the canonical writer does, and everything else through it', () => {
+    class Shaped {
+      toJSON() {
+        return 'shaped';
+      }
+    }
+    const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: 2 });
+    const values: unknown[] = [
+      [{ data: { format: 'string', value: 'x' }, index: 1001, timestamp: '2026-12-07T00:00:00Z', ttl: 86400, type: 'TEMPLATE' }],
+      [{ index: 1001, type: 'TEMPLATE', data: { format: 'string', value: 'x' }, ttl: 86400 }],
+      { '10': 'ten', '9': 'nine', a: 'letter' },
+      { a: undefined, b: 1 },
+      { a: () => 1, b: [undefined, () => 2, null] },
+      { at: new Date('2026-12-07T01:02:03.004Z'), n: -0, x: Number.NaN, y: Number.POSITIVE_INFINITY },
+      { big: 12n },
+      { nested: { z: { y: { x: [1, 'two', true, false, null] } } } },
+      nullProto,
+      { shaped: new Shaped() },
+      { 'é': 1, e: 2, 'lone \uD800': 3 },
+      'plain text',
+      42,
+      [],
+      {},
+    ];
+    for (const value of values) expect(stateDigest(value)).toBe(sha256(canonicalJson(value)));
+  });
+
   it('clips text to what PostgreSQL stores: no NUL, no lone surrogate, at most n characters', () => {
     expect(clip('a\u0000b', 10)).toBe('a\uFFFDb');
     expect(clip('x\uD800y', 10)).toBe('x\uFFFDy');
     expect(clip('😀😀😀', 2)).toBe('😀😀');
     expect(clip('abc', 3)).toBe('abc');
+    expect(clip('abcd', 3)).toBe('abc');
+    expect(clip('a\u0000', 10)).toBe('a\uFFFD');
   });
 });

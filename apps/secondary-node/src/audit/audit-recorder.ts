@@ -24,20 +24,34 @@ export class AuditRecorder {
 
   private async record(manager: EntityManager | undefined, entries: readonly AuditEntryInput[]): Promise<void> {
     if (entries.length === 0) return;
-    const context = currentRequestContext();
-    const records = entries.map((entry) => toRecord(entry, context));
+    const caller = callerFields(currentRequestContext());
+    const records = entries.map((entry) => toRecord(entry, caller));
     if (manager) await this.repository.append(manager, records);
     else await this.repository.transaction((own) => this.repository.append(own, records));
   }
 }
 
-function toRecord(entry: AuditEntryInput, context: RequestContext | undefined): Omit<UnchainedRecord, 'at'> {
+type CallerFields = Pick<UnchainedRecord, 'actor' | 'actorId' | 'role' | 'apiKeyId' | 'requestId' | 'clientIp'>;
+
+/** Who, from where and under which request id: the same for every entry of one call. */
+function callerFields(context: RequestContext | undefined): CallerFields {
   const principal = context?.principal;
   return {
     actor: optional(principal?.username, LIMIT.actor),
     actorId: optional(principal?.accountId, LIMIT.actorId),
     role: optional(principal?.role, LIMIT.role),
     apiKeyId: optional(context?.apiKeyId, LIMIT.apiKeyId),
+    requestId: optional(context?.requestId, LIMIT.requestId),
+    clientIp: optional(context?.clientIp, LIMIT.clientIp),
+  };
+}
+
+function toRecord(entry: AuditEntryInput, caller: CallerFields): Omit<UnchainedRecord, 'at'> {
+  return {
+    actor: caller.actor,
+    actorId: caller.actorId,
+    role: caller.role,
+    apiKeyId: caller.apiKeyId,
     action: clip(entry.action, LIMIT.action),
     target: clip(entry.target, LIMIT.target),
     owner: optional(entry.owner, LIMIT.owner),
@@ -45,8 +59,8 @@ function toRecord(entry: AuditEntryInput, context: RequestContext | undefined): 
     reason: optional(entry.reason, LIMIT.reason),
     beforeDigest: stateDigest(entry.before),
     afterDigest: stateDigest(entry.after),
-    requestId: optional(context?.requestId, LIMIT.requestId),
-    clientIp: optional(context?.clientIp, LIMIT.clientIp),
+    requestId: caller.requestId,
+    clientIp: caller.clientIp,
   };
 }
 

@@ -145,10 +145,10 @@ export class IdentifierRepository {
     if (rows.length === 0) return new Set();
     const inserted: Array<{ handle_key: string }> = await manager.query(
       `INSERT INTO identifiers (handle_key, handle, prefix_key, "values", template_version)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[])
+       SELECT r.k, r.h, r.p, r.v, r.t FROM json_to_recordset($1::json) AS r(k text, h text, p text, v jsonb, t text)
        ON CONFLICT (handle_key, prefix_key) DO NOTHING
        RETURNING handle_key`,
-      columns(rows),
+      [rowsJson(rows)],
     );
     return new Set(inserted.map((row) => row.handle_key));
   }
@@ -205,12 +205,12 @@ export class IdentifierRepository {
     // TypeORM answers an UPDATE/DELETE with [rows, rowCount], not with the rows alone.
     const [updated]: [Array<{ handle_key: string; before: HandleJsonValue[] }>, number] = await manager.query(
       `UPDATE identifiers AS i
-          SET "values" = u.values, template_version = u.template_version, version = i.version + 1, updated_at = now()
-         FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS u(handle_key, values, template_version), identifiers AS old
-        WHERE i.handle_key = u.handle_key AND i.prefix_key = split_part(u.handle_key, '/', 1)
-          AND old.handle_key = u.handle_key AND old.prefix_key = split_part(u.handle_key, '/', 1)
+          SET "values" = u.v, template_version = u.t, version = i.version + 1, updated_at = now()
+         FROM json_to_recordset($1::json) AS u(k text, v jsonb, t text), identifiers AS old
+        WHERE i.handle_key = u.k AND i.prefix_key = split_part(u.k, '/', 1)
+          AND old.handle_key = u.k AND old.prefix_key = split_part(u.k, '/', 1)
         RETURNING i.handle_key, old."values" AS before`,
-      [rows.map((r) => r.handleKey), rows.map((r) => r.valuesJson), rows.map((r) => r.templateVersion)],
+      [rowsJson(rows)],
     );
     return new Map(updated.map((row) => [row.handle_key, row.before]));
   }
@@ -403,20 +403,19 @@ function copyText(text: string): string {
   return HAS_COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]) : text;
 }
 
-function columns(rows: IdentifierRow[]): unknown[] {
-  const keys: string[] = [];
-  const handles: string[] = [];
-  const prefixes: string[] = [];
-  const values: string[] = [];
-  const templates: Array<string | null> = [];
-  for (const row of rows) {
-    keys.push(row.handleKey);
-    handles.push(row.handle);
-    prefixes.push(row.prefixKey);
-    values.push(row.valuesJson);
-    templates.push(row.templateVersion);
+/**
+ * Rows as one JSON parameter for json_to_recordset: k handle key, h handle, p prefix key, t
+ * template version, v the values (their stored JSON, spliced in as it is). pg would escape text[]
+ * and jsonb[] literals element by element in JavaScript; this is one concatenation.
+ */
+function rowsJson(rows: IdentifierRow[]): string {
+  let text = '[';
+  for (let i = 0; i < rows.length; i += 1) {
+    const row = rows[i];
+    const template = row.templateVersion === null ? 'null' : JSON.stringify(row.templateVersion);
+    text += `${i === 0 ? '' : ','}{"k":${JSON.stringify(row.handleKey)},"h":${JSON.stringify(row.handle)},"p":${JSON.stringify(row.prefixKey)},"t":${template},"v":${row.valuesJson}}`;
   }
-  return [keys, handles, prefixes, values, templates];
+  return `${text}]`;
 }
 
 function toRecord(row: RecordRow): IdentifierRecord {

@@ -285,7 +285,8 @@ export function checkRecord(item: unknown): { parsed: ParsedHandle; input: SnmsR
 export function buildValues(input: SnmsRecordInput, template: TemplateWithItems, timestamp: string): { values: HandleJsonValue[] } | { problem: string } {
   const items = new Map(template.items.map((item) => [item.idIndex, item]));
   const seen = new Set<number>();
-  const values: HandleJsonValue[] = [{ index: TEMPLATE_VALUE_INDEX, type: 'TEMPLATE', data: { format: 'string', value: template.version }, ttl: 86400, timestamp }];
+  // Keys in sorted order, as the audit log's canonical digest writes them (it then digests the native JSON).
+  const values: HandleJsonValue[] = [{ data: { format: 'string', value: template.version }, index: TEMPLATE_VALUE_INDEX, timestamp, ttl: 86400, type: 'TEMPLATE' }];
   for (const [i, value] of input.value.entries()) {
     if (value.index === TEMPLATE_VALUE_INDEX) return { problem: `value[${i}]: index 1001 is reserved for the template version` };
     if (seen.has(value.index)) return { problem: `value[${i}]: index ${value.index} appears twice` };
@@ -298,7 +299,7 @@ export function buildValues(input: SnmsRecordInput, template: TemplateWithItems,
     if (length < item.minLength || length > item.maxLength) {
       return { problem: `value[${i}]: "${item.idType}" must be ${item.minLength} to ${item.maxLength} characters long, got ${length}` };
     }
-    values.push({ index: value.index, type: value.type, data: { format: 'string', value: value.data.value }, ttl: 86400, timestamp });
+    values.push({ data: { format: 'string', value: value.data.value }, index: value.index, timestamp, ttl: 86400, type: value.type });
   }
   const missing = template.items.filter((item) => item.required && item.state === 1 && !seen.has(item.idIndex));
   if (missing.length > 0) return { problem: `required template items missing: ${missing.map((m) => `${m.idType} (index ${m.idIndex})`).join(', ')}` };
