@@ -3,7 +3,8 @@ import { parseEpcisPayload } from '@idis/epcis';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/secondary-node/src/database/data-source-options';
 import { migrations } from '../../apps/secondary-node/src/database/migrations';
-import { HASH_PARTITIONS, PARTITION_SCHEMA, PartitionedStore1797200000000 } from '../../apps/secondary-node/src/database/migrations/1797200000000-partitioned-store';
+import { EDGES, HASH_PARTITIONS, PARTITION_SCHEMA, PartitionedStore1797200000000 } from '../../apps/secondary-node/src/database/migrations/1797200000000-partitioned-store';
+import { EventsByRecordTime1797300000000 } from '../../apps/secondary-node/src/database/migrations/1797300000000-events-by-record-time';
 import { EventHub } from '../../apps/secondary-node/src/events/event-hub';
 import { monthsAhead } from '../../apps/secondary-node/src/traceability/store/event-partitions';
 import { EventStore, isEventIdConflict, type StoreItem } from '../../apps/secondary-node/src/traceability/store/event-store';
@@ -13,7 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 /**
  * The migrations that partition the big tables, on a node that already holds rows: PartitionedStore
  * (identifiers hashed by prefix, events hashed by event id), then EventsByRecordTime (events by
- * month of record time, their keys moved to epcis_event_ids). Every row and edge is kept, the keys
+ * month of record time, their keys moved to epcis_event_ids), and EdgesWithoutForeignKeys (the edges'
+ * foreign keys replaced by the ids' delete trigger). Every row and edge is kept, the keys
  * still mean what they meant (a handle is unique, an event is unique per owner and its eventID
  * node-wide, edges need their event and go with it), and down() gives the hash partitions, then
  * plain tables, back.
@@ -47,6 +49,8 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     ).rows;
 
   let before: Awaited<ReturnType<typeof snapshot>>;
+  /** Every migration, the ones after EventsByRecordTime included. */
+  let latest: DataSource | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase('partitioned_store');
@@ -84,7 +88,8 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     await db.client.query(`INSERT INTO epcis_containment (parent, child, event_id, action, event_time) VALUES ('urn:epc:id:sscc:1', 'urn:epc:id:sgtin:1', 'urn:uuid:ev-7', 'ADD', now())`);
     before = await snapshot();
 
-    dataSource = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
+    // Up to EventsByRecordTime: undoLastMigration below undoes that one; the edges' migration after it has a test of its own.
+    dataSource = new DataSource({ ...dataSourceOptions(db.url, { poolSize: 2 }), migrations: migrations.slice(0, migrations.indexOf(EventsByRecordTime1797300000000) + 1) });
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     expect(applied.map((m) => m.name)).toEqual(['PartitionedStore1797200000000', 'EventsByRecordTime1797300000000']);
@@ -111,6 +116,7 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
   };
 
   afterAll(async () => {
+    if (latest?.isInitialized) await latest.destroy();
     if (dataSource?.isInitialized) await dataSource.destroy();
     await db?.drop();
   });
@@ -272,7 +278,59 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     await dataSource.runMigrations({ transaction: 'all' });
     expect(await snapshot()).toEqual(now);
     expect((await db.client.query(`SELECT count(*)::int AS n FROM epcis_event_ids`)).rows[0].n).toBe(Number(now.events.n));
-    const pending = await dataSource.driver.createSchemaBuilder().log();
+    latest = new DataSource(dataSourceOptions(db.url, { poolSize: 1 }));
+    await latest.initialize();
+    expect((await latest.runMigrations({ transaction: 'all' })).map((m) => m.name)).toEqual(['EdgesWithoutForeignKeys1797400000000']);
+    expect(await snapshot()).toEqual(now);
+    const pending = await latest.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('EdgesWithoutForeignKeys: the edges have no foreign key, deleting ids still takes their events and edges along, and down() puts the keys back', async () => {
+    const count = async (sql: string) => (await db.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0].n;
+    const edgeKeys = () => count(`pg_constraint WHERE conname = ANY('{${EDGES.map(([, constraint]) => constraint).join(',')}}'::text[])`);
+    const orphans = async () => {
+      let n = 0;
+      for (const [table] of EDGES) n += await count(`${table} x WHERE NOT EXISTS (SELECT 1 FROM epcis_event_ids k WHERE k.event_id = x.event_id)`);
+      return n;
+    };
+    expect(await edgeKeys()).toBe(0);
+    // One event with an edge in each table: deleting its id deletes all three and the event, nothing else.
+    const victim = 'urn:uuid:ev-9';
+    await db.client.query(`INSERT INTO epcis_containment (parent, child, event_id, action, event_time) VALUES ('urn:epc:id:sscc:9', 'urn:epc:id:sgtin:9', $1, 'ADD', now())`, [victim]);
+    await db.client.query(`INSERT INTO epcis_derivations (input, output, event_id, event_time) VALUES ('urn:epc:id:sgtin:in', 'urn:epc:id:sgtin:out', $1, now())`, [victim]);
+    const edgesOf = async (id: string) => {
+      let n = 0;
+      for (const [table] of EDGES) n += await count(`${table} WHERE event_id = '${id}'`);
+      return n;
+    };
+    expect(await edgesOf(victim)).toBe(3);
+    const events = await count('epcis_events');
+    await db.client.query(`DELETE FROM epcis_event_ids WHERE event_id = $1`, [victim]);
+    expect(await edgesOf(victim)).toBe(0);
+    expect(await count(`epcis_events WHERE event_id = '${victim}'`)).toBe(0);
+    expect(await count('epcis_events')).toBe(events - 1);
+    // A month retired in one statement: its events and edges go, no edge is left without its id.
+    const march = `record_time >= '2026-03-01Z' AND record_time < '2026-04-01Z'`;
+    const inMarch = await count(`epcis_events WHERE ${march}`);
+    expect(inMarch).toBeGreaterThan(0);
+    const edges = await count('epcis_event_identifiers');
+    const marchEdges = await count(`epcis_event_identifiers WHERE event_id IN (SELECT event_id FROM epcis_event_ids WHERE ${march})`);
+    expect(marchEdges).toBeGreaterThan(0);
+    await db.client.query(`DELETE FROM epcis_event_ids WHERE ${march}`);
+    expect(await count(`${PARTITION_SCHEMA}.epcis_events_2026_03`)).toBe(0);
+    expect(await count('epcis_events')).toBe(events - 1 - inMarch);
+    expect(await count('epcis_event_identifiers')).toBe(edges - marchEdges);
+    expect(await orphans()).toBe(0);
+
+    // down(): an edge written by hand without its id is removed, the keys and the cascade are back.
+    await db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`);
+    expect(await orphans()).toBe(1);
+    await latest!.undoLastMigration({ transaction: 'all' });
+    expect(await edgeKeys()).toBe(EDGES.length);
+    expect(await orphans()).toBe(0);
+    await expect(db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`)).rejects.toThrow(/fk_epcis_event_identifiers_event/);
+    await latest!.runMigrations({ transaction: 'all' });
+    expect(await edgeKeys()).toBe(0);
   });
 });

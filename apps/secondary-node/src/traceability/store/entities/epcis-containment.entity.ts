@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventIdEntity } from './epcis-event-id.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Containment changes from AggregationEvents: parent gained (ADD) or lost (DELETE) child at event_time. */
 @Entity({ name: 'epcis_containment' })
@@ -19,8 +18,4 @@ export class EpcisContainmentEntity {
 
   @Column({ name: 'event_time', type: 'timestamptz' })
   eventTime: Date;
-
-  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_containment_event' })
-  event?: EpcisEventIdEntity;
 }

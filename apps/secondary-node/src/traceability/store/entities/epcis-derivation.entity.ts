@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventIdEntity } from './epcis-event-id.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Derivation from TransformationEvents: output was made from input (every input × output pair). */
 @Entity({ name: 'epcis_derivations' })
@@ -16,8 +15,4 @@ export class EpcisDerivationEntity {
 
   @Column({ name: 'event_time', type: 'timestamptz' })
   eventTime: Date;
-
-  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_derivations_event' })
-  event?: EpcisEventIdEntity;
 }

@@ -5,10 +5,10 @@ import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
  * EventsByRecordTime1797300000000): epcis_events is partitioned by record time, so the keys that
  * hold across all of it live here, and the event store writes the id before the event. event_id is
  * unique node-wide (pk_epcis_event_ids: the same eventID from another enterprise is refused) and is
- * what the edges point at; the owner's key (uq_epcis_event_ids_owner) is the arbiter that makes a
- * redelivery a duplicate. record_time is the event's, so it names the partition that holds the
- * event. Deleting an id deletes its edges (ON DELETE CASCADE) and its event (the statement trigger
- * tr_epcis_event_ids_delete_events).
+ * what the edges name (without a foreign key since EdgesWithoutForeignKeys1797400000000); the
+ * owner's key (uq_epcis_event_ids_owner) is the arbiter that makes a redelivery a duplicate.
+ * record_time is the event's, so it names the partition that holds the event. Deleting an id
+ * deletes its event and its edges (the statement trigger tr_epcis_event_ids_delete_events).
  */
 @Entity({ name: 'epcis_event_ids' })
 @Unique('uq_epcis_event_ids_owner', ['enterprisePrefix', 'eventId'])

@@ -1,5 +1,4 @@
-import { Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EpcisEventIdEntity } from './epcis-event-id.entity';
+import { Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Edge (identifier, event, role): every identifier an event mentions, in canonical form. */
 @Entity({ name: 'epcis_event_identifiers' })
@@ -14,8 +13,4 @@ export class EpcisEventIdentifierEntity {
   /** epc, parent, child, input, output, quantity, childQuantity, inputQuantity, outputQuantity */
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'pk_epcis_event_identifiers' })
   role: string;
-
-  @ManyToOne(() => EpcisEventIdEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'event_id', referencedColumnName: 'eventId', foreignKeyConstraintName: 'fk_epcis_event_identifiers_event' })
-  event?: EpcisEventIdEntity;
 }
