@@ -19,12 +19,14 @@ export class AuditRecorder {
     events: EventHub,
   ) {
     events.on('audit.recorded', ({ manager, entry }) => this.record(manager, [entry]));
-    events.on('audit.batch-recorded', ({ manager, entries }) => this.record(manager, entries));
+    events.on('audit.batch-recorded', ({ manager, entries, requestId }) => this.record(manager, entries, requestId));
   }
 
-  private async record(manager: EntityManager | undefined, entries: readonly AuditEntryInput[]): Promise<void> {
+  /** `requestId`: the id of work that has no request context (an MQTT batch); it wins over the context's. */
+  private async record(manager: EntityManager | undefined, entries: readonly AuditEntryInput[], requestId?: string): Promise<void> {
     if (entries.length === 0) return;
     const caller = callerFields(currentRequestContext());
+    if (requestId !== undefined) caller.requestId = clip(requestId, LIMIT.requestId);
     const records = entries.map((entry) => toRecord(entry, caller));
     if (manager) await this.repository.append(manager, records);
     else await this.repository.transaction((own) => this.repository.append(own, records));

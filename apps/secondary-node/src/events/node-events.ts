@@ -106,7 +106,7 @@ export interface NodeEvents {
    * Many entries of one change (a batch of identifiers: one row per item), appended with one
    * statement inside the transaction of the change.
    */
-  'audit.batch-recorded': { manager: EntityManager; entries: readonly AuditEntryInput[] };
+  'audit.batch-recorded': { manager: EntityManager; entries: readonly AuditEntryInput[]; requestId?: string };
   /**
    * Inside the transaction of an enterprise's deactivation: its sign-ins, tokens, API keys and
    * MQTT credentials stop working. Listeners revoke what they own with `manager`, so the

@@ -1,5 +1,6 @@
 import type { NormalisedEvent } from '@idis/epcis';
-import type { BatchResult, RejectRecord, StoreItem } from '../store/event-store';
+import { currentRequestContext } from '../../http/request-context';
+import type { BatchAudit, BatchResult, RejectRecord, StoreItem } from '../store/event-store';
 import { type BatchCommitter, type IncomingMessage, IngestPipeline, isDataError, type PipelineOptions } from './ingest-pipeline';
 import type { MessageValidator, Verdict } from './message-validator';
 
@@ -17,6 +18,8 @@ const validator = {
 
 class FakeStore implements BatchCommitter {
   readonly batches: Array<{ items: string[]; rejects: RejectRecord[] }> = [];
+  /** What each commit was given to audit, and whether a request context was open during it. */
+  readonly audits: Array<{ audit: BatchAudit | undefined; context: boolean }> = [];
   /** Called before each commit; may throw to simulate PostgreSQL refusing it. */
   failWith: ((items: StoreItem[]) => Error | undefined) | undefined;
   /** When set, commits wait for release(). */
@@ -32,7 +35,8 @@ class FakeStore implements BatchCommitter {
     this.gate = undefined;
   }
 
-  async commitBatch(items: StoreItem[], rejects: RejectRecord[]): Promise<BatchResult> {
+  async commitBatch(items: StoreItem[], rejects: RejectRecord[], audit?: BatchAudit): Promise<BatchResult> {
+    this.audits.push({ audit, context: currentRequestContext() !== undefined });
     if (this.gate) await this.gate;
     const error = this.failWith?.(items);
     if (error) throw error;
@@ -70,6 +74,21 @@ describe('IngestPipeline', () => {
     await Promise.all(first);
     expect(store.batches.map((b) => b.items)).toEqual([['a', 'b', 'c']]);
     expect(pipe.stats).toMatchObject({ receivedSinceStart: 3, storedSinceStart: 3, batchesCommitted: 1, inFlight: 0 });
+    await pipe.close();
+  });
+
+  it('gives each batch its own id for the audit rows, passed along rather than as a request context (which would hook every promise)', async () => {
+    const { pipe, store } = pipeline();
+    await Promise.all([pipe.submit(message('ok:a')), pipe.submit(message('ok:b')), pipe.submit(message('ok:c'))]);
+    await Promise.all([pipe.submit(message('ok:d')), pipe.submit(message('ok:e')), pipe.submit(message('ok:f'))]);
+    expect(store.audits).toHaveLength(2);
+    const ids = store.audits.map(({ audit }) => audit?.requestId);
+    for (const [i, { audit, context }] of store.audits.entries()) {
+      expect(context).toBe(false);
+      expect(audit).toEqual({ action: 'epcis.ingest', target: `mqtt-batch:${ids[i]}`, requestId: ids[i] });
+    }
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[1]).not.toBe(ids[0]);
     await pipe.close();
   });
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { backoffCeilingMs } from '@idis/runtime';
-import { withRequestContext } from '../../http/request-context';
 import { type BatchAudit, type BatchResult, isEventIdConflict, type RejectRecord, type StoreItem } from '../store/event-store';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
@@ -221,10 +220,10 @@ export class IngestPipeline {
         const started = process.hrtime.bigint();
         const { items, rejects, owners } = this.toRows(batch);
         // A batch has no HTTP request: its own id stands in for one, in the audit row and the log line.
+        // Passed along, not set as a request context: an open context turns on AsyncLocalStorage's
+        // hook on every promise of the process, and commits run back to back under load.
         const batchId = randomUUID();
-        const result = await withRequestContext({ requestId: batchId, source: 'mqtt' }, () =>
-          this.store.commitBatch(items, rejects, { action: 'epcis.ingest', target: `mqtt-batch:${batchId}` }),
-        );
+        const result = await this.store.commitBatch(items, rejects, { action: 'epcis.ingest', target: `mqtt-batch:${batchId}`, requestId: batchId });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.stats.commitSecondsSum += seconds;
         this.logger.log({ msg: 'ingestion batch committed', batchId, messages: batch.length, ...result.counts, durationMs: Math.round(seconds * 10_000) / 10 });

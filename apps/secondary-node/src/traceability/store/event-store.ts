@@ -14,6 +14,8 @@ export interface BatchAudit {
   action: string;
   /** The capture job or the ingestion batch, e.g. `capture:<id>`, `mqtt-batch:<id>`. */
   target: string;
+  /** The request id the rows carry when the batch has no request of its own (an MQTT batch: its batch id). */
+  requestId?: string;
 }
 
 export interface StoreItem {
@@ -120,7 +122,7 @@ export class EventStore {
         ? await this.writePlainBatch(items, rejects)
         : await this.dataSource.transaction(async (manager) => {
             const written = plain ? await this.writePlainBatch(items, rejects, manager) : await this.writeBatch(manager, items, rejects);
-            if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, written.outcomes, audit) });
+            if (audited) await this.events.emit('audit.batch-recorded', { manager, entries: batchEntries(items, written.outcomes, audit), requestId: audit.requestId });
             return written;
           });
     if (result.counts.stored > 0) {
