@@ -8,7 +8,7 @@ import { EventsByRecordTime1797300000000 } from '../../apps/secondary-node/src/d
 import { EventHub } from '../../apps/secondary-node/src/events/event-hub';
 import { monthsAhead } from '../../apps/secondary-node/src/traceability/store/event-partitions';
 import { EventStore, isEventIdConflict, type StoreItem } from '../../apps/secondary-node/src/traceability/store/event-store';
-import { epcisDocument, objectEvent } from '../support/epcis-seed';
+import { aggregationEvent, epcisDocument, objectEvent, transformationEvent } from '../support/epcis-seed';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
@@ -332,5 +332,30 @@ describe('migrations PartitionedStore and EventsByRecordTime', () => {
     await expect(db.client.query(`INSERT INTO epcis_event_identifiers (identifier, event_id, role) VALUES ('x', 'urn:uuid:missing', 'epc')`)).rejects.toThrow(/fk_epcis_event_identifiers_event/);
     await latest!.runMigrations({ transaction: 'all' });
     expect(await edgeKeys()).toBe(0);
+  });
+
+  it('stores the edges of events whose lists repeat an identifier once each, also when the batch repeats the event (the edges are plain inserts)', async () => {
+    const count = async (sql: string) => (await db.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0].n;
+    const time = '2026-03-02T10:00:00.000+08:00';
+    const parsed = parseEpcisPayload(
+      JSON.stringify(
+        epcisDocument([
+          objectEvent({ time, eventID: 'urn:uuid:rep-1', epcs: ['urn:epc:id:sgtin:4012345.011111.1', 'urn:epc:id:sgtin:4012345.011111.1', 'urn:epc:id:sgtin:4012345.011111.2'] }),
+          aggregationEvent({ time, eventID: 'urn:uuid:rep-2', parent: 'urn:epc:id:sscc:4012345.0000000001', children: ['urn:epc:id:sgtin:4012345.011111.3', 'urn:epc:id:sgtin:4012345.011111.3'] }),
+          transformationEvent({ time, eventID: 'urn:uuid:rep-3', inputs: ['urn:epc:id:sgtin:4012345.011111.4', 'urn:epc:id:sgtin:4012345.011111.4'], outputs: ['urn:epc:id:sgtin:4012345.011111.5'] }),
+        ]),
+      ),
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const items: StoreItem[] = parsed.events.map((event) => ({ event, enterprisePrefix: '88.118.8', source: 'mqtt' }));
+    expect(await store().storeBatch([...items, items[0]])).toEqual(['stored', 'stored', 'stored', 'duplicate']);
+    expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:rep-1'`)).toBe(2);
+    expect(await count(`epcis_event_identifiers WHERE event_id = 'urn:uuid:rep-2'`)).toBe(2);
+    expect(await count(`epcis_containment WHERE event_id = 'urn:uuid:rep-2'`)).toBe(1);
+    expect(await count(`epcis_derivations WHERE event_id = 'urn:uuid:rep-3'`)).toBe(1);
+    // Delivered again: duplicates, nothing added.
+    const edges = await count('epcis_event_identifiers');
+    expect(await store().storeBatch(items)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(await count('epcis_event_identifiers')).toBe(edges);
   });
 });

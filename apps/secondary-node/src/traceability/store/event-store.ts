@@ -369,7 +369,10 @@ const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source
 
 /**
  * A batch without error declarations as one statement: EVENT_CTES ($1), the edges of
- * the events it inserted (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
+ * the events it inserted (plain INSERTs: the events are new in this statement, each event's edges
+ * are unique — the normaliser keeps one (identifier, role), (parent, child) and (input, output) each —
+ * and a batch's candidates are one per eventID and owner, so no edge can meet an existing one; an
+ * ON CONFLICT arbiter check cost a quarter of each edge's insert) (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
  * edgeColumns), the rejects ($14–$20, see rejectColumns) and the counters: $21 duplicates within
  * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted,
  * with the transaction's record time (now(), the record_time of every row it inserted) as a time key.
@@ -378,20 +381,17 @@ const PLAIN_BATCH_SQL = `WITH ${EVENT_CTES},
   new_identifiers AS (
     INSERT INTO epcis_event_identifiers (identifier, event_id, role)
     SELECT e.identifier, e.event_id, e.role FROM unnest($2::text[], $3::text[], $4::text[]) AS e(identifier, event_id, role)
-      JOIN ins ON ins.event_id = e.event_id
-    ON CONFLICT DO NOTHING),
+      JOIN ins ON ins.event_id = e.event_id),
   new_containment AS (
     INSERT INTO epcis_containment (parent, child, event_id, action, event_time)
     SELECT c.parent, c.child, c.event_id, c.action, c.event_time
       FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS c(parent, child, event_id, action, event_time)
-      JOIN ins ON ins.event_id = c.event_id
-    ON CONFLICT DO NOTHING),
+      JOIN ins ON ins.event_id = c.event_id),
   new_derivations AS (
     INSERT INTO epcis_derivations (input, output, event_id, event_time)
     SELECT d.input, d.output, d.event_id, d.event_time
       FROM unnest($10::text[], $11::text[], $12::text[], $13::timestamptz[]) AS d(input, output, event_id, event_time)
-      JOIN ins ON ins.event_id = d.event_id
-    ON CONFLICT DO NOTHING),
+      JOIN ins ON ins.event_id = d.event_id),
   new_rejects AS (${INSERT_REJECTS_SQL.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 13}`)}),
   new_counters AS (
     INSERT INTO ingestion_counters AS c (name, value)
