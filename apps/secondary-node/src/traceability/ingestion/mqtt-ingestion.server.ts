@@ -249,6 +249,9 @@ export class MqttIngestionServer extends Server implements CustomTransportStrate
     const message: IncomingMessage = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) };
     const context = new MqttIngestionContext([packet.topic, packet]);
     const result = await handler(message, context);
+    // The handler's own promise has settled: nothing more to wait for (the usual case, without an
+    // observable per message). An observable here is what Nest's exception handling returns on error.
+    if (result === undefined) return;
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
   }
 }
