@@ -1,4 +1,4 @@
-import { acceptRequestId, currentRequestContext, notePrincipal, runWithRequestContext, withRequestContext } from './request-context';
+import { acceptRequestId, currentRequestContext, notePrincipal, openRequestContext, releaseRequestContext, runWithRequestContext } from './request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -15,7 +15,7 @@ describe('request context', () => {
 
   it('is the context of everything the work awaits, and of nothing outside it', async () => {
     expect(currentRequestContext()).toBeUndefined();
-    const context = { requestId: 'r-1', source: 'http' as const, clientIp: '127.0.0.1' };
+    const context = { requestId: 'r-1', clientIp: '127.0.0.1' };
     await runWithRequestContext(context, async () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       expect(currentRequestContext()).toBe(context);
@@ -27,15 +27,19 @@ describe('request context', () => {
     expect(() => notePrincipal({ accountId: 'a', username: 'b', role: 'operator', enterpriseId: null })).not.toThrow();
   });
 
-  it('withRequestContext: the context lasts as long as the work, also when it fails', async () => {
-    const context = { requestId: 'batch-1', source: 'mqtt' as const };
-    await expect(withRequestContext(context, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      return currentRequestContext()?.requestId;
-    })).resolves.toBe('batch-1');
-    await expect(withRequestContext(context, async () => {
-      throw new Error('refused');
-    })).rejects.toThrow('refused');
+  it('an opened context lasts as long as the work, also when it fails, and none is left once released', async () => {
+    const context = openRequestContext({ requestId: 'r-2' });
+    try {
+      await expect(runWithRequestContext(context, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return currentRequestContext()?.requestId;
+      })).resolves.toBe('r-2');
+      await expect(runWithRequestContext(context, async () => {
+        throw new Error('refused');
+      })).rejects.toThrow('refused');
+    } finally {
+      releaseRequestContext(context);
+    }
     expect(currentRequestContext()).toBeUndefined();
   });
 });

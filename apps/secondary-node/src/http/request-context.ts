@@ -10,14 +10,14 @@ export interface RequestPrincipal {
 }
 
 /**
- * What the node knows about the unit of work it is doing: an HTTP request, or an MQTT ingestion
- * batch (which has no request: its batch id stands in as the request id). Listeners that record
- * something (the audit log, the upstream outbox) read it instead of being handed it by every
- * emitter.
+ * What the node knows about the HTTP request it is serving. Listeners that record something (the
+ * audit log, the upstream outbox) read it instead of being handed it by every emitter. An MQTT
+ * ingestion batch opens none: its batch id reaches its audit rows as a parameter (see
+ * IngestPipeline), since an open context would keep the storage's promise hook on while batches
+ * commit back to back.
  */
 export interface RequestContext {
   requestId: string;
-  source: 'http' | 'mqtt';
   clientIp?: string;
   principal?: RequestPrincipal;
   /** The API key the caller authenticated with, when it used one. */
@@ -31,7 +31,7 @@ export interface RequestContext {
 const storage = new AsyncLocalStorage<RequestContext>();
 
 /**
- * Contexts in use (open requests, running ingestion batches). On Node 20 an enabled
+ * Contexts in use (open requests). On Node 20 an enabled
  * AsyncLocalStorage puts a hook on every promise of the process, which cost the resolution hot
  * path about a fifth of its throughput (measured with autocannon): so the storage is disabled
  * whenever no context is open, and a node that only resolves never pays for it.
@@ -65,16 +65,6 @@ export function releaseRequestContext(context: RequestContext): void {
   released.add(context);
   openContexts -= 1;
   if (openContexts === 0) storage.disable();
-}
-
-/** Opens `context`, runs `work` in it and releases it when the work has settled. */
-export async function withRequestContext<T>(context: RequestContext, work: () => Promise<T>): Promise<T> {
-  openRequestContext(context);
-  try {
-    return await storage.run(context, work);
-  } finally {
-    releaseRequestContext(context);
-  }
 }
 
 /** Bounded, and only characters that are safe in a header, a log line and a CSV cell. */

@@ -6,7 +6,6 @@ import {
   attachRequestContext,
   openRequestContext,
   releaseRequestContext,
-  type RequestContext,
   type RequestPrincipal,
   requestContextOf,
   runWithRequestContext,
@@ -42,7 +41,7 @@ export function installRequestLogging(fastify: FastifyInstance, options: Request
   const traceResolutions = logger.isLevelEnabled('debug') || config.resolutionSampleRate > 0;
 
   const openContext: Hook = (request, reply, done) => {
-    const context = openRequestContext({ requestId: acceptRequestId(request.headers['x-request-id']), source: 'http', clientIp: request.ip } as RequestContext);
+    const context = openRequestContext({ requestId: acceptRequestId(request.headers['x-request-id']), clientIp: request.ip });
     attachRequestContext(request, context);
     void reply.header('x-request-id', context.requestId);
     runWithRequestContext(context, done);
