@@ -50,10 +50,7 @@ function callerFields(context: RequestContext | undefined): CallerFields {
 
 function toRecord(entry: AuditEntryInput, caller: CallerFields): Omit<UnchainedRecord, 'at'> {
   return {
-    actor: caller.actor,
-    actorId: caller.actorId,
-    role: caller.role,
-    apiKeyId: caller.apiKeyId,
+    ...caller,
     action: clip(entry.action, LIMIT.action),
     target: clip(entry.target, LIMIT.target),
     owner: optional(entry.owner, LIMIT.owner),
@@ -61,8 +58,6 @@ function toRecord(entry: AuditEntryInput, caller: CallerFields): Omit<UnchainedR
     reason: optional(entry.reason, LIMIT.reason),
     beforeDigest: stateDigest(entry.before),
     afterDigest: stateDigest(entry.after),
-    requestId: caller.requestId,
-    clientIp: caller.clientIp,
   };
 }
 

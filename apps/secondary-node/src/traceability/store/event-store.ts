@@ -369,13 +369,15 @@ const INSERT_REJECTS_SQL = `INSERT INTO epcis_rejects (enterprise_prefix, source
 
 /**
  * A batch without error declarations as one statement: EVENT_CTES ($1), the edges of
- * the events it inserted (plain INSERTs: the events are new in this statement, each event's edges
- * are unique — the normaliser keeps one (identifier, role), (parent, child) and (input, output) each —
- * and a batch's candidates are one per eventID and owner, so no edge can meet an existing one; an
- * ON CONFLICT arbiter check cost a quarter of each edge's insert) (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
+ * the events it inserted (identifiers $2–$4, containment $5–$9, derivations $10–$13, see
  * edgeColumns), the rejects ($14–$20, see rejectColumns) and the counters: $21 duplicates within
  * the batch, $22 candidate events, $23 rejects. Returns the event_id of every event it inserted,
  * with the transaction's record time (now(), the record_time of every row it inserted) as a time key.
+ *
+ * The edges are plain INSERTs, without ON CONFLICT (whose arbiter check cost a quarter of each
+ * edge's insert): their events are new in this statement, each event's edges are unique (the
+ * normaliser keeps one each of (identifier, role), (parent, child) and (input, output)), and a
+ * batch's candidates are one per eventID and owner, so no edge can meet an existing one.
  */
 const PLAIN_BATCH_SQL = `WITH ${EVENT_CTES},
   new_identifiers AS (
