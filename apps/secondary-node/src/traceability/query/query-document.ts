@@ -16,13 +16,37 @@ export interface EpcisQueryDocument {
  */
 export function renderEvent(event: StoredEvent): Record<string, unknown> {
   const rendered: Record<string, unknown> = { ...event.document, eventID: event.eventId, recordTime: event.recordTime.toISOString() };
-  if (event.errorDeclaredAt !== null) {
-    const declaration: Record<string, unknown> = { declarationTime: event.errorDeclaredAt.toISOString() };
-    if (event.errorReason !== null) declaration.reason = event.errorReason;
-    if (event.correctiveEventIds !== null && event.correctiveEventIds.length > 0) declaration.correctiveEventIDs = event.correctiveEventIds;
-    rendered.errorDeclaration = declaration;
-  }
+  if (event.errorDeclaredAt !== null) rendered.errorDeclaration = declarationOf(event, event.errorDeclaredAt);
   return rendered;
+}
+
+/**
+ * JSON.stringify(renderEvent(event)), the same text, without copying the document into a new object:
+ * the document's own JSON with eventID (unless the document holds that very id), recordTime and any
+ * errorDeclaration appended, where renderEvent's spread puts them. A document that holds one of those
+ * keys with another value goes through renderEvent (the key keeps its place with the new value).
+ */
+export function renderEventJson(event: StoredEvent): string {
+  const document = event.document;
+  const holdsId = hasOwn.call(document, 'eventID');
+  if ((holdsId && document.eventID !== event.eventId) || hasOwn.call(document, 'recordTime') || hasOwn.call(document, 'errorDeclaration')) {
+    return JSON.stringify(renderEvent(event));
+  }
+  const text = JSON.stringify(document);
+  let added = holdsId ? '' : `,"eventID":${JSON.stringify(event.eventId)}`;
+  added += `,"recordTime":"${event.recordTime.toISOString()}"`;
+  if (event.errorDeclaredAt !== null) added += `,"errorDeclaration":${JSON.stringify(declarationOf(event, event.errorDeclaredAt))}`;
+  // "{}" takes the added keys without the comma before the first.
+  return text.length === 2 ? `{${added.slice(1)}}` : `${text.slice(0, -1)}${added}}`;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function declarationOf(event: StoredEvent, declaredAt: Date): Record<string, unknown> {
+  const declaration: Record<string, unknown> = { declarationTime: declaredAt.toISOString() };
+  if (event.errorReason !== null) declaration.reason = event.errorReason;
+  if (event.correctiveEventIds !== null && event.correctiveEventIds.length > 0) declaration.correctiveEventIDs = event.correctiveEventIds;
+  return declaration;
 }
 
 export function queryDocument(events: StoredEvent[], now = new Date()): EpcisQueryDocument {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { type RawEvent, toStoredEvent } from '../query/event-query.repository';
+import { type RawEvent, type StoredEvent, toStoredEvent } from '../query/event-query.repository';
+import { renderEventJson } from '../query/query-document';
 import type { NormalisedEvent } from '@idis/epcis';
 import type { CommittedEvents } from '../../events/node-events';
 import { compareEventIds, compareEventToPosition, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
@@ -368,13 +369,13 @@ const FEED_COLUMNS = `e.event_id, e.enterprise_prefix, e.hash_id, e.event_type, 
  * A committed event as a database read would return it, built from what the store wrote: the
  * columns come from the same fields (INSERT_EVENTS_SQL), event_time is stored to the millisecond,
  * record_time is the transaction's. The document is the object that was stored (jsonb may order
- * its keys differently; the content is the same).
+ * its keys differently; the content is the same), kept as the delivered text.
  */
 export function committedFeedEvent(event: NormalisedEvent, enterprisePrefix: string, recordTimeKey: string, recordTime: Date, recordTimeMicros: number): FeedEvent {
   const eventTimeMillis = event.eventTime.getTime();
   const identifiers = new Array<string>(event.identifiers.length);
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
-  return {
+  const stored: StoredEvent = {
     eventId: event.eventId,
     enterprisePrefix,
     eventTimeKey: timeKeyOfMillis(eventTimeMillis),
@@ -384,6 +385,18 @@ export function committedFeedEvent(event: NormalisedEvent, enterprisePrefix: str
     errorReason: null,
     correctiveEventIds: null,
     document: event.document,
+  };
+  return {
+    eventId: stored.eventId,
+    enterprisePrefix,
+    eventTimeKey: stored.eventTimeKey,
+    recordTimeKey,
+    recordTime,
+    errorDeclaredAt: null,
+    errorReason: null,
+    correctiveEventIds: null,
+    json: renderEventJson(stored),
+    documentKeys: Object.keys(event.document),
     hashId: event.hashId,
     eventType: event.type,
     action: event.action ?? null,
@@ -417,7 +430,7 @@ function firstAfter(events: FeedEvent[], after: FeedPosition): number {
 
 function toFeedEvent(row: RawFeedRow): FeedEvent {
   return {
-    ...toStoredEvent(row),
+    ...withoutDocument(toStoredEvent(row)),
     hashId: row.hash_id,
     eventType: row.event_type,
     action: row.action,
@@ -429,4 +442,10 @@ function toFeedEvent(row: RawFeedRow): FeedEvent {
     recordTimeMicros: instantMicros(row.record_time_key),
     identifiers: row.identifiers,
   };
+}
+
+/** A stored event's fields but its document, which the feed keeps as the delivered text and its keys. */
+function withoutDocument(event: StoredEvent): Omit<StoredEvent, 'document'> & Pick<FeedEvent, 'json' | 'documentKeys'> {
+  const { document, ...fields } = event;
+  return { ...fields, json: renderEventJson(event), documentKeys: Object.keys(document) };
 }

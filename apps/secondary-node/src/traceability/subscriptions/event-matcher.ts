@@ -10,8 +10,16 @@ export interface FeedPosition {
   eventId: string;
 }
 
-/** One stored event as subscriptions read it: the columns queries filter on, its identifiers and its document. */
-export interface FeedEvent extends StoredEvent {
+/**
+ * One stored event as subscriptions read it: the columns queries filter on, its identifiers, and its
+ * document only as the delivered text. Events wait in the feed for seconds: as one string each,
+ * not an object tree, the garbage collector copies them in one piece, and a delivery joins texts.
+ */
+export interface FeedEvent extends Omit<StoredEvent, 'document'> {
+  /** The event as deliveries carry it: renderEventJson (the document with eventID, recordTime, errorDeclaration). */
+  json: string;
+  /** The document's top-level keys (EXISTS_ on a key that is not a column). */
+  documentKeys: readonly string[];
   hashId: string;
   eventType: string;
   action: string | null;
@@ -163,7 +171,7 @@ export function compileFilter(filter: EventFilter): EventPredicate {
       tests.push((event) => read(event) !== null && read(event) !== undefined);
     } else {
       const key = condition.key;
-      tests.push((event) => Object.prototype.hasOwnProperty.call(event.document, key));
+      tests.push((event) => event.documentKeys.includes(key));
     }
   }
   if (tests.length === 0) return () => true;
@@ -222,5 +230,5 @@ function exists(event: FeedEvent, field: string): boolean {
     if (!read) throw new Error(`EXISTS_ column ${condition.column} is not read by subscriptions`);
     return read(event) !== null;
   }
-  return Object.prototype.hasOwnProperty.call(event.document, condition.key);
+  return event.documentKeys.includes(condition.key);
 }

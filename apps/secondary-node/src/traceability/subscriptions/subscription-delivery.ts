@@ -7,7 +7,7 @@ import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
 import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from '../query/event-query';
-import { EPCIS_CONTEXT, renderEvent } from '../query/query-document';
+import { EPCIS_CONTEXT } from '../query/query-document';
 import { EventFeed } from './event-feed';
 import { compareEventToPosition, comparePositions, compileFilter, type EventPredicate, type FeedEvent, type FeedPosition, positionOf } from './event-matcher';
 import type { FeedAdvance } from './event-feed';
@@ -373,7 +373,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : upTo;
-    const body = JSON.stringify(subscriptionDocument(channel.queryName, channel.subscriptionId, batch));
+    const body = subscriptionDocumentJson(channel.queryName, channel.subscriptionId, batch);
     const outcome = await channel.transport.send(body, batch, batch[0].eventId);
     if (!outcome.ok) {
       channel.attempts += 1;
@@ -523,16 +523,27 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   }
 }
 
-/** The EPCISQueryDocument of one delivery: the named query's name, the subscription, the events. */
-export function subscriptionDocument(queryName: string, subscriptionId: string, events: FeedEvent[]): Record<string, unknown> {
-  return {
+/**
+ * The EPCISQueryDocument of one delivery as JSON text: the named query's name, the subscription, and
+ * the events' own texts (FeedEvent.json) joined into its eventList.
+ */
+export function subscriptionDocumentJson(queryName: string, subscriptionId: string, events: FeedEvent[], now = new Date()): string {
+  const envelope = JSON.stringify({
     '@context': [EPCIS_CONTEXT],
     type: 'EPCISQueryDocument',
     schemaVersion: '2.0',
-    creationDate: new Date().toISOString(),
-    epcisBody: { queryResults: { queryName, subscriptionID: subscriptionId, resultsBody: { eventList: events.map(renderEvent) } } },
-  };
+    creationDate: now.toISOString(),
+    epcisBody: { queryResults: { queryName, subscriptionID: subscriptionId, resultsBody: { eventList: [] } } },
+  });
+  // The empty eventList is the last value of the text: the events go between its brackets.
+  const open = envelope.length - EMPTY_LIST_END.length + 1;
+  const texts = new Array<string>(events.length);
+  for (let k = 0; k < events.length; k += 1) texts[k] = events[k].json;
+  return `${envelope.slice(0, open)}${texts.join(',')}${envelope.slice(open)}`;
 }
+
+/** How the envelope above ends: `eventList: []` closed by resultsBody, queryResults, epcisBody and the document. */
+const EMPTY_LIST_END = '[]}}}}';
 
 /** Whether a run could do anything: a channel that is up to date with nothing queued and nothing to save is left alone. */
 function hasWork(channel: Channel, now: number): boolean {

@@ -12,7 +12,8 @@ import { SubscriptionIndex } from './subscription-index';
 const SGTIN = (serial: string) => `urn:epc:id:sgtin:0614141.107346.${serial}`;
 const DOCK = 'urn:epc:id:sgln:0614141.00777.0';
 
-function feedEvent(overrides: Partial<FeedEvent> = {}): FeedEvent {
+/** A feed event; `document` stands for the stored document the feed keeps as its text and keys. */
+function feedEvent({ document = { type: 'ObjectEvent' }, ...overrides }: Partial<FeedEvent> & { document?: Record<string, unknown> } = {}): FeedEvent {
   const recordTimeKey = overrides.recordTimeKey ?? '2025-01-15T00:00:10.123456Z';
   const eventTimeKey = overrides.eventTimeKey ?? '2025-01-15T00:00:00.000000Z';
   return {
@@ -25,7 +26,8 @@ function feedEvent(overrides: Partial<FeedEvent> = {}): FeedEvent {
     errorDeclaredAt: null,
     errorReason: null,
     correctiveEventIds: null,
-    document: { type: 'ObjectEvent' },
+    json: JSON.stringify(document),
+    documentKeys: Object.keys(document),
     eventType: 'ObjectEvent',
     action: 'OBSERVE',
     bizStep: 'shipping',
