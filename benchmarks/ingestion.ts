@@ -65,6 +65,8 @@ interface RunResult {
   postgresCpuMsPer1000?: number;
   brokerCpuMsPer1000?: number;
   publisherCpuMsPer1000?: number;
+  /** Subscribed runs: the webhook receiver's CPU (it shares the machine; its deliveries may end after the last commit, which is not counted). */
+  receiverCpuMsPer1000?: number;
   /** Node only: share of the machine's CPU time (all cores) that was busy during the run, in %. */
   machineBusyPercent?: number;
 }
@@ -147,7 +149,7 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
         log(`round ${r + 1}: node ${results[results.length - 1].perSecond.toLocaleString('en')} events/s committed`);
         if (subscribed) {
           await subscribed.subscribe();
-          const run = await nodeRun(node, operator, db, nodeRoot, events, ahead, offset);
+          const run = await nodeRun(node, operator, db, nodeRoot, events, ahead, offset, subscribed.receiver.pid);
           results.push({ ...run, scenario: 'node-committed-subscribed' });
           await subscribed.waitForDeliveries(offset, events);
           await subscribed.unsubscribe();
@@ -317,7 +319,7 @@ async function rawRun(root: string, events: number, connections: number, ahead: 
 }
 
 /** Through the node: counted by the node's acknowledgements (sent after commit), then checked in the database. */
-async function nodeRun(node: RunningNode, operator: string, db: Client, root: string, events: number, ahead: number, offset: number): Promise<RunResult> {
+async function nodeRun(node: RunningNode, operator: string, db: Client, root: string, events: number, ahead: number, offset: number, receiverPid?: number): Promise<RunResult> {
   const before = await nodeStatus(node, operator);
   const commitSecondsBefore = await commitSeconds(node);
   const backends = await nodeBackends(db);
@@ -338,10 +340,10 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
     // CPU is sampled from the publisher's first message (after it built its payloads) to the last acknowledgement.
     let cpuBefore: CpuSample | undefined;
     const { startedAt, publisherCpuMs } = await publishFromChild(root, events, ahead, () => acked, offset, () => {
-      cpuBefore = sampleCpu(node, backends);
+      cpuBefore = sampleCpu(node, backends, receiverPid);
     });
     await waitFor(`the node to acknowledge ${events}`, () => acked >= events, { timeoutMs: 300_000, intervalMs: 10, failOnError: true });
-    const cpuAfter = sampleCpu(node, await nodeBackends(db));
+    const cpuAfter = sampleCpu(node, await nodeBackends(db), receiverPid);
     const seconds = (lastCommitAt - startedAt) / 1000;
     const after = await nodeStatus(node, operator);
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
@@ -369,6 +371,7 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
       postgresCpuMsPer1000: per1000(postgres),
       brokerCpuMsPer1000: per1000(used((s) => s.broker)),
       publisherCpuMsPer1000: per1000(publisherCpuMs),
+      receiverCpuMsPer1000: per1000(used((s) => s.receiver)),
       machineBusyPercent: machineTotal && machineIdle !== undefined ? round((100 * (machineTotal - machineIdle)) / machineTotal, 0) : undefined,
     };
   } finally {
@@ -465,6 +468,7 @@ interface CpuSample {
   /** CPU ms per backend pid. */
   postgres: Map<number, number>;
   broker: number | undefined;
+  receiver: number | undefined;
   machineTotal: number | undefined;
   machineIdle: number | undefined;
 }
@@ -477,7 +481,7 @@ async function nodeBackends(db: Client): Promise<number[]> {
   return rows.rows.map((row) => row.pid);
 }
 
-function sampleCpu(node: RunningNode, backends: number[]): CpuSample {
+function sampleCpu(node: RunningNode, backends: number[], receiverPid?: number): CpuSample {
   const postgres = new Map<number, number>();
   for (const pid of backends) {
     const ms = cpuMillis(pid);
@@ -488,6 +492,7 @@ function sampleCpu(node: RunningNode, backends: number[]): CpuSample {
     node: cpuMillis(node.child.pid as number),
     postgres,
     broker: brokerPid() === undefined ? undefined : cpuMillis(brokerPid() as number),
+    receiver: receiverPid === undefined ? undefined : cpuMillis(receiverPid),
     machineTotal: machine?.total,
     machineIdle: machine?.idle,
   };
@@ -562,18 +567,18 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
     `EPCIS ObjectEvents (~600 B, one per message) published at QoS 1 from a separate process through Mosquitto (${BROKER_URL}).`,
     `node-committed: counted when the node acknowledged them (PUBACK after the batch commit), from the publisher's first message to the last commit, checked in PostgreSQL.`,
     `raw-broker: a bare MQTT.js subscriber process, same shared-subscription shape, acknowledging on receipt.`,
-    `CPU ms per 1,000 events (user + system) of the node process, its PostgreSQL backends, Mosquitto and the publisher, from the first publish to the last acknowledgement; machine busy = share of both cores in use meanwhile (other load included).`,
+    `CPU ms per 1,000 events (user + system) of the node process, its PostgreSQL backends, Mosquitto, the publisher and (runs with subscriptions) the webhook receiver, from the first publish to the last acknowledgement; machine busy = share of both cores in use meanwhile (other load included).`,
     `Settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}. Machine: 2 cores shared by publisher, broker, node and PostgreSQL.`,
     '',
-    '| round | scenario | events | seconds | events/s | × raw | mean batch | mean commit ms | CPU node | CPU PostgreSQL | CPU Mosquitto | CPU publisher | machine busy % |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| round | scenario | events | seconds | events/s | × raw | mean batch | mean commit ms | CPU node | CPU PostgreSQL | CPU Mosquitto | CPU publisher | CPU receiver | machine busy % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r, i) => {
       const rawIndex = results.slice(0, i + 1).map((x) => x.scenario).lastIndexOf('raw-broker');
       const baseline = results[rawIndex];
       const roundNumber = results.slice(0, rawIndex + 1).filter((x) => x.scenario === 'raw-broker').length;
       return (
         `| ${roundNumber} | ${r.scenario} | ${count(r.events)} | ${r.seconds} | ${count(r.perSecond)} | ${round(r.perSecond / baseline.perSecond, 2)} | ` +
-        `${cell(r.meanBatchEvents)} | ${cell(r.meanCommitMs)} | ${cell(r.nodeCpuMsPer1000)} | ${cell(r.postgresCpuMsPer1000)} | ${cell(r.brokerCpuMsPer1000)} | ${cell(r.publisherCpuMsPer1000)} | ${cell(r.machineBusyPercent)} |`
+        `${cell(r.meanBatchEvents)} | ${cell(r.meanCommitMs)} | ${cell(r.nodeCpuMsPer1000)} | ${cell(r.postgresCpuMsPer1000)} | ${cell(r.brokerCpuMsPer1000)} | ${cell(r.publisherCpuMsPer1000)} | ${cell(r.receiverCpuMsPer1000)} | ${cell(r.machineBusyPercent)} |`
       );
     }),
     '',
@@ -696,17 +701,45 @@ async function subscriberRole(): Promise<void> {
  * The subscriptions' webhook receiver: records when each event (by the index in its eventID) first
  * arrived and how many arrived again, answers 204, reports progress; on 'expect' it says 'complete'
  * once every event of the range has arrived; on 'dump' it sends the receive times of a range.
+ *
+ * It shares the 2 cores with what it measures, so it does little per event: the eventIDs are found
+ * in the body's bytes (every occurrence counts: an event sent twice, or an eventID written twice in
+ * one event, shows as a duplicate) and receive times kept in a typed array. Every 50th delivery is
+ * also parsed as JSON and must be an EPCISQueryDocument whose eventList holds exactly the events
+ * found in its bytes; a body that is not stops the run.
  */
 async function receiverRole(): Promise<void> {
-  const firstAt = new Map<number, number>();
+  /** Receive time (ms since the epoch) by event index; 0: not received yet. Grown as indexes come. */
+  let firstAt = new Float64Array(1 << 16);
+  let distinct = 0;
   let total = 0;
   let duplicates = 0;
+  let deliveries = 0;
   let expecting: { from: number; to: number } | undefined;
+  let checkedUpTo = 0;
   const complete = () => {
     if (!expecting) return;
-    for (let i = expecting.from; i < expecting.to; i += 1) if (!firstAt.has(i)) return;
+    // Indexes before checkedUpTo were all seen already: each check goes on from where the last stopped.
+    for (let i = Math.max(expecting.from, checkedUpTo); i < expecting.to; i += 1) {
+      if (i >= firstAt.length || firstAt[i] === 0) return;
+      checkedUpTo = i + 1;
+    }
     expecting = undefined;
     process.send?.({ type: 'complete' });
+  };
+  const mark = Buffer.from(`"eventID":"${eventIdOf(0).slice(0, -12)}`, 'latin1');
+  const note = (index: number, now: number) => {
+    total += 1;
+    if (index >= firstAt.length) {
+      const grown = new Float64Array(Math.max(index + 1, firstAt.length * 2));
+      grown.set(firstAt);
+      firstAt = grown;
+    }
+    if (firstAt[index] !== 0) duplicates += 1;
+    else {
+      firstAt[index] = now;
+      distinct += 1;
+    }
   };
   let checkPending = false;
   const server = createServer((request, response) => {
@@ -714,12 +747,21 @@ async function receiverRole(): Promise<void> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const now = Date.now();
-      const document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      for (const event of document.epcisBody.queryResults.resultsBody.eventList as Array<{ eventID: string }>) {
-        const index = parseInt(event.eventID.slice(-12), 16);
-        total += 1;
-        if (firstAt.has(index)) duplicates += 1;
-        else firstAt.set(index, now);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      const found: number[] = [];
+      for (let at = body.indexOf(mark); at >= 0; at = body.indexOf(mark, at + mark.length + 12)) {
+        const index = parseInt(body.toString('latin1', at + mark.length, at + mark.length + 12), 16);
+        if (!Number.isInteger(index)) throw new Error(`an eventID that is not one of the benchmark's: ${body.toString('utf8', at, at + 80)}`);
+        found.push(index);
+        note(index, now);
+      }
+      deliveries += 1;
+      if (deliveries % 50 === 1) {
+        const document = JSON.parse(body.toString('utf8'));
+        const listed = (document?.epcisBody?.queryResults?.resultsBody?.eventList as Array<{ eventID: string }> | undefined)?.map((event) => parseInt(event.eventID.slice(-12), 16));
+        if (document?.type !== 'EPCISQueryDocument' || !listed || listed.join(',') !== found.join(',')) {
+          throw new Error(`delivery ${deliveries} is not the EPCISQueryDocument of the events its bytes name (${found.length} found, ${listed?.length ?? 'no'} listed)`);
+        }
       }
       response.writeHead(204).end();
       if (expecting && !checkPending) {
@@ -735,14 +777,15 @@ async function receiverRole(): Promise<void> {
   process.on('message', (m: any) => {
     if (m.type === 'expect') {
       expecting = { from: m.from, to: m.to };
+      checkedUpTo = m.from;
       complete();
     } else if (m.type === 'dump') {
       const receivedAt: number[] = [];
-      for (let i = m.from; i < m.to; i += 1) receivedAt.push(firstAt.get(i) ?? 0);
+      for (let i = m.from; i < m.to; i += 1) receivedAt.push(i < firstAt.length ? firstAt[i] : 0);
       process.send?.({ type: 'dump', receivedAt, duplicates });
     }
   });
-  setInterval(() => process.send?.({ type: 'progress', total, distinct: firstAt.size }), 100);
+  setInterval(() => process.send?.({ type: 'progress', total, distinct }), 100);
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }
 
