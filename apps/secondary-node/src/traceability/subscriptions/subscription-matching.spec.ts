@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseEventQuery } from '../query/event-query';
 import { compileFilter, eventMatches, type FeedEvent, instantMicros, pgInstantMicros } from './event-matcher';
+import { subscriptionDocumentJson } from './subscription-delivery';
 import { SubscriptionIndex } from './subscription-index';
 
 /**
@@ -265,5 +266,22 @@ describe('subscription index', () => {
       }),
       { numRuns: 500, seed: 16 },
     );
+  });
+});
+
+describe('subscription document', () => {
+  it('is an EPCISQueryDocument whose eventList holds the events texts in order', () => {
+    const event = (id: string) => feedEvent({ eventId: id, document: { type: 'ObjectEvent', eventID: id, note: '] } , "' } });
+    const now = new Date('2025-03-01T12:00:00Z');
+    for (const events of [[], [event('urn:uuid:1')], [event('urn:uuid:1'), event('urn:uuid:2'), event('urn:uuid:3')]]) {
+      const text = subscriptionDocumentJson('recalls "EU"', 'sub-1', events, now);
+      expect(JSON.parse(text)).toEqual({
+        '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
+        type: 'EPCISQueryDocument',
+        schemaVersion: '2.0',
+        creationDate: '2025-03-01T12:00:00.000Z',
+        epcisBody: { queryResults: { queryName: 'recalls "EU"', subscriptionID: 'sub-1', resultsBody: { eventList: events.map((e) => JSON.parse(e.json) as unknown) } } },
+      });
+    }
   });
 });

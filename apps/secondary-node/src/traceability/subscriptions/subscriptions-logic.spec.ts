@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { checkWebhookTarget, isPublicAddress } from './webhook-target';
 import { signatureOf } from './webhook-sender';
-import { compareEventIds, comparePositions, type FeedEvent, instantMicros } from './event-matcher';
-import { subscriptionDocumentJson } from './subscription-delivery';
+import { compareEventIds, comparePositions, instantMicros } from './event-matcher';
 import { timeKeyOf } from './named-queries.service';
 
 describe('webhook targets', () => {
@@ -65,44 +64,5 @@ describe('feed positions', () => {
     expect(timeKeyOf('2025-01-15')).toBeNull();
     expect(timeKeyOf('2025-02-30T00:00:00Z')).toBeNull();
     expect(timeKeyOf('2025-01-15T00:00:00Z')).toBe('2025-01-15T00:00:00.000000Z');
-  });
-});
-
-describe('subscription document', () => {
-  const event = (id: string): FeedEvent => ({
-    eventId: id,
-    enterprisePrefix: '88.118.8',
-    eventTimeKey: '2025-01-15T00:00:00.000000Z',
-    recordTimeKey: '2025-01-15T00:00:10.123456Z',
-    recordTime: new Date('2025-01-15T00:00:10.123Z'),
-    errorDeclaredAt: null,
-    errorReason: null,
-    correctiveEventIds: null,
-    json: JSON.stringify({ type: 'ObjectEvent', eventID: id, note: '] } , "' }),
-    documentKeys: ['type', 'eventID', 'note'],
-    hashId: `ni:///sha-256;${id}?ver=CBV2.0`,
-    eventType: 'ObjectEvent',
-    action: 'OBSERVE',
-    bizStep: null,
-    disposition: null,
-    readPoint: null,
-    bizLocation: null,
-    eventTimeMicros: 0,
-    recordTimeMicros: 0,
-    identifiers: [],
-  });
-
-  it('is an EPCISQueryDocument whose eventList holds the events texts in order', () => {
-    const now = new Date('2025-03-01T12:00:00Z');
-    for (const events of [[], [event('urn:uuid:1')], [event('urn:uuid:1'), event('urn:uuid:2'), event('urn:uuid:3')]]) {
-      const text = subscriptionDocumentJson('recalls "EU"', 'sub-1', events, now);
-      expect(JSON.parse(text)).toEqual({
-        '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
-        type: 'EPCISQueryDocument',
-        schemaVersion: '2.0',
-        creationDate: '2025-03-01T12:00:00.000Z',
-        epcisBody: { queryResults: { queryName: 'recalls "EU"', subscriptionID: 'sub-1', resultsBody: { eventList: events.map((e) => JSON.parse(e.json) as unknown) } } },
-      });
-    }
   });
 });
