@@ -176,6 +176,10 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
         await subscribed.unsubscribe();
         log(`paced ${pacedRate.toLocaleString('en')} events/s with ${subscriptions} subscriptions: p99 ${latency.p99Ms} ms publish → receiver`);
       }
+    } catch (error) {
+      // A wait that timed out says little by itself: what the subscriptions and the node were doing.
+      await logDiagnosis(db, node, subscribed);
+      throw error;
     } finally {
       subscribed?.receiver.kill('SIGTERM');
     }
@@ -185,6 +189,24 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
     await db.end().catch(() => undefined);
     await database.drop();
   }
+}
+
+/** After a failed run: the subscriptions' delivery state, what the receiver has, and the tail of the node's output. */
+async function logDiagnosis(db: Client, node: RunningNode | undefined, subscribed: Subscribed | undefined): Promise<void> {
+  try {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS subscriptions, coalesce(sum(delivered_events), 0)::bigint AS delivered, count(*) FILTER (WHERE attempts > 0)::int AS failing,
+              max(attempts) AS max_attempts, max(next_attempt_at) AS latest_next_attempt, min(cursor_time) AS slowest_cursor,
+              count(*) FILTER (WHERE lease_owner IS NOT NULL)::int AS leased, max(last_error) AS an_error
+         FROM epcis_subscriptions`,
+    );
+    log(`diagnosis: subscriptions ${JSON.stringify(rows[0])}`);
+    const [{ stored }] = (await db.query('SELECT count(*)::int AS stored FROM epcis_event_ids')).rows;
+    log(`diagnosis: ${stored} events stored; receiver has ${JSON.stringify(subscribed?.received() ?? null)}`);
+  } catch (error) {
+    log(`diagnosis: the database could not be read (${(error as Error).message})`);
+  }
+  if (node) log(`diagnosis: the node's last output:\n${node.output.slice(-6000)}`);
 }
 
 /** The bench enterprise's 100 named queries and a webhook receiver process; subscriptions are made and removed per run. */
