@@ -203,6 +203,12 @@ async function logDiagnosis(db: Client, node: RunningNode | undefined, subscribe
     log(`diagnosis: subscriptions ${JSON.stringify(rows[0])}`);
     const [{ stored }] = (await db.query('SELECT count(*)::int AS stored FROM epcis_event_ids')).rows;
     log(`diagnosis: ${stored} events stored; receiver has ${JSON.stringify(subscribed?.received() ?? null)}`);
+    // An open transaction on one of the node's connections holds the subscriptions' horizon back.
+    const sessions = await db.query(
+      `SELECT pid, state, xact_start, now() - xact_start AS open_for, wait_event_type, wait_event, left(query, 160) AS query
+         FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY xact_start NULLS LAST`,
+    );
+    for (const row of sessions.rows) log(`diagnosis: session ${JSON.stringify(row)}`);
   } catch (error) {
     log(`diagnosis: the database could not be read (${(error as Error).message})`);
   }
