@@ -1,7 +1,10 @@
+import { Client } from 'pg';
 import WebSocket from 'ws';
 import { EventFeed } from '../../apps/secondary-node/src/traceability/subscriptions/event-feed';
 import { eventMatches } from '../../apps/secondary-node/src/traceability/subscriptions/event-matcher';
 import { parseDefinition } from '../../apps/secondary-node/src/traceability/subscriptions/named-queries.service';
+import { SubscriptionDelivery } from '../../apps/secondary-node/src/traceability/subscriptions/subscription-delivery';
+import { SubscriptionsRepository } from '../../apps/secondary-node/src/traceability/subscriptions/subscriptions.repository';
 import { aggregationEvent, at, objectEvent, seedEvents, transformationEvent } from '../support/epcis-seed';
 import { type EnterpriseFixture, type HttpReply, TestNode } from '../support/test-node';
 import { waitFor } from '../support/wait-for';
@@ -260,6 +263,38 @@ describe('EPCIS 2.0 named queries and webhook subscriptions', () => {
       expect((await node.request('DELETE', '/epcis/queries/many-subs', { token: a.token })).status).toBe(204);
       const left = await node.db.client.query(`SELECT count(*)::int AS n FROM epcis_subscriptions`);
       expect(left.rows[0].n).toBe(0);
+    });
+
+    it('keeps a subscription whose row is locked while the replica renews its leases (the claim skips locked rows), and ends it once it is gone', async () => {
+      // A read point no event has: the channel never posts to its (public, unreachable) destination.
+      expect((await node.request('POST', '/epcis/queries', { token: a.token, body: { name: 'lease-check', query: { EQ_readPoint: 'urn:epc:id:sgln:0000000.00000.lease-check' } } })).status).toBe(201);
+      const created = await node.request('POST', '/epcis/queries/lease-check/subscriptions', { token: a.token, body: { dest: 'https://93.184.216.34/hook/lease', signatureToken: 'a-good-secret-1', stream: true } });
+      expect(created.status).toBe(201);
+      const id: string = created.body.subscriptionID;
+      const delivery = node.app.get(SubscriptionDelivery);
+      const repository = node.app.get(SubscriptionsRepository);
+      const loop = delivery as unknown as { channels: Map<string, { closed: boolean }>; claimWebhooks(): Promise<void> };
+      const channel = await waitFor('the delivery loop to take the lease', () => loop.channels.get(`webhook:${id}`));
+      // An acknowledgement of this replica holds the row while the next claim runs.
+      const locker = new Client({ connectionString: node.db.url });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('SELECT 1 FROM epcis_subscriptions WHERE id = $1 FOR UPDATE', [id]);
+        expect((await repository.claim(delivery.replica, 15_000, 100)).map((row) => row.id)).not.toContain(id);
+        expect((await repository.heldBy(delivery.replica)).has(id)).toBe(true);
+        await loop.claimWebhooks();
+        expect(loop.channels.get(`webhook:${id}`)).toBe(channel);
+        expect(channel.closed).toBe(false);
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      expect((await node.request('DELETE', '/epcis/queries/lease-check', { token: a.token })).status).toBe(204);
+      expect((await repository.heldBy(delivery.replica)).has(id)).toBe(false);
+      await loop.claimWebhooks();
+      expect(loop.channels.has(`webhook:${id}`)).toBe(false);
+      expect(channel.closed).toBe(true);
     });
   });
 

@@ -300,6 +300,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
 
   /** Joins the index when the feed's cache covers the channel's position (its matching cached events are queued). */
   private catchUp(channel: Channel): void {
+    // A channel dropped while one of its runs was under way stays out: nothing would ever deliver its queue.
+    if (channel.closed) return;
     const tail = this.feed.tail(channel.cursor);
     if (!tail) return;
     channel.queue = tail.events.filter(channel.matches);
@@ -440,9 +442,15 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     this.nextClaimAt = Date.now() + Math.floor(this.config.leaseMs / 3);
     const rows = await this.repository.claim(this.replica, this.config.leaseMs, CLAIM_LIMIT);
     const held = new Set<string>();
+    for (const row of rows) held.add(`webhook:${row.id}`);
+    // claim() skips the rows that are locked just then, this replica's own among them while an
+    // acknowledgement is updating them: those are still held (their channels keep running, the
+    // next claim renews them). Only a lease this replica no longer holds ends a channel.
+    let skipped = false;
+    for (const key of this.channels.keys()) if (key.startsWith('webhook:') && !held.has(key)) skipped = true;
+    if (skipped) for (const id of await this.repository.heldBy(this.replica)) held.add(`webhook:${id}`);
     for (const row of rows) {
       const key = `webhook:${row.id}`;
-      held.add(key);
       const existing = this.channels.get(key);
       if (existing) {
         // Another replica may have delivered further while this one had lost the lease.

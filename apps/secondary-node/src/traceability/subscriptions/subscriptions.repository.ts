@@ -197,6 +197,16 @@ export class SubscriptionsRepository {
     return rows.map(toSubscription);
   }
 
+  /**
+   * The subscriptions whose lease `replica` holds now, read without locking. claim() skips rows
+   * that are locked at that moment — among them this replica's own, while one of its
+   * acknowledgements updates them — so what claim() leaves out is not necessarily lost.
+   */
+  async heldBy(replica: string): Promise<Set<string>> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM epcis_subscriptions WHERE lease_owner = $1 AND lease_until > now()`, [replica]);
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Gives the leases of `replica` back (at shutdown), so that another replica takes over at once. */
   async release(replica: string): Promise<void> {
     await this.dataSource.query(`UPDATE epcis_subscriptions SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [replica]);
