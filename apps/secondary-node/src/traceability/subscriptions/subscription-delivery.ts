@@ -442,15 +442,9 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     this.nextClaimAt = Date.now() + Math.floor(this.config.leaseMs / 3);
     const rows = await this.repository.claim(this.replica, this.config.leaseMs, CLAIM_LIMIT);
     const held = new Set<string>();
-    for (const row of rows) held.add(`webhook:${row.id}`);
-    // claim() skips the rows that are locked just then, this replica's own among them while an
-    // acknowledgement is updating them: those are still held (their channels keep running, the
-    // next claim renews them). Only a lease this replica no longer holds ends a channel.
-    let skipped = false;
-    for (const key of this.channels.keys()) if (key.startsWith('webhook:') && !held.has(key)) skipped = true;
-    if (skipped) for (const id of await this.repository.heldBy(this.replica)) held.add(`webhook:${id}`);
     for (const row of rows) {
       const key = `webhook:${row.id}`;
+      held.add(key);
       const existing = this.channels.get(key);
       if (existing) {
         // Another replica may have delivered further while this one had lost the lease.
@@ -463,8 +457,15 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       const channel = this.webhookChannel(row);
       if (channel) this.channels.set(key, channel);
     }
-    for (const [key, channel] of this.channels) {
-      if (key.startsWith('webhook:') && !held.has(key)) this.drop(channel);
+    // claim() skips the rows that are locked just then, this replica's own among them while an
+    // acknowledgement is updating them: those are still held (their channels keep running, the
+    // next claim renews them). Only a lease this replica no longer holds ends a channel.
+    const missing = [...this.channels.keys()].filter((key) => key.startsWith('webhook:') && !held.has(key));
+    if (missing.length === 0) return;
+    const stillHeld = await this.repository.heldBy(this.replica);
+    for (const key of missing) {
+      const channel = this.channels.get(key);
+      if (channel && !stillHeld.has(key.slice('webhook:'.length))) this.drop(channel);
     }
   }
 
