@@ -70,6 +70,10 @@ interface RunResult {
   receiverCpuMsPer1000?: number;
   /** Node only: share of the machine's CPU time (all cores) that was busy during the run, in %. */
   machineBusyPercent?: number;
+  /** Subscribed runs, from the node's /metrics over the run and its deliveries: events the feed took as handed by the store or read back from the database, deliveries (POSTs) acknowledged. */
+  feedHanded?: number;
+  feedReadBack?: number;
+  deliveries?: number;
 }
 
 /** The paced run with subscriptions: publish → receiver latency. */
@@ -152,12 +156,21 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
         };
         const withSubscriptions = async (active: Subscribed) => {
           await active.subscribe();
+          const before = await deliveryCounters(node as RunningNode);
           const run = await nodeRun(node as RunningNode, operator, db, nodeRoot, events, ahead, offset, active.receiver.pid);
-          results.push({ ...run, scenario: 'node-committed-subscribed' });
           await active.waitForDeliveries(offset, events);
+          const after = await deliveryCounters(node as RunningNode);
+          results.push({
+            ...run,
+            scenario: 'node-committed-subscribed',
+            feedHanded: after.handed - before.handed,
+            feedReadBack: after.readBack - before.readBack,
+            deliveries: after.deliveries - before.deliveries,
+          });
           await active.unsubscribe();
           offset += events;
-          log(`round ${r + 1}: node with ${subscriptions} subscriptions ${run.perSecond.toLocaleString('en')} events/s committed (all ${events.toLocaleString('en')} delivered)`);
+          const last = results[results.length - 1];
+          log(`round ${r + 1}: node with ${subscriptions} subscriptions ${run.perSecond.toLocaleString('en')} events/s committed (all ${events.toLocaleString('en')} delivered in ${last.deliveries} POSTs; feed handed ${last.feedHanded}, read back ${last.feedReadBack})`);
         };
         // Every run stores into a larger database, and the machine's speed drifts: the two runs of a
         // round take turns at going first (ABBA over two rounds), so that neither is always the later.
@@ -469,6 +482,21 @@ async function nodeStatus(node: RunningNode, token: string): Promise<any> {
   return response.json();
 }
 
+/** The node's subscription counters since it started (from /metrics). */
+async function deliveryCounters(node: RunningNode): Promise<{ handed: number; readBack: number; deliveries: number }> {
+  const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
+  const sample = (series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    if (!line) throw new Error(`${series} is not on /metrics`);
+    return Number(line.slice(series.length + 1));
+  };
+  return {
+    handed: sample('idis_epcis_feed_events_total{source="handed"}'),
+    readBack: sample('idis_epcis_feed_events_total{source="read_back"}'),
+    deliveries: sample('idis_epcis_subscription_deliveries_total{outcome="acknowledged"}'),
+  };
+}
+
 /** Seconds the node spent committing batches since it started (from /metrics). */
 async function commitSeconds(node: RunningNode): Promise<number> {
   const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
@@ -646,6 +674,9 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
       `Node with subscriptions: ${count(withMedian)} events/s committed, ${over} (runs ${span(subscribedRuns.map((r) => r.perSecond))}); ` +
         `${round(change, 1)} % against ${count(nodeMedian)} without (per round: ${perRound.map((v) => `${v} %`).join(', ')}). ` +
         `Target at most 10 % below: ${change >= -10 ? 'met' : 'NOT met'}.`,
+      `Per subscribed run (node /metrics): ${subscribedRuns
+        .map((r) => `${count(r.deliveries ?? 0)} deliveries (${round(r.events / Math.max(1, r.deliveries ?? 0), 1)} events each), feed events handed ${count(r.feedHanded ?? 0)} / read back ${count(r.feedReadBack ?? 0)}`)
+        .join('; ')}.`,
     );
   }
   if (latency) {

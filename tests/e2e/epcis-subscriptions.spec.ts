@@ -90,6 +90,13 @@ function shipping(prefix: string, serial: string, bizStep = 'shipping'): Record<
   };
 }
 
+/** One sample of the node's /metrics (name with its labels as printed), or NaN when it is not there. */
+async function metric(base: string, series: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}
+
 describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver outage, node restart', () => {
   let db: TestDatabase;
   let receiver: Receiver;
@@ -196,6 +203,14 @@ describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver out
     expect(receiver.eventIds()).toEqual(firstWave);
     await waitFor('the first wave over the WebSocket', () => streamed.length >= firstWave.length, { timeoutMs: 60_000, intervalMs: 100 });
     expect(streamed).toEqual(firstWave);
+    // /metrics of the two replicas: every event went out twice (webhook, WebSocket), once each; replica one holds the WebSocket.
+    const delivered = () => Promise.all(bases.map((base) => metric(base, 'idis_epcis_subscription_events_delivered_total'))).then(([x, y]) => x + y);
+    await waitFor('the deliveries to be counted', async () => (await delivered()) >= 2 * firstWave.length, { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await delivered()).toBe(2 * firstWave.length);
+    expect(await metric(bases[0], 'idis_epcis_subscriptions_delivering{transport="websocket"}')).toBe(1);
+    expect(await metric(bases[1], 'idis_epcis_subscriptions_delivering{transport="websocket"}')).toBe(0);
+    const webhooks = await Promise.all(bases.map((base) => metric(base, 'idis_epcis_subscriptions_delivering{transport="webhook"}')));
+    expect(webhooks.sort()).toEqual([0, 1]);
 
     // 2. The receiver fails: nothing is acknowledged, the node retries with backoff.
     receiver.failing = true;
@@ -205,6 +220,10 @@ describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver out
     expect(state.status).toBe(200);
     expect(state.body.lastError).toMatch(/HTTP 503/);
     expect(state.body.attempts).toBeGreaterThanOrEqual(1);
+    const failed = () => Promise.all(bases.map((base) => metric(base, 'idis_epcis_subscription_deliveries_total{outcome="failed"}'))).then(([x, y]) => x + y);
+    await waitFor('the refusals to be counted', async () => (await failed()) >= 2, { timeoutMs: 10_000, intervalMs: 100 });
+    const failures = await failed();
+    expect(failures).toBeLessThanOrEqual(receiver.refused);
 
     // 3. Replica one is killed while the receiver is still down, more events come through replica two, then one starts again.
     (nodes[0] as NodeProcess).child.kill('SIGKILL');

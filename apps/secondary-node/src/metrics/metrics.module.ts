@@ -4,6 +4,7 @@ import { ResolutionModule } from '../resolution/resolution.module';
 import { HandleProtocolMetrics } from './handle-protocol-metrics';
 import { StatisticsModule } from '../statistics/statistics.module';
 import { IngestionModule } from '../traceability/ingestion/ingestion.module';
+import { SubscriptionsModule } from '../traceability/subscriptions/subscriptions.module';
 import { UpstreamModule } from '../upstream/upstream.module';
 import { IngestionMetrics } from './ingestion-metrics';
 import { LimitsMetrics } from './limits-metrics';
@@ -11,6 +12,7 @@ import { MetricsController } from './metrics.controller';
 import { NodeMetrics } from './node-metrics';
 import { ReplicaMetrics } from './replica-metrics';
 import { ResolutionRecorder } from './resolution-recorder';
+import { SubscriptionMetrics } from './subscription-metrics';
 import { UpstreamMetrics } from './upstream-metrics';
 
 /**
@@ -19,9 +21,9 @@ import { UpstreamMetrics } from './upstream-metrics';
  * capability imports them.
  */
 @Module({
-  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule, HandleProtocolModule],
+  imports: [StatisticsModule, ResolutionModule, UpstreamModule, IngestionModule, SubscriptionsModule, HandleProtocolModule],
   controllers: [MetricsController],
-  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics, ReplicaMetrics],
+  providers: [ResolutionRecorder, NodeMetrics, UpstreamMetrics, IngestionMetrics, LimitsMetrics, HandleProtocolMetrics, ReplicaMetrics, SubscriptionMetrics],
   exports: [NodeMetrics],
 })
 export class MetricsModule {}

@@ -14,7 +14,7 @@ export interface EpcisQueryDocument {
  * The event as captured, with what the repository adds: its eventID (computed when the publisher gave
  * none), recordTime, and the errorDeclaration of a later declaration that it was wrong.
  */
-export function renderEvent(event: StoredEvent): Record<string, unknown> {
+export function renderEvent(event: RenderedFields): Record<string, unknown> {
   const rendered: Record<string, unknown> = { ...event.document, eventID: event.eventId, recordTime: event.recordTime.toISOString() };
   if (event.errorDeclaredAt !== null) rendered.errorDeclaration = declarationOf(event, event.errorDeclaredAt);
   return rendered;
@@ -26,7 +26,7 @@ export function renderEvent(event: StoredEvent): Record<string, unknown> {
  * errorDeclaration appended, where renderEvent's spread puts them. A document that holds one of those
  * keys with another value goes through renderEvent (the key keeps its place with the new value).
  */
-export function renderEventJson(event: StoredEvent): string {
+export function renderEventJson(event: RenderedFields, recordTimeIso = event.recordTime.toISOString()): string {
   const document = event.document;
   const holdsId = hasOwn.call(document, 'eventID');
   if ((holdsId && document.eventID !== event.eventId) || hasOwn.call(document, 'recordTime') || hasOwn.call(document, 'errorDeclaration')) {
@@ -34,7 +34,7 @@ export function renderEventJson(event: StoredEvent): string {
   }
   const text = JSON.stringify(document);
   let added = holdsId ? '' : `,"eventID":${JSON.stringify(event.eventId)}`;
-  added += `,"recordTime":"${event.recordTime.toISOString()}"`;
+  added += `,"recordTime":"${recordTimeIso}"`;
   if (event.errorDeclaredAt !== null) added += `,"errorDeclaration":${JSON.stringify(declarationOf(event, event.errorDeclaredAt))}`;
   // "{}" takes the added keys without the comma before the first.
   return text.length === 2 ? `{${added.slice(1)}}` : `${text.slice(0, -1)}${added}}`;
@@ -42,7 +42,10 @@ export function renderEventJson(event: StoredEvent): string {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function declarationOf(event: StoredEvent, declaredAt: Date): Record<string, unknown> {
+/** What rendering an event reads of it. */
+type RenderedFields = Pick<StoredEvent, 'document' | 'eventId' | 'recordTime' | 'errorDeclaredAt' | 'errorReason' | 'correctiveEventIds'>;
+
+function declarationOf(event: RenderedFields, declaredAt: Date): Record<string, unknown> {
   const declaration: Record<string, unknown> = { declarationTime: declaredAt.toISOString() };
   if (event.errorReason !== null) declaration.reason = event.errorReason;
   if (event.correctiveEventIds !== null && event.correctiveEventIds.length > 0) declaration.correctiveEventIDs = event.correctiveEventIds;

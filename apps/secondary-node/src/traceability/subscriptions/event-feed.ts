@@ -138,9 +138,16 @@ export class EventFeed {
     const cache = this.cache;
     if (!cache || batch.recordTimeKey === null || batch.events === null || batch.events.length === 0) return;
     if (batch.recordTimeKey < cache.end.time || this.pendingEvents + batch.events.length > MAX_PENDING_EVENTS) return;
-    const recordTime = new Date(batch.recordTimeKey);
-    const recordTimeMicros = instantMicros(batch.recordTimeKey);
-    const events = batch.events.map((item) => committedFeedEvent(item.event, item.enterprisePrefix, batch.recordTimeKey as string, recordTime, recordTimeMicros));
+    const key = batch.recordTimeKey;
+    const recordTime = new Date(key);
+    const recordTimeMicros = instantMicros(key);
+    // Shared by every event of the transaction: computed once.
+    const recordTimeIso = recordTime.toISOString();
+    const events = new Array<FeedEvent>(batch.events.length);
+    for (let k = 0; k < events.length; k += 1) {
+      const item = batch.events[k];
+      events[k] = committedFeedEvent(item.event, item.enterprisePrefix, key, recordTime, recordTimeMicros, recordTimeIso);
+    }
     this.pendingEvents += events.length;
     const known = this.pending.get(batch.recordTimeKey);
     this.pending.set(batch.recordTimeKey, known ? known.concat(events) : events);
@@ -367,35 +374,30 @@ const FEED_COLUMNS = `e.event_id, e.enterprise_prefix, e.hash_id, e.event_type, 
 
 /**
  * A committed event as a database read would return it, built from what the store wrote: the
- * columns come from the same fields (INSERT_EVENTS_SQL), event_time is stored to the millisecond,
- * record_time is the transaction's. The document is the object that was stored (jsonb may order
- * its keys differently; the content is the same), kept as the delivered text.
+ * columns come from the same fields (INSERT_EVENTS_SQL), record_time is the transaction's
+ * (`recordTimeIso`, its toISOString(), shared by the batch). The document is the object that was
+ * stored (jsonb may order its keys differently; the content is the same), kept as the delivered text.
  */
-export function committedFeedEvent(event: NormalisedEvent, enterprisePrefix: string, recordTimeKey: string, recordTime: Date, recordTimeMicros: number): FeedEvent {
-  const eventTimeMillis = event.eventTime.getTime();
+export function committedFeedEvent(
+  event: NormalisedEvent,
+  enterprisePrefix: string,
+  recordTimeKey: string,
+  recordTime: Date,
+  recordTimeMicros: number,
+  recordTimeIso = recordTime.toISOString(),
+): FeedEvent {
   const identifiers = new Array<string>(event.identifiers.length);
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
-  const stored: StoredEvent = {
+  const json = renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso);
+  return {
     eventId: event.eventId,
     enterprisePrefix,
-    eventTimeKey: timeKeyOfMillis(eventTimeMillis),
     recordTimeKey,
     recordTime,
     errorDeclaredAt: null,
     errorReason: null,
     correctiveEventIds: null,
-    document: event.document,
-  };
-  return {
-    eventId: stored.eventId,
-    enterprisePrefix,
-    eventTimeKey: stored.eventTimeKey,
-    recordTimeKey,
-    recordTime,
-    errorDeclaredAt: null,
-    errorReason: null,
-    correctiveEventIds: null,
-    json: renderEventJson(stored),
+    json,
     documentKeys: Object.keys(event.document),
     hashId: event.hashId,
     eventType: event.type,
@@ -404,16 +406,11 @@ export function committedFeedEvent(event: NormalisedEvent, enterprisePrefix: str
     disposition: event.disposition ?? null,
     readPoint: event.readPoint ?? null,
     bizLocation: event.bizLocation ?? null,
-    eventTimeMicros: eventTimeMillis * 1000,
+    // event_time is stored to the millisecond.
+    eventTimeMicros: event.eventTime.getTime() * 1000,
     recordTimeMicros,
     identifiers,
   };
-}
-
-/** The time key (to_char …US"Z") of an instant given in milliseconds. */
-function timeKeyOfMillis(millis: number): string {
-  const iso = new Date(millis).toISOString();
-  return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : iso;
 }
 
 /** Index of the first event after `after` (binary search; events are in position order). */
@@ -445,7 +442,7 @@ function toFeedEvent(row: RawFeedRow): FeedEvent {
 }
 
 /** A stored event's fields but its document, which the feed keeps as the delivered text and its keys. */
-function withoutDocument(event: StoredEvent): Omit<StoredEvent, 'document'> & Pick<FeedEvent, 'json' | 'documentKeys'> {
-  const { document, ...fields } = event;
+function withoutDocument(event: StoredEvent): Omit<StoredEvent, 'document' | 'eventTimeKey'> & Pick<FeedEvent, 'json' | 'documentKeys'> {
+  const { document, eventTimeKey: _eventTime, ...fields } = event;
   return { ...fields, json: renderEventJson(event), documentKeys: Object.keys(document) };
 }

@@ -15,7 +15,7 @@ export interface FeedPosition {
  * document only as the delivered text. Events wait in the feed for seconds: as one string each,
  * not an object tree, the garbage collector copies them in one piece, and a delivery joins texts.
  */
-export interface FeedEvent extends Omit<StoredEvent, 'document'> {
+export interface FeedEvent extends Omit<StoredEvent, 'document' | 'eventTimeKey'> {
   /** The event as deliveries carry it: renderEventJson (the document with eventID, recordTime, errorDeclaration). */
   json: string;
   /** The document's top-level keys (EXISTS_ on a key that is not a column). */

@@ -59,6 +59,16 @@ export interface Channel {
   extendTried: boolean;
 }
 
+/** What this replica's delivery loop did since it started (read by /metrics). */
+export interface DeliveryStats {
+  /** Deliveries the receiver acknowledged (HTTP 2xx; a WebSocket: written). */
+  deliveries: number;
+  /** Events those deliveries carried. */
+  eventsDelivered: number;
+  /** Deliveries that failed (no answer, not 2xx) and wait for a retry. */
+  failures: number;
+}
+
 /** Fields the delivery loop sets on a channel itself. */
 type OwnFields = 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore' | 'matches' | 'queue' | 'queuedUpTo' | 'extendTried';
 
@@ -101,6 +111,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   private readonly logger = new Logger('EpcisSubscriptions');
   readonly replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly channels = new Map<string, Channel>();
+  readonly stats: DeliveryStats = { deliveries: 0, eventsDelivered: 0, failures: 0 };
   private readonly index = new SubscriptionIndex<Channel>();
   private readonly sender: WebhookSender;
   private timer: NodeJS.Timeout | undefined;
@@ -378,12 +389,15 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     const body = subscriptionDocumentJson(channel.queryName, channel.subscriptionId, batch);
     const outcome = await channel.transport.send(body, batch, batch[0].eventId);
     if (!outcome.ok) {
+      this.stats.failures += 1;
       channel.attempts += 1;
       const delay = retryDelayMs(channel.attempts, this.config.retryBaseMs, this.config.retryMaxMs);
       channel.notBefore = Date.now() + delay;
       await channel.transport.failed(channel.attempts, delay, outcome.reason);
       return false;
     }
+    this.stats.deliveries += 1;
+    this.stats.eventsDelivered += batch.length;
     if (!(await channel.transport.acknowledged(cursor, batch.length))) {
       this.drop(channel);
       return false;
@@ -429,6 +443,13 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     const standing = await this.accounts.standing(subscriber.accountId);
     if (!standing || standing.status !== 'active') return [];
     return this.access.visiblePrefixes(subscriber);
+  }
+
+  /** The subscriptions this replica delivers now, by transport. */
+  channelCounts(): { webhook: number; websocket: number } {
+    let webhook = 0;
+    for (const key of this.channels.keys()) if (key.startsWith('webhook:')) webhook += 1;
+    return { webhook, websocket: this.channels.size - webhook };
   }
 
   private drop(channel: Channel): void {

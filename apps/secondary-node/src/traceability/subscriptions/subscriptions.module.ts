@@ -17,6 +17,7 @@ import { SubscriptionsRepository } from './subscriptions.repository';
   imports: [GrantsModule, TraceabilityQueryModule],
   controllers: [NamedQueriesController],
   providers: [SubscriptionsRepository, EventFeed, NamedQueriesService, SubscriptionDelivery, StreamServer],
+  exports: [EventFeed, SubscriptionDelivery],
 })
 export class SubscriptionsModule {
   constructor(hub: EventHub, repository: SubscriptionsRepository) {

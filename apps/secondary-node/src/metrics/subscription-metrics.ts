@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { EventFeed } from '../traceability/subscriptions/event-feed';
+import { SubscriptionDelivery } from '../traceability/subscriptions/subscription-delivery';
+import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
+
+/**
+ * EPCIS subscriptions of this replica, read at scrape time: what its delivery loop sent, what
+ * failed, the subscriptions it delivers now, and where the feed took the events from (handed over
+ * by this replica's store, or read back from the database: other replicas' commits, a lagging
+ * subscription's backlog).
+ */
+@Injectable()
+export class SubscriptionMetrics {
+  constructor(metrics: NodeMetrics, delivery: SubscriptionDelivery, feed: EventFeed) {
+    const registry = metrics.registry;
+    new Counter({
+      name: `${METRIC_PREFIX}epcis_subscription_deliveries_total`,
+      help: 'EPCIS subscription deliveries (EPCISQueryDocuments) by outcome: acknowledged by the receiver, or failed and waiting for a retry',
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'acknowledged' }, delivery.stats.deliveries);
+        this.inc({ outcome: 'failed' }, delivery.stats.failures);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}epcis_subscription_events_delivered_total`,
+      help: 'Events carried by acknowledged EPCIS subscription deliveries',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(delivery.stats.eventsDelivered);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}epcis_subscriptions_delivering`,
+      help: 'EPCIS subscriptions this replica delivers now (webhook leases held, WebSockets open), by transport',
+      labelNames: ['transport'],
+      registers: [registry],
+      collect() {
+        const counts = delivery.channelCounts();
+        this.set({ transport: 'webhook' }, counts.webhook);
+        this.set({ transport: 'websocket' }, counts.websocket);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}epcis_feed_events_total`,
+      help: 'Events the subscription feed made final, by source: handed over by this replica\'s store, or read back from the database',
+      labelNames: ['source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ source: 'handed' }, feed.counts.handed);
+        this.inc({ source: 'read_back' }, feed.counts.readBack);
+      },
+    });
+  }
+}
