@@ -236,7 +236,8 @@ export class EventFeed {
       // Counted first (the index, no documents): a subscription far behind is not read here.
       const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM epcis_events e WHERE ${between} LIMIT $5) x`, bounds);
       if (n > room) return;
-      const rows: RawFeedRow[] = await this.backlogRead(() =>
+      // Nothing in between (subscriptions made just before the feed started): no read at all.
+      const rows: RawFeedRow[] = n === 0 ? [] : await this.backlogRead(() =>
         this.dataSource.query(`SELECT ${FEED_COLUMNS} FROM epcis_events e WHERE ${between} ORDER BY e.record_time, e.event_id COLLATE "C" LIMIT $5`, bounds),
       );
       // Too far back (or the cache was replaced meanwhile): the subscription reads its backlog itself.
