@@ -211,6 +211,12 @@ describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver out
     expect(await metric(bases[1], 'idis_epcis_subscriptions_delivering{transport="websocket"}')).toBe(0);
     const webhooks = await Promise.all(bases.map((base) => metric(base, 'idis_epcis_subscriptions_delivering{transport="webhook"}')));
     expect(webhooks.sort()).toEqual([0, 1]);
+    // Replica one's feed runs (it holds the WebSocket): its own commits were handed over, replica two's read back.
+    const handed = await metric(bases[0], 'idis_epcis_feed_events_total{source="handed"}');
+    const readBack = await metric(bases[0], 'idis_epcis_feed_events_total{source="read_back"}');
+    expect(handed).toBeGreaterThan(0);
+    expect(readBack).toBeGreaterThan(0);
+    expect(handed + readBack).toBeLessThanOrEqual(4 * (20 + 10 + 6));
 
     // 2. The receiver fails: nothing is acknowledged, the node retries with backoff.
     receiver.failing = true;
