@@ -71,6 +71,14 @@ export interface NormalisedEvent {
    * namespace prefixes its field names use that only the document declared
    */
   document: Record<string, unknown>;
+  /**
+   * JSON.stringify(document), set when a caller keeps the document as text while the event waits
+   * (the node's ingestion: a waiting message then holds one string instead of an object tree);
+   * `document` is then read from it on demand.
+   */
+  documentJson?: string;
+  /** Object.keys(document), set with documentJson. */
+  documentKeys?: readonly string[];
 }
 
 export interface EpcisProblem {

@@ -11,7 +11,7 @@ const validator = {
   async validate(topic: string, payload: Buffer): Promise<Verdict> {
     const text = payload.toString();
     if (text === 'bad') return { ok: false, prefixKey: '88.118.8', reason: 'invalid_payload', problems: [{ path: '$', message: 'bad' }] };
-    const event = { eventId: text.slice(3), errorDeclaration: null } as unknown as NormalisedEvent;
+    const event = { eventId: text.slice(3), errorDeclaration: null, document: { type: 'ObjectEvent', eventID: text.slice(3) } } as unknown as NormalisedEvent;
     return { ok: true, prefixKey: topicPrefix(topic) as string, events: [event] };
   },
 } as unknown as MessageValidator;
@@ -221,7 +221,8 @@ describe('IngestPipeline: batches committing side by side', () => {
     async validate(_topic: string, payload: Buffer): Promise<Verdict> {
       const text = payload.toString();
       const declared = text.startsWith('decl:');
-      const event = { eventId: text.slice(declared ? 5 : 3), errorDeclaration: declared ? { declarationTime: new Date(), reason: null, correctiveEventIds: [] } : null } as unknown as NormalisedEvent;
+      const eventId = text.slice(declared ? 5 : 3);
+      const event = { eventId, errorDeclaration: declared ? { declarationTime: new Date(), reason: null, correctiveEventIds: [] } : null, document: { eventID: eventId } } as unknown as NormalisedEvent;
       return { ok: true, prefixKey: '88.118.8', events: [event] };
     },
   } as unknown as MessageValidator;

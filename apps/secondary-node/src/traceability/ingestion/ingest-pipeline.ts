@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { backoffCeilingMs } from '@idis/runtime';
 import { type BatchAudit, type BatchResult, isEventIdConflict, type RejectRecord, type StoreItem } from '../store/event-store';
+import { withDocumentAsText } from '../store/text-document-event';
 import type { MessageValidator, RejectReason, Verdict } from './message-validator';
 
 /** What the pipeline needs from the store: one transaction for events and rejects. */
@@ -132,6 +133,9 @@ export class IngestPipeline {
       this.stats.inFlight -= 1;
       return this.submit(message);
     }
+    // The events wait for their batch with their documents as text: one string each, not a tree
+    // that every young-generation collection meanwhile copies (the store and subscriptions use the text).
+    if (verdict.ok) verdict = { ...verdict, events: verdict.events.map(withDocumentAsText) };
     return new Promise<void>((resolve) => {
       this.current.push({ message, receivedAt, verdict, resolve });
       this.currentEvents += verdict.ok ? verdict.events.length : 0;

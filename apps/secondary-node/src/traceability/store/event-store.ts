@@ -408,14 +408,18 @@ const PLAIN_BATCH_SQL = `WITH ${EVENT_CTES},
 /**
  * The parameter of EVENT_CTES: the events as one JSON array (one string for pg to send as
  * it is, where text[] columns are escaped element by element). The error_* fields are filled only
- * for `declared` (a declaration stored as the event itself).
+ * for `declared` (a declaration stored as the event itself). When every event keeps its document
+ * as text (documentJson), the texts are spliced in as the rows' last field: the same JSON as
+ * stringifying the trees, without making them again.
  */
-function eventRows(items: StoreItem[], declared: boolean): string {
+export function eventRows(items: StoreItem[], declared: boolean): string {
+  let asText = items.length > 0;
+  for (let k = 0; k < items.length && asText; k += 1) asText = items[k].event.documentJson !== undefined;
   const rows = new Array<object>(items.length);
   for (let k = 0; k < items.length; k += 1) {
     const { event, enterprisePrefix, source } = items[k];
     const declaration = declared ? event.errorDeclaration : null;
-    rows[k] = {
+    const row: Record<string, unknown> = {
       e: event.eventId,
       h: event.hashId,
       t: event.type,
@@ -431,10 +435,18 @@ function eventRows(items: StoreItem[], declared: boolean): string {
       dr: declaration ? declaration.reason : null,
       dc: declaration ? declaration.correctiveEventIds : null,
       s: source,
-      d: event.document,
     };
+    // Documents kept as text (withDocumentAsText) go in as they are, below.
+    if (!asText) row.d = event.document;
+    rows[k] = row;
   }
-  return JSON.stringify(rows);
+  if (!asText) return JSON.stringify(rows);
+  const texts = new Array<string>(items.length);
+  for (let k = 0; k < items.length; k += 1) {
+    const row = JSON.stringify(rows[k]);
+    texts[k] = `${row.slice(0, -1)},"d":${items[k].event.documentJson as string}}`;
+  }
+  return `[${texts.join(',')}]`;
 }
 
 /**

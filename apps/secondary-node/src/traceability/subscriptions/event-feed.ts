@@ -389,7 +389,13 @@ export function committedFeedEvent(
 ): FeedEvent {
   const identifiers = new Array<string>(event.identifiers.length);
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
-  const json = renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso);
+  // A document kept as text holds this very eventID and no recordTime (withDocumentAsText): its
+  // rendering is the text with recordTime appended.
+  const text = event.documentJson;
+  const json =
+    text !== undefined
+      ? `${text.slice(0, -1)},"recordTime":"${recordTimeIso}"}`
+      : renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso);
   return {
     eventId: event.eventId,
     enterprisePrefix,
@@ -399,7 +405,7 @@ export function committedFeedEvent(
     errorReason: null,
     correctiveEventIds: null,
     json,
-    documentKeys: Object.keys(event.document),
+    documentKeys: event.documentKeys ?? Object.keys(event.document),
     hashId: event.hashId,
     eventType: event.type,
     action: event.action ?? null,
