@@ -64,6 +64,38 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 describe('IngestPipeline', () => {
+  it('retries a message whose validation failed (the directory could not be read), acknowledging it only once it committed; after close() it waits for ever', async () => {
+    let failures = 1;
+    const flaky = {
+      topicPrefix,
+      validate(topic: string, payload: Buffer): Promise<Verdict> {
+        if (failures > 0) {
+          failures -= 1;
+          return Promise.reject(new Error('prefix directory unreachable'));
+        }
+        return validator.validate(topic, payload);
+      },
+    } as unknown as MessageValidator;
+    const store = new FakeStore();
+    const pipe = new IngestPipeline(flaky, store, { batchMaxEvents: 1, batchMaxWaitMs: 10_000, retryBaseMs: 30, retryMaxMs: 60 });
+    pipe.attach(() => undefined, 100);
+    const first = pipe.submit(message('ok:a'));
+    expect(await settled(first)).toBe(false);
+    expect(store.batches).toEqual([]);
+    await first;
+    expect(store.batches).toEqual([{ items: ['a'], rejects: [] }]);
+    expect(pipe.stats.receivedSinceStart).toBe(1);
+    expect(pipe.stats.inFlight).toBe(0);
+
+    failures = 1;
+    const second = pipe.submit(message('ok:b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await pipe.close();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await settled(second)).toBe(false);
+    expect(store.batches).toEqual([{ items: ['a'], rejects: [] }]);
+  });
+
   it('cuts a batch at batchMaxEvents and resolves each message only after its batch committed', async () => {
     const { pipe, store } = pipeline();
     store.hold();

@@ -115,32 +115,55 @@ export class IngestPipeline {
     this.maxWaiting = Math.max(1, concurrentMessages);
   }
 
-  /** Resolves once the message is committed (stored, duplicate or rejected); never rejects. Never resolves after close(). */
-  async submit(message: IncomingMessage): Promise<void> {
+  /**
+   * Resolves once the message is committed (stored, duplicate or rejected); never rejects. Never
+   * resolves after close(). One promise per message, resolved by the commit itself: thousands wait
+   * at once, and every layer of async machinery around each is more for the collector to copy.
+   */
+  submit(message: IncomingMessage): Promise<void> {
     if (this.closed) return new Promise<void>(() => undefined);
+    return new Promise<void>((resolve, reject) => this.receive(message, resolve, reject));
+  }
+
+  private receive(message: IncomingMessage, resolve: () => void, reject: (error: unknown) => void): void {
     this.stats.receivedSinceStart += 1;
     this.stats.inFlight += 1;
     const receivedAt = new Date();
-    let verdict: Verdict;
+    let validation: Promise<Verdict>;
     try {
-      verdict = await this.validator.validate(message.topic, message.payload);
+      validation = this.validator.validate(message.topic, message.payload);
     } catch (error) {
-      // The validator itself failed (the prefix directory could not be read): keep the message
-      // unacknowledged and try again shortly, like a refused commit.
-      this.logger.warn(`validation failed, retrying: ${(error as Error).message}`);
-      await delay(this.options.retryBaseMs);
-      this.stats.receivedSinceStart -= 1;
-      this.stats.inFlight -= 1;
-      return this.submit(message);
+      validation = Promise.reject(error);
     }
+    validation.then(
+      (verdict) => {
+        try {
+          this.enqueue(message, receivedAt, verdict, resolve);
+        } catch (error) {
+          // Not taken into a batch: the transport leaves it unacknowledged (and says why).
+          reject(error);
+        }
+      },
+      (error: unknown) => {
+        // The validator itself failed (the prefix directory could not be read): keep the message
+        // unacknowledged and try again shortly, like a refused commit.
+        this.logger.warn(`validation failed, retrying: ${(error as Error).message}`);
+        setTimeout(() => {
+          this.stats.receivedSinceStart -= 1;
+          this.stats.inFlight -= 1;
+          if (!this.closed) this.receive(message, resolve, reject);
+        }, this.options.retryBaseMs);
+      },
+    );
+  }
+
+  private enqueue(message: IncomingMessage, receivedAt: Date, verdict: Verdict, resolve: () => void): void {
     // The events wait for their batch with their documents as text: one string each, not a tree
-    // that every young-generation collection meanwhile copies (the store and subscriptions use the text).
-    if (verdict.ok) verdict = { ...verdict, events: verdict.events.map(withDocumentAsText) };
-    return new Promise<void>((resolve) => {
-      this.current.push({ message, receivedAt, verdict, resolve });
-      this.currentEvents += verdict.ok ? verdict.events.length : 0;
-      this.scheduleFlush();
-    });
+    // (the store and subscriptions use the text).
+    const waiting = verdict.ok ? { ...verdict, events: verdict.events.map(withDocumentAsText) } : verdict;
+    this.current.push({ message, receivedAt, verdict: waiting, resolve });
+    this.currentEvents += waiting.ok ? waiting.events.length : 0;
+    this.scheduleFlush();
   }
 
   /** Stops flushing: whatever is not committed stays unacknowledged (the broker keeps it). Waits for a running commit. */

@@ -241,18 +241,20 @@ export class MqttIngestionServer extends Server implements CustomTransportStrate
     return client;
   }
 
-  private async dispatch(packet: IPublishPacket): Promise<void> {
+  private dispatch(packet: IPublishPacket): Promise<void> {
     // Looked up once: Nest's getHandlerByPattern tries JSON.parse on the pattern at every call.
     this.handler ??= this.getHandlerByPattern(EPCIS_MESSAGE_PATTERN) ?? undefined;
     const handler = this.handler;
-    if (!handler) throw new Error(`no handler for ${EPCIS_MESSAGE_PATTERN}`);
+    if (!handler) return Promise.reject(new Error(`no handler for ${EPCIS_MESSAGE_PATTERN}`));
     const message: IncomingMessage = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) };
     const context = new MqttIngestionContext([packet.topic, packet]);
-    const result = await handler(message, context);
-    // The handler's own promise has settled: nothing more to wait for (the usual case, without an
-    // observable per message). An observable here is what Nest's exception handling returns on error.
-    if (result === undefined) return;
-    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    // A plain promise chain, not an async frame: the message waits here until its batch commits.
+    return handler(message, context).then((result) => {
+      // The handler's own promise has settled: nothing more to wait for (the usual case, without an
+      // observable per message). An observable here is what Nest's exception handling returns on error.
+      if (result === undefined) return undefined;
+      return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined }).then(() => undefined);
+    });
   }
 }
 
