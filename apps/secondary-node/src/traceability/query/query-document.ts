@@ -40,6 +40,20 @@ export function renderEventJson(event: RenderedFields, recordTimeIso = event.rec
   return text.length === 2 ? `{${added.slice(1)}}` : `${text.slice(0, -1)}${added}}`;
 }
 
+/**
+ * Whether renderEventJson of an event without an error declaration is its document's own JSON with
+ * recordTime appended (textWithRecordTime): the document holds this very eventID, and neither
+ * recordTime nor errorDeclaration. Callers that keep a document as text render it so.
+ */
+export function rendersAsTextWithRecordTime(document: Record<string, unknown>, eventId: string): boolean {
+  return document.eventID === eventId && !hasOwn.call(document, 'recordTime') && !hasOwn.call(document, 'errorDeclaration');
+}
+
+/** renderEventJson of such an event, from its document's JSON text (see rendersAsTextWithRecordTime). */
+export function textWithRecordTime(documentJson: string, recordTimeIso: string): string {
+  return `${documentJson.slice(0, -1)},"recordTime":"${recordTimeIso}"}`;
+}
+
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** What rendering an event reads of it. */

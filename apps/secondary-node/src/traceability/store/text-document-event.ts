@@ -1,6 +1,5 @@
 import type { NormalisedEvent } from '@idis/epcis';
-
-const hasOwn = Object.prototype.hasOwnProperty;
+import { rendersAsTextWithRecordTime } from '../query/query-document';
 
 /**
  * The event with its document kept as JSON text (documentJson, documentKeys) instead of an object
@@ -14,9 +13,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
  */
 export function withDocumentAsText(event: NormalisedEvent): NormalisedEvent {
   const document = event.document;
-  if (event.errorDeclaration !== null || document.eventID !== event.eventId || hasOwn.call(document, 'recordTime') || hasOwn.call(document, 'errorDeclaration')) {
-    return event;
-  }
+  if (event.errorDeclaration !== null || !rendersAsTextWithRecordTime(document, event.eventId)) return event;
   return new TextDocumentEvent(event, JSON.stringify(document), Object.keys(document));
 }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { type RawEvent, type StoredEvent, toStoredEvent } from '../query/event-query.repository';
-import { renderEventJson } from '../query/query-document';
+import { renderEventJson, textWithRecordTime } from '../query/query-document';
 import type { NormalisedEvent } from '@idis/epcis';
 import type { CommittedEvents } from '../../events/node-events';
 import { compareEventIds, compareEventToPosition, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
@@ -389,12 +389,11 @@ export function committedFeedEvent(
 ): FeedEvent {
   const identifiers = new Array<string>(event.identifiers.length);
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
-  // A document kept as text holds this very eventID and no recordTime (withDocumentAsText): its
-  // rendering is the text with recordTime appended.
+  // A document kept as text renders as that text with recordTime appended (withDocumentAsText).
   const text = event.documentJson;
   const json =
     text !== undefined
-      ? `${text.slice(0, -1)},"recordTime":"${recordTimeIso}"}`
+      ? textWithRecordTime(text, recordTimeIso)
       : renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso);
   return {
     eventId: event.eventId,
