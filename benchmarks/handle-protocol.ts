@@ -27,6 +27,7 @@ import { freePort } from '../tests/support/free-port';
 import { SpawnedProcess, trackChild } from '../tests/support/spawned-process';
 import { createScratchDatabase } from '../tests/support/test-database';
 import { buildRequest, parseReply, udpExchange } from '../tests/support/handle-wire-client';
+import { fetchMetrics, metricSample } from '../tests/support/metrics-text';
 import { seedIdentifiers, setUpEnterprise } from './resolution/setup';
 import { ADMIN_URL, PAD, PREFIX, SUFFIX_PREFIX } from './resolution/suite';
 
@@ -169,8 +170,7 @@ async function runSuite(options: Options): Promise<void> {
       }
     }
   }
-  const metrics = await (await fetch(`${node.baseUrl}/metrics`)).text();
-  const prepared = Number(/idis_handle_protocol_events_total\{event="prepared_reply"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const prepared = metricSample(await fetchMetrics(node.baseUrl), 'idis_handle_protocol_events_total{event="prepared_reply"}') ?? 0;
   writeReport(options, rows, reply.length, prepared);
   // Stopped here, not by the cleanup's SIGKILL: a node run with BENCH_NODE_ARGS=--cpu-prof writes its profile on exit.
   await node.stop();

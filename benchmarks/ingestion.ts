@@ -45,6 +45,7 @@ import { creditCodeCheckCharacter } from '@idis/identifier';
 import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
 import { round } from '../tests/support/benchmark/stats';
 import { freePort } from '../tests/support/free-port';
+import { fetchMetrics, metricSample } from '../tests/support/metrics-text';
 import { trackChild } from '../tests/support/spawned-process';
 import { createScratchDatabase } from '../tests/support/test-database';
 import { waitFor } from '../tests/support/wait-for';
@@ -482,27 +483,30 @@ async function nodeStatus(node: RunningNode, token: string): Promise<any> {
   return response.json();
 }
 
+/** Samples of the node's /metrics, each of which must be there. */
+async function requiredSamples<K extends string>(node: RunningNode, series: Record<K, string>): Promise<Record<K, number>> {
+  const text = await fetchMetrics(node.baseUrl);
+  const values = {} as Record<K, number>;
+  for (const key of Object.keys(series) as K[]) {
+    const value = metricSample(text, series[key]);
+    if (value === undefined) throw new Error(`${series[key]} is not on /metrics`);
+    values[key] = value;
+  }
+  return values;
+}
+
 /** The node's subscription counters since it started (from /metrics). */
-async function deliveryCounters(node: RunningNode): Promise<{ handed: number; readBack: number; deliveries: number }> {
-  const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
-  const sample = (series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    if (!line) throw new Error(`${series} is not on /metrics`);
-    return Number(line.slice(series.length + 1));
-  };
-  return {
-    handed: sample('idis_epcis_feed_events_total{source="handed"}'),
-    readBack: sample('idis_epcis_feed_events_total{source="read_back"}'),
-    deliveries: sample('idis_epcis_subscription_deliveries_total{outcome="acknowledged"}'),
-  };
+function deliveryCounters(node: RunningNode): Promise<{ handed: number; readBack: number; deliveries: number }> {
+  return requiredSamples(node, {
+    handed: 'idis_epcis_feed_events_total{source="handed"}',
+    readBack: 'idis_epcis_feed_events_total{source="read_back"}',
+    deliveries: 'idis_epcis_subscription_deliveries_total{outcome="acknowledged"}',
+  });
 }
 
 /** Seconds the node spent committing batches since it started (from /metrics). */
 async function commitSeconds(node: RunningNode): Promise<number> {
-  const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('idis_ingestion_batch_commit_seconds_total '));
-  if (!line) throw new Error('idis_ingestion_batch_commit_seconds_total is not on /metrics');
-  return Number(line.split(' ')[1]);
+  return (await requiredSamples(node, { seconds: 'idis_ingestion_batch_commit_seconds_total' })).seconds;
 }
 
 async function setUpEnterprise(baseUrl: string): Promise<string> {

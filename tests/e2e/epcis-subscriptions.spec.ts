@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { epcisDocument } from '../support/epcis-seed';
 import { freePort } from '../support/free-port';
+import { fetchMetrics, metricSample } from '../support/metrics-text';
 import { request } from '../support/http';
 import { NodeProcess } from '../support/node-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -92,9 +93,7 @@ function shipping(prefix: string, serial: string, bizStep = 'shipping'): Record<
 
 /** One sample of the node's /metrics (name with its labels as printed), or NaN when it is not there. */
 async function metric(base: string, series: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+  return metricSample(await fetchMetrics(base), series) ?? Number.NaN;
 }
 
 describe('EPCIS subscriptions: webhook and WebSocket, two replicas, receiver outage, node restart', () => {
