@@ -20,11 +20,13 @@
  * Options: --duration=10 --warmup=3 --connections=50 --identifiers=100000 --working-set=1000
  * --unknown=1000 --zipf-s=1 --rounds=1 --seed=1 --scale --scale-identifiers=1000000
  * --time-limit-minutes=60 --compare=<another checkout>/dist/apps/secondary-node/apps/secondary-node/src/main.js
- * (every node row also runs on that build, back to back with this one). Environment: BENCH_NODE_MAIN (measure
+ * (every node row also runs on that build, back to back with this one) --interleave[=S] (each node row
+ * and a run of its own baseline at once, the load going to one of them at a time in turns of S
+ * seconds, default 1: a machine whose speed drifts slows both alike). Environment: BENCH_NODE_MAIN (measure
  * another build's main.js as "this build", e.g. two earlier commits against each other), BENCH_PG_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS.
  */
 import { installExitHandlers, runCleanup } from '../../tests/support/benchmark/cleanup';
-import { measure } from './measure';
+import { measure, measureInterleaved } from './measure';
 import { pairWithBaselines, report } from './report';
 import { growTables, prepareSuite } from './setup';
 import { DEFAULT_STEPS, log, type Measurement, type Options, parseOptions, type ScaleFacts, type StepId } from './suite';
@@ -53,7 +55,17 @@ async function runSuite(options: Options, args: string[]): Promise<void> {
   const comparisons: Measurement[] = [];
   let pairs = 0;
   let scaleFacts: ScaleFacts | undefined;
-  if (!options.scale) {
+  if (options.interleave !== undefined) {
+    // Each node row brings its own run of its baseline, measured in turns with it; baseline steps
+    // in the list are not run alone.
+    for (let r = 1; r <= options.rounds; r += 1) {
+      for (const step of (options.steps ?? DEFAULT_STEPS).filter((st) => !st.startsWith('a'))) {
+        const [base, row] = await measureInterleaved(ctx, step, r, options.identifiers);
+        measurements.push(base, row);
+        row.baselineIndex = measurements.length - 2;
+      }
+    }
+  } else if (!options.scale) {
     for (let r = 1; r <= options.rounds; r += 1) {
       pairs = 0;
       for (const step of options.steps ?? DEFAULT_STEPS) {

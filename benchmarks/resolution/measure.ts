@@ -13,6 +13,7 @@ import { round } from '../../tests/support/benchmark/stats';
 import { fmt } from './report';
 import { deleteKeys, startBaseline, startNode, waitUntilLinked } from './setup';
 import {
+  BASELINE_OF,
   type Context,
   type DatabaseActivity,
   FOREIGN_PREFIX,
@@ -72,12 +73,26 @@ function keysFor(ctx: Context, step: StepId, identifiers: number): { keys: LoadK
   }
 }
 
-export async function measure(ctx: Context, step: StepId, roundNo: number, identifiers: number, compared = false): Promise<Measurement> {
+/** A row's server, started fresh and ready for its load: checked, its memory read, any pre-warm done. */
+interface ReadyRow {
+  step: StepId;
+  server: RunningNode;
+  env: Record<string, string> | undefined;
+  isNode: boolean;
+  keys: LoadKeys;
+  distribution: LoadConfig['distribution'];
+  describe: string;
+  /** Requests sent before the load (the check, any pre-warm). */
+  requestsSent: number;
+  memoryAtStart?: MemoryFacts;
+  compared: boolean;
+}
+
+async function startRow(ctx: Context, step: StepId, identifiers: number, compared: boolean): Promise<ReadyRow> {
   const { keys, distribution, describe } = keysFor(ctx, step, identifiers);
   let server: RunningNode;
   let env: Record<string, string> | undefined;
   const isNode = !step.startsWith('a');
-  const pgBefore = await pgCounters(ctx.db);
   if (step === 'a') server = await startBaseline(ctx, 'static');
   else if (step === 'a2') server = await startBaseline(ctx, 'redis');
   else if (step === 'a3') server = await startBaseline(ctx, 'pg');
@@ -92,70 +107,135 @@ export async function measure(ctx: Context, step: StepId, roundNo: number, ident
     // (e) and (h) start cold: nothing of earlier runs in L2 (L1 is new with the process anyway).
     if (step === 'e' || step === 'h') await deleteKeys(ctx.redis, `${ctx.nodeEnv.REDIS_KEY_PREFIX}*`);
     server = await startNode({ ...ctx.nodeEnv, ...env }, compared ? ctx.options.compare : undefined, MEMORY_NODE_ARGS);
-    if (step === 'g') await waitUntilLinked(server.baseUrl);
   }
-  let m: Measurement;
-  let requestsSent = 1;
+  const row: ReadyRow = { step, server, env, isNode, keys, distribution, describe, requestsSent: 1, compared };
   try {
+    if (step === 'g') await waitUntilLinked(server.baseUrl);
     await checkReply(ctx, step, server.baseUrl, keys);
-    const memoryAtStart = isNode ? await nodeMemory(server) : undefined;
+    row.memoryAtStart = isNode ? await nodeMemory(server) : undefined;
     // (b), (c) and (g) measure hits: every key of the working set is loaded once before the warm-up.
     if (step === 'b' || step === 'b-rl' || step === 'c' || step === 'g') {
       await prewarm(server.baseUrl, ctx.workingSet, pathPrefixOf(step));
-      requestsSent += ctx.workingSet.length;
+      row.requestsSent += ctx.workingSet.length;
     }
-    // (h): a warm-up of its own, then the node's counters are read at the start of the measured window.
-    let hWarmup: LoadResult | undefined;
-    if (step === 'h') hWarmup = await runLoad(hLoad(ctx, server, 'warm-up'), ctx.scratch);
-    const countersBefore = isNode ? await scrapeCounters(server.baseUrl) : undefined;
-    const result = step === 'h' ? await runLoad(hLoad(ctx, server, 'measured'), ctx.scratch) : await runLoad(
-      {
-        url: server.baseUrl,
-        pathPrefix: pathPrefixOf(step),
-        keys,
-        distribution,
-        zipfS: ctx.options.zipfS,
-        seed: ctx.options.seed,
-        connections: ctx.options.connections,
-        durationSec: ctx.options.durationSec,
-        warmupSec: ctx.options.warmupSec,
-        serverPid: server.child.pid,
-        answers: step === 'f' ? 'not-found' : 'found',
-      },
-      ctx.scratch,
-    );
-    const countersAfter = isNode ? await scrapeCounters(server.baseUrl) : undefined;
-    if (hWarmup) result.warmupRequests = hWarmup.requests;
-    requestsSent += result.warmupRequests + result.requests;
-    const memory = isNode ? await nodeMemory(server) : { rssBytes: processRss(server.child.pid) };
-    if (memoryAtStart) {
-      memory.heapUsedAtStartBytes = memoryAtStart.heapUsedBytes;
-      const entries = (memory.l1Entries ?? 0) - (memoryAtStart.l1Entries ?? 0);
-      if (entries > 0 && memory.heapUsedBytes !== undefined && memoryAtStart.heapUsedBytes !== undefined) {
-        memory.heapBytesPerEntry = (memory.heapUsedBytes - memoryAtStart.heapUsedBytes) / entries;
-      }
-      if (memory.l1Entries && memory.l1Bytes !== undefined) memory.countedBytesPerEntry = memory.l1Bytes / memory.l1Entries;
-      if (env?.CACHE_L1_MAX_BYTES) memory.l1MaxBytes = Number(env.CACHE_L1_MAX_BYTES);
-    }
-    const nodeCounters = counterDeltas(countersBefore, countersAfter);
-    m = { step, label: `${LABELS[step]}${compared ? ' [compared build]' : ''}`, compared, round: roundNo, identifiers, keys: describe, env, result, nodeCounters, memory };
-    if (step === 'h') m.hitRatios = simulateH(ctx, result, nodeCounters, memory);
-  } finally {
+  } catch (error) {
     await server.stop();
+    throw error;
   }
-  // A backend flushes its statistics when it exits: wait for the server's connections to go.
-  await backendsGone(ctx.db);
-  m.database = activity(pgBefore, await pgCounters(ctx.db), requestsSent);
-  const { result } = m;
+  return row;
+}
+
+/** The load of a row (other than (h), which has its own: hLoad). */
+function loadOf(ctx: Context, row: ReadyRow): LoadConfig {
+  return {
+    url: row.server.baseUrl,
+    pathPrefix: pathPrefixOf(row.step),
+    keys: row.keys,
+    distribution: row.distribution,
+    zipfS: ctx.options.zipfS,
+    seed: ctx.options.seed,
+    connections: ctx.options.connections,
+    durationSec: ctx.options.durationSec,
+    warmupSec: ctx.options.warmupSec,
+    serverPid: row.server.child.pid,
+    answers: row.step === 'f' ? 'not-found' : 'found',
+  };
+}
+
+/** The row's measurement from its load's result: the node's counters and memory at the end (server still running). */
+async function rowMeasurement(ctx: Context, row: ReadyRow, result: LoadResult, countersBefore: Map<string, number> | undefined, roundNo: number, identifiers: number): Promise<Measurement> {
+  const { step, server, env, isNode, memoryAtStart, compared } = row;
+  const countersAfter = isNode ? await scrapeCounters(server.baseUrl) : undefined;
+  row.requestsSent += result.warmupRequests + result.requests;
+  const memory = isNode ? await nodeMemory(server) : { rssBytes: processRss(server.child.pid) };
+  if (memoryAtStart) {
+    memory.heapUsedAtStartBytes = memoryAtStart.heapUsedBytes;
+    const entries = (memory.l1Entries ?? 0) - (memoryAtStart.l1Entries ?? 0);
+    if (entries > 0 && memory.heapUsedBytes !== undefined && memoryAtStart.heapUsedBytes !== undefined) {
+      memory.heapBytesPerEntry = (memory.heapUsedBytes - memoryAtStart.heapUsedBytes) / entries;
+    }
+    if (memory.l1Entries && memory.l1Bytes !== undefined) memory.countedBytesPerEntry = memory.l1Bytes / memory.l1Entries;
+    if (env?.CACHE_L1_MAX_BYTES) memory.l1MaxBytes = Number(env.CACHE_L1_MAX_BYTES);
+  }
+  const nodeCounters = counterDeltas(countersBefore, countersAfter);
+  const m: Measurement = { step, label: `${LABELS[step]}${compared ? ' [compared build]' : ''}`, compared, round: roundNo, identifiers, keys: row.describe, env, result, nodeCounters, memory };
+  if (step === 'h') m.hitRatios = simulateH(ctx, result, nodeCounters, memory);
+  return m;
+}
+
+function logMeasurement(m: Measurement): void {
+  const { result, step } = m;
   const bad = result.errors + result.timeouts + (step === 'f' ? result.ok2xx : result.non2xx) + (result.wrongAnswers ?? 0);
   if (m.memory) log(`${m.label}: RSS ${fmt((m.memory.rssBytes ?? NaN) / 2 ** 20)} MiB, heap ${fmt((m.memory.heapUsedBytes ?? NaN) / 2 ** 20)} MiB, L1 ${fmt(m.memory.l1Entries)} entries / ${fmt(m.memory.l1Bytes)} bytes, heap bytes/entry ${fmt(m.memory.heapBytesPerEntry)}`);
   if (m.hitRatios) log(`${m.label}: hit ratio L1 ${fmt(m.hitRatios.l1 * 100, 1)} %, LRU ${fmt(m.hitRatios.lru * 100, 1)} %, Belady ${fmt(m.hitRatios.belady * 100, 1)} %, W-TinyLFU simulated ${fmt(m.hitRatios.tinyLfuSimulated * 100, 1)} %`);
   log(
-    `${m.label} [${describe}]: ${Math.round(result.reqPerSec).toLocaleString('en')} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-      `server ${result.serverCpuUsPerReq !== undefined ? round(result.serverCpuUsPerReq) : '?'} µs CPU/req, ${fmt(m.database.transactionsPerRequest, 2)} DB transactions/req` +
+    `${m.label} [${m.keys}]: ${Math.round(result.reqPerSec).toLocaleString('en')} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+      `server ${result.serverCpuUsPerReq !== undefined ? round(result.serverCpuUsPerReq) : '?'} µs CPU/req, ${m.database ? `${fmt(m.database.transactionsPerRequest, 2)} DB transactions/req` : 'DB transactions not told apart'}` +
+      `${m.interleaved ? `, interleaved with its baseline in ${m.interleaved.turns} turns of ${m.interleaved.sliceSec} s` : ''}` +
       `${bad > 0 ? `, ${bad} unexpected answers/errors` : ''}`,
   );
+}
+
+export async function measure(ctx: Context, step: StepId, roundNo: number, identifiers: number, compared = false): Promise<Measurement> {
+  const pgBefore = await pgCounters(ctx.db);
+  const row = await startRow(ctx, step, identifiers, compared);
+  let m: Measurement;
+  try {
+    // (h): a warm-up of its own, then the node's counters are read at the start of the measured window.
+    let hWarmup: LoadResult | undefined;
+    if (step === 'h') hWarmup = await runLoad(hLoad(ctx, row.server, 'warm-up'), ctx.scratch);
+    const countersBefore = row.isNode ? await scrapeCounters(row.server.baseUrl) : undefined;
+    const result = await runLoad(step === 'h' ? hLoad(ctx, row.server, 'measured') : loadOf(ctx, row), ctx.scratch);
+    if (hWarmup) result.warmupRequests = hWarmup.requests;
+    m = await rowMeasurement(ctx, row, result, countersBefore, roundNo, identifiers);
+  } finally {
+    await row.server.stop();
+  }
+  // A backend flushes its statistics when it exits: wait for the server's connections to go.
+  await backendsGone(ctx.db);
+  m.database = activity(pgBefore, await pgCounters(ctx.db), row.requestsSent);
+  logMeasurement(m);
   return m;
+}
+
+/**
+ * `--interleave`: a node row and its baseline measured in one run, both servers up, the load going
+ * to one at a time in turns of `--interleave` seconds (load-runner.ts), so that a machine whose speed
+ * drifts from minute to minute slows both alike. Returns [baseline, row]; the row's ratio is to this
+ * baseline. The database's activity is the row's only when the baseline does not use the database.
+ */
+export async function measureInterleaved(ctx: Context, step: StepId, roundNo: number, identifiers: number): Promise<[Measurement, Measurement]> {
+  const baseStep = BASELINE_OF[step];
+  const sliceSec = ctx.options.interleave;
+  if (baseStep === undefined || step === 'h' || sliceSec === undefined) throw new Error(`(${step}) cannot be interleaved with a baseline`);
+  const pgBefore = await pgCounters(ctx.db);
+  const base = await startRow(ctx, baseStep, identifiers, false);
+  let row: ReadyRow;
+  try {
+    row = await startRow(ctx, step, identifiers, false);
+  } catch (error) {
+    await base.server.stop();
+    throw error;
+  }
+  let pair: [Measurement, Measurement];
+  try {
+    const countersBefore = await Promise.all([base, row].map((r) => (r.isNode ? scrapeCounters(r.server.baseUrl) : undefined)));
+    const result = await runLoad({ ...loadOf(ctx, base), interleave: { other: loadOf(ctx, row), sliceSec } }, ctx.scratch);
+    const { interleaved, ...baseResult } = result;
+    if (!interleaved) throw new Error('the load runner did not measure the interleaved row');
+    const { turns, sliceSec: slice, ...rowResult } = interleaved;
+    pair = [
+      await rowMeasurement(ctx, base, baseResult, countersBefore[0], roundNo, identifiers),
+      await rowMeasurement(ctx, row, rowResult, countersBefore[1], roundNo, identifiers),
+    ];
+    for (const m of pair) m.interleaved = { turns, sliceSec: slice ?? sliceSec };
+  } finally {
+    await Promise.all([base.server.stop(), row.server.stop()]);
+  }
+  await backendsGone(ctx.db);
+  if (!base.isNode && baseStep !== 'a3') pair[1].database = activity(pgBefore, await pgCounters(ctx.db), row.requestsSent);
+  for (const m of pair) logMeasurement(m);
+  return pair;
 }
 
 interface PgCounters {

@@ -26,6 +26,11 @@ import {
 /** Each node row against the nearest run (in execution order) of its baseline; ties go to the earlier. */
 export function pairWithBaselines(measurements: Measurement[]): void {
   measurements.forEach((m, i) => {
+    // An interleaved row was measured with its own baseline run.
+    if (m.baselineIndex !== undefined) {
+      m.ratio = m.result.reqPerSec / measurements[m.baselineIndex].result.reqPerSec;
+      return;
+    }
     const kind = BASELINE_OF[m.step];
     if (!kind) return;
     let best: number | undefined;
@@ -96,7 +101,15 @@ export async function machineFacts(ctx: Context): Promise<Record<string, string>
 
 export async function report(ctx: Context, measurements: Measurement[], args: string[], scaleFacts?: ScaleFacts, comparisons: Measurement[] = []): Promise<void> {
   const { options } = ctx;
-  const suite = options.scale ? 'resolution-scale' : options.compare !== undefined ? 'resolution-compare' : options.steps ? 'resolution-steps' : 'resolution';
+  const suite = options.scale
+    ? 'resolution-scale'
+    : options.compare !== undefined
+      ? 'resolution-compare'
+      : options.interleave !== undefined
+        ? 'resolution-interleaved'
+        : options.steps
+          ? 'resolution-steps'
+          : 'resolution';
   const at = new Date().toISOString();
   const stamp = at.replace(/[:.]/g, '-');
   const command = `npm run bench -- resolution${args.length ? ` ${args.join(' ')}` : ''}`;
@@ -134,7 +147,10 @@ export async function report(ctx: Context, measurements: Measurement[], args: st
     `${options.identifiers.toLocaleString('en')} identifiers seeded by SQL${options.scale ? `, grown to ${options.scaleIdentifiers.toLocaleString('en')} by COPY` : ''}; ` +
       `typical reply ${Buffer.byteLength(ctx.reply)} bytes. Every server in its own process, started fresh per row; load from a separate process (libs/loadgen's closed loop on autocannon, every status checked), ` +
       `${options.connections} connections, ${options.warmupSec} s warm-up (not measured) then ${options.durationSec} s measured; ${options.rounds} round${options.rounds > 1 ? 's' : ''}. ` +
-      `Each node row is divided by the nearest run of its baseline in this run. Server CPU µs/req: the server process's utime+stime from /proc over the measured window ÷ requests; ` +
+      (options.interleave !== undefined
+        ? `Interleaved (--interleave=${options.interleave}): each node row ran together with a fresh run of its baseline, both servers up and warmed up, the measured ${options.durationSec} s of each taken in turns of ${options.interleave} s (A B, B A, …), so that the machine's drift reaches both alike; each node row is divided by the baseline run just above it. `
+        : 'Each node row is divided by the nearest run of its baseline in this run. ') +
+      `Server CPU µs/req: the server process's utime+stime from /proc over the measured window ÷ requests; ` +
       `"× baseline by CPU" is the baseline's µs/req ÷ the row's, the steadier estimate of what the node adds on a shared machine (it leaves out PostgreSQL's and Redis's own CPU). ` +
       `Machine cores busy: the whole machine (server, autocannon, PostgreSQL, Redis, kernel) out of ${cpus().length}. ` +
       `DB xacts/req and PG buffer hit %: the scratch database's pg_stat_database from server start to stop, per request sent (check, pre-warm, warm-up and run): ` +

@@ -93,6 +93,11 @@ export interface Options {
   traceLimit: number;
   /** Another build's node main.js: every node row also runs on it, right before or after this build's. */
   compare: string | undefined;
+  /**
+   * `--interleave[=S]`: each node row measured together with its baseline, the load going to one at a
+   * time in turns of S seconds (default 1); undefined: the rows one after the other.
+   */
+  interleave: number | undefined;
 }
 
 export interface Measurement {
@@ -116,6 +121,8 @@ export interface Measurement {
   hitRatios?: HitRatios;
   /** Measured on the `--compare` build, not this one (kept out of the main table and its targets). */
   compared?: boolean;
+  /** Measured in turns with its partner row (`--interleave`): the turns and the slice length. */
+  interleaved?: { turns: number; sliceSec: number };
 }
 
 export interface Context {
@@ -203,7 +210,7 @@ function parseSteps(arg: string | undefined): StepId[] | undefined {
 }
 
 export function parseOptions(args: string[]): Options {
-  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps', 'compare', 'zipf-identifiers', 'l1-share', 'h-warmup', 'trace-limit']);
+  const known = new Set(['duration', 'warmup', 'connections', 'identifiers', 'working-set', 'unknown', 'zipf-s', 'rounds', 'seed', 'scale', 'scale-identifiers', 'time-limit-minutes', 'steps', 'compare', 'zipf-identifiers', 'l1-share', 'h-warmup', 'trace-limit', 'interleave']);
   for (const arg of args) {
     const name = arg.replace(/^--/, '').split('=')[0];
     if (!arg.startsWith('--') || !known.has(name)) throw new Error(`unknown option ${arg}; known: ${[...known].map((k) => `--${k}`).join(' ')}`);
@@ -234,7 +241,15 @@ export function parseOptions(args: string[]): Options {
     hWarmupSec: number('h-warmup', 60, 1, 600),
     traceLimit: Math.floor(number('trace-limit', 8_000_000, 10_000, 50_000_000)),
     compare: args.find((a) => a.startsWith('--compare='))?.slice('--compare='.length) || undefined,
+    interleave: args.includes('--interleave') ? 1 : args.some((a) => a.startsWith('--interleave=')) ? number('interleave', 1, 0.5, 60) : undefined,
   };
+  if (options.interleave !== undefined) {
+    if (options.scale || options.compare !== undefined) throw new Error('--interleave cannot be combined with --scale or --compare');
+    const rows = (options.steps ?? DEFAULT_STEPS).filter((step) => !step.startsWith('a'));
+    if (rows.length === 0) throw new Error('--interleave needs a node row in --steps (each brings its own baseline)');
+    if (rows.includes('h')) throw new Error('--interleave: (h) has its own warm-up and is measured alone; leave it out of --steps');
+    if (options.interleave > options.durationSec) throw new Error('--interleave: a turn cannot be longer than --duration');
+  }
   if (options.compare !== undefined && options.scale) throw new Error('--compare cannot be combined with --scale');
   if (options.workingSet > options.identifiers) throw new Error('--working-set must not exceed --identifiers');
   if (options.scale && options.steps) throw new Error('--steps cannot be combined with --scale');

@@ -32,6 +32,11 @@ export interface LoadConfig {
    * request, so rows compared by ratio must use the same check).
    */
   answers?: 'found' | 'not-found' | 'the-handle';
+  /**
+   * A second server measured in the same run, in turns of `sliceSec` with this one (its own
+   * durationSec and warmupSec are not used: this config's count for both).
+   */
+  interleave?: { other: LoadConfig; sliceSec: number };
 }
 
 /** What load-runner.ts prints. */
@@ -55,6 +60,8 @@ export interface LoadResult {
   serverCpuUsPerReq?: number;
   loaderCpuMs: number;
   machineBusyCores?: number;
+  /** The other server of an interleaved run, with the run's turns and slice length. */
+  interleaved?: LoadResult & { turns: number; sliceSec?: number };
 }
 
 /**
@@ -64,7 +71,8 @@ export interface LoadResult {
 export function runLoad(config: LoadConfig, scratchDir: string): Promise<LoadResult> {
   const file = join(scratchDir, `load-${process.hrtime.bigint()}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const limitMs = (config.warmupSec + config.durationSec + (config.startupAllowanceSec ?? 90)) * 1000;
+  const servers = config.interleave ? 2 : 1;
+  const limitMs = ((config.warmupSec + config.durationSec) * servers + (config.startupAllowanceSec ?? 90)) * 1000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...RUNNER_ARGS, file], { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
