@@ -16,7 +16,8 @@ import { IngestionRuntime } from './traceability/ingestion/ingestion-runtime';
 import { installCaptureHeaders } from './traceability/capture/capture.module';
 import { EventHub } from './events/event-hub';
 import { createPino, NodeLogger } from './logging/node-logger';
-import { installRequestLogging } from './logging/request-logging';
+import { installRequestLogging, logsResolutions } from './logging/request-logging';
+import { ResolutionFastPath } from './resolution/resolution-fast-path';
 
 /** Builds the secondary node's HTTP application on a migrated database (used by main and by tests). */
 export async function createNodeApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -44,6 +45,11 @@ export async function createNodeApp(config: AppConfig, databaseUrl: string): Pro
   refuseNulCharacters(adapter.getInstance());
   // Security headers, CORS, URL length, JSON depth: before any route (http/hardening.ts).
   await installHardening(app, config.hardening);
+  // L1 hits of anonymous Handle REST GETs answered before Fastify routes them, where the route adds
+  // nothing per request: no CORS headers to choose, no resolution log lines (resolution-fast-path.ts).
+  if (config.hardening.corsOrigins.length === 0 && !logsResolutions(logger.pino, config.logging)) {
+    app.get(ResolutionFastPath).install(adapter.getInstance().server, { maxUrlLength: config.hardening.maxUrlLength });
+  }
   // WWW-Authenticate on 401s, strict JSON where credentials are sent: per route, so before any route.
   installAuthHttpHooks(adapter.getInstance());
   // GS1-EPCIS-Version, GS1-CBV-Version and the capture limits on the capture routes' replies.

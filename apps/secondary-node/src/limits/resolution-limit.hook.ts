@@ -3,6 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticator } from '../auth/authenticator';
 import { replyWithError } from '../http/front-door-exception.filter';
+import { countedBefore } from './counted-mark';
+import type { Refusal } from './local-tally';
 import { rateLimitedError, setRefusalHeaders } from './refusal-reply';
 import { RequestLimits } from './request-limits';
 
@@ -39,6 +41,9 @@ export class ResolutionLimitHook implements OnModuleInit {
   /** false when the reply was sent (refused). Works on the raw URL: this runs on every request. */
   private admit(request: FastifyRequest, reply: FastifyReply): boolean {
     if (request.method !== 'GET' && request.method !== 'HEAD') return true;
+    // Counted already by the resolution fast path, which then left the request to Fastify.
+    const counted = countedBefore(request.raw);
+    if (counted !== undefined) return counted === null || this.refuse(request, reply, 'resolution', counted);
     const url = request.url;
     const direct = url.startsWith('/api/handles/') || PROXY_FIRST_SEGMENT.test(url);
     if (!direct && !(url.startsWith(SNMS_DETAIL) && (url.length === SNMS_DETAIL.length || url.charCodeAt(SNMS_DETAIL.length) === QUESTION_MARK))) return true;
@@ -53,7 +58,11 @@ export class ResolutionLimitHook implements OnModuleInit {
     }
     key ??= this.limits.clientKey(request.socket.remoteAddress, headers['x-forwarded-for']);
     const refusal = this.limits.takeNow(family, key);
-    if (refusal === undefined) return true;
+    return refusal === undefined || this.refuse(request, reply, family, refusal);
+  }
+
+  /** Sends the 429; false (the request goes no further). */
+  private refuse(request: FastifyRequest, reply: FastifyReply, family: 'resolution' | 'authenticated', refusal: Refusal): false {
     setRefusalHeaders(reply, refusal);
     replyWithError(rateLimitedError(family, refusal), request, reply, this.logger);
     return false;

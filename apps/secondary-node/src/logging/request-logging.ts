@@ -38,7 +38,7 @@ export interface RequestLoggingOptions {
  */
 export function installRequestLogging(fastify: FastifyInstance, options: RequestLoggingOptions): void {
   const { logger, events, config } = options;
-  const traceResolutions = logger.isLevelEnabled('debug') || config.resolutionSampleRate > 0;
+  const traceResolutions = logsResolutions(logger, config);
 
   const openContext: Hook = (request, reply, done) => {
     const context = openRequestContext({ requestId: acceptRequestId(request.headers['x-request-id']), clientIp: request.ip });
@@ -147,6 +147,11 @@ export function installRequestLogging(fastify: FastifyInstance, options: Request
     // A request whose client went away may never reach onResponse: its context is released here.
     route.onRequestAbort = [...hooks(route.onRequestAbort), release] as RouteOptions['onRequestAbort'];
   });
+}
+
+/** Whether resolutions get log lines (LOG_LEVEL=debug, LOG_RESOLUTION_SAMPLE_RATE): an onResponse hook on their routes. */
+export function logsResolutions(logger: Pino, config: LoggingConfig): boolean {
+  return logger.isLevelEnabled('debug') || config.resolutionSampleRate > 0;
 }
 
 function hooks(existing: unknown): unknown[] {

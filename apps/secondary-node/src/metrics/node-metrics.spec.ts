@@ -43,6 +43,7 @@ describe('NodeMetrics', () => {
     const { types } = parsePrometheus(await module.get(NodeMetrics).metrics());
     expect(Object.fromEntries([...types].filter(([name]) => !/^idis_(process|nodejs)_/.test(name)))).toEqual({
       idis_resolution_duration_seconds: 'histogram',
+      idis_resolution_fast_path_answers_total: 'counter',
       idis_resolutions_total: 'counter',
       idis_resolutions_by_door_total: 'counter',
       idis_registrations_total: 'counter',

@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import { UsageCounter } from '../statistics/usage-counter';
 import { REGISTRATION_OPERATIONS, RESOLUTION_DOORS, RESOLUTION_OUTCOMES } from '../statistics/usage-kinds';
+import { ResolutionFastPath } from '../resolution/resolution-fast-path';
 import { ResolutionHealth, type ResolutionCacheStats } from '../resolution/resolution-health';
 import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-latency';
 
@@ -34,6 +35,7 @@ export class NodeMetrics {
     private readonly usage: UsageCounter,
     private readonly latency: ResolutionLatency,
     @Optional() resolution?: ResolutionHealth,
+    @Optional() private readonly fastPath?: ResolutionFastPath,
   ) {
     if (resolution) this.cacheStats = resolution;
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
@@ -57,6 +59,16 @@ export class NodeMetrics {
 
   private registerResolutionMetrics(): void {
     const usage = this.usage;
+    const fastPath = this.fastPath;
+    new Counter({
+      name: `${METRIC_PREFIX}resolution_fast_path_answers_total`,
+      help: 'Handle REST resolutions answered from L1 before routing (anonymous GET without a query string); 0 where the fast path is off (CORS, or resolution log lines)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fastPath?.answers ?? 0);
+      },
+    });
     new Counter({
       name: `${METRIC_PREFIX}resolutions_total`,
       help: 'Resolutions by outcome: answered from l1, l2 or db, not_found, or error',

@@ -22,10 +22,10 @@ import { RecordLabelsService } from '../registry/record-labels.service';
 import { notFoundPage, productPage, redirectPage } from './proxy-page';
 import { etagMatches, isPlainView, type RenderedReply, renderHandleReply, renderPlainReply, type ResolutionView } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
+import { missedL1Before, RESOLUTION_JSON_TYPE, RESOLUTION_VARY } from './resolution-fast-path';
 import { ResolutionService } from './resolution.service';
 import type { FoundRecord, Resolution } from './resolution.types';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 const REDIRECT_SCHEMES = /^(https?|ftp):\/\//i;
 /** A proxy path starts with a prefix: a digit first and a dot somewhere in the first segment. */
@@ -80,8 +80,9 @@ export class ResolutionRoutes implements OnModuleInit {
       const query = request.query as Query;
       if (Authenticator.hasCredential(request)) return this.handleRestAsync(request, reply, started, door, handle, parsed, undefined);
       const view = anonymousView(query);
-      // L1 answers before any referral-loop check, as ResolutionService.resolve does.
-      const remembered = this.resolution.fromMemory(parsed);
+      // L1 answers before any referral-loop check, as ResolutionService.resolve does; not read
+      // twice when the fast path already missed it.
+      const remembered = missedL1Before(request.raw) ? undefined : this.resolution.fromMemory(parsed);
       if (remembered === undefined) return this.handleRestAsync(request, reply, started, door, handle, parsed, view);
       this.answer(request, reply, started, door, handle, parsed, view, remembered);
     } catch (error) {
@@ -116,7 +117,7 @@ export class ResolutionRoutes implements OnModuleInit {
   private answer(request: FastifyRequest, reply: FastifyReply, started: bigint, door: ResolutionDoor, handle: string, parsed: ParsedHandle, view: ResolutionView, { entry, tier }: Resolution): void {
     // Bytes are kept only with an L1 entry: an L2 or database answer is a new entry every time.
     const rendered = tier === 'l1' && isPlainView(view) ? renderPlainReply(entry, handle, this.config.negativeTtlSeconds) : renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
-    this.send(request, reply, rendered, JSON_TYPE);
+    this.send(request, reply, rendered, RESOLUTION_JSON_TYPE);
     this.events.signal('resolution.observed', parsed.prefixKey, entry.kind === 'missing' ? 'not_found' : tier, elapsed(started), door);
   }
 
@@ -155,7 +156,7 @@ export class ResolutionRoutes implements OnModuleInit {
         const prefixKnown = entry.servedBy !== undefined ? true : entry.prefixUnknown ? false : await this.directory.isHomed(parsed.prefixKey);
         const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
         if (wantsJson) {
-          this.send(request, reply, { ...rendered, body: JSON.stringify({ ...JSON.parse(rendered.body), prefixKnown }) }, JSON_TYPE);
+          this.send(request, reply, { ...rendered, body: JSON.stringify({ ...JSON.parse(rendered.body), prefixKnown }) }, RESOLUTION_JSON_TYPE);
         } else {
           this.send(request, reply, { ...rendered, body: notFoundPage(handle, parsed.prefix, prefixKnown, entry.prefixUnknown === true, entry.servedBy) }, HTML_TYPE);
         }
@@ -171,7 +172,7 @@ export class ResolutionRoutes implements OnModuleInit {
       }
       const rendered = renderHandleReply(entry, handle, view, this.config.negativeTtlSeconds);
       if (wantsJson) {
-        this.send(request, reply, rendered, JSON_TYPE);
+        this.send(request, reply, rendered, RESOLUTION_JSON_TYPE);
       } else {
         // The product page: the values the caller may see, named by the record's template, with its enterprise.
         const shown = JSON.parse(rendered.body) as { values: FoundRecord['values'] };
@@ -217,7 +218,7 @@ export class ResolutionRoutes implements OnModuleInit {
   }
 
   private send(request: FastifyRequest, reply: FastifyReply, rendered: Omit<RenderedReply, 'body'> & { body: string | Buffer }, contentType: string): void {
-    void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', 'Accept, Authorization, X-API-Key');
+    void reply.header('etag', rendered.etag).header('cache-control', rendered.cacheControl).header('vary', RESOLUTION_VARY);
     if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
       void reply.code(304).send();
       return;

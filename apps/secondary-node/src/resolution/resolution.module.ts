@@ -8,6 +8,7 @@ import { RedisTier } from './redis-tier';
 import { RemoteResolver } from './remote-resolver';
 import { ResolutionCache } from './resolution-cache';
 import { ResolutionHealth } from './resolution-health';
+import { ResolutionFastPath } from './resolution-fast-path';
 import { ResolutionRoutes } from './resolution-routes';
 import { ResolutionService } from './resolution.service';
 import { SnmsDetailController } from './snms-detail.controller';
@@ -21,7 +22,7 @@ import { SnmsDetailController } from './snms-detail.controller';
 @Module({
   imports: [RegistryModule, UpstreamModule],
   controllers: [SnmsDetailController],
-  providers: [RemoteResolver, L1Cache, RedisTier, InvalidationChannel, ResolutionCache, ResolutionService, ResolutionHealth, CacheInvalidation, ResolutionRoutes],
-  exports: [ResolutionService, ResolutionCache, ResolutionHealth, RemoteResolver],
+  providers: [RemoteResolver, L1Cache, RedisTier, InvalidationChannel, ResolutionCache, ResolutionService, ResolutionHealth, CacheInvalidation, ResolutionRoutes, ResolutionFastPath],
+  exports: [ResolutionFastPath, ResolutionService, ResolutionCache, ResolutionHealth, RemoteResolver],
 })
 export class ResolutionModule {}
