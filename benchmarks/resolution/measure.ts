@@ -171,7 +171,7 @@ function logMeasurement(m: Measurement): void {
   log(
     `${m.label} [${m.keys}]: ${Math.round(result.reqPerSec).toLocaleString('en')} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `server ${result.serverCpuUsPerReq !== undefined ? round(result.serverCpuUsPerReq) : '?'} µs CPU/req, ${m.database ? `${fmt(m.database.transactionsPerRequest, 2)} DB transactions/req` : 'DB transactions not told apart'}` +
-      `${m.interleaved ? `, interleaved with its baseline in ${m.interleaved.turns} turns of ${m.interleaved.sliceSec} s` : ''}` +
+      `${m.interleaved ? `, interleaved with its baseline in ${m.interleaved.turns} turns of ${m.interleaved.sliceSec} s (req/s by turn: ${(result.slices ?? []).map((x) => x.reqPerSec).join(' ')})` : ''}` +
       `${bad > 0 ? `, ${bad} unexpected answers/errors` : ''}`,
   );
 }

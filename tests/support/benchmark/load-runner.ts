@@ -94,6 +94,8 @@ interface Tally {
   machineBusy: number;
   machineTotal: number;
   warmupRequests: number;
+  /** Requests per second and server CPU µs per request of each slice, in order. */
+  slices: Array<{ reqPerSec: number; serverCpuUsPerReq?: number }>;
 }
 
 function addInto(into: Record<string, number>, from: Record<string, number>): void {
@@ -108,6 +110,10 @@ async function measureSlice(tally: Tally, seconds: number, stop: AbortSignal): P
   const part = await runEngine(engineOptions(tally.config, seconds), stop);
   const machineAfter = machineTicks();
   const cpuAfter = pid ? processCpuMs(pid) : undefined;
+  tally.slices.push({
+    reqPerSec: Math.round(part.requests / part.measuredSeconds),
+    serverCpuUsPerReq: cpuBefore !== undefined && cpuAfter !== undefined && part.requests > 0 ? Math.round(((cpuAfter - cpuBefore) * 10_000) / part.requests) / 10 : undefined,
+  });
   tally.requests += part.requests;
   tally.seconds += part.measuredSeconds;
   tally.histogram.add(decodeHistogram(part.histogram));
@@ -147,6 +153,7 @@ function resultOf(tally: Tally): LoadResult {
     serverCpuUsPerReq: serverCpuMs !== undefined && requests > 0 ? (serverCpuMs * 1000) / requests : undefined,
     loaderCpuMs: tally.loaderCpuMs,
     machineBusyCores: tally.machineTotal > 0 ? (tally.machineBusy / tally.machineTotal) * cpus().length : undefined,
+    slices: tally.slices.length > 1 ? tally.slices : undefined,
   };
 }
 
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
     machineBusy: 0,
     machineTotal: 0,
     warmupRequests: 0,
+    slices: [],
   }));
   for (const tally of tallies) {
     if (config.warmupSec > 0) tally.warmupRequests = (await runEngine(engineOptions(tally.config, config.warmupSec), never)).requests;

@@ -60,6 +60,8 @@ export interface LoadResult {
   serverCpuUsPerReq?: number;
   loaderCpuMs: number;
   machineBusyCores?: number;
+  /** Interleaved runs: each slice's rate and server CPU per request, in order. */
+  slices?: Array<{ reqPerSec: number; serverCpuUsPerReq?: number }>;
   /** The other server of an interleaved run, with the run's turns and slice length. */
   interleaved?: LoadResult & { turns: number; sliceSec?: number };
 }
