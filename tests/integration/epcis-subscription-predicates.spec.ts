@@ -91,7 +91,7 @@ describe('named-query predicates against SQL on random stored events', () => {
     for (const event of handed) {
       const stored = byId.get(event.eventId);
       // Compared parsed and with sorted keys: jsonb orders the document's keys its own way, the content is the same.
-      const comparable = (e: FeedEvent) => ({ ...e, json: JSON.parse(e.json) as unknown, documentKeys: [...e.documentKeys].sort(), identifiers: [...e.identifiers].sort() });
+      const comparable = (e: FeedEvent) => ({ ...e, json: JSON.parse(e.json.toString('utf8')) as unknown, documentKeys: [...e.documentKeys].sort(), identifiers: [...e.identifiers].sort() });
       expect(comparable(event)).toEqual(comparable(stored as FeedEvent));
     }
   });

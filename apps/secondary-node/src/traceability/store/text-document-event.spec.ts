@@ -65,7 +65,7 @@ describe('withDocumentAsText', () => {
       const fromText = committedFeedEvent(event, '88.118.8', RECORD_TIME_KEY, recordTime, instantMicros(RECORD_TIME_KEY));
       const fromTree = committedFeedEvent(plain[k], '88.118.8', RECORD_TIME_KEY, recordTime, instantMicros(RECORD_TIME_KEY));
       expect(fromText).toEqual(fromTree);
-      expect(JSON.parse(fromText.json)).toEqual({ ...plain[k].document, recordTime: recordTime.toISOString() });
+      expect(JSON.parse(fromText.json.toString('utf8'))).toEqual({ ...plain[k].document, recordTime: recordTime.toISOString() });
     });
   });
 });

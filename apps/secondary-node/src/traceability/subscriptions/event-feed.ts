@@ -391,10 +391,12 @@ export function committedFeedEvent(
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
   // A document kept as text renders as that text with recordTime appended (withDocumentAsText).
   const text = event.documentJson;
-  const json =
+  const json = Buffer.from(
     text !== undefined
       ? textWithRecordTime(text, recordTimeIso)
-      : renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso);
+      : renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso),
+    'utf8',
+  );
   return {
     eventId: event.eventId,
     enterprisePrefix,
@@ -450,5 +452,5 @@ function toFeedEvent(row: RawFeedRow): FeedEvent {
 /** A stored event's fields but its document, which the feed keeps as the delivered text and its keys. */
 function withoutDocument(event: StoredEvent): Omit<StoredEvent, 'document' | 'eventTimeKey'> & Pick<FeedEvent, 'json' | 'documentKeys'> {
   const { document, eventTimeKey: _eventTime, ...fields } = event;
-  return { ...fields, json: renderEventJson(event), documentKeys: Object.keys(document) };
+  return { ...fields, json: Buffer.from(renderEventJson(event), 'utf8'), documentKeys: Object.keys(document) };
 }

@@ -16,8 +16,12 @@ export interface FeedPosition {
  * not an object tree, the garbage collector copies them in one piece, and a delivery joins texts.
  */
 export interface FeedEvent extends Omit<StoredEvent, 'document' | 'eventTimeKey'> {
-  /** The event as deliveries carry it: renderEventJson (the document with eventID, recordTime, errorDeclaration). */
-  json: string;
+  /**
+   * The event as deliveries carry it, UTF-8: renderEventJson (the document with eventID, recordTime,
+   * errorDeclaration). Bytes, not a string: an event waits here for its deliveries long enough to
+   * survive young-generation collections, and a Buffer's bytes are not on the heap they copy.
+   */
+  json: Buffer;
   /** The document's top-level keys (EXISTS_ on a key that is not a column). */
   documentKeys: readonly string[];
   hashId: string;

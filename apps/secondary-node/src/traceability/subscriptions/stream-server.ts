@@ -101,7 +101,8 @@ export class StreamServer implements OnApplicationBootstrap, BeforeApplicationSh
         send: async (body) => {
           await waitForDrain();
           if (ws.readyState !== ws.OPEN) return { ok: false, reason: 'the WebSocket is closed' };
-          return new Promise((resolve) => ws.send(body, (error) => resolve(error ? { ok: false, reason: error.message } : { ok: true, status: 101 })));
+          // A text message, as the JSON it is (a Buffer would go as a binary one).
+          return new Promise((resolve) => ws.send(body, { binary: false }, (error) => resolve(error ? { ok: false, reason: error.message } : { ok: true, status: 101 })));
         },
         acknowledged: async () => ws.readyState === ws.OPEN,
         failed: async () => {

@@ -20,7 +20,7 @@ import { WebhookSender, type WebhookOutcome } from './webhook-sender';
 /** How one subscription's deliveries leave the node: a webhook POST, or a WebSocket message. */
 export interface Transport {
   /** Sends one EPCISQueryDocument; resolves once the receiver acknowledged it (2xx; a WebSocket: written to the socket), or why not. */
-  send(body: string, events: FeedEvent[], firstEventId: string): Promise<WebhookOutcome>;
+  send(body: Buffer, events: FeedEvent[], firstEventId: string): Promise<WebhookOutcome>;
   /** The receiver took everything up to `cursor` (`delivered` events): make it durable. False: stop, this replica no longer delivers it. */
   acknowledged(cursor: FeedPosition, delivered: number): Promise<boolean>;
   /** A failed delivery, to be retried after `delayMs`. */
@@ -386,7 +386,7 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : upTo;
-    const body = subscriptionDocumentJson(channel.queryName, channel.subscriptionId, batch);
+    const body = subscriptionDocumentBytes(channel.queryName, channel.subscriptionId, batch);
     const outcome = await channel.transport.send(body, batch, batch[0].eventId);
     if (!outcome.ok) {
       this.stats.failures += 1;
@@ -554,10 +554,10 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
 }
 
 /**
- * The EPCISQueryDocument of one delivery as JSON text: the named query's name, the subscription, and
- * the events' own texts (FeedEvent.json) joined into its eventList.
+ * The EPCISQueryDocument of one delivery as UTF-8 JSON: the named query's name, the subscription,
+ * and the events' own bytes (FeedEvent.json) joined into its eventList.
  */
-export function subscriptionDocumentJson(queryName: string, subscriptionId: string, events: FeedEvent[], now = new Date()): string {
+export function subscriptionDocumentBytes(queryName: string, subscriptionId: string, events: FeedEvent[], now = new Date()): Buffer {
   const envelope = JSON.stringify({
     '@context': [EPCIS_CONTEXT],
     type: 'EPCISQueryDocument',
@@ -567,10 +567,17 @@ export function subscriptionDocumentJson(queryName: string, subscriptionId: stri
   });
   // The empty eventList is the last value of the text: the events go between its brackets.
   const open = envelope.length - EMPTY_LIST_END.length + 1;
-  const texts = new Array<string>(events.length);
-  for (let k = 0; k < events.length; k += 1) texts[k] = events[k].json;
-  return `${envelope.slice(0, open)}${texts.join(',')}${envelope.slice(open)}`;
+  const parts = new Array<Buffer>(events.length * 2 + 1);
+  parts[0] = Buffer.from(envelope.slice(0, open), 'utf8');
+  for (let k = 0; k < events.length; k += 1) {
+    parts[2 * k + 1] = events[k].json;
+    parts[2 * k + 2] = k + 1 < events.length ? COMMA : Buffer.from(envelope.slice(open), 'utf8');
+  }
+  if (events.length === 0) parts[0] = Buffer.from(envelope, 'utf8');
+  return Buffer.concat(parts);
 }
+
+const COMMA = Buffer.from(',');
 
 /** How the envelope above ends: `eventList: []` closed by resultsBody, queryResults, epcisBody and the document. */
 const EMPTY_LIST_END = '[]}}}}';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseEventQuery } from '../query/event-query';
 import { compileFilter, eventMatches, type FeedEvent, instantMicros, pgInstantMicros } from './event-matcher';
-import { subscriptionDocumentJson } from './subscription-delivery';
+import { subscriptionDocumentBytes } from './subscription-delivery';
 import { SubscriptionIndex } from './subscription-index';
 
 /**
@@ -25,7 +25,7 @@ function feedEvent({ document = { type: 'ObjectEvent' }, ...overrides }: Partial
     errorDeclaredAt: null,
     errorReason: null,
     correctiveEventIds: null,
-    json: JSON.stringify(document),
+    json: Buffer.from(JSON.stringify(document), 'utf8'),
     documentKeys: Object.keys(document),
     eventType: 'ObjectEvent',
     action: 'OBSERVE',
@@ -271,13 +271,13 @@ describe('subscription document', () => {
     const event = (id: string) => feedEvent({ eventId: id, document: { type: 'ObjectEvent', eventID: id, note: '] } , "' } });
     const now = new Date('2025-03-01T12:00:00Z');
     for (const events of [[], [event('urn:uuid:1')], [event('urn:uuid:1'), event('urn:uuid:2'), event('urn:uuid:3')]]) {
-      const text = subscriptionDocumentJson('recalls "EU"', 'sub-1', events, now);
+      const text = subscriptionDocumentBytes('recalls "EU"', 'sub-1', events, now).toString('utf8');
       expect(JSON.parse(text)).toEqual({
         '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
         type: 'EPCISQueryDocument',
         schemaVersion: '2.0',
         creationDate: '2025-03-01T12:00:00.000Z',
-        epcisBody: { queryResults: { queryName: 'recalls "EU"', subscriptionID: 'sub-1', resultsBody: { eventList: events.map((e) => JSON.parse(e.json) as unknown) } } },
+        epcisBody: { queryResults: { queryName: 'recalls "EU"', subscriptionID: 'sub-1', resultsBody: { eventList: events.map((e) => JSON.parse(e.json.toString('utf8')) as unknown) } } },
       });
     }
   });

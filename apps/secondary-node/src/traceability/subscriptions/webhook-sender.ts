@@ -43,9 +43,9 @@ export class WebhookSender {
    * grows to minutes after a few of these races). Only then: a request that was answered, timed out,
    * or failed on a new connection is not repeated here.
    */
-  async send(dest: string, body: string, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
+  async send(dest: string, body: string | Buffer, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
     // Encoded once: signed, measured and written as these bytes.
-    const bytes = Buffer.from(body, 'utf8');
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const url = this.parsed(dest);
     const first = await this.post(url, bytes, headers, secret);
     return first.staleSocket ? this.post(url, bytes, headers, secret) : first;
