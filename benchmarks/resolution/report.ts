@@ -26,11 +26,13 @@ import {
 /** Each node row against the nearest run (in execution order) of its baseline; ties go to the earlier. */
 export function pairWithBaselines(measurements: Measurement[]): void {
   measurements.forEach((m, i) => {
-    // An interleaved row was measured with its own baseline run.
+    // An interleaved row was measured with its own baseline run; a node row run as another row's
+    // baseline (b for b-rl) has no baseline of its own in that pair.
     if (m.baselineIndex !== undefined) {
       m.ratio = m.result.reqPerSec / measurements[m.baselineIndex].result.reqPerSec;
       return;
     }
+    if (m.interleaved) return;
     const kind = BASELINE_OF[m.step];
     if (!kind) return;
     let best: number | undefined;
