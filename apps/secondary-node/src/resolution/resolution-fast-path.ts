@@ -10,6 +10,7 @@ import { etagMatches, renderPlainReply } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { ResolutionService } from './resolution.service';
+import type { Resolution } from './resolution.types';
 
 const HANDLES_PATH = '/api/handles/';
 export const RESOLUTION_JSON_TYPE = 'application/json; charset=utf-8';
@@ -123,29 +124,40 @@ export class ResolutionFastPath implements OnModuleDestroy {
       return false;
     }
     const { entry } = remembered;
-    const rendered = renderPlainReply(entry, handle, this.config.negativeTtlSeconds);
-    if (rendered.status < 300 && etagMatches(headers['if-none-match'], rendered.etag)) {
-      response.writeHead(304, ['etag', rendered.etag, 'cache-control', rendered.cacheControl, 'vary', RESOLUTION_VARY, ...SECURITY_HEADERS]);
-      response.end();
-    } else {
-      response.writeHead(rendered.status, [
-        'etag',
-        rendered.etag,
-        'cache-control',
-        rendered.cacheControl,
-        'vary',
-        RESOLUTION_VARY,
-        ...SECURITY_HEADERS,
-        'content-type',
-        RESOLUTION_JSON_TYPE,
-        'content-length',
-        String(rendered.body.length),
-      ]);
-      response.end(rendered.body);
+    try {
+      this.write(request, response, entry, handle);
+    } catch (error) {
+      // Before the head was written the route answers (and reports) it; after, the reply is cut.
+      if (!response.headersSent) return false;
+      response.destroy(error as Error);
+      return true;
     }
     this.answered += 1;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.events.signal('resolution.observed', parsed.prefixKey, entry.kind === 'missing' ? 'not_found' : 'l1', seconds, 'handle_rest');
     return true;
+  }
+
+  private write(request: IncomingMessage, response: ServerResponse, entry: Resolution['entry'], handle: string): void {
+    const rendered = renderPlainReply(entry, handle, this.config.negativeTtlSeconds);
+    if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
+      response.writeHead(304, ['etag', rendered.etag, 'cache-control', rendered.cacheControl, 'vary', RESOLUTION_VARY, ...SECURITY_HEADERS]);
+      response.end();
+      return;
+    }
+    response.writeHead(rendered.status, [
+      'etag',
+      rendered.etag,
+      'cache-control',
+      rendered.cacheControl,
+      'vary',
+      RESOLUTION_VARY,
+      ...SECURITY_HEADERS,
+      'content-type',
+      RESOLUTION_JSON_TYPE,
+      'content-length',
+      String(rendered.body.length),
+    ]);
+    response.end(rendered.body);
   }
 }
