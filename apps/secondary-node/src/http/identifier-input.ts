@@ -41,7 +41,7 @@ export function isoSeconds(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-const HANDLES_PATH = '/api/handles/';
+export const HANDLES_PATH = '/api/handles/';
 
 /** Everything after /api/handles/ is the identifier, slashes included (clients send it unencoded). */
 export function handleFromPath(url: string): string {

@@ -3,19 +3,15 @@ import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/comm
 import { type ParsedHandle, parseHandle } from '@idis/identifier';
 import { EventHub } from '../events/event-hub';
 import { API_SECURITY_HEADERS } from '../http/hardening';
-import { handleFromPath } from '../http/identifier-input';
+import { HANDLES_PATH, handleFromPath } from '../http/identifier-input';
 import { markCounted } from '../limits/counted-mark';
 import { RequestLimits } from '../limits/request-limits';
-import { etagMatches, renderPlainReply } from './reply-builder';
+import { etagMatches, renderPlainReply, RESOLUTION_JSON_TYPE, RESOLUTION_VARY } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
 import { RESOLUTION_CONFIG, type ResolutionConfig } from './resolution.config';
 import { ResolutionService } from './resolution.service';
 import type { Resolution } from './resolution.types';
 
-const HANDLES_PATH = '/api/handles/';
-export const RESOLUTION_JSON_TYPE = 'application/json; charset=utf-8';
-/** What a resolution's reply varies by: the representation and the caller's credentials. */
-export const RESOLUTION_VARY = 'Accept, Authorization, X-API-Key';
 const SECURITY_HEADERS: readonly string[] = Object.entries(API_SECURITY_HEADERS).flat();
 
 /**
@@ -140,24 +136,14 @@ export class ResolutionFastPath implements OnModuleDestroy {
 
   private write(request: IncomingMessage, response: ServerResponse, entry: Resolution['entry'], handle: string): void {
     const rendered = renderPlainReply(entry, handle, this.config.negativeTtlSeconds);
+    const head = ['etag', rendered.etag, 'cache-control', rendered.cacheControl, 'vary', RESOLUTION_VARY, ...SECURITY_HEADERS];
     if (rendered.status < 300 && etagMatches(request.headers['if-none-match'], rendered.etag)) {
-      response.writeHead(304, ['etag', rendered.etag, 'cache-control', rendered.cacheControl, 'vary', RESOLUTION_VARY, ...SECURITY_HEADERS]);
+      response.writeHead(304, head);
       response.end();
       return;
     }
-    response.writeHead(rendered.status, [
-      'etag',
-      rendered.etag,
-      'cache-control',
-      rendered.cacheControl,
-      'vary',
-      RESOLUTION_VARY,
-      ...SECURITY_HEADERS,
-      'content-type',
-      RESOLUTION_JSON_TYPE,
-      'content-length',
-      String(rendered.body.length),
-    ]);
+    head.push('content-type', RESOLUTION_JSON_TYPE, 'content-length', String(rendered.body.length));
+    response.writeHead(rendered.status, head);
     response.end(rendered.body);
   }
 }

@@ -20,9 +20,9 @@ import { PrefixAccessService } from '../registry/prefix-access.service';
 import { PrefixDirectory } from '../registry/prefix-directory.service';
 import { RecordLabelsService } from '../registry/record-labels.service';
 import { notFoundPage, productPage, redirectPage } from './proxy-page';
-import { etagMatches, isPlainView, type RenderedReply, renderHandleReply, renderPlainReply, type ResolutionView } from './reply-builder';
+import { etagMatches, isPlainView, type RenderedReply, renderHandleReply, renderPlainReply, RESOLUTION_JSON_TYPE, RESOLUTION_VARY, type ResolutionView } from './reply-builder';
 import { VIA_HEADER } from './remote-resolver';
-import { missedL1Before, RESOLUTION_JSON_TYPE, RESOLUTION_VARY } from './resolution-fast-path';
+import { missedL1Before } from './resolution-fast-path';
 import { ResolutionService } from './resolution.service';
 import type { FoundRecord, Resolution } from './resolution.types';
 

@@ -567,13 +567,12 @@ export function subscriptionDocumentBytes(queryName: string, subscriptionId: str
   });
   // The empty eventList is the last value of the text: the events go between its brackets.
   const open = envelope.length - EMPTY_LIST_END.length + 1;
-  const parts = new Array<Buffer>(events.length * 2 + 1);
-  parts[0] = Buffer.from(envelope.slice(0, open), 'utf8');
+  const parts: Buffer[] = [Buffer.from(envelope.slice(0, open), 'utf8')];
   for (let k = 0; k < events.length; k += 1) {
-    parts[2 * k + 1] = events[k].json;
-    parts[2 * k + 2] = k + 1 < events.length ? COMMA : Buffer.from(envelope.slice(open), 'utf8');
+    if (k > 0) parts.push(COMMA);
+    parts.push(events[k].json);
   }
-  if (events.length === 0) parts[0] = Buffer.from(envelope, 'utf8');
+  parts.push(Buffer.from(envelope.slice(open), 'utf8'));
   return Buffer.concat(parts);
 }
 

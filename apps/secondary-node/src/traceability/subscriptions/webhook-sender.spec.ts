@@ -58,9 +58,9 @@ describe('WebhookSender on keep-alive connections', () => {
   it('sends a request that met a connection the receiver had dropped once more, on a new connection', async () => {
     const r = await receiver(1);
     try {
-      expect(await sender.send(r.url, '{"n":1}', {}, 'secret')).toMatchObject({ ok: true, status: 200 });
+      expect(await sender.send(r.url, Buffer.from('{"n":1}'), {}, 'secret')).toMatchObject({ ok: true, status: 200 });
       // Reuses the kept-alive connection, which the receiver drops: sent again on a new one.
-      expect(await sender.send(r.url, '{"n":2}', {}, 'secret')).toMatchObject({ ok: true, status: 200 });
+      expect(await sender.send(r.url, Buffer.from('{"n":2}'), {}, 'secret')).toMatchObject({ ok: true, status: 200 });
       expect({ connections: r.connections(), requests: r.requests(), answered: r.answered() }).toEqual({ connections: 2, requests: 3, answered: 2 });
     } finally {
       await r.close();
@@ -70,7 +70,7 @@ describe('WebhookSender on keep-alive connections', () => {
   it('does not repeat a request that failed on a new connection', async () => {
     const r = await receiver(0);
     try {
-      const outcome = await sender.send(r.url, '{"n":1}', {}, 'secret');
+      const outcome = await sender.send(r.url, Buffer.from('{"n":1}'), {}, 'secret');
       expect(outcome.ok).toBe(false);
       expect(outcome).toMatchObject({ reason: expect.stringMatching(/^ECONNRESET/) });
       expect({ connections: r.connections(), requests: r.requests() }).toEqual({ connections: 1, requests: 1 });

@@ -43,12 +43,11 @@ export class WebhookSender {
    * grows to minutes after a few of these races). Only then: a request that was answered, timed out,
    * or failed on a new connection is not repeated here.
    */
-  async send(dest: string, body: string | Buffer, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
-    // Encoded once: signed, measured and written as these bytes.
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  async send(dest: string, body: Buffer, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
+    // Signed, measured and written as these bytes.
     const url = this.parsed(dest);
-    const first = await this.post(url, bytes, headers, secret);
-    return first.staleSocket ? this.post(url, bytes, headers, secret) : first;
+    const first = await this.post(url, body, headers, secret);
+    return first.staleSocket ? this.post(url, body, headers, secret) : first;
   }
 
   /** The URL of `dest`, parsed once (http.request only reads it). */
