@@ -1,8 +1,9 @@
 import { type AuditRecord, canonicalJson, chain, CheckpointSigner, clip, GENESIS_HASH, recordHash, sha256, stateDigest, type UnchainedRecord, verifyChain } from './audit-chain';
 
-function entry(action: string, at = new Date('2026-12-05T08:00:00.123Z')): UnchainedRecord {
+const AT = new Date('2026-12-05T08:00:00.123Z');
+
+function entry(action: string): Omit<UnchainedRecord, 'at'> {
   return {
-    at,
     actor: 'ent-a',
     actorId: '3f1c2d34-0000-4000-8000-000000000001',
     role: 'enterprise',
@@ -31,7 +32,7 @@ function headOf(records: AuditRecord[]) {
 }
 
 describe('the audit hash chain', () => {
-  const records = chain(GENESIS, [entry('handle.create'), entry('handle.update'), entry('handle.delete'), entry('grant.create')]);
+  const records = chain(GENESIS, [entry('handle.create'), entry('handle.update'), entry('handle.delete'), entry('grant.create')], AT);
 
   it('numbers the rows after the head and links each to the hash of the one before', () => {
     expect(records.map((r) => r.seq)).toEqual(['1', '2', '3', '4']);
@@ -39,7 +40,7 @@ describe('the audit hash chain', () => {
     for (let i = 1; i < records.length; i += 1) expect(records[i].prevHash).toBe(records[i - 1].hash);
     for (const record of records) expect(recordHash(record)).toBe(record.hash);
     // Continuing from a head gives the same rows as chaining everything at once.
-    const continued = chain(headOf(records.slice(0, 2)), [entry('handle.delete'), entry('grant.create')]);
+    const continued = chain(headOf(records.slice(0, 2)), [entry('handle.delete'), entry('grant.create')], AT);
     expect(continued).toEqual(records.slice(2));
   });
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { hkdfSha256Key } from '@idis/runtime';
 
 /** The prev_hash of the first row ever written. */
@@ -127,8 +127,9 @@ function isCanonical(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** Hex SHA-256 of the UTF-8 text (one-shot: no Hash object per call, and a batch digests thousands). */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** The hash a row stores: its content and the previous row's hash, in a fixed order. */
@@ -155,17 +156,41 @@ export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
   );
 }
 
-/** Chains new records after the head (seq, hash): numbers them and hashes each onto the one before. */
-export function chain(head: { seq: string; hash: string }, records: UnchainedRecord[]): AuditRecord[] {
+/**
+ * Chains new records after the head (seq, hash): numbers them, stamps them with `at` (one append,
+ * one time) and hashes each onto the one before. Each row is built once, field by field.
+ */
+export function chain(head: { seq: string; hash: string }, records: ReadonlyArray<Omit<UnchainedRecord, 'at'>>, at: Date): AuditRecord[] {
   let seq = BigInt(head.seq);
   let prevHash = head.hash;
-  return records.map((record) => {
+  const chained: AuditRecord[] = new Array(records.length);
+  for (let i = 0; i < records.length; i += 1) {
+    const record = records[i];
     seq += 1n;
-    const chained: AuditRecord = { ...record, seq: seq.toString(), prevHash, hash: '' };
-    chained.hash = recordHash(chained);
-    prevHash = chained.hash;
-    return chained;
-  });
+    const row: AuditRecord = {
+      seq: seq.toString(),
+      at,
+      actor: record.actor,
+      actorId: record.actorId,
+      role: record.role,
+      apiKeyId: record.apiKeyId,
+      action: record.action,
+      target: record.target,
+      owner: record.owner,
+      outcome: record.outcome,
+      reason: record.reason,
+      beforeDigest: record.beforeDigest,
+      afterDigest: record.afterDigest,
+      requestId: record.requestId,
+      clientIp: record.clientIp,
+      prevHash,
+      hash: '',
+    };
+    row.hash = recordHash(row);
+    prevHash = row.hash;
+    chained[i] = row;
+  }
+  return chained;
 }
 
 /** A checkpoint left by pruning: the last pruned row's seq and hash, signed with the node secret. */

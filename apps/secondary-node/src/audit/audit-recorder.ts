@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { EventHub } from '../events/event-hub';
 import type { AuditEntryInput } from '../events/node-events';
 import { currentRequestContext, type RequestContext } from '../http/request-context';
-import { AUDIT_FIELD_LIMITS as LIMIT, clip, stateDigest, type UnchainedRecord } from './audit-chain';
+import { AUDIT_FIELD_LIMITS as LIMIT, clip, sha256, stateDigest, type UnchainedRecord } from './audit-chain';
 import { AuditRepository } from './audit.repository';
 
 /**
@@ -49,15 +49,21 @@ function callerFields(context: RequestContext | undefined): CallerFields {
 }
 
 function toRecord(entry: AuditEntryInput, caller: CallerFields): Omit<UnchainedRecord, 'at'> {
+  // Field by field (no spread of the caller's fields): one shape for every record of a batch.
   return {
-    ...caller,
+    actor: caller.actor,
+    actorId: caller.actorId,
+    role: caller.role,
+    apiKeyId: caller.apiKeyId,
+    requestId: caller.requestId,
+    clientIp: caller.clientIp,
     action: clip(entry.action, LIMIT.action),
     target: clip(entry.target, LIMIT.target),
     owner: optional(entry.owner, LIMIT.owner),
     outcome: entry.outcome,
     reason: optional(entry.reason, LIMIT.reason),
     beforeDigest: stateDigest(entry.before),
-    afterDigest: stateDigest(entry.after),
+    afterDigest: entry.afterJson === undefined ? stateDigest(entry.after) : sha256(entry.afterJson),
   };
 }
 

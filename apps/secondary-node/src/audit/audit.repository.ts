@@ -57,19 +57,21 @@ export class AuditRepository {
   async append(manager: EntityManager, records: Array<Omit<UnchainedRecord, 'at'>>): Promise<AuditRecord[]> {
     if (records.length === 0) return [];
     const [head]: Array<{ seq: string; hash: string }> = await manager.query(`SELECT seq::text AS seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`);
-    const at = new Date();
-    const chained = chain(head, records.map((record) => ({ ...record, at })));
+    const chained = chain(head, records, new Date());
     const last = chained[chained.length - 1];
     // One JSON parameter rather than seventeen arrays: the driver escapes array literals element by
-    // element in JavaScript, JSON.stringify is native (a 2,000-row batch appends in about half the time).
+    // element in JavaScript, JSON.stringify is native. The records go as they are (their own field
+    // names, declared below), without a copy of every row under the column names.
     await manager.query(
       `WITH added AS (
          INSERT INTO audit_log (seq, at, actor, actor_id, role, api_key_id, action, target, owner, outcome, reason, before_digest, after_digest, request_id, client_ip, prev_hash, hash)
-         SELECT seq, at, actor, actor_id, role, api_key_id, action, target, owner, outcome, reason, before_digest, after_digest, request_id, client_ip, prev_hash, hash
-           FROM json_populate_recordset(NULL::audit_log, $1::json)
+         SELECT seq, at, actor, "actorId", role, "apiKeyId", action, target, owner, outcome, reason, "beforeDigest", "afterDigest", "requestId", "clientIp", "prevHash", hash
+           FROM json_to_recordset($1::json) AS r(
+             seq bigint, at timestamptz, actor text, "actorId" text, role text, "apiKeyId" text, action text, target text, owner text, outcome text,
+             reason text, "beforeDigest" text, "afterDigest" text, "requestId" text, "clientIp" text, "prevHash" text, hash text)
        )
        UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1`,
-      [JSON.stringify(chained.map(toRaw)), last.seq, last.hash],
+      [JSON.stringify(chained), last.seq, last.hash],
     );
     return chained;
   }
@@ -157,29 +159,7 @@ function whereOf(filter: AuditFilter, beforeSeq: string | undefined): { where: s
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** A record as its row: column names as JSON keys (json_populate_recordset maps them). */
-function toRaw(record: AuditRecord): RawRecord {
-  return {
-    seq: record.seq,
-    at: record.at,
-    actor: record.actor,
-    actor_id: record.actorId,
-    role: record.role,
-    api_key_id: record.apiKeyId,
-    action: record.action,
-    target: record.target,
-    owner: record.owner,
-    outcome: record.outcome,
-    reason: record.reason,
-    before_digest: record.beforeDigest,
-    after_digest: record.afterDigest,
-    request_id: record.requestId,
-    client_ip: record.clientIp,
-    prev_hash: record.prevHash,
-    hash: record.hash,
-  };
-}
-
+/** A row as read back (column names) as a record. */
 export function toRecord(row: RawRecord): AuditRecord {
   return {
     seq: row.seq,

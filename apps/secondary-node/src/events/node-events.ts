@@ -59,6 +59,12 @@ export interface AuditEntryInput {
   outcome: 'ok' | 'refused';
   before?: unknown;
   after?: unknown;
+  /**
+   * `after` as canonical JSON text (object keys sorted at every level, as the audit digest writes
+   * it), when the emitter already holds that text: it is digested as it is, not serialised again.
+   * Given instead of `after`.
+   */
+  afterJson?: string;
   /** A short reason for a refusal (an error code), never a secret. */
   reason?: string;
 }

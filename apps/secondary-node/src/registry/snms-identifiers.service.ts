@@ -178,7 +178,6 @@ export class SnmsIdentifiersService {
     const templates = await this.templatesFor(writable);
     const timestamp = isoSeconds(new Date());
     const rows: IdentifierRow[] = [];
-    const stored = new Map<string, HandleJsonValue[]>();
     const rowOwners = new Map<string, CheckedItem>();
     for (const item of writable) {
       if (rowOwners.has(item.parsed.key)) {
@@ -192,19 +191,19 @@ export class SnmsIdentifiersService {
         continue;
       }
       rowOwners.set(item.parsed.key, item);
+      // buildValues writes every object's keys in sorted order: this text is also the audit's canonical JSON of the values.
       rows.push({ handleKey: item.parsed.key, handle: item.parsed.handle, prefixKey: item.parsed.prefixKey, valuesJson: JSON.stringify(built.values), templateVersion: item.input.templateVersion });
-      stored.set(item.parsed.key, built.values);
     }
 
     // One transaction: the rows and their audit rows (one per stored item, one statement) commit together.
     const written: { has(key: string): boolean } = rows.length === 0 ? new Set<string>() : await this.identifiers.transaction(async (manager) => {
       if (mode === 'create') {
         const inserted = await this.identifiers.insertMissing(rows, manager);
-        await this.auditBatch(manager, rows, (row) => (inserted.has(row.handleKey) ? { action: 'handle.create', after: stored.get(row.handleKey) } : undefined));
+        await this.auditBatch(manager, rows, (row) => (inserted.has(row.handleKey) ? { action: 'handle.create', afterJson: row.valuesJson } : undefined));
         return inserted;
       }
       const updated = await this.identifiers.updateExisting(rows, manager);
-      await this.auditBatch(manager, rows, (row) => (updated.has(row.handleKey) ? { action: 'handle.update', before: updated.get(row.handleKey), after: stored.get(row.handleKey) } : undefined));
+      await this.auditBatch(manager, rows, (row) => (updated.has(row.handleKey) ? { action: 'handle.update', before: updated.get(row.handleKey), afterJson: row.valuesJson } : undefined));
       return updated;
     });
     await this.written(
@@ -225,12 +224,12 @@ export class SnmsIdentifiersService {
   private async auditBatch(
     manager: EntityManager,
     rows: IdentifierRow[],
-    change: (row: IdentifierRow) => { action: string; before?: unknown; after?: unknown } | undefined,
+    change: (row: IdentifierRow) => { action: string; before?: unknown; afterJson: string } | undefined,
   ): Promise<void> {
     const entries: AuditEntryInput[] = [];
     for (const row of rows) {
       const done = change(row);
-      if (done) entries.push({ ...done, target: row.handleKey, owner: row.prefixKey, outcome: 'ok' });
+      if (done) entries.push({ action: done.action, target: row.handleKey, owner: row.prefixKey, outcome: 'ok', before: done.before, afterJson: done.afterJson });
     }
     await this.events.emit('audit.batch-recorded', { manager, entries });
   }
