@@ -181,6 +181,51 @@ describe('resolution while Redis is hung, killed and restarted', () => {
     expect(resolver.findForResolution).toHaveBeenCalledTimes(1);
   });
 
+  it('a Redis that stops answering keeps the L1 when the subscription never broke, and clears it when the connection did', async () => {
+    const withL1 = await start({});
+    const publisher = await start({ CACHE_L1_ENABLED: 'false' });
+    const changed = parseHandle(fresh('Frozen'));
+    const untouched = parseHandle(fresh('Kept'));
+    await db.insert(changed.handle, [stringValue(1, 'URL', 'https://example.cn/f1')]);
+    await db.insert(untouched.handle, [stringValue(1, 'URL', 'https://example.cn/u1')]);
+    for (const parsed of [changed, untouched]) {
+      await withL1.service.resolve(parsed);
+      expect((await withL1.service.resolve(parsed)).tier).toBe('l1');
+    }
+    await waitForElapsed('both channels to be up', () => [withL1, publisher].every((r) => r.health.snapshot().invalidationChannel === 'up'), { timeoutMs: STATE_TIMEOUT_MS });
+
+    // Frozen: the socket stays open, PINGs go unanswered, the channel detaches. A write meanwhile
+    // is invalidated by the other replica once Redis answers again.
+    redisChild.signal('SIGSTOP');
+    try {
+      await waitForElapsed('the channel to be reported down', () => withL1.health.snapshot().invalidationChannel === 'down', { timeoutMs: STATE_TIMEOUT_MS });
+      await db.update(changed.handle, [stringValue(1, 'URL', 'https://example.cn/f2')]);
+      await publisher.cache.invalidate([changed.key]);
+    } finally {
+      redisChild.signal('SIGCONT');
+    }
+    await waitForElapsed(
+      'the channel up again and the invalidation published',
+      () => withL1.health.snapshot().invalidationChannel === 'up' && publisher.health.snapshot().pendingInvalidations === 0,
+      { timeoutMs: STATE_TIMEOUT_MS },
+    );
+    // Same connection throughout: the untouched entry is still served from L1, the changed one is not.
+    expect((await withL1.service.resolve(untouched)).tier).toBe('l1');
+    await waitForElapsed('the changed record at its new version', async () => version(await withL1.service.resolve(changed)) === 2, { timeoutMs: STATE_TIMEOUT_MS });
+
+    // The subscriber's connection is closed by the server: messages may have been lost while it
+    // reconnected, so the re-attachment clears L1.
+    expect((await withL1.service.resolve(untouched)).tier).toBe('l1');
+    const killed = (await probe.call('CLIENT', 'KILL', 'TYPE', 'pubsub')) as number;
+    expect(killed).toBeGreaterThanOrEqual(1);
+    await waitForElapsed(
+      'the subscriber to be back (down, then up)',
+      () => withL1.health.snapshot().invalidationChannel === 'up' && (withL1.cache as unknown as { l1: { size: number } }).l1.size === 0,
+      { timeoutMs: STATE_TIMEOUT_MS },
+    );
+    expect((await withL1.service.resolve(untouched)).tier).toBe('l2');
+  });
+
   it('with Redis killed it answers from L1 and PostgreSQL, L1 lives only the detached TTL, and a restarted Redis is used again', async () => {
     const withL1 = await start({});
     const withoutL1 = await start({ CACHE_L1_ENABLED: 'false' });

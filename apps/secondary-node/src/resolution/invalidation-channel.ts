@@ -24,8 +24,13 @@ export type ChannelState = 'up' | 'down' | 'disabled';
 
 export interface ChannelListener {
   onInvalidation(message: InvalidationMessage): void;
-  /** `true` once subscribed and answering; `false` as soon as messages may be missed. */
-  onAttachmentChange(attached: boolean): void;
+  /**
+   * `true` once subscribed and answering; `false` as soon as messages may be missed. On
+   * re-attachment `continuous` says that no message can have been missed meanwhile: the channel was
+   * detached only because PINGs went unanswered, over a connection that never closed, and a Redis
+   * server delivers a subscription's messages in order, before the PONG that re-attached it.
+   */
+  onAttachmentChange(attached: boolean, continuous: boolean): void;
 }
 
 /**
@@ -57,6 +62,12 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   private subscribed = false;
   private responsive = false;
   private attached = false;
+  /**
+   * Whether the subscription may have missed a message since it was last attached: a connection
+   * closed (or was replaced) meanwhile. Redis drops a subscriber that falls too far behind by
+   * closing its connection, so an unbroken connection has missed nothing.
+   */
+  private interrupted = true;
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the pending PING was sent (performance.now()); undefined when none is pending. */
   private pingSentAt: number | undefined;
@@ -78,12 +89,14 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
   private use(connection: Redis): void {
     this.subscriber = connection;
     this.pingSentAt = undefined;
+    this.interrupted = true;
     connection.on('ready', () => {
       if (connection === this.subscriber) void this.subscribe();
     });
     connection.on('close', () => {
       if (connection !== this.subscriber) return;
       this.subscribed = false;
+      this.interrupted = true;
       this.pingSentAt = undefined;
       this.update();
     });
@@ -233,9 +246,13 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     const attached = this.subscribed && this.responsive;
     if (attached === this.attached) return;
     this.attached = attached;
-    if (attached) this.logger.log(`subscribed to ${this.redis.channelName}`);
+    // Cluster mode: messages reach the subscriber's node over the cluster bus, which a PING to
+    // that node does not vouch for, so every re-attachment there counts as interrupted.
+    const continuous = attached && !this.interrupted && !this.redis.clusterMode;
+    if (attached) this.interrupted = false;
+    if (attached) this.logger.log(`subscribed to ${this.redis.channelName}${continuous ? ' (answering again over the same connection)' : ''}`);
     else this.logger.warn(`invalidation channel ${this.redis.channelName} down; L1 entries now live at most the detached TTL`);
-    this.listener?.onAttachmentChange(attached);
+    this.listener?.onAttachmentChange(attached, continuous);
   }
 }
 

@@ -72,7 +72,7 @@ export class ResolutionCache implements OnModuleDestroy {
     if (channel.enabled) l1.limitAge(this.detachedTtlMs);
     channel.listen({
       onInvalidation: (message) => this.applyRemote(message),
-      onAttachmentChange: (attached) => this.onAttachmentChange(attached),
+      onAttachmentChange: (attached, continuous) => this.onAttachmentChange(attached, continuous),
     });
     this.pruneTimer = setInterval(() => this.prune(), INVALIDATION_MEMORY_MS / 2);
     this.pruneTimer.unref();
@@ -205,10 +205,13 @@ export class ResolutionCache implements OnModuleDestroy {
     else this.forget(message.keys.map(handleLookupKey));
   }
 
-  private onAttachmentChange(attached: boolean): void {
+  private onAttachmentChange(attached: boolean, continuous: boolean): void {
     if (attached) {
-      // Invalidations published while we were detached are lost: nothing in L1 can be trusted.
-      this.forgetAll();
+      // Invalidations published while we were detached may be lost: nothing in L1 can be trusted,
+      // unless the subscription never broke (a slow Redis, not a lost connection): then every
+      // message published meanwhile was delivered before the PONG that re-attached the channel.
+      // Clearing then would drop the whole L1 of a node that is overloaded, when it can least afford it.
+      if (!continuous) this.forgetAll();
       this.l1.limitAge(undefined);
     } else {
       this.l1.limitAge(this.detachedTtlMs);
