@@ -508,9 +508,10 @@ function toStorableText(text: string): string {
 
 /** One audit entry per enterprise prefix of the batch: the ids of the events it stored (as a digest) and its counts. */
 function batchEntries(items: StoreItem[], outcomes: StoreOutcome[], audit: BatchAudit): AuditEntryInput[] {
-  const byOwner = new Map<string, { stored: string[]; duplicates: number; errorDeclarations: number }>();
+  // Keys in sorted order: the audit digests this with the native JSON.stringify, not its canonical writer.
+  const byOwner = new Map<string, { duplicates: number; errorDeclarations: number; stored: string[] }>();
   items.forEach((item, index) => {
-    const owner = byOwner.get(item.enterprisePrefix) ?? { stored: [], duplicates: 0, errorDeclarations: 0 };
+    const owner = byOwner.get(item.enterprisePrefix) ?? { duplicates: 0, errorDeclarations: 0, stored: [] };
     byOwner.set(item.enterprisePrefix, owner);
     if (outcomes[index] === 'stored') owner.stored.push(item.event.eventId);
     else if (outcomes[index] === 'duplicate') owner.duplicates += 1;
