@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { type LoadConfig, type LoadKeys, type LoadResult, runLoad } from '../../tests/support/benchmark/load';
+import { keysConfigOf, type LoadConfig, type LoadKeys, type LoadKeysOf, type LoadResult, runLoad } from '../../tests/support/benchmark/load';
 import type { RunningNode } from '../../tests/support/benchmark/server-process';
 import { round } from '../../tests/support/benchmark/stats';
 import { fmt } from './report';
@@ -33,7 +33,7 @@ import {
   SUFFIX_PREFIX,
   UNKNOWN_PREFIX,
 } from './suite';
-import { beladyHitRatio, lruHitRatio, tinyLfuHitRatio, ZipfKeys } from './trace';
+import { beladyHitRatio, lruHitRatio, requestTrace, tinyLfuHitRatio } from './trace';
 
 /** Preloaded into every server a row measures (baselines excepted): a full GC on SIGUSR2 before heap figures are read. */
 const GC_PRELOAD = join(__dirname, 'gc-on-signal.js');
@@ -350,12 +350,7 @@ function pathPrefixOf(step: StepId): string {
 function hLoad(ctx: Context, server: RunningNode, part: 'warm-up' | 'measured'): LoadConfig {
   return {
     url: server.baseUrl,
-    pathPrefix: PATH_PREFIX,
-    keys: zipfStore(ctx),
-    distribution: 'zipf',
-    zipfS: ZIPF_H_S,
-    seed: ctx.options.seed,
-    drawSeed: hDrawSeed(ctx, part),
+    ...hKeys(ctx, part),
     connections: ctx.options.connections,
     durationSec: part === 'warm-up' ? ctx.options.hWarmupSec : ctx.options.durationSec,
     warmupSec: 0,
@@ -363,6 +358,14 @@ function hLoad(ctx: Context, server: RunningNode, part: 'warm-up' | 'measured'):
     // Building the CDF and the shuffle of 10^7 keys takes the runner seconds, more on a busy machine.
     startupAllowanceSec: 30 + Math.ceil(ctx.options.zipfIdentifiers / 100_000),
   };
+}
+
+/**
+ * Row (h)'s keys in one part: the same popular keys in both (the order of the keys is `--seed`'s),
+ * each part with draws of its own; the offline replay draws exactly these traces again.
+ */
+function hKeys(ctx: Context, part: 'warm-up' | 'measured'): LoadKeysOf {
+  return { pathPrefix: PATH_PREFIX, keys: zipfStore(ctx), distribution: 'zipf', zipfS: ZIPF_H_S, seed: ctx.options.seed, drawSeed: hDrawSeed(ctx, part) };
 }
 
 function hDrawSeed(ctx: Context, part: 'warm-up' | 'measured'): number {
@@ -411,12 +414,10 @@ function simulateH(ctx: Context, result: LoadResult, counters: Record<string, nu
   const l1 = answered > 0 ? count('l1') / answered : NaN;
   const measured = Math.min(result.requests, Math.floor(ctx.options.traceLimit / 2));
   const warm = Math.min(result.warmupRequests, ctx.options.traceLimit - measured);
-  const keys = new ZipfKeys(ctx.options.zipfIdentifiers, ZIPF_H_S, ctx.options.seed);
-  const warmTrace = new Int32Array(result.warmupRequests);
-  keys.draw(hDrawSeed(ctx, 'warm-up'), result.warmupRequests, warmTrace);
+  const warmTrace = requestTrace(keysConfigOf(hKeys(ctx, 'warm-up')), result.warmupRequests);
   const trace = new Int32Array(warm + measured);
   trace.set(warmTrace.subarray(result.warmupRequests - warm));
-  keys.draw(hDrawSeed(ctx, 'measured'), measured, trace, warm);
+  trace.set(requestTrace(keysConfigOf(hKeys(ctx, 'measured')), measured), warm);
   const capacity = Math.max(1, memory.l1Entries ?? Math.round(ctx.options.zipfIdentifiers * ctx.options.l1Share));
   const weight = memory.countedBytesPerEntry ?? 1;
   const keyOf = (k: number) => `${PREFIX}/${ZIPF_SUFFIX_PREFIX}${String(k + 1).padStart(ZIPF_PAD, '0')}`.toLowerCase();

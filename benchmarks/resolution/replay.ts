@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- l1-replay`: the L1 policy on row (h)'s key trace, offline and with no server,
- * so that the hit ratios do not depend on how busy the machine is. Generates the Zipf trace exactly
- * as the load runner does (same seeds), replays a warm-up and a measured window through an LRU,
+ * so that the hit ratios do not depend on how busy the machine is. Draws the Zipf trace with the load
+ * runner's own key picker and row (h)'s seeds (the requests (h) sends, in order), replays a warm-up and a measured window through an LRU,
  * W-TinyLFU (the node's L1 class) and Belady's optimum, and puts them next to the two steady-state
  * references of an independent-reference Zipf trace: LRU by Che's approximation, and the best any
  * online policy can do (holding the `capacity` most popular keys).
@@ -12,7 +12,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { round } from '../../tests/support/benchmark/stats';
-import { beladyHitRatio, lruHitRatio, tinyLfuHitRatio, ZipfKeys } from './trace';
+import { PREFIX, ZIPF_PAD, ZIPF_SUFFIX_PREFIX } from './suite';
+import { beladyHitRatio, lruHitRatio, requestTrace, tinyLfuHitRatio } from './trace';
 
 export async function runL1ReplayBenchmark(args: string[]): Promise<void> {
   const option = (name: string, fallback: number, min: number, max: number): number => {
@@ -31,11 +32,12 @@ export async function runL1ReplayBenchmark(args: string[]): Promise<void> {
   const measured = Math.floor(option('requests', 1_000_000, 1000, 50_000_000));
   const log = (m: string) => process.stderr.write(`[l1-replay] ${m}\n`);
   const t0 = Date.now();
-  const keys = new ZipfKeys(n, s, seed);
+  // Row (h)'s keys: the key order is the seed's, each load run has its own draw seed (measure.ts hKeys).
+  const part = (drawSeed: number, length: number) =>
+    requestTrace({ prefix: PREFIX, source: { series: { stem: ZIPF_SUFFIX_PREFIX, pad: ZIPF_PAD, start: 1, count: n } }, distribution: { kind: 'zipf', s }, seed, drawSeed }, length);
   const trace = new Int32Array(warm + measured);
-  // The draw seeds of row (h)'s two load runs (measure.ts hDrawSeed).
-  keys.draw((seed * 2 + 1) >>> 0, warm, trace);
-  keys.draw((seed * 2 + 2) >>> 0, measured, trace, warm);
+  trace.set(part((seed * 2 + 1) >>> 0, warm));
+  trace.set(part((seed * 2 + 2) >>> 0, measured), warm);
   log(`trace of ${trace.length.toLocaleString('en')} requests in ${round((Date.now() - t0) / 1000, 1)} s`);
   const timed = (name: string, f: () => number) => {
     const started = Date.now();
@@ -43,7 +45,7 @@ export async function runL1ReplayBenchmark(args: string[]): Promise<void> {
     log(`${name}: ${round(ratio * 100, 2)} % in ${round((Date.now() - started) / 1000, 1)} s`);
     return ratio;
   };
-  const keyOf = (k: number) => `88.118.8/zipf-${String(k + 1).padStart(8, '0')}`;
+  const keyOf = (k: number) => `${PREFIX}/${ZIPF_SUFFIX_PREFIX}${String(k + 1).padStart(ZIPF_PAD, '0')}`.toLowerCase();
   const lru = timed('LRU', () => lruHitRatio(trace, capacity, warm, n));
   // Equal weights, the byte bound binding at `capacity` entries (as the node's L1 in row (h)).
   const tinyLfu = timed('W-TinyLFU', () => tinyLfuHitRatio(trace, capacity * 2, capacity * 2000, 2000, warm, keyOf));

@@ -1,60 +1,24 @@
 /**
- * Row (h) offline: the key trace the load runner requests, regenerated from its seeds, and what an
- * LRU, the offline optimum (Belady) and this repository's W-TinyLFU would hit on it.
- *
- * The generator is load-runner.js's 'zipf' distribution step for step (the same CDF, the same seeded
- * rank → key shuffle, the same seeded draws), so the trace here is the one the node was sent, up to
- * the order in which concurrent connections' requests reach it.
+ * Row (h) offline: the key trace the load runner requests, drawn again with its own key picker, and
+ * what an LRU, the offline optimum (Belady) and this repository's W-TinyLFU would hit on it.
  */
-import { seededRandom as mulberry32, WTinyLfuCache } from '@idis/runtime';
+import { KeyPicker, type KeysConfig } from '@idis/loadgen';
+import { WTinyLfuCache } from '@idis/runtime';
 
-
-/** The Zipf key sampler of load-runner.js over keys 0..n-1: build once, draw segments with their own draw seeds. */
-export class ZipfKeys {
-  private readonly cdf: Float64Array;
-  private readonly rankToKey: Uint32Array;
-
-  constructor(
-    readonly n: number,
-    readonly s: number,
-    seed: number,
-  ) {
-    const cdf = new Float64Array(n);
-    let sum = 0;
-    for (let k = 0; k < n; k += 1) {
-      sum += 1 / Math.pow(k + 1, s);
-      cdf[k] = sum;
-    }
-    for (let k = 0; k < n; k += 1) cdf[k] /= sum;
-    const rankToKey = new Uint32Array(n);
-    for (let k = 0; k < n; k += 1) rankToKey[k] = k;
-    const random = mulberry32(seed);
-    for (let k = n - 1; k > 0; k -= 1) {
-      const j = Math.floor(random() * (k + 1));
-      const t = rankToKey[k];
-      rankToKey[k] = rankToKey[j];
-      rankToKey[j] = t;
-    }
-    this.cdf = cdf;
-    this.rankToKey = rankToKey;
-  }
-
-  /** The first `length` keys drawn with `drawSeed`, written into `into` from `offset`. */
-  draw(drawSeed: number, length: number, into: Int32Array, offset = 0): void {
-    const cdf = this.cdf;
-    const random = mulberry32(drawSeed);
-    for (let i = 0; i < length; i += 1) {
-      const u = random();
-      let lo = 0;
-      let hi = this.n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
-      }
-      into[offset + i] = this.rankToKey[lo];
-    }
-  }
+/**
+ * The keys of the first `length` requests of a load, in the order the load runner sends them: libs/
+ * loadgen's key picker, drawn again with the same configuration (one worker, as the runner runs), so
+ * that the trace is the one the node was sent, up to the order in which concurrent connections'
+ * requests reach it. Each key as its number in the series, from 0.
+ */
+export function requestTrace(config: KeysConfig, length: number): Int32Array {
+  if (!('series' in config.source)) throw new Error('a request trace needs a key series');
+  const { stem, start } = config.source.series;
+  const skip = config.prefix.length + 1 + stem.length;
+  const picker = new KeyPicker(config, 0);
+  const trace = new Int32Array(length);
+  for (let i = 0; i < length; i += 1) trace[i] = Number(picker.next().handle.slice(skip)) - start;
+  return trace;
 }
 
 /**

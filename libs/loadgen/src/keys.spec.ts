@@ -39,6 +39,27 @@ describe('key distributions', () => {
     expect(hottest).not.toBe('88.118.8/LT-0000001');
   });
 
+  it('keeps the popular keys of a seed under another draw seed, and draws them in another sequence', () => {
+    const picker = (drawSeed?: number) =>
+      new KeyPicker({ prefix: '88.118.8', source: { series: { stem: 'LT-', pad: 7, start: 1, count: 10_000 } }, distribution: { kind: 'zipf', s: 1.2 }, seed: 7, drawSeed });
+    const draws = (p: KeyPicker, n: number) => Array.from({ length: n }, () => p.next().handle);
+    const hottest = (handles: string[]) => {
+      const counts = new Map<string, number>();
+      for (const h of handles) counts.set(h, (counts.get(h) ?? 0) + 1);
+      return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([h]) => h);
+    };
+    const warmUp = draws(picker(15), 50_000);
+    const measured = draws(picker(16), 50_000);
+    expect(hottest(measured)).toEqual(hottest(warmUp));
+    expect(measured.slice(0, 50)).not.toEqual(warmUp.slice(0, 50));
+    // The same draw seed gives the same sequence; without one, the seed seeds the draws as before.
+    expect(draws(picker(16), 50)).toEqual(measured.slice(0, 50));
+    expect(draws(picker(), 50)).not.toEqual(measured.slice(0, 50));
+    // Another seed makes other keys popular.
+    const other = new KeyPicker({ prefix: '88.118.8', source: { series: { stem: 'LT-', pad: 7, start: 1, count: 10_000 } }, distribution: { kind: 'zipf', s: 1.2 }, seed: 8, drawSeed: 16 });
+    expect(hottest(draws(other, 50_000))[0]).not.toBe(hottest(measured)[0]);
+  });
+
   it('sends the hot share of the traffic to the hot share of the keys', () => {
     const pick = indexPicker(10_000, { kind: 'hot-set', hotKeys: 0.01, hotTraffic: 0.9 }, seededRandom(3));
     const counts = new Map<number, number>();

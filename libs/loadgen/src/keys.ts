@@ -21,7 +21,13 @@ export interface KeysConfig {
   unknownShare?: number;
   /** Every key of the source is one that does not exist (a not-found workload). */
   allUnknown?: boolean;
+  /** Seeds the key order (which keys a distribution makes popular) and, unless drawSeed is given, the draws. */
   seed?: number;
+  /**
+   * Seeds the draws only: two runs with one seed and different draw seeds ask for the same popular
+   * keys in different sequences (a warm-up and the measured run after it).
+   */
+  drawSeed?: number;
 }
 
 export interface PickedKey {
@@ -122,7 +128,7 @@ export class KeyPicker {
   private readonly unknownStem: string;
 
   constructor(private readonly config: KeysConfig, workerIndex = 0) {
-    this.random = seededRandom((config.seed ?? 1) * 7919 + workerIndex * 104_729 + 1);
+    this.random = seededRandom((config.drawSeed ?? config.seed ?? 1) * 7919 + workerIndex * 104_729 + 1);
     const { count, suffix } = suffixOf(config.source);
     this.suffix = suffix;
     // The rank-to-key order (the shuffle built now) is the same in every worker, seeded by the

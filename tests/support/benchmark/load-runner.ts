@@ -20,8 +20,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { decodeHistogram, type Distribution, type EngineOptions, type Histogram, type KeysConfig, newHistogram, runEngine, segmentsOf, summarise } from '@idis/loadgen';
-import type { LoadConfig, LoadResult } from './load';
+import { decodeHistogram, type EngineOptions, type Histogram, newHistogram, runEngine, segmentsOf, summarise } from '@idis/loadgen';
+import { keysConfigOf, type LoadConfig, type LoadResult } from './load';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
@@ -46,24 +46,9 @@ function machineTicks(): { busy: number; total: number } | undefined {
   }
 }
 
-/** /api/handles/88.118.8/ → 88.118.8: the engine builds /api/handles/{prefix}/{suffix} itself. */
-function prefixOf(pathPrefix: string): string {
-  const match = /^\/api\/handles\/(.+)\/$/.exec(pathPrefix);
-  if (!match) throw new Error(`pathPrefix ${pathPrefix} is not /api/handles/{prefix}/`);
-  return match[1];
-}
 
 function engineOptions(config: LoadConfig, seconds: number): EngineOptions {
-  const distribution: Distribution = config.distribution === 'zipf' ? { kind: 'zipf', s: config.zipfS ?? 1 } : { kind: config.distribution };
-  const keys: KeysConfig = {
-    prefix: prefixOf(config.pathPrefix),
-    source: 'suffixes' in config.keys ? { list: config.keys.suffixes } : { series: { stem: config.keys.series.prefix, pad: config.keys.series.pad, start: config.keys.series.start, count: config.keys.series.count } },
-    distribution,
-    allUnknown: config.answers === 'not-found',
-    // Row (h) gives each part of its trace its own draw seed; the offline replay (LRU, Belady, simulated
-    // W-TinyLFU) draws a trace of the same distribution, not these very requests.
-    seed: config.drawSeed ?? config.seed ?? 1,
-  };
+  const keys = keysConfigOf(config);
   return {
     target: config.url,
     model: 'closed',

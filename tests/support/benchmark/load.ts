@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Distribution, KeysConfig } from '@idis/loadgen';
 import { trackChild } from '../spawned-process';
 
 /** The runner: libs/loadgen's closed loop on autocannon (TypeScript, run through ts-node). */
@@ -17,7 +18,11 @@ export interface LoadConfig {
   distribution: 'cycle' | 'uniform' | 'zipf';
   zipfS?: number;
   seed?: number;
-  /** Seed of the Zipf draws (default derived from `seed`): the same seeds give the same key trace. */
+  /**
+   * Seed of the draws only (default: `seed`): which keys are popular stays `seed`'s, so a warm-up and
+   * the measured run after it, with draw seeds of their own, ask for the same popular keys. The same
+   * seeds give the same key trace (the order in which requests are sent).
+   */
   drawSeed?: number;
   connections: number;
   durationSec: number;
@@ -101,4 +106,27 @@ export function runLoad(config: LoadConfig, scratchDir: string): Promise<LoadRes
       }
     });
   });
+}
+
+/** /api/handles/88.118.8/ → 88.118.8: the engine builds /api/handles/{prefix}/{suffix} itself. */
+function prefixOf(pathPrefix: string): string {
+  const match = /^\/api\/handles\/(.+)\/$/.exec(pathPrefix);
+  if (!match) throw new Error(`pathPrefix ${pathPrefix} is not /api/handles/{prefix}/`);
+  return match[1];
+}
+
+/** What decides the keys a load asks for, in which order. */
+export type LoadKeysOf = Pick<LoadConfig, 'pathPrefix' | 'keys' | 'distribution' | 'zipfS' | 'seed' | 'drawSeed' | 'answers'>;
+
+/** The key picker's configuration of a load: what the runner draws from, and what a replay of its trace must use. */
+export function keysConfigOf(config: LoadKeysOf): KeysConfig {
+  const distribution: Distribution = config.distribution === 'zipf' ? { kind: 'zipf', s: config.zipfS ?? 1 } : { kind: config.distribution };
+  return {
+    prefix: prefixOf(config.pathPrefix),
+    source: 'suffixes' in config.keys ? { list: config.keys.suffixes } : { series: { stem: config.keys.series.prefix, pad: config.keys.series.pad, start: config.keys.series.start, count: config.keys.series.count } },
+    distribution,
+    allUnknown: config.answers === 'not-found',
+    seed: config.seed ?? 1,
+    drawSeed: config.drawSeed,
+  };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_FLAGS, NODE_MAIN } from '../node-process';
 import { SpawnedProcess, trackChild } from '../spawned-process';
@@ -77,6 +77,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   trackChild(child);
+  // BENCH_NODE_LOG=<file>: every server's whole output appended there (the process keeps only its tail).
+  if (process.env.BENCH_NODE_LOG) {
+    const log = createWriteStream(process.env.BENCH_NODE_LOG, { flags: 'a' });
+    log.write(`--- ${options.name} on port ${options.port}, ${new Date().toISOString()}\n`);
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
   const server = new ServerProcess(child, options.name, `http://127.0.0.1:${options.port}`);
   await server.waitUntilReady(options.readyPath, options.timeoutMs ?? 60_000);
   return server;
