@@ -94,8 +94,6 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
   private pendingTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly secondDeletes = new Map<NodeJS.Timeout, string[]>();
-  /** L2 fills not sent yet (record key, text, TTL seconds), written together by flushStores. */
-  private pendingStores: Array<[string, string, number]> = [];
   private readonly retryDelayMs: number;
   /**
    * Concurrent L2 reads share commands: at most READS_IN_FLIGHT run at once, and the keys that
@@ -263,37 +261,10 @@ export class RedisTier implements OnModuleInit, OnModuleDestroy {
     return found;
   }
 
-  /**
-   * Fills L2 without making the caller wait; a failure only counts towards the breaker. The records
-   * of one database statement (up to 128 keys, see batched-lookup.ts) are filled one after another
-   * in the same microtask checkpoint: their SETs go to Redis together, as one pipeline and one socket
-   * write instead of one each, in a microtask queued behind them — before the callers' own
-   * continuations run, so a read that follows a fill still finds it.
-   */
+  /** Fills L2 without making the caller wait; a failure only counts towards the breaker. */
   storeEntry(handleKey: string, serialised: string, ttlSeconds: number): void {
     if (!this.l2Enabled || ttlSeconds <= 0) return;
-    if (this.pendingStores.push([this.recordKey(handleKey), serialised, ttlSeconds]) === 1) queueMicrotask(() => this.flushStores());
-  }
-
-  private flushStores(): void {
-    const stores = this.pendingStores;
-    this.pendingStores = [];
-    if (stores.length === 1) {
-      const [key, text, ttl] = stores[0];
-      void this.attempt((redis) => redis.set(key, text, 'EX', ttl));
-      return;
-    }
-    // A cluster pipeline must stay within one slot: one per slot (a prefix's records share one).
-    const groups = this.clusterMode ? groupStoresBySlot(stores) : [stores];
-    for (const group of groups) {
-      void this.attempt(async (redis) => {
-        const pipeline = redis.pipeline();
-        for (const [key, text, ttl] of group) pipeline.set(key, text, 'EX', ttl);
-        const replies = await pipeline.exec();
-        const failed = replies?.find(([error]) => error);
-        if (!replies || failed) throw failed?.[0] ?? new Error('SET pipeline discarded');
-      });
-    }
+    void this.attempt((redis) => redis.set(this.recordKey(handleKey), serialised, 'EX', ttlSeconds));
   }
 
   /**
@@ -478,15 +449,4 @@ function escapeGlob(text: string): string {
 
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
-}
-
-function groupStoresBySlot(stores: Array<[string, string, number]>): Array<Array<[string, string, number]>> {
-  const bySlot = new Map<number, Array<[string, string, number]>>();
-  for (const store of stores) {
-    const slot = keySlot(store[0]);
-    const group = bySlot.get(slot);
-    if (group) group.push(store);
-    else bySlot.set(slot, [store]);
-  }
-  return [...bySlot.values()];
 }
