@@ -156,6 +156,24 @@ describe('CSV import of identifiers', () => {
     expect(headerOnly.text).toMatch(/no data row/);
   });
 
+  it('reads quoted cells and skips blank lines, and refuses text that is not CSV, naming the line and storing nothing', async () => {
+    const quoted = `suffix,name\n"Quoted-1","a name, with a comma"\n   \n\nQuoted-2,"say ""hi"""\r\n`;
+    const stored = await send(quoted);
+    expect(stored.status).toBe(201);
+    expect(stored.body).toMatchObject({ rows: 2, stored: 2 });
+    const [first, second] = await Promise.all(['88.118.8/quoted-1', '88.118.8/quoted-2'].map((h) => node.request('GET', `/api/handles/${h}`)));
+    expect(JSON.stringify(first.body)).toContain('a name, with a comma');
+    expect(JSON.stringify(second.body)).toContain('say \\"hi\\"');
+
+    const openQuote = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: 'suffix,name\nBadCsv-1,fine\nBadCsv-2,"never closed\nBadCsv-3,x\n', headers: { 'content-type': 'text/csv' } });
+    expect(openQuote.status).toBe(400);
+    expect(openQuote.body.detail ?? openQuote.text).toMatch(/not valid CSV/);
+    const strayQuote = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: 'suffix,name\nBadCsv-4,"closed" then more\n', headers: { 'content-type': 'text/csv' } });
+    expect(strayQuote.status).toBe(400);
+    expect(strayQuote.text).toMatch(/not valid CSV.*line 2/);
+    expect(await countUnder('88.118.8', 'BadCsv')).toBe(0);
+  });
+
   it('refuses a body over IMPORT_MAX_BYTES with 413, whether its length is declared or streamed, and stores nothing', async () => {
     const rows = series('Large', 9000).map(([suffix]): [string, string, string] => [suffix, 'n', `https://acme.example/${'u'.repeat(200)}`]);
     const body = csv(rows);
