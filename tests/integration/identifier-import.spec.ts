@@ -171,6 +171,9 @@ describe('CSV import of identifiers', () => {
     const strayQuote = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: 'suffix,name\nBadCsv-4,"closed" then more\n', headers: { 'content-type': 'text/csv' } });
     expect(strayQuote.status).toBe(400);
     expect(strayQuote.text).toMatch(/not valid CSV.*line 2/);
+    const hugeRecord = await node.refused('POST', IMPORTS, { token: acme.token, rawBody: `suffix,name\nBadCsv-5,${'x'.repeat(70_000)}\n`, headers: { 'content-type': 'text/csv' } });
+    expect(hugeRecord.status).toBe(400);
+    expect(hugeRecord.text).toMatch(/not valid CSV.*65536/);
     expect(await countUnder('88.118.8', 'BadCsv')).toBe(0);
   });
 
