@@ -18,6 +18,7 @@ import {
   type DatabaseActivity,
   FOREIGN_PREFIX,
   type HitRatios,
+  hRunKeys,
   type MemoryFacts,
   PREFIX,
   ZIPF_H_S,
@@ -32,16 +33,13 @@ import {
   type StepId,
   SUFFIX_PREFIX,
   UNKNOWN_PREFIX,
+  zipfSeries,
 } from './suite';
 import { beladyHitRatio, lruHitRatio, requestTrace, tinyLfuHitRatio } from './trace';
 
 /** Preloaded into every server a row measures (baselines excepted): a full GC on SIGUSR2 before heap figures are read. */
 const GC_PRELOAD = join(__dirname, 'gc-on-signal.js');
 const MEMORY_NODE_ARGS = ['--expose-gc', '--require', GC_PRELOAD];
-
-function zipfStore(ctx: Context): LoadKeys {
-  return { series: { prefix: ZIPF_SUFFIX_PREFIX, pad: ZIPF_PAD, start: 1, count: ctx.options.zipfIdentifiers } };
-}
 
 function cacheEnv(l1: boolean, l2: boolean): Record<string, string> {
   return { CACHE_L1_ENABLED: String(l1), CACHE_L2_ENABLED: String(l2) };
@@ -58,7 +56,7 @@ function keysFor(ctx: Context, step: StepId, identifiers: number): { keys: LoadK
       return { keys: all, distribution: 'zipf', describe: `Zipf s=${ctx.options.zipfS} over ${identifiers.toLocaleString('en')}` };
     case 'h':
       return {
-        keys: zipfStore(ctx),
+        keys: zipfSeries(ctx.options.zipfIdentifiers),
         distribution: 'zipf',
         describe: `Zipf s=${ZIPF_H_S} over ${ctx.options.zipfIdentifiers.toLocaleString('en')}, L1 ${ctx.options.l1Share * 100} % of them`,
       };
@@ -360,16 +358,8 @@ function hLoad(ctx: Context, server: RunningNode, part: 'warm-up' | 'measured'):
   };
 }
 
-/**
- * Row (h)'s keys in one part: the same popular keys in both (the order of the keys is `--seed`'s),
- * each part with draws of its own; the offline replay draws exactly these traces again.
- */
 function hKeys(ctx: Context, part: 'warm-up' | 'measured'): LoadKeysOf {
-  return { pathPrefix: PATH_PREFIX, keys: zipfStore(ctx), distribution: 'zipf', zipfS: ZIPF_H_S, seed: ctx.options.seed, drawSeed: hDrawSeed(ctx, part) };
-}
-
-function hDrawSeed(ctx: Context, part: 'warm-up' | 'measured'): number {
-  return (ctx.options.seed * 2 + (part === 'warm-up' ? 1 : 2)) >>> 0;
+  return hRunKeys(ctx.options.seed, ctx.options.zipfIdentifiers, ZIPF_H_S, part);
 }
 
 /**

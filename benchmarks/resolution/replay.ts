@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- l1-replay`: the L1 policy on row (h)'s key trace, offline and with no server,
  * so that the hit ratios do not depend on how busy the machine is. Draws the Zipf trace with the load
- * runner's own key picker and row (h)'s seeds (the requests (h) sends, in order), replays a warm-up and a measured window through an LRU,
- * W-TinyLFU (the node's L1 class) and Belady's optimum, and puts them next to the two steady-state
+ * runner's own key picker and row (h)'s seeds (the requests (h) sends, in order), replays a warm-up
+ * and a measured window through an LRU, W-TinyLFU (the node's L1 class) and Belady's optimum, and puts them next to the two steady-state
  * references of an independent-reference Zipf trace: LRU by Che's approximation, and the best any
  * online policy can do (holding the `capacity` most popular keys).
  *
@@ -11,8 +11,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keysConfigOf } from '../../tests/support/benchmark/load';
 import { round } from '../../tests/support/benchmark/stats';
-import { PREFIX, ZIPF_PAD, ZIPF_SUFFIX_PREFIX } from './suite';
+import { hRunKeys, PREFIX, ZIPF_PAD, ZIPF_SUFFIX_PREFIX } from './suite';
 import { beladyHitRatio, lruHitRatio, requestTrace, tinyLfuHitRatio } from './trace';
 
 export async function runL1ReplayBenchmark(args: string[]): Promise<void> {
@@ -32,12 +33,9 @@ export async function runL1ReplayBenchmark(args: string[]): Promise<void> {
   const measured = Math.floor(option('requests', 1_000_000, 1000, 50_000_000));
   const log = (m: string) => process.stderr.write(`[l1-replay] ${m}\n`);
   const t0 = Date.now();
-  // Row (h)'s keys: the key order is the seed's, each load run has its own draw seed (measure.ts hKeys).
-  const part = (drawSeed: number, length: number) =>
-    requestTrace({ prefix: PREFIX, source: { series: { stem: ZIPF_SUFFIX_PREFIX, pad: ZIPF_PAD, start: 1, count: n } }, distribution: { kind: 'zipf', s }, seed, drawSeed }, length);
   const trace = new Int32Array(warm + measured);
-  trace.set(part((seed * 2 + 1) >>> 0, warm));
-  trace.set(part((seed * 2 + 2) >>> 0, measured), warm);
+  trace.set(requestTrace(keysConfigOf(hRunKeys(seed, n, s, 'warm-up')), warm));
+  trace.set(requestTrace(keysConfigOf(hRunKeys(seed, n, s, 'measured')), measured), warm);
   log(`trace of ${trace.length.toLocaleString('en')} requests in ${round((Date.now() - t0) / 1000, 1)} s`);
   const timed = (name: string, f: () => number) => {
     const started = Date.now();

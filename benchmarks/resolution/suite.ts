@@ -4,7 +4,7 @@
  */
 import type Redis from 'ioredis';
 import type { Client } from 'pg';
-import type { LoadResult } from '../../tests/support/benchmark/load';
+import type { LoadKeys, LoadKeysOf, LoadResult } from '../../tests/support/benchmark/load';
 
 export const PREFIX = '88.118.8';
 export const PATH_PREFIX = `/api/handles/${PREFIX}/`;
@@ -17,6 +17,21 @@ export const ZIPF_SUFFIX_PREFIX = 'ZIPF-';
 export const ZIPF_PAD = 8;
 /** Row (h)'s Zipf exponent (issue 17 item 1). */
 export const ZIPF_H_S = 0.99;
+
+/** Row (h)'s identifiers, ZIPF-00000001 onwards. */
+export function zipfSeries(identifiers: number): LoadKeys {
+  return { series: { prefix: ZIPF_SUFFIX_PREFIX, pad: ZIPF_PAD, start: 1, count: identifiers } };
+}
+
+/**
+ * Row (h)'s keys in one of its two load runs: which keys are popular is `seed`'s, the same in both;
+ * each run draws with a seed of its own. The offline replays (measure.ts, replay.ts) draw exactly
+ * these traces again.
+ */
+export function hRunKeys(seed: number, identifiers: number, s: number, run: 'warm-up' | 'measured'): LoadKeysOf {
+  const drawSeed = (seed * 2 + (run === 'warm-up' ? 1 : 2)) >>> 0;
+  return { pathPrefix: PATH_PREFIX, keys: zipfSeries(identifiers), distribution: 'zipf', zipfS: s, seed, drawSeed };
+}
 /** Row (h): the L1 must hit at least this many points above LRU on the same trace. */
 export const HIT_RATIO_MARGIN_POINTS = 10;
 /** Row (h): what the node's heap grew by for its L1 may exceed the L1 byte bound by at most this share. */

@@ -46,7 +46,6 @@ function machineTicks(): { busy: number; total: number } | undefined {
   }
 }
 
-
 function engineOptions(config: LoadConfig, seconds: number): EngineOptions {
   const keys = keysConfigOf(config);
   return {

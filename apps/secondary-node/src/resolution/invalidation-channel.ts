@@ -249,9 +249,10 @@ export class InvalidationChannel implements OnModuleInit, OnModuleDestroy {
     // Cluster mode: messages reach the subscriber's node over the cluster bus, which a PING to
     // that node does not vouch for, so every re-attachment there counts as interrupted.
     const continuous = attached && !this.interrupted && !this.redis.clusterMode;
-    if (attached) this.interrupted = false;
-    if (attached) this.logger.log(`subscribed to ${this.redis.channelName}${continuous ? ' (answering again over the same connection)' : ''}`);
-    else this.logger.warn(`invalidation channel ${this.redis.channelName} down; L1 entries now live at most the detached TTL`);
+    if (attached) {
+      this.interrupted = false;
+      this.logger.log(`subscribed to ${this.redis.channelName}${continuous ? ' (answering again over the same connection)' : ''}`);
+    } else this.logger.warn(`invalidation channel ${this.redis.channelName} down; L1 entries now live at most the detached TTL`);
     this.listener?.onAttachmentChange(attached, continuous);
   }
 }

@@ -61,15 +61,15 @@ interface PlainBytes {
   cacheControl: string;
 }
 
-/**
- * Kept on the cache entry itself (a symbol: never serialised, never seen by other readers): a
- * changed record is a new entry, so a stale body cannot be served.
- */
 /** The media type of a resolution's JSON reply. */
 export const RESOLUTION_JSON_TYPE = 'application/json; charset=utf-8';
 /** What a resolution's reply varies by: the representation and the caller's credentials. */
 export const RESOLUTION_VARY = 'Accept, Authorization, X-API-Key';
 
+/**
+ * Kept on the cache entry itself (a symbol: never serialised, never seen by other readers): a
+ * changed record is a new entry, so a stale body cannot be served.
+ */
 const PLAIN_BYTES = Symbol('idis:plain-reply-bytes');
 type WithBytes = CacheEntry & { [PLAIN_BYTES]?: PlainBytes };
 
