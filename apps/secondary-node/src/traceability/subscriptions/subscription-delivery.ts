@@ -44,7 +44,11 @@ export interface Channel {
   savedAt: number;
   /** Events passed over (not matching) since the cursor was last saved. */
   passedOver: number;
-  /** Since when matching events have waited for a delivery that is not full yet (0: none wait). */
+  /**
+   * When the oldest matching event that no delivery has taken yet was queued (0: none waits): a
+   * delivery that is not full goes out EPCIS_SUBSCRIPTION_LINGER_MS after it, whatever the
+   * channel did meanwhile (a delivery in flight, its acknowledgement, a tick).
+   */
   pendingSince: number;
   /** The filter compiled once (compileFilter). */
   matches: EventPredicate;
@@ -69,6 +73,14 @@ export interface DeliveryStats {
   failures: number;
 }
 
+/** A subscription's newest position waiting to be written, the events delivered since the last write, and who waits for it. */
+interface PendingAck {
+  id: string;
+  cursor: FeedPosition;
+  delivered: number;
+  waiters: Array<{ done: (held: boolean) => void; fail: (error: Error) => void }>;
+}
+
 /** Fields the delivery loop sets on a channel itself. */
 type OwnFields = 'key' | 'busy' | 'closed' | 'savedAt' | 'passedOver' | 'pendingSince' | 'attempts' | 'notBefore' | 'matches' | 'queue' | 'queuedUpTo' | 'extendTried';
 
@@ -78,8 +90,12 @@ const IDLE_SAVE_MS = 3_000;
 const STEPS_PER_RUN = 20;
 /** Two ticks start at least this far apart (latency stays well under a second; reads stay few). */
 const MIN_TICK_GAP_MS = 50;
-/** Acknowledgements arriving within this are written with one statement. */
-const ACK_GROUP_MS = 20;
+/**
+ * Positions acknowledged within this are written with one statement. Deliveries do not wait for
+ * it (the next one goes out meanwhile); a crash loses at most this much of positions, whose
+ * events go out once more.
+ */
+const ACK_GROUP_MS = 100;
 /** A subscription with more matching events waiting than this (a receiver that is down) reads them from the database instead. */
 const MAX_QUEUED = 10_000;
 
@@ -125,9 +141,11 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   private readonly running = new Set<Promise<void>>();
   private readonly unsubscribe: Array<() => void> = [];
   private scopes: { generation: number; bySubscriber: Map<string, Promise<VisiblePrefixes>> } = { generation: -1, bySubscriber: new Map() };
-  /** Acknowledgements waiting to be written together (one UPDATE for all of a moment). */
-  private pendingAcks: Array<{ id: string; cursor: FeedPosition; delivered: number; done: (held: boolean) => void; fail: (error: Error) => void }> = [];
+  /** Positions waiting to be written together (one UPDATE for all of a moment), the latest per subscription. */
+  private pendingAcks = new Map<string, PendingAck>();
   private ackTimer: NodeJS.Timeout | undefined;
+  /** The UPDATE running now: one at a time, so a subscription's positions are written in order. */
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly feed: EventFeed,
@@ -287,11 +305,15 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
    */
   private match(advance: FeedAdvance): void {
     if (this.index.size > 0) {
+      const now = Date.now();
       for (const event of advance.events) {
         const candidates = this.index.candidates(event);
         if (candidates.length === 0) continue;
         for (const channel of candidates) {
-          if (channel.queue !== null && compareEventToPosition(event, channel.queuedUpTo) > 0 && channel.matches(event)) channel.queue.push(event);
+          if (channel.queue !== null && compareEventToPosition(event, channel.queuedUpTo) > 0 && channel.matches(event)) {
+            channel.queue.push(event);
+            if (channel.pendingSince === 0) channel.pendingSince = now;
+          }
         }
       }
     }
@@ -369,7 +391,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       }
       return behind;
     }
-    // A delivery that is not full waits a little for more (one POST of 20 events instead of 20 POSTs).
+    // A delivery that is not full waits a little for more (one POST of 20 events instead of 20
+    // POSTs): until its oldest event has waited the linger since it was queued.
     if (allowed.length < this.config.maxInFlight && !behind) {
       const now = Date.now();
       if (channel.pendingSince === 0) channel.pendingSince = now;
@@ -383,6 +406,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
         return false;
       }
     }
+    // Events queued from now on start a linger of their own (match() sets it again).
+    const lingeredSince = channel.pendingSince;
     channel.pendingSince = 0;
     const batch = allowed.slice(0, this.config.maxInFlight);
     const cursor = allowed.length > batch.length ? positionOf(batch[batch.length - 1]) : upTo;
@@ -393,20 +418,35 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       channel.attempts += 1;
       const delay = retryDelayMs(channel.attempts, this.config.retryBaseMs, this.config.retryMaxMs);
       channel.notBefore = Date.now() + delay;
+      // The events of the failed delivery have waited their linger: the retry sends them when due.
+      channel.pendingSince = lingeredSince;
+      // The position of the last delivery first, so that its write does not clear this failure.
+      if (!(await channel.transport.acknowledged(channel.cursor, 0))) {
+        this.drop(channel);
+        return false;
+      }
       await channel.transport.failed(channel.attempts, delay, outcome.reason);
       return false;
     }
     this.stats.deliveries += 1;
     this.stats.eventsDelivered += batch.length;
-    if (!(await channel.transport.acknowledged(cursor, batch.length))) {
-      this.drop(channel);
-      return false;
-    }
+    // The receiver has these events: the position moves now, and is made durable with the others
+    // of the moment while the next delivery is prepared (a crash before that write sends these
+    // events once more, as the at-least-once contract allows; GS1-Delivery-ID names the repeat).
     this.moveTo(channel, cursor);
     channel.attempts = 0;
     channel.savedAt = Date.now();
     channel.passedOver = 0;
-    return behind || allowed.length > batch.length;
+    channel.transport.acknowledged(cursor, batch.length).then(
+      (held) => {
+        // Another replica holds the lease now: it delivers from the last durable position.
+        if (!held) this.drop(channel);
+      },
+      (error: Error) => this.logger.warn(`subscription ${channel.subscriptionId}: position not saved (the next one saves it): ${error.message}`),
+    );
+    // Events queued while this delivery was out go next, without waiting for a tick: the next
+    // step sends them or sets the timer for the rest of their linger.
+    return behind || allowed.length > batch.length || (channel.queue !== null && channel.queue.length > 0);
   }
 
   /** The receiver has everything up to `cursor`: the queue keeps only what follows it. */
@@ -454,7 +494,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
 
   private drop(channel: Channel): void {
     channel.closed = true;
-    this.channels.delete(channel.key);
+    // Only this channel: the same subscription may have been claimed again since (a new channel).
+    if (this.channels.get(channel.key) === channel) this.channels.delete(channel.key);
     this.toBacklog(channel);
   }
 
@@ -493,20 +534,37 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   /** Makes a webhook subscription's new position durable, together with the others acknowledged at the same moment. */
   private acknowledge(id: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
     return new Promise((done, fail) => {
-      this.pendingAcks.push({ id, cursor, delivered, done, fail });
-      this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_GROUP_MS);
+      const known = this.pendingAcks.get(id);
+      if (!known) this.pendingAcks.set(id, { id, cursor, delivered, waiters: [{ done, fail }] });
+      else {
+        if (comparePositions(cursor, known.cursor) > 0) known.cursor = cursor;
+        known.delivered += delivered;
+        known.waiters.push({ done, fail });
+      }
+      this.scheduleAckFlush();
     });
   }
 
+  /** One UPDATE ACK_GROUP_MS after the first waiting position; never two at once (a later one waits for the running one). */
+  private scheduleAckFlush(): void {
+    if (this.ackTimer || this.flushing) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.flushing = this.flushAcks().finally(() => {
+        this.flushing = null;
+        if (this.pendingAcks.size > 0) this.scheduleAckFlush();
+      });
+    }, ACK_GROUP_MS);
+  }
+
   private async flushAcks(): Promise<void> {
-    this.ackTimer = undefined;
-    const acks = this.pendingAcks;
-    this.pendingAcks = [];
+    const acks = [...this.pendingAcks.values()];
+    this.pendingAcks.clear();
     try {
       const held = await this.repository.acknowledgedMany(this.replica, acks);
-      for (const ack of acks) ack.done(held.has(ack.id));
+      for (const ack of acks) for (const waiter of ack.waiters) waiter.done(held.has(ack.id));
     } catch (error) {
-      for (const ack of acks) ack.fail(error as Error);
+      for (const ack of acks) for (const waiter of ack.waiters) waiter.fail(error as Error);
     }
   }
 
