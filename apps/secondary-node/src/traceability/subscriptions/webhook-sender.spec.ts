@@ -79,3 +79,46 @@ describe('WebhookSender on keep-alive connections', () => {
     }
   });
 });
+
+describe('WebhookSender with a receiver that does not finish answering', () => {
+  /** Reads every request and then answers only the status line and headers (`headersOnly`) or nothing at all. */
+  async function stalling(headersOnly: boolean): Promise<{ url: string; close: () => Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.once('data', () => {
+        if (headersOnly) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"partial":');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    return {
+      url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`,
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it.each([
+    ['no answer at all', false],
+    ['a 200 whose body never ends', true],
+  ])('gives up after the timeout on %s, and does not count it as acknowledged', async (_case, headersOnly) => {
+    const sender = new WebhookSender(300, true);
+    const r = await stalling(headersOnly);
+    try {
+      const started = Date.now();
+      const outcome = await sender.send(r.url, Buffer.from('{"n":1}'), {}, 'secret');
+      const took = Date.now() - started;
+      expect(outcome.ok).toBe(false);
+      if (!headersOnly) expect(outcome).toMatchObject({ reason: expect.stringContaining('no answer within 300 ms') });
+      expect(took).toBeGreaterThanOrEqual(280);
+      expect(took).toBeLessThan(3000);
+    } finally {
+      sender.close();
+      await r.close();
+    }
+  });
+});

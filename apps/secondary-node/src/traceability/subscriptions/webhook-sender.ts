@@ -30,11 +30,15 @@ export class WebhookSender {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly urls = new Map<string, URL>();
+  /** Checks the addresses of every new connection (made once: http.request only passes it on). */
+  private readonly lookup: ReturnType<typeof guardedLookup>;
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly allowPrivate: boolean,
-  ) {}
+    allowPrivate: boolean,
+  ) {
+    this.lookup = guardedLookup(allowPrivate);
+  }
 
   /**
    * POSTs `body` to `dest`. A keep-alive connection the receiver closed while it sat idle fails the
@@ -77,8 +81,8 @@ export class WebhookSender {
         {
           method: 'POST',
           agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-          lookup: guardedLookup(this.allowPrivate) as never,
-          timeout: this.timeoutMs,
+          lookup: this.lookup as never,
+          // No socket idle timeout as well: the timer below bounds the whole exchange.
           headers: {
             ...headers,
             'content-type': 'application/json; charset=utf-8',
@@ -104,7 +108,6 @@ export class WebhookSender {
       const timer = setTimeout(() => {
         request.destroy(new Error(`no answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       request.on('error', (error: NodeJS.ErrnoException) => {
         const stale = request.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
         settle({ ok: false, reason: `${error.code ?? 'ERROR'}: ${error.message}`, ...(stale ? { staleSocket: true } : {}) });
