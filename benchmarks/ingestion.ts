@@ -69,6 +69,11 @@ interface RunResult {
   publisherCpuMsPer1000?: number;
   /** Subscribed runs: the webhook receiver's CPU (it shares the machine; its deliveries may end after the last commit, which is not counted). */
   receiverCpuMsPer1000?: number;
+  /** Subscribed runs, from the node's /metrics: the feed's advances (two statements each) and the subscribers' scope reads. */
+  feedAdvances?: number;
+  scopeReads?: number;
+  /** Transactions the bench database committed or rolled back per 1,000 events (every statement outside BEGIN is one; PostgreSQL's counters, flushed about once a second). */
+  transactionsPer1000?: number;
   /** Node only: share of the machine's CPU time (all cores) that was busy during the run, in %. */
   machineBusyPercent?: number;
   /** Subscribed runs, from the node's /metrics over the run and its deliveries: events the feed took as handed by the store or read back from the database, deliveries (POSTs) acknowledged. */
@@ -169,6 +174,8 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
             feedHanded: after.handed - before.handed,
             feedReadBack: after.readBack - before.readBack,
             deliveries: after.deliveries - before.deliveries,
+            feedAdvances: after.advances - before.advances,
+            scopeReads: after.scopeReads - before.scopeReads,
           });
           await active.unsubscribe();
           offset += events;
@@ -201,7 +208,10 @@ export async function runIngestionBenchmark(args: string[]): Promise<void> {
     }
     report(results, { events, rounds, connections, ahead, subscriptions, pacedRate, pacedSeconds }, latency);
   } finally {
-    await node?.stop();
+    const stopping = Date.now();
+    const code = await node?.stop();
+    // A node that did not shut down by itself within the stop's grace was killed (and wrote no --cpu-prof).
+    if (node) log(`node stopped in ${Date.now() - stopping} ms (exit ${code ?? 'by signal'})`);
     await db.end().catch(() => undefined);
     await database.drop();
   }
@@ -394,11 +404,18 @@ async function rawRun(root: string, events: number, connections: number, ahead: 
   }
 }
 
+/** Transactions of the database so far (committed and rolled back). */
+async function databaseTransactions(db: Client): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()');
+  return Number(rows[0].n);
+}
+
 /** Through the node: counted by the node's acknowledgements (sent after commit), then checked in the database. */
 async function nodeRun(node: RunningNode, operator: string, db: Client, root: string, events: number, ahead: number, offset: number, receiverPid?: number): Promise<RunResult> {
   const before = await nodeStatus(node, operator);
   const commitSecondsBefore = await commitSeconds(node);
   const backends = await nodeBackends(db);
+  const transactionsBefore = await databaseTransactions(db);
   let acked = 0;
   let lastCommitAt = 0;
   let polling = true;
@@ -420,6 +437,7 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
     });
     await waitFor(`the node to acknowledge ${events}`, () => acked >= events, { timeoutMs: 300_000, intervalMs: 10, failOnError: true });
     const cpuAfter = sampleCpu(node, await nodeBackends(db), receiverPid);
+    const transactions = (await databaseTransactions(db)) - transactionsBefore;
     const seconds = (lastCommitAt - startedAt) / 1000;
     const after = await nodeStatus(node, operator);
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
@@ -448,6 +466,7 @@ async function nodeRun(node: RunningNode, operator: string, db: Client, root: st
       brokerCpuMsPer1000: per1000(used((s) => s.broker)),
       publisherCpuMsPer1000: per1000(publisherCpuMs),
       receiverCpuMsPer1000: per1000(used((s) => s.receiver)),
+      transactionsPer1000: round((transactions / events) * 1000, 1),
       machineBusyPercent: machineTotal && machineIdle !== undefined ? round((100 * (machineTotal - machineIdle)) / machineTotal, 0) : undefined,
     };
   } finally {
@@ -517,8 +536,10 @@ async function requiredSamples<K extends string>(node: RunningNode, series: Reco
 }
 
 /** The node's subscription counters since it started (from /metrics). */
-function deliveryCounters(node: RunningNode): Promise<{ handed: number; readBack: number; deliveries: number }> {
+function deliveryCounters(node: RunningNode): Promise<{ handed: number; readBack: number; deliveries: number; advances: number; scopeReads: number }> {
   return requiredSamples(node, {
+    advances: 'idis_epcis_feed_advances_total',
+    scopeReads: 'idis_epcis_subscription_scope_reads_total',
     handed: 'idis_epcis_feed_events_total{source="handed"}',
     readBack: 'idis_epcis_feed_events_total{source="read_back"}',
     deliveries: 'idis_epcis_subscription_deliveries_total{outcome="acknowledged"}',
@@ -653,6 +674,10 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
     return values.length === 0 ? '–' : String(round(median(values), digits));
   };
   const cell = (v: number | undefined) => (v === undefined ? '–' : String(v));
+  const meanOf = (runs: RunResult[], pick: (r: RunResult) => number | undefined) => {
+    const values = runs.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? '–' : String(round(values.reduce((sum, v) => sum + v, 0) / values.length, 1));
+  };
   const over = nodes.length % 2 === 1 ? `median of ${nodes.length} rounds` : `median of ${nodes.length} rounds (mean of the middle two)`;
   const nodeMedian = median(nodes.map((r) => r.perSecond));
   const lines = [
@@ -705,8 +730,18 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
       `Node with subscriptions: ${count(pooledWith)} events/s committed over all ${subscribedRuns.length} runs (their events over their seconds), ` +
         `${round(change, 1)} % against ${count(pooledPlain)} without; median of the runs ${count(withMedian)} against ${count(nodeMedian)} (${round(medianChange, 1)} %), ` +
         `per round: ${perRound.map((v) => `${v} %`).join(', ')}. Target at most 10 % below (all runs): ${change >= -10 ? 'met' : 'NOT met'}.`,
+      `CPU per 1,000 events, mean over the runs without → with subscriptions: ${(
+        [
+          ['node', (r: RunResult) => r.nodeCpuMsPer1000],
+          ['PostgreSQL', (r: RunResult) => r.postgresCpuMsPer1000],
+          ['Mosquitto', (r: RunResult) => r.brokerCpuMsPer1000],
+          ['publisher', (r: RunResult) => r.publisherCpuMsPer1000],
+        ] as const
+      )
+        .map(([name, pick]) => `${name} ${meanOf(nodes, pick)} → ${meanOf(subscribedRuns, pick)} ms`)
+        .join(', ')}, webhook receiver ${meanOf(subscribedRuns, (r) => r.receiverCpuMsPer1000)} ms; database transactions ${meanOf(nodes, (r) => r.transactionsPer1000)} → ${meanOf(subscribedRuns, (r) => r.transactionsPer1000)}.`,
       `Per subscribed run (node /metrics): ${subscribedRuns
-        .map((r) => `${count(r.deliveries ?? 0)} deliveries (${round(r.events / Math.max(1, r.deliveries ?? 0), 1)} events each), feed events handed ${count(r.feedHanded ?? 0)} / read back ${count(r.feedReadBack ?? 0)}`)
+        .map((r) => `${count(r.deliveries ?? 0)} deliveries (${round(r.events / Math.max(1, r.deliveries ?? 0), 1)} events each), ${count(r.feedAdvances ?? 0)} feed advances, ${count(r.scopeReads ?? 0)} scope reads, feed events handed ${count(r.feedHanded ?? 0)} / read back ${count(r.feedReadBack ?? 0)}`)
         .join('; ')}.`,
     );
   }

@@ -46,6 +46,24 @@ export class SubscriptionMetrics {
       },
     });
     new Counter({
+      name: `${METRIC_PREFIX}epcis_feed_advances_total`,
+      help: 'Times the subscription feed moved its horizon on (two statements each: the horizon, the count per record time)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(feed.generation());
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}epcis_subscription_scope_reads_total`,
+      help: 'Reads of a subscriber\'s read scope (account standing and grants) before a delivery: one per subscriber and feed advance that delivers',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(delivery.stats.scopeReads);
+      },
+    });
+    new Counter({
       name: `${METRIC_PREFIX}epcis_feed_events_total`,
       help: 'Events the subscription feed made final, by source: handed over by this replica\'s store, or read back from the database',
       labelNames: ['source'],
