@@ -308,25 +308,25 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
     const { receivedAt, duplicates } = await subscribed.dump(offset, offset + events);
     const sentAt: number[] = done.sentAt;
     const latencies = receivedAt.map((at, i) => at - sentAt[i]).sort((a, b) => a - b);
-    const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    const pick = (q: number) => quantileOf(latencies, q);
     // Same clock: PostgreSQL and the bench processes run on this machine.
+    const eventIds = Array.from({ length: events }, (_, i) => eventIdOf(offset + i));
     const recorded = await db.query<{ event_id: string; at: number }>(
       'SELECT event_id, extract(epoch FROM record_time)::float8 * 1000 AS at FROM epcis_events WHERE event_id = ANY($1::text[])',
-      [Array.from({ length: events }, (_, i) => eventIdOf(offset + i))],
+      [eventIds],
     );
     const recordAt = new Map(recorded.rows.map((row) => [row.event_id, row.at]));
     const toRecord: number[] = [];
     const fromRecord: number[] = [];
-    for (let i = 0; i < events; i += 1) {
-      const at = recordAt.get(eventIdOf(offset + i));
-      if (at === undefined || receivedAt[i] === 0) continue;
+    eventIds.forEach((eventId, i) => {
+      const at = recordAt.get(eventId);
+      if (at === undefined || receivedAt[i] === 0) return;
       toRecord.push(at - sentAt[i]);
       fromRecord.push(receivedAt[i] - at);
-    }
-    const quantile = (values: number[], q: number) => {
-      const sorted = values.slice().sort((a, b) => a - b);
-      return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
-    };
+    });
+    toRecord.sort((a, b) => a - b);
+    fromRecord.sort((a, b) => a - b);
+    const split = (values: number[], q: number) => (values.length === 0 ? 0 : Math.round(quantileOf(values, q)));
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
     if (stored !== offset + events) throw new Error(`expected ${offset + events} events stored, found ${stored}`);
     const batches = (await nodeStatus(node, operator)).batchesCommitted - before.batchesCommitted;
@@ -345,7 +345,7 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
       p99Ms: pick(0.99),
       maxMs: latencies[latencies.length - 1],
       meanCommitMs,
-      split: { toRecordP50Ms: quantile(toRecord, 0.5), toRecordP99Ms: quantile(toRecord, 0.99), fromRecordP50Ms: quantile(fromRecord, 0.5), fromRecordP99Ms: quantile(fromRecord, 0.99) },
+      split: { toRecordP50Ms: split(toRecord, 0.5), toRecordP99Ms: split(toRecord, 0.99), fromRecordP50Ms: split(fromRecord, 0.5), fromRecordP99Ms: split(fromRecord, 0.99) },
       machineBusyPercent: busy,
     };
   } finally {
@@ -651,6 +651,11 @@ function eventPayload(i: number): string {
   });
 }
 
+/** The q-quantile of values sorted ascending, not empty: the value at floor(q × n), the last for q near 1. */
+function quantileOf(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 /** The median of the values: the middle one, or the mean of the middle two for an even count. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -668,16 +673,14 @@ function report(results: RunResult[], settings: Record<string, number>, latency?
   const subscribedRuns = results.filter((r) => r.scenario === 'node-committed-subscribed');
   const count = (n: number) => Math.round(n).toLocaleString('en');
   const span = (values: number[]) => `${count(Math.min(...values))}–${count(Math.max(...values))}`;
-  /** Median of a per-run figure over the node runs that have it, with how many runs that is. */
-  const medianOf = (pick: (r: RunResult) => number | undefined, digits = 1) => {
-    const values = nodes.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? '–' : String(round(median(values), digits));
-  };
-  const cell = (v: number | undefined) => (v === undefined ? '–' : String(v));
-  const meanOf = (runs: RunResult[], pick: (r: RunResult) => number | undefined) => {
+  /** A statistic of a per-run figure over the runs that have it ('–' when none does), to one decimal. */
+  const figureOf = (runs: RunResult[], pick: (r: RunResult) => number | undefined, statistic: (values: number[]) => number) => {
     const values = runs.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? '–' : String(round(values.reduce((sum, v) => sum + v, 0) / values.length, 1));
+    return values.length === 0 ? '–' : String(round(statistic(values), 1));
   };
+  const medianOf = (pick: (r: RunResult) => number | undefined) => figureOf(nodes, pick, median);
+  const meanOf = (runs: RunResult[], pick: (r: RunResult) => number | undefined) => figureOf(runs, pick, (values) => values.reduce((sum, v) => sum + v, 0) / values.length);
+  const cell = (v: number | undefined) => (v === undefined ? '–' : String(v));
   const over = nodes.length % 2 === 1 ? `median of ${nodes.length} rounds` : `median of ${nodes.length} rounds (mean of the middle two)`;
   const nodeMedian = median(nodes.map((r) => r.perSecond));
   const lines = [
