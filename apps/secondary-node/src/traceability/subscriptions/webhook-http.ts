@@ -77,8 +77,11 @@ export class WebhookHttpClient {
     this.lookup = guardedLookup(allowPrivate);
   }
 
-  /** POSTs `body` with `headers` (name → value) to `dest` and waits at most `timeoutMs` for the whole exchange. */
-  async post(dest: string, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<PostOutcome> {
+  /**
+   * POSTs `body` with `headers` (name → value) to `dest` and waits at most `timeoutMs` for the
+   * whole exchange. `fresh`: not on an idle kept-alive connection (a retry after a stale one).
+   */
+  async post(dest: string, headers: Record<string, string>, body: Buffer, timeoutMs: number, fresh = false): Promise<PostOutcome> {
     let head: string;
     let origin: Origin;
     try {
@@ -88,7 +91,7 @@ export class WebhookHttpClient {
       return { ok: false, reason: `EREQUEST: ${(error as Error).message}` };
     }
     if (this.closed) return { ok: false, reason: 'ECLOSED: the webhook client is closed' };
-    const connection = await this.acquire(origin);
+    const connection = await this.acquire(origin, fresh);
     if (connection === null) return { ok: false, reason: 'ECLOSED: the webhook client is closed' };
     // Closed by the receiver between its release and this request.
     if (connection.socket.destroyed) return { ok: false, reason: 'ECONNRESET: the receiver closed the connection', ...(connection.used > 0 ? { staleSocket: true } : {}) };
@@ -138,9 +141,9 @@ export class WebhookHttpClient {
   }
 
   /** An idle connection to `origin`, a new one while fewer than MAX_CONNECTIONS are open, else the next one released. */
-  private acquire(origin: Origin): Promise<Connection | null> {
+  private acquire(origin: Origin, fresh: boolean): Promise<Connection | null> {
     const idle = this.idle.get(origin.key);
-    while (idle && idle.length > 0) {
+    while (!fresh && idle && idle.length > 0) {
       const connection = idle.pop() as Connection;
       if (connection.socket.destroyed) continue;
       connection.socket.setTimeout(0);
@@ -148,6 +151,7 @@ export class WebhookHttpClient {
       return Promise.resolve(connection);
     }
     if ((this.open.get(origin.key) ?? 0) < MAX_CONNECTIONS) return Promise.resolve(this.connect(origin));
+    // At the limit: the next connection a request releases (a fresh one is not possible now).
     return new Promise((resolve) => {
       const queue = this.waiting.get(origin.key) ?? [];
       queue.push(resolve);

@@ -67,6 +67,23 @@ describe('WebhookSender on keep-alive connections', () => {
     }
   });
 
+  it('sends the repeat on a new connection, not on another kept-alive one the receiver may have dropped too', async () => {
+    const own = new WebhookSender(5000, true);
+    const r = await receiver(1);
+    try {
+      // Two connections, each answered once and then kept idle by the client.
+      const both = await Promise.all([own.send(r.url, Buffer.from('{"n":1}'), {}, 'secret'), own.send(r.url, Buffer.from('{"n":2}'), {}, 'secret')]);
+      expect(both.map((outcome) => outcome.ok)).toEqual([true, true]);
+      expect(r.connections()).toBe(2);
+      // Both are dropped at their next request: the repeat must not take the second one.
+      expect(await own.send(r.url, Buffer.from('{"n":3}'), {}, 'secret')).toMatchObject({ ok: true, status: 200 });
+      expect({ connections: r.connections(), requests: r.requests(), answered: r.answered() }).toEqual({ connections: 3, requests: 4, answered: 3 });
+    } finally {
+      own.close();
+      await r.close();
+    }
+  });
+
   it('does not repeat a request that failed on a new connection', async () => {
     const r = await receiver(0);
     try {

@@ -38,11 +38,11 @@ export class WebhookSender {
   async send(dest: string, body: Buffer, headers: Record<string, string>, secret: string): Promise<WebhookOutcome> {
     const first = await this.post(dest, body, headers, secret);
     if (first.ok || !first.staleSocket) return first;
-    const second = await this.post(dest, body, headers, secret);
+    const second = await this.post(dest, body, headers, secret, true);
     return second.ok ? second : { ok: false, reason: second.reason };
   }
 
-  private async post(dest: string, body: Buffer, headers: Record<string, string>, secret: string): Promise<PostOutcome> {
+  private async post(dest: string, body: Buffer, headers: Record<string, string>, secret: string, fresh = false): Promise<PostOutcome> {
     // Signed, measured and written as these bytes.
     const timestamp = String(Math.floor(Date.now() / 1000));
     return this.client.post(
@@ -55,6 +55,7 @@ export class WebhookSender {
       },
       body,
       this.timeoutMs,
+      fresh,
     );
   }
 
