@@ -10,7 +10,7 @@ import { compareEventIds, compareEventToPosition, comparePositions, type FeedEve
 
 const TIME_KEY = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
-/** Events kept in memory for subscriptions that are up to date (older positions are read from the database). */
+/** Events kept in memory for subscriptions that are up to date (up to a quarter more between trims; older positions are read from the database). */
 const CACHED_EVENTS = 20_000;
 /** Rows one database read returns. */
 const READ_ROWS = 2_000;
@@ -66,7 +66,7 @@ const MAX_PENDING_EVENTS = 50_000;
  * (`GROUP BY record_time`, an index range, no rows read), that it holds every event stored
  * there; a record time it was not handed (another replica's commit, a batch with error
  * declarations, or a commit whose signal is still on its way) waits one advance and is then read
- * from the database, once for all subscriptions. The newest events (up to 20,000) are kept in
+ * from the database, once for all subscriptions. The newest events (20,000, up to 25,000 between trims) are kept in
  * memory; a subscription that lags behind (a receiver that was down) reads its backlog from the
  * database, 2,000 events at a time.
  */
@@ -335,7 +335,8 @@ export class EventFeed {
     const end = { time: endKey, eventId: '' };
     cache.events.push(...events);
     cache.end = end;
-    if (cache.events.length > CACHED_EVENTS) {
+    // Trimmed back to CACHED_EVENTS once a quarter more came: not every advance moves the whole array.
+    if (cache.events.length > CACHED_EVENTS + CACHED_EVENTS / 4) {
       const dropped = cache.events.splice(0, cache.events.length - CACHED_EVENTS);
       const last = dropped[dropped.length - 1];
       cache.start = { time: last.recordTimeKey, eventId: last.eventId };
