@@ -5,6 +5,7 @@ import { retryDelayMs } from '@idis/runtime';
 import { AccountRepository } from '../../auth/account.repository';
 import type { Principal } from '../../auth/principal';
 import { EventHub } from '../../events/event-hub';
+import type { CommittedEvents } from '../../events/node-events';
 import { isVisible, TraceabilityAccess, type VisiblePrefixes } from '../grants/traceability-access.service';
 import type { EventFilter } from '../query/event-query';
 import { EPCIS_CONTEXT } from '../query/query-document';
@@ -143,6 +144,8 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   private readonly running = new Set<Promise<void>>();
   private readonly unsubscribe: Array<() => void> = [];
   private scopes: { generation: number; bySubscriber: Map<string, Promise<VisiblePrefixes>> } = { generation: -1, bySubscriber: new Map() };
+  /** Batches the store committed, handed to the feed in the next turn (takeCommitted). */
+  private committedBatches: CommittedEvents[] = [];
   /** Positions waiting to be written together (one UPDATE for all of a moment), the latest per subscription. */
   private pendingAcks = new Map<string, PendingAck>();
   private ackTimer: NodeJS.Timeout | undefined;
@@ -164,13 +167,11 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
   onApplicationBootstrap(): void {
     this.unsubscribe.push(
       this.hub.onSignal('epcis.events-committed', (batch) => {
-        try {
-          this.feed.publish(batch);
-        } catch (error) {
-          // A signal listener must not throw (the store has committed): the feed reads the batch back instead.
-          this.logger.warn(`committed events not taken from memory: ${(error as Error).message}`);
-        }
-        this.wake();
+        // Taken over once the store's caller has acknowledged the batch (the PUBACKs of an MQTT
+        // batch, an HTTP answer): building the feed's events is not on that path. Before any later
+        // I/O is handled, so before an advance could count this transaction (and if one did, it
+        // would wait one advance for it, as for any signal on its way).
+        if (this.committedBatches.push(batch) === 1) setImmediate(() => this.takeCommitted());
       }),
     );
     this.unsubscribe.push(this.feed.onAdvance((advance) => this.match(advance)));
@@ -184,6 +185,21 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
     this.timer = setInterval(() => this.wake(0), this.config.pollMs);
     this.timer.unref();
     this.wake(0);
+  }
+
+  /** The batches committed since the last turn, handed to the feed. */
+  private takeCommitted(): void {
+    const batches = this.committedBatches;
+    this.committedBatches = [];
+    for (const batch of batches) {
+      try {
+        this.feed.publish(batch);
+      } catch (error) {
+        // The store has committed: the feed reads the batch back instead.
+        this.logger.warn(`committed events not taken from memory: ${(error as Error).message}`);
+      }
+    }
+    this.wake();
   }
 
   /** Before the database closes (TypeORM closes it on application shutdown): stop, finish what runs, save positions, hand the leases back. */
