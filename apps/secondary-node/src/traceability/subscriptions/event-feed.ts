@@ -319,7 +319,7 @@ export class EventFeed {
     let next = 0;
     for (const group of taken) {
       if (group.events) {
-        if (group.events.length > 1) group.events.sort((a, b) => compareEventIds(a.eventId, b.eventId));
+        if (group.events.length > 1) sortByEventId(group.events);
         for (const event of group.events) events.push(event);
         this.counts.handed += group.events.length;
       } else {
@@ -420,6 +420,21 @@ export function committedFeedEvent(
     recordTimeMicros,
     identifiers,
   };
+}
+
+/** Any UTF-16 surrogate: where JavaScript's order of strings is not their UTF-8 bytes' (compareEventIds). */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * Sorts a transaction's events by eventID as the database orders them. Its ids are checked once
+ * for surrogates: without any (nearly always), `<` orders them as compareEventIds would, at a
+ * fraction of the cost per comparison.
+ */
+export function sortByEventId(events: FeedEvent[]): void {
+  let plain = true;
+  for (let k = 0; k < events.length && plain; k += 1) plain = !SURROGATE.test(events[k].eventId);
+  if (plain) events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  else events.sort((a, b) => compareEventIds(a.eventId, b.eventId));
 }
 
 /** Index of the first event after `after` (binary search; events are in position order). */

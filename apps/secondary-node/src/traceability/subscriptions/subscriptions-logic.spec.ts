@@ -4,6 +4,8 @@ import { checkWebhookTarget, isPublicAddress } from './webhook-target';
 import { signatureOf } from './webhook-sender';
 import { compareEventIds, comparePositions, instantMicros } from './event-matcher';
 import { timeKeyOf } from './named-queries.service';
+import { sortByEventId } from './event-feed';
+import type { FeedEvent } from './event-matcher';
 
 describe('webhook targets', () => {
   it.each(['8.8.8.8', '93.184.216.34', '2606:4700:4700::1111'])('takes the public address %s', (address) => {
@@ -54,6 +56,20 @@ describe('feed positions', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('sorts a transaction\'s events by eventID as the database does, with or without surrogates among them', () => {
+    const units = fc.oneof(fc.constantFrom('a', 'B', '0', '\ud83d', '\ude00', '\ue000', '\uffff', '\u{1f600}', '\u00e9'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    const id = fc.array(units, { minLength: 1, maxLength: 5 }).map((parts) => `ni:///sha-256;${parts.join('')}`);
+    fc.assert(
+      fc.property(fc.uniqueArray(id, { maxLength: 30 }), (ids) => {
+        const events = ids.map((eventId) => ({ eventId }) as FeedEvent);
+        sortByEventId(events);
+        const expected = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8')));
+        expect(events.map((event) => event.eventId)).toEqual(expected);
+      }),
+      { numRuns: 1000 },
     );
   });
 
