@@ -151,7 +151,7 @@ describe('loadAppConfig', () => {
         maxNamedQueries: 100,
         maxSubscriptions: 100,
         maxInFlight: 100,
-        lingerMs: 200,
+        lingerMs: 400,
         pollMs: 200,
         webhookTimeoutMs: 10_000,
         retryBaseMs: 1000,

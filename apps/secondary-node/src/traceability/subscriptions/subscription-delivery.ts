@@ -413,16 +413,19 @@ export class SubscriptionDelivery implements OnApplicationBootstrap, BeforeAppli
       return behind;
     }
     // A delivery that is not full waits a little for more (one POST of 20 events instead of 20
-    // POSTs): until its oldest event has waited the linger since it was queued.
+    // POSTs): until its oldest event was recorded the linger ago, so what waited longer before it
+    // was queued (a slow commit, the feed's horizon) goes sooner; and at the latest the linger
+    // after it was queued (should the database's clock run ahead of this one).
     if (allowed.length < this.config.maxInFlight && !behind) {
       const now = Date.now();
       if (channel.pendingSince === 0) channel.pendingSince = now;
-      if (now - channel.pendingSince < this.config.lingerMs) {
-        channel.notBefore = channel.pendingSince + this.config.lingerMs;
+      const due = deliveryDue(channel.pendingSince, allowed[0].recordTimeMicros, this.config.lingerMs);
+      if (now < due) {
+        channel.notBefore = due;
         // Delivered when the linger ends, not at the next tick after it.
         const timer = setTimeout(() => {
           if (!this.stopped && !channel.busy && !channel.closed && channel.notBefore <= Date.now()) this.start(channel);
-        }, channel.notBefore - now);
+        }, due - now);
         timer.unref();
         return false;
       }
@@ -660,6 +663,14 @@ const COMMA = Buffer.from(',');
 
 /** How the envelope above ends: `eventList: []` closed by resultsBody, queryResults, epcisBody and the document. */
 const EMPTY_LIST_END = '[]}}}}';
+
+/**
+ * When a delivery that is not full goes out (ms since the epoch): once its oldest event was
+ * recorded `lingerMs` ago, and at the latest `lingerMs` after it was queued (`queuedAt`).
+ */
+export function deliveryDue(queuedAt: number, oldestRecordMicros: number, lingerMs: number): number {
+  return Math.ceil(Math.min(queuedAt, oldestRecordMicros / 1000)) + lingerMs;
+}
 
 /** Whether a run could do anything: a channel that is up to date with nothing queued and nothing to save is left alone. */
 function hasWork(channel: Channel, now: number): boolean {

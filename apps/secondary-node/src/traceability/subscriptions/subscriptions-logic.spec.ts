@@ -5,6 +5,7 @@ import { signatureOf } from './webhook-sender';
 import { compareEventIds, comparePositions, instantMicros } from './event-matcher';
 import { timeKeyOf } from './named-queries.service';
 import { sortByEventId } from './event-feed';
+import { deliveryDue } from './subscription-delivery';
 import type { FeedEvent } from './event-matcher';
 
 describe('webhook targets', () => {
@@ -71,6 +72,18 @@ describe('feed positions', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('sends a delivery that is not full once its oldest event was recorded the linger ago, at the latest the linger after it was queued', () => {
+    const queuedAt = Date.UTC(2025, 0, 15, 0, 0, 1);
+    // Recorded 150 ms before it was queued (a slow commit): goes out 250 ms after the queue.
+    expect(deliveryDue(queuedAt, (queuedAt - 150) * 1000, 400) - queuedAt).toBe(250);
+    // Recorded long ago (a backlog): due at once.
+    expect(deliveryDue(queuedAt, (queuedAt - 60_000) * 1000 + 123, 400)).toBeLessThan(queuedAt);
+    // A record time after the queue time (the database's clock runs ahead): the queue time bounds the wait.
+    expect(deliveryDue(queuedAt, (queuedAt + 5_000) * 1000, 400) - queuedAt).toBe(400);
+    // Microseconds are rounded up, never early.
+    expect(deliveryDue(queuedAt, (queuedAt - 10) * 1000 - 1, 400) - queuedAt).toBe(390);
   });
 
   it('reads instants and time keys to the microsecond', () => {

@@ -11,7 +11,7 @@ export interface SubscriptionsConfig {
   maxSubscriptions: number;
   /** EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT: events one subscription may have sent but not acknowledged (one delivery). */
   maxInFlight: number;
-  /** EPCIS_SUBSCRIPTION_LINGER_MS: a delivery that is not full goes out this long after its oldest event was queued (fewer, larger deliveries). */
+  /** EPCIS_SUBSCRIPTION_LINGER_MS: a delivery that is not full goes out once its oldest event was recorded this long ago, at the latest this long after it was queued (fewer, larger deliveries). */
   lingerMs: number;
   /** EPCIS_SUBSCRIPTION_POLL_MS: how often a replica looks for new events without a local wake-up. */
   pollMs: number;
@@ -31,7 +31,7 @@ export function readSubscriptionsConfig(read: EnvReader): SubscriptionsConfig {
     maxNamedQueries: read.integer('EPCIS_NAMED_QUERIES_MAX', 100, 1, 10_000),
     maxSubscriptions: read.integer('EPCIS_SUBSCRIPTIONS_MAX', 100, 1, 10_000),
     maxInFlight: read.integer('EPCIS_SUBSCRIPTION_MAX_IN_FLIGHT', 100, 1, 10_000),
-    lingerMs: read.integer('EPCIS_SUBSCRIPTION_LINGER_MS', 200, 0, 10_000),
+    lingerMs: read.integer('EPCIS_SUBSCRIPTION_LINGER_MS', 400, 0, 10_000),
     pollMs: read.integer('EPCIS_SUBSCRIPTION_POLL_MS', 200, 20, 60_000),
     webhookTimeoutMs: read.integer('EPCIS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     retryBaseMs: read.integer('EPCIS_WEBHOOK_RETRY_BASE_MS', 1000, 10, 600_000),
