@@ -296,6 +296,34 @@ describe('EPCIS 2.0 named queries and webhook subscriptions', () => {
       expect(loop.channels.has(`webhook:${id}`)).toBe(false);
       expect(channel.closed).toBe(true);
     });
+    it('shows a failing subscription as failing until a delivery succeeds: a position saved in between keeps attempts and lastError', async () => {
+      expect((await node.request('POST', '/epcis/queries', { token: a.token, body: { name: 'state-check', query: { EQ_readPoint: 'urn:epc:id:sgln:0000000.00000.state-check' } } })).status).toBe(201);
+      const created = await node.request('POST', '/epcis/queries/state-check/subscriptions', { token: a.token, body: { dest: 'https://93.184.216.34/hook/state', signatureToken: 'a-good-secret-1', stream: true } });
+      expect(created.status).toBe(201);
+      const id: string = created.body.subscriptionID;
+      const delivery = node.app.get(SubscriptionDelivery);
+      const repository = node.app.get(SubscriptionsRepository);
+      await waitFor('the delivery loop to take the lease', async () => (await repository.heldBy(delivery.replica)).has(id) || undefined);
+      const state = async () => (await node.request('GET', `/epcis/queries/state-check/subscriptions/${id}`, { token: a.token })).body;
+      const { rows } = await node.db.client.query<{ time: string; event_id: string }>(
+        `SELECT cursor_time AS time, cursor_event_id AS event_id FROM epcis_subscriptions WHERE id = $1`,
+        [id],
+      );
+      const cursor = { time: rows[0].time, eventId: rows[0].event_id };
+      try {
+        await repository.failed(id, delivery.replica, 2, 60_000, 'HTTP 503');
+        expect(await state()).toMatchObject({ attempts: 2, lastError: 'HTTP 503', deliveredEvents: 0 });
+        // The position written before a failure is recorded, and idle progress: no delivery, the failure stays.
+        await repository.acknowledgedMany(delivery.replica, [{ id, cursor, delivered: 0 }]);
+        await repository.acknowledged(id, delivery.replica, cursor, 0);
+        expect(await state()).toMatchObject({ attempts: 2, lastError: 'HTTP 503', deliveredEvents: 0 });
+        // A delivery the receiver acknowledged clears it.
+        await repository.acknowledgedMany(delivery.replica, [{ id, cursor, delivered: 3 }]);
+        expect(await state()).toMatchObject({ attempts: 0, lastError: null, deliveredEvents: 3 });
+      } finally {
+        expect((await node.request('DELETE', '/epcis/queries/state-check', { token: a.token })).status).toBe(204);
+      }
+    });
   });
 
   describe('WebSocket upgrade refusals', () => {

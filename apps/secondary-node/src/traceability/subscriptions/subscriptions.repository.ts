@@ -215,12 +215,18 @@ export class SubscriptionsRepository {
   /**
    * After the receiver acknowledged: the new position, and how many events it took. Only while
    * `replica` still holds the lease (else another replica has taken over and this changes nothing).
+   * A delivery (`delivered` > 0) clears the failure state; a position saved without one (events
+   * passed over, or written before a failure is recorded) leaves `attempts` and `lastError` as
+   * they are, so a failing subscription never shows as healthy in between.
    */
   async acknowledged(id: string, replica: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
     const result: unknown = await this.dataSource.query(
       `UPDATE epcis_subscriptions
-          SET cursor_time = $3, cursor_event_id = $4, delivered_events = delivered_events + $5, attempts = 0, next_attempt_at = now(),
-              last_error = NULL, last_delivered_at = CASE WHEN $5 > 0 THEN now() ELSE last_delivered_at END
+          SET cursor_time = $3, cursor_event_id = $4, delivered_events = delivered_events + $5,
+              attempts = CASE WHEN $5 > 0 THEN 0 ELSE attempts END,
+              next_attempt_at = CASE WHEN $5 > 0 THEN now() ELSE next_attempt_at END,
+              last_error = CASE WHEN $5 > 0 THEN NULL ELSE last_error END,
+              last_delivered_at = CASE WHEN $5 > 0 THEN now() ELSE last_delivered_at END
         WHERE id = $1 AND lease_owner = $2`,
       [id, replica, cursor.time, cursor.eventId, delivered],
     );
@@ -241,8 +247,11 @@ export class SubscriptionsRepository {
       name: 'idis-subscriptions-acknowledged',
       text: `WITH async AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)
              UPDATE epcis_subscriptions s
-                SET cursor_time = a.cursor_time, cursor_event_id = a.cursor_event_id, delivered_events = s.delivered_events + a.delivered, attempts = 0,
-                    next_attempt_at = now(), last_error = NULL, last_delivered_at = CASE WHEN a.delivered > 0 THEN now() ELSE s.last_delivered_at END
+                SET cursor_time = a.cursor_time, cursor_event_id = a.cursor_event_id, delivered_events = s.delivered_events + a.delivered,
+                    attempts = CASE WHEN a.delivered > 0 THEN 0 ELSE s.attempts END,
+                    next_attempt_at = CASE WHEN a.delivered > 0 THEN now() ELSE s.next_attempt_at END,
+                    last_error = CASE WHEN a.delivered > 0 THEN NULL ELSE s.last_error END,
+                    last_delivered_at = CASE WHEN a.delivered > 0 THEN now() ELSE s.last_delivered_at END
                FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[]) AS a(id, cursor_time, cursor_event_id, delivered), async
               WHERE s.id = a.id AND s.lease_owner = $1 AND async.setting = 'off'
              RETURNING s.id`,
