@@ -265,12 +265,19 @@ describe('EPCIS 2.0 named queries and webhook subscriptions', () => {
       expect(left.rows[0].n).toBe(0);
     });
 
-    it('keeps a subscription whose row is locked while the replica renews its leases (the claim skips locked rows), and ends it once it is gone', async () => {
-      // A read point no event has: the channel never posts to its (public, unreachable) destination.
-      expect((await node.request('POST', '/epcis/queries', { token: a.token, body: { name: 'lease-check', query: { EQ_readPoint: 'urn:epc:id:sgln:0000000.00000.lease-check' } } })).status).toBe(201);
-      const created = await node.request('POST', '/epcis/queries/lease-check/subscriptions', { token: a.token, body: { dest: 'https://93.184.216.34/hook/lease', signatureToken: 'a-good-secret-1', stream: true } });
+    /**
+     * A's query `name` on a read point no event has, and a webhook subscription to it: the channel
+     * never posts to its (public, unreachable) destination. Returns the subscription's id.
+     */
+    async function quietSubscription(name: string): Promise<string> {
+      expect((await node.request('POST', '/epcis/queries', { token: a.token, body: { name, query: { EQ_readPoint: `urn:epc:id:sgln:0000000.00000.${name}` } } })).status).toBe(201);
+      const created = await node.request('POST', `/epcis/queries/${name}/subscriptions`, { token: a.token, body: { dest: `https://93.184.216.34/hook/${name}`, signatureToken: 'a-good-secret-1', stream: true } });
       expect(created.status).toBe(201);
-      const id: string = created.body.subscriptionID;
+      return created.body.subscriptionID;
+    }
+
+    it('keeps a subscription whose row is locked while the replica renews its leases (the claim skips locked rows), and ends it once it is gone', async () => {
+      const id = await quietSubscription('lease-check');
       const delivery = node.app.get(SubscriptionDelivery);
       const repository = node.app.get(SubscriptionsRepository);
       const loop = delivery as unknown as { channels: Map<string, { closed: boolean }>; claimWebhooks(): Promise<void> };
@@ -297,10 +304,7 @@ describe('EPCIS 2.0 named queries and webhook subscriptions', () => {
       expect(channel.closed).toBe(true);
     });
     it('shows a failing subscription as failing until a delivery succeeds: a position saved in between keeps attempts and lastError', async () => {
-      expect((await node.request('POST', '/epcis/queries', { token: a.token, body: { name: 'state-check', query: { EQ_readPoint: 'urn:epc:id:sgln:0000000.00000.state-check' } } })).status).toBe(201);
-      const created = await node.request('POST', '/epcis/queries/state-check/subscriptions', { token: a.token, body: { dest: 'https://93.184.216.34/hook/state', signatureToken: 'a-good-secret-1', stream: true } });
-      expect(created.status).toBe(201);
-      const id: string = created.body.subscriptionID;
+      const id = await quietSubscription('state-check');
       const delivery = node.app.get(SubscriptionDelivery);
       const repository = node.app.get(SubscriptionsRepository);
       await waitFor('the delivery loop to take the lease', async () => (await repository.heldBy(delivery.replica)).has(id) || undefined);

@@ -51,6 +51,16 @@ async function scripted(answer: (n: number) => string | null, closeAfter = false
   };
 }
 
+/** Runs `test` against a scripted receiver, closed afterwards. */
+async function withScripted(test: (r: Awaited<ReturnType<typeof scripted>>) => Promise<void>, answer: (n: number) => string | null, closeAfter = false): Promise<void> {
+  const r = await scripted(answer, closeAfter);
+  try {
+    await test(r);
+  } finally {
+    await r.close();
+  }
+}
+
 const BODY = Buffer.from('{"type":"EPCISQueryDocument","n":"电子"}', 'utf8');
 
 describe('WebhookHttpClient: requests on the wire', () => {
@@ -58,8 +68,7 @@ describe('WebhookHttpClient: requests on the wire', () => {
   afterAll(() => client.close());
 
   it('writes one POST with the path, Host, the headers and the exact body bytes, and reuses the connection', async () => {
-    const r = await scripted(() => 'HTTP/1.1 204 No Content\r\n\r\n');
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, { 'GS1-Signature': 'sha256=ab', 'Content-Type': 'application/json' }, BODY, 2000)).toEqual({ ok: true, status: 204 });
       expect(await client.post(r.url, { 'GS1-Signature': 'sha256=cd' }, BODY, 2000)).toEqual({ ok: true, status: 204 });
       expect(r.connections()).toBe(1);
@@ -69,21 +78,16 @@ describe('WebhookHttpClient: requests on the wire', () => {
       expect(first).toContain('\r\nGS1-Signature: sha256=ab\r\n');
       expect(first).toContain(`\r\nContent-Length: ${BODY.length}\r\n\r\n`);
       expect(Buffer.from(first.slice(first.indexOf('\r\n\r\n') + 4), 'latin1').equals(BODY)).toBe(true);
-    } finally {
-      await r.close();
-    }
+    }, () => 'HTTP/1.1 204 No Content\r\n\r\n');
   });
 
   it('refuses a header value with a line break (no header can be injected) and sends nothing', async () => {
-    const r = await scripted(() => 'HTTP/1.1 204 No Content\r\n\r\n');
-    try {
+    await withScripted(async (r) => {
       const outcome = await client.post(r.url, { 'GS1-Query-Name': 'q\r\nX-Injected: 1' }, BODY, 2000);
       expect(outcome).toEqual({ ok: false, reason: expect.stringMatching(/^EREQUEST: invalid characters in the value of header GS1-Query-Name/) });
       expect(await client.post(r.url, { 'Bad Name': 'x' }, BODY, 2000)).toMatchObject({ ok: false, reason: expect.stringMatching(/^EREQUEST: invalid header name/) });
       expect(r.requests).toEqual([]);
-    } finally {
-      await r.close();
-    }
+    }, () => 'HTTP/1.1 204 No Content\r\n\r\n');
   });
 
   it('refuses a URL that is not http or https', async () => {
@@ -109,76 +113,58 @@ describe('WebhookHttpClient: requests on the wire', () => {
       'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!',
       'HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n',
     ];
-    const r = await scripted((n) => answers[n]);
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 202 });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: false, reason: 'HTTP 500' });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 201 });
       expect(r.connections()).toBe(1);
-    } finally {
-      await r.close();
-    }
+    }, (n) => answers[n]);
   });
 
   it('takes an answer framed by the close, and opens a new connection after it', async () => {
-    const r = await scripted(() => 'HTTP/1.1 200 OK\r\n\r\nthanks', true);
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(r.connections()).toBe(2);
-    } finally {
-      await r.close();
-    }
+    }, () => 'HTTP/1.1 200 OK\r\n\r\nthanks', true);
   });
 
   it('closes the connection after Connection: close, or an HTTP/1.0 answer', async () => {
     let next = 0;
-    const r = await scripted(() => (next++ === 0 ? 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n' : 'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 204 });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(await client.post(r.url, {}, BODY, 2000)).toMatchObject({ ok: true });
       expect(r.connections()).toBe(3);
-    } finally {
-      await r.close();
-    }
+    }, () => (next++ === 0 ? 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n' : 'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
   });
 
   it('fails a malformed answer and does not use that connection again', async () => {
     const answers = ['SMTP 220 hello\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 12, 13\r\n\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'HTTP/1.1 204 No Content\r\n\r\n'];
     let next = 0;
-    const r = await scripted(() => answers[next++]);
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toMatchObject({ ok: false, reason: expect.stringMatching(/^EPROTO: a status line/) });
       expect(await client.post(r.url, {}, BODY, 2000)).toMatchObject({ ok: false, reason: expect.stringMatching(/^EPROTO: a Content-Length/) });
       expect(await client.post(r.url, {}, BODY, 2000)).toMatchObject({ ok: false, reason: expect.stringMatching(/^EPROTO: a chunk size line/) });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 204 });
       expect(r.connections()).toBe(4);
-    } finally {
-      await r.close();
-    }
+    }, () => answers[next++]);
   });
 
   it('reads at most MAX_ANSWER_BYTES of a body: the status stands, the connection is closed', async () => {
     const big = 'x'.repeat(MAX_ANSWER_BYTES + 10);
-    const r = await scripted(() => `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(await client.post(r.url, {}, BODY, 2000)).toEqual({ ok: true, status: 200 });
       expect(r.connections()).toBe(2);
-    } finally {
-      await r.close();
-    }
+    }, () => `HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
   });
 
   it('fails an answer head that never ends within its limit', async () => {
-    const r = await scripted(() => `HTTP/1.1 200 OK\r\nX-Long: ${'y'.repeat(20_000)}`);
-    try {
+    await withScripted(async (r) => {
       expect(await client.post(r.url, {}, BODY, 2000)).toMatchObject({ ok: false, reason: expect.stringMatching(/^EPROTO: an answer head over 16384 bytes/) });
-    } finally {
-      await r.close();
-    }
+    }, () => `HTTP/1.1 200 OK\r\nX-Long: ${'y'.repeat(20_000)}`);
   });
 
   it('answers a refused connection with its error code', async () => {

@@ -323,12 +323,13 @@ export class AnswerReader {
           at = end + 4;
           break;
         }
-        case Phase.Fixed: {
+        case Phase.Fixed:
+        case Phase.ChunkData: {
           const take = Math.min(this.remaining, data.length - at);
           at += take;
           this.remaining -= take;
           if (this.body(take)) return 'close';
-          if (this.remaining === 0) this.phase = Phase.Done;
+          if (this.remaining === 0) this.phase = this.phase === Phase.Fixed ? Phase.Done : Phase.ChunkEnd;
           break;
         }
         case Phase.ChunkSize:
@@ -353,14 +354,6 @@ export class AnswerReader {
             this.remaining = parseInt(size[1], 16);
             this.phase = this.remaining === 0 ? Phase.Trailers : Phase.ChunkData;
           }
-          break;
-        }
-        case Phase.ChunkData: {
-          const take = Math.min(this.remaining, data.length - at);
-          at += take;
-          this.remaining -= take;
-          if (this.body(take)) return 'close';
-          if (this.remaining === 0) this.phase = Phase.ChunkEnd;
           break;
         }
         case Phase.UntilClose: {
