@@ -54,6 +54,20 @@ export function textWithRecordTime(documentJson: string, recordTimeIso: string):
   return `${documentJson.slice(0, -1)},"recordTime":"${recordTimeIso}"}`;
 }
 
+/**
+ * textWithRecordTime as UTF-8 bytes, written straight into the buffer (no joined string first:
+ * the subscriptions' feed does this for every committed event).
+ */
+export function textWithRecordTimeBytes(documentJson: string, recordTimeIso: string): Buffer {
+  const suffix = `,"recordTime":"${recordTimeIso}"}`;
+  const length = Buffer.byteLength(documentJson, 'utf8');
+  // The text's closing brace is overwritten by the suffix, which starts with the comma.
+  const bytes = Buffer.allocUnsafe(length - 1 + suffix.length);
+  bytes.write(documentJson, 0, 'utf8');
+  bytes.write(suffix, length - 1, 'latin1');
+  return bytes;
+}
+
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** What rendering an event reads of it. */

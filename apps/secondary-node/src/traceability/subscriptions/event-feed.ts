@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { type RawEvent, type StoredEvent, toStoredEvent } from '../query/event-query.repository';
-import { renderEventJson, textWithRecordTime } from '../query/query-document';
+import { renderEventJson, textWithRecordTimeBytes } from '../query/query-document';
 import type { NormalisedEvent } from '@idis/epcis';
 import type { CommittedEvents } from '../../events/node-events';
 import { compareEventIds, compareEventToPosition, comparePositions, type FeedEvent, type FeedPosition, instantMicros } from './event-matcher';
@@ -392,12 +392,10 @@ export function committedFeedEvent(
   for (let k = 0; k < identifiers.length; k += 1) identifiers[k] = `${event.identifiers[k].role} ${event.identifiers[k].id}`;
   // A document kept as text renders as that text with recordTime appended (withDocumentAsText).
   const text = event.documentJson;
-  const json = Buffer.from(
+  const json =
     text !== undefined
-      ? textWithRecordTime(text, recordTimeIso)
-      : renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso),
-    'utf8',
-  );
+      ? textWithRecordTimeBytes(text, recordTimeIso)
+      : Buffer.from(renderEventJson({ document: event.document, eventId: event.eventId, recordTime, errorDeclaredAt: null, errorReason: null, correctiveEventIds: null }, recordTimeIso), 'utf8');
   return {
     eventId: event.eventId,
     enterprisePrefix,

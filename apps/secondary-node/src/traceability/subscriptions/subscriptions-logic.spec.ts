@@ -5,6 +5,7 @@ import { signatureOf } from './webhook-sender';
 import { compareEventIds, comparePositions, instantMicros } from './event-matcher';
 import { timeKeyOf } from './named-queries.service';
 import { sortByEventId } from './event-feed';
+import { textWithRecordTime, textWithRecordTimeBytes } from '../query/query-document';
 import { deliveryDue } from './subscription-delivery';
 import type { FeedEvent } from './event-matcher';
 
@@ -84,6 +85,23 @@ describe('feed positions', () => {
     expect(deliveryDue(queuedAt, (queuedAt + 5_000) * 1000, 400) - queuedAt).toBe(400);
     // Microseconds are rounded up, never early.
     expect(deliveryDue(queuedAt, (queuedAt - 10) * 1000 - 1, 400) - queuedAt).toBe(390);
+  });
+
+  it('writes an event text with its recordTime as the same UTF-8 bytes as the joined string, whatever its characters', () => {
+    const iso = '2025-01-15T00:00:00.123Z';
+    for (const text of ['{"a":1}', '{"名称":"电子标签","x":"\u{1f600}"}', '{"é":"\u00ff\u0100"}', `{"long":"${'x'.repeat(5000)}é"}`]) {
+      const bytes = textWithRecordTimeBytes(text, iso);
+      expect(bytes.equals(Buffer.from(textWithRecordTime(text, iso), 'utf8'))).toBe(true);
+      expect(JSON.parse(bytes.toString('utf8')).recordTime).toBe(iso);
+    }
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' })), (document) => {
+        const text = JSON.stringify(document);
+        if (text === '{}') return;
+        expect(textWithRecordTimeBytes(text, iso).equals(Buffer.from(textWithRecordTime(text, iso), 'utf8'))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('reads instants and time keys to the microsecond', () => {
