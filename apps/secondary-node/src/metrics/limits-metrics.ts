@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { LIMIT_FAMILIES } from '../limits/limits.config';
 import { RequestLimits } from '../limits/request-limits';
-import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
+import { countedAtScrape, METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /** Prometheus counters of the rate limits, read at scrape time into the node's registry. */
 @Injectable()
@@ -19,14 +19,6 @@ export class LimitsMetrics {
         for (const family of LIMIT_FAMILIES) this.inc({ family }, counts.get(family) ?? 0);
       },
     });
-    new Counter({
-      name: `${METRIC_PREFIX}rate_limit_store_fallbacks_total`,
-      help: 'Limiter commands Redis failed or answered too late, counted in this process instead',
-      registers: [metrics.registry],
-      collect() {
-        this.reset();
-        this.inc(limits.fallbackCount());
-      },
-    });
+    countedAtScrape(metrics.registry, 'rate_limit_store_fallbacks_total', 'Limiter commands Redis failed or answered too late, counted in this process instead', () => limits.fallbackCount());
   }
 }

@@ -8,6 +8,22 @@ import { LATENCY_BUCKETS, ResolutionLatency } from '../statistics/resolution-lat
 
 export const METRIC_PREFIX = 'idis_';
 
+/**
+ * A counter without labels whose value is read from `read` at scrape time (the running count is
+ * kept where the work is done; prom-client only reports it).
+ */
+export function countedAtScrape(registry: Registry, name: string, help: string, read: () => number): Counter {
+  return new Counter({
+    name: `${METRIC_PREFIX}${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
 /** Where the cache gauges are read on every scrape (the resolution caches' health in the node). */
 export interface CacheStatsSource {
   cacheStats(): ResolutionCacheStats;
@@ -60,15 +76,7 @@ export class NodeMetrics {
   private registerResolutionMetrics(): void {
     const usage = this.usage;
     const fastPath = this.fastPath;
-    new Counter({
-      name: `${METRIC_PREFIX}resolution_fast_path_answers_total`,
-      help: 'Handle REST resolutions answered from L1 before routing (anonymous GET without a query string); 0 where the fast path is off (CORS, or resolution log lines)',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(fastPath?.answers ?? 0);
-      },
-    });
+    countedAtScrape(this.registry, 'resolution_fast_path_answers_total', 'Handle REST resolutions answered from L1 before routing (anonymous GET without a query string); 0 where the fast path is off (CORS, or resolution log lines)', () => fastPath?.answers ?? 0);
     new Counter({
       name: `${METRIC_PREFIX}resolutions_total`,
       help: 'Resolutions by outcome: answered from l1, l2 or db, not_found, or error',
@@ -153,24 +161,8 @@ export class NodeMetrics {
         this.set(usage.health().unflushedCells);
       },
     });
-    new Counter({
-      name: `${METRIC_PREFIX}statistics_flush_failures_total`,
-      help: 'Statistics flushes the database refused (the counts were kept and retried)',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(usage.health().failedFlushes);
-      },
-    });
-    new Counter({
-      name: `${METRIC_PREFIX}statistics_dropped_counts_total`,
-      help: 'Counts given up because the database refused flushes for longer than memory allows',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(usage.health().droppedCounts);
-      },
-    });
+    countedAtScrape(this.registry, 'statistics_flush_failures_total', 'Statistics flushes the database refused (the counts were kept and retried)', () => usage.health().failedFlushes);
+    countedAtScrape(this.registry, 'statistics_dropped_counts_total', 'Counts given up because the database refused flushes for longer than memory allows', () => usage.health().droppedCounts);
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { EventFeed } from '../traceability/subscriptions/event-feed';
 import { SubscriptionDelivery } from '../traceability/subscriptions/subscription-delivery';
-import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
+import { countedAtScrape, METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /**
  * EPCIS subscriptions of this replica, read at scrape time: what its delivery loop sent, what
@@ -25,15 +25,7 @@ export class SubscriptionMetrics {
         this.inc({ outcome: 'failed' }, delivery.stats.failures);
       },
     });
-    new Counter({
-      name: `${METRIC_PREFIX}epcis_subscription_events_delivered_total`,
-      help: 'Events carried by acknowledged EPCIS subscription deliveries',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(delivery.stats.eventsDelivered);
-      },
-    });
+    countedAtScrape(registry, 'epcis_subscription_events_delivered_total', 'Events carried by acknowledged EPCIS subscription deliveries', () => delivery.stats.eventsDelivered);
     new Gauge({
       name: `${METRIC_PREFIX}epcis_subscriptions_delivering`,
       help: 'EPCIS subscriptions this replica delivers now (webhook leases held, WebSockets open), by transport',
@@ -45,24 +37,8 @@ export class SubscriptionMetrics {
         this.set({ transport: 'websocket' }, counts.websocket);
       },
     });
-    new Counter({
-      name: `${METRIC_PREFIX}epcis_feed_advances_total`,
-      help: 'Times the subscription feed moved its horizon on (two statements each: the horizon, the count per record time)',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(feed.generation());
-      },
-    });
-    new Counter({
-      name: `${METRIC_PREFIX}epcis_subscription_scope_reads_total`,
-      help: 'Reads of a subscriber\'s read scope (account standing and grants) before a delivery: one per subscriber and feed advance that delivers',
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(delivery.stats.scopeReads);
-      },
-    });
+    countedAtScrape(registry, 'epcis_feed_advances_total', 'Times the subscription feed moved its horizon on (two statements each: the horizon, the count per record time)', () => feed.generation());
+    countedAtScrape(registry, 'epcis_subscription_scope_reads_total', 'Reads of a subscriber\'s read scope (account standing and grants) before a delivery: one per subscriber and feed advance that delivers', () => delivery.stats.scopeReads);
     new Counter({
       name: `${METRIC_PREFIX}epcis_feed_events_total`,
       help: 'Events the subscription feed made final, by source: handed over by this replica\'s store, or read back from the database',
