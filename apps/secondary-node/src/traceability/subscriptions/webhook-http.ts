@@ -50,7 +50,6 @@ interface Connection {
   used: number;
   /** The request on the connection now (null while idle in the pool). */
   exchange: Exchange | null;
-  idleMs: number;
 }
 
 interface Exchange {
@@ -176,7 +175,7 @@ export class WebhookHttpClient {
     }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1000);
-    const connection: Connection = { socket, origin, used: 0, exchange: null, idleMs: IDLE_MS };
+    const connection: Connection = { socket, origin, used: 0, exchange: null };
     this.all.add(connection);
     this.open.set(origin.key, (this.open.get(origin.key) ?? 0) + 1);
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
@@ -201,17 +200,13 @@ export class WebhookHttpClient {
       this.fail(connection, `EPROTO: ${exchange.reader.problem}`, false);
       return;
     }
-    const status = exchange.reader.status;
-    this.finish(connection, status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` }, state === 'reusable');
+    this.finish(connection, outcomeOf(exchange.reader.status), state === 'reusable');
   }
 
   /** The receiver closed its side: an answer framed by the close ends here. */
   private onEnd(connection: Connection): void {
     const exchange = connection.exchange;
-    if (exchange && exchange.reader.endOfInput()) {
-      const status = exchange.reader.status;
-      this.finish(connection, status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` }, false);
-    }
+    if (exchange && exchange.reader.endOfInput()) this.finish(connection, outcomeOf(exchange.reader.status), false);
   }
 
   private onClose(connection: Connection): void {
@@ -245,7 +240,7 @@ export class WebhookHttpClient {
     connection.exchange = null;
     clearTimeout(exchange.timer);
     connection.used += 1;
-    const keepFor = Math.min(connection.idleMs, exchange.reader.keepAliveMs);
+    const keepFor = Math.min(IDLE_MS, exchange.reader.keepAliveMs);
     exchange.settle(outcome);
     if (!reusable || this.closed || keepFor <= 0) {
       connection.socket.destroy();
@@ -262,6 +257,11 @@ export class WebhookHttpClient {
     if (idle) idle.push(connection);
     else this.idle.set(connection.origin.key, [connection]);
   }
+}
+
+/** Only a 2xx acknowledges. */
+function outcomeOf(status: number): PostOutcome {
+  return status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` };
 }
 
 /** The request line, Host and headers of one POST, ending with the blank line. Throws on a header Node's http module would refuse. */
