@@ -42,21 +42,18 @@ export function renderEventJson(event: RenderedFields, recordTimeIso = event.rec
 
 /**
  * Whether renderEventJson of an event without an error declaration is its document's own JSON with
- * recordTime appended (textWithRecordTime): the document holds this very eventID, and neither
+ * recordTime appended (textWithRecordTimeBytes): the document holds this very eventID, and neither
  * recordTime nor errorDeclaration. Callers that keep a document as text render it so.
  */
 export function rendersAsTextWithRecordTime(document: Record<string, unknown>, eventId: string): boolean {
   return document.eventID === eventId && !hasOwn.call(document, 'recordTime') && !hasOwn.call(document, 'errorDeclaration');
 }
 
-/** renderEventJson of such an event, from its document's JSON text (see rendersAsTextWithRecordTime). */
-export function textWithRecordTime(documentJson: string, recordTimeIso: string): string {
-  return `${documentJson.slice(0, -1)},"recordTime":"${recordTimeIso}"}`;
-}
-
 /**
- * textWithRecordTime as UTF-8 bytes, written straight into the buffer (no joined string first:
- * the subscriptions' feed does this for every committed event).
+ * renderEventJson of such an event, from its document's JSON text (see rendersAsTextWithRecordTime),
+ * as UTF-8 bytes: the text with `,"recordTime":"…"}` in place of its closing brace, written
+ * straight into the buffer (no joined string first: the subscriptions' feed does this for every
+ * committed event).
  */
 export function textWithRecordTimeBytes(documentJson: string, recordTimeIso: string): Buffer {
   const suffix = `,"recordTime":"${recordTimeIso}"}`;

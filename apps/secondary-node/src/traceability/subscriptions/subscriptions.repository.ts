@@ -213,29 +213,13 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * After the receiver acknowledged: the new position, and how many events it took. Only while
-   * `replica` still holds the lease (else another replica has taken over and this changes nothing).
-   * A delivery (`delivered` > 0) clears the failure state; a position saved without one (events
-   * passed over, or written before a failure is recorded) leaves `attempts` and `lastError` as
-   * they are, so a failing subscription never shows as healthy in between.
-   */
-  async acknowledged(id: string, replica: string, cursor: FeedPosition, delivered: number): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
-      `UPDATE epcis_subscriptions
-          SET cursor_time = $3, cursor_event_id = $4, delivered_events = delivered_events + $5,
-              attempts = CASE WHEN $5 > 0 THEN 0 ELSE attempts END,
-              next_attempt_at = CASE WHEN $5 > 0 THEN now() ELSE next_attempt_at END,
-              last_error = CASE WHEN $5 > 0 THEN NULL ELSE last_error END,
-              last_delivered_at = CASE WHEN $5 > 0 THEN now() ELSE last_delivered_at END
-        WHERE id = $1 AND lease_owner = $2`,
-      [id, replica, cursor.time, cursor.eventId, delivered],
-    );
-    return affected(result) > 0;
-  }
-
-  /**
-   * acknowledged() for many subscriptions in one statement (the delivery loop groups the acks of
-   * one moment). Returns the ids that were updated (those whose lease `replica` still holds).
+   * After the receivers acknowledged: the new positions, and how many events each took, for many
+   * subscriptions in one statement (the delivery loop groups the acks of one moment). Only where
+   * `replica` still holds the lease (else another replica has taken over and this changes
+   * nothing); returns the ids that were updated. A delivery (`delivered` > 0) clears the failure
+   * state; a position saved without one (events passed over, or written before a failure is
+   * recorded) leaves `attempts`, `lastError` and the next attempt's time as they are, so a
+   * failing subscription never shows as healthy in between.
    */
   async acknowledgedMany(replica: string, acks: Array<{ id: string; cursor: FeedPosition; delivered: number }>): Promise<Set<string>> {
     // Named (planned once per connection): deliveries run it many times a second. Committed
