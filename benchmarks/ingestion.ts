@@ -43,7 +43,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { creditCodeCheckCharacter } from '@idis/identifier';
 import { cpuMillis, type RunningNode, startNodeProcess } from '../tests/support/benchmark/server-process';
-import { round } from '../tests/support/benchmark/stats';
+import { percentile, round } from '../tests/support/benchmark/stats';
 import { freePort } from '../tests/support/free-port';
 import { fetchMetrics, metricSample } from '../tests/support/metrics-text';
 import { trackChild } from '../tests/support/spawned-process';
@@ -308,7 +308,7 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
     const { receivedAt, duplicates } = await subscribed.dump(offset, offset + events);
     const sentAt: number[] = done.sentAt;
     const latencies = receivedAt.map((at, i) => at - sentAt[i]).sort((a, b) => a - b);
-    const pick = (q: number) => quantileOf(latencies, q);
+    const pick = (q: number) => percentile(latencies, q * 100);
     // Same clock: PostgreSQL and the bench processes run on this machine.
     const eventIds = Array.from({ length: events }, (_, i) => eventIdOf(offset + i));
     const recorded = await db.query<{ event_id: string; at: number }>(
@@ -326,7 +326,7 @@ async function pacedRun(node: RunningNode, operator: string, db: Client, subscri
     });
     toRecord.sort((a, b) => a - b);
     fromRecord.sort((a, b) => a - b);
-    const split = (values: number[], q: number) => (values.length === 0 ? 0 : Math.round(quantileOf(values, q)));
+    const split = (values: number[], q: number) => (values.length === 0 ? 0 : Math.round(percentile(values, q * 100)));
     const stored = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM epcis_events')).rows[0].n);
     if (stored !== offset + events) throw new Error(`expected ${offset + events} events stored, found ${stored}`);
     const batches = (await nodeStatus(node, operator)).batchesCommitted - before.batchesCommitted;
@@ -649,11 +649,6 @@ function eventPayload(i: number): string {
     bizLocation: { id: 'https://id.gs1.org/414/9506000134376' },
     bizTransactionList: [{ type: 'po', bizTransaction: `urn:epcglobal:cbv:bt:9506000134376:PO-${i}` }],
   });
-}
-
-/** The q-quantile of values sorted ascending, not empty: the value at floor(q × n), the last for q near 1. */
-function quantileOf(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 /** The median of the values: the middle one, or the mean of the middle two for an even count. */
