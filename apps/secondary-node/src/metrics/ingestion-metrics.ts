@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { IngestionRuntime } from '../traceability/ingestion/ingestion-runtime';
-import { METRIC_PREFIX, NodeMetrics } from './node-metrics';
+import { countedAtScrape, METRIC_PREFIX, NodeMetrics } from './node-metrics';
 
 /**
  * Ingestion metrics on the node's /metrics registry, read from IngestionStats at scrape time (the
@@ -19,16 +19,7 @@ export class IngestionMetrics implements OnModuleInit {
     const registry = this.metrics.registry;
     const stats = this.runtime.stats;
     const runtime = this.runtime;
-    const counter = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name: `${METRIC_PREFIX}${name}`,
-        help,
-        registers: [registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
+    const counter = (name: string, help: string, read: () => number) => countedAtScrape(registry, name, help, read);
     counter('ingestion_messages_received_total', 'MQTT messages received by this process', () => stats.receivedSinceStart);
     counter('ingestion_messages_acknowledged_total', 'MQTT messages acknowledged (PUBACK) after their batch committed', () => stats.acknowledgedSinceStart);
     counter('ingestion_events_stored_total', 'EPCIS events stored as new rows by this process (MQTT and capture)', () => stats.storedSinceStart);
